@@ -1,0 +1,513 @@
+# Copyright: (c) 2026, linstor.incus contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The LINSTOR REST client shared by every module of the collection.
+
+One place for: where the controllers are (module option, ``LS_CONTROLLERS``,
+``linstor-client.conf``), TLS and token authentication, failover between controllers,
+which requests may be repeated, every URL of the ``/v1`` API the collection uses, and how
+ApiCallRc reply bodies are decoded into warnings or a :class:`LinstorError`.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+try:
+    import requests
+except ImportError:  # reported by the modules through missing_required_lib
+    requests = None
+
+# ApiCallRc classification: the top two bits of ret_code.
+MASK_SEVERITY = 0xC000000000000000
+MASK_ERROR = 0xC000000000000000
+MASK_WARN = 0x8000000000000000
+MASK_INFO = 0x4000000000000000
+_UNSIGNED_64 = 0xFFFFFFFFFFFFFFFF
+
+HTTP_PORT = 3370
+HTTPS_PORT = 3371
+DEFAULT_CONTROLLER = "linstor://localhost"
+DEFAULT_TIMEOUT = 60
+CONTROLLERS_ENV = "LS_CONTROLLERS"
+CLIENT_CONFIG_PATHS = (
+    os.path.expanduser("~/.config/linstor/linstor-client.conf"),
+    "/etc/linstor/linstor-client.conf",
+)
+
+# Requests that leave the same state however often they are sent (HTTP's idempotent methods;
+# LINSTOR's PUT modifies props to given values and DELETE of a missing object is a warning).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+
+CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
+    "controllers": {"type": "str"},
+    "ca_cert": {"type": "path", "aliases": ["cacert"]},
+    "client_cert": {"type": "path"},
+    "client_key": {"type": "path", "no_log": False},
+    "validate_certs": {"type": "bool", "default": True},
+    "auth_token": {"type": "str", "no_log": True},
+    "allow_insecure_auth": {"type": "bool", "default": False},
+    "timeout": {"type": "float", "default": DEFAULT_TIMEOUT},
+}
+
+
+class LinstorError(Exception):
+    """An error reported by a LINSTOR controller, or the failure to reach one."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        cause: str = "",
+        correction: str = "",
+        details: str = "",
+        ret_code: int | None = None,
+        status: int | None = None,
+        entries: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.cause = cause
+        self.correction = correction
+        self.details = details
+        self.ret_code = ret_code
+        self.status = status
+        self.entries = entries or []
+
+    @property
+    def not_found(self) -> bool:
+        """True when LINSTOR answered that the object does not exist."""
+        return self.status == 404
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        parts += [f"{label}: {text}" for label, text in
+                  (("Cause", self.cause), ("Correction", self.correction), ("Details", self.details)) if text]
+        return " ".join(part if part.endswith(".") else part + "." for part in parts).strip()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as module results carry it."""
+        return {
+            "message": self.message,
+            "cause": self.cause,
+            "correction": self.correction,
+            "details": self.details,
+            "ret_code": self.ret_code,
+            "http_status": self.status,
+        }
+
+
+class LinstorConnectionError(LinstorError):
+    """No controller in the list could be reached."""
+
+
+class LinstorConfigError(LinstorError):
+    """The connection options are wrong; raised before any request is sent."""
+
+    def __init__(self, message: str, parameter: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+def severity(ret_code: int) -> int:
+    """The severity bits of an ApiCallRc ret_code (negative codes are read as unsigned 64-bit)."""
+    return (ret_code & _UNSIGNED_64) & MASK_SEVERITY
+
+
+def is_apicallrc_list(body: Any) -> bool:
+    """True when a reply body is a list of ApiCallRc entries."""
+    return isinstance(body, list) and bool(body) and all(isinstance(e, dict) and "ret_code" in e for e in body)
+
+
+def raise_for_apicallrc(entries: list[dict[str, Any]], status: int | None) -> list[dict[str, Any]]:
+    """Raise a LinstorError for the first error entry; return the warning entries."""
+    for entry in entries:
+        if severity(int(entry["ret_code"])) == MASK_ERROR:
+            raise LinstorError(
+                entry.get("message") or "LINSTOR reported an error",
+                cause=entry.get("cause", ""),
+                correction=entry.get("correction", ""),
+                details=entry.get("details", ""),
+                ret_code=int(entry["ret_code"]),
+                status=status,
+                entries=entries,
+            )
+    return [entry for entry in entries if severity(int(entry["ret_code"])) == MASK_WARN]
+
+
+def controller_url(entry: str) -> str:
+    """One controller as a base URL: ``linstor://h`` is http on 3370, ``linstor+ssl://h`` https on 3371."""
+    entry = entry.strip()
+    if "://" not in entry:
+        entry = "linstor://" + entry
+    scheme, rest = entry.split("://", 1)
+    defaults = {"linstor": ("http", HTTP_PORT), "linstor+ssl": ("https", HTTPS_PORT),
+                "http": ("http", HTTP_PORT), "https": ("https", HTTPS_PORT)}
+    if scheme.lower() not in defaults:
+        raise LinstorConfigError(
+            f"controllers: unsupported scheme '{scheme}://' in '{entry}'; use linstor://, linstor+ssl://, "
+            "http:// or https://", "controllers")
+    http_scheme, port = defaults[scheme.lower()]
+    parts = urlsplit(f"{http_scheme}://{rest}")
+    if not parts.hostname:
+        raise LinstorConfigError(f"controllers: no host in '{entry}'", "controllers")
+    try:
+        port = parts.port or port
+    except ValueError as exc:
+        raise LinstorConfigError(f"controllers: bad port in '{entry}': {exc}", "controllers") from exc
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{http_scheme}://{host}:{port}"
+
+
+def read_client_config(paths: Iterable[str] = CLIENT_CONFIG_PATHS) -> dict[str, str]:
+    """The ``[global]`` section of the first ``linstor-client.conf`` found, as the linstor CLI reads it."""
+    for path in paths:
+        if os.path.isfile(path):
+            parser = configparser.ConfigParser(interpolation=None)
+            parser.read(path)
+            return dict(parser["global"]) if parser.has_section("global") else {}
+    return {}
+
+
+@dataclass
+class ConnectionSettings:
+    """Everything needed to talk to the controllers, resolved from options, environment and config."""
+
+    controllers: list[str]
+    controllers_source: str
+    ca_cert: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    validate_certs: bool = True
+    auth_token: str | None = field(default=None, repr=False)
+    allow_insecure_auth: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+
+    @classmethod
+    def from_params(
+        cls,
+        params: Mapping[str, Any],
+        environ: Mapping[str, str] | None = None,
+        config_paths: Iterable[str] = CLIENT_CONFIG_PATHS,
+    ) -> ConnectionSettings:
+        """Resolve the module's connection options: option, else LS_CONTROLLERS, else linstor-client.conf."""
+        environ = os.environ if environ is None else environ
+        config = read_client_config(config_paths)
+        if params.get("controllers"):
+            raw, source = params["controllers"], "the controllers option"
+        elif environ.get(CONTROLLERS_ENV):
+            raw, source = environ[CONTROLLERS_ENV], f"the {CONTROLLERS_ENV} environment variable"
+        elif config.get("controllers"):
+            raw, source = config["controllers"], "linstor-client.conf"
+        else:
+            raw, source = DEFAULT_CONTROLLER, "the default"
+        controllers = [controller_url(item) for item in raw.split(",") if item.strip()]
+        if not controllers:
+            raise LinstorConfigError(f"controllers: no controller given in {source}", "controllers")
+        timeout = params.get("timeout") or DEFAULT_TIMEOUT
+        if timeout <= 0:
+            raise LinstorConfigError("timeout: must be a positive number of seconds", "timeout")
+        settings = cls(
+            controllers=controllers,
+            controllers_source=source,
+            ca_cert=params.get("ca_cert") or config.get("cafile"),
+            client_cert=params.get("client_cert") or config.get("certfile"),
+            client_key=params.get("client_key") or config.get("keyfile"),
+            validate_certs=params.get("validate_certs", True),
+            auth_token=params.get("auth_token") or config.get("auth-token"),
+            allow_insecure_auth=bool(params.get("allow_insecure_auth")),
+            timeout=float(timeout),
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse settings that cannot work, before anything is sent."""
+        if self.client_key and not self.client_cert:
+            raise LinstorConfigError("client_key: given without client_cert; give both or neither", "client_key")
+        if self.auth_token and not self.allow_insecure_auth:
+            plain = [url for url in self.controllers if url.startswith("http://")]
+            if plain:
+                raise LinstorConfigError(
+                    "auth_token: refusing to send the token over plain HTTP to " + ", ".join(plain)
+                    + "; use linstor+ssl:// or https:// controllers, or set allow_insecure_auth", "auth_token")
+
+
+def _path(*segments: str) -> str:
+    """A /v1 path with every name segment percent-quoted."""
+    return "/v1/" + "/".join(quote(str(segment), safe="") for segment in segments)
+
+
+class LinstorClient:
+    """A LINSTOR REST client: one requests session, failover across controllers, ApiCallRc decoding."""
+
+    def __init__(self, settings: ConnectionSettings) -> None:
+        if requests is None:
+            raise LinstorConfigError("the Python library 'requests' is required", "requests")
+        self.settings = settings
+        self.session = requests.Session()
+        self.session.headers["Accept"] = "application/json"
+        if settings.auth_token:
+            self.session.headers["Authorization"] = f"Bearer {settings.auth_token}"
+        if settings.client_cert:
+            self.session.cert = (settings.client_cert, settings.client_key) if settings.client_key \
+                else settings.client_cert
+        self.session.verify = (settings.ca_cert or True) if settings.validate_certs else False
+        self._active = 0
+        self.request_count = 0
+
+    # -- transport -------------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, *, params: Any = None, body: Any = None) -> Any:
+        """Send one request, failing over between controllers; return the decoded body.
+
+        A controller that cannot be connected to is skipped for any request (nothing was sent).
+        A failure after the request may have reached a controller is retried on the next one only
+        for idempotent methods. ApiCallRc error entries raise LinstorError whatever the status.
+        """
+        order = list(range(self._active, len(self.settings.controllers))) + list(range(self._active))
+        tried: list[str] = []
+        for index in order:
+            base = self.settings.controllers[index]
+            self.request_count += 1
+            try:
+                response = self.session.request(method, base + path, params=params, json=body,
+                                                timeout=self.settings.timeout)
+            except requests.exceptions.SSLError as exc:
+                raise LinstorConnectionError(f"TLS failure talking to {base}: {exc}") from exc
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                tried.append(f"{base} ({_short_reason(exc)})")
+                if _sent(exc) and method not in IDEMPOTENT_METHODS:
+                    raise LinstorConnectionError(
+                        f"{method} {path} to {base} failed after it may have been applied "
+                        f"({_short_reason(exc)}); not repeated because it is not safe to repeat. "
+                        "Check the controller's state, then run again.") from exc
+                continue
+            self._active = index
+            return self._decode(method, path, response)
+        raise LinstorConnectionError(
+            f"could not reach any LINSTOR controller (from {self.settings.controllers_source}); tried: "
+            + "; ".join(tried))
+
+    def _decode(self, method: str, path: str, response: Any) -> Any:
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            body = None
+        if is_apicallrc_list(body):
+            warnings = raise_for_apicallrc(body, response.status_code)
+            return body if method == "GET" else warnings
+        if response.status_code >= 400:
+            if response.status_code in (401, 403):
+                message = (f"LINSTOR refused {method} {path}: HTTP {response.status_code} "
+                           "(authentication failed: check auth_token and the client certificate)")
+            else:
+                message = f"LINSTOR answered {method} {path} with HTTP {response.status_code}"
+            text = response.text.strip()[:500] if body is None else str(body)[:500]
+            raise LinstorError(message, details=text, status=response.status_code)
+        return body
+
+    def get(self, path: str, params: Any = None) -> Any:
+        return self.request("GET", path, params=params)
+
+    def post(self, path: str, body: Any = None) -> Any:
+        return self.request("POST", path, body=body if body is not None else {})
+
+    def put(self, path: str, body: Any) -> list[dict[str, Any]]:
+        return self.request("PUT", path, body=body)
+
+    def delete(self, path: str) -> list[dict[str, Any]]:
+        return self.request("DELETE", path)
+
+    # -- controller ------------------------------------------------------------------------------
+
+    def controller_version(self) -> dict[str, Any]:
+        return self.get(_path("controller", "version"))
+
+    def list_nodes(self) -> list[dict[str, Any]]:
+        return self.get(_path("nodes")) or []
+
+    # -- resource groups -------------------------------------------------------------------------
+
+    def list_resource_groups(self) -> list[dict[str, Any]]:
+        return self.get(_path("resource-groups")) or []
+
+    def get_resource_group(self, name: str) -> dict[str, Any] | None:
+        """The resource group, or None when it does not exist."""
+        try:
+            return self.get(_path("resource-groups", name))
+        except LinstorError as exc:
+            if exc.not_found:
+                return None
+            raise
+
+    def create_resource_group(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.post(_path("resource-groups"), body)
+
+    def modify_resource_group(self, name: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.put(_path("resource-groups", name), body)
+
+    def delete_resource_group(self, name: str) -> list[dict[str, Any]]:
+        return self.delete(_path("resource-groups", name))
+
+    def spawn(
+        self,
+        resource_group: str,
+        resource_definition: str,
+        volume_sizes_kib: list[int],
+        resource_definition_props: dict[str, str],
+        definitions_only: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Spawn an RD from a resource group, born with the given properties."""
+        return self.post(_path("resource-groups", resource_group, "spawn"), {
+            "resource_definition_name": resource_definition,
+            "volume_sizes": volume_sizes_kib,
+            "definitions_only": definitions_only,
+            "resource_definition_props": resource_definition_props,
+        })
+
+    # -- resource definitions ------------------------------------------------------------------
+
+    def list_resource_definitions(
+        self,
+        props: Iterable[str] = (),
+        names: Iterable[str] = (),
+        with_volume_definitions: bool = True,
+    ) -> list[dict[str, Any]]:
+        """RDs matching every ``props`` filter (``key=value`` or ``key``) and, if given, the names."""
+        params: list[tuple[str, str]] = [("props", item) for item in props]
+        params += [("resource_definitions", name) for name in names]
+        if with_volume_definitions:
+            params.append(("with_volume_definitions", "true"))
+        return self.get(_path("resource-definitions"), params) or []
+
+    def get_resource_definition(self, name: str) -> dict[str, Any] | None:
+        """The RD, or None when it does not exist."""
+        try:
+            return self.get(_path("resource-definitions", name))
+        except LinstorError as exc:
+            if exc.not_found:
+                return None
+            raise
+
+    def modify_resource_definition(
+        self,
+        name: str,
+        override_props: Mapping[str, str] | None = None,
+        delete_props: Iterable[str] = (),
+        delete_namespaces: Iterable[str] = (),
+    ) -> list[dict[str, Any]]:
+        return self.put(_path("resource-definitions", name), {
+            "override_props": dict(override_props or {}),
+            "delete_props": list(delete_props),
+            "delete_namespaces": list(delete_namespaces),
+        })
+
+    def delete_resource_definition(self, name: str) -> list[dict[str, Any]]:
+        return self.delete(_path("resource-definitions", name))
+
+    def autoplace(self, name: str, place_count: int | None = None) -> list[dict[str, Any]]:
+        body: dict[str, Any] = {}
+        if place_count is not None:
+            body["select_filter"] = {"place_count": place_count}
+        return self.post(_path("resource-definitions", name, "autoplace"), body)
+
+    def clone(
+        self,
+        source: str,
+        target: str,
+        resource_group: str | None = None,
+        override_props: Mapping[str, str] | None = None,
+        delete_props: Iterable[str] = (),
+        delete_namespaces: Iterable[str] = (),
+    ) -> dict[str, Any]:
+        """Start a clone of ``source`` into the new RD ``target``; return LINSTOR's clone-started object."""
+        body: dict[str, Any] = {
+            "name": target,
+            "override_props": dict(override_props or {}),
+            "delete_props": list(delete_props),
+            "delete_namespaces": list(delete_namespaces),
+        }
+        if resource_group:
+            body["resource_group"] = resource_group
+        started = self.post(_path("resource-definitions", source, "clone"), body)
+        if isinstance(started, dict):
+            raise_for_apicallrc(started.get("messages") or [], None)
+        return started
+
+    def clone_status(self, source: str, target: str) -> dict[str, Any]:
+        return self.get(_path("resource-definitions", source, "clone", target))
+
+    # -- volume definitions and resources ------------------------------------------------------
+
+    def list_volume_definitions(self, name: str) -> list[dict[str, Any]]:
+        return self.get(_path("resource-definitions", name, "volume-definitions")) or []
+
+    def modify_volume_definition(self, name: str, volume_number: int, size_kib: int) -> list[dict[str, Any]]:
+        return self.put(_path("resource-definitions", name, "volume-definitions", str(volume_number)),
+                        {"size_kib": size_kib})
+
+    def view_resources(self, resource_definitions: Iterable[str] = ()) -> list[dict[str, Any]]:
+        params = [("resources", name) for name in resource_definitions]
+        return self.get(_path("view", "resources"), params) or []
+
+    # -- snapshots -----------------------------------------------------------------------------
+
+    def list_snapshots(self, name: str) -> list[dict[str, Any]]:
+        return self.get(_path("resource-definitions", name, "snapshots")) or []
+
+    def view_snapshots(self, resource_definitions: Iterable[str] = ()) -> list[dict[str, Any]]:
+        params = [("resources", name) for name in resource_definitions]
+        return self.get(_path("view", "snapshots"), params) or []
+
+    def create_snapshot(self, name: str, snapshot: str, nodes: Iterable[str] = ()) -> list[dict[str, Any]]:
+        body: dict[str, Any] = {"name": snapshot}
+        if nodes:
+            body["nodes"] = list(nodes)
+        return self.post(_path("resource-definitions", name, "snapshots"), body)
+
+    def delete_snapshot(self, name: str, snapshot: str) -> list[dict[str, Any]]:
+        return self.delete(_path("resource-definitions", name, "snapshots", snapshot))
+
+    def rollback_snapshot(self, name: str, snapshot: str) -> list[dict[str, Any]]:
+        return self.post(_path("resource-definitions", name, "snapshot-rollback", snapshot))
+
+    def restore_volume_definitions(self, name: str, snapshot: str, target: str) -> list[dict[str, Any]]:
+        return self.post(_path("resource-definitions", name, "snapshot-restore-volume-definition", snapshot),
+                         {"to_resource": target})
+
+    def restore_resources(self, name: str, snapshot: str, target: str,
+                          nodes: Iterable[str] = ()) -> list[dict[str, Any]]:
+        body: dict[str, Any] = {"to_resource": target}
+        if nodes:
+            body["nodes"] = list(nodes)
+        return self.post(_path("resource-definitions", name, "snapshot-restore-resource", snapshot), body)
+
+
+def _sent(exc: Exception) -> bool:
+    """Whether a failed request may have reached the controller (not a refused or timed-out connect)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        text = repr(exc)
+        return not any(marker in text for marker in ("NewConnectionError", "Connection refused",
+                                                     "Name or service not known", "No route to host"))
+    return True
+
+
+def _short_reason(exc: Exception) -> str:
+    text = str(exc)
+    for marker in ("Connection refused", "timed out", "Name or service not known", "No route to host",
+                   "Connection reset", "Remote end closed"):
+        if marker in text:
+            return marker.lower()
+    return text[:200]
+
+
+def client_from_params(params: Mapping[str, Any]) -> LinstorClient:
+    """A client built from a module's connection options."""
+    return LinstorClient(ConnectionSettings.from_params(params))

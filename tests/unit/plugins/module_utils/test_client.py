@@ -1,0 +1,278 @@
+"""The LINSTOR REST client: controller resolution, TLS/auth settings, failover and ApiCallRc decoding.
+
+Wire behaviour is tested against the session's controller (the emulator unless LS_CONTROLLERS
+points at a real one), never against mocked HTTP.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from ansible_collections.linstor.incus.plugins.module_utils import _client
+from ansible_collections.linstor.incus.plugins.module_utils._client import (
+    MASK_ERROR,
+    MASK_INFO,
+    MASK_WARN,
+    ConnectionSettings,
+    LinstorClient,
+    LinstorConfigError,
+    LinstorConnectionError,
+    LinstorError,
+    controller_url,
+    raise_for_apicallrc,
+    severity,
+)
+
+
+@pytest.mark.parametrize(
+    ("entry", "url"),
+    [
+        ("linstor://ctrl", "http://ctrl:3370"),
+        ("linstor://ctrl:4000", "http://ctrl:4000"),
+        ("linstor+ssl://ctrl", "https://ctrl:3371"),
+        ("LINSTOR+SSL://ctrl:9000", "https://ctrl:9000"),
+        ("http://10.0.0.1:3370", "http://10.0.0.1:3370"),
+        ("https://ctrl", "https://ctrl:3371"),
+        ("ctrl", "http://ctrl:3370"),
+        ("ctrl:3999", "http://ctrl:3999"),
+        (" linstor://[::1] ", "http://[::1]:3370"),
+        ("linstor+ssl://[fd00::5]:3371", "https://[fd00::5]:3371"),
+    ],
+)
+def test_controller_url(entry: str, url: str) -> None:
+    assert controller_url(entry) == url
+
+
+@pytest.mark.parametrize("entry", ["ftp://ctrl", "linstor://", "linstor://ctrl:notaport"])
+def test_controller_url_refuses_bad_entries(entry: str) -> None:
+    with pytest.raises(LinstorConfigError) as caught:
+        controller_url(entry)
+    assert caught.value.parameter == "controllers"
+    assert str(caught.value).startswith("controllers:")
+
+
+def write_config(tmp_path, body: str):
+    path = tmp_path / "linstor-client.conf"
+    path.write_text(body)
+    return path
+
+
+def test_controllers_resolution_order(tmp_path) -> None:
+    user = write_config(tmp_path, "[global]\ncontrollers = linstor://from-user-conf\nauth-token = conftoken\n")
+    system = tmp_path / "etc.conf"
+    system.write_text("[global]\ncontrollers = linstor://from-etc-conf\n")
+    paths = [str(user), str(system)]
+
+    insecure = {"allow_insecure_auth": True}  # the user's config file carries a token
+    option = ConnectionSettings.from_params({"controllers": "a,linstor+ssl://b", **insecure},
+                                            {"LS_CONTROLLERS": "env"}, paths)
+    assert option.controllers == ["http://a:3370", "https://b:3371"]
+    assert option.controllers_source == "the controllers option"
+
+    env = ConnectionSettings.from_params(insecure, {"LS_CONTROLLERS": "linstor+ssl://env1,env2:3380"}, paths)
+    assert env.controllers == ["https://env1:3371", "http://env2:3380"]
+    assert "LS_CONTROLLERS" in env.controllers_source
+
+    conf = ConnectionSettings.from_params(insecure, {}, paths)
+    assert conf.controllers == ["http://from-user-conf:3370"]
+    assert conf.auth_token == "conftoken"
+
+    etc_only = ConnectionSettings.from_params({}, {}, [str(tmp_path / "missing.conf"), str(system)])
+    assert etc_only.controllers == ["http://from-etc-conf:3370"]
+
+    default = ConnectionSettings.from_params({}, {}, [str(tmp_path / "missing.conf")])
+    assert default.controllers == ["http://localhost:3370"]
+    assert default.controllers_source == "the default"
+
+
+def test_config_file_tls_keys(tmp_path) -> None:
+    conf = write_config(tmp_path, "[global]\ncontrollers=linstor+ssl://c\ncafile=/ca.pem\ncertfile=/c.pem\nkeyfile=/k.pem\n")
+    settings = ConnectionSettings.from_params({}, {}, [str(conf)])
+    assert (settings.ca_cert, settings.client_cert, settings.client_key) == ("/ca.pem", "/c.pem", "/k.pem")
+    explicit = ConnectionSettings.from_params({"ca_cert": "/mine.pem"}, {}, [str(conf)])
+    assert explicit.ca_cert == "/mine.pem"
+
+
+def test_token_never_goes_over_plain_http(tmp_path) -> None:
+    nowhere = [str(tmp_path / "none.conf")]
+    with pytest.raises(LinstorConfigError) as caught:
+        ConnectionSettings.from_params({"controllers": "linstor+ssl://a,linstor://b", "auth_token": "s3cr3t"}, {},
+                                       nowhere)
+    assert caught.value.parameter == "auth_token"
+    assert "http://b:3370" in str(caught.value)
+    assert "s3cr3t" not in str(caught.value)
+    allowed = ConnectionSettings.from_params(
+        {"controllers": "linstor://b", "auth_token": "s3cr3t", "allow_insecure_auth": True}, {}, nowhere)
+    assert LinstorClient(allowed).session.headers["Authorization"] == "Bearer s3cr3t"
+    assert "s3cr3t" not in repr(allowed)
+    secure = ConnectionSettings.from_params({"controllers": "linstor+ssl://a", "auth_token": "t"}, {}, nowhere)
+    assert secure.auth_token == "t"
+
+
+def test_connection_option_checks(tmp_path) -> None:
+    nowhere = [str(tmp_path / "none.conf")]
+    with pytest.raises(LinstorConfigError) as caught:
+        ConnectionSettings.from_params({"controllers": "a", "client_key": "/k.pem"}, {}, nowhere)
+    assert caught.value.parameter == "client_key"
+    with pytest.raises(LinstorConfigError) as caught:
+        ConnectionSettings.from_params({"controllers": "a", "timeout": -1}, {}, nowhere)
+    assert caught.value.parameter == "timeout"
+    with pytest.raises(LinstorConfigError):
+        ConnectionSettings.from_params({"controllers": " , "}, {}, nowhere)
+
+
+def test_tls_settings_reach_the_session(tmp_path) -> None:
+    nowhere = [str(tmp_path / "none.conf")]
+    settings = ConnectionSettings.from_params(
+        {"controllers": "linstor+ssl://a", "ca_cert": "/ca.pem", "client_cert": "/c.pem", "client_key": "/k.pem"},
+        {}, nowhere)
+    session = LinstorClient(settings).session
+    assert session.verify == "/ca.pem"
+    assert session.cert == ("/c.pem", "/k.pem")
+    unverified = ConnectionSettings.from_params(
+        {"controllers": "linstor+ssl://a", "validate_certs": False}, {}, nowhere)
+    assert LinstorClient(unverified).session.verify is False
+    system_store = ConnectionSettings.from_params({"controllers": "linstor+ssl://a"}, {}, nowhere)
+    assert LinstorClient(system_store).session.verify is True
+
+
+def test_severity_classification() -> None:
+    error = (MASK_ERROR | 0x0000300000000000 | 5) - (1 << 64)  # negative, as a controller sends it
+    assert severity(error) == MASK_ERROR
+    assert severity(0x8000000000000000 | 0x3000 | 7) == MASK_WARN
+    assert severity(MASK_INFO | 12) == MASK_INFO
+    assert severity(0x0000000000000001) == 0
+    warn_entry = {"ret_code": MASK_WARN | 1, "message": "careful"}
+    info_entry = {"ret_code": MASK_INFO | 1, "message": "fyi"}
+    assert raise_for_apicallrc([info_entry, warn_entry], 200) == [warn_entry]
+    with pytest.raises(LinstorError) as caught:
+        raise_for_apicallrc([info_entry, {"ret_code": error, "message": "boom", "cause": "why",
+                                          "correction": "fix it", "details": "more"}], 500)
+    err = caught.value
+    assert (err.message, err.cause, err.correction, err.details, err.ret_code, err.status) == (
+        "boom", "why", "fix it", "more", error, 500)
+    assert str(err) == "boom. Cause: why. Correction: fix it. Details: more."
+
+
+# -- against the controller --------------------------------------------------------------------
+
+
+@pytest.fixture
+def client(controller) -> LinstorClient:
+    return LinstorClient(ConnectionSettings.from_params({"controllers": controller.controllers}, {}, []))
+
+
+@pytest.fixture
+def rd_name() -> str:
+    return "clienttest-" + uuid.uuid4().hex[:16]
+
+
+def test_errors_are_decoded_whatever_the_status(client: LinstorClient, rd_name: str) -> None:
+    assert client.get_resource_definition(rd_name) is None
+    with pytest.raises(LinstorError) as caught:
+        client.spawn("DfltRscGrp", "1-not-a-valid-name", [4096], {})
+    assert caught.value.status == 500
+    assert severity(caught.value.ret_code) == MASK_ERROR
+    assert caught.value.ret_code < 0
+    assert caught.value.message
+    warnings = client.delete_resource_definition(rd_name)
+    assert len(warnings) == 1 and severity(warnings[0]["ret_code"]) == MASK_WARN
+
+
+def test_props_filter_and_lifecycle(client: LinstorClient, rd_name: str) -> None:
+    marker = uuid.uuid4().hex
+    try:
+        assert client.spawn("DfltRscGrp", rd_name, [8192], {"Aux/Test/marker": marker, "Aux/Test/kind": "a"}) == []
+        found = client.list_resource_definitions(props=[f"Aux/Test/marker={marker}", "Aux/Test/kind"])
+        assert [rd["name"] for rd in found] == [rd_name]
+        assert found[0]["volume_definitions"][0]["size_kib"] == 8192
+        assert client.list_resource_definitions(props=[f"Aux/Test/marker={marker}", "Aux/Test/other"]) == []
+        client.modify_resource_definition(rd_name, override_props={"Aux/Test/kind": "b"}, delete_props=["nothing"])
+        assert client.get_resource_definition(rd_name)["props"]["Aux/Test/kind"] == "b"
+        client.modify_volume_definition(rd_name, 0, 16384)
+        assert client.list_volume_definitions(rd_name)[0]["size_kib"] == 16384
+    finally:
+        client.delete_resource_definition(rd_name)
+    assert client.get_resource_definition(rd_name) is None
+
+
+class DroppingServer:
+    """A TCP server that accepts a connection, reads the request, and closes without answering."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            conn.recv(65536)
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def dropping_server() -> Iterator[DroppingServer]:
+    server = DroppingServer()
+    yield server
+    server.close()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_failover_to_next_controller(controller) -> None:
+    down = f"linstor://127.0.0.1:{closed_port()}"
+    client = LinstorClient(ConnectionSettings.from_params({"controllers": f"{down},{controller.controllers}"}, {}, []))
+    assert "version" in client.controller_version()
+    assert client.request_count == 2
+    client.controller_version()
+    assert client.request_count == 3, "the controller that answered is used first from then on"
+
+
+def test_all_controllers_down_lists_what_was_tried() -> None:
+    ports = [closed_port(), closed_port()]
+    entries = ",".join(f"linstor://127.0.0.1:{port}" for port in ports)
+    client = LinstorClient(ConnectionSettings.from_params({"controllers": entries, "timeout": 5}, {}, []))
+    with pytest.raises(LinstorConnectionError) as caught:
+        client.controller_version()
+    for port in ports:
+        assert f"http://127.0.0.1:{port}" in str(caught.value)
+    assert "the controllers option" in str(caught.value)
+
+
+def test_post_that_may_have_been_applied_is_not_repeated(controller, dropping_server, rd_name: str) -> None:
+    controller.clear_requests_log()
+    entries = f"linstor://127.0.0.1:{dropping_server.port},{controller.controllers}"
+    client = LinstorClient(ConnectionSettings.from_params({"controllers": entries, "timeout": 5}, {}, []))
+    with pytest.raises(LinstorConnectionError) as caught:
+        client.spawn("DfltRscGrp", rd_name, [8192], {})
+    assert "not safe to repeat" in str(caught.value)
+    assert dropping_server.accepted == 1
+    assert not [entry for entry in controller.requests_log() if entry["method"] != "GET"]
+    assert client.get_resource_definition(rd_name) is None, "a GET fails over to the next controller"
+
+
+def test_module_utils_import_without_requests(monkeypatch) -> None:
+    monkeypatch.setattr(_client, "requests", None)
+    with pytest.raises(LinstorConfigError) as caught:
+        LinstorClient(ConnectionSettings.from_params({"controllers": "a"}, {}, []))
+    assert "requests" in str(caught.value)
