@@ -1,0 +1,661 @@
+# Copyright: (c) 2026, linstor.incus contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""How Incus names its volumes in LINSTOR: the one place that knows the rules.
+
+Everything here follows the Incus LINSTOR driver (lxc/incus,
+``internal/server/storage/drivers/driver_linstor*.go``) and the collection's naming document.
+No other file formats an ``Aux/Incus/...`` key, joins a project to a name or splits one.
+Pure functions, standard library only; errors are raised as :class:`NamingError`.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from fractions import Fraction
+
+# --- Property keys (as the Incus driver declares them) ---------------------------------------
+
+INCUS_KEY_PREFIX = "Aux/Incus/"
+AUX_NAME = INCUS_KEY_PREFIX + "name"
+AUX_TYPE = INCUS_KEY_PREFIX + "type"
+AUX_CONTENT_TYPE = INCUS_KEY_PREFIX + "content-type"
+SNAPSHOT_KEY_PREFIX = INCUS_KEY_PREFIX + "snapshot-name/"
+"""Snapshot mapping keys as the driver writes and reads them."""
+LEGACY_SNAPSHOT_KEY_PREFIX = INCUS_KEY_PREFIX + "SnapshotName/"
+"""Snapshot mapping keys as the Incus internals document shows them; read, never written."""
+SNAPSHOT_KEY_NAMESPACES = (SNAPSHOT_KEY_PREFIX.rstrip("/"), LEGACY_SNAPSHOT_KEY_PREFIX.rstrip("/"))
+"""Namespaces holding snapshot mappings, e.g. for a clone request's ``delete_namespaces``."""
+
+ALLOW_TWO_PRIMARIES_KEY = "DrbdOptions/Net/allow-two-primaries"
+EXACT_SIZE_KEY = "DrbdOptions/ExactSize"
+ON_NO_QUORUM_KEY = "DrbdOptions/Resource/on-no-quorum"
+AUTO_DISKFUL_KEY = "DrbdOptions/auto-diskful"
+AUTO_ADD_QUORUM_TIEBREAKER_KEY = "DrbdOptions/auto-add-quorum-tiebreaker"
+
+CREATE_PROPERTIES = {ALLOW_TWO_PRIMARIES_KEY: "yes", EXACT_SIZE_KEY: "true"}
+"""Properties Incus sets on every RD it creates (besides the aux keys and DRBD options)."""
+
+DRBD_OPTION_KEYS = {
+    "on_no_quorum": ON_NO_QUORUM_KEY,
+    "auto_diskful": AUTO_DISKFUL_KEY,
+    "auto_add_quorum_tiebreaker": AUTO_ADD_QUORUM_TIEBREAKER_KEY,
+}
+"""``drbd_options`` sub-option -> the DRBD property it sets."""
+ON_NO_QUORUM_VALUES = ("io-error", "suspend-io")
+AUTO_DISKFUL_MINIMUM_SECONDS = 60
+
+DRIVER_MANAGED_KEYS = (ALLOW_TWO_PRIMARIES_KEY, "DrbdOptions/Resource/quorum", "DrbdOptions/auto-verify-alg")
+"""DRBD properties Incus refuses to let users set by hand (``linstor.raw.*``)."""
+
+# --- Names -----------------------------------------------------------------------------------
+
+DEFAULT_PREFIX = "incus-volume-"
+DEFAULT_PROJECT = "default"
+PROJECT_SEPARATOR = "_"
+GENERATED_SUFFIX_LENGTH = 32
+"""A version-4 UUID written as lowercase hex without dashes."""
+PREFIX_MAX_LENGTH = 16
+"""LINSTOR names are at most 48 bytes; 48 - 32 hex digits leaves 16 for the prefix."""
+LINSTOR_NAME_MIN_LENGTH = 2
+LINSTOR_NAME_MAX_LENGTH = 48
+LINSTOR_RESERVED_NAMES = ("all", "proxy")
+LINSTOR_PROPERTY_KEY_MAX_LENGTH = 256
+
+# --- Volume and content types ----------------------------------------------------------------
+
+TYPE_CONTAINERS = "containers"
+TYPE_VIRTUAL_MACHINES = "virtual-machines"
+TYPE_IMAGES = "images"
+TYPE_CUSTOM = "custom"
+VOLUME_TYPES = {
+    "container": TYPE_CONTAINERS,
+    "virtual-machine": TYPE_VIRTUAL_MACHINES,
+    "image": TYPE_IMAGES,
+    "custom": TYPE_CUSTOM,
+}
+"""Incus CLI singular -> API plural (the form stored in ``Aux/Incus/type``)."""
+INSTANCE_TYPES = (TYPE_CONTAINERS, TYPE_VIRTUAL_MACHINES)
+
+CONTENT_FILESYSTEM = "filesystem"
+CONTENT_BLOCK = "block"
+CONTENT_ISO = "iso"
+CONTENT_TYPES = (CONTENT_FILESYSTEM, CONTENT_BLOCK, CONTENT_ISO)
+ALLOWED_CONTENT_TYPES = {
+    TYPE_CONTAINERS: (CONTENT_FILESYSTEM,),
+    TYPE_VIRTUAL_MACHINES: (CONTENT_BLOCK,),
+    TYPE_IMAGES: (CONTENT_FILESYSTEM, CONTENT_BLOCK),
+    TYPE_CUSTOM: (CONTENT_FILESYSTEM, CONTENT_BLOCK, CONTENT_ISO),
+}
+"""Content types each volume type can have (a VM image is block, a container image filesystem)."""
+
+# --- Sizes -----------------------------------------------------------------------------------
+
+KIB = 1024
+MIB = 1024 * KIB
+MIN_VOLUME_SIZE_BYTES = 4 * MIB
+"""Smallest volume DRBD supports (room for its metadata); Incus raises smaller sizes to it."""
+BLOCK_BOUNDARY_BYTES = 8192
+"""Incus rounds every volume size up to this boundary (``MinBlockBoundary``)."""
+DEFAULT_VM_FILESYSTEM_SIZE = "500MiB"
+DEFAULT_VM_FILESYSTEM_SIZE_BYTES = 500 * MIB
+RESIZE_TOLERANCE_BYTES = 512
+MAX_SIZE_BYTES = 2**63 - 1
+
+_DECIMAL_UNITS = {"kB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4, "PB": 1000**5, "EB": 1000**6}
+_BINARY_UNITS = {"KiB": KIB, "MiB": KIB**2, "GiB": KIB**3, "TiB": KIB**4, "PiB": KIB**5, "EiB": KIB**6}
+_SHORT_BINARY_UNITS = {"K": KIB, "M": KIB**2, "G": KIB**3, "T": KIB**4, "P": KIB**5, "E": KIB**6}
+SIZE_UNITS = {"": 1, "B": 1, "bytes": 1, **_DECIMAL_UNITS, **_BINARY_UNITS, **_SHORT_BINARY_UNITS}
+"""Incus's units (``units.ParseByteSizeString``), plus bare K/M/G/T/P/E as binary units."""
+
+_DURATION_UNIT_SECONDS = {
+    "ns": Fraction(1, 10**9),
+    "us": Fraction(1, 10**6),
+    "µs": Fraction(1, 10**6),
+    "μs": Fraction(1, 10**6),
+    "ms": Fraction(1, 10**3),
+    "s": Fraction(1),
+    "m": Fraction(60),
+    "h": Fraction(3600),
+}
+_DURATION_PART = r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)"
+
+_LINSTOR_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_HOSTNAME_RE = re.compile(r"[A-Za-z0-9-]+")
+_API_NAME_EDGES_RE = re.compile(r"[A-Za-z0-9](.*[A-Za-z0-9])?", re.DOTALL)
+_API_NAME_RESERVED_CHARS = ("$", "?", "&", "+", '"', "'", "`", "*", "/")
+_FINGERPRINT_RE = re.compile(r"[0-9a-f]{64}")
+_SIZE_RE = re.compile(r"\s*(\d+)\s*([A-Za-z]*)\s*")
+_DURATION_RE = re.compile(r"[+-]?(?:" + _DURATION_PART + r")+")
+_TRUE_STRINGS = ("true", "yes", "on", "1")
+_FALSE_STRINGS = ("false", "no", "off", "0")
+
+
+class NamingError(ValueError):
+    """A value breaks an Incus or LINSTOR naming rule; ``parameter`` is the option to change."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+
+
+# --- LINSTOR names and the prefix ------------------------------------------------------------
+
+
+def validate_linstor_name(value: str, parameter: str) -> str:
+    """Return ``value`` if LINSTOR accepts it as a resource or snapshot name, else raise."""
+    if not isinstance(value, str):
+        raise NamingError(parameter, f"{parameter} must be a string, got {value!r}")
+    problem = _linstor_name_problem(value)
+    if problem:
+        raise NamingError(parameter, f"{parameter} {value!r} is not a valid LINSTOR name: {problem}")
+    return value
+
+
+def _linstor_name_problem(value: str) -> str | None:
+    if not LINSTOR_NAME_MIN_LENGTH <= len(value.encode()) <= LINSTOR_NAME_MAX_LENGTH:
+        return f"it must be {LINSTOR_NAME_MIN_LENGTH} to {LINSTOR_NAME_MAX_LENGTH} bytes long"
+    if not _LINSTOR_NAME_RE.fullmatch(value):
+        return "it must start with a letter or '_' and contain only letters, digits, '_' and '-'"
+    if not any(char.isalpha() for char in value):
+        return "it must contain at least one letter"
+    if value.lower() in LINSTOR_RESERVED_NAMES:
+        return f"{value!r} is reserved by LINSTOR"
+    return None
+
+
+def validate_prefix(prefix: str) -> str:
+    """Return ``prefix`` if every name it generates (prefix + 32 hex digits) is a valid LINSTOR name.
+
+    Incus itself only requires fewer than 24 characters, and replaces an empty prefix with
+    ``incus-volume-``; a LINSTOR name is at most 48 bytes, so 16 is the real limit.
+    """
+    if not isinstance(prefix, str) or not prefix:
+        raise NamingError(
+            "prefix",
+            f"prefix must be a non-empty string (Incus uses {DEFAULT_PREFIX!r} when linstor.volume.prefix "
+            "is unset); set prefix to the storage pool's linstor.volume.prefix",
+        )
+    if len(prefix) > PREFIX_MAX_LENGTH:
+        raise NamingError(
+            "prefix",
+            f"prefix {prefix!r} is {len(prefix)} characters long; at most {PREFIX_MAX_LENGTH} are allowed "
+            f"because LINSTOR names are at most {LINSTOR_NAME_MAX_LENGTH} characters and "
+            f"{GENERATED_SUFFIX_LENGTH} hex digits are appended",
+        )
+    if not _LINSTOR_NAME_RE.fullmatch(prefix):
+        raise NamingError(
+            "prefix",
+            f"prefix {prefix!r} must start with a letter or '_' and contain only letters, digits, '_' and '-', "
+            "because it begins every LINSTOR resource and snapshot name",
+        )
+    if not any(char.isalpha() for char in prefix):
+        raise NamingError(
+            "prefix",
+            f"prefix {prefix!r} must contain a letter, because LINSTOR names need one and "
+            "the random hex digits appended may have none",
+        )
+    return prefix
+
+
+def generate_name(prefix: str) -> str:
+    """Return a new RD or snapshot name: ``prefix`` + a random version-4 UUID as 32 lowercase hex digits."""
+    return validate_prefix(prefix) + uuid.uuid4().hex
+
+
+def is_generated_name(prefix: str, value: str) -> bool:
+    """Tell whether ``value`` looks like a name :func:`generate_name` would make with ``prefix``."""
+    suffix = value[len(prefix) :] if value.startswith(prefix) else ""
+    return len(suffix) == GENERATED_SUFFIX_LENGTH and all(char in "0123456789abcdef" for char in suffix)
+
+
+# --- Types -----------------------------------------------------------------------------------
+
+
+def normalize_volume_type(value: str, parameter: str = "type") -> str:
+    """Return the plural API form of a volume type given in singular (CLI) or plural form."""
+    if value in VOLUME_TYPES.values():
+        return value
+    if value in VOLUME_TYPES:
+        return VOLUME_TYPES[value]
+    accepted = ", ".join(list(VOLUME_TYPES) + list(VOLUME_TYPES.values()))
+    raise NamingError(parameter, f"{parameter} {value!r} is not an Incus volume type; use one of: {accepted}")
+
+
+def default_content_type(volume_type: str) -> str:
+    """Content type Incus gives a volume of this type when none is asked for."""
+    volume_type = normalize_volume_type(volume_type)
+    return CONTENT_BLOCK if volume_type in (TYPE_VIRTUAL_MACHINES, TYPE_IMAGES) else CONTENT_FILESYSTEM
+
+
+def _check_content_type(content_type: str, parameter: str) -> None:
+    if content_type not in CONTENT_TYPES:
+        raise NamingError(
+            parameter,
+            f"{parameter} {content_type!r} is not an Incus content type; use one of: {', '.join(CONTENT_TYPES)}",
+        )
+
+
+def validate_content_type(volume_type: str, content_type: str | None, parameter: str = "content_type") -> str:
+    """Return the content type for a volume (the default when ``None``) after checking the type allows it."""
+    volume_type = normalize_volume_type(volume_type)
+    if content_type is None:
+        return default_content_type(volume_type)
+    _check_content_type(content_type, parameter)
+    allowed = ALLOWED_CONTENT_TYPES[volume_type]
+    if content_type not in allowed:
+        raise NamingError(
+            parameter,
+            f"{parameter} {content_type!r} is not possible for {volume_type} volumes; use {' or '.join(allowed)}",
+        )
+    return content_type
+
+
+def volume_content_types(volume_type: str, content_type: str) -> list[str]:
+    """Content type of each volume definition of the RD, by volume number.
+
+    A virtual machine's RD holds its block disk (volume 0) and its small filesystem volume
+    (volume 1); every other RD holds one volume.
+    """
+    if normalize_volume_type(volume_type) == TYPE_VIRTUAL_MACHINES:
+        return [CONTENT_BLOCK, CONTENT_FILESYSTEM]
+    return [content_type]
+
+
+# --- Incus names -----------------------------------------------------------------------------
+
+
+def _api_name_problem(value: str) -> str | None:
+    """Incus's rule for API object names (``validate.IsAPIName``)."""
+    if len(value) > 64:
+        return "it must be at most 64 characters long"
+    if any(char.isspace() for char in value):
+        return "it must not contain white space"
+    for char in _API_NAME_RESERVED_CHARS:
+        if char in value:
+            return f"it must not contain {char!r}"
+    if not _API_NAME_EDGES_RE.fullmatch(value):
+        return "it must start and end with a letter or digit"
+    return None
+
+
+def validate_project(value: str, parameter: str = "project") -> str:
+    """Return ``value`` if Incus accepts it as a project name (which also keeps ``<project>_<name>`` splittable)."""
+    if not isinstance(value, str):
+        raise NamingError(parameter, f"{parameter} must be a string, got {value!r}")
+    problem = _api_name_problem(value)
+    if problem is None and PROJECT_SEPARATOR in value:
+        problem = f"Incus project names may not contain {PROJECT_SEPARATOR!r}"
+    if problem:
+        raise NamingError(parameter, f"{parameter} {value!r} is not a valid Incus project name: {problem}")
+    return value
+
+
+def _instance_name_problem(value: str) -> str | None:
+    """Incus's rule for instance names (``validate.IsHostname``)."""
+    if not 1 <= len(value) <= 63:
+        return "it must be 1 to 63 characters long"
+    if not value.isascii() or not _HOSTNAME_RE.fullmatch(value):
+        return "it may contain only letters, digits and '-'"
+    if value.startswith("-") or value.endswith("-"):
+        return "it must not start or end with '-'"
+    if value.isdigit():
+        return "it cannot be a number"
+    return None
+
+
+def validate_volume_name(volume_type: str, value: str, parameter: str = "name") -> str:
+    """Return ``value`` if Incus accepts it as the name of a volume of this type.
+
+    Instances follow the hostname rule, custom volumes the API name rule, and images are named
+    by their full SHA-256 fingerprint (64 lowercase hex digits), as Incus stores it.
+    """
+    volume_type = normalize_volume_type(volume_type)
+    if not isinstance(value, str):
+        raise NamingError(parameter, f"{parameter} must be a string, got {value!r}")
+    if volume_type in INSTANCE_TYPES:
+        problem = _instance_name_problem(value)
+        kind = "instance name"
+    elif volume_type == TYPE_CUSTOM:
+        problem = _api_name_problem(value)
+        kind = "custom volume name"
+    else:
+        problem = None if _FINGERPRINT_RE.fullmatch(value) else "use the full fingerprint, 64 lowercase hex digits"
+        kind = "image name"
+    if problem:
+        raise NamingError(parameter, f"{parameter} {value!r} is not a valid Incus {kind}: {problem}")
+    return value
+
+
+def _validate_identity(volume_type: str, project: str, name: str) -> str:
+    volume_type = normalize_volume_type(volume_type)
+    validate_project(project)
+    if volume_type == TYPE_IMAGES and project != DEFAULT_PROJECT:
+        raise NamingError(
+            "project",
+            f"project must be {DEFAULT_PROJECT!r} for images: Incus keeps image volumes in the default "
+            f"project and names them by fingerprint alone, not {project!r}",
+        )
+    validate_volume_name(volume_type, name)
+    return volume_type
+
+
+def incus_volume_name(volume_type: str, project: str, name: str) -> str:
+    """The volume name Incus stores after the prefix in ``Aux/Incus/name``.
+
+    Instances: bare in the default project, ``<project>_<name>`` elsewhere; custom volumes:
+    always ``<project>_<name>``; images: the fingerprint.
+    """
+    volume_type = _validate_identity(volume_type, project, name)
+    if volume_type == TYPE_IMAGES or (volume_type in INSTANCE_TYPES and project == DEFAULT_PROJECT):
+        return name
+    return project + PROJECT_SEPARATOR + name
+
+
+def parse_incus_volume_name(volume_type: str, value: str) -> tuple[str, str]:
+    """Return ``(project, name)`` from an ``Aux/Incus/name`` value without its prefix.
+
+    The exact inverse of :func:`incus_volume_name`: custom names split at the first ``_`` as
+    Incus does (project names cannot contain one); a value that function would never produce
+    (an invalid part, ``default_<name>`` for an instance) is refused.
+    """
+    volume_type = normalize_volume_type(volume_type)
+    if volume_type == TYPE_IMAGES:
+        project, name = DEFAULT_PROJECT, value
+    elif PROJECT_SEPARATOR in value:
+        project, name = value.split(PROJECT_SEPARATOR, 1)
+    elif volume_type == TYPE_CUSTOM:
+        raise NamingError("name", f"custom volume name {value!r} lacks the '<project>_' Incus puts before it")
+    else:
+        project, name = DEFAULT_PROJECT, value
+    try:
+        canonical = incus_volume_name(volume_type, project, name)
+    except NamingError as error:
+        raise NamingError("name", f"{value!r} is not an Incus {volume_type} volume name: {error.message}") from error
+    if canonical != value:
+        raise NamingError("name", f"{value!r} is not an Incus {volume_type} volume name: Incus writes {canonical!r}")
+    return project, name
+
+
+def aux_name(prefix: str, volume_type: str, project: str, name: str) -> str:
+    """The ``Aux/Incus/name`` value: the prefix followed by :func:`incus_volume_name`."""
+    return validate_prefix(prefix) + incus_volume_name(volume_type, project, name)
+
+
+def aux_properties(prefix: str, volume_type: str, project: str, name: str, content_type: str | None) -> dict[str, str]:
+    """The three aux keys Incus sets on a volume's RD (content type defaults by type when ``None``)."""
+    volume_type = normalize_volume_type(volume_type)
+    return {
+        AUX_NAME: aux_name(prefix, volume_type, project, name),
+        AUX_TYPE: volume_type,
+        AUX_CONTENT_TYPE: validate_content_type(volume_type, content_type),
+    }
+
+
+def lookup_filters(prefix: str, volume_type: str, project: str, name: str) -> list[str]:
+    """The ``props`` query values Incus uses to find a volume's RD (content type is not filtered)."""
+    volume_type = normalize_volume_type(volume_type)
+    return [f"{AUX_NAME}={aux_name(prefix, volume_type, project, name)}", f"{AUX_TYPE}={volume_type}"]
+
+
+def listing_filters(volume_type: str | None = None, content_type: str | None = None) -> list[str]:
+    """``props`` query values selecting RDs that carry all three aux keys, optionally of one type/content type."""
+    type_filter = AUX_TYPE if volume_type is None else f"{AUX_TYPE}={normalize_volume_type(volume_type)}"
+    if content_type is not None:
+        _check_content_type(content_type, "content_type")
+    content_filter = AUX_CONTENT_TYPE if content_type is None else f"{AUX_CONTENT_TYPE}={content_type}"
+    return [AUX_NAME, type_filter, content_filter]
+
+
+# --- Snapshots -------------------------------------------------------------------------------
+
+
+def _snapshot_name_problem(value: str) -> str | None:
+    """What every Incus snapshot name obeys (Incus's instance snapshot rule) and a LINSTOR key needs."""
+    if not value:
+        return "it must not be empty"
+    if any(char.isspace() for char in value) or "/" in value:
+        return "it must not contain white space or '/'"
+    if len(SNAPSHOT_KEY_PREFIX + value) > LINSTOR_PROPERTY_KEY_MAX_LENGTH:
+        return f"it must be at most {LINSTOR_PROPERTY_KEY_MAX_LENGTH - len(SNAPSHOT_KEY_PREFIX)} characters long"
+    return None
+
+
+def validate_snapshot_name(volume_type: str, value: str, parameter: str = "name") -> str:
+    """Return ``value`` if Incus accepts it as the name of a snapshot of a volume of this type.
+
+    Instance snapshots may hold anything but white space and ``/``; snapshots of custom
+    volumes and images follow Incus's stricter API name rule.
+    """
+    volume_type = normalize_volume_type(volume_type)
+    if not isinstance(value, str):
+        raise NamingError(parameter, f"{parameter} must be a string, got {value!r}")
+    problem = _snapshot_name_problem(value)
+    if problem is None and volume_type not in INSTANCE_TYPES:
+        problem = _api_name_problem(value)
+    if problem:
+        raise NamingError(parameter, f"{parameter} {value!r} is not a valid Incus snapshot name: {problem}")
+    return value
+
+
+def snapshot_key(snapshot_name: str) -> str:
+    """The RD property key that maps an Incus snapshot to its LINSTOR snapshot (the driver's form)."""
+    problem = _snapshot_name_problem(snapshot_name) if isinstance(snapshot_name, str) else "it must be a string"
+    if problem:
+        raise NamingError("name", f"name {snapshot_name!r} is not a valid Incus snapshot name: {problem}")
+    return SNAPSHOT_KEY_PREFIX + snapshot_name
+
+
+def snapshot_name_from_key(key: str) -> str | None:
+    """The Incus snapshot name a mapping key (either form) is for, or ``None`` for any other key."""
+    for key_prefix in (SNAPSHOT_KEY_PREFIX, LEGACY_SNAPSHOT_KEY_PREFIX):
+        if key.startswith(key_prefix) and len(key) > len(key_prefix):
+            return key[len(key_prefix) :]
+    return None
+
+
+def snapshot_mappings(props: dict[str, str]) -> dict[str, str]:
+    """Map Incus snapshot name -> LINSTOR snapshot name from an RD's properties.
+
+    Both key forms are read. When one snapshot has both, the driver's ``snapshot-name`` form
+    wins, because it is the only one Incus itself reads.
+    """
+    legacy = {}
+    current = {}
+    for key, value in props.items():
+        snapshot_name = snapshot_name_from_key(key)
+        if snapshot_name is not None:
+            target = current if key.startswith(SNAPSHOT_KEY_PREFIX) else legacy
+            target[snapshot_name] = value
+    return {**legacy, **current}
+
+
+def snapshot_keys(props: dict[str, str], snapshot_name: str) -> list[str]:
+    """Every mapping key (both forms) present in ``props`` for one snapshot, to delete or move them all."""
+    keys = (SNAPSHOT_KEY_PREFIX + snapshot_name, LEGACY_SNAPSHOT_KEY_PREFIX + snapshot_name)
+    return [key for key in keys if key in props]
+
+
+def snapshot_mapping_keys(props: dict[str, str]) -> list[str]:
+    """Every snapshot mapping key (both forms) in ``props``, sorted; e.g. what a copy must not inherit."""
+    return sorted(key for key in props if snapshot_name_from_key(key) is not None)
+
+
+# --- User properties and DRBD options --------------------------------------------------------
+
+
+def is_incus_key(key: str) -> bool:
+    """Tell whether a property key belongs to Incus's metadata (``Aux/Incus/...``)."""
+    return key.startswith(INCUS_KEY_PREFIX)
+
+
+def validate_user_properties(properties: dict[str, object] | None) -> dict[str, str]:
+    """Return extra RD properties as strings, refusing the keys Incus refuses to let users set."""
+    validated: dict[str, str] = {}
+    options_by_key = {key: option for option, key in DRBD_OPTION_KEYS.items()}
+    for key, value in (properties or {}).items():
+        if not isinstance(key, str) or not key:
+            raise NamingError("properties", f"properties keys must be non-empty strings, got {key!r}")
+        if is_incus_key(key):
+            raise NamingError(
+                "properties",
+                f"Incus metadata cannot be manually set: remove {key!r} from properties "
+                f"(keys under {INCUS_KEY_PREFIX!r} are derived from name, type, project and content_type)",
+            )
+        if key in options_by_key:
+            raise NamingError("properties", f"set {key!r} with drbd_options.{options_by_key[key]}, not in properties")
+        if key in DRIVER_MANAGED_KEYS:
+            raise NamingError("properties", f"DRBD property {key!r} cannot be manually set: remove it from properties")
+        validated[key] = _property_value(key, value)
+    return validated
+
+
+def _property_value(key: str, value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int)):
+        return str(value)
+    raise NamingError("properties", f"properties value of {key!r} must be a string, number or boolean, got {value!r}")
+
+
+def parse_duration_seconds(value: str | int, parameter: str) -> int:
+    """Whole seconds in a duration: a Go duration (``90s``, ``1m``, ``1h30m``) or plain seconds.
+
+    Fractions of a second are dropped, as Incus does when it sends ``drbd.auto_diskful``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise NamingError(parameter, f"{parameter} must be a duration such as '1m' or '90s', got {value!r}")
+    if isinstance(value, int):
+        return value
+    text = value.strip()
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    if not _DURATION_RE.fullmatch(text):
+        raise NamingError(
+            parameter, f"{parameter} {value!r} is not a duration; write it like '90s', '1m', '2h' or '1h30m'"
+        )
+    seconds = sum(
+        (Fraction(number) * _DURATION_UNIT_SECONDS[unit] for number, unit in re.findall(_DURATION_PART, text)),
+        Fraction(0),
+    )
+    return -int(seconds) if text.startswith("-") else int(seconds)
+
+
+def _boolean(value: bool | str, parameter: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in _TRUE_STRINGS + _FALSE_STRINGS:
+        return value.lower() in _TRUE_STRINGS
+    raise NamingError(parameter, f"{parameter} must be a boolean (true or false), got {value!r}")
+
+
+def drbd_option_properties(
+    on_no_quorum: str | None = None,
+    auto_diskful: str | int | None = None,
+    auto_add_quorum_tiebreaker: bool | str | None = None,
+) -> dict[str, str]:
+    """The DRBD properties for the options given (``None`` = not set), with values as Incus writes them."""
+    props: dict[str, str] = {}
+    if on_no_quorum is not None:
+        if on_no_quorum not in ON_NO_QUORUM_VALUES:
+            raise NamingError(
+                "drbd_options.on_no_quorum",
+                f"drbd_options.on_no_quorum {on_no_quorum!r} is not valid; use {' or '.join(ON_NO_QUORUM_VALUES)}",
+            )
+        props[ON_NO_QUORUM_KEY] = on_no_quorum
+    if auto_diskful is not None:
+        seconds = parse_duration_seconds(auto_diskful, "drbd_options.auto_diskful")
+        if seconds < AUTO_DISKFUL_MINIMUM_SECONDS:
+            raise NamingError(
+                "drbd_options.auto_diskful",
+                f"drbd_options.auto_diskful {auto_diskful!r} is too short; Incus requires at least 1m (60 seconds)",
+            )
+        props[AUTO_DISKFUL_KEY] = str(seconds)
+    if auto_add_quorum_tiebreaker is not None:
+        enabled = _boolean(auto_add_quorum_tiebreaker, "drbd_options.auto_add_quorum_tiebreaker")
+        props[AUTO_ADD_QUORUM_TIEBREAKER_KEY] = "true" if enabled else "false"
+    return props
+
+
+# --- Sizes -----------------------------------------------------------------------------------
+
+
+def parse_size(value: str | int, parameter: str) -> int:
+    """Bytes in a size: an int (bytes) or a string such as ``10GiB``, ``500MiB``, ``1GB`` or ``1048576``.
+
+    Units follow Incus: ``kB``/``MB``/``GB``... are powers of 1000, ``KiB``/``MiB``/``GiB``...
+    powers of 1024. Bare ``K``/``M``/``G``/``T``/``P``/``E``, which Incus refuses, are read as
+    binary units, as LINSTOR's client and LVM read them.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise NamingError(parameter, f"{parameter} must be a size such as '10GiB' or a number of bytes, got {value!r}")
+    if isinstance(value, int):
+        size = value
+    else:
+        match = _SIZE_RE.fullmatch(value)
+        if not match or match.group(2) not in SIZE_UNITS:
+            units = ", ".join(unit for unit in SIZE_UNITS if unit)
+            raise NamingError(
+                parameter,
+                f"{parameter} {value!r} is not a size; write a whole number with an optional unit ({units}), "
+                "e.g. '10GiB'",
+            )
+        size = int(match.group(1)) * SIZE_UNITS[match.group(2)]
+    if size <= 0:
+        raise NamingError(parameter, f"{parameter} must be greater than zero, got {value!r}")
+    if size > MAX_SIZE_BYTES:
+        raise NamingError(parameter, f"{parameter} {value!r} is too large for LINSTOR")
+    return size
+
+
+def volume_size_bytes(size_bytes: int) -> int:
+    """The size Incus actually gives a volume: at least 4 MiB, rounded up to the 8 KiB block boundary."""
+    size_bytes = max(size_bytes, MIN_VOLUME_SIZE_BYTES)
+    return -(-size_bytes // BLOCK_BOUNDARY_BYTES) * BLOCK_BOUNDARY_BYTES
+
+
+def volume_size_kib(size_bytes: int) -> int:
+    """The ``size_kib`` LINSTOR gets for a requested size in bytes, as Incus computes it."""
+    return volume_size_bytes(size_bytes) // KIB
+
+
+def sizes_equal_within_tolerance(a_bytes: int, b_bytes: int) -> bool:
+    """Tell whether two sizes differ by less than 512 bytes, which Incus treats as no resize."""
+    return abs(a_bytes - b_bytes) < RESIZE_TOLERANCE_BYTES
+
+
+# --- Reading an RD back ----------------------------------------------------------------------
+
+
+def volume_view(rd: dict, prefix: str) -> dict | None:
+    """The Incus view of one RD as LINSTOR returns it (``with_volume_definitions=true``).
+
+    ``None`` when the RD is not an Incus volume under ``prefix``: an aux key is missing, the
+    name lacks the prefix, or a value is not one Incus would write.
+    """
+    props = rd.get("props") or {}
+    incus_name = props.get(AUX_NAME)
+    volume_type = props.get(AUX_TYPE)
+    content_type = props.get(AUX_CONTENT_TYPE)
+    if incus_name is None or volume_type not in VOLUME_TYPES.values() or content_type not in CONTENT_TYPES:
+        return None
+    if not incus_name.startswith(prefix) or content_type not in ALLOWED_CONTENT_TYPES[volume_type]:
+        return None
+    try:
+        project, name = parse_incus_volume_name(volume_type, incus_name[len(prefix) :])
+    except NamingError:
+        return None
+    definitions = sorted(rd.get("volume_definitions") or [], key=lambda definition: definition["volume_number"])
+    return {
+        "name": name,
+        "project": project,
+        "type": volume_type,
+        "content_type": content_type,
+        "incus_name": incus_name,
+        "resource_definition": rd["name"],
+        "resource_group": rd.get("resource_group_name"),
+        "volume_definitions": [{"number": vd["volume_number"], "size_kib": vd.get("size_kib")} for vd in definitions],
+        "snapshots": snapshot_mappings(props),
+        "properties": dict(props),
+    }
