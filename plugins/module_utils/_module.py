@@ -1,0 +1,66 @@
+# Copyright: (c) 2026, linstor.incus contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every linstor.incus module does the same way: argument spec, client, errors, diff.
+
+A module is an argument spec plus one call: ``run_module(spec, operation)``, where
+``operation(module, client)`` returns the result dict. Errors become ``fail_json`` here, once:
+a naming or option error names the parameter to change, a LINSTOR error carries LINSTOR's
+message, cause and correction.
+"""
+
+from __future__ import annotations
+
+import copy
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.linstor.incus.plugins.module_utils import _client
+from ansible_collections.linstor.incus.plugins.module_utils._client import (
+    CONNECTION_ARGUMENT_SPEC,
+    LinstorClient,
+    LinstorConfigError,
+    LinstorError,
+    client_from_params,
+)
+from ansible_collections.linstor.incus.plugins.module_utils._naming import NamingError
+
+Operation = Callable[[AnsibleModule, LinstorClient], dict[str, Any]]
+
+
+def argument_spec(module_options: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The module's own options plus the shared connection options."""
+    spec = copy.deepcopy(CONNECTION_ARGUMENT_SPEC)
+    spec.update(module_options)
+    return spec
+
+
+def run_module(module: AnsibleModule, operation: Operation) -> None:
+    """Build the client from the module's options, run the operation, exit with its result."""
+    if _client.requests is None:
+        module.fail_json(msg=missing_required_lib("requests"))
+    try:
+        client = client_from_params(module.params)
+        result = operation(module, client)
+    except NamingError as exc:
+        module.fail_json(msg=str(exc), parameter=exc.parameter)
+    except LinstorConfigError as exc:
+        module.fail_json(msg=str(exc), parameter=exc.parameter)
+    except LinstorError as exc:
+        module.fail_json(msg=str(exc), linstor_error=exc.to_dict())
+    except Exception as exc:  # an unexpected failure still gets a readable message and the traceback
+        module.fail_json(msg=f"unexpected error: {exc!r}", exception=traceback.format_exc())
+    module.exit_json(**result)
+
+
+class Diff:
+    """Before/after views for ``--diff``, filled in as an operation decides what to change."""
+
+    def __init__(self, before: Any) -> None:
+        self.before = copy.deepcopy(before)
+        self.after = copy.deepcopy(before)
+
+    def result(self) -> dict[str, Any]:
+        return {"before": self.before if self.before is not None else {},
+                "after": self.after if self.after is not None else {}}
