@@ -634,6 +634,7 @@ def volume_view(rd: dict, prefix: str) -> dict | None:
     ``None`` when the RD is not an Incus volume under ``prefix``: an aux key is missing, the
     name lacks the prefix, or a value is not one Incus would write.
     """
+    validate_prefix(prefix)
     props = rd.get("props") or {}
     incus_name = props.get(AUX_NAME)
     volume_type = props.get(AUX_TYPE)
