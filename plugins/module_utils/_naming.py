@@ -393,6 +393,27 @@ def aux_properties(prefix: str, volume_type: str, project: str, name: str, conte
     }
 
 
+def creation_properties(
+    prefix: str,
+    volume_type: str,
+    project: str,
+    name: str,
+    content_type: str | None,
+    drbd_options: dict[str, object] | None = None,
+    properties: dict[str, object] | None = None,
+) -> dict[str, str]:
+    """Every property an RD is born with, as Incus creates it: the user's ``properties``, the DRBD
+    options (``drbd_options`` as keyword arguments of :func:`drbd_option_properties`), the
+    properties Incus always sets, and the aux keys; later ones cannot be overridden by earlier ones.
+    """
+    return {
+        **validate_user_properties(properties),
+        **drbd_option_properties(**(drbd_options or {})),
+        **CREATE_PROPERTIES,
+        **aux_properties(prefix, volume_type, project, name, content_type),
+    }
+
+
 def lookup_filters(prefix: str, volume_type: str, project: str, name: str) -> list[str]:
     """The ``props`` query values Incus uses to find a volume's RD (content type is not filtered)."""
     volume_type = normalize_volume_type(volume_type)

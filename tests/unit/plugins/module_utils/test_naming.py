@@ -1051,3 +1051,38 @@ def test_view_refuses_an_invalid_prefix() -> None:
     with pytest.raises(NamingError) as error:
         naming.volume_view(EXAMPLE_RDS[0], "")
     assert_names(error, "prefix")
+
+
+def test_creation_properties_are_what_incus_sets_on_create() -> None:
+    props = naming.creation_properties(
+        PREFIX,
+        "virtual-machine",
+        "web",
+        "v1",
+        None,
+        {"on_no_quorum": "io-error", "auto_diskful": "1m", "auto_add_quorum_tiebreaker": None},
+        {"Aux/site": "lab"},
+    )
+    assert props == {
+        "Aux/site": "lab",
+        "DrbdOptions/Resource/on-no-quorum": "io-error",
+        "DrbdOptions/auto-diskful": "60",
+        "DrbdOptions/Net/allow-two-primaries": "yes",
+        "DrbdOptions/ExactSize": "true",
+        "Aux/Incus/name": "incus-volume-web_v1",
+        "Aux/Incus/type": "virtual-machines",
+        "Aux/Incus/content-type": "block",
+    }
+    assert naming.creation_properties(PREFIX, "custom", "default", "vol", "iso") == {
+        "DrbdOptions/Net/allow-two-primaries": "yes",
+        "DrbdOptions/ExactSize": "true",
+        "Aux/Incus/name": "incus-volume-default_vol",
+        "Aux/Incus/type": "custom",
+        "Aux/Incus/content-type": "iso",
+    }
+
+
+def test_creation_properties_refuse_user_incus_keys() -> None:
+    with pytest.raises(NamingError) as error:
+        naming.creation_properties(PREFIX, "custom", "default", "vol", None, None, {"Aux/Incus/type": "images"})
+    assert_names(error, "properties")
