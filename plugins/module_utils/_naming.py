@@ -560,7 +560,7 @@ def parse_duration_seconds(value: str | int, parameter: str) -> int:
         (Fraction(number) * _DURATION_UNIT_SECONDS[unit] for number, unit in re.findall(_DURATION_PART, text)),
         Fraction(0),
     )
-    return -int(seconds) if text.startswith("-") else int(seconds)
+    return int(-seconds if text.startswith("-") else seconds)
 
 
 def _boolean(value: bool | str, parameter: str) -> bool:

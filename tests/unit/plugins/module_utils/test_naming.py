@@ -702,6 +702,7 @@ def test_auto_diskful_is_sent_in_seconds(value: str | int, seconds: str) -> None
         ("59999ms", "at least 1m"),
         (30, "at least 1m"),
         ("-5m", "at least 1m"),
+        ("-1m61s", "at least 1m"),
         ("abc", "not a duration"),
         ("1x", "not a duration"),
         ("1 m", "not a duration"),
