@@ -1,0 +1,1533 @@
+"""State and LINSTOR's rules, kept in SQLite. No HTTP here (see ``rest.py``).
+
+Each public method is one controller operation. Reads return plain dicts already in the shape of
+the REST API's JSON objects; writes return the list of ApiCallRc entries of the reply, or raise
+``LinstorError`` carrying the entries the controller would refuse with. Every write runs in one
+SQLite transaction, committed before the method returns, so a reply is only sent for state that
+is on disk (WAL journal, so a killed process loses nothing it acknowledged).
+
+Tables are normalised: resource-definition properties live one row per key in ``rd_props`` with
+an index on (key, value), so the ``props`` filters of the RD list are answered by SQL and a write
+touches only its own rows, however many RDs there are.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import errors as rc
+from .errors import Context, LinstorError, RcEntry
+from .names import (
+    InvalidName,
+    check_resource_group_name,
+    check_resource_name,
+    check_snapshot_name,
+)
+
+VERSION = "1.28.0"
+REST_API_VERSION = "1.28.0"
+
+DEFAULT_RSC_GRP = "DfltRscGrp"
+DISKLESS_POOL = "DfltDisklessStorPool"
+DISKFUL_POOL = "pool1"
+DISKFUL_PROVIDER = "ZFS_THIN"
+POOL_TOTAL_KIB = 100 * 1024**3  # 100 TiB per node
+TCP_PORT_MIN, TCP_PORT_MAX = 7000, 65535
+MINOR_MIN, MINOR_MAX = 1000, 49999
+MAX_NODE_ID = 31
+DRBD_MIN_NET_KIB = 4
+DRBD_MAX_KIB = 1 << 40
+DEFAULT_PLACE_COUNT = 2
+PEER_SLOTS = 7
+KEY_CLONED_FROM = "cloned-from"  # InternalApiConsts.KEY_CLONED_FROM
+KEY_SEQUENCE_NUMBER = "SequenceNumber"  # ApiConsts.KEY_SNAPSHOT_DFN_SEQUENCE_NUMBER
+KEY_STOR_POOL_NAME = "StorPoolName"
+
+# Property keys a user may set on a resource definition or group: LINSTOR checks a whitelist;
+# the emulator accepts these namespaces and keys (values are not checked, except as strings).
+ALLOWED_PROP_PREFIXES = (
+    "Aux/", "DrbdOptions/", "DrbdProxy/", "FileSystem/", "NVMe/", "StorDriver/", "sys/fs/", "Writecache/",
+    "Cache/", "BCache/", "SnapshotShipping/", "AutoSnapshot/", "BackupShipping/", "Internal/",
+)
+ALLOWED_PROP_KEYS = frozenset({
+    "StorPoolName", "StorPoolNameDrbdMeta", "PeerSlotsNewResource", "PrefNic", "Site", "UseZfsClone",
+})
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS nodes(
+    name TEXT PRIMARY KEY COLLATE NOCASE, type TEXT NOT NULL, address TEXT NOT NULL, uuid TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stor_pools(
+    node TEXT NOT NULL COLLATE NOCASE REFERENCES nodes(name) ON DELETE CASCADE,
+    name TEXT NOT NULL COLLATE NOCASE, provider_kind TEXT NOT NULL, total_kib INTEGER NOT NULL,
+    props TEXT NOT NULL, uuid TEXT NOT NULL, PRIMARY KEY(node, name));
+CREATE TABLE IF NOT EXISTS rsc_grps(
+    name TEXT PRIMARY KEY COLLATE NOCASE, description TEXT NOT NULL, select_filter TEXT NOT NULL,
+    props TEXT NOT NULL, peer_slots INTEGER, uuid TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS vlm_grps(
+    rg TEXT NOT NULL COLLATE NOCASE REFERENCES rsc_grps(name) ON DELETE CASCADE,
+    vlm_nr INTEGER NOT NULL, props TEXT NOT NULL, flags TEXT NOT NULL, uuid TEXT NOT NULL,
+    PRIMARY KEY(rg, vlm_nr));
+CREATE TABLE IF NOT EXISTS rsc_dfns(
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    rg TEXT NOT NULL COLLATE NOCASE REFERENCES rsc_grps(name),
+    port INTEGER NOT NULL UNIQUE, secret TEXT NOT NULL, peer_slots INTEGER NOT NULL,
+    flags TEXT NOT NULL, layer_stack TEXT NOT NULL, uuid TEXT NOT NULL, snap_seq INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS rsc_dfns_rg ON rsc_dfns(rg);
+CREATE TABLE IF NOT EXISTS rd_props(
+    rd INTEGER NOT NULL REFERENCES rsc_dfns(id) ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY(rd, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rd_props_kv ON rd_props(key, value, rd);
+CREATE TABLE IF NOT EXISTS vlm_dfns(
+    rd INTEGER NOT NULL REFERENCES rsc_dfns(id) ON DELETE CASCADE, vlm_nr INTEGER NOT NULL,
+    size_kib INTEGER NOT NULL, minor INTEGER NOT NULL UNIQUE, props TEXT NOT NULL, flags TEXT NOT NULL,
+    uuid TEXT NOT NULL, PRIMARY KEY(rd, vlm_nr));
+CREATE TABLE IF NOT EXISTS resources(
+    rd INTEGER NOT NULL REFERENCES rsc_dfns(id) ON DELETE CASCADE,
+    node TEXT NOT NULL COLLATE NOCASE REFERENCES nodes(name), node_id INTEGER NOT NULL,
+    stor_pool TEXT NOT NULL, flags TEXT NOT NULL, props TEXT NOT NULL, uuid TEXT NOT NULL,
+    created_ms INTEGER NOT NULL, PRIMARY KEY(rd, node));
+CREATE INDEX IF NOT EXISTS resources_node ON resources(node, stor_pool);
+CREATE TABLE IF NOT EXISTS snapshots(
+    id INTEGER PRIMARY KEY, rd INTEGER NOT NULL REFERENCES rsc_dfns(id) ON DELETE CASCADE,
+    name TEXT NOT NULL COLLATE NOCASE, seq INTEGER NOT NULL, flags TEXT NOT NULL, props TEXT NOT NULL,
+    rd_props TEXT NOT NULL, uuid TEXT NOT NULL, created_ms INTEGER NOT NULL, UNIQUE(rd, name));
+CREATE TABLE IF NOT EXISTS snap_nodes(
+    snap INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE, node TEXT NOT NULL COLLATE NOCASE,
+    stor_pool TEXT NOT NULL, rsc_props TEXT NOT NULL, uuid TEXT NOT NULL, created_ms INTEGER NOT NULL,
+    PRIMARY KEY(snap, node));
+CREATE TABLE IF NOT EXISTS snap_vlm_dfns(
+    snap INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE, vlm_nr INTEGER NOT NULL,
+    size_kib INTEGER NOT NULL, vd_props TEXT NOT NULL, PRIMARY KEY(snap, vlm_nr));
+"""
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _caps(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _rd_ctx(op: int, name: str) -> Context:
+    return Context(op, rc.MASK_RSC_DFN, {rc.KEY_RSC_DFN: name}, f"Resource definition: {name}")
+
+
+def _rg_ctx(op: int, name: str) -> Context:
+    return Context(op, rc.MASK_RSC_GRP, {rc.KEY_RSC_GRP: name}, f"Resource group: {name}")
+
+
+def _snap_ctx(op: int, rd: str, snap: str) -> Context:
+    return Context(op, rc.MASK_SNAPSHOT, {rc.KEY_RSC_DFN: rd, rc.KEY_SNAPSHOT: snap},
+                   f"Snapshot: {snap} of resource {rd}")
+
+
+def parse_prop_filters(filters: Iterable[str]) -> list[tuple[str, str | None]]:
+    """``key=value`` (equality) or ``key`` (presence), split at the first '='."""
+    parsed = []
+    for item in filters:
+        if "=" in item:
+            key, value = item.split("=", 1)
+            parsed.append((key, value))
+        else:
+            parsed.append((item, None))
+    return parsed
+
+
+class Backend:
+    """One emulated LINSTOR controller, its state in the SQLite file at ``path``."""
+
+    def __init__(self, path: str | Path, nodes: int = 3, synchronous: str = "NORMAL"):
+        self.path = str(path)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"PRAGMA synchronous={synchronous}")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        with self._tx():
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            if self._db.execute("SELECT 1 FROM meta WHERE key='seeded'").fetchone() is None:
+                self._seed(nodes)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ------------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the process-wide lock; committed on success, else rolled back."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._db
+
+    def _seed(self, count: int) -> None:
+        db = self._db
+        for index in range(1, count + 1):
+            name = f"node{index}"
+            db.execute("INSERT INTO nodes VALUES (?, 'SATELLITE', ?, ?)", (name, f"10.0.0.{index}", _uuid()))
+            db.execute("INSERT INTO stor_pools VALUES (?, ?, 'DISKLESS', 0, '{}', ?)", (name, DISKLESS_POOL, _uuid()))
+            db.execute(
+                "INSERT INTO stor_pools VALUES (?, ?, ?, ?, ?, ?)",
+                (name, DISKFUL_POOL, DISKFUL_PROVIDER, POOL_TOTAL_KIB,
+                 _dumps({"StorDriver/StorPoolName": "tank/linstor", "StorDriver/ZPoolThin": "tank/linstor"}), _uuid()),
+            )
+        db.execute("INSERT INTO rsc_grps VALUES (?, '', '{}', '{}', NULL, ?)", (DEFAULT_RSC_GRP, _uuid()))
+        db.execute("INSERT INTO meta VALUES ('seeded', ?)", (str(count),))
+
+    @staticmethod
+    def _check_props(ctx: Context, props: dict) -> None:
+        for key, value in props.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise ctx.error(rc.FAIL_INVLD_PROP, "Invalid property value",
+                                cause=f"The value '{value}' is not valid for the key '{key}'")
+            if key.startswith("Aux/"):
+                if key == "Aux/" or "//" in key or key.endswith("/"):
+                    raise ctx.error(rc.FAIL_INVLD_PROP, "Invalid key.", cause=f"The key '{key}' is invalid.")
+                continue
+            if key in ALLOWED_PROP_KEYS or key.startswith(ALLOWED_PROP_PREFIXES):
+                continue
+            raise ctx.error(rc.FAIL_INVLD_PROP, "Invalid property key", cause=f"The key '{key}' is not whitelisted.")
+
+    @staticmethod
+    def _apply_prop_changes(props: dict, override: dict | None, delete: Iterable[str] | None,
+                            namespaces: Iterable[str] | None) -> dict:
+        result = dict(props)
+        result.update(override or {})
+        for key in delete or ():
+            result.pop(key, None)
+        for namespace in namespaces or ():
+            prefix = namespace.rstrip("/") + "/"
+            for key in [k for k in result if k.startswith(prefix)]:
+                del result[key]
+        return result
+
+    # ------------------------------------------------------------------ lookups (inside a transaction)
+
+    def _rd_row(self, db: sqlite3.Connection, name: str) -> sqlite3.Row | None:
+        return db.execute("SELECT * FROM rsc_dfns WHERE name = ?", (name,)).fetchone()
+
+    def _load_rd(self, db: sqlite3.Connection, ctx: Context, name: str) -> sqlite3.Row:
+        row = self._rd_row(db, name)
+        if row is None:
+            raise ctx.error(
+                rc.FAIL_NOT_FOUND_RSC_DFN, f"Resource definition '{name}' not found.",
+                cause=f"The specified resource definition '{name}' could not be found in the database",
+                correction=f"Create a resource definition with the name '{name}' first.")
+        return row
+
+    def _load_rg(self, db: sqlite3.Connection, ctx: Context, name: str) -> sqlite3.Row:
+        row = db.execute("SELECT * FROM rsc_grps WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise ctx.error(
+                rc.FAIL_NOT_FOUND_RSC_GRP, f"Resource group '{name}' not found.",
+                cause=f"The specified resource group '{name}' could not be found in the database",
+                correction=f"Create a resource group with the name '{name}' first.")
+        return row
+
+    def _load_node(self, db: sqlite3.Connection, ctx: Context, name: str) -> sqlite3.Row:
+        row = db.execute("SELECT * FROM nodes WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise ctx.error(
+                rc.FAIL_NOT_FOUND_NODE, f"Node '{name}' not found.",
+                cause=f"The specified node '{name}' could not be found in the database",
+                correction=f"Create a node with the name '{name}' first.")
+        return row
+
+    def _load_snapshot(self, db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row, name: str) -> sqlite3.Row:
+        row = db.execute("SELECT * FROM snapshots WHERE rd = ? AND name = ?", (rd["id"], name)).fetchone()
+        if row is None:
+            raise ctx.error(rc.FAIL_NOT_FOUND_SNAPSHOT_DFN,
+                            f"Snapshot '{name}' of resource '{rd['name']}' not found.")
+        return row
+
+    def _rd_props(self, db: sqlite3.Connection, rd_id: int) -> dict:
+        return {r["key"]: r["value"] for r in db.execute("SELECT key, value FROM rd_props WHERE rd = ?", (rd_id,))}
+
+    def _set_rd_props(self, db: sqlite3.Connection, rd_id: int, old: dict, new: dict) -> None:
+        for key in old.keys() - new.keys():
+            db.execute("DELETE FROM rd_props WHERE rd = ? AND key = ?", (rd_id, key))
+        for key, value in new.items():
+            if old.get(key) != value:
+                db.execute("INSERT OR REPLACE INTO rd_props VALUES (?, ?, ?)", (rd_id, key, value))
+
+    @staticmethod
+    def _free_number(db: sqlite3.Connection, table: str, column: str, low: int, high: int) -> int | None:
+        """The lowest free number of a UNIQUE column (max+1 when that is free: one index look-up)."""
+        top = db.execute(f"SELECT MAX({column}) FROM {table}").fetchone()[0]
+        if top is None:
+            return low
+        if top < high:
+            first = db.execute(f"SELECT MIN({column}) FROM {table}").fetchone()[0]
+            if first > low:
+                return low
+            gap = db.execute(
+                f"SELECT a.{column} + 1 FROM {table} a WHERE a.{column} >= ? AND a.{column} < ? AND NOT EXISTS "
+                f"(SELECT 1 FROM {table} b WHERE b.{column} = a.{column} + 1) ORDER BY a.{column} LIMIT 1",
+                (low, high)).fetchone()
+            return gap[0] if gap else None
+        gap = db.execute(
+            f"SELECT a.{column} + 1 FROM {table} a WHERE a.{column} >= ? AND a.{column} < ? AND NOT EXISTS "
+            f"(SELECT 1 FROM {table} b WHERE b.{column} = a.{column} + 1) ORDER BY a.{column} LIMIT 1",
+            (low, high)).fetchone()
+        return gap[0] if gap else None
+
+    def _alloc_port(self, db: sqlite3.Connection, ctx: Context, wanted: int | None) -> int:
+        if wanted is not None:
+            if not TCP_PORT_MIN <= wanted <= TCP_PORT_MAX:
+                raise ctx.error(rc.FAIL_INVLD_RSC_PORT, f"The given TCP port '{wanted}' is invalid.")
+            if db.execute("SELECT 1 FROM rsc_dfns WHERE port = ?", (wanted,)).fetchone():
+                raise ctx.error(rc.FAIL_INVLD_RSC_PORT, f"The TCP port '{wanted}' is already in use.")
+            return wanted
+        port = self._free_number(db, "rsc_dfns", "port", TCP_PORT_MIN, TCP_PORT_MAX)
+        if port is None:
+            raise ctx.error(rc.FAIL_POOL_EXHAUSTED_TCP_PORT, "Could not find free TCP port",
+                            cause=f"All TCP ports in the range {TCP_PORT_MIN}-{TCP_PORT_MAX} are in use")
+        return port
+
+    def _alloc_minor(self, db: sqlite3.Connection, ctx: Context) -> int:
+        minor = self._free_number(db, "vlm_dfns", "minor", MINOR_MIN, MINOR_MAX)
+        if minor is None:
+            raise ctx.error(rc.FAIL_POOL_EXHAUSTED_MINOR_NR, "Could not find free minor number")
+        return minor
+
+    # ------------------------------------------------------------------ controller, nodes, storage pools
+
+    def controller_version(self) -> dict:
+        return {"version": VERSION, "git_hash": "linstor-emulator", "build_time": "2024-06-01T00:00:00+00:00",
+                "rest_api_version": REST_API_VERSION}
+
+    def list_nodes(self, names: list[str] | None = None) -> list[dict]:
+        with self._read() as db:
+            rows = db.execute("SELECT * FROM nodes ORDER BY name COLLATE NOCASE").fetchall()
+        wanted = {n.lower() for n in names or []}
+        return [self._node_json(r) for r in rows if not wanted or r["name"].lower() in wanted]
+
+    @staticmethod
+    def _node_json(row: sqlite3.Row) -> dict:
+        return {
+            "name": row["name"], "type": "SATELLITE", "flags": [], "props": {"CurStltConnName": "default"},
+            "net_interfaces": [{"name": "default", "address": row["address"], "satellite_port": 3366,
+                                "satellite_encryption_type": "PLAIN", "is_active": True, "uuid": row["uuid"]}],
+            "connection_status": "ONLINE", "uuid": row["uuid"],
+            "storage_providers": ["DISKLESS", "LVM", "LVM_THIN", "ZFS", "ZFS_THIN", "FILE", "FILE_THIN"],
+            "resource_layers": ["DRBD", "LUKS", "STORAGE", "NVME", "WRITECACHE", "CACHE", "BCACHE"],
+            "unsupported_providers": {}, "unsupported_layers": {},
+        }
+
+    def _used_kib(self, db: sqlite3.Connection) -> dict[tuple[str, str], int]:
+        used: dict[tuple[str, str], int] = {}
+        for row in db.execute(
+            "SELECT r.node AS node, r.stor_pool AS pool, SUM(v.size_kib) AS used FROM resources r "
+            "JOIN vlm_dfns v ON v.rd = r.rd GROUP BY r.node, r.stor_pool"
+        ):
+            used[(row["node"].lower(), row["pool"].lower())] = row["used"] or 0
+        return used
+
+    def list_storage_pools(self, nodes: list[str] | None = None, pools: list[str] | None = None) -> list[dict]:
+        with self._read() as db:
+            rows = db.execute("SELECT * FROM stor_pools ORDER BY node COLLATE NOCASE, name COLLATE NOCASE").fetchall()
+            used = self._used_kib(db)
+        node_set = {n.lower() for n in nodes or []}
+        pool_set = {p.lower() for p in pools or []}
+        result = []
+        for row in rows:
+            if node_set and row["node"].lower() not in node_set:
+                continue
+            if pool_set and row["name"].lower() not in pool_set:
+                continue
+            result.append(self._pool_json(row, used.get((row["node"].lower(), row["name"].lower()), 0)))
+        return result
+
+    @staticmethod
+    def _pool_json(row: sqlite3.Row, used: int) -> dict:
+        diskless = row["provider_kind"] == "DISKLESS"
+        reply = {
+            "storage_pool_name": row["name"], "node_name": row["node"], "provider_kind": row["provider_kind"],
+            "props": json.loads(row["props"]),
+            "static_traits": {"SupportsSnapshots": "false" if diskless else "true"},
+            "free_space_mgr_name": f"{row['node']};{row['name']}", "uuid": row["uuid"], "reports": [],
+            "supports_snapshots": not diskless, "external_locking": False,
+        }
+        if diskless:
+            reply["static_traits"] = {"SupportsSnapshots": "false"}
+            reply["free_capacity"] = 9223372036854775807
+            reply["total_capacity"] = 9223372036854775807
+        else:
+            reply["static_traits"]["Provisioning"] = "Thin"
+            reply["free_capacity"] = max(row["total_kib"] - used, 0)
+            reply["total_capacity"] = row["total_kib"]
+        return reply
+
+    # ------------------------------------------------------------------ resource groups
+
+    @staticmethod
+    def _rg_json(row: sqlite3.Row) -> dict:
+        reply = {"name": row["name"], "description": row["description"], "props": json.loads(row["props"]),
+                 "select_filter": json.loads(row["select_filter"]), "uuid": row["uuid"]}
+        if row["peer_slots"] is not None:
+            reply["peer_slots"] = row["peer_slots"]
+        return reply
+
+    def list_resource_groups(self, names: list[str] | None = None, props: list[str] | None = None) -> list[dict]:
+        with self._read() as db:
+            rows = db.execute("SELECT * FROM rsc_grps ORDER BY name COLLATE NOCASE").fetchall()
+        wanted = {n.lower() for n in names or []}
+        filters = parse_prop_filters(props or [])
+        result = []
+        for row in rows:
+            if wanted and row["name"].lower() not in wanted:
+                continue
+            item = self._rg_json(row)
+            if all((k in item["props"]) if v is None else item["props"].get(k) == v for k, v in filters):
+                result.append(item)
+        return result
+
+    def get_resource_group(self, name: str) -> dict:
+        with self._read() as db:
+            return self._rg_json(self._load_rg(db, Context.for_query(), name))
+
+    def create_resource_group(self, body: dict) -> list[RcEntry]:
+        name = body.get("name") or ""
+        ctx = _rg_ctx(rc.MASK_CRT, name)
+        try:
+            check_resource_group_name(name)
+        except InvalidName as exc:
+            raise ctx.error(rc.FAIL_INVLD_RSC_GRP_NAME, f"The given resource group name '{name}' is invalid.",
+                            cause=str(exc)) from None
+        props = body.get("props") or {}
+        self._check_props(ctx, props)
+        select_filter = self._clean_filter(ctx, body.get("select_filter") or {})
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM rsc_grps WHERE name = ?", (name,)).fetchone():
+                raise ctx.error(rc.FAIL_EXISTS_RSC_GRP, f"A resource group '{name}' already exists.")
+            new_uuid = _uuid()
+            db.execute("INSERT INTO rsc_grps VALUES (?, ?, ?, ?, ?, ?)",
+                       (name, body.get("description") or "", _dumps(select_filter), _dumps(props),
+                        body.get("peer_slots"), new_uuid))
+        return [ctx.entry(rc.CREATED, f"New resource group '{name}' created.",
+                          details=f"Resource group '{name}' UUID is: {new_uuid}", refs={rc.KEY_UUID: new_uuid})]
+
+    def _clean_filter(self, ctx: Context, select_filter: dict) -> dict:
+        place_count = select_filter.get("place_count")
+        if place_count is not None and (not isinstance(place_count, int) or place_count < 1):
+            raise ctx.error(rc.FAIL_INVLD_PLACE_COUNT, f"The given place count '{place_count}' is invalid.")
+        return {k: v for k, v in select_filter.items() if v is not None}
+
+    def modify_resource_group(self, name: str, body: dict) -> list[RcEntry]:
+        ctx = _rg_ctx(rc.MASK_MOD, name)
+        override = body.get("override_props") or {}
+        self._check_props(ctx, override)
+        with self._tx() as db:
+            row = self._load_rg(db, ctx, name)
+            props = self._apply_prop_changes(json.loads(row["props"]), override, body.get("delete_props"),
+                                             body.get("delete_namespaces"))
+            select_filter = json.loads(row["select_filter"])
+            if body.get("select_filter") is not None:
+                select_filter.update(self._clean_filter(ctx, body["select_filter"]))
+            description = body["description"] if body.get("description") is not None else row["description"]
+            peer_slots = body["peer_slots"] if body.get("peer_slots") is not None else row["peer_slots"]
+            db.execute("UPDATE rsc_grps SET props = ?, select_filter = ?, description = ?, peer_slots = ? "
+                       "WHERE name = ?", (_dumps(props), _dumps(select_filter), description, peer_slots, name))
+            display = row["name"]
+        return [ctx.entry(rc.MODIFIED, f"Resource group '{display}' modified.",
+                          details=f"Resource group '{display}' UUID is: {row['uuid']}",
+                          refs={rc.KEY_UUID: row["uuid"]})]
+
+    def delete_resource_group(self, name: str) -> list[RcEntry]:
+        ctx = _rg_ctx(rc.MASK_DEL, name)
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM rsc_grps WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise LinstorError([ctx.entry(rc.WARN_NOT_FOUND, f"Resource group '{name}' not found.",
+                                              details=ctx.description)])
+            if row["name"].lower() == DEFAULT_RSC_GRP.lower():
+                raise ctx.error(rc.FAIL_IN_USE, f"The default resource group '{DEFAULT_RSC_GRP}' cannot be deleted.")
+            if db.execute("SELECT 1 FROM rsc_dfns WHERE rg = ? LIMIT 1", (name,)).fetchone():
+                raise ctx.error(rc.FAIL_EXISTS_RSC_DFN,
+                                f"Cannot delete resource group '{row['name']}' because it has existing "
+                                "resource definitions.")
+            db.execute("DELETE FROM rsc_grps WHERE name = ?", (name,))
+        return [ctx.entry(rc.DELETED, f"Resource group '{row['name']}' deleted.",
+                          details=f"Resource group '{row['name']}' UUID was: {row['uuid']}",
+                          refs={rc.KEY_UUID: row["uuid"]})]
+
+    # ------------------------------------------------------------------ volume groups
+
+    def list_volume_groups(self, rg: str) -> list[dict]:
+        with self._read() as db:
+            self._load_rg(db, Context.for_query(), rg)
+            rows = db.execute("SELECT * FROM vlm_grps WHERE rg = ? ORDER BY vlm_nr", (rg,)).fetchall()
+        return [{"volume_number": r["vlm_nr"], "props": json.loads(r["props"]), "uuid": r["uuid"],
+                 "flags": json.loads(r["flags"])} for r in rows]
+
+    def create_volume_group(self, rg: str, body: dict) -> list[RcEntry]:
+        ctx = Context(rc.MASK_CRT, rc.MASK_VLM_GRP, {rc.KEY_RSC_GRP: rg}, f"Volume group of resource group: {rg}")
+        props = body.get("props") or {}
+        self._check_props(ctx, props)
+        with self._tx() as db:
+            row = self._load_rg(db, ctx, rg)
+            number = body.get("volume_number")
+            if number is None:
+                used = {r[0] for r in db.execute("SELECT vlm_nr FROM vlm_grps WHERE rg = ?", (rg,))}
+                number = next(n for n in range(0, 65536) if n not in used)
+            if not isinstance(number, int) or not 0 <= number <= 65535:
+                raise ctx.error(rc.FAIL_INVLD_VLM_NR, f"The given volume number '{number}' is invalid. "
+                                "Valid range from 0 to 65535")
+            if db.execute("SELECT 1 FROM vlm_grps WHERE rg = ? AND vlm_nr = ?", (rg, number)).fetchone():
+                raise ctx.error(rc.FAIL_EXISTS_VLM_GRP,
+                                f"A volume group with the number {number} already exists in resource group "
+                                f"'{row['name']}'.")
+            new_uuid = _uuid()
+            db.execute("INSERT INTO vlm_grps VALUES (?, ?, ?, ?, ?)",
+                       (row["name"], number, _dumps(props), _dumps(body.get("flags") or []), new_uuid))
+        return [ctx.entry(rc.CREATED, f"New volume group with number '{number}' of resource group '{row['name']}' "
+                          "created.", details=f"Volume group UUID is: {new_uuid}",
+                          refs={rc.KEY_VLM_NR: str(number), rc.KEY_UUID: new_uuid})]
+
+    def modify_volume_group(self, rg: str, number: int, body: dict) -> list[RcEntry]:
+        ctx = Context(rc.MASK_MOD, rc.MASK_VLM_GRP, {rc.KEY_RSC_GRP: rg, rc.KEY_VLM_NR: str(number)},
+                      f"Volume group: {rg}/{number}")
+        override = body.get("override_props") or {}
+        self._check_props(ctx, override)
+        with self._tx() as db:
+            self._load_rg(db, ctx, rg)
+            row = db.execute("SELECT * FROM vlm_grps WHERE rg = ? AND vlm_nr = ?", (rg, number)).fetchone()
+            if row is None:
+                raise ctx.error(rc.FAIL_NOT_FOUND_VLM_GRP,
+                                f"Volume group '{rg}' with volume number '{number}' not found.")
+            props = self._apply_prop_changes(json.loads(row["props"]), override, body.get("delete_props"),
+                                             body.get("delete_namespaces"))
+            flags = json.loads(row["flags"])
+            for flag in body.get("flags") or []:
+                if flag.startswith("-"):
+                    flags = [f for f in flags if f != flag[1:]]
+                elif flag not in flags:
+                    flags.append(flag)
+            db.execute("UPDATE vlm_grps SET props = ?, flags = ? WHERE rg = ? AND vlm_nr = ?",
+                       (_dumps(props), _dumps(flags), rg, number))
+        return [ctx.entry(rc.MODIFIED, f"Volume group with number '{number}' of resource group '{rg}' modified.",
+                          details=f"Volume group UUID is: {row['uuid']}", refs={rc.KEY_UUID: row["uuid"]})]
+
+    def delete_volume_group(self, rg: str, number: int) -> list[RcEntry]:
+        ctx = Context(rc.MASK_DEL, rc.MASK_VLM_GRP, {rc.KEY_RSC_GRP: rg, rc.KEY_VLM_NR: str(number)},
+                      f"Volume group: {rg}/{number}")
+        with self._tx() as db:
+            self._load_rg(db, ctx, rg)
+            row = db.execute("SELECT * FROM vlm_grps WHERE rg = ? AND vlm_nr = ?", (rg, number)).fetchone()
+            if row is None:
+                raise LinstorError([ctx.entry(rc.WARN_NOT_FOUND, f"Volume group '{rg}' with volume number "
+                                              f"'{number}' not found.", details=ctx.description)])
+            db.execute("DELETE FROM vlm_grps WHERE rg = ? AND vlm_nr = ?", (rg, number))
+        return [ctx.entry(rc.DELETED, f"Volume group with number '{number}' of resource group '{rg}' deleted.",
+                          details=f"Volume group UUID was: {row['uuid']}", refs={rc.KEY_UUID: row["uuid"]})]
+
+    # ------------------------------------------------------------------ resource definitions
+
+    def _create_rd(self, db: sqlite3.Connection, ctx: Context, name: str, rg_name: str | None, props: dict,
+                   *, port: int | None = None, peer_slots: int | None = None,
+                   layer_stack: list[str] | None = None) -> tuple[sqlite3.Row, list[RcEntry]]:
+        """Insert a resource definition (inside the caller's transaction) and its properties."""
+        try:
+            check_resource_name(name)
+        except InvalidName as exc:
+            raise ctx.error(rc.FAIL_INVLD_RSC_NAME, f"The specified resource name '{name}' is invalid.",
+                            cause=str(exc)) from None
+        self._check_props(ctx, props)
+        rg = self._load_rg(db, ctx, rg_name or DEFAULT_RSC_GRP)
+        if self._rd_row(db, name) is not None:
+            raise ctx.error(rc.FAIL_EXISTS_RSC_DFN, f"A resource definition with the name '{name}' already exists")
+        chosen_port = self._alloc_port(db, ctx, port)
+        slots = peer_slots or rg["peer_slots"] or PEER_SLOTS
+        new_uuid = _uuid()
+        cursor = db.execute(
+            "INSERT INTO rsc_dfns(name, rg, port, secret, peer_slots, flags, layer_stack, uuid) "
+            "VALUES (?, ?, ?, ?, ?, '[]', ?, ?)",
+            (name, rg["name"], chosen_port, secrets.token_urlsafe(15)[:20], slots,
+             _dumps(layer_stack or ["DRBD", "STORAGE"]), new_uuid))
+        db.executemany("INSERT INTO rd_props VALUES (?, ?, ?)", [(cursor.lastrowid, k, v) for k, v in props.items()])
+        row = db.execute("SELECT * FROM rsc_dfns WHERE id = ?", (cursor.lastrowid,)).fetchone()
+        entries = []
+        if props:
+            entries.append(ctx.entry(rc.MASK_CRT | rc.CREATED,
+                                     "Successfully set property key(s): " + ",".join(sorted(props))))
+        entries.append(ctx.entry(rc.CREATED, f"New resource definition '{name}' created.",
+                                 details=f"Resource definition '{name}' UUID is: {new_uuid}",
+                                 refs={rc.KEY_UUID: new_uuid}))
+        return row, entries
+
+    def create_resource_definition(self, body: dict) -> list[RcEntry]:
+        rd = body.get("resource_definition") or {}
+        name = rd.get("name") or ""
+        ctx = _rd_ctx(rc.MASK_CRT, name)
+        layers = [layer.get("type") for layer in rd.get("layer_data") or [] if isinstance(layer, dict)]
+        with self._tx() as db:
+            _, entries = self._create_rd(db, ctx, name, rd.get("resource_group_name"), rd.get("props") or {},
+                                         port=body.get("drbd_port"), peer_slots=body.get("drbd_peer_slots"),
+                                         layer_stack=layers or None)
+        return entries
+
+    def _rd_where(self, names: list[str] | None, props: list[str] | None,
+                  groups: list[str] | None = None) -> tuple[str, list]:
+        clauses, args = [], []
+        if names:
+            clauses.append(f"d.name IN ({','.join('?' * len(names))})")
+            args.extend(names)
+        if groups:
+            clauses.append(f"d.rg IN ({','.join('?' * len(groups))})")
+            args.extend(groups)
+        for key, value in parse_prop_filters(props or []):
+            if value is None:
+                clauses.append("d.id IN (SELECT rd FROM rd_props WHERE key = ?)")
+                args.append(key)
+            else:
+                clauses.append("d.id IN (SELECT rd FROM rd_props WHERE key = ? AND value = ?)")
+                args.extend((key, value))
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+    def list_resource_definitions(self, names: list[str] | None = None, props: list[str] | None = None,
+                                  with_volume_definitions: bool = False, offset: int = 0,
+                                  limit: int = 0) -> list[dict]:
+        """RDs sorted by name, filtered in SQL; ``limit`` 0 means all (then ``offset`` is ignored, as in LINSTOR)."""
+        where, args = self._rd_where(names, props)
+        page = ""
+        if limit and limit > 0:
+            page = " LIMIT ? OFFSET ?"
+            args = [*args, limit, max(offset, 0)]
+        with self._read() as db:
+            db.execute("BEGIN")
+            try:
+                rows = db.execute(f"SELECT d.* FROM rsc_dfns d{where} ORDER BY d.name COLLATE NOCASE{page}",
+                                  args).fetchall()
+                ids = [r["id"] for r in rows]
+                props_by_rd = self._props_for(db, ids)
+                vds_by_rd = self._vds_for(db, ids) if with_volume_definitions else {}
+            finally:
+                db.execute("COMMIT")
+        result = []
+        for row in rows:
+            item = self._rd_json(row, props_by_rd.get(row["id"], {}))
+            if with_volume_definitions:
+                item["volume_definitions"] = vds_by_rd.get(row["id"], [])
+            result.append(item)
+        return result
+
+    def _props_for(self, db: sqlite3.Connection, ids: list[int]) -> dict[int, dict]:
+        result: dict[int, dict] = {}
+        for chunk in range(0, len(ids), 900):
+            part = ids[chunk:chunk + 900]
+            for row in db.execute(f"SELECT rd, key, value FROM rd_props WHERE rd IN ({','.join('?' * len(part))})",
+                                  part):
+                result.setdefault(row["rd"], {})[row["key"]] = row["value"]
+        return result
+
+    def _vds_for(self, db: sqlite3.Connection, ids: list[int]) -> dict[int, list[dict]]:
+        result: dict[int, list[dict]] = {}
+        for chunk in range(0, len(ids), 900):
+            part = ids[chunk:chunk + 900]
+            for row in db.execute(f"SELECT * FROM vlm_dfns WHERE rd IN ({','.join('?' * len(part))}) "
+                                  "ORDER BY rd, vlm_nr", part):
+                result.setdefault(row["rd"], []).append(self._vd_json(row))
+        return result
+
+    @staticmethod
+    def _rd_json(row: sqlite3.Row, props: dict) -> dict:
+        layers = json.loads(row["layer_stack"])
+        layer_data = []
+        for layer in layers:
+            if layer == "DRBD":
+                layer_data.append({"type": "DRBD", "data": {
+                    "resource_name_suffix": "", "peer_slots": row["peer_slots"], "al_stripes": 1,
+                    "al_stripe_size_kib": 32, "port": row["port"], "transport_type": "IP",
+                    "secret": row["secret"], "down": False}})
+            else:
+                layer_data.append({"type": layer})
+        return {"name": row["name"], "props": props, "flags": json.loads(row["flags"]), "layer_data": layer_data,
+                "uuid": row["uuid"], "resource_group_name": row["rg"]}
+
+    @staticmethod
+    def _vd_json(row: sqlite3.Row) -> dict:
+        return {"volume_number": row["vlm_nr"], "size_kib": row["size_kib"], "props": json.loads(row["props"]),
+                "flags": json.loads(row["flags"]), "uuid": row["uuid"],
+                "layer_data": [{"type": "DRBD", "data": {"resource_name_suffix": "", "volume_number": row["vlm_nr"],
+                                                         "minor_number": row["minor"]}},
+                               {"type": "STORAGE"}]}
+
+    def get_resource_definition(self, name: str) -> dict:
+        with self._read() as db:
+            row = self._load_rd(db, Context.for_query(), name)
+            return self._rd_json(row, self._rd_props(db, row["id"]))
+
+    def modify_resource_definition(self, name: str, body: dict) -> list[RcEntry]:
+        ctx = _rd_ctx(rc.MASK_MOD, name)
+        override = body.get("override_props") or {}
+        self._check_props(ctx, override)
+        with self._tx() as db:
+            row = self._load_rd(db, ctx, name)
+            old = self._rd_props(db, row["id"])
+            new = self._apply_prop_changes(old, override, body.get("delete_props"), body.get("delete_namespaces"))
+            self._set_rd_props(db, row["id"], old, new)
+            if body.get("resource_group"):
+                rg = self._load_rg(db, ctx, body["resource_group"])
+                db.execute("UPDATE rsc_dfns SET rg = ? WHERE id = ?", (rg["name"], row["id"]))
+            if body.get("drbd_port") is not None and body["drbd_port"] != row["port"]:
+                port = self._alloc_port(db, ctx, body["drbd_port"])
+                db.execute("UPDATE rsc_dfns SET port = ? WHERE id = ?", (port, row["id"]))
+            if body.get("drbd_peer_slots") is not None:
+                db.execute("UPDATE rsc_dfns SET peer_slots = ? WHERE id = ?", (body["drbd_peer_slots"], row["id"]))
+        display = row["name"]
+        return [ctx.entry(rc.MODIFIED, f"Resource definition '{display}' modified.",
+                          details=f"Resource definition '{display}' UUID is: {row['uuid']}",
+                          refs={rc.KEY_UUID: row["uuid"]})]
+
+    def delete_resource_definition(self, name: str) -> list[RcEntry]:
+        ctx = _rd_ctx(rc.MASK_DEL, name)
+        with self._tx() as db:
+            row = self._rd_row(db, name)
+            if row is None:
+                raise LinstorError([ctx.entry(rc.WARN_NOT_FOUND, f"Resource definition: {name} not found.",
+                                              details=ctx.description)])
+            if db.execute("SELECT 1 FROM snapshots WHERE rd = ? LIMIT 1", (row["id"],)).fetchone():
+                raise ctx.error(rc.FAIL_EXISTS_SNAPSHOT_DFN,
+                                f"Cannot delete resource definition '{name}' because it has snapshots.")
+            in_use = db.execute("SELECT node, props FROM resources WHERE rd = ?", (row["id"],)).fetchall()
+            for rsc in in_use:
+                if json.loads(rsc["props"]).get("Emulator/InUse") == "true":
+                    raise ctx.error(rc.FAIL_IN_USE, f"Resource '{name}' on node '{rsc['node']}' is still in use.",
+                                    cause="Resource is mounted/in use.",
+                                    correction=f"Un-mount resource '{name}' on the node '{rsc['node']}'.")
+            db.execute("DELETE FROM rsc_dfns WHERE id = ?", (row["id"],))
+        display = row["name"]
+        return [ctx.entry(rc.DELETED, f"Resource definition '{display}' deleted.",
+                          details=f"Resource definition '{display}' UUID was: {row['uuid']}",
+                          refs={rc.KEY_UUID: row["uuid"]})]
+
+    # ------------------------------------------------------------------ volume definitions
+
+    def _vd_ctx(self, op: int, rd: str, number: int | None = None) -> Context:
+        refs = {rc.KEY_RSC_DFN: rd}
+        if number is not None:
+            refs[rc.KEY_VLM_NR] = str(number)
+        if number is None:
+            return Context(op, rc.MASK_VLM_DFN, refs, f"Volume definition of resource definition '{rd}'")
+        return Context(op, rc.MASK_VLM_DFN, refs,
+                       f"Volume definition with number '{number}' of resource definition '{rd}'")
+
+    def _check_size(self, ctx: Context, size, number) -> int:
+        if not isinstance(size, int) or isinstance(size, bool) or not DRBD_MIN_NET_KIB <= size <= DRBD_MAX_KIB:
+            raise ctx.error(rc.FAIL_INVLD_VLM_SIZE,
+                            f"The volume definition with number '{number}' has an invalid size of '{size}'. "
+                            f"Valid sizes range from {DRBD_MIN_NET_KIB} to {DRBD_MAX_KIB}.")
+        return size
+
+    def _insert_vd(self, db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row, number: int | None, size,
+                   props: dict, flags: list | None = None) -> tuple[int, str]:
+        if number is None:
+            used = {r[0] for r in db.execute("SELECT vlm_nr FROM vlm_dfns WHERE rd = ?", (rd["id"],))}
+            number = next(n for n in range(0, 65536) if n not in used)
+        if not isinstance(number, int) or not 0 <= number <= 65535:
+            raise ctx.error(rc.FAIL_INVLD_VLM_NR,
+                            f"The given volume number '{number}' is invalid. Valid range from 0 to 65535")
+        size = self._check_size(ctx, size, number)
+        if db.execute("SELECT 1 FROM vlm_dfns WHERE rd = ? AND vlm_nr = ?", (rd["id"], number)).fetchone():
+            raise ctx.error(rc.FAIL_EXISTS_VLM_DFN, f"A volume definition with the number {number} already exists "
+                            f"in resource definition '{rd['name']}'.")
+        minor = self._alloc_minor(db, ctx)
+        new_uuid = _uuid()
+        db.execute("INSERT INTO vlm_dfns VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   (rd["id"], number, size, minor, _dumps(props), _dumps(flags or []), new_uuid))
+        return number, new_uuid
+
+    def list_volume_definitions(self, rd: str) -> list[dict]:
+        with self._read() as db:
+            row = self._load_rd(db, Context.for_query(), rd)
+            return [self._vd_json(v) for v in
+                    db.execute("SELECT * FROM vlm_dfns WHERE rd = ? ORDER BY vlm_nr", (row["id"],))]
+
+    def create_volume_definition(self, rd: str, body: dict) -> list[RcEntry]:
+        vd = body.get("volume_definition") or {}
+        number = vd.get("volume_number")
+        ctx = self._vd_ctx(rc.MASK_CRT, rd, number)
+        props = vd.get("props") or {}
+        self._check_props(ctx, props)
+        with self._tx() as db:
+            row = self._load_rd(db, ctx, rd)
+            number, new_uuid = self._insert_vd(db, ctx, row, number, vd.get("size_kib"), props, vd.get("flags"))
+            created = self._add_volumes_to_resources(db, row, number)
+        entries = [ctx.entry(rc.CREATED, f"New volume definition with number '{number}' of resource definition "
+                             f"'{row['name']}' created.", details=f"Volume definition UUID is: {new_uuid}",
+                             refs={rc.KEY_VLM_NR: str(number), rc.KEY_UUID: new_uuid})]
+        entries.extend(created)
+        return entries
+
+    def _add_volumes_to_resources(self, db, rd: sqlite3.Row, number: int) -> list[RcEntry]:
+        entries = []
+        for rsc in db.execute("SELECT node FROM resources WHERE rd = ?", (rd["id"],)):
+            entries.append(RcEntry(rc.MASK_CRT | rc.MASK_VLM | rc.CREATED,
+                                   f"Volume with number '{number}' on resource '{rd['name']}' on node "
+                                   f"'{rsc['node']}' successfully registered",
+                                   obj_refs={rc.KEY_NODE: rsc["node"], rc.KEY_RSC_DFN: rd["name"],
+                                             rc.KEY_VLM_NR: str(number)}))
+        return entries
+
+    def modify_volume_definition(self, rd: str, number: int, body: dict) -> list[RcEntry]:
+        ctx = self._vd_ctx(rc.MASK_MOD, rd, number)
+        override = body.get("override_props") or {}
+        self._check_props(ctx, override)
+        with self._tx() as db:
+            row = self._load_rd(db, ctx, rd)
+            vd = db.execute("SELECT * FROM vlm_dfns WHERE rd = ? AND vlm_nr = ?", (row["id"], number)).fetchone()
+            if vd is None:
+                raise ctx.error(rc.FAIL_NOT_FOUND_VLM_DFN,
+                                f"Volume definition '{rd}' with volume number '{number}' not found.",
+                                cause=f"The specified volume definition '{rd}' with volume number '{number}' could "
+                                "not be found in the database",
+                                correction=f"Create a volume definition with the name '{rd}' first.")
+            entries = []
+            size = vd["size_kib"]
+            if body.get("size_kib") is not None:
+                new_size = self._check_size(ctx, body["size_kib"], number)
+                if new_size < size and db.execute("SELECT 1 FROM resources WHERE rd = ? LIMIT 1",
+                                                  (row["id"],)).fetchone():
+                    raise ctx.error(rc.FAIL_INVLD_VLM_SIZE, "Deployed volumes can only grow in size, not shrink.",
+                                    correction="If you want to shrink the volume definition, you have to remove "
+                                    "all volumes of this volume definition first.")
+                if new_size == size:
+                    entries.append(ctx.entry(rc.WARN_VLMDFN_RESIZE_SAME_SIZE,
+                                             f"Volume definition already has size of {size}KiB."))
+                size = new_size
+            props = self._apply_prop_changes(json.loads(vd["props"]), override, body.get("delete_props"),
+                                             body.get("delete_namespaces"))
+            flags = json.loads(vd["flags"])
+            for flag in body.get("flags") or []:
+                if flag.startswith("-"):
+                    flags = [f for f in flags if f != flag[1:]]
+                elif flag not in flags:
+                    flags.append(flag)
+            db.execute("UPDATE vlm_dfns SET size_kib = ?, props = ?, flags = ? WHERE rd = ? AND vlm_nr = ?",
+                       (size, _dumps(props), _dumps(flags), row["id"], number))
+        entries.append(ctx.entry(rc.MODIFIED, f"Volume definition with number '{number}' of resource definition "
+                                 f"'{row['name']}' modified.", details=f"Volume definition UUID is: {vd['uuid']}",
+                                 refs={rc.KEY_UUID: vd["uuid"]}))
+        return entries
+
+    def delete_volume_definition(self, rd: str, number: int) -> list[RcEntry]:
+        ctx = self._vd_ctx(rc.MASK_DEL, rd, number)
+        with self._tx() as db:
+            row = self._load_rd(db, ctx, rd)
+            vd = db.execute("SELECT * FROM vlm_dfns WHERE rd = ? AND vlm_nr = ?", (row["id"], number)).fetchone()
+            if vd is None:
+                raise LinstorError([ctx.entry(rc.WARN_NOT_FOUND, f"Volume definition '{rd}' with volume number "
+                                              f"'{number}' not found.", details=ctx.description)])
+            db.execute("DELETE FROM vlm_dfns WHERE rd = ? AND vlm_nr = ?", (row["id"], number))
+        return [ctx.entry(rc.DELETED, f"Volume definition with number '{number}' of resource definition "
+                          f"'{row['name']}' deleted.", details=f"Volume definition UUID was: {vd['uuid']}",
+                          refs={rc.KEY_UUID: vd["uuid"]})]
+
+    # ------------------------------------------------------------------ resources
+
+    def _insert_resource(self, db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row, node: str, pool: str,
+                         diskless: bool, props: dict | None = None, node_id: int | None = None) -> list[RcEntry]:
+        used_ids = {r[0] for r in db.execute("SELECT node_id FROM resources WHERE rd = ?", (rd["id"],))}
+        if node_id is None:
+            node_id = next((n for n in range(MAX_NODE_ID + 1) if n not in used_ids), None)
+        if node_id is None or node_id in used_ids:
+            raise ctx.error(rc.FAIL_POOL_EXHAUSTED_NODE_ID, "Could not find free DRBD node ID")
+        rsc_props = dict(props or {})
+        rsc_props[KEY_STOR_POOL_NAME] = pool
+        flags = ["DRBD_DISKLESS", "DISKLESS"] if diskless else []
+        new_uuid = _uuid()
+        db.execute("INSERT INTO resources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   (rd["id"], node, node_id, pool, _dumps(flags), _dumps(rsc_props), new_uuid, _now_ms()))
+        entries = [ctx.entry(rc.CREATED, f"New resource '{rd['name']}' on node '{node}' registered.",
+                             details=f"Resource '{rd['name']}' on node '{node}' UUID is: {new_uuid}",
+                             refs={rc.KEY_NODE: node, rc.KEY_UUID: new_uuid})]
+        for vd in db.execute("SELECT vlm_nr FROM vlm_dfns WHERE rd = ? ORDER BY vlm_nr", (rd["id"],)):
+            entries.append(RcEntry(rc.MASK_CRT | rc.MASK_VLM | rc.CREATED,
+                                   f"Volume with number '{vd['vlm_nr']}' on resource '{rd['name']}' on node '{node}' "
+                                   "successfully registered",
+                                   obj_refs={rc.KEY_NODE: node, rc.KEY_RSC_DFN: rd["name"],
+                                             rc.KEY_VLM_NR: str(vd["vlm_nr"])}))
+        entries.append(ctx.entry(rc.MASK_INFO | rc.CREATED,
+                                 f"Resource '{rd['name']}' on '{node}' ready",
+                                 refs={rc.KEY_NODE: node}))
+        return entries
+
+    def _pool_row(self, db: sqlite3.Connection, node: str, pool: str) -> sqlite3.Row | None:
+        return db.execute("SELECT * FROM stor_pools WHERE node = ? AND name = ?", (node, pool)).fetchone()
+
+    def _default_pool(self, db: sqlite3.Connection, node: str, rd: sqlite3.Row) -> str:
+        """StorPoolName by priority (RD props, group's select filter/props), else the node's first diskful pool."""
+        rd_props = self._rd_props(db, rd["id"])
+        rg = db.execute("SELECT * FROM rsc_grps WHERE name = ?", (rd["rg"],)).fetchone()
+        select_filter = json.loads(rg["select_filter"]) if rg else {}
+        rg_props = json.loads(rg["props"]) if rg else {}
+        for candidate in (rd_props.get(KEY_STOR_POOL_NAME), select_filter.get("storage_pool"),
+                          *(select_filter.get("storage_pool_list") or []), rg_props.get(KEY_STOR_POOL_NAME)):
+            if candidate:
+                return candidate
+        row = db.execute("SELECT name FROM stor_pools WHERE node = ? AND provider_kind != 'DISKLESS' "
+                         "ORDER BY name LIMIT 1", (node,)).fetchone()
+        return row["name"] if row else DISKLESS_POOL
+
+    def create_resource(self, rd_name: str, node_name: str, body: dict) -> list[RcEntry]:
+        rsc = body.get("resource") or {}
+        ctx = Context(rc.MASK_CRT, rc.MASK_RSC, {rc.KEY_RSC_DFN: rd_name, rc.KEY_NODE: node_name},
+                      f"Node: {node_name}, Resource: {rd_name}")
+        props = dict(rsc.get("props") or {})
+        flags = rsc.get("flags") or []
+        with self._tx() as db:
+            rd = self._load_rd(db, ctx, rd_name)
+            node = self._load_node(db, ctx, node_name)
+            if db.execute("SELECT 1 FROM resources WHERE rd = ? AND node = ?", (rd["id"], node["name"])).fetchone():
+                raise ctx.error(rc.FAIL_EXISTS_RSC, f"A resource '{rd['name']}' on node '{node['name']}' "
+                                "already exists.")
+            diskless = "DISKLESS" in flags or "DRBD_DISKLESS" in flags
+            if diskless:
+                pool = props.pop(KEY_STOR_POOL_NAME, None) or DISKLESS_POOL
+            else:
+                pool = props.pop(KEY_STOR_POOL_NAME, None) or self._default_pool(db, node["name"], rd)
+            pool_row = self._pool_row(db, node["name"], pool)
+            if pool_row is None:
+                raise ctx.error(rc.FAIL_NOT_FOUND_STOR_POOL_DFN,
+                                f"Storage pool '{pool}' on node '{node['name']}' not found.",
+                                cause=f"The specified storage pool '{pool}' on node '{node['name']}' could not be "
+                                "found in the database")
+            if pool_row["provider_kind"] == "DISKLESS":
+                diskless = True
+            return self._insert_resource(db, ctx, rd, node["name"], pool_row["name"], diskless, props,
+                                         body.get("drbd_node_id"))
+
+    def create_resources(self, rd_name: str, bodies: list[dict]) -> list[RcEntry]:
+        entries: list[RcEntry] = []
+        for body in bodies:
+            node = ((body or {}).get("resource") or {}).get("node_name") or ""
+            entries.extend(self.create_resource(rd_name, node, body or {}))
+        return entries
+
+    def delete_resource(self, rd_name: str, node_name: str) -> list[RcEntry]:
+        ctx = Context(rc.MASK_DEL, rc.MASK_RSC, {rc.KEY_RSC_DFN: rd_name, rc.KEY_NODE: node_name},
+                      f"Node: {node_name}, Resource: {rd_name}")
+        with self._tx() as db:
+            rd = self._load_rd(db, ctx, rd_name)
+            row = db.execute("SELECT * FROM resources WHERE rd = ? AND node = ?", (rd["id"], node_name)).fetchone()
+            if row is None:
+                raise LinstorError([ctx.entry(rc.WARN_NOT_FOUND, f"Node: {node_name}, Resource: {rd_name} not found.",
+                                              details=ctx.description)])
+            if json.loads(row["props"]).get("Emulator/InUse") == "true":
+                raise ctx.error(rc.FAIL_IN_USE, f"Resource '{rd['name']}' on node '{row['node']}' is still in use.",
+                                cause="Resource is mounted/in use.",
+                                correction=f"Un-mount resource '{rd['name']}' on the node '{row['node']}'.")
+            db.execute("DELETE FROM resources WHERE rd = ? AND node = ?", (rd["id"], row["node"]))
+        return [ctx.entry(rc.DELETED, f"Resource '{rd['name']}' on node '{row['node']}' deleted.",
+                          details=f"Resource '{rd['name']}' on node '{row['node']}' UUID was: {row['uuid']}",
+                          refs={rc.KEY_UUID: row["uuid"]})]
+
+    def modify_resource(self, rd_name: str, node_name: str, body: dict) -> list[RcEntry]:
+        ctx = Context(rc.MASK_MOD, rc.MASK_RSC, {rc.KEY_RSC_DFN: rd_name, rc.KEY_NODE: node_name},
+                      f"Node: {node_name}, Resource: {rd_name}")
+        with self._tx() as db:
+            rd = self._load_rd(db, ctx, rd_name)
+            row = db.execute("SELECT * FROM resources WHERE rd = ? AND node = ?", (rd["id"], node_name)).fetchone()
+            if row is None:
+                raise ctx.error(rc.FAIL_NOT_FOUND_RSC, f"Resource '{rd_name}' on node '{node_name}' not found.")
+            props = self._apply_prop_changes(json.loads(row["props"]), body.get("override_props"),
+                                             body.get("delete_props"), body.get("delete_namespaces"))
+            db.execute("UPDATE resources SET props = ? WHERE rd = ? AND node = ?", (_dumps(props), rd["id"],
+                                                                                     row["node"]))
+        return [ctx.entry(rc.MODIFIED, f"Resource '{rd['name']}' on node '{row['node']}' modified.",
+                          details=f"Resource '{rd['name']}' on node '{row['node']}' UUID is: {row['uuid']}",
+                          refs={rc.KEY_UUID: row["uuid"]})]
+
+    def _autoplace(self, db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row, select_filter: dict,
+                   diskless_on_remaining: bool = False) -> list[RcEntry]:
+        """Place the RD's resources on the nodes with the most free space, as LINSTOR's autoplacer does."""
+        rg = db.execute("SELECT * FROM rsc_grps WHERE name = ?", (rd["rg"],)).fetchone()
+        merged = dict(json.loads(rg["select_filter"])) if rg else {}
+        merged.update({k: v for k, v in select_filter.items() if v is not None})
+        place_count = merged.get("place_count")
+        if place_count is None:
+            place_count = DEFAULT_PLACE_COUNT
+        placed = db.execute("SELECT node, flags FROM resources WHERE rd = ? ORDER BY node", (rd["id"],)).fetchall()
+        diskful = [r["node"] for r in placed if "DISKLESS" not in json.loads(r["flags"])]
+        diskless = [r["node"] for r in placed if "DISKLESS" in json.loads(r["flags"])]
+        if merged.get("additional_place_count"):
+            additional = merged["additional_place_count"]
+        else:
+            additional = place_count - len(diskful)
+        if additional < 0:
+            raise LinstorError([ctx.entry(
+                rc.WARN_RSC_ALREADY_DEPLOYED,
+                f"The resource '{rd['name']}' was already deployed on {len(placed)} nodes: "
+                + ", ".join(f"'{r['node']}'" for r in placed)
+                + ". The resource would have to be deleted from nodes to reach the placement count.",
+                details=ctx.description)])
+        if additional == 0 and not (diskless_on_remaining or merged.get("diskless_on_remaining")):
+            return [ctx.entry(rc.WARN_RSC_ALREADY_DEPLOYED,
+                              f"Resource '{rd['name']}' was already deployed on {len(diskful)} nodes. Skipping.",
+                              details="Used nodes: '" + "', '".join(diskful) + "'")]
+        pools = merged.get("storage_pool_list") or ([merged["storage_pool"]] if merged.get("storage_pool") else [])
+        if diskful and not pools:
+            first = db.execute("SELECT stor_pool FROM resources WHERE rd = ? AND node = ?",
+                               (rd["id"], diskful[0])).fetchone()
+            pools = [first["stor_pool"]]
+        node_filter = {n.lower() for n in merged.get("node_name_list") or []}
+        size = db.execute("SELECT COALESCE(SUM(size_kib), 0) FROM vlm_dfns WHERE rd = ?", (rd["id"],)).fetchone()[0]
+        used = self._used_kib(db)
+        occupied = {n.lower() for n in diskful + diskless}
+        candidates = []
+        for pool in db.execute("SELECT * FROM stor_pools WHERE provider_kind != 'DISKLESS' "
+                               "ORDER BY node COLLATE NOCASE, name COLLATE NOCASE"):
+            node = pool["node"]
+            if node.lower() in occupied or (node_filter and node.lower() not in node_filter):
+                continue
+            if pools and pool["name"].lower() not in {p.lower() for p in pools}:
+                continue
+            free = pool["total_kib"] - used.get((node.lower(), pool["name"].lower()), 0)
+            if free < size:
+                continue
+            candidates.append((-free, node.lower(), node, pool["name"]))
+        candidates.sort()
+        chosen: list[tuple[str, str]] = []
+        seen_nodes: set[str] = set()
+        for _, key, node, pool in candidates:
+            if key in seen_nodes:
+                continue
+            seen_nodes.add(key)
+            chosen.append((node, pool))
+        if len(chosen) < additional:
+            pool_text = ""
+            if pools:
+                pool_text = (f" * has a deployed storage pool named {pools}\n"
+                             f" * the storage pools have to have at least '{size}' free space\n")
+            raise ctx.error(
+                rc.FAIL_NOT_ENOUGH_NODES, "Not enough available nodes",
+                details="Not enough nodes fulfilling the following auto-place criteria:\n" + pool_text
+                + " * the current access context has enough privileges to use the node and the storage pool\n"
+                " * the node is online\n\nAuto-place configuration details:\n"
+                f"   Replica count: {place_count}\n"
+                + (f"   Additional replica count: {additional}\n" if merged.get("additional_place_count") else "")
+                + (f"   Storage pool name:\n      {', '.join(pools)}\n" if pools else ""))
+        entries = []
+        for node, pool in chosen[:additional]:
+            entries.extend(self._insert_resource(db, ctx, rd, node, pool, False))
+        if diskless_on_remaining or merged.get("diskless_on_remaining"):
+            taken = occupied | {n.lower() for n, _ in chosen[:additional]}
+            for node in db.execute("SELECT name FROM nodes ORDER BY name COLLATE NOCASE"):
+                if node["name"].lower() not in taken:
+                    entries.extend(self._insert_resource(db, ctx, rd, node["name"], DISKLESS_POOL, True))
+        return entries
+
+    def autoplace(self, rd_name: str, body: dict) -> list[RcEntry]:
+        ctx = Context(rc.MASK_CRT, rc.MASK_RSC, {rc.KEY_RSC_DFN: rd_name}, f"Auto-placing resource: {rd_name}")
+        select_filter = body.get("select_filter") or {}
+        with self._tx() as db:
+            rd = self._load_rd(db, ctx, rd_name)
+            self._clean_filter(ctx, select_filter)
+            try:
+                return self._autoplace(db, ctx, rd, select_filter, bool(body.get("diskless_on_remaining")))
+            except LinstorError as exc:
+                if not any(e.is_error for e in exc.entries):
+                    return exc.entries  # a warning only: nothing to roll back, nothing was written
+                raise
+
+    def list_resources(self, rd_names: list[str] | None = None, nodes: list[str] | None = None,
+                       pools: list[str] | None = None, props: list[str] | None = None,
+                       with_volumes: bool = True) -> list[dict]:
+        clauses, args = [], []
+        if rd_names:
+            clauses.append(f"d.name IN ({','.join('?' * len(rd_names))})")
+            args.extend(rd_names)
+        if nodes:
+            clauses.append(f"r.node IN ({','.join('?' * len(nodes))})")
+            args.extend(nodes)
+        if pools:
+            clauses.append(f"r.stor_pool IN ({','.join('?' * len(pools))})")
+            args.extend(pools)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        with self._read() as db:
+            db.execute("BEGIN")
+            try:
+                rows = db.execute(
+                    "SELECT r.*, d.name AS rd_name, d.port AS port, d.peer_slots AS peer_slots, d.secret AS secret "
+                    f"FROM resources r JOIN rsc_dfns d ON d.id = r.rd{where} "
+                    "ORDER BY d.name COLLATE NOCASE, r.node COLLATE NOCASE", args).fetchall()
+                rd_ids = sorted({r["rd"] for r in rows})
+                vds: dict[int, list[sqlite3.Row]] = {}
+                peers: dict[int, list[str]] = {}
+                for chunk in range(0, len(rd_ids), 900):
+                    part = rd_ids[chunk:chunk + 900]
+                    marks = ",".join("?" * len(part))
+                    for vd in db.execute(f"SELECT * FROM vlm_dfns WHERE rd IN ({marks}) ORDER BY vlm_nr", part):
+                        vds.setdefault(vd["rd"], []).append(vd)
+                    for peer in db.execute(f"SELECT rd, node FROM resources WHERE rd IN ({marks})", part):
+                        peers.setdefault(peer["rd"], []).append(peer["node"])
+                kinds = {(p["node"].lower(), p["name"].lower()): p["provider_kind"]
+                         for p in db.execute("SELECT node, name, provider_kind FROM stor_pools")}
+            finally:
+                db.execute("COMMIT")
+        filters = parse_prop_filters(props or [])
+        result = []
+        for row in rows:
+            rsc_props = json.loads(row["props"])
+            if not all((k in rsc_props) if v is None else rsc_props.get(k) == v for k, v in filters):
+                continue
+            result.append(self._rsc_json(row, vds.get(row["rd"], []), peers.get(row["rd"], []),
+                                         kinds.get((row["node"].lower(), row["stor_pool"].lower()), "DISKLESS"),
+                                         with_volumes))
+        return result
+
+    @staticmethod
+    def _rsc_json(row: sqlite3.Row, vds: list[sqlite3.Row], peers: list[str], provider: str,
+                  with_volumes: bool) -> dict:
+        flags = json.loads(row["flags"])
+        diskless = "DISKLESS" in flags
+        state = "Diskless" if diskless else "UpToDate"
+        drbd_volumes, storage_volumes, volumes = [], [], []
+        for vd in vds:
+            size = 0 if diskless else vd["size_kib"]
+            device = f"/dev/drbd{vd['minor']}"
+            backing = None if diskless else f"/dev/zvol/tank/linstor/{row['rd_name']}_{vd['vlm_nr']:05d}"
+            drbd_volume = {"drbd_volume_definition": {"resource_name_suffix": "", "volume_number": vd["vlm_nr"],
+                                                      "minor_number": vd["minor"]},
+                           "device_path": device, "allocated_size_kib": size,
+                           "usable_size_kib": vd["size_kib"], "disk_state": state}
+            if backing:
+                drbd_volume["backing_device"] = backing
+                drbd_volume["meta_disk"] = "internal"
+            drbd_volumes.append(drbd_volume)
+            storage_volumes.append({"volume_number": vd["vlm_nr"], "device_path": backing or "",
+                                    "allocated_size_kib": size, "usable_size_kib": size, "disk_state": "[]"})
+            volumes.append({
+                "volume_number": vd["vlm_nr"], "storage_pool_name": row["stor_pool"], "provider_kind": provider,
+                "device_path": device, "allocated_size_kib": size, "usable_size_kib": vd["size_kib"],
+                "props": {}, "flags": [], "state": {"disk_state": state},
+                "layer_data_list": [{"type": "DRBD"}, {"type": "STORAGE"}], "uuid": vd["uuid"], "reports": []})
+        connections = {peer: {"connected": True, "message": "Connected"}
+                       for peer in sorted(peers, key=str.lower) if peer.lower() != row["node"].lower()}
+        reply = {
+            "name": row["rd_name"], "node_name": row["node"], "props": json.loads(row["props"]), "flags": flags,
+            "layer_object": {
+                "type": "DRBD", "resource_name_suffix": "",
+                "children": [{"type": "STORAGE", "resource_name_suffix": "",
+                              "storage": {"storage_volumes": storage_volumes}}],
+                "drbd": {"drbd_resource_definition": {"resource_name_suffix": "", "peer_slots": row["peer_slots"],
+                                                      "al_stripes": 1, "al_stripe_size_kib": 32, "port": row["port"],
+                                                      "transport_type": "IP", "secret": row["secret"],
+                                                      "down": False},
+                         "node_id": row["node_id"], "tcp_ports": [row["port"]], "peer_slots": row["peer_slots"],
+                         "al_stripes": 1, "al_size": 32, "flags": ["INITIALIZED"], "drbd_volumes": drbd_volumes,
+                         "connections": connections, "promotion_score": 10102, "may_promote": True},
+            },
+            "state": {"in_use": json.loads(row["props"]).get("Emulator/InUse") == "true"},
+            "uuid": row["uuid"], "create_timestamp": row["created_ms"],
+        }
+        if with_volumes:
+            reply["volumes"] = volumes
+        return reply
+
+    def list_rd_resources(self, rd_name: str) -> list[dict]:
+        with self._read() as db:
+            rd = self._load_rd(db, Context.for_query(), rd_name)
+        return self.list_resources([rd["name"]], with_volumes=False)
+
+    def get_resource(self, rd_name: str, node_name: str) -> dict:
+        ctx = Context.for_query()
+        with self._read() as db:
+            self._load_rd(db, ctx, rd_name)
+        found = self.list_resources([rd_name], [node_name], with_volumes=False)
+        if not found:
+            raise ctx.error(rc.FAIL_NOT_FOUND_RSC, f"Resource '{rd_name}' on node '{node_name}' not found.")
+        return found[0]
+
+    def list_volumes(self, rd_name: str, node_name: str) -> list[dict]:
+        ctx = Context.for_query()
+        with self._read() as db:
+            self._load_rd(db, ctx, rd_name)
+        found = self.list_resources([rd_name], [node_name], with_volumes=True)
+        if not found:
+            raise ctx.error(rc.FAIL_NOT_FOUND_RSC, f"Resource '{rd_name}' on node '{node_name}' not found.")
+        return found[0]["volumes"]
+
+    # ------------------------------------------------------------------ resource-group spawn
+
+    def spawn(self, rg_name: str, body: dict) -> list[RcEntry]:
+        rd_name = body.get("resource_definition_name") or ""
+        ctx = _rg_ctx(rc.MASK_CRT, rg_name)
+        ctx.obj_refs[rc.KEY_RSC_DFN] = rd_name
+        rd_ctx = _rd_ctx(rc.MASK_CRT, rd_name)
+        sizes = body.get("volume_sizes") or []
+        partial = bool(body.get("partial"))
+        definitions_only = bool(body.get("definitions_only"))
+        props = body.get("resource_definition_props") or {}
+        with self._tx() as db:
+            rg = self._load_rg(db, ctx, rg_name)
+            vgs = db.execute("SELECT * FROM vlm_grps WHERE rg = ? ORDER BY vlm_nr", (rg["name"],)).fetchall()
+            entries: list[RcEntry] = []
+            if not vgs and not partial:
+                entries.append(RcEntry(rc.MASK_INFO | rc.MASK_RSC_GRP,
+                                       "Resource-group doesn't have any volume-groups, automatically assume "
+                                       "partial mode.", obj_refs=dict(ctx.obj_refs)))
+            if len(sizes) != len(vgs) and not (partial or not vgs):
+                raise ctx.error(rc.FAIL_INVLD_VLM_SIZES,
+                                f"Invalid count of volume sizes to spawn resource group '{rg['name']}'",
+                                details=f"The resource group '{rg['name']}' has {len(vgs)} Volume groups, but only "
+                                f"{len(sizes)} sizes were provided.",
+                                correction="Either provide the correct count of volume sizes or use the 'partial' "
+                                "option")
+            select_filter = json.loads(rg["select_filter"])
+            select_filter.update({k: v for k, v in (body.get("select_filter") or {}).items() if v is not None})
+            rd, created = self._create_rd(db, rd_ctx, rd_name, rg["name"], props, peer_slots=body.get("peer_slots"),
+                                          layer_stack=select_filter.get("layer_stack"))
+            entries.extend(created)
+            for index, size in enumerate(sizes):
+                number = vgs[index]["vlm_nr"] if index < len(vgs) else None
+                vd_props = json.loads(vgs[index]["props"]) if index < len(vgs) else {}
+                flags = json.loads(vgs[index]["flags"]) if index < len(vgs) else []
+                vd_ctx = self._vd_ctx(rc.MASK_CRT, rd_name, number if number is not None else index)
+                number, new_uuid = self._insert_vd(db, vd_ctx, rd, number, size, vd_props, flags)
+                entries.append(vd_ctx.entry(rc.CREATED, f"New volume definition with number '{number}' of resource "
+                                            f"definition '{rd_name}' created.",
+                                            details=f"Volume definition UUID is: {new_uuid}",
+                                            refs={rc.KEY_VLM_NR: str(number), rc.KEY_UUID: new_uuid}))
+            if select_filter.get("place_count") is not None and not definitions_only:
+                ap_ctx = Context(rc.MASK_CRT, rc.MASK_RSC, {rc.KEY_RSC_DFN: rd_name},
+                                 f"Auto-placing resource: {rd_name}")
+                try:
+                    entries.extend(self._autoplace(db, ap_ctx, rd, body.get("select_filter") or {}))
+                except LinstorError as exc:
+                    if any(e.is_error for e in exc.entries):
+                        raise
+                    entries.extend(exc.entries)
+            else:
+                reasons = []
+                if select_filter.get("place_count") is None:
+                    reasons.append("No autoplace configuration in the given resource group (at least place-count "
+                                   "required)")
+                if definitions_only:
+                    reasons.append("--definitions-only was set")
+                entries.append(ctx.entry(rc.INFO_NO_RSC_SPAWNED,
+                                         f"Resource definition {rd_name} and {len(sizes)} created but no resources "
+                                         "deployed", cause=" and ".join(reasons)))
+        return entries
+
+    # ------------------------------------------------------------------ clone
+
+    def clone(self, src_name: str, body: dict) -> tuple[list[RcEntry], str]:
+        clone_name = body.get("name") or ""
+        ctx = _rd_ctx(rc.MASK_CRT, clone_name)
+        if not clone_name:
+            raise ctx.error(rc.FAIL_INVLD_RSC_NAME, "No name for the cloned resource was specified.")
+        override = body.get("override_props") or {}
+        self._check_props(ctx, override)
+        with self._tx() as db:
+            src = self._load_rd(db, _rd_ctx(rc.MASK_CRT, src_name), src_name)
+            src_props = self._rd_props(db, src["id"])
+            rg_name = body.get("resource_group") or src["rg"]
+            layers = body.get("layer_list") or json.loads(src["layer_stack"])
+            if override.get("DrbdOptions/ExactSize", "").lower() == "true":
+                count = db.execute("SELECT COUNT(*) FROM resources WHERE rd = ?", (src["id"],)).fetchone()[0]
+                raise ctx.error(rc.FAIL_INVLD_PROP, "The property 'DrbdOptions/ExactSize' cannot be set to True while "
+                                f"there are currently deployed resources({count}).")
+            props = dict(src_props)
+            props[KEY_CLONED_FROM] = src["name"]
+            props = self._apply_prop_changes(props, override, body.get("delete_props"), body.get("delete_namespaces"))
+            clone, entries = self._create_rd(db, ctx, clone_name, rg_name, {}, peer_slots=src["peer_slots"],
+                                             layer_stack=layers)
+            db.executemany("INSERT INTO rd_props VALUES (?, ?, ?)", [(clone["id"], k, v) for k, v in props.items()])
+            for vd in db.execute("SELECT * FROM vlm_dfns WHERE rd = ? ORDER BY vlm_nr", (src["id"],)).fetchall():
+                self._insert_vd(db, ctx, clone, vd["vlm_nr"], vd["size_kib"], json.loads(vd["props"]),
+                                json.loads(vd["flags"]))
+            rsc_ctx = Context(rc.MASK_CRT, rc.MASK_RSC, {rc.KEY_RSC_DFN: clone_name}, f"Resource: {clone_name}")
+            for rsc in db.execute("SELECT * FROM resources WHERE rd = ? ORDER BY node", (src["id"],)).fetchall():
+                rsc_props = json.loads(rsc["props"])
+                rsc_props.pop("Emulator/InUse", None)
+                entries.extend(self._insert_resource(db, rsc_ctx, clone, rsc["node"], rsc["stor_pool"],
+                                                     "DISKLESS" in json.loads(rsc["flags"]), rsc_props))
+        return entries, clone["name"]
+
+    def clone_status(self, src_name: str, clone_name: str) -> dict:
+        ctx = Context.for_query()
+        with self._read() as db:
+            row = self._load_rd(db, ctx, clone_name)
+        flags = json.loads(row["flags"])
+        return {"status": "FAILED" if "FAILED" in flags else "CLONING" if "CLONING" in flags else "COMPLETE"}
+
+    # ------------------------------------------------------------------ snapshots
+
+    def create_snapshot(self, rd_name: str, body: dict) -> list[RcEntry]:
+        snap_name = body.get("name") or ""
+        ctx = _snap_ctx(rc.MASK_CRT, rd_name, snap_name)
+        try:
+            check_snapshot_name(snap_name)
+        except InvalidName as exc:
+            raise ctx.error(rc.FAIL_INVLD_SNAPSHOT_NAME, f"The given snapshot name '{snap_name}' is invalid.",
+                            cause=str(exc)) from None
+        with self._tx() as db:
+            rd = self._load_rd(db, ctx, rd_name)
+            rscs = db.execute("SELECT * FROM resources WHERE rd = ? ORDER BY node COLLATE NOCASE",
+                              (rd["id"],)).fetchall()
+            wanted = body.get("nodes") or []
+            chosen = []
+            if wanted:
+                by_node = {r["node"].lower(): r for r in rscs}
+                for node in wanted:
+                    rsc = by_node.get(node.lower())
+                    if rsc is None:
+                        self._load_node(db, ctx, node)
+                        raise ctx.error(rc.FAIL_NOT_FOUND_RSC, f"Resource '{rd['name']}' on node '{node}' not found.")
+                    if "DISKLESS" in json.loads(rsc["flags"]):
+                        raise ctx.error(rc.FAIL_SNAPSHOTS_NOT_SUPPORTED,
+                                        f"Cannot create snapshot from diskless resource on node '{rsc['node']}'")
+                    chosen.append(rsc)
+            else:
+                chosen = [r for r in rscs if "DISKLESS" not in json.loads(r["flags"])]
+            if not chosen:
+                raise ctx.error(rc.FAIL_NOT_FOUND_RSC, "No resources found for snapshotting")
+            if db.execute("SELECT 1 FROM snapshots WHERE rd = ? AND name = ?", (rd["id"], snap_name)).fetchone():
+                raise ctx.error(rc.FAIL_EXISTS_SNAPSHOT_DFN,
+                                f"A snapshot definition with the name '{snap_name}' already exists in resource "
+                                f"definition '{rd['name']}'.")
+            seq = rd["snap_seq"] + 1
+            now = _now_ms()
+            new_uuid = _uuid()
+            rd_props = self._rd_props(db, rd["id"])
+            db.execute("UPDATE rsc_dfns SET snap_seq = ? WHERE id = ?", (seq, rd["id"]))
+            cursor = db.execute(
+                "INSERT INTO snapshots(rd, name, seq, flags, props, rd_props, uuid, created_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (rd["id"], snap_name, seq, _dumps(["SUCCESSFUL"]), _dumps({KEY_SEQUENCE_NUMBER: str(seq)}),
+                 _dumps(rd_props), new_uuid, now))
+            for rsc in chosen:
+                db.execute("INSERT INTO snap_nodes VALUES (?, ?, ?, ?, ?, ?)",
+                           (cursor.lastrowid, rsc["node"], rsc["stor_pool"], rsc["props"], _uuid(), now))
+            for vd in db.execute("SELECT * FROM vlm_dfns WHERE rd = ?", (rd["id"],)).fetchall():
+                db.execute("INSERT INTO snap_vlm_dfns VALUES (?, ?, ?, ?)",
+                           (cursor.lastrowid, vd["vlm_nr"], vd["size_kib"], vd["props"]))
+        return [ctx.entry(rc.CREATED, f"New snapshot '{snap_name}' of resource '{rd['name']}' registered.",
+                          details=f"Snapshot '{snap_name}' of resource '{rd['name']}' UUID is: {new_uuid}",
+                          refs={rc.KEY_UUID: new_uuid}),
+                ctx.entry(rc.MASK_INFO | rc.CREATED, f"Suspended IO of '[{rd['name']}]' on "
+                          + ", ".join(f"'{r['node']}'" for r in chosen) + " for snapshot"),
+                ctx.entry(rc.MASK_INFO | rc.CREATED, f"Took snapshot of '[{rd['name']}]' on "
+                          + ", ".join(f"'{r['node']}'" for r in chosen)),
+                ctx.entry(rc.MASK_INFO | rc.CREATED, f"Resumed IO of '[{rd['name']}]' on "
+                          + ", ".join(f"'{r['node']}'" for r in chosen) + " after snapshot")]
+
+    def _snapshot_json(self, db: sqlite3.Connection, snap: sqlite3.Row, rd_name: str) -> dict:
+        nodes = db.execute("SELECT * FROM snap_nodes WHERE snap = ? ORDER BY node COLLATE NOCASE",
+                           (snap["id"],)).fetchall()
+        vds = db.execute("SELECT * FROM snap_vlm_dfns WHERE snap = ? ORDER BY vlm_nr", (snap["id"],)).fetchall()
+        props = json.loads(snap["props"])
+        return {
+            "name": snap["name"], "resource_name": rd_name, "nodes": [n["node"] for n in nodes],
+            "props": props, "snapshot_definition_props": props,
+            "resource_definition_props": json.loads(snap["rd_props"]), "flags": json.loads(snap["flags"]),
+            "volume_definitions": [{"volume_number": v["vlm_nr"], "size_kib": v["size_kib"],
+                                    "snapshot_volume_definition_props": {},
+                                    "volume_definition_props": json.loads(v["vd_props"])} for v in vds],
+            "uuid": snap["uuid"],
+            "snapshots": [{"snapshot_name": snap["name"], "node_name": n["node"], "create_timestamp": n["created_ms"],
+                           "flags": [], "uuid": n["uuid"], "snapshot_props": {},
+                           "resource_props": json.loads(n["rsc_props"]),
+                           "snapshot_volumes": [{"uuid": n["uuid"], "vlm_nr": v["vlm_nr"], "props": {},
+                                                 "snapshot_volume_props": {}, "volume_props": {}, "state": "Complete"}
+                                                for v in vds]}
+                          for n in nodes],
+        }
+
+    def list_snapshots(self, rd_name: str | None = None, nodes: list[str] | None = None,
+                       rd_names: list[str] | None = None) -> list[dict]:
+        with self._read() as db:
+            db.execute("BEGIN")
+            try:
+                if rd_name is not None:
+                    rd = self._load_rd(db, Context.for_query(), rd_name)
+                    rows = db.execute("SELECT s.*, ? AS rd_name FROM snapshots s WHERE s.rd = ? "
+                                      "ORDER BY s.name COLLATE NOCASE", (rd["name"], rd["id"])).fetchall()
+                else:
+                    clauses, args = [], []
+                    if rd_names:
+                        clauses.append(f"d.name IN ({','.join('?' * len(rd_names))})")
+                        args.extend(rd_names)
+                    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+                    rows = db.execute("SELECT s.*, d.name AS rd_name FROM snapshots s JOIN rsc_dfns d ON d.id = s.rd"
+                                      f"{where} ORDER BY d.name COLLATE NOCASE, s.name COLLATE NOCASE",
+                                      args).fetchall()
+                result = [self._snapshot_json(db, row, row["rd_name"]) for row in rows]
+            finally:
+                db.execute("COMMIT")
+        if nodes:
+            wanted = {n.lower() for n in nodes}
+            result = [s for s in result if wanted & {n.lower() for n in s["nodes"]}]
+        return result
+
+    def get_snapshot(self, rd_name: str, snap_name: str) -> dict:
+        ctx = Context.for_query()
+        with self._read() as db:
+            rd = self._load_rd(db, ctx, rd_name)
+            return self._snapshot_json(db, self._load_snapshot(db, ctx, rd, snap_name), rd["name"])
+
+    def delete_snapshot(self, rd_name: str, snap_name: str, nodes: list[str] | None = None) -> list[RcEntry]:
+        ctx = _snap_ctx(rc.MASK_DEL, rd_name, snap_name)
+        with self._tx() as db:
+            rd = self._load_rd(db, ctx, rd_name)
+            snap = db.execute("SELECT * FROM snapshots WHERE rd = ? AND name = ?", (rd["id"], snap_name)).fetchone()
+            if snap is None:
+                raise LinstorError([ctx.entry(rc.WARN_NOT_FOUND,
+                                              f"Snapshot '{snap_name}' of resource '{rd['name']}' not found.",
+                                              details=ctx.description)])
+            if nodes:
+                for node in nodes:
+                    db.execute("DELETE FROM snap_nodes WHERE snap = ? AND node = ?", (snap["id"], node))
+                if db.execute("SELECT 1 FROM snap_nodes WHERE snap = ?", (snap["id"],)).fetchone() is None:
+                    db.execute("DELETE FROM snapshots WHERE id = ?", (snap["id"],))
+            else:
+                db.execute("DELETE FROM snapshots WHERE id = ?", (snap["id"],))
+        return [ctx.entry(rc.DELETED, f"Snapshot '{snap['name']}' of resource '{rd['name']}' deleted.",
+                          details=f"Snapshot '{snap['name']}' of resource '{rd['name']}' UUID was: {snap['uuid']}",
+                          refs={rc.KEY_UUID: snap["uuid"]})]
+
+    def rollback(self, rd_name: str, snap_name: str) -> list[RcEntry]:
+        """Roll the RD back to its most recent successful snapshot (LINSTOR 1.28's rule)."""
+        ctx = _snap_ctx(rc.MASK_MOD, rd_name, snap_name)
+        with self._tx() as db:
+            rd = self._load_rd(db, ctx, rd_name)
+            snap = self._load_snapshot(db, ctx, rd, snap_name)
+            latest = db.execute("SELECT MAX(seq) FROM snapshots WHERE rd = ?", (rd["id"],)).fetchone()[0]
+            if snap["seq"] != latest:
+                raise ctx.error(rc.FAIL_EXISTS_SNAPSHOT_DFN, "Rollback is only allowed with the most recent snapshot")
+            if "SUCCESSFUL" not in json.loads(snap["flags"]):
+                raise ctx.error(rc.FAIL_UNKNOWN_ERROR, "Unable to use failed snapshot")
+            snap_nodes = {r["node"].lower() for r in db.execute("SELECT node FROM snap_nodes WHERE snap = ?",
+                                                                 (snap["id"],))}
+            snap_vds = {r["vlm_nr"]: r for r in db.execute("SELECT * FROM snap_vlm_dfns WHERE snap = ?",
+                                                            (snap["id"],))}
+            rscs = db.execute("SELECT * FROM resources WHERE rd = ? ORDER BY node", (rd["id"],)).fetchall()
+            for rsc in rscs:
+                if json.loads(rsc["props"]).get("Emulator/InUse") == "true":
+                    raise ctx.error(rc.FAIL_IN_USE,
+                                    f"Resource '{rd['name']}' on node '{rsc['node']}' is still in use.",
+                                    cause="Resource is mounted/in use.",
+                                    correction=f"Un-mount resource '{rd['name']}' on the node '{rsc['node']}'.")
+                if "DISKLESS" not in json.loads(rsc["flags"]) and rsc["node"].lower() not in snap_nodes:
+                    raise ctx.error(rc.FAIL_NOT_FOUND_SNAPSHOT,
+                                    f"Snapshot '{snap['name']}' of resource '{rd['name']}' on node '{rsc['node']}' "
+                                    "not found.")
+            for vd in db.execute("SELECT * FROM vlm_dfns WHERE rd = ?", (rd["id"],)).fetchall():
+                if vd["vlm_nr"] not in snap_vds:
+                    raise ctx.error(rc.FAIL_NOT_FOUND_SNAPSHOT,
+                                    f"Volume {vd['vlm_nr']} of snapshot '{snap['name']}' of resource '{rd['name']}' "
+                                    "not found.")
+                db.execute("UPDATE vlm_dfns SET size_kib = ? WHERE rd = ? AND vlm_nr = ?",
+                           (snap_vds[vd["vlm_nr"]]["size_kib"], rd["id"], vd["vlm_nr"]))
+        nodes = [r["node"] for r in rscs]
+        return [ctx.entry(rc.MODIFIED, f"Snapshot '{snap['name']}' of resource '{rd['name']}' marked down for "
+                          "rollback."),
+                ctx.entry(rc.MASK_INFO | rc.MODIFIED, f"Deactivated resource '{rd['name']}' on "
+                          + ", ".join(f"'{n}'" for n in nodes) + " for rollback"),
+                ctx.entry(rc.MASK_INFO | rc.MODIFIED, f"Rolled resource '{rd['name']}' back on "
+                          + ", ".join(f"'{n}'" for n in nodes)),
+                ctx.entry(rc.MASK_INFO | rc.MODIFIED, f"Re-activated resource '{rd['name']}' on "
+                          + ", ".join(f"'{n}'" for n in nodes) + " after rollback")]
+
+    def restore_volume_definitions(self, rd_name: str, snap_name: str, body: dict) -> list[RcEntry]:
+        to_name = body.get("to_resource") or ""
+        ctx = Context(rc.MASK_CRT, rc.MASK_VLM_DFN, {rc.KEY_RSC_DFN: to_name},
+                      f"Volume definitions of resource definition: {to_name}")
+        with self._tx() as db:
+            rd = self._load_rd(db, ctx, rd_name)
+            snap = self._load_snapshot(db, ctx, rd, snap_name)
+            target = self._load_rd(db, ctx, to_name)
+            entries = []
+            for svd in db.execute("SELECT * FROM snap_vlm_dfns WHERE snap = ? ORDER BY vlm_nr",
+                                  (snap["id"],)).fetchall():
+                self._insert_vd(db, ctx, target, svd["vlm_nr"], svd["size_kib"], json.loads(svd["vd_props"]))
+        entries.append(ctx.entry(rc.CREATED, f"Volume definitions of resource definition '{target['name']}' restored "
+                                 f"from resource '{rd['name']}', snapshot '{snap['name']}'."))
+        return entries
+
+    def restore_resources(self, rd_name: str, snap_name: str, body: dict) -> list[RcEntry]:
+        to_name = body.get("to_resource") or ""
+        ctx = Context(rc.MASK_CRT, rc.MASK_RSC, {rc.KEY_RSC_DFN: to_name}, f"Resources of resource definition: "
+                      f"{to_name}")
+        renames = {k.lower(): v for k, v in (body.get("stor_pool_rename") or {}).items()}
+        with self._tx() as db:
+            rd = self._load_rd(db, ctx, rd_name)
+            snap = self._load_snapshot(db, ctx, rd, snap_name)
+            target = self._load_rd(db, ctx, to_name)
+            if db.execute("SELECT 1 FROM resources WHERE rd = ? LIMIT 1", (target["id"],)).fetchone():
+                raise ctx.error(rc.FAIL_EXISTS_RSC, "Cannot restore to resource definition which already has resources")
+            snap_nodes = db.execute("SELECT * FROM snap_nodes WHERE snap = ? ORDER BY node COLLATE NOCASE",
+                                    (snap["id"],)).fetchall()
+            wanted = body.get("nodes") or []
+            if wanted:
+                by_node = {n["node"].lower(): n for n in snap_nodes}
+                picked = []
+                for node in wanted:
+                    if node.lower() not in by_node:
+                        raise ctx.error(rc.FAIL_NOT_FOUND_SNAPSHOT, f"Snapshot '{snap['name']}' of resource "
+                                        f"'{rd['name']}' on node '{node}' not found.")
+                    picked.append(by_node[node.lower()])
+                snap_nodes = picked
+            svds = {r["vlm_nr"]: r["size_kib"] for r in db.execute("SELECT * FROM snap_vlm_dfns WHERE snap = ?",
+                                                                    (snap["id"],))}
+            vds = db.execute("SELECT * FROM vlm_dfns WHERE rd = ?", (target["id"],)).fetchall()
+            entries: list[RcEntry] = []
+            if not vds:
+                entries.append(ctx.entry(rc.WARN_NOT_FOUND | rc.MASK_VLM_DFN, "No volumes to restore.",
+                                         details="The target resource definition has no volume definitions. The "
+                                         "restored resources will be empty.",
+                                         correction="Restore the volume definitions to the target resource "
+                                         "definition."))
+            for vd in vds:
+                if vd["vlm_nr"] not in svds:
+                    raise ctx.error(rc.FAIL_NOT_FOUND_SNAPSHOT_VLM_DFN,
+                                    f"Snapshot does not contain required volume number {vd['vlm_nr']}")
+                if svds[vd["vlm_nr"]] != vd["size_kib"]:
+                    raise ctx.error(rc.FAIL_INVLD_VLM_SIZE,
+                                    f"Snapshot size does not match for volume number {vd['vlm_nr']}; snapshot size: "
+                                    f"{svds[vd['vlm_nr']]}KiB, required size: {vd['size_kib']}KiB")
+            nodes = []
+            for node in snap_nodes:
+                pool = renames.get(node["stor_pool"].lower(), node["stor_pool"])
+                rsc_props = {k: v for k, v in json.loads(node["rsc_props"]).items() if k != "Emulator/InUse"}
+                rsc_props.pop(KEY_STOR_POOL_NAME, None)
+                self._insert_resource(db, ctx, target, node["node"], pool, False, rsc_props)
+                nodes.append(node["node"])
+        entries.append(ctx.entry(rc.CREATED, f"Resource '{target['name']}' on nodes '"
+                                 + "', '".join(nodes) + f"' restored from resource '{rd['name']}', snapshot "
+                                 f"'{snap['name']}'."))
+        return entries

@@ -1,0 +1,472 @@
+"""The thin HTTP layer: routes that parse requests, call the backend and render replies.
+
+All requests go through ``Api.dispatch``: the one place where the request log is kept (and where
+fault injection can hook in later), and where errors are rendered in LINSTOR's format.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from . import errors as rc
+from .backend import Backend
+from .errors import LinstorError, RcEntry, http_status
+
+DEBUG_PREFIX = "/_emulator"
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    body: object
+    params: dict[str, str] = field(default_factory=dict)
+
+    def q_list(self, name: str) -> list[str]:
+        return [v for v in self.query.get(name, []) if v != ""]
+
+    def q_bool(self, name: str) -> bool:
+        values = self.query.get(name)
+        return bool(values) and values[-1].lower() in ("true", "1", "yes", "")
+
+    def q_int(self, name: str, default: int = 0) -> int:
+        values = self.query.get(name)
+        if not values or values[-1] == "":
+            return default
+        return int(values[-1])
+
+    def obj(self) -> dict:
+        if self.body is None:
+            return {}
+        if not isinstance(self.body, dict):
+            raise BadRequest("Unable to parse input json.", "A JSON object was expected.")
+        return self.body
+
+
+@dataclass
+class Reply:
+    status: int
+    body: object  # JSON-serialisable
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, details: str):
+        super().__init__(message)
+        self.details = details
+
+
+def _entries(entries: list[RcEntry]) -> list[dict]:
+    return [entry.to_json() for entry in entries]
+
+
+Handler = Callable[[Backend, Request], Reply]
+ROUTES: list[tuple[str, re.Pattern, Handler]] = []
+
+
+def route(method: str, pattern: str):
+    regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$")
+
+    def register(func: Handler) -> Handler:
+        ROUTES.append((method, regex, func))
+        return func
+
+    return register
+
+
+def write(entries: list[RcEntry], success: int) -> Reply:
+    return Reply(http_status(entries, success), _entries(entries))
+
+
+# ---------------------------------------------------------------- controller, nodes, storage pools
+
+@route("GET", "/v1/controller/version")
+def _version(b: Backend, r: Request) -> Reply:
+    return Reply(200, b.controller_version())
+
+
+@route("GET", "/v1/nodes")
+def _nodes(b: Backend, r: Request) -> Reply:
+    return Reply(200, b.list_nodes(r.q_list("nodes")))
+
+
+@route("GET", "/v1/nodes/{node}")
+def _node(b: Backend, r: Request) -> Reply:
+    found = b.list_nodes([r.params["node"]])
+    if not found:
+        raise LinstorError([RcEntry(rc.FAIL_NOT_FOUND_NODE, f"Node '{r.params['node']}' not found.")])
+    return Reply(200, found[0])
+
+
+@route("GET", "/v1/view/storage-pools")
+def _view_pools(b: Backend, r: Request) -> Reply:
+    return Reply(200, b.list_storage_pools(r.q_list("nodes"), r.q_list("storage_pools")))
+
+
+@route("GET", "/v1/nodes/{node}/storage-pools")
+def _node_pools(b: Backend, r: Request) -> Reply:
+    if not b.list_nodes([r.params["node"]]):
+        raise LinstorError([RcEntry(rc.FAIL_NOT_FOUND_NODE, f"Node '{r.params['node']}' not found.")])
+    return Reply(200, b.list_storage_pools([r.params["node"]], r.q_list("storage_pools")))
+
+
+# ---------------------------------------------------------------- resource groups
+
+@route("GET", "/v1/resource-groups")
+def _rgs(b: Backend, r: Request) -> Reply:
+    return Reply(200, b.list_resource_groups(r.q_list("resource_groups"), r.q_list("props")))
+
+
+@route("POST", "/v1/resource-groups")
+def _rg_create(b: Backend, r: Request) -> Reply:
+    return write(b.create_resource_group(r.obj()), 201)
+
+
+@route("GET", "/v1/resource-groups/{rg}")
+def _rg_get(b: Backend, r: Request) -> Reply:
+    return Reply(200, b.get_resource_group(r.params["rg"]))
+
+
+@route("PUT", "/v1/resource-groups/{rg}")
+def _rg_modify(b: Backend, r: Request) -> Reply:
+    return write(b.modify_resource_group(r.params["rg"], r.obj()), 200)
+
+
+@route("DELETE", "/v1/resource-groups/{rg}")
+def _rg_delete(b: Backend, r: Request) -> Reply:
+    return write(b.delete_resource_group(r.params["rg"]), 200)
+
+
+@route("POST", "/v1/resource-groups/{rg}/spawn")
+def _rg_spawn(b: Backend, r: Request) -> Reply:
+    return write(b.spawn(r.params["rg"], r.obj()), 201)
+
+
+@route("GET", "/v1/resource-groups/{rg}/volume-groups")
+def _vgs(b: Backend, r: Request) -> Reply:
+    return Reply(200, b.list_volume_groups(r.params["rg"]))
+
+
+@route("POST", "/v1/resource-groups/{rg}/volume-groups")
+def _vg_create(b: Backend, r: Request) -> Reply:
+    return write(b.create_volume_group(r.params["rg"], r.obj()), 201)
+
+
+@route("PUT", "/v1/resource-groups/{rg}/volume-groups/{nr}")
+def _vg_modify(b: Backend, r: Request) -> Reply:
+    return write(b.modify_volume_group(r.params["rg"], _number(r.params["nr"]), r.obj()), 200)
+
+
+@route("DELETE", "/v1/resource-groups/{rg}/volume-groups/{nr}")
+def _vg_delete(b: Backend, r: Request) -> Reply:
+    return write(b.delete_volume_group(r.params["rg"], _number(r.params["nr"])), 200)
+
+
+def _number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise BadRequest("Unable to parse input json.", f"'{text}' is not a volume number") from None
+
+
+# ---------------------------------------------------------------- resource definitions
+
+@route("GET", "/v1/resource-definitions")
+def _rds(b: Backend, r: Request) -> Reply:
+    return Reply(200, b.list_resource_definitions(
+        r.q_list("resource_definitions"), r.q_list("props"), r.q_bool("with_volume_definitions"),
+        r.q_int("offset"), r.q_int("limit")))
+
+
+@route("POST", "/v1/resource-definitions")
+def _rd_create(b: Backend, r: Request) -> Reply:
+    return write(b.create_resource_definition(r.obj()), 201)
+
+
+@route("GET", "/v1/resource-definitions/{rd}")
+def _rd_get(b: Backend, r: Request) -> Reply:
+    return Reply(200, b.get_resource_definition(r.params["rd"]))
+
+
+@route("PUT", "/v1/resource-definitions/{rd}")
+def _rd_modify(b: Backend, r: Request) -> Reply:
+    return write(b.modify_resource_definition(r.params["rd"], r.obj()), 200)
+
+
+@route("DELETE", "/v1/resource-definitions/{rd}")
+def _rd_delete(b: Backend, r: Request) -> Reply:
+    return write(b.delete_resource_definition(r.params["rd"]), 200)
+
+
+@route("POST", "/v1/resource-definitions/{rd}/clone")
+def _rd_clone(b: Backend, r: Request) -> Reply:
+    entries, clone_name = b.clone(r.params["rd"], r.obj())
+    source = r.params["rd"]
+    return Reply(201, {"location": f"/v1/resource-definitions/{source}/clone/{clone_name}",
+                       "source_name": source, "clone_name": clone_name, "messages": _entries(entries)})
+
+
+@route("GET", "/v1/resource-definitions/{rd}/clone/{clone}")
+def _rd_clone_status(b: Backend, r: Request) -> Reply:
+    return Reply(200, b.clone_status(r.params["rd"], r.params["clone"]))
+
+
+@route("GET", "/v1/resource-definitions/{rd}/volume-definitions")
+def _vds(b: Backend, r: Request) -> Reply:
+    return Reply(200, b.list_volume_definitions(r.params["rd"]))
+
+
+@route("POST", "/v1/resource-definitions/{rd}/volume-definitions")
+def _vd_create(b: Backend, r: Request) -> Reply:
+    return write(b.create_volume_definition(r.params["rd"], r.obj()), 201)
+
+
+@route("GET", "/v1/resource-definitions/{rd}/volume-definitions/{nr}")
+def _vd_get(b: Backend, r: Request) -> Reply:
+    number = _number(r.params["nr"])
+    for vd in b.list_volume_definitions(r.params["rd"]):
+        if vd["volume_number"] == number:
+            return Reply(200, vd)
+    raise LinstorError([RcEntry(rc.FAIL_NOT_FOUND_VLM_DFN, f"Volume definition '{number}' not found.")])
+
+
+@route("PUT", "/v1/resource-definitions/{rd}/volume-definitions/{nr}")
+def _vd_modify(b: Backend, r: Request) -> Reply:
+    return write(b.modify_volume_definition(r.params["rd"], _number(r.params["nr"]), r.obj()), 200)
+
+
+@route("DELETE", "/v1/resource-definitions/{rd}/volume-definitions/{nr}")
+def _vd_delete(b: Backend, r: Request) -> Reply:
+    return write(b.delete_volume_definition(r.params["rd"], _number(r.params["nr"])), 200)
+
+
+# ---------------------------------------------------------------- resources
+
+@route("GET", "/v1/resource-definitions/{rd}/resources")
+def _rscs(b: Backend, r: Request) -> Reply:
+    return Reply(200, b.list_rd_resources(r.params["rd"]))
+
+
+@route("POST", "/v1/resource-definitions/{rd}/resources")
+def _rscs_create(b: Backend, r: Request) -> Reply:
+    body = r.body if r.body is not None else []
+    if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
+        raise BadRequest("Unable to parse input json.", "A JSON array of ResourceCreate objects was expected.")
+    return write(b.create_resources(r.params["rd"], body), 201)
+
+
+@route("GET", "/v1/resource-definitions/{rd}/resources/{node}")
+def _rsc_get(b: Backend, r: Request) -> Reply:
+    return Reply(200, b.get_resource(r.params["rd"], r.params["node"]))
+
+
+@route("POST", "/v1/resource-definitions/{rd}/resources/{node}")
+def _rsc_create(b: Backend, r: Request) -> Reply:
+    return write(b.create_resource(r.params["rd"], r.params["node"], r.obj()), 201)
+
+
+@route("PUT", "/v1/resource-definitions/{rd}/resources/{node}")
+def _rsc_modify(b: Backend, r: Request) -> Reply:
+    return write(b.modify_resource(r.params["rd"], r.params["node"], r.obj()), 200)
+
+
+@route("DELETE", "/v1/resource-definitions/{rd}/resources/{node}")
+def _rsc_delete(b: Backend, r: Request) -> Reply:
+    return write(b.delete_resource(r.params["rd"], r.params["node"]), 200)
+
+
+@route("GET", "/v1/resource-definitions/{rd}/resources/{node}/volumes")
+def _rsc_volumes(b: Backend, r: Request) -> Reply:
+    return Reply(200, b.list_volumes(r.params["rd"], r.params["node"]))
+
+
+@route("POST", "/v1/resource-definitions/{rd}/autoplace")
+def _autoplace(b: Backend, r: Request) -> Reply:
+    return write(b.autoplace(r.params["rd"], r.obj()), 201)
+
+
+@route("GET", "/v1/view/resources")
+def _view_resources(b: Backend, r: Request) -> Reply:
+    found = b.list_resources(r.q_list("resources"), r.q_list("nodes"), r.q_list("storage_pools"),
+                             r.q_list("props"))
+    return Reply(200, _page(found, r))
+
+
+def _page(items: list, r: Request) -> list:
+    limit, offset = r.q_int("limit"), r.q_int("offset")
+    return items[offset:offset + limit] if limit > 0 else items
+
+
+# ---------------------------------------------------------------- snapshots
+
+@route("GET", "/v1/resource-definitions/{rd}/snapshots")
+def _snaps(b: Backend, r: Request) -> Reply:
+    return Reply(200, b.list_snapshots(r.params["rd"], r.q_list("nodes")))
+
+
+@route("POST", "/v1/resource-definitions/{rd}/snapshots")
+def _snap_create(b: Backend, r: Request) -> Reply:
+    return write(b.create_snapshot(r.params["rd"], r.obj()), 201)
+
+
+@route("GET", "/v1/resource-definitions/{rd}/snapshots/{snap}")
+def _snap_get(b: Backend, r: Request) -> Reply:
+    return Reply(200, b.get_snapshot(r.params["rd"], r.params["snap"]))
+
+
+@route("DELETE", "/v1/resource-definitions/{rd}/snapshots/{snap}")
+def _snap_delete(b: Backend, r: Request) -> Reply:
+    return write(b.delete_snapshot(r.params["rd"], r.params["snap"], r.q_list("nodes")), 200)
+
+
+@route("POST", "/v1/resource-definitions/{rd}/snapshot-rollback/{snap}")
+def _snap_rollback(b: Backend, r: Request) -> Reply:
+    r.obj()
+    return write(b.rollback(r.params["rd"], r.params["snap"]), 200)
+
+
+@route("POST", "/v1/resource-definitions/{rd}/snapshot-restore-volume-definition/{snap}")
+def _snap_restore_vd(b: Backend, r: Request) -> Reply:
+    return write(b.restore_volume_definitions(r.params["rd"], r.params["snap"], r.obj()), 200)
+
+
+@route("POST", "/v1/resource-definitions/{rd}/snapshot-restore-resource/{snap}")
+def _snap_restore_rsc(b: Backend, r: Request) -> Reply:
+    return write(b.restore_resources(r.params["rd"], r.params["snap"], r.obj()), 200)
+
+
+@route("GET", "/v1/view/snapshots")
+def _view_snapshots(b: Backend, r: Request) -> Reply:
+    return Reply(200, _page(b.list_snapshots(None, r.q_list("nodes"), r.q_list("resources")), r))
+
+
+# ---------------------------------------------------------------- dispatch
+
+class Api:
+    """Routes a request to its handler and renders the reply; keeps the request log."""
+
+    def __init__(self, backend: Backend, debug_api: bool = False):
+        self.backend = backend
+        self.debug_api = debug_api
+        self._log: list[dict] = []
+        self._log_lock = threading.Lock()
+
+    def request_log(self) -> list[dict]:
+        with self._log_lock:
+            return list(self._log)
+
+    def clear_request_log(self) -> None:
+        with self._log_lock:
+            self._log.clear()
+
+    def dispatch(self, method: str, target: str, raw_body: bytes) -> Reply:
+        """Handle one request. The single entry point of the HTTP layer."""
+        parts = urlsplit(target)
+        path = unquote(parts.path).rstrip("/") or "/"
+        query = parse_qs(parts.query, keep_blank_values=True)
+        if path == DEBUG_PREFIX or path.startswith(DEBUG_PREFIX + "/"):
+            return self._debug(method, path)
+        body_text = raw_body.decode("utf-8", errors="replace") if raw_body else ""
+        reply = self._handle(method, path, query, body_text)
+        if self.debug_api:
+            logged_body: object = None
+            if body_text:
+                try:
+                    logged_body = json.loads(body_text)
+                except ValueError:
+                    logged_body = body_text
+            with self._log_lock:
+                self._log.append({"method": method, "path": path, "query": query, "body": logged_body,
+                                  "status": reply.status})
+        return reply
+
+    def _handle(self, method: str, path: str, query: dict, body_text: str) -> Reply:
+        handler = None
+        params: dict[str, str] = {}
+        path_known = False
+        for route_method, regex, func in ROUTES:
+            match = regex.match(path)
+            if match:
+                path_known = True
+                if route_method == method:
+                    handler, params = func, match.groupdict()
+                    break
+        if handler is None:
+            if path_known:
+                return Reply(405, _entries([RcEntry(rc.UNKNOWN_API_CALL, f"Method {method} not allowed on {path}")]))
+            return Reply(404, _entries([RcEntry(rc.UNKNOWN_API_CALL, f"No such REST resource: {path}")]))
+        try:
+            body = json.loads(body_text) if body_text.strip() else None
+        except ValueError as exc:
+            return self._parse_error(str(exc))
+        request = Request(method, path, query, body, params)
+        try:
+            return handler(self.backend, request)
+        except BadRequest as exc:
+            return self._parse_error(exc.details)
+        except LinstorError as exc:
+            return Reply(http_status(exc.entries, 200), _entries(exc.entries))
+        except ValueError as exc:  # e.g. a query parameter that is not a number
+            return self._parse_error(str(exc))
+        except Exception as exc:  # an emulator bug: answer as the controller does for an unexpected exception
+            return Reply(500, _entries([RcEntry(rc.FAIL_UNKNOWN_ERROR,
+                                                f"Request {method} {path} failed due to an unknown exception.",
+                                                cause=f"{type(exc).__name__}: {exc}")]))
+
+    @staticmethod
+    def _parse_error(details: str) -> Reply:
+        return Reply(400, _entries([RcEntry(rc.API_CALL_PARSE_ERROR, "Unable to parse input json.",
+                                            details=details)]))
+
+    def _debug(self, method: str, path: str) -> Reply:
+        if not self.debug_api:
+            return Reply(404, _entries([RcEntry(rc.UNKNOWN_API_CALL, f"No such REST resource: {path}")]))
+        if path == DEBUG_PREFIX + "/requests":
+            if method == "GET":
+                return Reply(200, self.request_log())
+            if method == "DELETE":
+                self.clear_request_log()
+                return Reply(200, [])
+        return Reply(404, {"error": f"unknown debug endpoint {method} {path}"})
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server_version = "LinstorEmulator"
+    protocol_version = "HTTP/1.1"
+    api: Api  # set on the subclass made by make_server
+    verbose = False
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length > 0 else b""
+        reply = self.api.dispatch(self.command, self.path, raw)
+        data = json.dumps(reply.body).encode("utf-8")
+        self.send_response(reply.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's signature
+        if self.verbose:
+            super().log_message(format, *args)
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(backend: Backend, host: str, port: int, debug_api: bool = False,
+                verbose: bool = False) -> tuple[EmulatorServer, Api]:
+    api = Api(backend, debug_api)
+    handler = type("Handler", (_RequestHandler,), {"api": api, "verbose": verbose})
+    return EmulatorServer((host, port), handler), api
