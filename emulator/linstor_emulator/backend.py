@@ -338,7 +338,7 @@ class Backend:
     @staticmethod
     def _node_json(row: sqlite3.Row) -> dict:
         return {
-            "name": row["name"], "type": "SATELLITE", "flags": [], "props": {"CurStltConnName": "default"},
+            "name": row["name"], "type": "Satellite", "flags": [], "props": {"CurStltConnName": "default"},
             "net_interfaces": [{"name": "default", "address": row["address"], "satellite_port": 3366,
                                 "satellite_encryption_type": "PLAIN", "is_active": True, "uuid": row["uuid"]}],
             "connection_status": "ONLINE", "uuid": row["uuid"],

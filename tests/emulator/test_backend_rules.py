@@ -1,0 +1,424 @@
+"""LINSTOR's rules, tested on the backend directly (no HTTP)."""
+
+from __future__ import annotations
+
+import pytest
+from linstor_emulator import errors as rc
+from linstor_emulator.backend import DEFAULT_RSC_GRP, KEY_CLONED_FROM, TCP_PORT_MIN, Backend
+from linstor_emulator.errors import LinstorError, to_signed64
+from linstor_emulator.names import InvalidName, check_resource_name
+
+GIB = 1024 * 1024
+
+
+def codes(entries) -> list[int]:
+    return [e.ret_code for e in entries]
+
+
+def refused(call, *args) -> LinstorError:
+    with pytest.raises(LinstorError) as info:
+        call(*args)
+    return info.value
+
+
+def make_rd(backend: Backend, name: str, props: dict | None = None, size: int = GIB, rg: str | None = None) -> None:
+    backend.create_resource_definition({"resource_definition": {"name": name, "props": props or {},
+                                                                **({"resource_group_name": rg} if rg else {})}})
+    backend.create_volume_definition(name, {"volume_definition": {"size_kib": size}})
+
+
+# ---------------------------------------------------------------- names
+
+@pytest.mark.parametrize("name", ["ab", "_a", "a" * 48, "incus-volume-4df9f0598bd14d73953151614428d298", "A_b-9",
+                                  "_1a", "x-"])
+def test_valid_resource_names(name):
+    check_resource_name(name)
+
+
+@pytest.mark.parametrize(("name", "cause"), [
+    ("a", "Name length 1 is less than minimum length 2"),
+    ("a" * 49, "Name length 49 is greater than maximum length 48"),
+    ("12", "Name must contain at least one character that matches [a-zA-Z]"),
+    ("__", "Name must contain at least one character that matches [a-zA-Z]"),
+    ("-ab", "Cannot begin with character '-'"),
+    ("1ab", "Cannot begin with character '1'"),
+    ("a.b", "Cannot contain character '.'"),
+    ("a b", "Cannot contain character ' '"),
+    ("all", "reserved for DRBD"),
+    ("ALL", "reserved for DRBD"),
+    ("Proxy", "reserved for DRBD"),
+])
+def test_invalid_resource_names(name, cause):
+    with pytest.raises(InvalidName, match=cause.replace("[", r"\[").replace("]", r"\]")):
+        check_resource_name(name)
+
+
+def test_non_ascii_names_are_measured_in_bytes():
+    # 24 two-byte characters are 48 bytes, but not letters LINSTOR accepts
+    with pytest.raises(InvalidName, match="Cannot contain character"):
+        check_resource_name("a" + "é" * 23)
+    with pytest.raises(InvalidName, match="greater than maximum length 48"):
+        check_resource_name("a" + "é" * 24)
+
+
+def test_invalid_rd_name_is_refused_with_linstor_code(backend):
+    error = refused(backend.create_resource_definition, {"resource_definition": {"name": "1bad"}})
+    entry = error.entries[0]
+    assert entry.ret_code == rc.FAIL_INVLD_RSC_NAME | rc.MASK_CRT | rc.MASK_RSC_DFN
+    assert entry.message == "The specified resource name '1bad' is invalid."
+    assert entry.cause == "Invalid name: Cannot begin with character '1'"
+    assert entry.obj_refs == {"RscDfn": "1bad"}
+    assert to_signed64(entry.ret_code) < 0
+
+
+def test_names_are_unique_ignoring_case(backend):
+    make_rd(backend, "MyRes")
+    error = refused(backend.create_resource_definition, {"resource_definition": {"name": "myres"}})
+    assert error.ret_code == rc.FAIL_EXISTS_RSC_DFN | rc.MASK_CRT | rc.MASK_RSC_DFN
+    assert error.entries[0].message == "A resource definition with the name 'myres' already exists"
+    # lookups ignore case too, and keep the name as created
+    assert backend.get_resource_definition("MYRES")["name"] == "MyRes"
+
+
+def test_default_resource_group_exists_and_is_used(backend):
+    assert [g["name"] for g in backend.list_resource_groups()] == [DEFAULT_RSC_GRP]
+    make_rd(backend, "rd1")
+    assert backend.get_resource_definition("rd1")["resource_group_name"] == DEFAULT_RSC_GRP
+
+
+def test_unknown_resource_group_is_not_found(backend):
+    error = refused(backend.create_resource_definition,
+                    {"resource_definition": {"name": "rd1", "resource_group_name": "nope"}})
+    assert error.ret_code & ~rc.MASK_BITS_OP & ~rc.MASK_BITS_OBJ == rc.FAIL_NOT_FOUND_RSC_GRP
+    assert not backend.list_resource_definitions()
+
+
+def test_properties_outside_the_whitelist_are_refused(backend):
+    error = refused(backend.create_resource_definition,
+                    {"resource_definition": {"name": "rd1", "props": {"NoSuchKey": "1"}}})
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_INVLD_PROP & rc.MASK_BITS_CODE
+    assert error.entries[0].cause == "The key 'NoSuchKey' is not whitelisted."
+
+
+# ---------------------------------------------------------------- props filters and paging
+
+def test_props_filters_equality_presence_and_all_must_match(backend):
+    make_rd(backend, "rd-a", {"Aux/Incus/name": "incus-volume-c1", "Aux/Incus/type": "containers"})
+    make_rd(backend, "rd-b", {"Aux/Incus/name": "incus-volume-c2", "Aux/Incus/type": "containers"})
+    make_rd(backend, "rd-c", {"Aux/Incus/name": "incus-volume-c1", "Aux/Incus/type": "custom"})
+    make_rd(backend, "rd-d", {"Aux/other": "x"})
+
+    def names(**kwargs):
+        return [rd["name"] for rd in backend.list_resource_definitions(**kwargs)]
+
+    assert names(props=["Aux/Incus/name=incus-volume-c1"]) == ["rd-a", "rd-c"]
+    assert names(props=["Aux/Incus/name=incus-volume-c1", "Aux/Incus/type=containers"]) == ["rd-a"]
+    assert names(props=["Aux/Incus/type"]) == ["rd-a", "rd-b", "rd-c"]
+    assert names(props=["Aux/Incus/type", "Aux/other"]) == []
+    assert names(props=["Aux/Incus/name=incus-volume-none"]) == []
+    assert names(props=["Aux/Incus/name="]) == []  # an empty value is an equality filter
+    assert names(names=["RD-B", "rd-d"]) == ["rd-b", "rd-d"]
+    assert names(props=["Aux/Incus/type=containers"], names=["rd-b"]) == ["rd-b"]
+
+
+def test_paging_limit_zero_means_all(backend):
+    for index in range(5):
+        make_rd(backend, f"rd{index}")
+    all_names = [rd["name"] for rd in backend.list_resource_definitions(limit=0)]
+    assert all_names == ["rd0", "rd1", "rd2", "rd3", "rd4"]
+    assert [rd["name"] for rd in backend.list_resource_definitions(limit=2, offset=1)] == ["rd1", "rd2"]
+    assert [rd["name"] for rd in backend.list_resource_definitions(limit=0, offset=3)] == all_names
+
+
+def test_with_volume_definitions(backend):
+    make_rd(backend, "rd1", size=4096)
+    assert "volume_definitions" not in backend.list_resource_definitions()[0]
+    [rd] = backend.list_resource_definitions(with_volume_definitions=True)
+    assert [(v["volume_number"], v["size_kib"]) for v in rd["volume_definitions"]] == [(0, 4096)]
+
+
+def test_modify_override_delete_props_and_namespaces(backend):
+    make_rd(backend, "rd1", {"Aux/a": "1", "Aux/ns/x": "2", "Aux/ns/y": "3", "Aux/keep": "4"})
+    entries = backend.modify_resource_definition("rd1", {"override_props": {"Aux/a": "10", "Aux/new": "5"},
+                                                         "delete_props": ["Aux/keep"],
+                                                         "delete_namespaces": ["Aux/ns"]})
+    assert codes(entries) == [rc.MODIFIED | rc.MASK_MOD | rc.MASK_RSC_DFN]
+    assert backend.get_resource_definition("rd1")["props"] == {"Aux/a": "10", "Aux/new": "5"}
+
+
+# ---------------------------------------------------------------- delete
+
+def test_delete_refused_while_snapshots_exist(backend):
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    backend.create_snapshot("rd1", {"name": "snap1"})
+    error = refused(backend.delete_resource_definition, "rd1")
+    assert error.ret_code == rc.FAIL_EXISTS_SNAPSHOT_DFN | rc.MASK_DEL | rc.MASK_RSC_DFN
+    assert error.entries[0].message == "Cannot delete resource definition 'rd1' because it has snapshots."
+    backend.delete_snapshot("rd1", "snap1")
+    assert codes(backend.delete_resource_definition("rd1")) == [rc.DELETED | rc.MASK_DEL | rc.MASK_RSC_DFN]
+
+
+def test_delete_missing_rd_is_a_warning(backend):
+    error = refused(backend.delete_resource_definition, "ghost")
+    [entry] = error.entries
+    assert entry.ret_code == rc.WARN_NOT_FOUND | rc.MASK_DEL | rc.MASK_RSC_DFN
+    assert not entry.is_error
+    assert entry.message == "Resource definition: ghost not found."
+
+
+def test_delete_rd_takes_its_resources_and_volume_definitions(backend):
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 3}})
+    backend.delete_resource_definition("rd1")
+    assert backend.list_resources() == []
+    make_rd(backend, "rd1")  # the name is free again, with fresh volume definitions
+    assert len(backend.list_volume_definitions("rd1")) == 1
+
+
+def test_delete_in_use_is_refused(backend):
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 1}})
+    node = backend.list_resources(["rd1"])[0]["node_name"]
+    backend.modify_resource("rd1", node, {"override_props": {"Emulator/InUse": "true"}})
+    error = refused(backend.delete_resource_definition, "rd1")
+    assert error.ret_code == rc.FAIL_IN_USE | rc.MASK_DEL | rc.MASK_RSC_DFN
+    assert error.entries[0].message == f"Resource 'rd1' on node '{node}' is still in use."
+
+
+# ---------------------------------------------------------------- autoplace and spawn
+
+def test_autoplace_place_count_request_then_group_then_two(backend):
+    backend.create_resource_group({"name": "rg3", "select_filter": {"place_count": 3}})
+    make_rd(backend, "from-request")
+    make_rd(backend, "from-group", rg="rg3")
+    make_rd(backend, "default")
+    backend.autoplace("from-request", {"select_filter": {"place_count": 1}})
+    backend.autoplace("from-group", {"select_filter": {}})
+    backend.autoplace("default", {})
+    count = {name: len(backend.list_resources([name])) for name in ("from-request", "from-group", "default")}
+    assert count == {"from-request": 1, "from-group": 3, "default": 2}
+
+
+def test_autoplace_too_few_nodes(backend):
+    make_rd(backend, "rd1")
+    error = refused(backend.autoplace, "rd1", {"select_filter": {"place_count": 4}})
+    entry = error.entries[0]
+    assert entry.ret_code == rc.FAIL_NOT_ENOUGH_NODES | rc.MASK_CRT | rc.MASK_RSC
+    assert entry.message == "Not enough available nodes"
+    assert entry.details.startswith("Not enough nodes fulfilling the following auto-place criteria:")
+    assert backend.list_resources(["rd1"]) == []  # nothing placed
+
+
+def test_autoplace_again_is_a_warning(backend):
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    entries = backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    assert codes(entries) == [rc.WARN_RSC_ALREADY_DEPLOYED | rc.MASK_CRT | rc.MASK_RSC]
+
+
+def test_spawn_definitions_only_with_props_in_one_transaction(backend):
+    backend.create_resource_group({"name": "incus", "select_filter": {"place_count": 2}})
+    backend.create_volume_group("incus", {})
+    entries = backend.spawn("incus", {"resource_definition_name": "vol1", "volume_sizes": [GIB],
+                                      "definitions_only": True,
+                                      "resource_definition_props": {"Aux/Incus/name": "incus-volume-c1"}})
+    assert entries[-1].ret_code == rc.INFO_NO_RSC_SPAWNED | rc.MASK_CRT | rc.MASK_RSC_GRP
+    rd = backend.get_resource_definition("vol1")
+    assert rd["props"] == {"Aux/Incus/name": "incus-volume-c1"}
+    assert rd["resource_group_name"] == "incus"
+    assert backend.list_resources(["vol1"]) == []
+
+
+def test_spawn_autoplaces_per_group_filter(backend):
+    backend.create_resource_group({"name": "incus", "select_filter": {"place_count": 3, "storage_pool": "pool1"}})
+    backend.spawn("incus", {"resource_definition_name": "vol1", "volume_sizes": [GIB], "partial": True})
+    assert sorted(r["node_name"] for r in backend.list_resources(["vol1"])) == ["node1", "node2", "node3"]
+
+
+def test_spawn_that_cannot_place_leaves_nothing(backend):
+    backend.create_resource_group({"name": "big", "select_filter": {"place_count": 5}})
+    error = refused(backend.spawn, "big", {"resource_definition_name": "vol1", "volume_sizes": [GIB]})
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_NOT_ENOUGH_NODES & rc.MASK_BITS_CODE
+    assert backend.list_resource_definitions() == []
+
+
+def test_spawn_volume_size_count_must_match_groups_unless_partial(backend):
+    backend.create_resource_group({"name": "vm"})
+    backend.create_volume_group("vm", {"volume_number": 0})
+    backend.create_volume_group("vm", {"volume_number": 1})
+    error = refused(backend.spawn, "vm", {"resource_definition_name": "v1", "volume_sizes": [GIB]})
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_INVLD_VLM_SIZES & rc.MASK_BITS_CODE
+    backend.spawn("vm", {"resource_definition_name": "v1", "volume_sizes": [GIB, 500 * 1024]})
+    assert [v["size_kib"] for v in backend.list_volume_definitions("v1")] == [GIB, 500 * 1024]
+
+
+# ---------------------------------------------------------------- clone
+
+def test_clone_copies_all_props_adds_cloned_from_then_applies_overrides(backend):
+    make_rd(backend, "src", {"Aux/Incus/name": "incus-volume-a", "Aux/Incus/snapshot-name/s0": "incus-volume-x",
+                             "Aux/Incus/type": "custom", "DrbdOptions/Net/allow-two-primaries": "yes"})
+    backend.autoplace("src", {"select_filter": {"place_count": 2}})
+    backend.create_snapshot("src", {"name": "snap1"})
+    _, name = backend.clone("src", {"name": "copy", "override_props": {"Aux/Incus/name": "incus-volume-b"},
+                                    "delete_namespaces": ["Aux/Incus/snapshot-name"],
+                                    "delete_props": ["Aux/Incus/type"]})
+    assert name == "copy"
+    copy = backend.get_resource_definition("copy")
+    assert copy["props"] == {"Aux/Incus/name": "incus-volume-b", KEY_CLONED_FROM: "src",
+                             "DrbdOptions/Net/allow-two-primaries": "yes"}
+    assert [v["size_kib"] for v in backend.list_volume_definitions("copy")] == [GIB]
+    assert sorted(r["node_name"] for r in backend.list_resources(["copy"])) == \
+        sorted(r["node_name"] for r in backend.list_resources(["src"]))
+    assert backend.list_snapshots("copy") == []  # snapshots are not copied
+    assert backend.clone_status("src", "copy") == {"status": "COMPLETE"}
+
+
+def test_clone_without_overrides_copies_everything(backend):
+    make_rd(backend, "src", {"Aux/Incus/name": "incus-volume-a"})
+    backend.clone("src", {"name": "copy"})
+    assert backend.get_resource_definition("copy")["props"] == {"Aux/Incus/name": "incus-volume-a",
+                                                                 KEY_CLONED_FROM: "src"}
+
+
+def test_clone_onto_existing_name_fails(backend):
+    make_rd(backend, "src")
+    make_rd(backend, "dst")
+    error = refused(backend.clone, "src", {"name": "dst"})
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_EXISTS_RSC_DFN & rc.MASK_BITS_CODE
+
+
+def test_clone_status_of_unknown_clone_is_not_found(backend):
+    error = refused(backend.clone_status, "src", "ghost")
+    assert error.ret_code == rc.FAIL_NOT_FOUND_RSC_DFN
+
+
+# ---------------------------------------------------------------- snapshots, rollback, restore
+
+def test_rollback_resets_sizes_and_only_to_the_most_recent(backend):
+    make_rd(backend, "rd1", size=GIB)
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    backend.create_snapshot("rd1", {"name": "s1"})
+    backend.modify_volume_definition("rd1", 0, {"size_kib": 2 * GIB})
+    backend.create_snapshot("rd1", {"name": "s2"})
+    backend.modify_volume_definition("rd1", 0, {"size_kib": 3 * GIB})
+    error = refused(backend.rollback, "rd1", "s1")
+    assert error.ret_code == rc.FAIL_EXISTS_SNAPSHOT_DFN | rc.MASK_MOD | rc.MASK_SNAPSHOT
+    assert error.entries[0].message == "Rollback is only allowed with the most recent snapshot"
+    backend.rollback("rd1", "s2")
+    assert backend.list_volume_definitions("rd1")[0]["size_kib"] == 2 * GIB
+    backend.delete_snapshot("rd1", "s2")
+    backend.rollback("rd1", "s1")
+    assert backend.list_volume_definitions("rd1")[0]["size_kib"] == GIB
+
+
+def test_rollback_to_unknown_snapshot_is_not_found(backend):
+    make_rd(backend, "rd1")
+    error = refused(backend.rollback, "rd1", "nope")
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_NOT_FOUND_SNAPSHOT_DFN & rc.MASK_BITS_CODE
+
+
+def test_snapshot_needs_resources_and_unique_names(backend):
+    make_rd(backend, "rd1")
+    error = refused(backend.create_snapshot, "rd1", {"name": "s1"})
+    assert error.entries[0].message == "No resources found for snapshotting"
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    backend.create_snapshot("rd1", {"name": "s1"})
+    error = refused(backend.create_snapshot, "rd1", {"name": "S1"})
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_EXISTS_SNAPSHOT_DFN & rc.MASK_BITS_CODE
+    error = refused(backend.create_snapshot, "rd1", {"name": "9bad"})
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_INVLD_SNAPSHOT_NAME & rc.MASK_BITS_CODE
+
+
+def test_snapshot_view_has_sizes_nodes_and_timestamps(backend):
+    make_rd(backend, "rd1", {"Aux/x": "1"}, size=4096)
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    backend.create_snapshot("rd1", {"name": "s1", "nodes": []})
+    [snap] = backend.list_snapshots()
+    assert snap["name"] == "s1" and snap["resource_name"] == "rd1"
+    assert snap["volume_definitions"][0]["size_kib"] == 4096
+    assert len(snap["snapshots"]) == 2 and all(n["create_timestamp"] > 0 for n in snap["snapshots"])
+    assert snap["flags"] == ["SUCCESSFUL"]
+    assert snap["resource_definition_props"] == {"Aux/x": "1"}
+
+
+def test_restore_volume_definitions_then_resources_into_another_rd(backend):
+    make_rd(backend, "src", size=8192)
+    backend.create_volume_definition("src", {"volume_definition": {"size_kib": 4096}})
+    backend.autoplace("src", {"select_filter": {"place_count": 2}})
+    backend.create_snapshot("src", {"name": "s1"})
+    backend.create_resource_definition({"resource_definition": {"name": "dst"}})
+    backend.restore_volume_definitions("src", "s1", {"to_resource": "dst"})
+    assert [(v["volume_number"], v["size_kib"]) for v in backend.list_volume_definitions("dst")] == \
+        [(0, 8192), (1, 4096)]
+    backend.restore_resources("src", "s1", {"to_resource": "dst"})
+    assert sorted(r["node_name"] for r in backend.list_resources(["dst"])) == \
+        sorted(r["node_name"] for r in backend.list_resources(["src"]))
+    error = refused(backend.restore_resources, "src", "s1", {"to_resource": "dst"})
+    assert error.entries[0].message == "Cannot restore to resource definition which already has resources"
+
+
+# ---------------------------------------------------------------- ports, volumes
+
+def test_port_allocation_unique_from_7000_and_reused(backend):
+    for index in range(4):
+        make_rd(backend, f"rd{index}")
+    ports = [rd["layer_data"][0]["data"]["port"] for rd in backend.list_resource_definitions()]
+    assert ports == [TCP_PORT_MIN, TCP_PORT_MIN + 1, TCP_PORT_MIN + 2, TCP_PORT_MIN + 3]
+    backend.delete_resource_definition("rd1")
+    make_rd(backend, "rd9")
+    assert backend.get_resource_definition("rd9")["layer_data"][0]["data"]["port"] == TCP_PORT_MIN + 1
+
+
+def test_volume_definition_resize_and_limits(backend):
+    make_rd(backend, "rd1", size=GIB)
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    backend.modify_volume_definition("rd1", 0, {"size_kib": 2 * GIB})
+    assert backend.list_volume_definitions("rd1")[0]["size_kib"] == 2 * GIB
+    error = refused(backend.modify_volume_definition, "rd1", 0, {"size_kib": GIB})
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_INVLD_VLM_SIZE & rc.MASK_BITS_CODE
+    error = refused(backend.create_volume_definition, "rd1", {"volume_definition": {"size_kib": 0}})
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_INVLD_VLM_SIZE & rc.MASK_BITS_CODE
+    error = refused(backend.modify_volume_definition, "rd1", 7, {"size_kib": GIB})
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_NOT_FOUND_VLM_DFN & rc.MASK_BITS_CODE
+
+
+def test_resource_create_delete_on_node(backend):
+    make_rd(backend, "rd1")
+    backend.create_resource("rd1", "node2", {})
+    backend.create_resource("rd1", "node3", {"resource": {"flags": ["DISKLESS"]}})
+    [disk, diskless] = backend.list_resources(["rd1"])
+    assert disk["volumes"][0]["state"]["disk_state"] == "UpToDate"
+    assert diskless["volumes"][0]["storage_pool_name"] == "DfltDisklessStorPool"
+    error = refused(backend.create_resource, "rd1", "node2", {})
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_EXISTS_RSC & rc.MASK_BITS_CODE
+    error = refused(backend.create_resource, "rd1", "node9", {})
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_NOT_FOUND_NODE & rc.MASK_BITS_CODE
+    backend.delete_resource("rd1", "node2")
+    assert [r["node_name"] for r in backend.list_resources(["rd1"])] == ["node3"]
+
+
+# ---------------------------------------------------------------- durability
+
+def test_state_survives_reopen(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    first = Backend(path)
+    make_rd(first, "rd1", {"Aux/k": "v"})
+    first.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    first.create_snapshot("rd1", {"name": "s1"})
+    first.close()
+    second = Backend(path, nodes=5)  # --nodes only seeds a new file
+    assert second.get_resource_definition("rd1")["props"] == {"Aux/k": "v"}
+    assert len(second.list_resources(["rd1"])) == 2
+    assert [s["name"] for s in second.list_snapshots("rd1")] == ["s1"]
+    assert len(second.list_nodes()) == 3
+    second.close()
+
+
+def test_failed_write_leaves_no_trace(backend):
+    backend.create_resource_group({"name": "rg", "select_filter": {"place_count": 9}})
+    refused(backend.spawn, "rg", {"resource_definition_name": "rd1", "volume_sizes": [GIB],
+                                  "resource_definition_props": {"Aux/a": "b"}})
+    assert backend.list_resource_definitions(props=["Aux/a"]) == []
+    make_rd(backend, "rd2")  # the port that the failed spawn took is free again
+    assert backend.get_resource_definition("rd2")["layer_data"][0]["data"]["port"] == TCP_PORT_MIN
