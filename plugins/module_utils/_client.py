@@ -27,6 +27,10 @@ MASK_SEVERITY = 0xC000000000000000
 MASK_ERROR = 0xC000000000000000
 MASK_WARN = 0x8000000000000000
 MASK_INFO = 0x4000000000000000
+MASK_CODE = 0x7FFF
+"""The low 15 bits of a ret_code: the code proper, whatever the object and operation bits."""
+FAIL_IN_USE = 997
+"""ApiConsts.FAIL_IN_USE: the resource is still in use (mounted, primary) on a node."""
 _UNSIGNED_64 = 0xFFFFFFFFFFFFFFFF
 
 HTTP_PORT = 3370
@@ -82,6 +86,11 @@ class LinstorError(Exception):
     def not_found(self) -> bool:
         """True when LINSTOR answered that the object does not exist."""
         return self.status == 404
+
+    @property
+    def in_use(self) -> bool:
+        """True when LINSTOR refused because a resource is still in use (``FAIL_IN_USE``)."""
+        return self.ret_code is not None and (self.ret_code & MASK_CODE) == FAIL_IN_USE
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -361,14 +370,21 @@ class LinstorClient:
         volume_sizes_kib: list[int],
         resource_definition_props: dict[str, str],
         definitions_only: bool = True,
+        partial: bool = False,
     ) -> list[dict[str, Any]]:
-        """Spawn an RD from a resource group, born with the given properties."""
-        return self.post(_path("resource-groups", resource_group, "spawn"), {
+        """Spawn an RD from a resource group, born with the given properties.
+
+        ``partial`` lets the number of volume sizes differ from the group's volume groups.
+        """
+        body: dict[str, Any] = {
             "resource_definition_name": resource_definition,
             "volume_sizes": volume_sizes_kib,
             "definitions_only": definitions_only,
             "resource_definition_props": resource_definition_props,
-        })
+        }
+        if partial:
+            body["partial"] = True
+        return self.post(_path("resource-groups", resource_group, "spawn"), body)
 
     # -- resource definitions ------------------------------------------------------------------
 

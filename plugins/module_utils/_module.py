@@ -26,6 +26,21 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
 )
 from ansible_collections.linstor.incus.plugins.module_utils._naming import NamingError
 
+
+class ModuleFailure(Exception):
+    """An operation refuses to go on (found a conflict in LINSTOR, or an option cannot apply).
+
+    ``message`` tells the user what to change, ``parameter`` names the option at fault when one
+    is, and ``result`` holds extra keys for the failed result (e.g. the RDs in conflict).
+    """
+
+    def __init__(self, message: str, parameter: str | None = None, **result: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+        self.result = result
+
+
 Operation = Callable[[AnsibleModule, LinstorClient], dict[str, Any]]
 
 
@@ -45,6 +60,11 @@ def run_module(module: AnsibleModule, operation: Operation) -> None:
         result = operation(module, client)
     except NamingError as exc:
         module.fail_json(msg=str(exc), parameter=exc.parameter)
+    except ModuleFailure as exc:
+        extra = dict(exc.result)
+        if exc.parameter:
+            extra["parameter"] = exc.parameter
+        module.fail_json(msg=exc.message, **extra)
     except LinstorConfigError as exc:
         module.fail_json(msg=str(exc), parameter=exc.parameter)
     except LinstorError as exc:
