@@ -1,0 +1,362 @@
+# Copyright: (c) 2026, linstor.incus contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Listing the Incus volumes of a resource group, with what is wrong around them.
+
+Request budget (whatever the number of volumes):
+
+- the listing itself is ONE ``GET /v1/resource-definitions``;
+- ``include_resources`` adds one ``GET /v1/view/resources``;
+- ``include_snapshots`` adds one ``GET /v1/view/snapshots``.
+
+LINSTOR cannot filter RDs by resource group on the server (``/v1/resource-definitions`` takes
+only ``resource_definitions``, ``with_volume_definitions``, ``props``, ``offset`` and ``limit``),
+so the listing filters on the aux keys on the server (:func:`listing_filters`, or Incus's exact
+lookup filters when one volume is named) and keeps the group's RDs here. The price: an RD that
+lacks every aux key (spawned, then its creator died before setting them) is invisible to that
+filter. ``scan_all`` trades the server-side filter for an unfiltered listing, still one request,
+that sees such orphans too; it transfers every RD of the controller, so it is for audits.
+
+Pure functions (:func:`build_inventory`, :func:`snapshot_view`, :func:`resource_view`) do the
+work on LINSTOR's replies; :func:`list_volumes` only adds the requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from ansible_collections.linstor.incus.plugins.module_utils._naming import (
+    AUX_CONTENT_TYPE,
+    AUX_NAME,
+    AUX_TYPE,
+    DEFAULT_PREFIX,
+    TYPE_IMAGES,
+    NamingError,
+    is_generated_name,
+    listing_filters,
+    lookup_filters,
+    normalize_volume_type,
+    parse_incus_volume_name,
+    validate_content_type,
+    validate_prefix,
+    validate_project,
+    volume_view,
+)
+
+ANOMALY_KINDS = ("orphans", "duplicates", "dangling_snapshot_mappings", "unmapped_snapshots")
+
+NAME_FILTER_LIMIT = 50
+"""Up to this many RDs, the view requests name them (``resources=``); beyond, they list everything
+once and keep ours here, so a query string never grows with the number of volumes."""
+
+
+class QueryError(ValueError):
+    """The ``query`` option is not a valid JMESPath expression, or fails on the result."""
+
+    parameter = "query"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which Incus volumes of a group to list: every field ``None`` means no filter on it."""
+
+    name: str | None = None
+    volume_type: str | None = None
+    project: str | None = None
+    content_type: str | None = None
+
+    @classmethod
+    def from_options(
+        cls,
+        name: str | None = None,
+        volume_type: str | None = None,
+        project: str | None = None,
+        content_type: str | None = None,
+    ) -> Selection:
+        """Validate and normalise the filters as a user gives them (singular or plural type)."""
+        if volume_type is not None:
+            volume_type = normalize_volume_type(volume_type)
+        if project is not None:
+            validate_project(project)
+        if content_type is not None:
+            if volume_type is not None:
+                validate_content_type(volume_type, content_type)
+            else:
+                listing_filters(content_type=content_type)  # refuses an unknown content type
+        if name is not None and (not isinstance(name, str) or not name):
+            raise NamingError("name", f"name must be a non-empty string, got {name!r}")
+        return cls(name, volume_type, project, content_type)
+
+    def server_filters(self, prefix: str) -> list[str]:
+        """The ``props`` filters of the one listing request.
+
+        With ``name`` and ``type`` given (and ``project``, except for images, which live in the
+        default project), this is Incus's own exact lookup; otherwise the listing filter.
+        """
+        exact_project = self.project if self.volume_type != TYPE_IMAGES else (self.project or "default")
+        if self.name is not None and self.volume_type is not None and exact_project is not None:
+            filters = lookup_filters(prefix, self.volume_type, exact_project, self.name)
+            content = listing_filters(self.volume_type, self.content_type)[2]
+            return [*filters, content]
+        return listing_filters(self.volume_type, self.content_type)
+
+    def matches(self, volume: dict[str, Any]) -> bool:
+        return all(wanted is None or volume[key] == wanted for key, wanted in (
+            ("name", self.name), ("type", self.volume_type), ("project", self.project),
+            ("content_type", self.content_type)))
+
+
+# --- Views of LINSTOR objects ----------------------------------------------------------------
+
+
+def _timestamp(milliseconds: int | None) -> str | None:
+    """LINSTOR's milliseconds since the epoch as ISO 8601 UTC (``2026-11-25T15:03:35.123Z``)."""
+    if milliseconds is None:
+        return None
+    moment = datetime.fromtimestamp(milliseconds / 1000, tz=timezone.utc)  # noqa: UP017 - modules may run on Python < 3.11
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def snapshot_view(incus_name: str | None, linstor_name: str, snapshot: dict[str, Any] | None) -> dict[str, Any]:
+    """One snapshot of a volume as the collection returns it.
+
+    ``snapshot`` is LINSTOR's Snapshot object, or ``None`` when the mapping points at a snapshot
+    that does not exist (then ``exists`` is false and the LINSTOR facts are empty).
+    ``created_on`` is the earliest per-node creation time.
+    """
+    snapshot = snapshot or {}
+    stamps = [node["create_timestamp"] for node in snapshot.get("snapshots") or []
+              if node.get("create_timestamp") is not None]
+    created_ms = min(stamps) if stamps else None
+    definitions = sorted(snapshot.get("volume_definitions") or [], key=lambda vd: vd.get("volume_number", 0))
+    return {
+        "name": incus_name,
+        "linstor_name": linstor_name,
+        "exists": bool(snapshot),
+        "nodes": sorted(snapshot.get("nodes") or []),
+        "created_on": _timestamp(created_ms),
+        "create_timestamp": created_ms,
+        "volume_definitions": [{"number": vd.get("volume_number"), "size_kib": vd.get("size_kib")}
+                               for vd in definitions],
+    }
+
+
+def resource_view(resource: dict[str, Any]) -> dict[str, Any]:
+    """Where one replica of a volume is placed, from LINSTOR's ResourceWithVolumes."""
+    flags = list(resource.get("flags") or [])
+    diskless = any(flag in flags for flag in ("DISKLESS", "DRBD_DISKLESS", "NVME_INITIATOR"))
+    volumes = sorted(resource.get("volumes") or [], key=lambda volume: volume.get("volume_number", 0))
+    return {
+        "node": resource.get("node_name"),
+        "diskless": diskless,
+        "tie_breaker": "TIE_BREAKER" in flags,
+        "in_use": (resource.get("state") or {}).get("in_use"),
+        "flags": flags,
+        "volumes": [{
+            "number": volume.get("volume_number"),
+            "storage_pool": volume.get("storage_pool_name"),
+            "device_path": volume.get("device_path"),
+            "disk_state": (volume.get("state") or {}).get("disk_state"),
+            "allocated_size_kib": volume.get("allocated_size_kib"),
+            "usable_size_kib": volume.get("usable_size_kib"),
+        } for volume in volumes],
+    }
+
+
+def drbd_port(rd: dict[str, Any]) -> int | None:
+    """The RD's DRBD TCP port (``linstor resource-definition list``'s Port column), if it has one."""
+    for layer in rd.get("layer_data") or []:
+        if isinstance(layer, dict) and layer.get("type") == "DRBD":
+            return (layer.get("data") or {}).get("port")
+    return None
+
+
+def orphan_reason(rd: dict[str, Any], prefix: str) -> str:
+    """Why an RD named like an Incus volume is not one, in words a user can act on."""
+    props = rd.get("props") or {}
+    missing = [key for key in (AUX_NAME, AUX_TYPE, AUX_CONTENT_TYPE) if key not in props]
+    if missing:
+        return "missing " + ", ".join(missing)
+    try:
+        volume_type = normalize_volume_type(props[AUX_TYPE], AUX_TYPE)
+        validate_content_type(volume_type, props[AUX_CONTENT_TYPE], AUX_CONTENT_TYPE)
+    except NamingError as error:
+        return error.message
+    incus_name = props[AUX_NAME]
+    if not incus_name.startswith(prefix):
+        return f"{AUX_NAME} {incus_name!r} does not start with the prefix {prefix!r}"
+    try:
+        parse_incus_volume_name(volume_type, incus_name[len(prefix):])
+    except NamingError as error:
+        return f"{AUX_NAME} {incus_name!r}: {error.message}"
+    return "not a volume Incus would recognise"
+
+
+# --- The inventory ---------------------------------------------------------------------------
+
+
+def build_inventory(
+    rds: Iterable[dict[str, Any]],
+    resource_group: str,
+    prefix: str = DEFAULT_PREFIX,
+    selection: Selection | None = None,
+    snapshots: Iterable[dict[str, Any]] | None = None,
+    resources: Iterable[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Volumes and anomalies from LINSTOR's replies (no I/O).
+
+    ``rds``: RDs as ``GET /v1/resource-definitions?with_volume_definitions=true`` returns them
+    (any superset of the group's is fine). ``snapshots``: ``/v1/view/snapshots`` items, or
+    ``None`` when not read (then each volume has no ``snapshot_details`` and the two snapshot
+    anomaly lists stay empty). ``resources``: ``/v1/view/resources`` items, or ``None`` (then no
+    ``resources`` key).
+    """
+    validate_prefix(prefix)
+    selection = selection or Selection()
+    volumes: list[dict[str, Any]] = []
+    orphans: list[dict[str, Any]] = []
+    for rd in rds:
+        if rd.get("resource_group_name") != resource_group:
+            continue
+        view = volume_view(rd, prefix)
+        if view is None:
+            if is_generated_name(prefix, rd.get("name", "")):
+                props = rd.get("props") or {}
+                orphans.append({
+                    "resource_definition": rd["name"],
+                    "resource_group": resource_group,
+                    "reason": orphan_reason(rd, prefix),
+                    "aux_properties": {key: value for key, value in sorted(props.items())
+                                       if key.startswith("Aux/Incus/")},
+                })
+            continue
+        if selection.matches(view):
+            view["port"] = drbd_port(rd)
+            volumes.append(view)
+    volumes.sort(key=lambda v: (v["type"], v["project"], v["name"], v["resource_definition"]))
+    orphans.sort(key=lambda orphan: orphan["resource_definition"])
+
+    claims: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for volume in volumes:
+        claims.setdefault((volume["type"], volume["incus_name"]), []).append(volume)
+    duplicates = [{
+        "name": group[0]["name"],
+        "project": group[0]["project"],
+        "type": volume_type,
+        "incus_name": incus_name,
+        "resource_definitions": sorted(volume["resource_definition"] for volume in group),
+    } for (volume_type, incus_name), group in sorted(claims.items()) if len(group) > 1]
+
+    dangling: list[dict[str, Any]] = []
+    unmapped: list[dict[str, Any]] = []
+    if snapshots is not None:
+        by_rd: dict[str, dict[str, dict[str, Any]]] = {}
+        for snapshot in snapshots:
+            by_rd.setdefault(snapshot.get("resource_name", ""), {})[snapshot.get("name", "")] = snapshot
+        for volume in volumes:
+            existing = by_rd.get(volume["resource_definition"], {})
+            details = []
+            for incus_snapshot, linstor_snapshot in sorted(volume["snapshots"].items()):
+                details.append(snapshot_view(incus_snapshot, linstor_snapshot, existing.get(linstor_snapshot)))
+                if linstor_snapshot not in existing:
+                    dangling.append({**_identity(volume), "snapshot": incus_snapshot,
+                                     "linstor_snapshot": linstor_snapshot})
+            details.sort(key=lambda item: (item["create_timestamp"] is None, item["create_timestamp"] or 0,
+                                           item["name"]))
+            volume["snapshot_details"] = details
+            mapped = set(volume["snapshots"].values())
+            unmapped += [{**_identity(volume), "linstor_snapshot": name,
+                          "created_on": snapshot_view(None, name, existing[name])["created_on"]}
+                         for name in sorted(existing) if name not in mapped and is_generated_name(prefix, name)]
+        orphan_rds = {orphan["resource_definition"] for orphan in orphans}
+        for rd_name in sorted(orphan_rds & set(by_rd)):
+            unmapped += [{"name": None, "project": None, "type": None, "incus_name": None,
+                          "resource_definition": rd_name, "linstor_snapshot": name,
+                          "created_on": snapshot_view(None, name, snapshot)["created_on"]}
+                         for name, snapshot in sorted(by_rd[rd_name].items()) if is_generated_name(prefix, name)]
+
+    if resources is not None:
+        placed: dict[str, list[dict[str, Any]]] = {}
+        for resource in resources:
+            placed.setdefault(resource.get("name", ""), []).append(resource_view(resource))
+        for volume in volumes:
+            volume["resources"] = sorted(placed.get(volume["resource_definition"], []),
+                                         key=lambda item: item["node"] or "")
+
+    return {
+        "volumes": volumes,
+        "anomalies": {
+            "orphans": orphans,
+            "duplicates": duplicates,
+            "dangling_snapshot_mappings": dangling,
+            "unmapped_snapshots": unmapped,
+        },
+    }
+
+
+def _identity(volume: dict[str, Any]) -> dict[str, Any]:
+    return {key: volume[key] for key in ("name", "project", "type", "incus_name", "resource_definition")}
+
+
+def list_volumes(
+    client: Any,
+    resource_group: str,
+    prefix: str = DEFAULT_PREFIX,
+    selection: Selection | None = None,
+    include_resources: bool = False,
+    include_snapshots: bool = False,
+    scan_all: bool = False,
+) -> dict[str, Any]:
+    """The Incus volumes of ``resource_group`` and the anomalies around them, read from LINSTOR.
+
+    Requests: 1 listing, +1 with ``include_resources``, +1 with ``include_snapshots``.
+    """
+    validate_prefix(prefix)
+    selection = selection or Selection()
+    props = [] if scan_all else selection.server_filters(prefix)
+    rds = [rd for rd in client.list_resource_definitions(props=props, with_volume_definitions=True)
+           if rd.get("resource_group_name") == resource_group]
+    names = sorted(rd["name"] for rd in rds)
+    snapshots = resources = None
+    if include_snapshots:
+        snapshots = _view(client.view_snapshots, names) if names else []
+    if include_resources:
+        resources = _view(client.view_resources, names) if names else []
+    return build_inventory(rds, resource_group, prefix, selection, snapshots, resources)
+
+
+def _view(view: Any, names: list[str]) -> list[dict[str, Any]]:
+    """One view request: naming the RDs when they are few, else everything (kept by name later)."""
+    if len(names) <= NAME_FILTER_LIMIT:
+        return view(names)
+    wanted = set(names)
+    return [item for item in view() if item.get("resource_name", item.get("name")) in wanted]
+
+
+# --- JMESPath ----------------------------------------------------------------------------------
+
+
+def compile_query(expression: str) -> Any:
+    """Compile a JMESPath expression; jmespath is imported here, only when a query is given.
+
+    Raises ImportError when jmespath is missing, :class:`QueryError` for an invalid expression.
+    """
+    import jmespath  # noqa: PLC0415 - imported only when a query is given
+    from jmespath.exceptions import JMESPathError  # noqa: PLC0415
+
+    try:
+        return jmespath.compile(expression)
+    except JMESPathError as error:
+        raise QueryError(f"query {expression!r} is not a valid JMESPath expression: {error}") from error
+
+
+def apply_query(compiled: Any, data: dict[str, Any]) -> Any:
+    """Apply a compiled expression to the result (``volumes``, ``anomalies``)."""
+    from jmespath.exceptions import JMESPathError  # noqa: PLC0415
+
+    try:
+        return compiled.search(data)
+    except JMESPathError as error:
+        raise QueryError(f"query {compiled.expression!r} failed on the result: {error}") from error

@@ -1,0 +1,330 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, linstor.incus contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""List the Incus volumes of a LINSTOR resource group, and what is wrong around them."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: linstor_incus_volume_info
+short_description: List the Incus volumes kept in a LINSTOR resource group
+version_added: 0.1.0
+description:
+  - Lists the Incus storage volumes of one Incus storage pool, that is the resource definitions (RDs) of its
+    LINSTOR resource group that carry Incus's auxiliary properties (C(Aux/Incus/name), C(Aux/Incus/type),
+    C(Aux/Incus/content-type)), each in the shape M(linstor.incus.linstor_incus_volume) returns.
+  - Reads with one C(GET /v1/resource-definitions) whose C(props) filters select Incus volumes on the
+    controller, whatever the number of volumes; with O(name) and O(type) (and O(project), except for images)
+    it is the exact lookup Incus itself makes. LINSTOR cannot filter RDs by resource group, so the RDs of
+    other groups are dropped after the reply.
+  - O(include_resources) and O(include_snapshots) each add one request.
+  - Reports what an operator should look at - orphans, duplicates, dangling snapshot mappings and
+    unmapped snapshots (see RV(anomalies)).
+  - Never changes anything.
+author:
+  - linstor.incus contributors
+extends_documentation_fragment:
+  - linstor.incus.connection
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it runs the same way in check mode.
+  diff_mode:
+    support: none
+    description: The module only reads, so there is nothing to show a difference for.
+options:
+  resource_group:
+    description:
+      - The LINSTOR resource group of the Incus storage pool (its C(linstor.resource_group.name), by default the
+        pool's name). Only RDs of this group are listed.
+    type: str
+    required: true
+  prefix:
+    description:
+      - The pool's C(linstor.volume.prefix). Only volumes whose C(Aux/Incus/name) starts with it are listed, and
+        RDs whose name is this prefix followed by 32 hex digits count as Incus's (see RV(anomalies.orphans)).
+      - At most 16 characters, a valid start of a LINSTOR name.
+    type: str
+    default: incus-volume-
+  name:
+    description:
+      - Only the volume with this logical name (without prefix or project), for example V(c1), V(vol) or an
+        image fingerprint.
+    type: str
+  type:
+    description:
+      - Only volumes of this type. Singular (Incus CLI) and plural (API) forms are accepted.
+    type: str
+    choices: [container, containers, virtual-machine, virtual-machines, image, images, custom]
+  project:
+    description:
+      - Only volumes of this Incus project. Images always belong to V(default).
+      - When not set, volumes of every project are listed.
+    type: str
+  content_type:
+    description:
+      - Only volumes of this content type.
+    type: str
+    choices: [filesystem, block, iso]
+  include_resources:
+    description:
+      - Also return where each volume's resources are placed (RV(volumes[].resources)), read with one more request
+        (C(GET /v1/view/resources)).
+    type: bool
+    default: false
+  include_snapshots:
+    description:
+      - Also read the LINSTOR snapshots, with one more request (C(GET /v1/view/snapshots)), to return each
+        snapshot's nodes, sizes and creation time (RV(volumes[].snapshot_details)) and to find
+        RV(anomalies.dangling_snapshot_mappings) and RV(anomalies.unmapped_snapshots).
+      - Without it, RV(volumes[].snapshots) still maps every Incus snapshot to its LINSTOR snapshot, as recorded
+        on the RD, and the two snapshot anomaly lists are empty.
+    type: bool
+    default: false
+  scan_all:
+    description:
+      - List every RD of the controller instead of only those carrying Incus's aux keys (still one request), so
+        that orphans which lack the aux keys altogether (an RD spawned by Incus that never got its keys) are found.
+      - Without it, the controller filters on the aux keys, and only orphans whose aux keys are present but
+        incomplete or not what Incus writes are found. Use it for audits; it transfers every RD of the cluster.
+    type: bool
+    default: false
+  query:
+    description:
+      - A JMESPath expression applied to the result (a dict with RV(volumes) and RV(anomalies)); its value is
+        returned as RV(query_result).
+      - Needs the Python library C(jmespath) on the managed node, imported only when this option is set.
+    type: str
+notes:
+  - Requests per run, whatever the number of volumes, 1 for the listing, plus 1 for O(include_resources),
+    plus 1 for O(include_snapshots).
+  - Volumes are sorted by type, project, name and RD name.
+requirements:
+  - jmespath (only for O(query))
+seealso:
+  - module: linstor.incus.linstor_incus_volume
+"""
+
+EXAMPLES = r"""
+- name: List every Incus volume of the pool "linstor"
+  linstor.incus.linstor_incus_volume_info:
+    resource_group: linstor
+  register: pool
+
+- name: Show the RD behind the container c1
+  ansible.builtin.debug:
+    msg: "{{ pool.volumes | selectattr('name', '==', 'c1') | map(attribute='resource_definition') | first }}"
+
+- name: Find one volume exactly as Incus looks it up (one filtered request)
+  linstor.incus.linstor_incus_volume_info:
+    resource_group: linstor
+    type: virtual-machine
+    project: default
+    name: v1
+  register: v1
+
+- name: Disaster recovery - Incus name -> RD name for every volume, to rebuild Incus's database
+  linstor.incus.linstor_incus_volume_info:
+    resource_group: linstor
+    query: "volumes[].{incus: incus_name, type: type, rd: resource_definition}"
+  register: dr
+
+- name: Audit - fail when anything needs attention
+  linstor.incus.linstor_incus_volume_info:
+    resource_group: linstor
+    include_snapshots: true
+    scan_all: true
+    query: "[anomalies.orphans, anomalies.duplicates, anomalies.dangling_snapshot_mappings,
+      anomalies.unmapped_snapshots][] | length(@)"
+  register: audit
+  failed_when: audit.query_result > 0
+
+- name: Where are the replicas of the project web's custom volumes?
+  linstor.incus.linstor_incus_volume_info:
+    resource_group: linstor
+    type: custom
+    project: web
+    include_resources: true
+    query: "volumes[].{volume: name, nodes: resources[?!diskless].node}"
+  register: placement
+
+- name: Block volumes larger than 100 GiB
+  linstor.incus.linstor_incus_volume_info:
+    resource_group: linstor
+    content_type: block
+    query: "volumes[?volume_definitions[0].size_kib > `104857600`].incus_name"
+  register: big
+"""
+
+RETURN = r"""
+volumes:
+  description:
+    - The Incus volumes of the group that match the filters, in the shape M(linstor.incus.linstor_incus_volume)
+      returns as RV(linstor.incus.linstor_incus_volume#module:volume).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Logical name, without prefix or project (an image's is its fingerprint).
+      type: str
+      sample: c1
+    project:
+      description: Incus project.
+      type: str
+      sample: default
+    type:
+      description: Volume type, in the plural API form.
+      type: str
+      sample: containers
+    content_type:
+      description: C(filesystem), C(block) or C(iso).
+      type: str
+      sample: filesystem
+    incus_name:
+      description: The C(Aux/Incus/name) value.
+      type: str
+      sample: incus-volume-c1
+    resource_definition:
+      description: The LINSTOR RD name.
+      type: str
+      sample: incus-volume-61be43e12fed4845ab3f2443cccbe50c
+    resource_group:
+      description: The RD's resource group.
+      type: str
+      sample: linstor
+    port:
+      description: The RD's DRBD TCP port, when it has a DRBD layer.
+      type: int
+      sample: 7004
+    volume_definitions:
+      description: Volume number and size of each volume definition (a VM has 0, its disk, and 1, its filesystem).
+      type: list
+      elements: dict
+      sample: [{"number": 0, "size_kib": 10485760}, {"number": 1, "size_kib": 512000}]
+    snapshots:
+      description: Incus snapshot name -> LINSTOR snapshot name, as recorded on the RD.
+      type: dict
+      sample: {"snap0": "incus-volume-19dd0b015d22445f8097ba5e740948de"}
+    snapshot_details:
+      description:
+        - Each mapped snapshot, oldest first (C(name), C(linstor_name), C(exists), C(nodes), C(created_on) as
+          ISO 8601 UTC, C(create_timestamp) in milliseconds, C(volume_definitions)). A mapping whose LINSTOR
+          snapshot is missing has C(exists=false).
+      returned: when O(include_snapshots=true)
+      type: list
+      elements: dict
+    properties:
+      description: Every property of the RD.
+      type: dict
+    resources:
+      description:
+        - One entry per node holding a resource of the volume - C(node), C(diskless), C(tie_breaker), C(in_use),
+          C(flags), and C(volumes) (C(number), C(storage_pool), C(device_path), C(disk_state),
+          C(allocated_size_kib), C(usable_size_kib)).
+      returned: when O(include_resources=true)
+      type: list
+      elements: dict
+anomalies:
+  description: What needs an operator's attention. Every list is empty when all is well.
+  returned: success
+  type: dict
+  contains:
+    orphans:
+      description:
+        - RDs of the group named like Incus's (prefix + 32 hex digits) that are not a valid Incus volume - aux keys
+          missing or not what Incus writes - with C(resource_definition), C(resource_group), C(reason) and their
+          C(aux_properties).
+        - Orphans lacking the aux keys are only found with O(scan_all=true).
+      type: list
+      elements: dict
+    duplicates:
+      description:
+        - Incus volumes claimed by more than one RD (Incus refuses to use them, "Multiple resource definitions
+          found"), with C(name), C(project), C(type), C(incus_name) and the C(resource_definitions).
+      type: list
+      elements: dict
+    dangling_snapshot_mappings:
+      description:
+        - Snapshot mappings (C(Aux/Incus/snapshot-name/...)) naming a LINSTOR snapshot the RD does not have, with
+          the volume's identity, C(snapshot) and C(linstor_snapshot). Only checked with O(include_snapshots=true).
+      type: list
+      elements: dict
+    unmapped_snapshots:
+      description:
+        - LINSTOR snapshots named with the prefix on a listed RD that no mapping names, with the volume's identity,
+          C(linstor_snapshot) and C(created_on). Only checked with O(include_snapshots=true).
+      type: list
+      elements: dict
+query_result:
+  description: The value of O(query) applied to C({volumes, anomalies}).
+  returned: when O(query) is set
+  type: raw
+"""
+
+# Imports follow the documentation, as ansible-test requires.
+from typing import Any  # noqa: E402
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._inventory import (  # noqa: E402
+    QueryError,
+    Selection,
+    apply_query,
+    compile_query,
+    list_volumes,
+)
+from ansible_collections.linstor.incus.plugins.module_utils._module import argument_spec, run_module  # noqa: E402
+
+VOLUME_TYPE_CHOICES = ["container", "containers", "virtual-machine", "virtual-machines", "image", "images", "custom"]
+
+
+def info(module: AnsibleModule, client: LinstorClient) -> dict[str, Any]:
+    params = module.params
+    compiled = None
+    if params["query"] is not None:
+        try:
+            compiled = compile_query(params["query"])
+        except ImportError as error:
+            module.fail_json(msg=missing_required_lib("jmespath"), exception=str(error))
+        except QueryError as error:
+            module.fail_json(msg=str(error), parameter=error.parameter)
+    selection = Selection.from_options(params["name"], params["type"], params["project"], params["content_type"])
+    result = list_volumes(
+        client,
+        params["resource_group"],
+        params["prefix"],
+        selection,
+        include_resources=params["include_resources"],
+        include_snapshots=params["include_snapshots"],
+        scan_all=params["scan_all"],
+    )
+    if compiled is not None:
+        try:
+            result["query_result"] = apply_query(compiled, result)
+        except QueryError as error:
+            module.fail_json(msg=str(error), parameter=error.parameter)
+    return {"changed": False, **result}
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=argument_spec({
+            "resource_group": {"type": "str", "required": True},
+            "prefix": {"type": "str", "default": "incus-volume-"},
+            "name": {"type": "str"},
+            "type": {"type": "str", "choices": VOLUME_TYPE_CHOICES},
+            "project": {"type": "str"},
+            "content_type": {"type": "str", "choices": ["filesystem", "block", "iso"]},
+            "include_resources": {"type": "bool", "default": False},
+            "include_snapshots": {"type": "bool", "default": False},
+            "scan_all": {"type": "bool", "default": False},
+            "query": {"type": "str"},
+        }),
+        supports_check_mode=True,
+    )
+    run_module(module, info)
+
+
+if __name__ == "__main__":
+    main()
