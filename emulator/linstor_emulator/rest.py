@@ -463,6 +463,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024  # listen backlog: many clients connect at once in the race tests
 
 
 def make_server(backend: Backend, host: str, port: int, debug_api: bool = False,

@@ -34,6 +34,8 @@ class EmulatorProcess:
     port: int = field(default_factory=free_port)
     extra: tuple[str, ...] = ()
     process: subprocess.Popen | None = None
+    stdout_text: str = ""
+    stderr_text: str = ""
 
     @property
     def url(self) -> str:
@@ -61,11 +63,16 @@ class EmulatorProcess:
         assert self.process is not None
         self.process.send_signal(sig)
         try:
-            return self.process.wait(timeout=timeout)
-        finally:
-            for stream in (self.process.stdout, self.process.stderr):
-                if stream:
-                    stream.close()
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+        self.stdout_text = self.process.stdout.read() if self.process.stdout else ""
+        self.stderr_text = self.process.stderr.read() if self.process.stderr else ""
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream:
+                stream.close()
+        return code
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
