@@ -1,0 +1,232 @@
+# Copyright: (c) 2026, linstor.incus contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The resource group of an Incus LINSTOR pool: what Incus makes, how to read it, how to repair it.
+
+Incus (``internal/server/storage/drivers/driver_linstor*.go``) creates a pool's resource group
+with the description "Resource group managed by Incus", a select filter holding
+``linstor.resource_group.place_count`` and, when set, ``linstor.resource_group.storage_pool``,
+the DRBD options of the pool (``drbd.on_no_quorum`` defaults to ``suspend-io`` and
+``drbd.auto_add_quorum_tiebreaker`` to ``true``; ``drbd.auto_diskful`` is unset unless given)
+and ``DrbdOptions/Disk/rs-discard-granularity=1048576``. When a DRBD option is unset on the
+pool, Incus removes its property from the group.
+
+This module computes that desired state (:func:`desired_group`), compares it with the group
+LINSTOR returns (:func:`changes`) and applies the difference in one request. Deleting refuses
+while any resource definition still belongs to the group (:func:`ensure_absent`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient
+from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
+from ansible_collections.linstor.incus.plugins.module_utils._naming import (
+    AUTO_ADD_QUORUM_TIEBREAKER_KEY,
+    AUTO_DISKFUL_KEY,
+    ON_NO_QUORUM_KEY,
+    NamingError,
+    drbd_option_properties,
+    validate_linstor_name,
+)
+
+# --- What Incus writes (declared once) --------------------------------------------------------
+
+INCUS_DESCRIPTION = "Resource group managed by Incus"
+"""The description Incus gives the resource groups it creates."""
+RS_DISCARD_GRANULARITY_KEY = "DrbdOptions/Disk/rs-discard-granularity"
+RS_DISCARD_GRANULARITY = "1048576"
+"""Incus's resync tuning, set on every resource group it creates."""
+DEFAULT_PLACE_COUNT = 2
+"""``linstor.resource_group.place_count`` when the pool does not set it."""
+DEFAULT_ON_NO_QUORUM = "suspend-io"
+"""``drbd.on_no_quorum`` when the pool does not set it (Incus fills it in at pool creation)."""
+DEFAULT_AUTO_ADD_QUORUM_TIEBREAKER = True
+"""``drbd.auto_add_quorum_tiebreaker`` when the pool does not set it."""
+
+MANAGED_PROPERTY_KEYS = (ON_NO_QUORUM_KEY, AUTO_DISKFUL_KEY, AUTO_ADD_QUORUM_TIEBREAKER_KEY,
+                         RS_DISCARD_GRANULARITY_KEY)
+"""The group properties this collection owns; every other property of the group is left alone."""
+
+
+class ResourceGroupInUse(ModuleFailure):
+    """The group cannot be deleted: resource definitions still belong to it (listed in the result)."""
+
+    def __init__(self, name: str, resource_definitions: list[str]) -> None:
+        super().__init__(
+            f"state=absent: resource group {name!r} is used by {len(resource_definitions)} resource "
+            f"definition(s): {', '.join(resource_definitions)}; delete those volumes first (nothing was deleted)",
+            parameter="state", resource_definitions=resource_definitions)
+
+
+@dataclass(frozen=True)
+class DesiredGroup:
+    """The resource group as Incus would create it for the given pool settings."""
+
+    name: str
+    description: str
+    place_count: int
+    storage_pool: str | None
+    """``None``: no storage pool is requested; an existing group keeps whatever it has."""
+    props: dict[str, str] = field(default_factory=dict)
+    """Managed properties and the values they must have."""
+    absent_props: tuple[str, ...] = ()
+    """Managed properties the group must not carry (an unset DRBD option)."""
+
+
+def desired_group(
+    name: str,
+    place_count: int = DEFAULT_PLACE_COUNT,
+    storage_pool: str | None = None,
+    drbd_options: dict[str, Any] | None = None,
+    description: str = INCUS_DESCRIPTION,
+) -> DesiredGroup:
+    """Validate the options and return the group Incus would create; raises NamingError naming the option."""
+    validate_linstor_name(name, "name")
+    if isinstance(place_count, bool) or not isinstance(place_count, int) or place_count < 1:
+        raise NamingError("place_count", f"place_count must be a whole number of at least 1, got {place_count!r}")
+    if storage_pool is not None:
+        validate_linstor_name(storage_pool, "storage_pool")
+    if description is None or not isinstance(description, str):
+        raise NamingError("description", f"description must be a string, got {description!r}")
+    options = {"on_no_quorum": DEFAULT_ON_NO_QUORUM, "auto_diskful": None,
+               "auto_add_quorum_tiebreaker": DEFAULT_AUTO_ADD_QUORUM_TIEBREAKER}
+    options.update({key: value for key, value in (drbd_options or {}).items() if value is not None})
+    unknown = sorted(set(options) - {"on_no_quorum", "auto_diskful", "auto_add_quorum_tiebreaker"})
+    if unknown:
+        raise NamingError(f"drbd_options.{unknown[0]}", f"drbd_options.{unknown[0]} is not a DRBD option Incus sets")
+    props = drbd_option_properties(**options)
+    props[RS_DISCARD_GRANULARITY_KEY] = RS_DISCARD_GRANULARITY
+    absent = tuple(key for key in MANAGED_PROPERTY_KEYS if key not in props)
+    return DesiredGroup(name, description, place_count, storage_pool, props, absent)
+
+
+# --- Reading a group back ------------------------------------------------------------------
+
+
+def storage_pools(select_filter: dict[str, Any]) -> list[str]:
+    """The storage pools of a select filter: ``storage_pool_list``, else the single ``storage_pool``."""
+    pools = list(select_filter.get("storage_pool_list") or [])
+    if not pools and select_filter.get("storage_pool"):
+        pools = [select_filter["storage_pool"]]
+    return pools
+
+
+def group_view(group: dict[str, Any] | None) -> dict[str, Any]:
+    """The settings of a group as LINSTOR returns it, as the module reports them (``{}`` if missing)."""
+    if not group:
+        return {}
+    select_filter = group.get("select_filter") or {}
+    pools = storage_pools(select_filter)
+    return {
+        "name": group.get("name"),
+        "description": group.get("description") or "",
+        "place_count": select_filter.get("place_count"),
+        "storage_pool": pools[0] if len(pools) == 1 else None,
+        "storage_pool_list": pools,
+        "props": dict(sorted((group.get("props") or {}).items())),
+    }
+
+
+def desired_view(desired: DesiredGroup, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The view the group will have once ``desired`` is applied to ``current`` (``None``: a new group)."""
+    view = group_view(current) if current else {
+        "name": desired.name, "description": "", "place_count": None, "storage_pool": None,
+        "storage_pool_list": [], "props": {}}
+    props = {key: value for key, value in view["props"].items() if key not in desired.absent_props}
+    props.update(desired.props)
+    view.update(description=desired.description, place_count=desired.place_count,
+                props=dict(sorted(props.items())))
+    if desired.storage_pool is not None:
+        view.update(storage_pool=desired.storage_pool, storage_pool_list=[desired.storage_pool])
+    return view
+
+
+# --- Request bodies ------------------------------------------------------------------------
+
+
+def creation_body(desired: DesiredGroup) -> dict[str, Any]:
+    """The POST body creating the group, born with its properties (Incus sets them in a second request)."""
+    select_filter: dict[str, Any] = {"place_count": desired.place_count}
+    if desired.storage_pool is not None:
+        select_filter["storage_pool"] = desired.storage_pool
+    return {"name": desired.name, "description": desired.description, "select_filter": select_filter,
+            "props": dict(desired.props)}
+
+
+def changes(current: dict[str, Any], desired: DesiredGroup) -> dict[str, Any]:
+    """The smallest modify (PUT) body taking ``current`` to ``desired``; ``{}`` when nothing differs."""
+    body: dict[str, Any] = {}
+    if (current.get("description") or "") != desired.description:
+        body["description"] = desired.description
+    current_filter = current.get("select_filter") or {}
+    select_filter: dict[str, Any] = {}
+    if current_filter.get("place_count") != desired.place_count:
+        select_filter["place_count"] = desired.place_count
+    if desired.storage_pool is not None and storage_pools(current_filter) != [desired.storage_pool]:
+        # Both fields: LINSTOR keeps the list, and a stale list would otherwise outlive the change.
+        select_filter["storage_pool"] = desired.storage_pool
+        select_filter["storage_pool_list"] = [desired.storage_pool]
+    if select_filter:
+        body["select_filter"] = select_filter
+    props = current.get("props") or {}
+    override = {key: value for key, value in desired.props.items() if props.get(key) != value}
+    if override:
+        body["override_props"] = override
+    delete = [key for key in desired.absent_props if key in props]
+    if delete:
+        body["delete_props"] = delete
+    return body
+
+
+# --- Operations ----------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What an operation did: whether it changed anything, the views for diff, LINSTOR's warnings."""
+
+    changed: bool
+    before: dict[str, Any]
+    after: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _messages(entries: list[dict[str, Any]]) -> list[str]:
+    return [entry.get("message") or str(entry) for entry in entries or []]
+
+
+def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: bool = False) -> Outcome:
+    """Create the group, or repair its drift, with at most one write after one read."""
+    current = client.get_resource_group(desired.name)
+    if current is None:
+        body = creation_body(desired)
+        warnings = [] if check_mode else _messages(client.create_resource_group(body))
+        return Outcome(True, {}, desired_view(desired), warnings)
+    body = changes(current, desired)
+    if not body:
+        view = group_view(current)
+        return Outcome(False, view, view)
+    warnings = [] if check_mode else _messages(client.modify_resource_group(current["name"], body))
+    return Outcome(True, group_view(current), desired_view(desired, current), warnings)
+
+
+def resource_definitions_of(client: LinstorClient, group_name: str) -> list[str]:
+    """Names of the RDs that belong to the group (LINSTOR names compare case-insensitively)."""
+    wanted = group_name.lower()
+    return sorted(rd["name"] for rd in client.list_resource_definitions(with_volume_definitions=False)
+                  if (rd.get("resource_group_name") or "").lower() == wanted)
+
+
+def ensure_absent(client: LinstorClient, name: str, check_mode: bool = False) -> Outcome:
+    """Delete the group unless an RD still uses it (then raise ResourceGroupInUse, having written nothing)."""
+    validate_linstor_name(name, "name")
+    current = client.get_resource_group(name)
+    if current is None:
+        return Outcome(False, {}, {})
+    users = resource_definitions_of(client, current["name"])
+    if users:
+        raise ResourceGroupInUse(current["name"], users)
+    warnings = [] if check_mode else _messages(client.delete_resource_group(current["name"]))
+    return Outcome(True, group_view(current), {}, warnings)

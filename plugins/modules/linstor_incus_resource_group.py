@@ -1,0 +1,229 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, linstor.incus contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: linstor_incus_resource_group
+short_description: Ensure the LINSTOR resource group of an Incus storage pool
+version_added: 0.1.0
+description:
+  - Creates, repairs or deletes the LINSTOR resource group that an Incus C(linstor) storage pool spawns
+    its volumes from, exactly as Incus creates it when the pool is made with C(incus storage create POOL linstor).
+  - The group gets the description C(Resource group managed by Incus), a select filter with O(place_count) and,
+    when given, O(storage_pool), the DRBD options of O(drbd_options) as properties, and
+    C(DrbdOptions/Disk/rs-discard-granularity=1048576).
+  - When the group exists, settings that drifted (place count, storage pool, description, the DRBD option
+    properties, the discard granularity) are put back with a single request. Other properties of the group and
+    other select filter fields are left alone.
+  - Incus adopts an existing group with the same name when a pool is created (it then reads the place count and
+    storage pool from the group), so preparing the group with this module first and then creating the pool gives
+    the same result as letting Incus create it.
+  - Deleting refuses, and changes nothing, while any resource definition still belongs to the group;
+    the error lists them.
+author:
+  - linstor.incus contributors
+extends_documentation_fragment:
+  - linstor.incus.connection
+options:
+  name:
+    description:
+      - Name of the resource group; the Incus pool key C(linstor.resource_group.name), which defaults to the pool name.
+      - LINSTOR accepts 2 to 48 characters, starting with a letter or C(_), then letters, digits, C(_) or C(-).
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates the group or repairs its settings.
+      - V(absent) deletes the group, only when no resource definition belongs to it.
+    type: str
+    choices: [present, absent]
+    default: present
+  place_count:
+    description:
+      - Number of diskful replicas; the select filter's C(place_count) and the Incus pool key
+        C(linstor.resource_group.place_count).
+      - Raising it on a group that already has volumes makes LINSTOR add replicas to them.
+    type: int
+    default: 2
+  storage_pool:
+    description:
+      - LINSTOR storage pool the group places its resources in; the select filter's C(storage_pool) and the Incus
+        pool key C(linstor.resource_group.storage_pool).
+      - When not set, a new group gets no storage pool (as Incus creates it) and an existing group keeps
+        the storage pool it has.
+    type: str
+  description:
+    description:
+      - Description of the group. Incus writes C(Resource group managed by Incus); change it only on purpose.
+    type: str
+    default: Resource group managed by Incus
+  drbd_options:
+    description:
+      - DRBD options of the pool, set as properties of the group. The same keys as the Incus pool keys C(drbd.*)
+        and as the C(drbd_options) of the M(linstor.incus.linstor_incus_volume) module.
+      - Defaults as Incus fills them in when a pool is created.
+    type: dict
+    suboptions:
+      on_no_quorum:
+        description:
+          - What DRBD does when a resource loses quorum, C(io-error) or C(suspend-io); the Incus pool key
+            C(drbd.on_no_quorum), the property C(DrbdOptions/Resource/on-no-quorum).
+        type: str
+        default: suspend-io
+      auto_diskful:
+        description:
+          - Time after which a primary diskless resource is made diskful if the node has storage, as a duration
+            such as C(1m), C(90s) or C(1h30m), at least one minute; the Incus pool key C(drbd.auto_diskful), the
+            property C(DrbdOptions/auto-diskful) (written in seconds).
+          - When not set the group must not carry the property, and it is removed if present, as Incus does when
+            the pool key is unset.
+        type: str
+      auto_add_quorum_tiebreaker:
+        description:
+          - Whether LINSTOR may add diskless tiebreaker resources for quorum; the Incus pool key
+            C(drbd.auto_add_quorum_tiebreaker), the property C(DrbdOptions/auto-add-quorum-tiebreaker).
+        type: bool
+        default: true
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: full
+notes:
+  - A run that finds the group as wanted sends one request (a GET). Creating sends two (GET, then a POST that creates
+    the group with its properties; Incus itself sets the properties in a second request, with the same result).
+    Repairing drift sends a GET and one PUT. Deleting sends a GET, a listing of the resource definitions and a DELETE.
+  - Incus deletes a pool's resource group only when it created it itself (C(volatile.pool.pristine)); a group made by
+    this module is adopted by Incus and therefore stays when the Incus pool is deleted. Delete it with O(state=absent).
+seealso:
+  - name: Incus LINSTOR driver
+    description: The pool keys and how Incus uses the resource group.
+    link: https://linuxcontainers.org/incus/docs/main/reference/storage_linstor/
+  - module: linstor.incus.linstor_incus_volume
+  - module: linstor.incus.linstor_incus_volume_info
+"""
+
+EXAMPLES = r"""
+- name: Prepare the resource group of the Incus pool "remote", three replicas on the LINSTOR pool "thin"
+  linstor.incus.linstor_incus_resource_group:
+    name: remote
+    place_count: 3
+    storage_pool: thin
+    controllers: linstor://ctrl1,linstor://ctrl2
+
+- name: Pool where losing quorum gives I/O errors and diskless primaries turn diskful after ten minutes
+  linstor.incus.linstor_incus_resource_group:
+    name: vms
+    drbd_options:
+      on_no_quorum: io-error
+      auto_diskful: 10m
+
+- name: Delete the group once no volume uses it
+  linstor.incus.linstor_incus_resource_group:
+    name: old-pool
+    state: absent
+"""
+
+RETURN = r"""
+resource_group:
+  description:
+    - The resource group's settings after the run (in check mode, as they would be); empty when the group is absent.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Name of the group, as LINSTOR spells it.
+      type: str
+    description:
+      description: Description of the group.
+      type: str
+    place_count:
+      description: The select filter's place count.
+      type: int
+    storage_pool:
+      description: The select filter's storage pool when it names exactly one, else null.
+      type: str
+    storage_pool_list:
+      description: The storage pools of the select filter.
+      type: list
+      elements: str
+    props:
+      description: Every property of the group.
+      type: dict
+  sample:
+    name: remote
+    description: Resource group managed by Incus
+    place_count: 3
+    storage_pool: thin
+    storage_pool_list: [thin]
+    props:
+      DrbdOptions/Disk/rs-discard-granularity: "1048576"
+      DrbdOptions/Resource/on-no-quorum: suspend-io
+      DrbdOptions/auto-add-quorum-tiebreaker: "true"
+resource_definitions:
+  description: On a refused delete, the resource definitions that still belong to the group.
+  returned: failure
+  type: list
+  elements: str
+  sample: [incus-volume-4df9f0598bd14d73953151614428d298]
+"""
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._module import Diff, argument_spec, run_module  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._resource_groups import (  # noqa: E402
+    DEFAULT_AUTO_ADD_QUORUM_TIEBREAKER,
+    DEFAULT_ON_NO_QUORUM,
+    DEFAULT_PLACE_COUNT,
+    INCUS_DESCRIPTION,
+    desired_group,
+    ensure_absent,
+    ensure_present,
+)
+
+MODULE_OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "place_count": {"type": "int", "default": DEFAULT_PLACE_COUNT},
+    "storage_pool": {"type": "str"},
+    "description": {"type": "str", "default": INCUS_DESCRIPTION},
+    "drbd_options": {
+        "type": "dict",
+        "apply_defaults": True,
+        "options": {
+            "on_no_quorum": {"type": "str", "default": DEFAULT_ON_NO_QUORUM},
+            "auto_diskful": {"type": "str"},
+            "auto_add_quorum_tiebreaker": {"type": "bool", "default": DEFAULT_AUTO_ADD_QUORUM_TIEBREAKER},
+        },
+    },
+}
+
+
+def operation(module: AnsibleModule, client) -> dict:
+    params = module.params
+    if params["state"] == "absent":
+        outcome = ensure_absent(client, params["name"], module.check_mode)
+    else:
+        desired = desired_group(params["name"], params["place_count"], params["storage_pool"],
+                                params["drbd_options"], params["description"])
+        outcome = ensure_present(client, desired, module.check_mode)
+    for warning in outcome.warnings:
+        module.warn(warning)
+    result = {"changed": outcome.changed, "resource_group": outcome.after}
+    if module._diff:
+        diff = Diff(outcome.before)
+        diff.after = outcome.after
+        result["diff"] = diff.result()
+    return result
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=argument_spec(MODULE_OPTIONS), supports_check_mode=True)
+    run_module(module, operation)
+
+
+if __name__ == "__main__":
+    main()
