@@ -1,0 +1,686 @@
+# Copyright: (c) 2026, linstor.incus contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Operations on one Incus volume kept in LINSTOR: lookup, create, rename, resize, delete, copy.
+
+Built on :mod:`._naming` (every naming rule) and :mod:`._client` (every request). The flow of
+one module run is :func:`ensure_volume`:
+
+1. :func:`parse_request` checks every option before anything is sent;
+2. one ``GET /v1/resource-definitions`` finds the volume as Incus does (:func:`find_volumes`);
+3. :func:`plan_changes` decides what differs, still without writing (so check mode and
+   ``--diff`` report exactly what a real run would do);
+4. the writes run, each multi-step operation undoing what it made when a later step fails
+   (Incus's "reverter").
+
+Request budget: a run that changes nothing makes one request; a create makes four (lookup,
+spawn with every property, autoplace, read back); a rename two (lookup, one PUT).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient, LinstorError
+from ansible_collections.linstor.incus.plugins.module_utils._module import Diff, ModuleFailure
+from ansible_collections.linstor.incus.plugins.module_utils._naming import (
+    AUX_CONTENT_TYPE,
+    AUX_NAME,
+    AUX_TYPE,
+    CONTENT_BLOCK,
+    DEFAULT_VM_FILESYSTEM_SIZE,
+    EXACT_SIZE_KEY,
+    KIB,
+    SNAPSHOT_KEY_NAMESPACES,
+    TYPE_IMAGES,
+    TYPE_VIRTUAL_MACHINES,
+    NamingError,
+    aux_name,
+    creation_properties,
+    drbd_option_properties,
+    generate_name,
+    lookup_filters,
+    normalize_volume_type,
+    parse_size,
+    sizes_equal_within_tolerance,
+    snapshot_mapping_keys,
+    snapshot_mappings,
+    validate_content_type,
+    validate_prefix,
+    validate_project,
+    validate_user_properties,
+    validate_volume_name,
+    volume_size_bytes,
+    volume_size_kib,
+    volume_view,
+)
+
+DEFAULT_WAIT_TIMEOUT = 600.0
+"""Seconds a copy waits for LINSTOR's clone to reach COMPLETE or FAILED."""
+DEFAULT_DELETE_RETRIES = 5
+DEFAULT_DELETE_RETRY_DELAY = 2.0
+CLONE_POLL_FIRST = 0.1
+CLONE_POLL_MAX = 2.0
+
+BLOCK_VOLUME = 0
+"""Volume number of the main volume (the only one, or a VM's block disk)."""
+FILESYSTEM_VOLUME = 1
+"""Volume number of the filesystem volume a VM (or a VM image) carries next to its block disk."""
+
+
+# --- What the user asked for ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """The volume a new volume is copied from (``source``). A ``snapshot`` may join it later."""
+
+    volume: str
+    volume_type: str
+    project: str
+    incus_name: str
+
+
+@dataclass(frozen=True)
+class VolumeRequest:
+    """Every option of one run, checked and normalised (sizes in bytes, types in API form)."""
+
+    name: str
+    volume_type: str
+    project: str
+    content_type: str
+    content_type_given: bool
+    prefix: str
+    resource_group: str
+    state: str
+    incus_name: str
+    size_bytes: int | None = None
+    filesystem_size_bytes: int | None = None
+    drbd_properties: dict[str, str] = field(default_factory=dict)
+    user_properties: dict[str, str] = field(default_factory=dict)
+    drbd_options: dict[str, Any] = field(default_factory=dict)
+    rename_from: str | None = None
+    rename_from_incus_name: str | None = None
+    source: SourceSpec | None = None
+    wait_timeout: float = DEFAULT_WAIT_TIMEOUT
+    delete_retries: int = DEFAULT_DELETE_RETRIES
+    delete_retry_delay: float = DEFAULT_DELETE_RETRY_DELAY
+
+    @property
+    def desired_properties(self) -> dict[str, str]:
+        """Properties the user manages on an existing volume (DRBD options and ``properties``)."""
+        return {**self.user_properties, **self.drbd_properties}
+
+
+def has_filesystem_volume(volume_type: str, content_type: str) -> bool:
+    """Whether the RD carries a filesystem volume (number 1) next to its block disk.
+
+    Incus's ``IsVMBlock``: virtual machines and block images (the images VMs are made from)
+    have two volume definitions; everything else has one.
+    """
+    return volume_type in (TYPE_VIRTUAL_MACHINES, TYPE_IMAGES) and content_type == CONTENT_BLOCK
+
+
+def _optional_size(params: Mapping[str, Any], parameter: str) -> int | None:
+    value = params.get(parameter)
+    return None if value is None or value == "" else parse_size(value, parameter)
+
+
+def _positive(value: Any, parameter: str, minimum: float = 0) -> Any:
+    if value is None or value < minimum:
+        raise NamingError(parameter, f"{parameter} must be at least {minimum}, got {value!r}")
+    return value
+
+
+def parse_source(params: Mapping[str, Any], volume_type: str, project: str, prefix: str) -> SourceSpec | None:
+    """The ``source`` option checked; ``type`` and ``project`` default to the new volume's."""
+    source = params.get("source")
+    if not source:
+        return None
+    if not source.get("volume"):
+        raise NamingError("source.volume", "source.volume is required when source is given")
+    source_type = normalize_volume_type(source.get("type") or volume_type, "source.type")
+    source_project = validate_project(source.get("project") or project, "source.project")
+    validate_volume_name(source_type, source["volume"], "source.volume")
+    try:
+        incus_name = aux_name(prefix, source_type, source_project, source["volume"])
+    except NamingError as error:
+        parameter = {"name": "source.volume", "project": "source.project"}.get(error.parameter, error.parameter)
+        raise NamingError(parameter, f"source: {error.message}") from error
+    return SourceSpec(source["volume"], source_type, source_project, incus_name)
+
+
+def parse_request(params: Mapping[str, Any]) -> VolumeRequest:
+    """Check every option and combination that can be checked without LINSTOR; raise NamingError."""
+    prefix = validate_prefix(params.get("prefix"))
+    volume_type = normalize_volume_type(params["type"], "type")
+    project = validate_project(params.get("project") or "default")
+    name = params["name"]
+    incus_name = aux_name(prefix, volume_type, project, name)
+    content_type = validate_content_type(volume_type, params.get("content_type"))
+    state = params.get("state") or "present"
+    resource_group = params.get("resource_group")
+    if not resource_group:
+        raise NamingError("resource_group", "resource_group is required: the LINSTOR resource group of the Incus pool")
+    size_bytes = _optional_size(params, "size")
+    filesystem_size_bytes = _optional_size(params, "filesystem_size")
+    if filesystem_size_bytes is not None and not has_filesystem_volume(volume_type, content_type):
+        raise NamingError(
+            "filesystem_size",
+            f"filesystem_size only applies to virtual machines and block images (their filesystem volume), "
+            f"not to {volume_type} volumes of content type {content_type}",
+        )
+    drbd_options = {key: value for key, value in (params.get("drbd_options") or {}).items() if value is not None}
+    drbd_properties = drbd_option_properties(**drbd_options)
+    user_properties = validate_user_properties(params.get("properties"))
+
+    rename_from = params.get("rename_from")
+    rename_from_incus_name = None
+    if rename_from is not None:
+        if state == "absent":
+            raise NamingError("rename_from", "rename_from cannot be used with state=absent; delete the volume by name")
+        validate_volume_name(volume_type, rename_from, "rename_from")
+        try:
+            rename_from_incus_name = aux_name(prefix, volume_type, project, rename_from)
+        except NamingError as error:
+            raise NamingError("rename_from", f"rename_from: {error.message}") from error
+        if rename_from_incus_name == incus_name:
+            raise NamingError("rename_from", f"rename_from {rename_from!r} is the same volume as name {name!r}")
+
+    source = parse_source(params, volume_type, project, prefix)
+    if source is not None:
+        if state == "absent":
+            raise NamingError("source", "source cannot be used with state=absent")
+        if rename_from is not None:
+            raise NamingError("source", "source and rename_from cannot be used together: copy, then rename")
+        if source.incus_name == incus_name and source.volume_type == volume_type:
+            raise NamingError("source", f"source is volume {name!r} itself; name a different volume to copy")
+    return VolumeRequest(
+        name=name,
+        volume_type=volume_type,
+        project=project,
+        content_type=content_type,
+        content_type_given=params.get("content_type") is not None,
+        prefix=prefix,
+        resource_group=resource_group,
+        state=state,
+        incus_name=incus_name,
+        size_bytes=size_bytes,
+        filesystem_size_bytes=filesystem_size_bytes,
+        drbd_properties=drbd_properties,
+        user_properties=user_properties,
+        drbd_options=drbd_options,
+        rename_from=rename_from,
+        rename_from_incus_name=rename_from_incus_name,
+        source=source,
+        wait_timeout=_positive(params.get("wait_timeout", DEFAULT_WAIT_TIMEOUT), "wait_timeout"),
+        delete_retries=_positive(params.get("delete_retries", DEFAULT_DELETE_RETRIES), "delete_retries"),
+        delete_retry_delay=_positive(params.get("delete_retry_delay", DEFAULT_DELETE_RETRY_DELAY),
+                                     "delete_retry_delay"),
+    )
+
+
+# --- Finding volumes ------------------------------------------------------------------------------
+
+
+def in_group(rd: Mapping[str, Any], resource_group: str) -> bool:
+    """Whether an RD belongs to the resource group (LINSTOR names are case-insensitive)."""
+    return (rd.get("resource_group_name") or "").lower() == resource_group.lower()
+
+
+def find_volumes(
+    client: LinstorClient,
+    prefix: str,
+    volume_type: str,
+    project: str,
+    names: list[str],
+    resource_group: str,
+) -> dict[str, list[dict[str, Any]]]:
+    """The RDs of ``resource_group`` that claim each named volume, read in ONE request.
+
+    One name is looked up as Incus does (``props`` filters on ``Aux/Incus/name`` and
+    ``Aux/Incus/type``). Two names (a rename needs the old and the new one) cannot be expressed
+    in LINSTOR's filters, which must all match; they are read with the type filter alone and
+    told apart here. Returns volume name -> the RDs claiming it (more than one is a conflict).
+    """
+    incus_names = {aux_name(prefix, volume_type, project, name): name for name in names}
+    if len(names) == 1:
+        filters = lookup_filters(prefix, volume_type, project, names[0])
+    else:
+        filters = [f"{AUX_TYPE}={volume_type}"]
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for rd in client.list_resource_definitions(props=filters, with_volume_definitions=True):
+        props = rd.get("props") or {}
+        name = incus_names.get(props.get(AUX_NAME))
+        if name is not None and props.get(AUX_TYPE) == volume_type and in_group(rd, resource_group):
+            found[name].append(rd)
+    return found
+
+
+def single(rds: list[dict[str, Any]], incus_name: str, parameter: str, prefix: str) -> dict[str, Any] | None:
+    """The one RD of a volume, None when there is none; more than one fails naming every RD."""
+    if len(rds) > 1:
+        names = sorted(rd["name"] for rd in rds)
+        raise ModuleFailure(
+            f"Multiple resource definitions found for volume {incus_name}: {', '.join(names)}. "
+            "Incus refuses such a volume too; remove or re-label all but one of them, then run again.",
+            parameter,
+            duplicates=names,
+        )
+    if not rds:
+        return None
+    rd = rds[0]
+    if volume_view(rd, prefix) is None:
+        raise ModuleFailure(
+            f"Resource definition {rd['name']} claims volume {incus_name} but its Incus properties are "
+            f"incomplete or invalid ({AUX_CONTENT_TYPE}={(rd.get('props') or {}).get(AUX_CONTENT_TYPE)!r}); "
+            "fix them, or delete the resource definition, then run again.",
+            parameter,
+            resource_definition=rd["name"],
+        )
+    return rd
+
+
+# --- Planning -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What a run changes on an existing volume (empty = nothing)."""
+
+    override_props: dict[str, str] = field(default_factory=dict)
+    delete_props: list[str] = field(default_factory=list)
+    resize_kib: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.override_props or self.delete_props or self.resize_kib)
+
+
+def definition_sizes(rd: Mapping[str, Any]) -> dict[int, int]:
+    """Volume number -> size in KiB of an RD read with its volume definitions."""
+    return {vd["volume_number"]: vd.get("size_kib") or 0 for vd in rd.get("volume_definitions") or []}
+
+
+def resize_target_kib(current_kib: int, wanted_bytes: int, parameter: str, content_type: str) -> int | None:
+    """The new ``size_kib`` for a volume, None when the size is already right; refuses to shrink.
+
+    Within 512 bytes is no change (as Incus); a size that rounds up to the current one is no
+    change either. LINSTOR cannot shrink a deployed volume; Incus refuses it for block volumes,
+    and a filesystem would need shrinking first, which this module cannot do.
+    """
+    current_bytes = current_kib * KIB
+    if sizes_equal_within_tolerance(current_bytes, wanted_bytes) or volume_size_bytes(wanted_bytes) == current_bytes:
+        return None
+    if wanted_bytes < current_bytes:
+        reason = ("block volumes cannot be shrunk" if content_type != "filesystem" else
+                  "shrinking a filesystem volume needs the filesystem shrunk first, which only Incus can do, "
+                  "and LINSTOR cannot shrink a deployed volume")
+        raise NamingError(
+            parameter,
+            f"{parameter} {wanted_bytes} bytes is smaller than the volume's current {current_bytes} bytes: {reason}",
+        )
+    return volume_size_kib(wanted_bytes)
+
+
+def plan_changes(request: VolumeRequest, rd: Mapping[str, Any], rename: bool = False) -> Plan:
+    """What must change on an existing volume's RD; raises before any write when it cannot."""
+    props = rd.get("props") or {}
+    current_content = props.get(AUX_CONTENT_TYPE)
+    if request.content_type_given and current_content != request.content_type:
+        raise NamingError(
+            "content_type",
+            f"volume {request.incus_name} has content type {current_content!r}, not {request.content_type!r}; "
+            "the content type of a volume cannot be converted (remove content_type, or delete the volume first)",
+        )
+    plan = Plan()
+    if rename:
+        plan.override_props[AUX_NAME] = request.incus_name
+    for key, value in request.desired_properties.items():
+        if props.get(key) != value:
+            plan.override_props[key] = value
+    sizes = definition_sizes(rd)
+    wanted = {BLOCK_VOLUME: request.size_bytes}
+    if has_filesystem_volume(request.volume_type, current_content or ""):
+        wanted[FILESYSTEM_VOLUME] = request.filesystem_size_bytes
+    elif request.filesystem_size_bytes is not None:
+        raise NamingError("filesystem_size", f"volume {request.incus_name} has no filesystem volume to resize")
+    for number, wanted_bytes in wanted.items():
+        if wanted_bytes is None or number not in sizes:
+            continue
+        parameter = "size" if number == BLOCK_VOLUME else "filesystem_size"
+        content = current_content if number == BLOCK_VOLUME else "filesystem"
+        target = resize_target_kib(sizes[number], wanted_bytes, parameter, content or "")
+        if target is not None:
+            plan.resize_kib[number] = target
+    if plan.resize_kib and EXACT_SIZE_KEY in props:
+        plan.delete_props.append(EXACT_SIZE_KEY)
+    return plan
+
+
+def apply_plan_to_view(view: dict[str, Any], plan: Plan, prefix: str) -> dict[str, Any]:
+    """The volume's Incus view once ``plan`` is applied (what check mode and the result report)."""
+    props = {key: value for key, value in view["properties"].items() if key not in plan.delete_props}
+    props.update(plan.override_props)
+    rd = {
+        "name": view["resource_definition"],
+        "resource_group_name": view["resource_group"],
+        "props": props,
+        "volume_definitions": [
+            {"volume_number": vd["number"], "size_kib": plan.resize_kib.get(vd["number"], vd["size_kib"])}
+            for vd in view["volume_definitions"]
+        ],
+    }
+    return volume_view(rd, prefix) or view
+
+
+def planned_sizes_kib(request: VolumeRequest, size_bytes: int) -> list[int]:
+    """``volume_sizes`` of a new RD: the main volume, then the filesystem volume of a VM (block image)."""
+    sizes = [volume_size_kib(size_bytes)]
+    if has_filesystem_volume(request.volume_type, request.content_type):
+        fs_bytes = request.filesystem_size_bytes or parse_size(DEFAULT_VM_FILESYSTEM_SIZE, "filesystem_size")
+        sizes.append(volume_size_kib(fs_bytes))
+    return sizes
+
+
+def new_volume_view(request: VolumeRequest, rd_name: str | None, props: dict[str, str],
+                    sizes_kib: list[int]) -> dict[str, Any]:
+    """The Incus view of a volume about to be created (its RD name is None in check mode)."""
+    rd = {
+        "name": rd_name,
+        "resource_group_name": request.resource_group,
+        "props": props,
+        "volume_definitions": [{"volume_number": n, "size_kib": s} for n, s in enumerate(sizes_kib)],
+    }
+    view = volume_view(rd, request.prefix)
+    if view is None:  # pragma: no cover - creation_properties always makes a valid view
+        raise AssertionError(f"no Incus view for {props!r}")
+    return view
+
+
+# --- Writing --------------------------------------------------------------------------------------
+
+
+class Reverter:
+    """Undo steps registered as things are made; run in reverse order when a later step fails."""
+
+    def __init__(self) -> None:
+        self._steps: list[tuple[str, Callable[[], Any]]] = []
+
+    def add(self, description: str, step: Callable[[], Any]) -> None:
+        self._steps.append((description, step))
+
+    def success(self) -> None:
+        self._steps.clear()
+
+    def fail(self) -> list[str]:
+        """Run every undo step; return the descriptions of those that failed (what is left behind)."""
+        left: list[str] = []
+        for description, step in reversed(self._steps):
+            try:
+                step()
+            except Exception as error:  # noqa: BLE001 - every failure is reported, none may stop the undo
+                left.append(f"{description} ({error})")
+        self._steps.clear()
+        return left
+
+
+def _reraise_after_revert(error: Exception, reverter: Reverter) -> None:
+    left = reverter.fail()
+    if left:
+        raise ModuleFailure(
+            f"{error}. Undoing the steps already made also failed; left behind: {'; '.join(left)}",
+            None,
+            left_behind=left,
+        ) from error
+    raise error
+
+
+class Outcome:
+    """The result of one run, filled in as it goes."""
+
+    def __init__(self, before: dict[str, Any] | None) -> None:
+        self.changed = False
+        self.diff = Diff(before)
+        self.volume: dict[str, Any] = before or {}
+        self.warnings: list[str] = []
+        self.extra: dict[str, Any] = {}
+
+    def warn(self, entries: list[dict[str, Any]]) -> None:
+        self.warnings.extend(entry.get("message", "") for entry in entries or [] if entry.get("message"))
+
+    def result(self, diff: bool) -> dict[str, Any]:
+        self.diff.after = self.volume or None
+        result: dict[str, Any] = {"changed": self.changed, "volume": self.volume, **self.extra}
+        if diff:
+            result["diff"] = self.diff.result()
+        if self.warnings:
+            result["linstor_warnings"] = self.warnings
+        return result
+
+
+def read_back(client: LinstorClient, rd_name: str, prefix: str) -> dict[str, Any] | None:
+    """The Incus view of one RD, read by name."""
+    rds = client.list_resource_definitions(names=[rd_name], with_volume_definitions=True)
+    return next((volume_view(rd, prefix) for rd in rds if rd["name"].lower() == rd_name.lower()), None)
+
+
+def apply_plan(client: LinstorClient, rd_name: str, plan: Plan, outcome: Outcome) -> None:
+    """Write a plan: properties (and ExactSize dropped) in one PUT, then each volume's new size."""
+    if plan.override_props or plan.delete_props:
+        outcome.warn(client.modify_resource_definition(rd_name, override_props=plan.override_props,
+                                                       delete_props=plan.delete_props))
+    for number, size_kib in sorted(plan.resize_kib.items()):
+        outcome.warn(client.modify_volume_definition(rd_name, number, size_kib))
+
+
+def create_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome, check_mode: bool) -> None:
+    """Spawn the RD with every property (definitions only), then autoplace; undo on failure."""
+    if request.size_bytes is None:
+        raise NamingError("size", f"size is required to create volume {request.incus_name} (it does not exist yet)")
+    props = creation_properties(request.prefix, request.volume_type, request.project, request.name,
+                                request.content_type, request.drbd_options, request.user_properties)
+    sizes = planned_sizes_kib(request, request.size_bytes)
+    outcome.changed = True
+    if check_mode:
+        outcome.volume = new_volume_view(request, None, props, sizes)
+        return
+    rd_name = generate_name(request.prefix)
+    reverter = Reverter()
+    outcome.warn(client.spawn(request.resource_group, rd_name, sizes, props, definitions_only=True,
+                              partial=len(sizes) > 1))
+    reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
+    try:
+        outcome.warn(client.autoplace(rd_name))
+    except LinstorError as error:
+        _reraise_after_revert(error, reverter)
+    reverter.success()
+    outcome.volume = read_back(client, rd_name, request.prefix) or new_volume_view(request, rd_name, props, sizes)
+
+
+def wait_for_clone(client: LinstorClient, source_rd: str, target_rd: str, timeout: float) -> None:
+    """Poll LINSTOR's clone status until COMPLETE; raise on FAILED or after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    delay = CLONE_POLL_FIRST
+    while True:
+        status = (client.clone_status(source_rd, target_rd) or {}).get("status")
+        if status == "COMPLETE":
+            return
+        if status == "FAILED":
+            raise ModuleFailure(f"LINSTOR reported the clone of {source_rd} into {target_rd} as FAILED")
+        if time.monotonic() + delay > deadline:
+            raise ModuleFailure(
+                f"the clone of {source_rd} into {target_rd} did not complete within {timeout:g} seconds "
+                f"(last status {status!r}); raise wait_timeout for large volumes",
+                "wait_timeout",
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, CLONE_POLL_MAX)
+
+
+def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome, check_mode: bool) -> None:
+    """Clone the source volume's RD into a new RD born with the copy's own identity; undo on failure.
+
+    The clone request's ``override_props`` carry the copy's aux keys (and the properties Incus
+    sets on a new volume), and ``delete_namespaces`` drops the inherited snapshot mappings, so
+    no moment exists in which two RDs claim one volume or the copy maps snapshots it lacks.
+    """
+    source = request.source
+    assert source is not None
+    found = find_volumes(client, request.prefix, source.volume_type, source.project, [source.volume],
+                         request.resource_group)
+    source_rd = single(found[source.volume], source.incus_name, "source.volume", request.prefix)
+    if source_rd is None:
+        raise NamingError(
+            "source.volume",
+            f"source.volume {source.volume!r} ({source.volume_type}, project {source.project}) does not exist in "
+            f"resource group {request.resource_group} (no resource definition with {AUX_NAME}={source.incus_name})",
+        )
+    source_props = source_rd.get("props") or {}
+    source_content = source_props.get(AUX_CONTENT_TYPE) or ""
+    content_type = request.content_type if request.content_type_given else source_content
+    if content_type != source_content:
+        raise NamingError("content_type", f"content_type {content_type!r} differs from the source volume's "
+                          f"{source_content!r}; a copy keeps the content type")
+    content_type = validate_content_type(request.volume_type, content_type)
+    sizes = definition_sizes(source_rd)
+    wanted_count = 2 if has_filesystem_volume(request.volume_type, content_type) else 1
+    if sorted(sizes) != list(range(wanted_count)):
+        raise NamingError(
+            "source.volume",
+            f"source volume {source.incus_name} has volume definitions {sorted(sizes)}, but a {request.volume_type} "
+            f"volume of content type {content_type} has {list(range(wanted_count))}",
+        )
+    copy_request = dataclasses.replace(request, content_type=content_type, content_type_given=True)
+    props = creation_properties(request.prefix, request.volume_type, request.project, request.name, content_type,
+                                request.drbd_options, request.user_properties)
+    # LINSTOR refuses ExactSize=true in a clone of deployed resources; the copy inherits the source's.
+    props.pop(EXACT_SIZE_KEY, None)
+    inherited_mappings = snapshot_mapping_keys(source_props)
+    after_props = {k: v for k, v in source_props.items() if k not in inherited_mappings}
+    after_props.update(props)
+    after_props["cloned-from"] = source_rd["name"]
+    template = new_volume_view(copy_request, None, after_props, [sizes[n] for n in sorted(sizes)])
+    plan = plan_changes(copy_request, {"props": after_props, "volume_definitions": [
+        {"volume_number": n, "size_kib": s} for n, s in sizes.items()]})
+    plan.override_props.clear()
+    outcome.changed = True
+    outcome.extra["source_resource_definition"] = source_rd["name"]
+    if check_mode:
+        outcome.volume = apply_plan_to_view(template, plan, request.prefix)
+        return
+    rd_name = generate_name(request.prefix)
+    reverter = Reverter()
+    reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
+    try:
+        started = client.clone(source_rd["name"], rd_name, resource_group=request.resource_group,
+                               override_props=props, delete_namespaces=SNAPSHOT_KEY_NAMESPACES)
+        outcome.warn(started.get("messages") if isinstance(started, dict) else [])
+        wait_for_clone(client, source_rd["name"], rd_name, request.wait_timeout)
+        apply_plan(client, rd_name, plan, outcome)
+    except (LinstorError, ModuleFailure) as error:
+        _reraise_after_revert(error, reverter)
+    reverter.success()
+    outcome.volume = read_back(client, rd_name, request.prefix) or template
+
+
+def list_snapshot_names(client: LinstorClient, rd_name: str) -> list[str]:
+    """Names of the LINSTOR snapshots of an RD."""
+    return sorted(snapshot["name"] for snapshot in client.list_snapshots(rd_name))
+
+
+def snapshots_to_remove(props: Mapping[str, str], linstor_snapshots: list[str]) -> list[dict[str, Any]]:
+    """Each snapshot a delete removes: ``{name, linstor_name}``, ``name`` None for unmapped ones."""
+    mapped = snapshot_mappings(props)
+    by_linstor = {linstor: incus for incus, linstor in mapped.items()}
+    return [{"name": by_linstor.get(snap), "linstor_name": snap} for snap in linstor_snapshots]
+
+
+def delete_rd(client: LinstorClient, rd_name: str, retries: int, delay: float, outcome: Outcome) -> None:
+    """Delete an RD, retrying while LINSTOR reports it in use (``retries`` more tries, ``delay`` apart)."""
+    attempt = 0
+    while True:
+        try:
+            outcome.warn([entry for entry in client.delete_resource_definition(rd_name)
+                          if "not found" not in (entry.get("message") or "").lower()])
+            return
+        except LinstorError as error:
+            if not error.in_use or attempt >= retries:
+                raise
+        attempt += 1
+        time.sleep(delay)
+
+
+def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, Any], outcome: Outcome,
+                  check_mode: bool) -> None:
+    """Delete the volume's snapshots (each LINSTOR snapshot, then the mappings), then its RD."""
+    props = rd.get("props") or {}
+    linstor_snapshots = list_snapshot_names(client, rd["name"])
+    removed = snapshots_to_remove(props, linstor_snapshots)
+    outcome.extra["snapshots_removed"] = removed
+    outcome.changed = True
+    outcome.volume = {}
+    if check_mode:
+        return
+    for snapshot in linstor_snapshots:
+        outcome.warn(client.delete_snapshot(rd["name"], snapshot))
+    if snapshot_mapping_keys(props):
+        outcome.warn(client.modify_resource_definition(rd["name"], delete_namespaces=SNAPSHOT_KEY_NAMESPACES))
+    delete_rd(client, rd["name"], request.delete_retries, request.delete_retry_delay, outcome)
+
+
+# --- One run --------------------------------------------------------------------------------------
+
+
+def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: bool = False,
+                  diff: bool = False) -> dict[str, Any]:
+    """Bring one Incus volume to the state the module's options describe; return the module result."""
+    request = parse_request(params)
+    names = [request.name] if request.rename_from is None else [request.name, request.rename_from]
+    found = find_volumes(client, request.prefix, request.volume_type, request.project, names, request.resource_group)
+    rd = single(found[request.name], request.incus_name, "name", request.prefix)
+    old_rd = None
+    if request.rename_from is not None:
+        old_rd = single(found[request.rename_from], request.rename_from_incus_name, "rename_from", request.prefix)
+        if rd is not None and old_rd is not None:
+            raise ModuleFailure(
+                f"cannot rename {request.rename_from_incus_name} to {request.incus_name}: both volumes exist "
+                f"(resource definitions {old_rd['name']} and {rd['name']}); delete one of them first",
+                "rename_from",
+                resource_definitions=[old_rd["name"], rd["name"]],
+            )
+        if rd is None and old_rd is None:
+            raise ModuleFailure(
+                f"cannot rename: neither {request.rename_from_incus_name} (rename_from) nor {request.incus_name} "
+                f"(name) exists as a {request.volume_type} volume in resource group {request.resource_group}",
+                "rename_from",
+            )
+    existing = rd if rd is not None else old_rd
+    before = volume_view(existing, request.prefix) if existing is not None else None
+    outcome = Outcome(before)
+
+    if request.state == "absent":
+        if existing is not None:
+            delete_volume(client, request, existing, outcome, check_mode)
+        else:
+            outcome.extra["snapshots_removed"] = []
+        return outcome.result(diff)
+
+    if existing is None:
+        if request.source is not None:
+            copy_volume(client, request, outcome, check_mode)
+        else:
+            create_volume(client, request, outcome, check_mode)
+        return outcome.result(diff)
+
+    plan = plan_changes(request, existing, rename=existing is old_rd)
+    if plan.empty:
+        return outcome.result(diff)
+    outcome.changed = True
+    outcome.volume = apply_plan_to_view(before, plan, request.prefix)
+    if not check_mode:
+        apply_plan(client, existing["name"], plan, outcome)
+    return outcome.result(diff)

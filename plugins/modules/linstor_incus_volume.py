@@ -1,0 +1,419 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, linstor.incus contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: linstor_incus_volume
+short_description: Create, rename, resize, copy or delete an Incus storage volume kept in LINSTOR
+version_added: 0.1.0
+description:
+  - Manages one Incus storage volume of a C(linstor) storage pool directly in LINSTOR, named exactly the way the
+    Incus LINSTOR driver names it, so that Incus and playbooks see the same volumes.
+  - LINSTOR cannot rename its objects, so Incus gives every resource definition (RD) a random name (O(prefix) followed
+    by 32 hex digits) and records the volume in auxiliary properties of the RD
+    (C(Aux/Incus/name), C(Aux/Incus/type), C(Aux/Incus/content-type)). This module finds a volume the way Incus does,
+    with one request filtered on those properties, keeping only the RDs of O(resource_group).
+  - A new volume's RD is spawned from O(resource_group) already carrying every property (the aux keys,
+    C(DrbdOptions/Net/allow-two-primaries=yes), C(DrbdOptions/ExactSize=true), O(drbd_options) and O(properties)),
+    then placed with LINSTOR's autoplacer. If placing fails, the new RD is deleted again and the module fails with
+    LINSTOR's message.
+  - A virtual machine (and a block image, which virtual machines are made from) is one RD with two volume
+    definitions, the block disk (O(size)) and a small filesystem volume (O(filesystem_size)).
+  - An existing volume is grown when O(size) or O(filesystem_size) is larger (Incus drops C(DrbdOptions/ExactSize)
+    first, and so does this module), and its O(drbd_options) and O(properties) are set when they differ;
+    properties not mentioned are left alone. Nothing else of an existing volume is changed.
+  - Nothing is written before every option has been checked and the volume has been looked up; every error names the
+    option to change.
+author:
+  - linstor.incus contributors
+extends_documentation_fragment:
+  - linstor.incus.connection
+options:
+  name:
+    description:
+      - Name of the volume in Incus.
+      - Instances (O(type=container), O(type=virtual-machine)) follow Incus's instance name rule (letters, digits and
+        C(-), up to 63 characters); custom volumes Incus's API name rule; images are named by their full fingerprint
+        (64 lowercase hex digits).
+      - Stored in C(Aux/Incus/name) as O(prefix) followed by the name, C(<project>_<name>) for instances outside the
+        C(default) project and for every custom volume, or the fingerprint for images.
+    type: str
+    required: true
+  type:
+    description:
+      - Incus volume type. Singular (CLI) and plural (API) forms are accepted; C(Aux/Incus/type) gets the plural form.
+    type: str
+    required: true
+    choices: [container, containers, virtual-machine, virtual-machines, image, images, custom]
+  project:
+    description:
+      - Incus project of the volume. Images always live in C(default).
+    type: str
+    default: default
+  content_type:
+    description:
+      - Content type of the volume (C(Aux/Incus/content-type)).
+      - Defaults to C(filesystem) for containers and custom volumes and to C(block) for virtual machines and images
+        when a volume is created or copied (a copy keeps the source's content type).
+      - When not set for an existing volume, its content type is kept. When set and different from the existing
+        volume's, the module fails; a content type is never converted.
+      - Containers are always C(filesystem) and virtual machines always C(block); C(iso) is for custom volumes only.
+    type: str
+    choices: [filesystem, block, iso]
+  size:
+    description:
+      - Size of the volume (a virtual machine's block disk), with Incus units such as C(10GiB), C(500MiB), C(1GB), or
+        a number of bytes. Bare C(K), C(M), C(G)... are read as binary units.
+      - Required to create a volume (not for a copy, which defaults to the source's size).
+      - As Incus, sizes are raised to at least 4 MiB and rounded up to 8 KiB.
+      - For an existing volume, a larger size grows it; a size within 512 bytes of the current one is no change; a
+        smaller size fails, because LINSTOR cannot shrink a deployed volume (Incus refuses to shrink block volumes,
+        and a filesystem volume would need its filesystem shrunk first, which only Incus can do).
+    type: str
+  filesystem_size:
+    description:
+      - Size of the filesystem volume (volume 1) of a virtual machine or block image, which holds the instance's
+        configuration files.
+      - Defaults to C(500MiB) when a volume is created. For an existing volume it is only grown when given.
+      - Fails for other volume types.
+    type: str
+  state:
+    description:
+      - V(present) creates the volume (or copies it from O(source)), renames it (O(rename_from)) and grows or
+        updates it.
+      - V(absent) deletes it as Incus does, its snapshots first (each LINSTOR snapshot of the RD, then the snapshot
+        mappings), then the RD, retrying while LINSTOR reports it in use (see O(delete_retries)).
+        Deleting a volume that does not exist is no change.
+    type: str
+    choices: [present, absent]
+    default: present
+  rename_from:
+    description:
+      - Current name of a volume (same O(type) and O(project)) to rename to O(name).
+      - Only C(Aux/Incus/name) changes; the RD keeps its name, resources, snapshots and data.
+      - If O(name) already exists and O(rename_from) does not, nothing is renamed (the rename was done before).
+        If neither exists the module fails naming both; if both exist it fails without writing anything.
+      - Cannot be used with O(state=absent) or O(source).
+      - Finding both names takes one request filtered on the volume type alone (LINSTOR's property filters must all
+        match, so two names cannot be asked for at once); it returns every volume of that type.
+    type: str
+  resource_group:
+    description:
+      - LINSTOR resource group of the Incus storage pool (the pool key C(linstor.resource_group.name), which defaults
+        to the pool name). New volumes are spawned from it, and only its RDs are considered when looking up a volume.
+    type: str
+    required: true
+  prefix:
+    description:
+      - Prefix of RD names and of C(Aux/Incus/name) values; the pool key C(linstor.volume.prefix).
+      - At most 16 characters, starting with a letter or C(_), then letters, digits, C(_) or C(-).
+    type: str
+    default: incus-volume-
+  drbd_options:
+    description:
+      - DRBD options set as properties of the volume's RD, as the Incus pool keys C(drbd.*) set them.
+      - Options not given are not set (the RD inherits them from its resource group).
+    type: dict
+    suboptions:
+      on_no_quorum:
+        description:
+          - C(DrbdOptions/Resource/on-no-quorum), the pool key C(drbd.on_no_quorum).
+        type: str
+        choices: [io-error, suspend-io]
+      auto_diskful:
+        description:
+          - C(DrbdOptions/auto-diskful), the pool key C(drbd.auto_diskful), a duration such as C(1m), C(90s) or
+            C(1h30m) of at least one minute, written in seconds.
+        type: str
+      auto_add_quorum_tiebreaker:
+        description:
+          - C(DrbdOptions/auto-add-quorum-tiebreaker), the pool key C(drbd.auto_add_quorum_tiebreaker).
+        type: bool
+  properties:
+    description:
+      - Extra properties of the volume's RD, as key/value pairs. Values may be strings, numbers or booleans.
+      - Keys under C(Aux/Incus/) are refused (Incus refuses them too, "Incus metadata cannot be manually set"), as
+        are the keys of O(drbd_options) and the DRBD properties Incus manages itself.
+      - Properties the RD has but that are not listed here are left alone.
+    type: dict
+  source:
+    description:
+      - Another volume to copy when this volume does not exist yet, with LINSTOR's clone.
+      - The copy is a new RD in O(resource_group) whose clone request already carries the copy's own aux keys and drops
+        the snapshot mappings inherited from the source, so no moment exists in which two RDs claim one volume.
+        LINSTOR records C(cloned-from) on it. Snapshots are not copied.
+      - O(size) and O(filesystem_size) default to the source's sizes; a larger size grows the copy after the clone,
+        a smaller one fails before anything is written.
+      - The module waits for the clone to complete (O(wait_timeout)); if the clone fails or times out, the new RD is
+        deleted again.
+      - When this volume already exists, O(source) is ignored and nothing is copied (idempotent): the existing
+        volume is kept as it is, except for the size and property updates any run makes.
+    type: dict
+    suboptions:
+      volume:
+        description:
+          - Name of the volume to copy.
+        type: str
+        required: true
+      type:
+        description:
+          - Incus type of the volume to copy; defaults to O(type).
+        type: str
+        choices: [container, containers, virtual-machine, virtual-machines, image, images, custom]
+      project:
+        description:
+          - Incus project of the volume to copy; defaults to O(project).
+        type: str
+  wait_timeout:
+    description:
+      - Seconds to wait for a LINSTOR clone (O(source)) to complete. The clone status is polled every 0.1 to 2 seconds.
+    type: float
+    default: 600
+  delete_retries:
+    description:
+      - How many more times to try deleting the RD while LINSTOR answers that a resource is in use
+        (C(FAIL_IN_USE)), as Incus retries. Any other error fails at once.
+    type: int
+    default: 5
+  delete_retry_delay:
+    description:
+      - Seconds to wait between the tries of O(delete_retries).
+    type: float
+    default: 2
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: full
+notes:
+  - Requests sent, which the integration tests assert against the LINSTOR emulator's request log.
+    A run that changes nothing sends one request (the lookup, a GET). Creating a volume sends four (lookup, spawn with
+    every property, autoplace, a GET of the new RD). A rename sends two (lookup, one PUT). Check mode sends only GETs.
+  - Deleting sends the lookup, a listing of the RD's snapshots, one DELETE per snapshot, one PUT dropping the snapshot
+    mappings (when there are any) and the DELETE of the RD.
+  - An RD that matches the lookup but lacks a valid C(Aux/Incus/content-type), or two RDs claiming the same volume,
+    make the module fail without writing anything, naming the RDs; Incus refuses such volumes too.
+seealso:
+  - name: Incus LINSTOR driver internals
+    description: How Incus names its volumes in LINSTOR.
+    link: https://linuxcontainers.org/incus/docs/main/reference/storage_linstor/
+  - module: linstor.incus.linstor_incus_volume_info
+  - module: linstor.incus.linstor_incus_resource_group
+"""
+
+EXAMPLES = r"""
+- name: Root volume of the container c1 in the pool whose resource group is "remote"
+  linstor.incus.linstor_incus_volume:
+    name: c1
+    type: container
+    size: 10GiB
+    resource_group: remote
+
+- name: Virtual machine v1 in project web, a 20 GiB disk and the default 500 MiB filesystem volume
+  linstor.incus.linstor_incus_volume:
+    name: v1
+    type: virtual-machine
+    project: web
+    size: 20GiB
+    resource_group: remote
+    drbd_options:
+      on_no_quorum: io-error
+
+- name: Custom block volume with an extra RD property
+  linstor.incus.linstor_incus_volume:
+    name: data
+    type: custom
+    content_type: block
+    size: 50GiB
+    resource_group: remote
+    properties:
+      DrbdOptions/Net/max-buffers: 8000
+
+- name: Rename the custom volume data to archive (one PUT; nothing happens once it is done)
+  linstor.incus.linstor_incus_volume:
+    name: archive
+    rename_from: data
+    type: custom
+    resource_group: remote
+
+- name: Grow the virtual machine's disk and its filesystem volume
+  linstor.incus.linstor_incus_volume:
+    name: v1
+    type: virtual-machine
+    project: web
+    size: 40GiB
+    filesystem_size: 1GiB
+    resource_group: remote
+
+- name: Make the virtual machine v2 as a copy of the image it is created from
+  linstor.incus.linstor_incus_volume:
+    name: v2
+    type: virtual-machine
+    resource_group: remote
+    source:
+      volume: d21a26af7d5a95c3aa6e923257a1cb5cd765b102796b92ab111fb29ebfb86137
+      type: image
+
+- name: Delete the container's volume together with its snapshots; show which snapshots go
+  linstor.incus.linstor_incus_volume:
+    name: c1
+    type: container
+    state: absent
+    resource_group: remote
+  diff: true
+"""
+
+RETURN = r"""
+volume:
+  description:
+    - The volume as Incus sees it after the run (in check mode, as it would be). Empty after O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Incus name of the volume, without prefix or project.
+      type: str
+      sample: c1
+    project:
+      description: Incus project of the volume.
+      type: str
+      sample: default
+    type:
+      description: Incus volume type, in the plural form of the API.
+      type: str
+      sample: containers
+    content_type:
+      description: Content type of the volume.
+      type: str
+      sample: filesystem
+    incus_name:
+      description: Value of C(Aux/Incus/name).
+      type: str
+      sample: incus-volume-c1
+    resource_definition:
+      description: Name of the volume's LINSTOR RD; null in check mode for a volume that would be created.
+      type: str
+      sample: incus-volume-61be43e12fed4845ab3f2443cccbe50c
+    resource_group:
+      description: Resource group of the RD.
+      type: str
+      sample: remote
+    volume_definitions:
+      description: Volume definitions of the RD by volume number; a virtual machine has its block disk as 0 and its
+        filesystem volume as 1.
+      type: list
+      elements: dict
+      sample: [{"number": 0, "size_kib": 10485760}, {"number": 1, "size_kib": 512000}]
+      contains:
+        number:
+          description: Volume number.
+          type: int
+        size_kib:
+          description: Size in KiB.
+          type: int
+    snapshots:
+      description: Snapshots of the volume, Incus snapshot name -> LINSTOR snapshot name.
+      type: dict
+      sample: {"snap0": "incus-volume-19dd0b015d22445f8097ba5e740948de"}
+    properties:
+      description: Every property of the RD, including those LINSTOR adds itself.
+      type: dict
+      sample:
+        Aux/Incus/name: incus-volume-c1
+        Aux/Incus/type: containers
+        Aux/Incus/content-type: filesystem
+        DrbdOptions/Net/allow-two-primaries: "yes"
+        DrbdOptions/ExactSize: "true"
+snapshots_removed:
+  description:
+    - With O(state=absent), the LINSTOR snapshots deleted with the volume (in check mode, that would be deleted).
+      C(name) is the Incus snapshot name, null for a LINSTOR snapshot no mapping names.
+  returned: when O(state=absent)
+  type: list
+  elements: dict
+  sample: [{"name": "snap0", "linstor_name": "incus-volume-19dd0b015d22445f8097ba5e740948de"}]
+source_resource_definition:
+  description: The RD that was (or in check mode would be) cloned, when O(source) made a copy.
+  returned: when a copy is made
+  type: str
+  sample: incus-volume-d0531e21ce6b4218b9b8996582b9bf31
+duplicates:
+  description: On failure because several RDs claim the volume, their names.
+  returned: on that failure
+  type: list
+  elements: str
+  sample: [incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9, incus-volume-9f8e7d6c5b4a39281706f5e4d3c2b1a0]
+parameter:
+  description: On failure caused by an option, the option to change.
+  returned: on such failures
+  type: str
+  sample: size
+"""
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._module import argument_spec, run_module  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._volumes import (  # noqa: E402
+    DEFAULT_DELETE_RETRIES,
+    DEFAULT_DELETE_RETRY_DELAY,
+    DEFAULT_WAIT_TIMEOUT,
+    ensure_volume,
+)
+
+VOLUME_TYPES = ["container", "containers", "virtual-machine", "virtual-machines", "image", "images", "custom"]
+
+MODULE_OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "type": {"type": "str", "required": True, "choices": VOLUME_TYPES},
+    "project": {"type": "str", "default": "default"},
+    "content_type": {"type": "str", "choices": ["filesystem", "block", "iso"]},
+    "size": {"type": "str"},
+    "filesystem_size": {"type": "str"},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "rename_from": {"type": "str"},
+    "resource_group": {"type": "str", "required": True},
+    "prefix": {"type": "str", "default": "incus-volume-"},
+    "drbd_options": {
+        "type": "dict",
+        "options": {
+            "on_no_quorum": {"type": "str", "choices": ["io-error", "suspend-io"]},
+            "auto_diskful": {"type": "str"},
+            "auto_add_quorum_tiebreaker": {"type": "bool"},
+        },
+    },
+    "properties": {"type": "dict"},
+    "source": {
+        "type": "dict",
+        "options": {
+            "volume": {"type": "str", "required": True},
+            "type": {"type": "str", "choices": VOLUME_TYPES},
+            "project": {"type": "str"},
+        },
+    },
+    "wait_timeout": {"type": "float", "default": DEFAULT_WAIT_TIMEOUT},
+    "delete_retries": {"type": "int", "default": DEFAULT_DELETE_RETRIES},
+    "delete_retry_delay": {"type": "float", "default": DEFAULT_DELETE_RETRY_DELAY},
+}
+
+
+def operation(module: AnsibleModule, client) -> dict:
+    result = ensure_volume(client, module.params, check_mode=module.check_mode, diff=module._diff)
+    for warning in result.pop("linstor_warnings", []):
+        module.warn(warning)
+    return result
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=argument_spec(MODULE_OPTIONS),
+        supports_check_mode=True,
+        mutually_exclusive=[("rename_from", "source")],
+    )
+    run_module(module, operation)
+
+
+if __name__ == "__main__":
+    main()
