@@ -70,7 +70,8 @@ def test_tarball_holds_the_collection(tarball: Path) -> None:
                    if p.is_file() and "__pycache__" not in p.parts}
     missing = sorted(wanted - names)
     assert not missing, f"missing from the tarball: {missing}"
-    manifest = json.loads(tarfile.open(tarball).extractfile("MANIFEST.json").read())
+    with tarfile.open(tarball) as tar:
+        manifest = json.loads(tar.extractfile("MANIFEST.json").read())
     galaxy = yaml.safe_load((REPO / "galaxy.yml").read_text())
     info = manifest["collection_info"]
     assert (info["namespace"], info["name"], info["version"]) == (galaxy["namespace"], galaxy["name"],

@@ -5,11 +5,12 @@
 - `antsibull-docs lint-collection-docs --plugin-docs` checks the docs of every module, plugin and
   role (schema, markup, references) and the extra docs, as the Ansible docsite would build them.
 - `antsibull-changelog lint` checks every fragment in changelogs/fragments and the config.
+- scripts/docs builds the documentation site (antsibull-docs, Sphinx) into docs/build/html.
 """
 
 from __future__ import annotations
 
-from qualitylib import REPO, run, tool
+from qualitylib import REPO, modules, run, tool
 
 
 def test_ansible_lint_production_profile() -> None:
@@ -25,3 +26,12 @@ def test_antsibull_docs_lint_collection_docs() -> None:
 def test_antsibull_changelog_lint() -> None:
     run([tool("antsibull-changelog"), "lint"])
     run([tool("antsibull-changelog"), "lint-changelog-yaml", REPO / "changelogs" / "changelog.yaml"])
+
+
+def test_docs_site_builds() -> None:
+    """scripts/docs (antsibull-docs + Sphinx) builds docs/build/html with a page per module."""
+    run(["bash", REPO / "scripts" / "docs"])
+    html = REPO / "docs" / "build" / "html"
+    assert (html / "index.html").is_file()
+    missing = [m for m in modules() if not (html / f"{m}_module.html").is_file()]
+    assert not missing, f"no page in the docs site for {missing}"
