@@ -85,6 +85,7 @@ CREATE INDEX IF NOT EXISTS rsc_dfns_rg ON rsc_dfns(rg);
 CREATE TABLE IF NOT EXISTS rd_props(
     rd INTEGER NOT NULL REFERENCES rsc_dfns(id) ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY(rd, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rsc_dfns_sort ON rsc_dfns(upper(name));
 CREATE INDEX IF NOT EXISTS rd_props_kv ON rd_props(key, value, rd);
 CREATE TABLE IF NOT EXISTS vlm_dfns(
     rd INTEGER NOT NULL REFERENCES rsc_dfns(id) ON DELETE CASCADE, vlm_nr INTEGER NOT NULL,
@@ -104,6 +105,19 @@ CREATE TABLE IF NOT EXISTS snap_nodes(
     snap INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE, node TEXT NOT NULL COLLATE NOCASE,
     stor_pool TEXT NOT NULL, rsc_props TEXT NOT NULL, uuid TEXT NOT NULL, created_ms INTEGER NOT NULL,
     PRIMARY KEY(snap, node));
+CREATE TABLE IF NOT EXISTS free_numbers(
+    kind TEXT NOT NULL, number INTEGER NOT NULL, PRIMARY KEY(kind, number)) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS rd_port_freed AFTER DELETE ON rsc_dfns BEGIN
+    INSERT OR IGNORE INTO free_numbers VALUES ('port', OLD.port); END;
+CREATE TRIGGER IF NOT EXISTS rd_port_moved AFTER UPDATE OF port ON rsc_dfns BEGIN
+    INSERT OR IGNORE INTO free_numbers VALUES ('port', OLD.port);
+    DELETE FROM free_numbers WHERE kind = 'port' AND number = NEW.port; END;
+CREATE TRIGGER IF NOT EXISTS rd_port_taken AFTER INSERT ON rsc_dfns BEGIN
+    DELETE FROM free_numbers WHERE kind = 'port' AND number = NEW.port; END;
+CREATE TRIGGER IF NOT EXISTS vd_minor_freed AFTER DELETE ON vlm_dfns BEGIN
+    INSERT OR IGNORE INTO free_numbers VALUES ('minor', OLD.minor); END;
+CREATE TRIGGER IF NOT EXISTS vd_minor_taken AFTER INSERT ON vlm_dfns BEGIN
+    DELETE FROM free_numbers WHERE kind = 'minor' AND number = NEW.minor; END;
 CREATE TABLE IF NOT EXISTS snap_vlm_dfns(
     snap INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE, vlm_nr INTEGER NOT NULL,
     size_kib INTEGER NOT NULL, vd_props TEXT NOT NULL, PRIMARY KEY(snap, vlm_nr));
@@ -162,10 +176,9 @@ class Backend:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute("PRAGMA foreign_keys=ON")
+        with self._lock:
+            self._db.executescript(SCHEMA)  # idempotent: IF NOT EXISTS throughout
         with self._tx():
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
             if self._db.execute("SELECT 1 FROM meta WHERE key='seeded'").fetchone() is None:
                 self._seed(nodes)
 
@@ -284,20 +297,23 @@ class Backend:
                 db.execute("INSERT OR REPLACE INTO rd_props VALUES (?, ?, ?)", (rd_id, key, value))
 
     @staticmethod
-    def _free_number(db: sqlite3.Connection, table: str, column: str, low: int, high: int) -> int | None:
-        """The lowest free number of a UNIQUE column (max+1 when that is free: one index look-up)."""
+    def _free_number(db: sqlite3.Connection, kind: str, table: str, column: str, low: int, high: int) -> int | None:
+        """The lowest number given back by a delete, else the highest in use + 1: index look-ups only.
+
+        Triggers keep ``free_numbers`` up to date. Only when the top of the range is reached is the
+        whole column searched for a gap.
+        """
+        freed = db.execute("SELECT MIN(number) FROM free_numbers WHERE kind = ? AND number BETWEEN ? AND ?",
+                           (kind, low, high)).fetchone()[0]
+        if freed is not None:
+            return freed
         top = db.execute(f"SELECT MAX({column}) FROM {table}").fetchone()[0]
         if top is None:
             return low
         if top < high:
-            first = db.execute(f"SELECT MIN({column}) FROM {table}").fetchone()[0]
-            if first > low:
-                return low
-            gap = db.execute(
-                f"SELECT a.{column} + 1 FROM {table} a WHERE a.{column} >= ? AND a.{column} < ? AND NOT EXISTS "
-                f"(SELECT 1 FROM {table} b WHERE b.{column} = a.{column} + 1) ORDER BY a.{column} LIMIT 1",
-                (low, high)).fetchone()
-            return gap[0] if gap else None
+            return max(top + 1, low)
+        if db.execute(f"SELECT 1 FROM {table} WHERE {column} = ?", (low,)).fetchone() is None:
+            return low
         gap = db.execute(
             f"SELECT a.{column} + 1 FROM {table} a WHERE a.{column} >= ? AND a.{column} < ? AND NOT EXISTS "
             f"(SELECT 1 FROM {table} b WHERE b.{column} = a.{column} + 1) ORDER BY a.{column} LIMIT 1",
@@ -311,14 +327,14 @@ class Backend:
             if db.execute("SELECT 1 FROM rsc_dfns WHERE port = ?", (wanted,)).fetchone():
                 raise ctx.error(rc.FAIL_INVLD_RSC_PORT, f"The TCP port '{wanted}' is already in use.")
             return wanted
-        port = self._free_number(db, "rsc_dfns", "port", TCP_PORT_MIN, TCP_PORT_MAX)
+        port = self._free_number(db, "port", "rsc_dfns", "port", TCP_PORT_MIN, TCP_PORT_MAX)
         if port is None:
             raise ctx.error(rc.FAIL_POOL_EXHAUSTED_TCP_PORT, "Could not find free TCP port",
                             cause=f"All TCP ports in the range {TCP_PORT_MIN}-{TCP_PORT_MAX} are in use")
         return port
 
     def _alloc_minor(self, db: sqlite3.Connection, ctx: Context) -> int:
-        minor = self._free_number(db, "vlm_dfns", "minor", MINOR_MIN, MINOR_MAX)
+        minor = self._free_number(db, "minor", "vlm_dfns", "minor", MINOR_MIN, MINOR_MAX)
         if minor is None:
             raise ctx.error(rc.FAIL_POOL_EXHAUSTED_MINOR_NR, "Could not find free minor number")
         return minor
@@ -331,7 +347,7 @@ class Backend:
 
     def list_nodes(self, names: list[str] | None = None) -> list[dict]:
         with self._read() as db:
-            rows = db.execute("SELECT * FROM nodes ORDER BY name COLLATE NOCASE").fetchall()
+            rows = db.execute("SELECT * FROM nodes ORDER BY upper(name)").fetchall()
         wanted = {n.lower() for n in names or []}
         return [self._node_json(r) for r in rows if not wanted or r["name"].lower() in wanted]
 
@@ -358,7 +374,7 @@ class Backend:
 
     def list_storage_pools(self, nodes: list[str] | None = None, pools: list[str] | None = None) -> list[dict]:
         with self._read() as db:
-            rows = db.execute("SELECT * FROM stor_pools ORDER BY node COLLATE NOCASE, name COLLATE NOCASE").fetchall()
+            rows = db.execute("SELECT * FROM stor_pools ORDER BY upper(node), upper(name)").fetchall()
             used = self._used_kib(db)
         node_set = {n.lower() for n in nodes or []}
         pool_set = {p.lower() for p in pools or []}
@@ -403,7 +419,7 @@ class Backend:
 
     def list_resource_groups(self, names: list[str] | None = None, props: list[str] | None = None) -> list[dict]:
         with self._read() as db:
-            rows = db.execute("SELECT * FROM rsc_grps ORDER BY name COLLATE NOCASE").fetchall()
+            rows = db.execute("SELECT * FROM rsc_grps ORDER BY upper(name)").fetchall()
         wanted = {n.lower() for n in names or []}
         filters = parse_prop_filters(props or [])
         result = []
@@ -629,7 +645,7 @@ class Backend:
         with self._read() as db:
             db.execute("BEGIN")
             try:
-                rows = db.execute(f"SELECT d.* FROM rsc_dfns d{where} ORDER BY d.name COLLATE NOCASE{page}",
+                rows = db.execute(f"SELECT d.* FROM rsc_dfns d{where} ORDER BY upper(d.name){page}",
                                   args).fetchall()
                 ids = [r["id"] for r in rows]
                 props_by_rd = self._props_for(db, ids)
@@ -1009,7 +1025,7 @@ class Backend:
         occupied = {n.lower() for n in diskful + diskless}
         candidates = []
         for pool in db.execute("SELECT * FROM stor_pools WHERE provider_kind != 'DISKLESS' "
-                               "ORDER BY node COLLATE NOCASE, name COLLATE NOCASE"):
+                               "ORDER BY upper(node), upper(name)"):
             node = pool["node"]
             if node.lower() in occupied or (node_filter and node.lower() not in node_filter):
                 continue
@@ -1045,7 +1061,7 @@ class Backend:
             entries.extend(self._insert_resource(db, ctx, rd, node, pool, False))
         if diskless_on_remaining or merged.get("diskless_on_remaining"):
             taken = occupied | {n.lower() for n, _ in chosen[:additional]}
-            for node in db.execute("SELECT name FROM nodes ORDER BY name COLLATE NOCASE"):
+            for node in db.execute("SELECT name FROM nodes ORDER BY upper(name)"):
                 if node["name"].lower() not in taken:
                     entries.extend(self._insert_resource(db, ctx, rd, node["name"], DISKLESS_POOL, True))
         return entries
@@ -1083,7 +1099,7 @@ class Backend:
                 rows = db.execute(
                     "SELECT r.*, d.name AS rd_name, d.port AS port, d.peer_slots AS peer_slots, d.secret AS secret "
                     f"FROM resources r JOIN rsc_dfns d ON d.id = r.rd{where} "
-                    "ORDER BY d.name COLLATE NOCASE, r.node COLLATE NOCASE", args).fetchall()
+                    "ORDER BY upper(d.name), upper(r.node)", args).fetchall()
                 rd_ids = sorted({r["rd"] for r in rows})
                 vds: dict[int, list[sqlite3.Row]] = {}
                 peers: dict[int, list[str]] = {}
@@ -1297,7 +1313,7 @@ class Backend:
                             cause=str(exc)) from None
         with self._tx() as db:
             rd = self._load_rd(db, ctx, rd_name)
-            rscs = db.execute("SELECT * FROM resources WHERE rd = ? ORDER BY node COLLATE NOCASE",
+            rscs = db.execute("SELECT * FROM resources WHERE rd = ? ORDER BY upper(node)",
                               (rd["id"],)).fetchall()
             wanted = body.get("nodes") or []
             chosen = []
@@ -1347,7 +1363,7 @@ class Backend:
                           + ", ".join(f"'{r['node']}'" for r in chosen) + " after snapshot")]
 
     def _snapshot_json(self, db: sqlite3.Connection, snap: sqlite3.Row, rd_name: str) -> dict:
-        nodes = db.execute("SELECT * FROM snap_nodes WHERE snap = ? ORDER BY node COLLATE NOCASE",
+        nodes = db.execute("SELECT * FROM snap_nodes WHERE snap = ? ORDER BY upper(node)",
                            (snap["id"],)).fetchall()
         vds = db.execute("SELECT * FROM snap_vlm_dfns WHERE snap = ? ORDER BY vlm_nr", (snap["id"],)).fetchall()
         props = json.loads(snap["props"])
@@ -1376,7 +1392,7 @@ class Backend:
                 if rd_name is not None:
                     rd = self._load_rd(db, Context.for_query(), rd_name)
                     rows = db.execute("SELECT s.*, ? AS rd_name FROM snapshots s WHERE s.rd = ? "
-                                      "ORDER BY s.name COLLATE NOCASE", (rd["name"], rd["id"])).fetchall()
+                                      "ORDER BY upper(s.name)", (rd["name"], rd["id"])).fetchall()
                 else:
                     clauses, args = [], []
                     if rd_names:
@@ -1384,7 +1400,7 @@ class Backend:
                         args.extend(rd_names)
                     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
                     rows = db.execute("SELECT s.*, d.name AS rd_name FROM snapshots s JOIN rsc_dfns d ON d.id = s.rd"
-                                      f"{where} ORDER BY d.name COLLATE NOCASE, s.name COLLATE NOCASE",
+                                      f"{where} ORDER BY upper(d.name), upper(s.name)",
                                       args).fetchall()
                 result = [self._snapshot_json(db, row, row["rd_name"]) for row in rows]
             finally:
@@ -1490,7 +1506,7 @@ class Backend:
             target = self._load_rd(db, ctx, to_name)
             if db.execute("SELECT 1 FROM resources WHERE rd = ? LIMIT 1", (target["id"],)).fetchone():
                 raise ctx.error(rc.FAIL_EXISTS_RSC, "Cannot restore to resource definition which already has resources")
-            snap_nodes = db.execute("SELECT * FROM snap_nodes WHERE snap = ? ORDER BY node COLLATE NOCASE",
+            snap_nodes = db.execute("SELECT * FROM snap_nodes WHERE snap = ? ORDER BY upper(node)",
                                     (snap["id"],)).fetchall()
             wanted = body.get("nodes") or []
             if wanted:

@@ -464,10 +464,19 @@ class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 1024  # listen backlog: many clients connect at once in the race tests
+    verbose = False
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that hangs up mid-reply is not the emulator's error; stay quiet (a parent process
+        # may hold our stderr in a pipe it never reads) unless --verbose.
+        if self.verbose:
+            super().handle_error(request, client_address)
 
 
 def make_server(backend: Backend, host: str, port: int, debug_api: bool = False,
                 verbose: bool = False) -> tuple[EmulatorServer, Api]:
     api = Api(backend, debug_api)
     handler = type("Handler", (_RequestHandler,), {"api": api, "verbose": verbose})
-    return EmulatorServer((host, port), handler), api
+    server = EmulatorServer((host, port), handler)
+    server.verbose = verbose
+    return server, api

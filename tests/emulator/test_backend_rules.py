@@ -130,6 +130,13 @@ def test_paging_limit_zero_means_all(backend):
     assert [rd["name"] for rd in backend.list_resource_definitions(limit=0, offset=3)] == all_names
 
 
+def test_list_order_is_linstors_upper_case_order(backend):
+    for name in ("a_b", "aab", "Abc", "a-b"):
+        make_rd(backend, name)
+    # LINSTOR sorts by the upper-cased name: '-' < letters < '_'
+    assert [rd["name"] for rd in backend.list_resource_definitions()] == ["a-b", "aab", "Abc", "a_b"]
+
+
 def test_with_volume_definitions(backend):
     make_rd(backend, "rd1", size=4096)
     assert "volume_definitions" not in backend.list_resource_definitions()[0]
