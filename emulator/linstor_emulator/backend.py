@@ -448,7 +448,7 @@ class Backend:
         select_filter = self._clean_filter(ctx, body.get("select_filter") or {})
         with self._tx() as db:
             if db.execute("SELECT 1 FROM rsc_grps WHERE name = ?", (name,)).fetchone():
-                raise ctx.error(rc.FAIL_EXISTS_RSC_GRP, f"A resource group '{name}' already exists.")
+                raise ctx.error(rc.FAIL_EXISTS_RSC_GRP, f"A Resource group: {name} already exists.")
             new_uuid = _uuid()
             db.execute("INSERT INTO rsc_grps VALUES (?, ?, ?, ?, ?, ?)",
                        (name, body.get("description") or "", _dumps(select_filter), _dumps(props),
@@ -459,7 +459,7 @@ class Backend:
     def _clean_filter(self, ctx: Context, select_filter: dict) -> dict:
         place_count = select_filter.get("place_count")
         if place_count is not None and (not isinstance(place_count, int) or place_count < 1):
-            raise ctx.error(rc.FAIL_INVLD_PLACE_COUNT, f"The given place count '{place_count}' is invalid.")
+            raise ctx.error(rc.FAIL_INVLD_PLACE_COUNT, f"{ctx.description}, place-count must be positive.")
         return {k: v for k, v in select_filter.items() if v is not None}
 
     def modify_resource_group(self, name: str, body: dict) -> list[RcEntry]:
@@ -487,10 +487,8 @@ class Backend:
         with self._tx() as db:
             row = db.execute("SELECT * FROM rsc_grps WHERE name = ?", (name,)).fetchone()
             if row is None:
-                raise LinstorError([ctx.entry(rc.WARN_NOT_FOUND, f"Resource group '{name}' not found.",
+                raise LinstorError([ctx.entry(rc.WARN_NOT_FOUND, f"Resource group: {name} not found.",
                                               details=ctx.description)])
-            if row["name"].lower() == DEFAULT_RSC_GRP.lower():
-                raise ctx.error(rc.FAIL_IN_USE, f"The default resource group '{DEFAULT_RSC_GRP}' cannot be deleted.")
             if db.execute("SELECT 1 FROM rsc_dfns WHERE rg = ? LIMIT 1", (name,)).fetchone():
                 raise ctx.error(rc.FAIL_EXISTS_RSC_DFN,
                                 f"Cannot delete resource group '{row['name']}' because it has existing "
@@ -582,7 +580,13 @@ class Backend:
             raise ctx.error(rc.FAIL_INVLD_RSC_NAME, f"The specified resource name '{name}' is invalid.",
                             cause=str(exc)) from None
         self._check_props(ctx, props)
-        rg = self._load_rg(db, ctx, rg_name or DEFAULT_RSC_GRP)
+        rg_name = rg_name or DEFAULT_RSC_GRP
+        if rg_name.lower() == DEFAULT_RSC_GRP.lower() and db.execute(
+                "SELECT 1 FROM rsc_grps WHERE name = ?", (rg_name,)).fetchone() is None:
+            # as the controller does: the default group comes back when an RD needs it
+            db.execute("INSERT INTO rsc_grps VALUES (?, 'Default resource group', '{}', '{}', NULL, ?)",
+                       (rg_name, _uuid()))
+        rg = self._load_rg(db, ctx, rg_name)
         if self._rd_row(db, name) is not None:
             raise ctx.error(rc.FAIL_EXISTS_RSC_DFN, f"A resource definition with the name '{name}' already exists")
         chosen_port = self._alloc_port(db, ctx, port)

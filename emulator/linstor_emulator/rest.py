@@ -217,6 +217,12 @@ def _rd_clone_status(b: Backend, r: Request) -> Reply:
     return Reply(200, b.clone_status(r.params["rd"], r.params["clone"]))
 
 
+@route("GET", "/v1/resource-definitions/{rd}/sync-status")
+def _rd_sync_status(b: Backend, r: Request) -> Reply:
+    b.get_resource_definition(r.params["rd"])
+    return Reply(200, {"synced_on_all": True})
+
+
 @route("GET", "/v1/resource-definitions/{rd}/volume-definitions")
 def _vds(b: Backend, r: Request) -> Reply:
     return Reply(200, b.list_volume_definitions(r.params["rd"]))

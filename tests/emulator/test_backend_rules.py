@@ -86,6 +86,29 @@ def test_default_resource_group_exists_and_is_used(backend):
     assert backend.get_resource_definition("rd1")["resource_group_name"] == DEFAULT_RSC_GRP
 
 
+def test_default_resource_group_comes_back_when_needed(backend):
+    backend.delete_resource_group(DEFAULT_RSC_GRP)
+    assert backend.list_resource_groups() == []
+    make_rd(backend, "rd1")
+    [group] = backend.list_resource_groups()
+    assert (group["name"], group["description"]) == (DEFAULT_RSC_GRP, "Default resource group")
+
+
+def test_resource_group_rules(backend):
+    backend.create_resource_group({"name": "rg1"})
+    error = refused(backend.create_resource_group, {"name": "RG1"})
+    assert error.ret_code == rc.FAIL_EXISTS_RSC_GRP | rc.MASK_CRT | rc.MASK_RSC_GRP
+    assert error.entries[0].message == "A Resource group: RG1 already exists."
+    error = refused(backend.create_resource_group, {"name": "rg2", "select_filter": {"place_count": 0}})
+    assert error.entries[0].message == "Resource group: rg2, place-count must be positive."
+    make_rd(backend, "rd1", rg="rg1")
+    error = refused(backend.delete_resource_group, "rg1")
+    assert error.entries[0].message == "Cannot delete resource group 'rg1' because it has existing resource " \
+        "definitions."
+    warning = refused(backend.delete_resource_group, "ghost")
+    assert warning.ret_code == rc.WARN_NOT_FOUND | rc.MASK_DEL | rc.MASK_RSC_GRP
+
+
 def test_unknown_resource_group_is_not_found(backend):
     error = refused(backend.create_resource_definition,
                     {"resource_definition": {"name": "rd1", "resource_group_name": "nope"}})

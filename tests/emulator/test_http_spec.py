@@ -88,6 +88,7 @@ def test_spawn_and_list_with_props_filters(client, group):
     assert client.get("/v1/resource-definitions/incus-volume-bbbb/resources").body == []
     view = client.get("/v1/view/resources", resources="incus-volume-aaaa").body
     assert {r["volumes"][0]["state"]["disk_state"] for r in view} == {"UpToDate"}
+    assert client.get("/v1/resource-definitions/incus-volume-aaaa/sync-status").body == {"synced_on_all": True}
     single = client.get("/v1/resource-definitions/incus-volume-aaaa")
     assert single.status == 200 and single.body["props"]["Aux/Incus/type"] == "containers"
 
