@@ -109,8 +109,8 @@ def create_resource_group(api_url: str) -> str:
 
 def placeholder(spec: dict, value: str):
     """A value for a required option of an _info module: the fresh resource group's name for strings."""
-    return {"str": value, "list": [], "dict": {}, "bool": False, "int": 1, "float": 1.0}.get(spec.get("type", "str"),
-                                                                                            value)
+    samples = {"str": value, "list": [], "dict": {}, "bool": False, "int": 1, "float": 1.0}
+    return samples.get(spec.get("type", "str"), value)
 
 
 def test_playbook_runs_the_installed_info_modules(installed: dict[str, str], controller, tmp_path: Path) -> None:
