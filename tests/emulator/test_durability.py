@@ -8,7 +8,7 @@ import signal
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import EmulatorProcess
+from emulator_process import EmulatorProcess
 
 GIB = 1024 * 1024
 

@@ -10,7 +10,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from conftest import EmulatorProcess
+from emulator_process import EmulatorProcess
 from linstor_emulator.backend import Backend
 
 INCUS_RDS = 10_000
