@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import bodies
 from . import errors as rc
 from .backend import Backend
 from .errors import LinstorError, RcEntry, http_status
@@ -42,12 +43,14 @@ class Request:
             return default
         return int(values[-1])
 
-    def obj(self) -> dict:
+    def obj(self, schema: dict) -> dict:
+        """The body read into ``schema`` as the controller's Jackson mapping reads it (see bodies.py)."""
         if self.body is None:
             return {}
-        if not isinstance(self.body, dict):
-            raise BadRequest("Unable to parse input json.", "A JSON object was expected.")
-        return self.body
+        try:
+            return bodies.conform(self.body, schema)
+        except bodies.BodyError as exc:
+            raise BadRequest("Unable to parse input json.", str(exc)) from None
 
 
 @dataclass
@@ -125,7 +128,7 @@ def _rgs(b: Backend, r: Request) -> Reply:
 
 @route("POST", "/v1/resource-groups")
 def _rg_create(b: Backend, r: Request) -> Reply:
-    return write(b.create_resource_group(r.obj()), 201)
+    return write(b.create_resource_group(r.obj(bodies.RESOURCE_GROUP)), 201)
 
 
 @route("GET", "/v1/resource-groups/{rg}")
@@ -135,7 +138,7 @@ def _rg_get(b: Backend, r: Request) -> Reply:
 
 @route("PUT", "/v1/resource-groups/{rg}")
 def _rg_modify(b: Backend, r: Request) -> Reply:
-    return write(b.modify_resource_group(r.params["rg"], r.obj()), 200)
+    return write(b.modify_resource_group(r.params["rg"], r.obj(bodies.RESOURCE_GROUP_MODIFY)), 200)
 
 
 @route("DELETE", "/v1/resource-groups/{rg}")
@@ -145,7 +148,7 @@ def _rg_delete(b: Backend, r: Request) -> Reply:
 
 @route("POST", "/v1/resource-groups/{rg}/spawn")
 def _rg_spawn(b: Backend, r: Request) -> Reply:
-    return write(b.spawn(r.params["rg"], r.obj()), 201)
+    return write(b.spawn(r.params["rg"], r.obj(bodies.RESOURCE_GROUP_SPAWN)), 201)
 
 
 @route("GET", "/v1/resource-groups/{rg}/volume-groups")
@@ -155,12 +158,13 @@ def _vgs(b: Backend, r: Request) -> Reply:
 
 @route("POST", "/v1/resource-groups/{rg}/volume-groups")
 def _vg_create(b: Backend, r: Request) -> Reply:
-    return write(b.create_volume_group(r.params["rg"], r.obj()), 201)
+    return write(b.create_volume_group(r.params["rg"], r.obj(bodies.VOLUME_GROUP)), 201)
 
 
 @route("PUT", "/v1/resource-groups/{rg}/volume-groups/{nr}")
 def _vg_modify(b: Backend, r: Request) -> Reply:
-    return write(b.modify_volume_group(r.params["rg"], _number(r.params["nr"]), r.obj()), 200)
+    return write(b.modify_volume_group(r.params["rg"], _number(r.params["nr"]),
+                                       r.obj(bodies.VOLUME_GROUP_MODIFY)), 200)
 
 
 @route("DELETE", "/v1/resource-groups/{rg}/volume-groups/{nr}")
@@ -186,7 +190,7 @@ def _rds(b: Backend, r: Request) -> Reply:
 
 @route("POST", "/v1/resource-definitions")
 def _rd_create(b: Backend, r: Request) -> Reply:
-    return write(b.create_resource_definition(r.obj()), 201)
+    return write(b.create_resource_definition(r.obj(bodies.RESOURCE_DEFINITION_CREATE)), 201)
 
 
 @route("GET", "/v1/resource-definitions/{rd}")
@@ -196,7 +200,7 @@ def _rd_get(b: Backend, r: Request) -> Reply:
 
 @route("PUT", "/v1/resource-definitions/{rd}")
 def _rd_modify(b: Backend, r: Request) -> Reply:
-    return write(b.modify_resource_definition(r.params["rd"], r.obj()), 200)
+    return write(b.modify_resource_definition(r.params["rd"], r.obj(bodies.RESOURCE_DEFINITION_MODIFY)), 200)
 
 
 @route("DELETE", "/v1/resource-definitions/{rd}")
@@ -206,7 +210,7 @@ def _rd_delete(b: Backend, r: Request) -> Reply:
 
 @route("POST", "/v1/resource-definitions/{rd}/clone")
 def _rd_clone(b: Backend, r: Request) -> Reply:
-    entries, clone_name = b.clone(r.params["rd"], r.obj())
+    entries, clone_name = b.clone(r.params["rd"], r.obj(bodies.CLONE_REQUEST))
     source = r.params["rd"]
     return Reply(201, {"location": f"/v1/resource-definitions/{source}/clone/{clone_name}",
                        "source_name": source, "clone_name": clone_name, "messages": _entries(entries)})
@@ -230,7 +234,7 @@ def _vds(b: Backend, r: Request) -> Reply:
 
 @route("POST", "/v1/resource-definitions/{rd}/volume-definitions")
 def _vd_create(b: Backend, r: Request) -> Reply:
-    return write(b.create_volume_definition(r.params["rd"], r.obj()), 201)
+    return write(b.create_volume_definition(r.params["rd"], r.obj(bodies.VOLUME_DEFINITION_CREATE)), 201)
 
 
 @route("GET", "/v1/resource-definitions/{rd}/volume-definitions/{nr}")
@@ -244,7 +248,8 @@ def _vd_get(b: Backend, r: Request) -> Reply:
 
 @route("PUT", "/v1/resource-definitions/{rd}/volume-definitions/{nr}")
 def _vd_modify(b: Backend, r: Request) -> Reply:
-    return write(b.modify_volume_definition(r.params["rd"], _number(r.params["nr"]), r.obj()), 200)
+    return write(b.modify_volume_definition(r.params["rd"], _number(r.params["nr"]),
+                                      r.obj(bodies.VOLUME_DEFINITION_MODIFY)), 200)
 
 
 @route("DELETE", "/v1/resource-definitions/{rd}/volume-definitions/{nr}")
@@ -261,9 +266,10 @@ def _rscs(b: Backend, r: Request) -> Reply:
 
 @route("POST", "/v1/resource-definitions/{rd}/resources")
 def _rscs_create(b: Backend, r: Request) -> Reply:
-    body = r.body if r.body is not None else []
-    if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
-        raise BadRequest("Unable to parse input json.", "A JSON array of ResourceCreate objects was expected.")
+    try:
+        body = bodies.conform(r.body if r.body is not None else [], bodies.ListOf(bodies.RESOURCE_CREATE))
+    except bodies.BodyError as exc:
+        raise BadRequest("Unable to parse input json.", str(exc)) from None
     return write(b.create_resources(r.params["rd"], body), 201)
 
 
@@ -274,12 +280,12 @@ def _rsc_get(b: Backend, r: Request) -> Reply:
 
 @route("POST", "/v1/resource-definitions/{rd}/resources/{node}")
 def _rsc_create(b: Backend, r: Request) -> Reply:
-    return write(b.create_resource(r.params["rd"], r.params["node"], r.obj()), 201)
+    return write(b.create_resource(r.params["rd"], r.params["node"], r.obj(bodies.RESOURCE_CREATE)), 201)
 
 
 @route("PUT", "/v1/resource-definitions/{rd}/resources/{node}")
 def _rsc_modify(b: Backend, r: Request) -> Reply:
-    return write(b.modify_resource(r.params["rd"], r.params["node"], r.obj()), 200)
+    return write(b.modify_resource(r.params["rd"], r.params["node"], r.obj(bodies.RESOURCE_MODIFY)), 200)
 
 
 @route("DELETE", "/v1/resource-definitions/{rd}/resources/{node}")
@@ -294,7 +300,7 @@ def _rsc_volumes(b: Backend, r: Request) -> Reply:
 
 @route("POST", "/v1/resource-definitions/{rd}/autoplace")
 def _autoplace(b: Backend, r: Request) -> Reply:
-    return write(b.autoplace(r.params["rd"], r.obj()), 201)
+    return write(b.autoplace(r.params["rd"], r.obj(bodies.AUTO_PLACE_REQUEST)), 201)
 
 
 @route("GET", "/v1/view/resources")
@@ -318,7 +324,7 @@ def _snaps(b: Backend, r: Request) -> Reply:
 
 @route("POST", "/v1/resource-definitions/{rd}/snapshots")
 def _snap_create(b: Backend, r: Request) -> Reply:
-    return write(b.create_snapshot(r.params["rd"], r.obj()), 201)
+    return write(b.create_snapshot(r.params["rd"], r.obj(bodies.SNAPSHOT)), 201)
 
 
 @route("GET", "/v1/resource-definitions/{rd}/snapshots/{snap}")
@@ -333,18 +339,18 @@ def _snap_delete(b: Backend, r: Request) -> Reply:
 
 @route("POST", "/v1/resource-definitions/{rd}/snapshot-rollback/{snap}")
 def _snap_rollback(b: Backend, r: Request) -> Reply:
-    r.obj()
+    r.obj(bodies.SNAPSHOT_ROLLBACK)
     return write(b.rollback(r.params["rd"], r.params["snap"]), 200)
 
 
 @route("POST", "/v1/resource-definitions/{rd}/snapshot-restore-volume-definition/{snap}")
 def _snap_restore_vd(b: Backend, r: Request) -> Reply:
-    return write(b.restore_volume_definitions(r.params["rd"], r.params["snap"], r.obj()), 200)
+    return write(b.restore_volume_definitions(r.params["rd"], r.params["snap"], r.obj(bodies.SNAPSHOT_RESTORE)), 200)
 
 
 @route("POST", "/v1/resource-definitions/{rd}/snapshot-restore-resource/{snap}")
 def _snap_restore_rsc(b: Backend, r: Request) -> Reply:
-    return write(b.restore_resources(r.params["rd"], r.params["snap"], r.obj()), 200)
+    return write(b.restore_resources(r.params["rd"], r.params["snap"], r.obj(bodies.SNAPSHOT_RESTORE)), 200)
 
 
 @route("GET", "/v1/view/snapshots")

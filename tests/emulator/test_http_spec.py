@@ -50,6 +50,8 @@ def test_controller_version_nodes_pools(client):
         ("node1", "DfltDisklessStorPool", "DISKLESS"), ("node1", "pool1", "ZFS_THIN")}
     assert all(p["free_capacity"] > 10 * 1024**3 for p in pools if p["provider_kind"] != "DISKLESS")
     assert client.get("/v1/nodes/node2/storage-pools").status == 200
+    assert client.get("/v1/nodes/node2").body["name"] == "node2"
+    assert client.get("/v1/nodes/node9").status == 404
     assert client.get("/v1/nodes/node9/storage-pools").status == 404
 
 
@@ -65,6 +67,12 @@ def test_resource_group_lifecycle(client):
     assert rg["select_filter"]["place_count"] == 3 and rg["props"] == {"Aux/x": "y"} and rg["description"] == "d"
     assert client.get("/v1/resource-groups/tmp-rg").body["name"] == "tmp-rg"
     assert client.get("/v1/resource-groups/tmp-rg/volume-groups").body == []
+    assert client.post("/v1/resource-groups/tmp-rg/volume-groups", {"volume_number": 1}).status == 201
+    assert client.post("/v1/resource-groups/tmp-rg/volume-groups", {"volume_number": 1}).status == 500
+    assert client.put("/v1/resource-groups/tmp-rg/volume-groups/1", {"override_props": {"Aux/v": "1"}}).status == 200
+    assert client.get("/v1/resource-groups/tmp-rg/volume-groups").body[0]["props"] == {"Aux/v": "1"}
+    assert client.put("/v1/resource-groups/tmp-rg/volume-groups/7", {}).status == 404
+    assert client.delete("/v1/resource-groups/tmp-rg/volume-groups/1").status == 200
     assert client.put("/v1/resource-groups/ghost", {}).status == 404
     assert client.delete("/v1/resource-groups/tmp-rg").status == 200
     gone = client.delete("/v1/resource-groups/tmp-rg")
@@ -118,6 +126,32 @@ def test_unparseable_json_is_400(client):
     assert code(reply.body[0]) == 0x0FFFFFFFFFFFFFFD | MASK_ERROR
 
 
+@pytest.mark.parametrize("body", [
+    {"resource_definition": {"name": "typo-rd"}, "drbd_prot": 7000},  # a field the controller does not know
+    {"resource_definition": {"name": "typo-rd", "propz": {}}},
+    {"resource_definition": "typo-rd"},  # wrong type
+    {"resource_definition": {"name": "typo-rd", "props": ["Aux/a"]}},
+    {"resource_definition": {"name": "typo-rd"}, "drbd_port": "seven"},
+    ["typo-rd"],
+])
+def test_bodies_are_read_as_the_controller_reads_them(client, body):
+    reply = client.post("/v1/resource-definitions", body)
+    assert reply.status == 400, reply.body
+    assert reply.body[0]["message"] == "Unable to parse input json."
+    assert client.get("/v1/resource-definitions", resource_definitions="typo-rd").body == []
+
+
+def test_scalars_are_coerced_like_jackson(client):
+    reply = client.post("/v1/resource-definitions", {"resource_definition": {"name": "coerced-rd",
+                                                                              "props": {"Aux/n": 1, "Aux/b": True}}})
+    assert reply.status == 201
+    assert client.get("/v1/resource-definitions/coerced-rd").body["props"] == {"Aux/n": "1", "Aux/b": "true"}
+    sized = client.post("/v1/resource-definitions/coerced-rd/volume-definitions",
+                        {"volume_definition": {"size_kib": "4096"}})
+    assert sized.status == 201
+    assert client.get("/v1/resource-definitions/coerced-rd/volume-definitions").body[0]["size_kib"] == 4096
+
+
 def test_volume_definitions(client):
     client.post("/v1/resource-definitions", {"resource_definition": {"name": "vd-rd"}})
     assert client.post("/v1/resource-definitions/vd-rd/volume-definitions",
@@ -149,7 +183,11 @@ def test_resources_autoplace_and_not_enough_nodes(client):
     assert client.get(f"/v1/resource-definitions/ap-rd/resources/{spare}").body["flags"] == \
         ["DRBD_DISKLESS", "DISKLESS"]
     assert client.get(f"/v1/resource-definitions/ap-rd/resources/{spare}/volumes").status == 200
+    modified = client.put(f"/v1/resource-definitions/ap-rd/resources/{spare}", {"override_props": {"Aux/r": "1"}})
+    assert modified.status == 200
+    assert client.get("/v1/view/resources", props="Aux/r=1").body[0]["node_name"] == spare
     assert client.delete(f"/v1/resource-definitions/ap-rd/resources/{spare}").status == 200
+    assert kinds(client.delete(f"/v1/resource-definitions/ap-rd/resources/{spare}").body) == ["warning"]
     assert client.post("/v1/resource-definitions/ghost/autoplace", {"select_filter": {}}).status == 404
     assert client.post("/v1/resource-definitions/ap-rd/resources",
                        [{"resource": {"node_name": spare}}]).status == 201
