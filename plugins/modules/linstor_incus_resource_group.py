@@ -23,7 +23,7 @@ description:
   - Deleting refuses, and changes nothing, while any resource definition still belongs to the group;
     the error lists them.
 author:
-  - linstor.incus contributors
+  - linstor.incus contributors (@linstor-incus)
 extends_documentation_fragment:
   - linstor.incus.connection
 options:
