@@ -252,7 +252,21 @@ class Backend:
     def _rd_row(self, db: sqlite3.Connection, name: str) -> sqlite3.Row | None:
         return db.execute("SELECT * FROM rsc_dfns WHERE name = ?", (name,)).fetchone()
 
+    @staticmethod
+    def _check_rd_name(ctx: Context, name: str) -> None:
+        """LinstorParsingUtils.asRscName: every look-up parses the name first."""
+        try:
+            check_resource_name(name)
+        except InvalidName as exc:
+            if ctx.query:
+                raise LinstorError([RcEntry(rc.FAIL_INVLD_RSC_NAME,
+                                            f"The specified resource name '{name}' is invalid.",
+                                            cause=str(exc))]) from None
+            raise ctx.error(rc.FAIL_INVLD_RSC_NAME, f"The specified resource name '{name}' is invalid.",
+                            cause=str(exc)) from None
+
     def _load_rd(self, db: sqlite3.Connection, ctx: Context, name: str) -> sqlite3.Row:
+        self._check_rd_name(ctx, name)
         row = self._rd_row(db, name)
         if row is None:
             raise ctx.error(
@@ -641,6 +655,12 @@ class Backend:
                                   with_volume_definitions: bool = False, offset: int = 0,
                                   limit: int = 0) -> list[dict]:
         """RDs sorted by name, filtered in SQL; ``limit`` 0 means all (then ``offset`` is ignored, as in LINSTOR)."""
+        for name in names or []:  # the controller parses each filter name as a ResourceName first
+            try:
+                check_resource_name(name)
+            except InvalidName as exc:
+                raise LinstorError([RcEntry(rc.FAIL_INVLD_RSC_NAME, f"The specified resource name '{name}' is "
+                                            "invalid.", cause=str(exc))]) from None
         where, args = self._rd_where(names, props)
         page = ""
         if limit and limit > 0:
@@ -734,6 +754,7 @@ class Backend:
 
     def delete_resource_definition(self, name: str) -> list[RcEntry]:
         ctx = _rd_ctx(rc.MASK_DEL, name)
+        self._check_rd_name(ctx, name)
         with self._tx() as db:
             row = self._rd_row(db, name)
             if row is None:

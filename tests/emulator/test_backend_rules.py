@@ -144,6 +144,20 @@ def test_props_filters_equality_presence_and_all_must_match(backend):
     assert names(props=["Aux/Incus/type=containers"], names=["rd-b"]) == ["rd-b"]
 
 
+def test_name_filter_with_an_invalid_name_is_refused(backend):
+    error = refused(backend.list_resource_definitions, ["ok-name", "no good"])
+    assert error.ret_code == rc.FAIL_INVLD_RSC_NAME
+    assert error.entries[0].cause == "Invalid name: Cannot contain character ' '"
+
+
+def test_look_ups_parse_the_name_first(backend):
+    assert refused(backend.get_resource_definition, "x y").ret_code == rc.FAIL_INVLD_RSC_NAME
+    error = refused(backend.delete_resource_definition, "all")
+    assert error.ret_code == rc.FAIL_INVLD_RSC_NAME | rc.MASK_DEL | rc.MASK_RSC_DFN
+    error = refused(backend.modify_resource_definition, "-x", {})
+    assert error.ret_code == rc.FAIL_INVLD_RSC_NAME | rc.MASK_MOD | rc.MASK_RSC_DFN
+
+
 def test_paging_limit_zero_means_all(backend):
     for index in range(5):
         make_rd(backend, f"rd{index}")

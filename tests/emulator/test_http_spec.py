@@ -115,6 +115,7 @@ def test_rd_create_modify_and_errors(client):
     assert modified.status == 200
     missing = client.put("/v1/resource-definitions/ghost-rd", {"override_props": {"Aux/a": "1"}})
     assert missing.status == 404 and code(missing.body[0]) & 0x7FFF == 301
+    assert client.get("/v1/resource-definitions", resource_definitions="bad name").status == 500
     not_found = client.get("/v1/resource-definitions/ghost-rd")
     assert not_found.status == 404 and not_found.body[0]["message"] == "Resource definition 'ghost-rd' not found."
 
