@@ -148,9 +148,11 @@ def _rg_ctx(op: int, name: str) -> Context:
     return Context(op, rc.MASK_RSC_GRP, {rc.KEY_RSC_GRP: name}, f"Resource group: {name}")
 
 
-def _snap_ctx(op: int, rd: str, snap: str) -> Context:
-    return Context(op, rc.MASK_SNAPSHOT, {rc.KEY_RSC_DFN: rd, rc.KEY_SNAPSHOT: snap},
-                   f"Snapshot: {snap} of resource {rd}")
+def _snap_ctx(op: int, rd: str, snap: str, nodes: list[str] | None = None) -> Context:
+    description = f"Resource: {rd}, Snapshot: {snap}"
+    if nodes:
+        description = f"Nodes: {', '.join(nodes)}; {description}"
+    return Context(op, rc.MASK_SNAPSHOT, {rc.KEY_RSC_DFN: rd, rc.KEY_SNAPSHOT: snap}, description)
 
 
 def parse_prop_filters(filters: Iterable[str]) -> list[tuple[str, str | None]]:
@@ -1330,7 +1332,7 @@ class Backend:
 
     def create_snapshot(self, rd_name: str, body: dict) -> list[RcEntry]:
         snap_name = body.get("name") or ""
-        ctx = _snap_ctx(rc.MASK_CRT, rd_name, snap_name)
+        ctx = _snap_ctx(rc.MASK_CRT, rd_name, snap_name, body.get("nodes"))
         try:
             check_snapshot_name(snap_name)
         except InvalidName as exc:
@@ -1377,8 +1379,10 @@ class Backend:
             for vd in db.execute("SELECT * FROM vlm_dfns WHERE rd = ?", (rd["id"],)).fetchall():
                 db.execute("INSERT INTO snap_vlm_dfns VALUES (?, ?, ?, ?)",
                            (cursor.lastrowid, vd["vlm_nr"], vd["size_kib"], vd["props"]))
-        return [ctx.entry(rc.CREATED, f"New snapshot '{snap_name}' of resource '{rd['name']}' registered.",
-                          details=f"Snapshot '{snap_name}' of resource '{rd['name']}' UUID is: {new_uuid}",
+        inline = f"snapshot '{snap_name}' of resource '{rd_name}'"
+        if wanted:
+            inline += " on nodes '" + ", ".join(wanted) + "'"
+        return [ctx.entry(rc.CREATED, f"New {inline} registered.", details=f"{_caps(inline)} UUID is: {new_uuid}",
                           refs={rc.KEY_UUID: new_uuid}),
                 ctx.entry(rc.MASK_INFO | rc.CREATED, f"Suspended IO of '[{rd['name']}]' on "
                           + ", ".join(f"'{r['node']}'" for r in chosen) + " for snapshot"),
@@ -1448,7 +1452,7 @@ class Backend:
             snap = db.execute("SELECT * FROM snapshots WHERE rd = ? AND name = ?", (rd["id"], snap_name)).fetchone()
             if snap is None:
                 raise LinstorError([ctx.entry(rc.WARN_NOT_FOUND,
-                                              f"Snapshot '{snap_name}' of resource '{rd['name']}' not found.",
+                                              f"Snapshot definition {snap_name} of resource {rd_name} not found.",
                                               details=ctx.description)])
             if nodes:
                 for node in nodes:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sqlite3
 import sys
 import threading
+from pathlib import Path
 
 from .backend import Backend
 from .rest import make_server
@@ -33,8 +35,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    backend = Backend(args.state, nodes=args.nodes, synchronous=args.sync)
-    server, _ = make_server(backend, args.host, args.port, debug_api=args.debug_api, verbose=args.verbose)
+    state = Path(args.state)
+    try:
+        state.parent.mkdir(parents=True, exist_ok=True)
+        backend = Backend(state, nodes=args.nodes, synchronous=args.sync)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"linstor-emulator: cannot use the state file {state}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        server, _ = make_server(backend, args.host, args.port, debug_api=args.debug_api, verbose=args.verbose)
+    except OSError as exc:
+        backend.close()
+        print(f"linstor-emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
     stopping = threading.Event()
 
     def stop(signum, frame) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
@@ -102,3 +105,12 @@ def test_parallel_creates_of_one_name_make_exactly_one(emulator):
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(create, range(8)))
     assert sorted(statuses) == [201] + [500] * 7
+
+
+def test_cli_errors_are_one_line_and_exit_2(tmp_path, emulator):
+    taken = subprocess.run([sys.executable, "-m", "linstor_emulator", "--port", str(emulator.port),
+                            "--state", str(tmp_path / "other.sqlite3")], capture_output=True, text=True, timeout=30)
+    assert taken.returncode == 2
+    assert taken.stderr.startswith("linstor-emulator: cannot listen on 127.0.0.1:")
+    nested = EmulatorProcess(tmp_path / "new" / "dir" / "state.sqlite3").start()  # parent directories are made
+    assert nested.stop() == 0
