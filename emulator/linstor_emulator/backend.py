@@ -278,6 +278,13 @@ class Backend:
         return row
 
     def _load_rg(self, db: sqlite3.Connection, ctx: Context, name: str) -> sqlite3.Row:
+        try:  # LinstorParsingUtils.asRscGrpName: every look-up parses the name first
+            check_resource_group_name(name)
+        except InvalidName as exc:
+            message = f"The given resource group name '{name}' is invalid."
+            if ctx.query:
+                raise LinstorError([RcEntry(rc.FAIL_INVLD_RSC_GRP_NAME, message, cause=str(exc))]) from None
+            raise ctx.error(rc.FAIL_INVLD_RSC_GRP_NAME, message, cause=str(exc)) from None
         row = db.execute("SELECT * FROM rsc_grps WHERE name = ?", (name,)).fetchone()
         if row is None:
             raise ctx.error(
@@ -434,6 +441,13 @@ class Backend:
         return reply
 
     def list_resource_groups(self, names: list[str] | None = None, props: list[str] | None = None) -> list[dict]:
+        for name in names or []:
+            try:
+                check_resource_group_name(name)
+            except InvalidName as exc:
+                raise LinstorError([RcEntry(rc.FAIL_INVLD_RSC_GRP_NAME,
+                                            f"The given resource group name '{name}' is invalid.",
+                                            cause=str(exc))]) from None
         with self._read() as db:
             rows = db.execute("SELECT * FROM rsc_grps ORDER BY upper(name)").fetchall()
         wanted = {n.lower() for n in names or []}
@@ -500,6 +514,11 @@ class Backend:
 
     def delete_resource_group(self, name: str) -> list[RcEntry]:
         ctx = _rg_ctx(rc.MASK_DEL, name)
+        try:
+            check_resource_group_name(name)
+        except InvalidName as exc:
+            raise ctx.error(rc.FAIL_INVLD_RSC_GRP_NAME, f"The given resource group name '{name}' is invalid.",
+                            cause=str(exc)) from None
         with self._tx() as db:
             row = db.execute("SELECT * FROM rsc_grps WHERE name = ?", (name,)).fetchone()
             if row is None:

@@ -105,6 +105,9 @@ def test_resource_group_rules(backend):
     error = refused(backend.delete_resource_group, "rg1")
     assert error.entries[0].message == "Cannot delete resource group 'rg1' because it has existing resource " \
         "definitions."
+    assert refused(backend.get_resource_group, "a b").ret_code == rc.FAIL_INVLD_RSC_GRP_NAME
+    assert refused(backend.list_resource_groups, ["-x"]).ret_code == rc.FAIL_INVLD_RSC_GRP_NAME
+    assert refused(backend.delete_resource_group, "x").ret_code & rc.MASK_BITS_CODE == 237
     warning = refused(backend.delete_resource_group, "ghost")
     assert warning.ret_code == rc.WARN_NOT_FOUND | rc.MASK_DEL | rc.MASK_RSC_GRP
 
