@@ -410,6 +410,15 @@ class LinstorClient:
                 return None
             raise
 
+    def create_resource_definition(
+        self, name: str, resource_group: str | None = None, props: Mapping[str, str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Create an empty RD (no volume definitions), born with ``props``, in ``resource_group``."""
+        definition: dict[str, Any] = {"name": name, "props": dict(props or {})}
+        if resource_group:
+            definition["resource_group_name"] = resource_group
+        return self.post(_path("resource-definitions"), {"resource_definition": definition})
+
     def modify_resource_definition(
         self,
         name: str,
