@@ -22,7 +22,7 @@ description:
     unmapped snapshots (see RV(anomalies)).
   - Never changes anything.
 author:
-  - linstor.incus contributors
+  - linstor.incus contributors (@linstor-incus)
 extends_documentation_fragment:
   - linstor.incus.connection
 attributes:
@@ -274,7 +274,11 @@ from ansible_collections.linstor.incus.plugins.module_utils._inventory import ( 
     compile_query,
     list_volumes,
 )
-from ansible_collections.linstor.incus.plugins.module_utils._module import argument_spec, run_module  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._module import (  # noqa: E402
+    ModuleFailure,
+    argument_spec,
+    run_module,
+)
 
 VOLUME_TYPE_CHOICES = ["container", "containers", "virtual-machine", "virtual-machines", "image", "images", "custom"]
 
@@ -288,7 +292,7 @@ def info(module: AnsibleModule, client: LinstorClient) -> dict[str, Any]:
         except ImportError as error:
             module.fail_json(msg=missing_required_lib("jmespath"), exception=str(error))
         except QueryError as error:
-            module.fail_json(msg=str(error), parameter=error.parameter)
+            raise ModuleFailure(str(error), parameter=error.parameter) from error
     selection = Selection.from_options(params["name"], params["type"], params["project"], params["content_type"])
     result = list_volumes(
         client,
@@ -303,7 +307,7 @@ def info(module: AnsibleModule, client: LinstorClient) -> dict[str, Any]:
         try:
             result["query_result"] = apply_query(compiled, result)
         except QueryError as error:
-            module.fail_json(msg=str(error), parameter=error.parameter)
+            raise ModuleFailure(str(error), parameter=error.parameter) from error
     return {"changed": False, **result}
 
 
