@@ -17,6 +17,7 @@ while any resource definition still belongs to the group (:func:`ensure_absent`)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,9 @@ DEFAULT_ON_NO_QUORUM = "suspend-io"
 """``drbd.on_no_quorum`` when the pool does not set it (Incus fills it in at pool creation)."""
 DEFAULT_AUTO_ADD_QUORUM_TIEBREAKER = True
 """``drbd.auto_add_quorum_tiebreaker`` when the pool does not set it."""
+
+STORAGE_POOL_NAME_RE = re.compile(r"[a-zA-Z0-9_][a-zA-Z0-9_-]{2,47}")
+"""LINSTOR's rule for storage pool names (``StorPoolName`` in the REST API spec): 3 to 48 characters."""
 
 MANAGED_PROPERTY_KEYS = (ON_NO_QUORUM_KEY, AUTO_DISKFUL_KEY, AUTO_ADD_QUORUM_TIEBREAKER_KEY,
                          RS_DISCARD_GRANULARITY_KEY)
@@ -87,7 +91,7 @@ def desired_group(
     if isinstance(place_count, bool) or not isinstance(place_count, int) or place_count < 1:
         raise NamingError("place_count", f"place_count must be a whole number of at least 1, got {place_count!r}")
     if storage_pool is not None:
-        validate_linstor_name(storage_pool, "storage_pool")
+        validate_storage_pool_name(storage_pool)
     if description is None or not isinstance(description, str):
         raise NamingError("description", f"description must be a string, got {description!r}")
     options = {"on_no_quorum": DEFAULT_ON_NO_QUORUM, "auto_diskful": None,
@@ -100,6 +104,15 @@ def desired_group(
     props[RS_DISCARD_GRANULARITY_KEY] = RS_DISCARD_GRANULARITY
     absent = tuple(key for key in MANAGED_PROPERTY_KEYS if key not in props)
     return DesiredGroup(name, description, place_count, storage_pool, props, absent)
+
+
+def validate_storage_pool_name(value: str, parameter: str = "storage_pool") -> str:
+    """Return ``value`` if LINSTOR accepts it as a storage pool name, else raise NamingError."""
+    if not isinstance(value, str) or not STORAGE_POOL_NAME_RE.fullmatch(value):
+        raise NamingError(
+            parameter, f"{parameter} {value!r} is not a valid LINSTOR storage pool name: it must be 3 to 48 "
+            "characters, letters, digits, '_' and '-', not starting with '-'")
+    return value
 
 
 # --- Reading a group back ------------------------------------------------------------------
