@@ -6,11 +6,15 @@
   role (schema, markup, references) and the extra docs, as the Ansible docsite would build them.
 - `antsibull-changelog lint` checks every fragment in changelogs/fragments and the config.
 - scripts/docs builds the documentation site (antsibull-docs, Sphinx) into docs/build/html.
+- shellcheck (severity warning and above) on the repository's shell scripts.
 """
 
 from __future__ import annotations
 
-from qualitylib import REPO, modules, run, tool
+import re
+from pathlib import Path
+
+from qualitylib import NOT_COLLECTION, REPO, modules, repository_files, run, tool
 
 
 def test_ansible_lint_production_profile() -> None:
@@ -35,3 +39,23 @@ def test_docs_site_builds() -> None:
     assert (html / "index.html").is_file()
     missing = [m for m in modules() if not (html / f"{m}_module.html").is_file()]
     assert not missing, f"no page in the docs site for {missing}"
+
+
+def shell_scripts() -> list[Path]:
+    """scripts/*, .ci/run and any *.sh: files whose first line is a bash or sh shebang."""
+    found = []
+    for name in repository_files():
+        path = REPO / name
+        if name.startswith(NOT_COLLECTION):
+            continue
+        with path.open("rb") as handle:
+            first = handle.readline()
+        if name.endswith(".sh") or re.match(rb"#!\s*(/usr/bin/env\s+)?(/bin/|/usr/bin/)?(ba)?sh\b", first):
+            found.append(path)
+    return found
+
+
+def test_shellcheck_scripts() -> None:
+    scripts = shell_scripts()
+    assert scripts, "no shell scripts found (scripts/setup should be one)"
+    run([tool("shellcheck"), "--severity=warning", *scripts])
