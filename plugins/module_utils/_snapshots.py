@@ -1,0 +1,571 @@
+# Copyright: (c) 2026, linstor.incus contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Snapshots of one Incus volume kept in LINSTOR: create, delete, rename, restore, copy from one.
+
+Built on :mod:`._naming` (the mapping keys), :mod:`._client` (every request) and
+:mod:`._volumes` (finding the volume, undo, results). Incus keeps a snapshot as a LINSTOR
+snapshot with a random prefixed name, and records which one it is in the RD property
+``Aux/Incus/snapshot-name/<incus snapshot>`` (the internals document's
+``Aux/Incus/SnapshotName/<incus snapshot>`` is read too, never written).
+
+Requests of :func:`ensure_snapshot` (counted by the integration tests):
+
+- a run that changes nothing: 1 (the volume lookup, whose properties hold the mappings);
+- create: 4 (lookup, snapshot, mapping, the read-back that settles a race, see below);
+- delete: 3 (lookup, snapshot delete, one PUT dropping the mapping keys);
+- rename: 2 (lookup, one PUT moving the key);
+- restore: 3 + 1 per newer snapshot removed (+1 PUT for their keys): lookup, the RD's snapshot
+  list (for created-on times), deletes, rollback.
+
+Race between twins (several runs creating the same snapshot at once): LINSTOR has no
+conditional write, so each run, after recording its mapping, reads the RD back. The mapping
+read then is the one that stays ("last writer wins", the same value for every twin whose read
+comes after the last write): a run that finds another LINSTOR snapshot there deletes its own
+snapshot and reports the survivor. Only a twin whose whole lookup-to-record span encloses
+another's record-and-read-back can leave an unmapped snapshot behind, which
+``linstor_incus_volume_info`` reports among its anomalies.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient, LinstorError
+from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
+from ansible_collections.linstor.incus.plugins.module_utils._naming import (
+    AUX_CONTENT_TYPE,
+    AUX_NAME,
+    NamingError,
+    aux_name,
+    creation_properties,
+    generate_name,
+    normalize_volume_type,
+    snapshot_key,
+    snapshot_keys,
+    snapshot_mappings,
+    validate_content_type,
+    validate_prefix,
+    validate_project,
+    validate_snapshot_name,
+    validate_volume_name,
+    volume_view,
+)
+from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
+    Outcome,
+    Reverter,
+    VolumeRequest,
+    _reraise_after_revert,
+    apply_plan,
+    apply_plan_to_view,
+    find_volumes,
+    has_filesystem_volume,
+    new_volume_view,
+    plan_changes,
+    read_back,
+    single,
+)
+
+SEQUENCE_NUMBER_KEY = "SequenceNumber"
+"""Snapshot definition property in which LINSTOR numbers the snapshots of an RD in creation order."""
+
+STATES = ("present", "absent", "restored")
+
+
+# --- What the user asked for ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SnapshotRequest:
+    """Every option of one run, checked (types in API form)."""
+
+    volume: str
+    volume_type: str
+    project: str
+    prefix: str
+    resource_group: str
+    incus_name: str
+    name: str
+    state: str
+    rename_from: str | None = None
+    remove_newer_snapshots: bool = False
+
+
+def parse_snapshot_request(params: Mapping[str, Any]) -> SnapshotRequest:
+    """Check every option that can be checked without LINSTOR; raise NamingError naming the option."""
+    prefix = validate_prefix(params.get("prefix"))
+    volume_type = normalize_volume_type(params.get("type"), "type")
+    project = validate_project(params.get("project") or "default")
+    volume = validate_volume_name(volume_type, params.get("volume"), "volume")
+    try:
+        incus_name = aux_name(prefix, volume_type, project, volume)
+    except NamingError as error:
+        parameter = "volume" if error.parameter == "name" else error.parameter
+        raise NamingError(parameter, error.message.replace("name ", "volume ", 1)) from error
+    resource_group = params.get("resource_group")
+    if not resource_group:
+        raise NamingError("resource_group", "resource_group is required: the LINSTOR resource group of the Incus pool")
+    name = validate_snapshot_name(volume_type, params.get("name"), "name")
+    state = params.get("state") or "present"
+    if state not in STATES:
+        raise NamingError("state", f"state {state!r} is not one of {', '.join(STATES)}")
+    rename_from = params.get("rename_from")
+    if rename_from is not None:
+        if state != "present":
+            raise NamingError("rename_from", f"rename_from can only be used with state=present, not {state}")
+        validate_snapshot_name(volume_type, rename_from, "rename_from")
+        if rename_from == name:
+            raise NamingError("rename_from", f"rename_from {rename_from!r} is the same snapshot as name {name!r}")
+    return SnapshotRequest(
+        volume=volume,
+        volume_type=volume_type,
+        project=project,
+        prefix=prefix,
+        resource_group=resource_group,
+        incus_name=incus_name,
+        name=name,
+        state=state,
+        rename_from=rename_from,
+        remove_newer_snapshots=bool(params.get("remove_newer_snapshots")),
+    )
+
+
+# --- Reading snapshots (pure) ---------------------------------------------------------------------
+
+
+def _timestamp_iso(milliseconds: int | None) -> str | None:
+    if milliseconds is None:
+        return None
+    moment = datetime.datetime.fromtimestamp(milliseconds / 1000, tz=datetime.UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def describe_snapshot(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """One LINSTOR snapshot (as ``/v1/view/snapshots`` returns it) in the shape the modules return.
+
+    ``created_on`` is the earliest ``create_timestamp`` of its nodes (ISO 8601, UTC), ``sequence``
+    LINSTOR's ``SequenceNumber`` (creation order within the RD), both None when LINSTOR gives none.
+    """
+    per_node = snapshot.get("snapshots") or []
+    stamps = [node["create_timestamp"] for node in per_node if node.get("create_timestamp") is not None]
+    created = min(stamps) if stamps else None
+    props = snapshot.get("props") or snapshot.get("snapshot_definition_props") or {}
+    try:
+        sequence = int(props[SEQUENCE_NUMBER_KEY])
+    except (KeyError, TypeError, ValueError):
+        sequence = None
+    definitions = sorted(snapshot.get("volume_definitions") or [], key=lambda vd: vd.get("volume_number", 0))
+    nodes = snapshot.get("nodes") or [node.get("node_name") for node in per_node if node.get("node_name")]
+    return {
+        "linstor_name": snapshot.get("name"),
+        "resource_definition": snapshot.get("resource_name"),
+        "nodes": sorted(nodes),
+        "volume_definitions": [{"number": vd.get("volume_number"), "size_kib": vd.get("size_kib")}
+                               for vd in definitions],
+        "created_on": _timestamp_iso(created),
+        "created_timestamp": created,
+        "sequence": sequence,
+        "successful": "SUCCESSFUL" in (snapshot.get("flags") or []) or not snapshot.get("flags"),
+    }
+
+
+def snapshot_details(view_snapshots_reply: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """RD name -> LINSTOR snapshot name -> :func:`describe_snapshot`, from one ``/v1/view/snapshots`` reply.
+
+    ``linstor_incus_volume_info`` can read the snapshots of every volume with one request and
+    join them to each volume with :func:`volume_snapshots`.
+    """
+    details: dict[str, dict[str, dict[str, Any]]] = {}
+    for snapshot in view_snapshots_reply or []:
+        described = describe_snapshot(snapshot)
+        details.setdefault(described["resource_definition"] or "", {})[described["linstor_name"]] = described
+    return details
+
+
+def _for_rd(details: Mapping[str, Mapping[str, dict[str, Any]]], rd_name: str) -> dict[str, dict[str, Any]]:
+    """The snapshots of one RD out of :func:`snapshot_details` (LINSTOR names ignore case)."""
+    for name, snapshots in details.items():
+        if name.lower() == rd_name.lower():
+            return dict(snapshots)
+    return {}
+
+
+def order_key(described: Mapping[str, Any]) -> tuple:
+    """Sort key putting snapshots in creation order: created-on time, then LINSTOR's sequence, then name."""
+    stamp = described.get("created_timestamp")
+    sequence = described.get("sequence")
+    return (stamp is None, stamp or 0, sequence is None, sequence or 0, described.get("linstor_name") or "")
+
+
+def volume_snapshots(props: Mapping[str, str], rd_snapshots: Mapping[str, Mapping[str, Any]] | None) -> list[dict]:
+    """The volume's Incus snapshots, oldest first: each mapping joined with its LINSTOR snapshot.
+
+    ``rd_snapshots`` is the RD's part of :func:`snapshot_details` (LINSTOR name -> details), or None
+    when the snapshot list was not read: then ``exists`` and the details are None. A mapping whose
+    LINSTOR snapshot is missing has ``exists`` false (a dangling mapping).
+    """
+    by_lower = {name.lower(): value for name, value in (rd_snapshots or {}).items()}
+    entries = []
+    for incus_name, linstor_name in snapshot_mappings(props).items():
+        described = by_lower.get(linstor_name.lower()) if rd_snapshots is not None else None
+        entry = {
+            "name": incus_name,
+            "linstor_name": linstor_name,
+            "exists": None if rd_snapshots is None else described is not None,
+            "nodes": None,
+            "volume_definitions": None,
+            "created_on": None,
+        }
+        if described is not None:
+            entry.update({key: described[key] for key in ("nodes", "volume_definitions", "created_on")})
+            entry["linstor_name"] = described["linstor_name"]
+        unread = (True, 0, True, 0, "")  # without created-on times, by Incus name
+        entries.append((order_key(described) if described else unread, incus_name, entry))
+    return [entry for _, _, entry in sorted(entries, key=lambda item: (item[0], item[1]))]
+
+
+def dangling_mappings(props: Mapping[str, str], rd_snapshots: Mapping[str, Any]) -> list[str]:
+    """Incus snapshot names whose mapping names a LINSTOR snapshot the RD does not have."""
+    present = {name.lower() for name in rd_snapshots}
+    return sorted(name for name, linstor in snapshot_mappings(props).items() if linstor.lower() not in present)
+
+
+def unmapped_snapshots(props: Mapping[str, str], rd_snapshots: Mapping[str, Any]) -> list[str]:
+    """LINSTOR snapshots of the RD that no mapping names."""
+    mapped = {linstor.lower() for linstor in snapshot_mappings(props).values()}
+    return sorted(name for name in rd_snapshots if name.lower() not in mapped)
+
+
+def newer_snapshots(target: str, rd_snapshots: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """LINSTOR names of the RD's snapshots made after ``target``, oldest first (by created-on time)."""
+    by_lower = {name.lower(): value for name, value in rd_snapshots.items()}
+    target_key = order_key(by_lower[target.lower()])
+    ordered = sorted(rd_snapshots.values(), key=order_key)
+    return [snapshot["linstor_name"] for snapshot in ordered if order_key(snapshot) > target_key]
+
+
+def settle(own: str, recorded: str | None) -> str | None:
+    """Which LINSTOR snapshot a run keeps after recording ``own`` and reading back ``recorded``.
+
+    The mapping read back is the one that stays: ``own`` when it is still there, the twin's when a
+    concurrent run wrote after this one (this run then deletes its own snapshot), None when the
+    mapping is gone (a concurrent delete; this run deletes its own snapshot too).
+    """
+    if recorded is None:
+        return None
+    return own if recorded.lower() == own.lower() else recorded
+
+
+def snapshot_entry(name: str, linstor_name: str | None, described: Mapping[str, Any] | None = None,
+                   sizes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The ``snapshot`` the module returns: Incus and LINSTOR names, nodes, per-volume sizes, created-on."""
+    entry: dict[str, Any] = {"name": name, "linstor_name": linstor_name, "nodes": None,
+                             "volume_definitions": sizes, "created_on": None}
+    if described:
+        entry.update({key: described[key] for key in ("nodes", "volume_definitions", "created_on")})
+    return entry
+
+
+# --- One run --------------------------------------------------------------------------------------
+
+
+def _rd_after(rd: Mapping[str, Any], override: Mapping[str, str] | None = None, delete: Iterable[str] = (),
+              sizes: Mapping[int, int] | None = None) -> dict[str, Any]:
+    props = {k: v for k, v in (rd.get("props") or {}).items() if k not in set(delete)}
+    props.update(override or {})
+    definitions = [dict(vd, size_kib=(sizes or {}).get(vd["volume_number"], vd.get("size_kib")))
+                   for vd in rd.get("volume_definitions") or []]
+    return dict(rd, props=props, volume_definitions=definitions)
+
+
+def _current_sizes(rd: Mapping[str, Any]) -> list[dict[str, Any]]:
+    definitions = sorted(rd.get("volume_definitions") or [], key=lambda vd: vd["volume_number"])
+    return [{"number": vd["volume_number"], "size_kib": vd.get("size_kib")} for vd in definitions]
+
+
+def _warn(outcome: Outcome, entries: list[dict[str, Any]]) -> None:
+    """Pass LINSTOR's warnings on, except "not found" on a delete (the goal is reached)."""
+    outcome.warn([entry for entry in entries or [] if "not found" not in (entry.get("message") or "").lower()])
+
+
+def _snapshot_list(outcome: Outcome, props: Mapping[str, str], rd_snapshots: Mapping[str, Any] | None) -> None:
+    outcome.extra["snapshots"] = volume_snapshots(props, rd_snapshots)
+
+
+def _find_volume_rd(client: LinstorClient, request: SnapshotRequest) -> dict[str, Any] | None:
+    found = find_volumes(client, request.prefix, request.volume_type, request.project, [request.volume],
+                         request.resource_group)
+    return single(found[request.volume], request.incus_name, "volume", request.prefix)
+
+
+def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode: bool = False,
+                    diff: bool = False) -> dict[str, Any]:
+    """Bring one snapshot of one Incus volume to the state the module's options describe."""
+    request = parse_snapshot_request(params)
+    rd = _find_volume_rd(client, request)
+    if rd is None:
+        if request.state == "absent":
+            outcome = Outcome(None)
+            outcome.extra.update(snapshot={}, snapshots=[])
+            return outcome.result(diff)
+        raise ModuleFailure(
+            f"volume {request.volume!r} ({request.volume_type}, project {request.project}) does not exist in resource "
+            f"group {request.resource_group} (no resource definition with {AUX_NAME}={request.incus_name})",
+            "volume",
+        )
+    outcome = Outcome(volume_view(rd, request.prefix))
+    if request.state == "absent":
+        _delete(client, request, rd, outcome, check_mode)
+    elif request.state == "restored":
+        _restore(client, request, rd, outcome, check_mode)
+    elif request.rename_from is not None:
+        _rename(client, request, rd, outcome, check_mode)
+    else:
+        _create(client, request, rd, outcome, check_mode)
+    return outcome.result(diff)
+
+
+def _create(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
+            check_mode: bool) -> None:
+    """Create the LINSTOR snapshot, record its mapping (undoing the snapshot if that fails), settle twins."""
+    props = rd.get("props") or {}
+    existing = snapshot_mappings(props).get(request.name)
+    if existing is not None:
+        outcome.extra["snapshot"] = snapshot_entry(request.name, existing)
+        _snapshot_list(outcome, props, None)
+        return
+    key = snapshot_key(request.name)
+    sizes = _current_sizes(rd)
+    outcome.changed = True
+    if check_mode:  # the LINSTOR name is drawn at random when the snapshot is made: unknown here
+        outcome.volume = copy.deepcopy(outcome.volume)
+        outcome.volume["snapshots"][request.name] = None
+        outcome.extra["snapshot"] = snapshot_entry(request.name, None, sizes=sizes)
+        _snapshot_list(outcome, props, None)
+        outcome.extra["snapshots"].append(snapshot_entry(request.name, None, sizes=sizes) | {"exists": None})
+        return
+    own = generate_name(request.prefix)
+    reverter = Reverter()
+    _warn(outcome, client.create_snapshot(rd["name"], own))
+    reverter.add(f"snapshot {own} of {rd['name']}", lambda: client.delete_snapshot(rd["name"], own))
+    try:
+        _warn(outcome, client.modify_resource_definition(rd["name"], override_props={key: own}))
+    except LinstorError as error:
+        _reraise_after_revert(error, reverter)
+    reverter.success()
+    after = next((r for r in client.list_resource_definitions(names=[rd["name"]], with_volume_definitions=True)
+                  if r["name"].lower() == rd["name"].lower()), None)
+    after_props = (after or {}).get("props") or {}
+    kept = settle(own, snapshot_mappings(after_props).get(request.name))
+    if kept != own:
+        _warn(outcome, client.delete_snapshot(rd["name"], own))
+        if kept is None:
+            raise ModuleFailure(
+                f"the mapping of snapshot {request.name!r} of volume {request.incus_name} was removed by another run "
+                f"while this one created it; snapshot {own} was deleted again. Run again.",
+                "name",
+            )
+        outcome.changed = False
+        outcome.extra["race"] = {"deleted_own": own, "survivor": kept}
+    outcome.volume = volume_view(after, request.prefix) if after else outcome.volume
+    outcome.extra["snapshot"] = snapshot_entry(request.name, kept, sizes=sizes)
+    _snapshot_list(outcome, after_props, None)
+
+
+def _delete(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
+            check_mode: bool) -> None:
+    """Delete the LINSTOR snapshot (a missing one is fine: dangling mapping), then every key naming it."""
+    props = rd.get("props") or {}
+    linstor_name = snapshot_mappings(props).get(request.name)
+    keys = snapshot_keys(props, request.name)
+    outcome.extra["snapshot"] = {}
+    if linstor_name is None:
+        _snapshot_list(outcome, props, None)
+        return
+    outcome.changed = True
+    outcome.extra["removed_snapshots"] = [{"name": request.name, "linstor_name": linstor_name}]
+    outcome.volume = volume_view(_rd_after(rd, delete=keys), request.prefix) or outcome.volume
+    _snapshot_list(outcome, outcome.volume.get("properties") or {}, None)
+    if check_mode:
+        return
+    _warn(outcome, client.delete_snapshot(rd["name"], linstor_name))
+    _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=keys))
+
+
+def _rename(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
+            check_mode: bool) -> None:
+    """Move the mapping key from ``rename_from`` to ``name`` in one PUT; the LINSTOR snapshot stays."""
+    props = rd.get("props") or {}
+    mappings = snapshot_mappings(props)
+    new, old = mappings.get(request.name), mappings.get(request.rename_from)
+    if new is not None and old is not None:
+        raise ModuleFailure(
+            f"cannot rename snapshot {request.rename_from!r} to {request.name!r} of volume {request.incus_name}: both "
+            f"exist (LINSTOR snapshots {old} and {new}); delete one of them first",
+            "rename_from",
+        )
+    if new is None and old is None:
+        raise ModuleFailure(
+            f"cannot rename: neither snapshot {request.rename_from!r} (rename_from) nor {request.name!r} (name) "
+            f"exists on volume {request.incus_name}",
+            "rename_from",
+        )
+    if new is not None:
+        outcome.extra["snapshot"] = snapshot_entry(request.name, new)
+        _snapshot_list(outcome, props, None)
+        return
+    override = {snapshot_key(request.name): old}
+    delete = snapshot_keys(props, request.rename_from)
+    outcome.changed = True
+    outcome.volume = volume_view(_rd_after(rd, override, delete), request.prefix) or outcome.volume
+    outcome.extra["snapshot"] = snapshot_entry(request.name, old)
+    _snapshot_list(outcome, outcome.volume.get("properties") or {}, None)
+    if not check_mode:
+        _warn(outcome, client.modify_resource_definition(rd["name"], override_props=override, delete_props=delete))
+
+
+def restore_refusal(name: str, newer: list[str]) -> str:
+    """Incus's message when newer snapshots stand in the way of a restore, naming them."""
+    return (f"Snapshot '{name}' cannot be restored due to subsequent snapshot(s). Set linstor.remove_snapshots "
+            f"to override (here: remove_newer_snapshots: true deletes them first). Subsequent snapshot(s): "
+            f"{', '.join(newer)}")
+
+
+def _restore(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
+             check_mode: bool) -> None:
+    """Roll the volume back to the snapshot, which must be the most recent (newer ones removed on request)."""
+    props = rd.get("props") or {}
+    linstor_name = snapshot_mappings(props).get(request.name)
+    if linstor_name is None:
+        raise ModuleFailure(f"snapshot {request.name!r} of volume {request.incus_name} does not exist", "name")
+    rd_snapshots = _for_rd(snapshot_details(client.view_snapshots([rd["name"]])), rd["name"])
+    by_lower = {name.lower(): value for name, value in rd_snapshots.items()}
+    target = by_lower.get(linstor_name.lower())
+    if target is None:
+        raise ModuleFailure(
+            f"snapshot {request.name!r} of volume {request.incus_name} maps to LINSTOR snapshot {linstor_name}, which "
+            "does not exist (a dangling mapping); delete it with state=absent",
+            "name",
+        )
+    by_linstor = {linstor.lower(): incus for incus, linstor in snapshot_mappings(props).items()}
+    newer = newer_snapshots(target["linstor_name"], rd_snapshots)
+    unmapped = [snap for snap in newer if snap.lower() not in by_linstor]
+    if unmapped:
+        raise ModuleFailure(
+            f"snapshot {request.name!r} of volume {request.incus_name} cannot be restored: LINSTOR snapshots "
+            f"{', '.join(unmapped)} are newer and no Incus snapshot maps to them, so this module does not delete "
+            "them; LINSTOR only rolls back to the most recent snapshot. Delete them in LINSTOR first.",
+            "name",
+            newer_snapshots=unmapped,
+        )
+    newer_names = [by_linstor[snap.lower()] for snap in newer]
+    if newer and not request.remove_newer_snapshots:
+        raise ModuleFailure(restore_refusal(request.name, newer_names), "remove_newer_snapshots",
+                            newer_snapshots=newer_names)
+    removed = [{"name": by_linstor[snap.lower()], "linstor_name": snap} for snap in newer]
+    keys = [key for entry in removed for key in snapshot_keys(props, entry["name"])]
+    sizes = {vd["number"]: vd["size_kib"] for vd in target["volume_definitions"]}
+    after = _rd_after(rd, delete=keys, sizes=sizes)
+    outcome.changed = True
+    outcome.volume = volume_view(after, request.prefix) or outcome.volume
+    outcome.extra["removed_snapshots"] = removed
+    outcome.extra["snapshot"] = snapshot_entry(request.name, target["linstor_name"], target)
+    remaining = {name: value for name, value in rd_snapshots.items() if name not in set(newer)}
+    _snapshot_list(outcome, after["props"], remaining)
+    if check_mode:
+        return
+    deleted_keys: list[str] = []
+    try:
+        for entry in removed:
+            _warn(outcome, client.delete_snapshot(rd["name"], entry["linstor_name"]))
+            deleted_keys += snapshot_keys(props, entry["name"])
+    finally:
+        if deleted_keys:
+            _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=deleted_keys))
+    _warn(outcome, client.rollback_snapshot(rd["name"], target["linstor_name"]))
+
+
+# --- A new volume from a snapshot -----------------------------------------------------------------
+
+
+def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: Outcome, check_mode: bool,
+                       snapshot: str | None = None) -> None:
+    """Make the new volume ``request`` from snapshot ``snapshot`` of ``request.source``; undo on failure.
+
+    As Incus: a new random RD in the group, the snapshot's volume definitions restored into it,
+    then its resources. The RD is born empty (LINSTOR restores volume definitions only into an RD
+    that has none) but already carrying the copy's aux keys and creation properties, so no moment
+    exists in which an RD of the group lacks them; its delete is registered at once, so a failure
+    in a later step leaves nothing behind. No snapshot mapping is inherited (the RD is new).
+    A larger ``size`` grows the copy afterwards; a smaller one fails before anything is written.
+    ``snapshot`` defaults to ``request.source.snapshot``.
+    """
+    source = request.source
+    if source is None:
+        raise NamingError("source", "source is required to copy from a snapshot")
+    snapshot = snapshot if snapshot is not None else getattr(source, "snapshot", None)
+    if not snapshot:
+        raise NamingError("source.snapshot", "source.snapshot is required to copy from a snapshot")
+    validate_snapshot_name(source.volume_type, snapshot, "source.snapshot")
+    found = find_volumes(client, request.prefix, source.volume_type, source.project, [source.volume],
+                         request.resource_group)
+    source_rd = single(found[source.volume], source.incus_name, "source.volume", request.prefix)
+    if source_rd is None:
+        raise NamingError(
+            "source.volume",
+            f"source.volume {source.volume!r} ({source.volume_type}, project {source.project}) does not exist in "
+            f"resource group {request.resource_group} (no resource definition with {AUX_NAME}={source.incus_name})",
+        )
+    source_props = source_rd.get("props") or {}
+    linstor_name = snapshot_mappings(source_props).get(snapshot)
+    if linstor_name is None:
+        raise NamingError("source.snapshot", f"source.snapshot {snapshot!r} does not exist on volume "
+                          f"{source.incus_name} (its snapshots: {', '.join(sorted(snapshot_mappings(source_props)))})")
+    described = _for_rd(snapshot_details(client.view_snapshots([source_rd["name"]])), source_rd["name"])
+    target = {name.lower(): value for name, value in described.items()}.get(linstor_name.lower())
+    if target is None:
+        raise NamingError("source.snapshot", f"source.snapshot {snapshot!r} maps to LINSTOR snapshot {linstor_name}, "
+                          f"which resource definition {source_rd['name']} does not have (a dangling mapping)")
+    source_content = source_props.get(AUX_CONTENT_TYPE) or ""
+    content_type = request.content_type if request.content_type_given else source_content
+    if content_type != source_content:
+        raise NamingError("content_type", f"content_type {content_type!r} differs from the source volume's "
+                          f"{source_content!r}; a copy keeps the content type")
+    content_type = validate_content_type(request.volume_type, content_type)
+    sizes = {vd["number"]: vd["size_kib"] for vd in target["volume_definitions"]}
+    wanted_count = 2 if has_filesystem_volume(request.volume_type, content_type) else 1
+    if sorted(sizes) != list(range(wanted_count)):
+        raise NamingError(
+            "source.snapshot",
+            f"snapshot {snapshot!r} of {source.incus_name} has volume definitions {sorted(sizes)}, but a "
+            f"{request.volume_type} volume of content type {content_type} has {list(range(wanted_count))}",
+        )
+    copy_request = dataclasses.replace(request, content_type=content_type, content_type_given=True)
+    props = creation_properties(request.prefix, request.volume_type, request.project, request.name, content_type,
+                                request.drbd_options, request.user_properties)
+    definitions = [{"volume_number": n, "size_kib": s} for n, s in sorted(sizes.items())]
+    template = new_volume_view(copy_request, None, props, [s for _, s in sorted(sizes.items())])
+    plan = plan_changes(copy_request, {"props": props, "volume_definitions": definitions})
+    plan.override_props.clear()
+    outcome.changed = True
+    outcome.extra["source_resource_definition"] = source_rd["name"]
+    outcome.extra["source_snapshot"] = {"name": snapshot, "linstor_name": target["linstor_name"]}
+    if check_mode:
+        outcome.volume = apply_plan_to_view(template, plan, request.prefix)
+        return
+    rd_name = generate_name(request.prefix)
+    reverter = Reverter()
+    outcome.warn(client.create_resource_definition(rd_name, request.resource_group, props))
+    reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
+    try:
+        outcome.warn(client.restore_volume_definitions(source_rd["name"], target["linstor_name"], rd_name))
+        outcome.warn(client.restore_resources(source_rd["name"], target["linstor_name"], rd_name))
+        apply_plan(client, rd_name, plan, outcome)
+    except (LinstorError, ModuleFailure) as error:
+        _reraise_after_revert(error, reverter)
+    reverter.success()
+    outcome.volume = read_back(client, rd_name, request.prefix) or dict(template, resource_definition=rd_name)

@@ -1,0 +1,286 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, linstor.incus contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: linstor_incus_snapshot
+short_description: Create, rename, restore or delete a snapshot of an Incus volume kept in LINSTOR
+version_added: 0.1.0
+description:
+  - Manages one snapshot of an Incus storage volume of a C(linstor) storage pool directly in LINSTOR, the way the
+    Incus LINSTOR driver keeps it, so that Incus and playbooks see the same snapshots.
+  - The volume is found as Incus finds it (one request filtered on C(Aux/Incus/name) and C(Aux/Incus/type), keeping
+    the resource definitions (RDs) of O(resource_group)); see M(linstor.incus.linstor_incus_volume).
+  - A snapshot is a LINSTOR snapshot of the volume's RD with a random name (O(prefix) followed by 32 hex digits,
+    never derived from the Incus name), and the RD property C(Aux/Incus/snapshot-name/<name>) records which LINSTOR
+    snapshot the Incus snapshot O(name) is. Mappings written as C(Aux/Incus/SnapshotName/<name>), the form the Incus
+    internals document shows, are read too; the module writes the driver's C(snapshot-name) form only.
+  - Copies of a volume from one of its snapshots are made with the O(linstor.incus.linstor_incus_volume#module:source)
+    option of M(linstor.incus.linstor_incus_volume) (C(source.snapshot)).
+  - Nothing is written before every option has been checked and the volume has been looked up; every error names the
+    option to change.
+author:
+  - linstor.incus contributors
+extends_documentation_fragment:
+  - linstor.incus.connection
+options:
+  volume:
+    description:
+      - Name of the volume in Incus, as O(linstor.incus.linstor_incus_volume#module:name) of
+        M(linstor.incus.linstor_incus_volume).
+    type: str
+    required: true
+  type:
+    description:
+      - Incus volume type of O(volume). Singular (CLI) and plural (API) forms are accepted.
+    type: str
+    required: true
+    choices: [container, containers, virtual-machine, virtual-machines, image, images, custom]
+  project:
+    description:
+      - Incus project of O(volume). Images always live in C(default).
+    type: str
+    default: default
+  resource_group:
+    description:
+      - LINSTOR resource group of the Incus storage pool (the pool key C(linstor.resource_group.name)); only its RDs
+        are considered when looking up O(volume).
+    type: str
+    required: true
+  prefix:
+    description:
+      - Prefix of RD and LINSTOR snapshot names and of C(Aux/Incus/name) values; the pool key
+        C(linstor.volume.prefix). At most 16 characters.
+    type: str
+    default: incus-volume-
+  name:
+    description:
+      - Name of the snapshot in Incus. Snapshots of instances may hold anything but white space and C(/); snapshots
+        of custom volumes and images follow Incus's API name rule.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates the snapshot (a LINSTOR snapshot of the volume's RD on every node holding its data, then
+        the mapping on the RD). If recording the mapping fails, the LINSTOR snapshot is deleted again, so no unmapped
+        snapshot is left behind. A snapshot that exists is left alone (no change, one request). With O(rename_from),
+        renames instead.
+      - V(absent) deletes the LINSTOR snapshot, then its mapping keys (both forms). A mapping whose LINSTOR snapshot
+        is already gone (a dangling mapping) is removed. Deleting a snapshot, or a volume, that does not exist is no
+        change.
+      - V(restored) rolls the volume back to the snapshot. As Incus, only the most recent snapshot can be restored,
+        whatever the LINSTOR version allows, decided by the snapshots' created-on times: if newer snapshots exist,
+        the module fails naming them unless O(remove_newer_snapshots) is true, in which case they are deleted
+        (each LINSTOR snapshot, then their mappings) before the rollback. Volume sizes return to the snapshot's.
+      - A restore always reports changed, because LINSTOR keeps no record that would tell whether the volume still
+        holds the snapshot's data.
+    type: str
+    choices: [present, absent, restored]
+    default: present
+  rename_from:
+    description:
+      - Current Incus name of a snapshot of O(volume) to rename to O(name). Only the mapping key moves (one request
+        setting the new key and deleting the old ones); the LINSTOR snapshot keeps its name and data.
+      - If O(name) exists and O(rename_from) does not, nothing is done (the rename was done before). If neither
+        exists the module fails naming both; if both exist it fails without writing anything.
+      - Only with O(state=present).
+    type: str
+  remove_newer_snapshots:
+    description:
+      - With O(state=restored), delete the snapshots newer than O(name) first, as the Incus pool key
+        C(linstor.remove_snapshots) does. Without it, newer snapshots make the restore fail, naming them.
+      - LINSTOR snapshots newer than O(name) that no Incus snapshot maps to are never deleted; they make the restore
+        fail.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: full
+    details:
+      - The diff shows the volume as M(linstor.incus.linstor_incus_volume) returns it, whose C(snapshots) lists the
+        Incus snapshot names and their LINSTOR snapshots, before and after; a restore with O(remove_newer_snapshots)
+        shows the snapshots that go. In check mode a new snapshot's LINSTOR name is null (it is drawn when made).
+notes:
+  - "Requests sent, which the integration tests assert against the LINSTOR emulator's request log: a run that
+    changes nothing sends one (the lookup, whose RD properties hold the mappings); creating sends four (lookup,
+    snapshot, mapping, a read of the RD that settles races); deleting three (lookup, snapshot delete, one PUT
+    removing the keys); renaming two (lookup, one PUT); restoring three (lookup, the RD's snapshot list, rollback)
+    plus one delete per newer snapshot removed and one PUT for their mappings. Check mode sends only the GETs."
+  - "Concurrent runs creating the same snapshot (twins): LINSTOR has no conditional write, so every run, after
+    recording its mapping, reads the RD back. The mapping found then is the one that stays: a run that finds
+    another LINSTOR snapshot recorded there (a twin wrote after it) deletes its own LINSTOR snapshot and reports
+    the survivor in RV(race), with C(changed=false). Every twin whose read-back follows the last twin's write
+    agrees on the same survivor. Only a run whose whole lookup-to-record span encloses another twin's record and
+    read-back can leave that twin's snapshot unmapped; M(linstor.incus.linstor_incus_volume_info) lists such
+    snapshots among its anomalies."
+  - "The returned RV(snapshot) carries the nodes and created-on time of the LINSTOR snapshot when the run reads the
+    snapshot list (a restore); other runs stay within their request budget and return null there.
+    M(linstor.incus.linstor_incus_volume_info) shows every snapshot with its details."
+  - "Copying a volume together with its snapshots is not offered: Incus refuses it for LINSTOR pools too (a copy is
+    made from the volume or from one snapshot, and starts without snapshots)."
+seealso:
+  - name: Incus LINSTOR driver internals
+    description: How Incus names its volumes and snapshots in LINSTOR.
+    link: https://linuxcontainers.org/incus/docs/main/reference/storage_linstor/
+  - module: linstor.incus.linstor_incus_volume
+  - module: linstor.incus.linstor_incus_volume_info
+"""
+
+EXAMPLES = r"""
+- name: Snapshot snap0 of the container c1 in the pool whose resource group is "remote"
+  linstor.incus.linstor_incus_snapshot:
+    volume: c1
+    type: container
+    name: snap0
+    resource_group: remote
+
+- name: Rename it (only the mapping key moves; nothing happens once it is done)
+  linstor.incus.linstor_incus_snapshot:
+    volume: c1
+    type: container
+    name: before-upgrade
+    rename_from: snap0
+    resource_group: remote
+
+- name: Roll the virtual machine v1 back to snap3, deleting newer snapshots; show which would go first
+  linstor.incus.linstor_incus_snapshot:
+    volume: v1
+    type: virtual-machine
+    name: snap3
+    state: restored
+    remove_newer_snapshots: true
+    resource_group: remote
+  check_mode: true
+  diff: true
+
+- name: Delete a snapshot of a custom volume in project web
+  linstor.incus.linstor_incus_snapshot:
+    volume: data
+    type: custom
+    project: web
+    name: nightly
+    state: absent
+    resource_group: remote
+
+- name: A new custom volume from that snapshot (linstor_incus_volume's source.snapshot)
+  linstor.incus.linstor_incus_volume:
+    name: data-restored
+    type: custom
+    resource_group: remote
+    source:
+      volume: data
+      snapshot: nightly
+"""
+
+RETURN = r"""
+snapshot:
+  description:
+    - The snapshot after the run (in check mode, as it would be); empty after O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Incus name of the snapshot.
+      type: str
+      sample: snap0
+    linstor_name:
+      description: Name of the LINSTOR snapshot; null in check mode for a snapshot that would be created.
+      type: str
+      sample: incus-volume-19dd0b015d22445f8097ba5e740948de
+    nodes:
+      description: Nodes holding the LINSTOR snapshot; null unless the run read the snapshot list (a restore).
+      type: list
+      elements: str
+      sample: [server01, server02]
+    volume_definitions:
+      description: Size of each volume of the snapshot by volume number (a virtual machine has its block disk as 0
+        and its filesystem volume as 1); for a new snapshot, the volume's sizes when it was taken; null when not read.
+      type: list
+      elements: dict
+      sample: [{"number": 0, "size_kib": 10485760}, {"number": 1, "size_kib": 512000}]
+    created_on:
+      description: When LINSTOR took the snapshot (ISO 8601, UTC); null unless the run read the snapshot list.
+      type: str
+      sample: "2026-11-25T15:04:05.123Z"
+snapshots:
+  description:
+    - The volume's snapshots after the run, oldest first when their created-on times were read, with the same keys
+      as RV(snapshot) and C(exists) (false for a mapping whose LINSTOR snapshot is missing, null when not read).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"name": "snap0", "linstor_name": "incus-volume-19dd0b015d22445f8097ba5e740948de", "exists": true,
+            "nodes": ["server01", "server02"], "created_on": "2026-11-25T15:04:05.123Z",
+            "volume_definitions": [{"number": 0, "size_kib": 10485760}, {"number": 1, "size_kib": 512000}]}]
+removed_snapshots:
+  description:
+    - Snapshots deleted by the run (in check mode, that would be deleted) as C(name) and C(linstor_name) - the
+      snapshot itself with O(state=absent), the newer snapshots with O(state=restored) and O(remove_newer_snapshots).
+  returned: when O(state=absent) deletes a snapshot, and with O(state=restored)
+  type: list
+  elements: dict
+  sample: [{"name": "snap1", "linstor_name": "incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9"}]
+volume:
+  description: The volume as M(linstor.incus.linstor_incus_volume) returns it, after the run.
+  returned: when the volume exists
+  type: dict
+race:
+  description:
+    - When a concurrent run created the same snapshot and its LINSTOR snapshot was kept, C(survivor) names it and
+      C(deleted_own) the LINSTOR snapshot this run made and deleted again.
+  returned: when that happened
+  type: dict
+  sample: {"survivor": "incus-volume-19dd0b015d22445f8097ba5e740948de",
+           "deleted_own": "incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9"}
+newer_snapshots:
+  description: On a failed restore, the newer snapshots that stand in the way.
+  returned: on that failure
+  type: list
+  elements: str
+  sample: [snap1, snap2]
+parameter:
+  description: On failure caused by an option, the option to change.
+  returned: on such failures
+  type: str
+  sample: remove_newer_snapshots
+"""
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._module import argument_spec, run_module  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._snapshots import ensure_snapshot  # noqa: E402
+
+VOLUME_TYPES = ["container", "containers", "virtual-machine", "virtual-machines", "image", "images", "custom"]
+
+MODULE_OPTIONS = {
+    "volume": {"type": "str", "required": True},
+    "type": {"type": "str", "required": True, "choices": VOLUME_TYPES},
+    "project": {"type": "str", "default": "default"},
+    "resource_group": {"type": "str", "required": True},
+    "prefix": {"type": "str", "default": "incus-volume-"},
+    "name": {"type": "str", "required": True},
+    "state": {"type": "str", "choices": ["present", "absent", "restored"], "default": "present"},
+    "rename_from": {"type": "str"},
+    "remove_newer_snapshots": {"type": "bool", "default": False},
+}
+
+
+def operation(module: AnsibleModule, client) -> dict:
+    result = ensure_snapshot(client, module.params, check_mode=module.check_mode, diff=module._diff)
+    for warning in result.pop("linstor_warnings", []):
+        module.warn(warning)
+    return result
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=argument_spec(MODULE_OPTIONS), supports_check_mode=True)
+    run_module(module, operation)
+
+
+if __name__ == "__main__":
+    main()
