@@ -6,7 +6,9 @@ Request budget (whatever the number of volumes):
 
 - the listing itself is ONE ``GET /v1/resource-definitions``;
 - ``include_resources`` adds one ``GET /v1/view/resources``;
-- ``include_snapshots`` adds one ``GET /v1/view/snapshots``.
+- ``include_snapshots`` adds one ``GET /v1/view/snapshots``;
+- only when the listing holds no RD of the group, one ``GET /v1/resource-groups/<group>`` tells
+  an empty group from a missing (misspelt) one, which fails.
 
 LINSTOR cannot filter RDs by resource group on the server (``/v1/resource-definitions`` takes
 only ``resource_definitions``, ``with_volume_definitions``, ``props``, ``offset`` and ``limit``),
@@ -52,7 +54,19 @@ NAME_FILTER_LIMIT = 50
 once and keep ours here, so a query string never grows with the number of volumes."""
 
 
-class QueryError(ValueError):
+class InventoryError(ValueError):
+    """The listing cannot be made as asked; ``parameter`` names the option to change."""
+
+    parameter = ""
+
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if parameter:
+            self.parameter = parameter
+
+
+class QueryError(InventoryError):
     """The ``query`` option is not a valid JMESPath expression, or fails on the result."""
 
     parameter = "query"
@@ -311,13 +325,19 @@ def list_volumes(
 ) -> dict[str, Any]:
     """The Incus volumes of ``resource_group`` and the anomalies around them, read from LINSTOR.
 
-    Requests: 1 listing, +1 with ``include_resources``, +1 with ``include_snapshots``.
+    Requests: 1 listing, +1 with ``include_resources``, +1 with ``include_snapshots``. When the
+    listing holds no RD of the group, one more request tells an empty group from a missing one
+    (a misspelt group must not look like a pool without volumes): :class:`InventoryError` then.
     """
     validate_prefix(prefix)
     selection = selection or Selection()
     props = [] if scan_all else selection.server_filters(prefix)
     rds = [rd for rd in client.list_resource_definitions(props=props, with_volume_definitions=True)
            if rd.get("resource_group_name") == resource_group]
+    if not rds and client.get_resource_group(resource_group) is None:
+        raise InventoryError(
+            f"resource_group {resource_group!r} does not exist in LINSTOR; give the resource group of the Incus "
+            "storage pool (its linstor.resource_group.name, by default the pool's name)", "resource_group")
     names = sorted(rd["name"] for rd in rds)
     snapshots = resources = None
     if include_snapshots:

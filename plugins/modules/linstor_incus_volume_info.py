@@ -37,6 +37,7 @@ options:
     description:
       - The LINSTOR resource group of the Incus storage pool (its C(linstor.resource_group.name), by default the
         pool's name). Only RDs of this group are listed.
+      - The module fails if the group does not exist.
     type: str
     required: true
   prefix:
@@ -98,6 +99,8 @@ options:
 notes:
   - Requests per run, whatever the number of volumes, 1 for the listing, plus 1 for O(include_resources),
     plus 1 for O(include_snapshots).
+  - When the listing holds no RD of O(resource_group), one more request checks that the group exists, and the
+    module fails if it does not, so that a misspelt group is not mistaken for a pool without volumes.
   - Volumes are sorted by type, project, name and RD name.
 requirements:
   - jmespath (only for O(query))
@@ -268,6 +271,7 @@ from typing import Any  # noqa: E402
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib  # noqa: E402
 from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient  # noqa: E402
 from ansible_collections.linstor.incus.plugins.module_utils._inventory import (  # noqa: E402
+    InventoryError,
     QueryError,
     Selection,
     apply_query,
@@ -294,20 +298,20 @@ def info(module: AnsibleModule, client: LinstorClient) -> dict[str, Any]:
         except QueryError as error:
             raise ModuleFailure(str(error), parameter=error.parameter) from error
     selection = Selection.from_options(params["name"], params["type"], params["project"], params["content_type"])
-    result = list_volumes(
-        client,
-        params["resource_group"],
-        params["prefix"],
-        selection,
-        include_resources=params["include_resources"],
-        include_snapshots=params["include_snapshots"],
-        scan_all=params["scan_all"],
-    )
-    if compiled is not None:
-        try:
+    try:
+        result = list_volumes(
+            client,
+            params["resource_group"],
+            params["prefix"],
+            selection,
+            include_resources=params["include_resources"],
+            include_snapshots=params["include_snapshots"],
+            scan_all=params["scan_all"],
+        )
+        if compiled is not None:
             result["query_result"] = apply_query(compiled, result)
-        except QueryError as error:
-            raise ModuleFailure(str(error), parameter=error.parameter) from error
+    except InventoryError as error:
+        raise ModuleFailure(error.message, parameter=error.parameter) from error
     return {"changed": False, **result}
 
 
