@@ -16,7 +16,8 @@ script in its cache first, so a stand-in is put there: it installs the pip that 
 (ensurepip) and then the exact pip version ansible-test asked for, from PyPI.
 
 Every sanity test runs. Those with nothing to check here report "No tests applicable" and pass:
-pslint (no PowerShell), shellcheck (no *.sh files), action-plugin-docs (no action plugins).
+pslint (no PowerShell), shellcheck (no *.sh files), action-plugin-docs (no action plugins). A test
+that has files to check but skips itself (its tool or Python missing) fails the gate.
 compile and import run for Python 3.12 only (the --python given).
 """
 
@@ -32,6 +33,8 @@ from qualitylib import REPO, copy_collection, run, tool, tool_env
 PIP_NOISE = ("Collecting ", "Downloading ", "  Downloading ", "     ", "Installing ", "Successfully ",
              "Processing ", "Looking in ", "  Attempting ", "    Found ", "    Uninstalling ",
              "    Successfully ", "Using cached ")
+
+SKIP_WARNINGS = ("WARNING: Skipping sanity test", 'WARNING: Required program "')
 
 ANSIBLE_TEST_HOME = REPO / ".venv" / "ansible-test-home"
 
@@ -81,3 +84,9 @@ def test_ansible_test_sanity(tmp_path: Path) -> None:
     findings = [line for line in output if not line.startswith(PIP_NOISE)]
     if result.returncode != 0:
         pytest.fail("ansible-test sanity failed:\n" + "\n".join(findings), pytrace=False)
+    # A sanity test that has files to check but cannot run (its tool missing, its Python not found)
+    # only warns and counts as passed; here it fails the gate.
+    skipped = [line for line in findings if line.startswith(SKIP_WARNINGS)]
+    if skipped:
+        pytest.fail("ansible-test skipped sanity tests that had files to check:\n" + "\n".join(skipped),
+                    pytrace=False)
