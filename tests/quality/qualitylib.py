@@ -75,3 +75,8 @@ def copy_collection(dest_root: Path) -> Path:
 def modules() -> list[str]:
     """The modules of the collection as they are in plugins/modules, whatever has been written so far."""
     return sorted(p.stem for p in (REPO / "plugins" / "modules").glob("*.py") if not p.name.startswith("_"))
+
+
+def roles() -> list[str]:
+    """The roles of the collection as they are in roles/, whatever has been written so far."""
+    return sorted(p.name for p in (REPO / "roles").iterdir() if (p / "tasks").is_dir())

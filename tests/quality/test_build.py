@@ -5,7 +5,7 @@ The tarball is installed with `ansible-galaxy collection install -p` into an emp
 and every check after that runs with ANSIBLE_COLLECTIONS_PATH set to it only and
 ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false, so the checkout that scripts/setup links into the
 virtualenv's site-packages is not seen; `ansible-galaxy collection list` proves which copy is used.
-Then `ansible-doc` documents every module found in plugins/modules, and a playbook runs the
+Then `ansible-doc` documents every module found in plugins/modules and every role in roles/, and a playbook runs the
 collection's `*_info` modules against the session's controller (the emulator, or LS_CONTROLLERS).
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from qualitylib import REPO, modules, run, tool, tool_env
+from qualitylib import REPO, modules, roles, run, tool, tool_env
 
 # What the tarball must not carry: the development tree, by top-level entry...
 FORBIDDEN_TOP = {"emulator", "tests", "bench", "scripts", ".venv", ".state", ".ci", ".github",
@@ -97,6 +97,14 @@ def test_ansible_doc_of_each_module(module: str, installed: dict[str, str]) -> N
     assert doc["doc"]["short_description"], f"{module} has no short_description"
     assert doc["doc"]["collection"] == "linstor.incus"
     assert doc["examples"] and doc["return"] is not None, f"{module} lacks EXAMPLES or RETURN"
+
+
+@pytest.mark.parametrize("role", roles())
+def test_ansible_doc_of_each_role(role: str, installed: dict[str, str]) -> None:
+    result = run([tool("ansible-doc"), "-t", "role", "--json", f"linstor.incus.{role}"], env=installed)
+    entry_points = json.loads(result.stdout)[f"linstor.incus.{role}"]["entry_points"]
+    assert entry_points.get("main", {}).get("short_description"), \
+        f"role {role} has no documented main entry point (meta/argument_specs.yml)"
 
 
 def create_resource_group(api_url: str) -> str:

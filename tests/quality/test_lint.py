@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from qualitylib import NOT_COLLECTION, REPO, modules, repository_files, run, tool
+from qualitylib import NOT_COLLECTION, REPO, modules, repository_files, roles, run, tool
 
 
 def test_ansible_lint_production_profile() -> None:
@@ -33,12 +33,13 @@ def test_antsibull_changelog_lint() -> None:
 
 
 def test_docs_site_builds() -> None:
-    """scripts/docs (antsibull-docs + Sphinx) builds docs/build/html with a page per module."""
+    """scripts/docs (antsibull-docs + Sphinx) builds docs/build/html with a page per module and role."""
     run(["bash", REPO / "scripts" / "docs"])
     html = REPO / "docs" / "build" / "html"
     assert (html / "index.html").is_file()
-    missing = [m for m in modules() if not (html / f"{m}_module.html").is_file()]
-    assert not missing, f"no page in the docs site for {missing}"
+    pages = [f"{m}_module.html" for m in modules()] + [f"{r}_role.html" for r in roles()]
+    missing = [page for page in pages if not (html / page).is_file()]
+    assert not missing, f"missing from the docs site: {missing}"
 
 
 def shell_scripts() -> list[Path]:
