@@ -18,15 +18,15 @@ lacks every aux key (spawned, then its creator died before setting them) is invi
 filter. ``scan_all`` trades the server-side filter for an unfiltered listing, still one request,
 that sees such orphans too; it transfers every RD of the controller, so it is for audits.
 
-Pure functions (:func:`build_inventory`, :func:`snapshot_view`, :func:`resource_view`) do the
-work on LINSTOR's replies; :func:`list_volumes` only adds the requests.
+Pure functions (:func:`build_inventory`, :func:`resource_view`) do the work on LINSTOR's
+replies, with the snapshot views of ``_snapshots`` (one shape for every module);
+:func:`list_volumes` only adds the requests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
@@ -37,6 +37,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     TYPE_IMAGES,
     NamingError,
     is_generated_name,
+    is_incus_key,
     listing_filters,
     lookup_filters,
     normalize_volume_type,
@@ -45,6 +46,12 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     validate_prefix,
     validate_project,
     volume_view,
+)
+from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
+    dangling_mappings,
+    snapshot_details,
+    unmapped_snapshots,
+    volume_snapshots,
 )
 
 ANOMALY_KINDS = ("orphans", "duplicates", "dangling_snapshot_mappings", "unmapped_snapshots")
@@ -123,38 +130,6 @@ class Selection:
 
 
 # --- Views of LINSTOR objects ----------------------------------------------------------------
-
-
-def _timestamp(milliseconds: int | None) -> str | None:
-    """LINSTOR's milliseconds since the epoch as ISO 8601 UTC (``2026-11-25T15:03:35.123Z``)."""
-    if milliseconds is None:
-        return None
-    moment = datetime.fromtimestamp(milliseconds / 1000, tz=timezone.utc)  # noqa: UP017 - modules may run on Python < 3.11
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def snapshot_view(incus_name: str | None, linstor_name: str, snapshot: dict[str, Any] | None) -> dict[str, Any]:
-    """One snapshot of a volume as the collection returns it.
-
-    ``snapshot`` is LINSTOR's Snapshot object, or ``None`` when the mapping points at a snapshot
-    that does not exist (then ``exists`` is false and the LINSTOR facts are empty).
-    ``created_on`` is the earliest per-node creation time.
-    """
-    snapshot = snapshot or {}
-    stamps = [node["create_timestamp"] for node in snapshot.get("snapshots") or []
-              if node.get("create_timestamp") is not None]
-    created_ms = min(stamps) if stamps else None
-    definitions = sorted(snapshot.get("volume_definitions") or [], key=lambda vd: vd.get("volume_number", 0))
-    return {
-        "name": incus_name,
-        "linstor_name": linstor_name,
-        "exists": bool(snapshot),
-        "nodes": sorted(snapshot.get("nodes") or []),
-        "created_on": _timestamp(created_ms),
-        "create_timestamp": created_ms,
-        "volume_definitions": [{"number": vd.get("volume_number"), "size_kib": vd.get("size_kib")}
-                               for vd in definitions],
-    }
 
 
 def resource_view(resource: dict[str, Any]) -> dict[str, Any]:
@@ -243,7 +218,7 @@ def build_inventory(
                     "resource_group": resource_group,
                     "reason": orphan_reason(rd, prefix),
                     "aux_properties": {key: value for key, value in sorted(props.items())
-                                       if key.startswith("Aux/Incus/")},
+                                       if is_incus_key(key)},
                 })
             continue
         if selection.matches(view):
@@ -266,30 +241,19 @@ def build_inventory(
     dangling: list[dict[str, Any]] = []
     unmapped: list[dict[str, Any]] = []
     if snapshots is not None:
-        by_rd: dict[str, dict[str, dict[str, Any]]] = {}
-        for snapshot in snapshots:
-            by_rd.setdefault(snapshot.get("resource_name", ""), {})[snapshot.get("name", "")] = snapshot
+        # RD name -> LINSTOR snapshot name -> details; LINSTOR names ignore case
+        details = {name.lower(): value for name, value in snapshot_details(snapshots).items()}
         for volume in volumes:
-            existing = by_rd.get(volume["resource_definition"], {})
-            details = []
-            for incus_snapshot, linstor_snapshot in sorted(volume["snapshots"].items()):
-                details.append(snapshot_view(incus_snapshot, linstor_snapshot, existing.get(linstor_snapshot)))
-                if linstor_snapshot not in existing:
-                    dangling.append({**_identity(volume), "snapshot": incus_snapshot,
-                                     "linstor_snapshot": linstor_snapshot})
-            details.sort(key=lambda item: (item["create_timestamp"] is None, item["create_timestamp"] or 0,
-                                           item["name"]))
-            volume["snapshot_details"] = details
-            mapped = set(volume["snapshots"].values())
-            unmapped += [{**_identity(volume), "linstor_snapshot": name,
-                          "created_on": snapshot_view(None, name, existing[name])["created_on"]}
-                         for name in sorted(existing) if name not in mapped and is_generated_name(prefix, name)]
-        orphan_rds = {orphan["resource_definition"] for orphan in orphans}
-        for rd_name in sorted(orphan_rds & set(by_rd)):
-            unmapped += [{"name": None, "project": None, "type": None, "incus_name": None,
-                          "resource_definition": rd_name, "linstor_snapshot": name,
-                          "created_on": snapshot_view(None, name, snapshot)["created_on"]}
-                         for name, snapshot in sorted(by_rd[rd_name].items()) if is_generated_name(prefix, name)]
+            rd_snapshots = details.get(volume["resource_definition"].lower(), {})
+            volume["snapshot_details"] = volume_snapshots(volume["properties"], rd_snapshots)
+            dangling += [{**_identity(volume), "snapshot": name, "linstor_snapshot": volume["snapshots"][name]}
+                         for name in dangling_mappings(volume["properties"], rd_snapshots)]
+            unmapped += _unmapped(_identity(volume), volume["properties"], rd_snapshots, prefix)
+        for orphan in orphans:
+            rd_snapshots = details.get(orphan["resource_definition"].lower(), {})
+            identity = {"name": None, "project": None, "type": None, "incus_name": None,
+                        "resource_definition": orphan["resource_definition"]}
+            unmapped += _unmapped(identity, orphan["aux_properties"], rd_snapshots, prefix)
 
     if resources is not None:
         placed: dict[str, list[dict[str, Any]]] = {}
@@ -308,6 +272,13 @@ def build_inventory(
             "unmapped_snapshots": unmapped,
         },
     }
+
+
+def _unmapped(identity: dict[str, Any], props: dict[str, str], rd_snapshots: dict[str, dict[str, Any]],
+              prefix: str) -> list[dict[str, Any]]:
+    """The RD's LINSTOR snapshots named with the prefix that no mapping names."""
+    return [{**identity, "linstor_snapshot": name, "created_on": rd_snapshots[name]["created_on"]}
+            for name in unmapped_snapshots(props, rd_snapshots) if is_generated_name(prefix, name)]
 
 
 def _identity(volume: dict[str, Any]) -> dict[str, Any]:

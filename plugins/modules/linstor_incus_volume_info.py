@@ -212,8 +212,8 @@ volumes:
     snapshot_details:
       description:
         - Each mapped snapshot, oldest first (C(name), C(linstor_name), C(exists), C(nodes), C(created_on) as
-          ISO 8601 UTC, C(create_timestamp) in milliseconds, C(volume_definitions)). A mapping whose LINSTOR
-          snapshot is missing has C(exists=false).
+          ISO 8601 UTC, C(volume_definitions)), in the shape M(linstor.incus.linstor_incus_snapshot) returns its
+          snapshot list. A mapping whose LINSTOR snapshot is missing has C(exists=false) and no details.
       returned: when O(include_snapshots=true)
       type: list
       elements: dict
