@@ -1,0 +1,181 @@
+# Copyright: (c) 2026, linstor.incus contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests for the pure parts of the snapshot operations: reading LINSTOR's snapshot list, creation order,
+what a restore must remove, how twins settle, and option checks. No HTTP here: the integration target
+``linstor_incus_snapshot`` runs every request against the emulator."""
+
+from __future__ import annotations
+
+import pytest
+from ansible_collections.linstor.incus.plugins.module_utils import _snapshots as snapshots
+from ansible_collections.linstor.incus.plugins.module_utils._naming import NamingError
+from hypothesis import given
+from hypothesis import strategies as st
+
+RD = "incus-volume-4df9f0598bd14d73953151614428d298"
+SNAP0 = "incus-volume-19dd0b015d22445f8097ba5e740948de"
+SNAP1 = "incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+SNAP2 = "incus-volume-ffeeddccbbaa99887766554433221100"
+
+
+def linstor_snapshot(name: str, created_ms: int | None, sequence: int | None = None, rd: str = RD,
+                     sizes: tuple[int, ...] = (10485760, 512000), nodes: tuple[str, ...] = ("server02", "server01"),
+                     ) -> dict:
+    """A snapshot as ``/v1/view/snapshots`` returns it (the fields the spec defines)."""
+    props = {} if sequence is None else {"SequenceNumber": str(sequence)}
+    return {
+        "name": name,
+        "resource_name": rd,
+        "nodes": list(nodes),
+        "props": props,
+        "flags": ["SUCCESSFUL"],
+        "volume_definitions": [{"volume_number": number, "size_kib": size} for number, size in
+                               reversed(list(enumerate(sizes)))],
+        "snapshots": [{"snapshot_name": name, "node_name": node,
+                       "create_timestamp": None if created_ms is None else created_ms + index}
+                      for index, node in enumerate(nodes)],
+    }
+
+
+PROPS = {
+    "Aux/Incus/name": "incus-volume-v1",
+    "Aux/Incus/snapshot-name/snap0": SNAP0,
+    "Aux/Incus/SnapshotName/snap1": SNAP1,
+    "Aux/Incus/snapshot-name/gone": "incus-volume-00000000000000000000000000000000",
+}
+
+
+def test_describe_snapshot_reads_nodes_sizes_and_the_earliest_node_time():
+    described = snapshots.describe_snapshot(linstor_snapshot(SNAP0, 1_764_083_045_123, sequence=3))
+    assert described == {
+        "linstor_name": SNAP0,
+        "resource_definition": RD,
+        "nodes": ["server01", "server02"],
+        "volume_definitions": [{"number": 0, "size_kib": 10485760}, {"number": 1, "size_kib": 512000}],
+        "created_on": "2025-11-25T15:04:05.123Z",
+        "created_timestamp": 1_764_083_045_123,
+        "sequence": 3,
+        "successful": True,
+    }
+
+
+def test_describe_snapshot_without_times_or_sequence():
+    described = snapshots.describe_snapshot(linstor_snapshot(SNAP0, None))
+    assert described["created_on"] is None
+    assert described["sequence"] is None
+
+
+def test_snapshot_details_groups_by_resource_definition():
+    reply = [linstor_snapshot(SNAP0, 1000), linstor_snapshot(SNAP1, 2000, rd="other")]
+    details = snapshots.snapshot_details(reply)
+    assert set(details) == {RD, "other"}
+    assert set(details[RD]) == {SNAP0}
+    assert snapshots._for_rd(details, RD.upper()) == details[RD]
+    assert snapshots._for_rd(details, "missing") == {}
+
+
+def test_volume_snapshots_joins_mappings_of_both_forms_oldest_first():
+    details = snapshots.snapshot_details([linstor_snapshot(SNAP1, 1000), linstor_snapshot(SNAP0, 2000)])[RD]
+    listed = snapshots.volume_snapshots(PROPS, details)
+    assert [(entry["name"], entry["exists"]) for entry in listed] == [("snap1", True), ("snap0", True),
+                                                                       ("gone", False)]
+    assert listed[0]["created_on"] is not None
+    assert listed[2]["nodes"] is None
+
+
+def test_volume_snapshots_unread_are_sorted_by_name_with_unknown_existence():
+    listed = snapshots.volume_snapshots(PROPS, None)
+    assert [entry["name"] for entry in listed] == ["gone", "snap0", "snap1"]
+    assert {entry["exists"] for entry in listed} == {None}
+
+
+def test_dangling_and_unmapped():
+    details = snapshots.snapshot_details([linstor_snapshot(SNAP0, 1), linstor_snapshot(SNAP2, 2)])[RD]
+    assert snapshots.dangling_mappings(PROPS, details) == ["gone", "snap1"]
+    assert snapshots.unmapped_snapshots(PROPS, details) == [SNAP2]
+
+
+def test_newer_snapshots_by_created_on_time_not_by_name():
+    details = snapshots.snapshot_details([
+        linstor_snapshot(SNAP2, 1000, sequence=1),
+        linstor_snapshot(SNAP0, 2000, sequence=2),
+        linstor_snapshot(SNAP1, 3000, sequence=3),
+    ])[RD]
+    assert snapshots.newer_snapshots(SNAP2, details) == [SNAP0, SNAP1]
+    assert snapshots.newer_snapshots(SNAP0, details) == [SNAP1]
+    assert snapshots.newer_snapshots(SNAP1, details) == []
+
+
+def test_newer_snapshots_same_millisecond_falls_back_to_sequence():
+    details = snapshots.snapshot_details([
+        linstor_snapshot(SNAP0, 5000, sequence=2, nodes=("n1",)),
+        linstor_snapshot(SNAP2, 5000, sequence=1, nodes=("n1",)),
+    ])[RD]
+    assert snapshots.newer_snapshots(SNAP2, details) == [SNAP0]
+    assert snapshots.newer_snapshots(SNAP0, details) == []
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**13), min_size=1, max_size=8, unique=True))
+def test_newer_snapshots_are_exactly_those_created_later(stamps):
+    reply = [linstor_snapshot(f"s{index:02d}", stamp, nodes=("n1",)) for index, stamp in enumerate(stamps)]
+    details = snapshots.snapshot_details(reply)[RD]
+    for index, stamp in enumerate(stamps):
+        newer = snapshots.newer_snapshots(f"s{index:02d}", details)
+        assert set(newer) == {f"s{other:02d}" for other, later in enumerate(stamps) if later > stamp}
+        assert [details[name]["created_timestamp"] for name in newer] == sorted(s for s in stamps if s > stamp)
+
+
+def test_settle_keeps_the_mapping_read_back():
+    assert snapshots.settle(SNAP0, SNAP0) == SNAP0
+    assert snapshots.settle(SNAP0, SNAP0.upper()) == SNAP0
+    assert snapshots.settle(SNAP0, SNAP1) == SNAP1
+    assert snapshots.settle(SNAP0, None) is None
+
+
+@given(st.lists(st.uuids().map(lambda u: "incus-volume-" + u.hex), min_size=2, max_size=8, unique=True))
+def test_settle_twins_agree_once_every_write_is_done(own_names):
+    last_written = own_names[-1]
+    kept = {snapshots.settle(own, last_written) for own in own_names}
+    assert kept == {last_written}
+
+
+def test_restore_refusal_uses_incus_message_and_names_the_snapshots():
+    message = snapshots.restore_refusal("snap0", ["snap1", "snap2"])
+    assert message.startswith("Snapshot 'snap0' cannot be restored due to subsequent snapshot(s). "
+                              "Set linstor.remove_snapshots to override")
+    assert message.endswith("snap1, snap2")
+
+
+BASE = {"volume": "c1", "type": "container", "name": "snap0", "resource_group": "rg", "prefix": "incus-volume-",
+        "project": "default", "state": "present"}
+
+
+def test_parse_snapshot_request():
+    request = snapshots.parse_snapshot_request(BASE)
+    assert request.volume_type == "containers"
+    assert request.incus_name == "incus-volume-c1"
+    assert snapshots.parse_snapshot_request({**BASE, "type": "custom", "volume": "vol"}).incus_name == \
+        "incus-volume-default_vol"
+
+
+@pytest.mark.parametrize(("change", "parameter"), [
+    ({"name": "has space"}, "name"),
+    ({"name": "a/b"}, "name"),
+    ({"type": "custom", "name": "-x"}, "name"),
+    ({"volume": "bad_name"}, "volume"),
+    ({"type": "image", "volume": "nope"}, "volume"),
+    ({"type": "image", "volume": "d21a26af7d5a95c3aa6e923257a1cb5cd765b102796b92ab111fb29ebfb86137",
+      "project": "web"}, "project"),
+    ({"project": "a_b"}, "project"),
+    ({"prefix": "x" * 17}, "prefix"),
+    ({"resource_group": ""}, "resource_group"),
+    ({"type": "vm"}, "type"),
+    ({"state": "gone"}, "state"),
+    ({"rename_from": "old", "state": "absent"}, "rename_from"),
+    ({"rename_from": "snap0"}, "rename_from"),
+    ({"rename_from": "a b"}, "rename_from"),
+])
+def test_parse_snapshot_request_names_the_option(change, parameter):
+    with pytest.raises(NamingError) as error:
+        snapshots.parse_snapshot_request({**BASE, **change})
+    assert error.value.parameter == parameter
