@@ -17,6 +17,7 @@ import secrets
 import sys
 import tarfile
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -107,12 +108,17 @@ def test_ansible_doc_of_each_role(role: str, installed: dict[str, str]) -> None:
         f"role {role} has no documented main entry point (meta/argument_specs.yml)"
 
 
-def create_resource_group(api_url: str) -> str:
+@pytest.fixture
+def resource_group(controller) -> Iterator[str]:
+    """A fresh, empty resource group on the session's controller, deleted afterwards."""
     name = "qg_" + secrets.token_hex(6)
-    request = urllib.request.Request(api_url + "/v1/resource-groups", data=json.dumps({"name": name}).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
+    request = urllib.request.Request(controller.api_url + "/v1/resource-groups", method="POST",
+                                     data=json.dumps({"name": name}).encode(),
+                                     headers={"Content-Type": "application/json"})
     urllib.request.urlopen(request, timeout=30).close()
-    return name
+    yield name
+    request = urllib.request.Request(f"{controller.api_url}/v1/resource-groups/{name}", method="DELETE")
+    urllib.request.urlopen(request, timeout=30).close()
 
 
 def placeholder(spec: dict, value: str):
@@ -121,11 +127,12 @@ def placeholder(spec: dict, value: str):
     return samples.get(spec.get("type", "str"), value)
 
 
-def test_playbook_runs_the_installed_info_modules(installed: dict[str, str], controller, tmp_path: Path) -> None:
+def test_playbook_runs_the_installed_info_modules(installed: dict[str, str], controller, resource_group: str,
+                                                  tmp_path: Path) -> None:
     info_modules = [m for m in modules() if m.endswith("_info")]
     if not info_modules:
         pytest.skip("no *_info module in plugins/modules yet: nothing read-only to run against the controller")
-    group = create_resource_group(controller.api_url)
+    group = resource_group
     tasks = []
     for module in info_modules:
         doc = json.loads(run([tool("ansible-doc"), "-t", "module", "--json", f"linstor.incus.{module}"],
