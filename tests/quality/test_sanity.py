@@ -23,6 +23,7 @@ compile and import run for Python 3.12 only (the --python given).
 
 from __future__ import annotations
 
+import shutil
 import types
 from pathlib import Path
 
@@ -62,6 +63,13 @@ def prepare_ansible_test_home() -> Path:
     script = cache / f"get_pip_{pip_bootstrap_version().replace('.', '_')}.py"
     if not script.exists() or script.read_text() != GET_PIP_STAND_IN:
         script.write_text(GET_PIP_STAND_IN)
+    # pip in those virtualenvs reads its user configuration (an index mirror, a proxy's CA) from HOME.
+    for config in (".config/pip/pip.conf", ".pip/pip.conf"):
+        source = Path.home() / config
+        if source.is_file():
+            target = ANSIBLE_TEST_HOME / config
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
     return ANSIBLE_TEST_HOME
 
 
