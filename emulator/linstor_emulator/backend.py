@@ -155,6 +155,40 @@ def _snap_ctx(op: int, rd: str, snap: str, nodes: list[str] | None = None) -> Co
     return Context(op, rc.MASK_SNAPSHOT, {rc.KEY_RSC_DFN: rd, rc.KEY_SNAPSHOT: snap}, description)
 
 
+# The select-filter fields a resource group reports (Json.apiToResourceGroup); the others are kept
+# for placement but, as in LINSTOR, not shown.
+RENDERED_FILTER_KEYS = ("place_count", "storage_pool", "storage_pool_list", "not_place_with_rsc",
+                        "not_place_with_rsc_regex", "replicas_on_same", "replicas_on_different",
+                        "x_replicas_on_different_map", "layer_stack", "provider_list", "diskless_on_remaining")
+
+
+def merge_filter(base: dict, override: dict) -> dict:
+    """``override``'s set fields over ``base``; ``storage_pool`` and ``storage_pool_list`` are one field
+    (LINSTOR keeps a single storage pool name list), stored as ``storage_pool_list``."""
+    merged = {k: v for k, v in base.items() if k != "storage_pool"}
+    if base.get("storage_pool") and not base.get("storage_pool_list"):
+        merged["storage_pool_list"] = [base["storage_pool"]]
+    for key, value in override.items():
+        if value is None or value == [] or key == "storage_pool":
+            continue
+        merged[key] = value
+    if not override.get("storage_pool_list") and override.get("storage_pool"):
+        merged["storage_pool_list"] = [override["storage_pool"]]
+    return merged
+
+
+def render_filter(stored: dict) -> dict:
+    shown = {}
+    for key in RENDERED_FILTER_KEYS:
+        if key == "storage_pool":
+            pools = stored.get("storage_pool_list") or []
+            if len(pools) == 1:
+                shown["storage_pool"] = pools[0]
+        elif stored.get(key) not in (None, [], {}, ""):
+            shown[key] = stored[key]
+    return shown
+
+
 def parse_prop_filters(filters: Iterable[str]) -> list[tuple[str, str | None]]:
     """``key=value`` (equality) or ``key`` (presence), split at the first '='."""
     parsed = []
@@ -435,7 +469,7 @@ class Backend:
     @staticmethod
     def _rg_json(row: sqlite3.Row) -> dict:
         reply = {"name": row["name"], "description": row["description"], "props": json.loads(row["props"]),
-                 "select_filter": json.loads(row["select_filter"]), "uuid": row["uuid"]}
+                 "select_filter": render_filter(json.loads(row["select_filter"])), "uuid": row["uuid"]}
         if row["peer_slots"] is not None:
             reply["peer_slots"] = row["peer_slots"]
         return reply
@@ -475,7 +509,7 @@ class Backend:
                             cause=str(exc)) from None
         props = body.get("props") or {}
         self._check_props(ctx, props)
-        select_filter = self._clean_filter(ctx, body.get("select_filter") or {})
+        select_filter = merge_filter({}, self._clean_filter(ctx, body.get("select_filter") or {}))
         with self._tx() as db:
             if db.execute("SELECT 1 FROM rsc_grps WHERE name = ?", (name,)).fetchone():
                 raise ctx.error(rc.FAIL_EXISTS_RSC_GRP, f"A Resource group: {name} already exists.")
@@ -502,7 +536,7 @@ class Backend:
                                              body.get("delete_namespaces"))
             select_filter = json.loads(row["select_filter"])
             if body.get("select_filter") is not None:
-                select_filter.update(self._clean_filter(ctx, body["select_filter"]))
+                select_filter = merge_filter(select_filter, self._clean_filter(ctx, body["select_filter"]))
             description = body["description"] if body.get("description") is not None else row["description"]
             peer_slots = body["peer_slots"] if body.get("peer_slots") is not None else row["peer_slots"]
             db.execute("UPDATE rsc_grps SET props = ?, select_filter = ?, description = ?, peer_slots = ? "
@@ -956,8 +990,8 @@ class Backend:
         rg = db.execute("SELECT * FROM rsc_grps WHERE name = ?", (rd["rg"],)).fetchone()
         select_filter = json.loads(rg["select_filter"]) if rg else {}
         rg_props = json.loads(rg["props"]) if rg else {}
-        for candidate in (rd_props.get(KEY_STOR_POOL_NAME), select_filter.get("storage_pool"),
-                          *(select_filter.get("storage_pool_list") or []), rg_props.get(KEY_STOR_POOL_NAME)):
+        for candidate in (rd_props.get(KEY_STOR_POOL_NAME), *(select_filter.get("storage_pool_list") or []),
+                          rg_props.get(KEY_STOR_POOL_NAME)):
             if candidate:
                 return candidate
         row = db.execute("SELECT name FROM stor_pools WHERE node = ? AND provider_kind != 'DISKLESS' "
@@ -1037,8 +1071,7 @@ class Backend:
                    diskless_on_remaining: bool = False) -> list[RcEntry]:
         """Place the RD's resources on the nodes with the most free space, as LINSTOR's autoplacer does."""
         rg = db.execute("SELECT * FROM rsc_grps WHERE name = ?", (rd["rg"],)).fetchone()
-        merged = dict(json.loads(rg["select_filter"])) if rg else {}
-        merged.update({k: v for k, v in select_filter.items() if v is not None})
+        merged = merge_filter(json.loads(rg["select_filter"]) if rg else {}, select_filter)
         place_count = merged.get("place_count")
         if place_count is None:
             place_count = DEFAULT_PLACE_COUNT
@@ -1060,7 +1093,7 @@ class Backend:
             return [ctx.entry(rc.WARN_RSC_ALREADY_DEPLOYED,
                               f"Resource '{rd['name']}' was already deployed on {len(diskful)} nodes. Skipping.",
                               details="Used nodes: '" + "', '".join(diskful) + "'")]
-        pools = merged.get("storage_pool_list") or ([merged["storage_pool"]] if merged.get("storage_pool") else [])
+        pools = merged.get("storage_pool_list") or []
         if diskful and not pools:
             first = db.execute("SELECT stor_pool FROM resources WHERE rd = ? AND node = ?",
                                (rd["id"], diskful[0])).fetchone()
@@ -1269,8 +1302,7 @@ class Backend:
                                 f"{len(sizes)} sizes were provided.",
                                 correction="Either provide the correct count of volume sizes or use the 'partial' "
                                 "option")
-            select_filter = json.loads(rg["select_filter"])
-            select_filter.update({k: v for k, v in (body.get("select_filter") or {}).items() if v is not None})
+            select_filter = merge_filter(json.loads(rg["select_filter"]), body.get("select_filter") or {})
             rd, created = self._create_rd(db, rd_ctx, rd_name, rg["name"], props, peer_slots=body.get("peer_slots"),
                                           layer_stack=select_filter.get("layer_stack"))
             entries.extend(created)

@@ -247,6 +247,21 @@ def test_autoplace_place_count_request_then_group_then_two(backend):
     assert count == {"from-request": 1, "from-group": 3, "default": 2}
 
 
+def test_group_filter_keeps_one_pool_list_as_linstor(backend):
+    backend.create_resource_group({"name": "rg", "select_filter": {"place_count": 2, "storage_pool": "pool1"}})
+    [group] = backend.list_resource_groups(["rg"])
+    assert group["select_filter"] == {"place_count": 2, "storage_pool": "pool1", "storage_pool_list": ["pool1"]}
+    backend.modify_resource_group("rg", {"select_filter": {"place_count": 3}})
+    assert backend.get_resource_group("rg")["select_filter"]["storage_pool_list"] == ["pool1"]
+    backend.modify_resource_group("rg", {"select_filter": {"storage_pool": "DfltDisklessStorPool"}})
+    assert backend.get_resource_group("rg")["select_filter"] == {
+        "place_count": 3, "storage_pool": "DfltDisklessStorPool", "storage_pool_list": ["DfltDisklessStorPool"]}
+    make_rd(backend, "rd1", rg="rg")
+    # the request's pool replaces the group's
+    backend.autoplace("rd1", {"select_filter": {"storage_pool": "pool1", "place_count": 1}})
+    assert [v["storage_pool_name"] for r in backend.list_resources(["rd1"]) for v in r["volumes"]] == ["pool1"]
+
+
 def test_autoplace_too_few_nodes(backend):
     make_rd(backend, "rd1")
     error = refused(backend.autoplace, "rd1", {"select_filter": {"place_count": 4}})
