@@ -68,9 +68,10 @@ options:
     suboptions:
       on_no_quorum:
         description:
-          - What DRBD does when a resource loses quorum, C(io-error) or C(suspend-io); the Incus pool key
-            C(drbd.on_no_quorum), the property C(DrbdOptions/Resource/on-no-quorum).
+          - What DRBD does when a resource loses quorum; the Incus pool key C(drbd.on_no_quorum), the property
+            C(DrbdOptions/Resource/on-no-quorum).
         type: str
+        choices: [io-error, suspend-io]
         default: suspend-io
       auto_diskful:
         description:
@@ -174,6 +175,7 @@ resource_definitions:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible_collections.linstor.incus.plugins.module_utils._module import Diff, argument_spec, run_module  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._naming import ON_NO_QUORUM_VALUES  # noqa: E402
 from ansible_collections.linstor.incus.plugins.module_utils._resource_groups import (  # noqa: E402
     DEFAULT_AUTO_ADD_QUORUM_TIEBREAKER,
     DEFAULT_ON_NO_QUORUM,
@@ -194,7 +196,7 @@ MODULE_OPTIONS = {
         "type": "dict",
         "apply_defaults": True,
         "options": {
-            "on_no_quorum": {"type": "str", "default": DEFAULT_ON_NO_QUORUM},
+            "on_no_quorum": {"type": "str", "choices": list(ON_NO_QUORUM_VALUES), "default": DEFAULT_ON_NO_QUORUM},
             "auto_diskful": {"type": "str"},
             "auto_add_quorum_tiebreaker": {"type": "bool", "default": DEFAULT_AUTO_ADD_QUORUM_TIEBREAKER},
         },
