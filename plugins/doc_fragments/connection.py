@@ -40,7 +40,7 @@ options:
     default: true
   auth_token:
     description:
-      - Token sent as C(Authorization: Bearer) to controllers that require authentication.
+      - "Token sent as C(Authorization: Bearer <token>) to controllers that require authentication."
       - Defaults to the C(auth-token) key of C(linstor-client.conf).
       - Never sent over plain HTTP unless O(allow_insecure_auth) is set.
     type: str
