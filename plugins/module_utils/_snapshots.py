@@ -19,11 +19,12 @@ Requests of :func:`ensure_snapshot` (counted by the integration tests):
 
 Race between twins (several runs creating the same snapshot at once): LINSTOR has no
 conditional write, so each run, after recording its mapping, reads the RD back. The mapping
-read then is the one that stays ("last writer wins", the same value for every twin whose read
-comes after the last write): a run that finds another LINSTOR snapshot there deletes its own
-snapshot and reports the survivor. Only a twin whose whole lookup-to-record span encloses
-another's record-and-read-back can leave an unmapped snapshot behind, which
-``linstor_incus_volume_info`` reports among its anomalies.
+read then is the one that stays (the last writer's: its own read-back finds it, so it keeps
+its snapshot): a run that finds another LINSTOR snapshot there lost, deletes its own snapshot,
+and re-reads (0.2 s, 0.4 s, ... apart, bounded) until the mapping reads the same twice, which
+it reports as the survivor (the twin it lost to may lose to a later one in turn). Only a twin
+whose whole lookup-to-record span encloses another's record-and-read-back can leave an unmapped
+snapshot behind, which ``linstor_incus_volume_info`` reports among its anomalies.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +76,9 @@ SEQUENCE_NUMBER_KEY = "SequenceNumber"
 """Snapshot definition property in which LINSTOR numbers the snapshots of an RD in creation order."""
 
 STATES = ("present", "absent", "restored")
+
+SETTLE_DELAYS = (0.2, 0.4, 0.8, 1.6)
+"""Seconds between the re-reads of a run that lost a race, until the survivor stops changing."""
 
 
 # --- What the user asked for ---------------------------------------------------------------------
@@ -357,12 +362,12 @@ def _create(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any],
     except LinstorError as error:
         _reraise_after_revert(error, reverter)
     reverter.success()
-    after = next((r for r in client.list_resource_definitions(names=[rd["name"]], with_volume_definitions=True)
-                  if r["name"].lower() == rd["name"].lower()), None)
-    after_props = (after or {}).get("props") or {}
-    kept = settle(own, snapshot_mappings(after_props).get(request.name))
+    after = _read_rd(client, rd["name"])
+    kept = settle(own, snapshot_mappings((after or {}).get("props") or {}).get(request.name))
     if kept != own:
         _warn(outcome, client.delete_snapshot(rd["name"], own))
+        if kept is not None:  # other twins may still be writing: report the mapping once it stops moving
+            after, kept = _stable_mapping(client, rd["name"], request.name, after, kept)
         if kept is None:
             raise ModuleFailure(
                 f"the mapping of snapshot {request.name!r} of volume {request.incus_name} was removed by another run "
@@ -373,7 +378,28 @@ def _create(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any],
         outcome.extra["race"] = {"deleted_own": own, "survivor": kept}
     outcome.volume = volume_view(after, request.prefix) if after else outcome.volume
     outcome.extra["snapshot"] = snapshot_entry(request.name, kept, sizes=sizes)
-    _snapshot_list(outcome, after_props, None)
+    _snapshot_list(outcome, (after or {}).get("props") or {}, None)
+
+
+def _read_rd(client: LinstorClient, rd_name: str) -> dict[str, Any] | None:
+    return next((rd for rd in client.list_resource_definitions(names=[rd_name], with_volume_definitions=True)
+                 if rd["name"].lower() == rd_name.lower()), None)
+
+
+def _stable_mapping(client: LinstorClient, rd_name: str, name: str, rd: dict[str, Any] | None,
+                    recorded: str) -> tuple[dict[str, Any] | None, str | None]:
+    """Re-read the RD until the mapping of ``name`` reads the same twice in a row (bounded): the survivor.
+
+    Only a run that lost a race calls this: the twin it lost to may lose to a later one in turn.
+    """
+    for delay in SETTLE_DELAYS:
+        time.sleep(delay)
+        rd = _read_rd(client, rd_name)
+        current = snapshot_mappings((rd or {}).get("props") or {}).get(name)
+        if current == recorded:
+            break
+        recorded = current
+    return rd, recorded
 
 
 def _delete(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,

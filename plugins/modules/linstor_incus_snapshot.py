@@ -113,12 +113,13 @@ notes:
     removing the keys); renaming two (lookup, one PUT); restoring three (lookup, the RD's snapshot list, rollback)
     plus one delete per newer snapshot removed and one PUT for their mappings. Check mode sends only the GETs."
   - "Concurrent runs creating the same snapshot (twins): LINSTOR has no conditional write, so every run, after
-    recording its mapping, reads the RD back. The mapping found then is the one that stays: a run that finds
-    another LINSTOR snapshot recorded there (a twin wrote after it) deletes its own LINSTOR snapshot and reports
-    the survivor in RV(race), with C(changed=false). Every twin whose read-back follows the last twin's write
-    agrees on the same survivor. Only a run whose whole lookup-to-record span encloses another twin's record and
-    read-back can leave that twin's snapshot unmapped; M(linstor.incus.linstor_incus_volume_info) lists such
-    snapshots among its anomalies."
+    recording its mapping, reads the RD back. The mapping found then is the one that stays (the last writer finds
+    its own and keeps its snapshot, the only twin reporting C(changed=true)). A run that finds another LINSTOR
+    snapshot recorded there lost: it deletes its own LINSTOR snapshot, re-reads the RD (0.2 to 1.6 seconds apart,
+    at most four times) until the mapping reads the same twice, and reports that survivor in RV(race), with
+    C(changed=false). Only a run whose whole lookup-to-record span encloses another twin's record and read-back
+    can leave that twin's snapshot unmapped; M(linstor.incus.linstor_incus_volume_info) lists such snapshots among
+    its anomalies."
   - "The returned RV(snapshot) carries the nodes and created-on time of the LINSTOR snapshot when the run reads the
     snapshot list (a restore); other runs stay within their request budget and return null there.
     M(linstor.incus.linstor_incus_volume_info) shows every snapshot with its details."
