@@ -1,0 +1,546 @@
+# Copyright: (c) 2026, linstor.incus contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reconciling a declared list of Incus volumes (and their snapshots) in one module run.
+
+``linstor_incus_volumes`` does for a whole list what ``linstor_incus_volume`` and
+``linstor_incus_snapshot`` do for one item, with the same rules, because it calls the same
+functions: :func:`._volumes.parse_request`, :func:`._volumes.single`,
+:func:`._volumes.plan_changes`, :func:`._volumes.apply_plan`, :func:`._volumes.delete_volume`,
+:func:`._snapshots.parse_snapshot_request` and the snapshot create/delete steps of ``_snapshots``.
+
+The flow of :func:`reconcile`:
+
+1. every item is parsed and checked (:func:`parse_items`); an error names ``volumes[i].<option>``;
+2. ONE ``GET /v1/resource-definitions`` (filtered on the presence of ``Aux/Incus/name`` and
+   ``Aux/Incus/type``, the two keys Incus's own lookup filters on) reads every volume of the group;
+3. every item is planned against that listing (:func:`plan_items`), still without writing: a
+   conflict, a missing ``size`` for a volume to create, a shrink... fails here, before any write;
+4. the writes run item by item, in the declared order. The first failing item stops the run; what
+   that item made is undone (its new RD, its new snapshots), and the failure reports ``changes``,
+   what earlier items did;
+5. when a volume was created, ONE more listing reads the new RDs back (LINSTOR adds properties).
+
+Request budget: nothing to do = 1 request, whatever the number of volumes. Each created volume
+costs 2 (spawn with every property, autoplace) plus one read-back listing for the whole run; a
+rename, resize or property change 1 PUT (+1 PUT per resized volume definition); a snapshot create
+3 (snapshot, mapping, the read-back that settles twins); a snapshot delete 2; a volume delete
+1 GET of its snapshots + 1 DELETE per snapshot (+1 PUT for their mappings) + the RD's DELETE.
+When a volume must be created and the listing holds no RD of the group, one
+``GET /v1/resource-groups/<group>`` tells a missing (misspelt) group before anything is written.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient, LinstorError
+from ansible_collections.linstor.incus.plugins.module_utils._module import Diff, ModuleFailure
+from ansible_collections.linstor.incus.plugins.module_utils._naming import (
+    AUX_NAME,
+    AUX_TYPE,
+    NamingError,
+    creation_properties,
+    generate_name,
+    snapshot_keys,
+    snapshot_mappings,
+    validate_prefix,
+    volume_view,
+)
+from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
+    SnapshotRequest,
+    parse_snapshot_request,
+)
+from ansible_collections.linstor.incus.plugins.module_utils._snapshots import _create as create_snapshot
+from ansible_collections.linstor.incus.plugins.module_utils._snapshots import _delete as delete_snapshot
+from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
+    Outcome,
+    Plan,
+    Reverter,
+    VolumeRequest,
+    _reraise_after_revert,
+    apply_plan,
+    apply_plan_to_view,
+    delete_volume,
+    in_group,
+    new_volume_view,
+    parse_request,
+    plan_changes,
+    planned_sizes_kib,
+    single,
+)
+
+LIST_OPTIONS = ("resource_group", "prefix", "delete_retries", "delete_retry_delay")
+"""Options given once for the whole list and passed on to every item."""
+
+ACTIONS = ("created", "renamed", "resized", "updated", "deleted", "snapshot_created", "snapshot_deleted")
+"""What ``changes`` reports per volume, and what ``summary`` counts."""
+
+
+# --- What the user asked for ---------------------------------------------------------------------
+
+
+def _indexed_parameter(index: int, parameter: str | None, inner: str = "") -> str:
+    base = f"volumes[{index}]{inner}"
+    return f"{base}.{parameter}" if parameter else base
+
+
+def _indexed(error: NamingError, index: int, inner: str = "") -> NamingError:
+    parameter = _indexed_parameter(index, error.parameter, inner)
+    return NamingError(parameter, f"{parameter}: {error.message}")
+
+
+@dataclass
+class Item:
+    """One declared volume: its checked request, its snapshots, then what the listing says to do."""
+
+    index: int
+    request: VolumeRequest
+    snapshots: list[SnapshotRequest] = field(default_factory=list)
+    rd: dict[str, Any] | None = None
+    before: dict[str, Any] | None = None
+    action: str | None = None  # "create", "update", "delete" or None
+    plan: Plan | None = None
+    snapshots_to_create: list[SnapshotRequest] = field(default_factory=list)
+    snapshots_to_delete: list[SnapshotRequest] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.request.volume_type, self.request.incus_name
+
+    @property
+    def has_work(self) -> bool:
+        return self.action is not None or bool(self.snapshots_to_create or self.snapshots_to_delete)
+
+    def identity(self) -> dict[str, Any]:
+        return {"index": self.index, "name": self.request.name, "type": self.request.volume_type,
+                "project": self.request.project, "incus_name": self.request.incus_name}
+
+
+def parse_items(params: Mapping[str, Any]) -> list[Item]:
+    """Check every item (and snapshot) of ``volumes`` before LINSTOR is asked anything.
+
+    Raises :class:`NamingError` naming ``volumes[i].<option>`` (or ``volumes[i].snapshots[j].<option>``).
+    Two items may not touch the same volume (by ``name`` or ``rename_from``).
+    """
+    validate_prefix(params.get("prefix"))
+    if not params.get("resource_group"):
+        raise NamingError("resource_group", "resource_group is required: the LINSTOR resource group of the Incus pool")
+    items: list[Item] = []
+    claimed: dict[tuple[str, str], str] = {}
+    for index, raw in enumerate(params.get("volumes") or []):
+        if not isinstance(raw, Mapping):
+            raise NamingError(f"volumes[{index}]", f"volumes[{index}] must be a dictionary, got {raw!r}")
+        merged = {key: value for key, value in raw.items() if key != "snapshots"}
+        merged.update({key: params.get(key) for key in LIST_OPTIONS if params.get(key) is not None})
+        try:
+            request = parse_request(merged)
+        except NamingError as error:
+            raise _indexed(error, index) from error
+        item = Item(index, request)
+        for option, incus_name in (("name", request.incus_name), ("rename_from", request.rename_from_incus_name)):
+            if incus_name is None:
+                continue
+            other = claimed.get((request.volume_type, incus_name))
+            if other is not None:
+                parameter = _indexed_parameter(index, option)
+                raise NamingError(parameter, f"{parameter}: volume {incus_name} ({request.volume_type}) is already "
+                                  f"declared by {other}; declare each volume once")
+            claimed[(request.volume_type, incus_name)] = _indexed_parameter(index, option)
+        seen: set[str] = set()
+        for position, snapshot in enumerate(raw.get("snapshots") or []):
+            inner = f".snapshots[{position}]"
+            if not isinstance(snapshot, Mapping):
+                snapshot = {"name": snapshot}
+            state = snapshot.get("state") or "present"
+            if state not in ("present", "absent"):
+                parameter = _indexed_parameter(index, "state", inner)
+                raise NamingError(parameter, f"{parameter}: state {state!r} is not one of present, absent")
+            try:
+                snapshot_request = parse_snapshot_request({
+                    "volume": request.name, "type": request.volume_type, "project": request.project,
+                    "prefix": request.prefix, "resource_group": request.resource_group,
+                    "name": snapshot.get("name"), "state": state,
+                })
+            except NamingError as error:
+                raise _indexed(error, index, inner) from error
+            if snapshot_request.name in seen:
+                parameter = _indexed_parameter(index, "name", inner)
+                raise NamingError(parameter, f"{parameter}: snapshot {snapshot_request.name!r} is declared twice")
+            seen.add(snapshot_request.name)
+            if request.state == "absent" and state == "present":
+                parameter = _indexed_parameter(index, "state", inner)
+                raise NamingError(parameter, f"{parameter}: snapshot {snapshot_request.name!r} cannot be present on "
+                                  f"volume {request.incus_name}, which is declared absent")
+            item.snapshots.append(snapshot_request)
+        items.append(item)
+    return items
+
+
+# --- Reading and planning -----------------------------------------------------------------------
+
+
+def read_group(client: LinstorClient, resource_group: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """ONE request: the group's RDs carrying ``Aux/Incus/name`` and ``Aux/Incus/type``, by (type, name).
+
+    The same keys Incus's lookup filters on (content type is checked by :func:`._volumes.single`,
+    as for one volume), so an RD with a broken content type is refused here as it is there.
+    """
+    claims: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for rd in client.list_resource_definitions(props=[AUX_NAME, AUX_TYPE], with_volume_definitions=True):
+        if not in_group(rd, resource_group):
+            continue
+        props = rd.get("props") or {}
+        claims.setdefault((props.get(AUX_TYPE), props.get(AUX_NAME)), []).append(rd)
+    return claims
+
+
+def _single(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]], incus_name: str,
+            option: str) -> dict[str, Any] | None:
+    parameter = _indexed_parameter(item.index, option)
+    try:
+        return single(list(claims.get((item.request.volume_type, incus_name), [])), incus_name, parameter,
+                      item.request.prefix)
+    except ModuleFailure as failure:
+        raise ModuleFailure(f"{parameter}: {failure.message}", parameter, **failure.result) from failure
+
+
+def existing_rd(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]) -> tuple[dict | None, bool]:
+    """The RD the item is about and whether it is found under ``rename_from``: as ``ensure_volume`` decides."""
+    request = item.request
+    rd = _single(item, claims, request.incus_name, "name")
+    if request.rename_from is None:
+        return rd, False
+    old_rd = _single(item, claims, request.rename_from_incus_name or "", "rename_from")
+    parameter = _indexed_parameter(item.index, "rename_from")
+    if rd is not None and old_rd is not None:
+        raise ModuleFailure(
+            f"{parameter}: cannot rename {request.rename_from_incus_name} to {request.incus_name}: both volumes exist "
+            f"(resource definitions {old_rd['name']} and {rd['name']}); delete one of them first",
+            parameter, resource_definitions=[old_rd["name"], rd["name"]])
+    if rd is None and old_rd is None:
+        raise ModuleFailure(
+            f"{parameter}: cannot rename: neither {request.rename_from_incus_name} (rename_from) nor "
+            f"{request.incus_name} (name) exists as a {request.volume_type} volume in resource group "
+            f"{request.resource_group}", parameter)
+    return (rd, False) if rd is not None else (old_rd, True)
+
+
+def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]) -> None:
+    """Decide what the item needs, raising before any write when it cannot be done."""
+    request = item.request
+    rd, renamed = existing_rd(item, claims)
+    item.rd = rd
+    item.before = volume_view(rd, request.prefix) if rd is not None else None
+    if request.state == "absent":
+        item.action = "delete" if rd is not None else None
+        return
+    mappings: dict[str, str] = {}
+    if rd is None:
+        if request.size_bytes is None:
+            parameter = _indexed_parameter(item.index, "size")
+            raise NamingError(parameter, f"{parameter} is required to create volume {request.incus_name} "
+                              "(it does not exist yet)")
+        item.action = "create"
+    else:
+        try:
+            item.plan = plan_changes(request, rd, rename=renamed)
+        except NamingError as error:
+            raise _indexed(error, item.index) from error
+        item.action = None if item.plan.empty else "update"
+        mappings = snapshot_mappings(rd.get("props") or {})
+    for snapshot in item.snapshots:
+        if snapshot.state == "present" and snapshot.name not in mappings:
+            item.snapshots_to_create.append(snapshot)
+        elif snapshot.state == "absent" and snapshot.name in mappings:
+            item.snapshots_to_delete.append(snapshot)
+
+
+def plan_items(items: list[Item], claims: Mapping[tuple[str, str], list[dict[str, Any]]]) -> None:
+    for item in items:
+        plan_item(item, claims)
+
+
+# --- Views ----------------------------------------------------------------------------------------
+
+
+def rd_from_view(view: Mapping[str, Any]) -> dict[str, Any]:
+    """An RD as LINSTOR lists it, rebuilt from its Incus view (what the snapshot steps read)."""
+    return {
+        "name": view["resource_definition"],
+        "resource_group_name": view["resource_group"],
+        "props": dict(view["properties"]),
+        "volume_definitions": [{"volume_number": vd["number"], "size_kib": vd["size_kib"]}
+                               for vd in view["volume_definitions"]],
+    }
+
+
+def _creation(request: VolumeRequest) -> tuple[dict[str, str], list[int]]:
+    props = creation_properties(request.prefix, request.volume_type, request.project, request.name,
+                                request.content_type, request.drbd_options, request.user_properties)
+    return props, planned_sizes_kib(request, request.size_bytes or 0)
+
+
+def planned_view(item: Item) -> dict[str, Any] | None:
+    """The item's volume as it will be once reconciled (what check mode reports); None when absent."""
+    request = item.request
+    if request.state == "absent":
+        return None
+    if item.action == "create":
+        props, sizes = _creation(request)
+        view = new_volume_view(request, None, props, sizes)
+    elif item.action == "update" and item.before is not None and item.plan is not None:
+        view = apply_plan_to_view(item.before, item.plan, request.prefix)
+    else:
+        view = copy.deepcopy(item.before)
+    assert view is not None
+    for snapshot in item.snapshots_to_delete:
+        for key in snapshot_keys(view["properties"], snapshot.name):
+            view["properties"].pop(key, None)
+        view["snapshots"].pop(snapshot.name, None)
+    for snapshot in item.snapshots_to_create:
+        view["snapshots"][snapshot.name] = None  # LINSTOR's name is drawn when the snapshot is made
+    return view
+
+
+def actions_of(item: Item) -> list[str]:
+    """What the item does, in the words of ``changes``."""
+    actions: list[str] = []
+    if item.action == "create":
+        actions.append("created")
+    elif item.action == "delete":
+        actions.append("deleted")
+    elif item.action == "update" and item.plan is not None:
+        if AUX_NAME in item.plan.override_props:
+            actions.append("renamed")
+        if item.plan.resize_kib:
+            actions.append("resized")
+        if any(key != AUX_NAME for key in item.plan.override_props):
+            actions.append("updated")
+    return actions
+
+
+# --- Writing --------------------------------------------------------------------------------------
+
+
+def spawn_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome) -> dict[str, Any]:
+    """:func:`._volumes.create_volume` without its read-back GET: spawn with every property, autoplace.
+
+    The new RD is deleted again if placing fails. Returns the RD as it was asked for; the run reads
+    every new RD back with one listing at the end.
+    """
+    props, sizes = _creation(request)
+    rd_name = generate_name(request.prefix)
+    reverter = Reverter()
+    outcome.warn(client.spawn(request.resource_group, rd_name, sizes, props, definitions_only=True,
+                              partial=len(sizes) > 1))
+    reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
+    try:
+        outcome.warn(client.autoplace(rd_name))
+    except LinstorError as error:
+        _reraise_after_revert(error, reverter)
+    return {"name": rd_name, "resource_group_name": request.resource_group, "props": props,
+            "volume_definitions": [{"volume_number": n, "size_kib": s} for n, s in enumerate(sizes)]}
+
+
+class ItemFailure(Exception):
+    """An item failed while writing; ``entry`` holds what it did and kept, ``left`` what its undo left."""
+
+    def __init__(self, error: Exception, entry: dict[str, Any] | None, left: list[str]) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.entry = entry
+        self.left = left
+
+
+def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warnings: list[str]) -> dict[str, Any] | None:
+    """Write what the item needs; return the RD afterwards (None when deleted).
+
+    ``entry`` (the item's ``changes`` entry) is filled in as each step succeeds. When a step fails, a
+    volume this item created is removed again with the snapshots it made (nothing is half-made), and
+    :class:`ItemFailure` carries what stays done.
+    """
+    request = item.request
+    rd = item.rd
+    outcome = Outcome(item.before)
+    reverter = Reverter()
+    created = False
+    try:
+        if item.action == "delete" and rd is not None:
+            delete_volume(client, request, rd, outcome, False)
+            entry["actions"].append("deleted")
+            entry["snapshots_removed"] = outcome.extra.get("snapshots_removed", [])
+            rd = None
+        elif item.action == "create":
+            rd = spawn_volume(client, request, outcome)
+            created = True
+            rd_name = rd["name"]
+            reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
+            entry["actions"].append("created")
+            entry["resource_definition"] = rd_name
+        elif item.action == "update" and rd is not None and item.plan is not None:
+            apply_plan(client, rd["name"], item.plan, outcome)
+            entry["actions"] += actions_of(item)
+            view = apply_plan_to_view(volume_view(rd, request.prefix) or {}, item.plan, request.prefix)
+            rd = rd_from_view(view)
+        for snapshot in item.snapshots_to_delete:
+            assert rd is not None
+            delete_snapshot(client, snapshot, rd, outcome, False)
+            rd = rd_from_view(outcome.volume)
+            entry["actions"].append("snapshot_deleted")
+            entry["snapshots_deleted"].append(snapshot.name)
+        for snapshot in item.snapshots_to_create:
+            assert rd is not None
+            rd_name = rd["name"]
+            snapshot_outcome = Outcome(volume_view(rd, request.prefix))
+            create_snapshot(client, snapshot, rd, snapshot_outcome, False)
+            warnings.extend(snapshot_outcome.warnings)
+            kept = (snapshot_outcome.extra.get("snapshot") or {}).get("linstor_name")
+            if created and kept and "race" not in snapshot_outcome.extra:
+                reverter.add(f"snapshot {kept} of {rd_name}",
+                             lambda rd_name=rd_name, kept=kept: client.delete_snapshot(rd_name, kept))
+            rd = rd_from_view(snapshot_outcome.volume)
+            if snapshot_outcome.changed:
+                entry["actions"].append("snapshot_created")
+                entry["snapshots_created"].append(snapshot.name)
+    except (LinstorError, ModuleFailure) as error:
+        warnings.extend(outcome.warnings)
+        left = reverter.fail() if created else []
+        kept_entry = None if created and not left else entry
+        if kept_entry is not None and not kept_entry["actions"]:
+            kept_entry = None
+        raise ItemFailure(error, kept_entry, left) from error
+    warnings.extend(outcome.warnings)
+    return rd
+
+
+def _new_entry(item: Item) -> dict[str, Any]:
+    rd_name = item.rd["name"] if item.rd is not None else None
+    return {**item.identity(), "resource_definition": rd_name, "actions": [], "snapshots_created": [],
+            "snapshots_deleted": []}
+
+
+def summarise(changes: list[dict[str, Any]], items: list[Item]) -> dict[str, int]:
+    """How many volumes each action touched (snapshot actions count snapshots), and how many stayed."""
+    summary = {action: 0 for action in ACTIONS}
+    for entry in changes:
+        for action in entry["actions"]:
+            summary[action] += 1
+    summary["unchanged"] = len(items) - len(changes)
+    return summary
+
+
+# --- One run --------------------------------------------------------------------------------------
+
+
+def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool = False,
+              diff: bool = False) -> dict[str, Any]:
+    """Bring every declared volume to its declared state; return the module result."""
+    items = parse_items(params)
+    resource_group = params["resource_group"]
+    claims = read_group(client, resource_group)
+    plan_items(items, claims)
+    if any(item.action == "create" for item in items) and not claims \
+            and client.get_resource_group(resource_group) is None:
+        raise ModuleFailure(
+            f"resource_group {resource_group!r} does not exist in LINSTOR; give the resource group of the Incus "
+            "storage pool (its linstor.resource_group.name, by default the pool's name)", "resource_group")
+
+    warnings: list[str] = []
+    changes: list[dict[str, Any]] = []
+    after_rds: dict[int, dict[str, Any] | None] = {}
+    for item in items:
+        if not item.has_work:
+            continue
+        entry = _new_entry(item)
+        if check_mode:
+            entry["actions"] = actions_of(item)
+            entry["actions"] += ["snapshot_deleted"] * len(item.snapshots_to_delete)
+            entry["actions"] += ["snapshot_created"] * len(item.snapshots_to_create)
+            entry["snapshots_deleted"] = [snapshot.name for snapshot in item.snapshots_to_delete]
+            entry["snapshots_created"] = [snapshot.name for snapshot in item.snapshots_to_create]
+            changes.append(entry)
+            continue
+        try:
+            after_rds[item.index] = apply_item(client, item, entry, warnings)
+        except ItemFailure as failure:
+            if failure.entry is not None:
+                changes.append(failure.entry)
+            raise _run_failure(item, failure, changes, warnings) from failure.error
+        if entry["actions"]:
+            changes.append(entry)
+
+    views = _views_after(client, items, after_rds, check_mode, resource_group)
+    result: dict[str, Any] = {
+        "changed": bool(changes),
+        "volumes": [views[item.index] for item in items if item.request.state == "present"],
+        "changes": changes,
+        "summary": summarise(changes, items),
+    }
+    if diff:
+        result["diff"] = _diffs(items, views, changes)
+    if warnings:
+        result["linstor_warnings"] = warnings
+    return result
+
+
+def _views_after(client: LinstorClient, items: list[Item], after_rds: Mapping[int, dict[str, Any] | None],
+                 check_mode: bool, resource_group: str) -> dict[int, dict[str, Any] | None]:
+    """Each item's volume after the run: planned in check mode; read back in ONE listing when one was created."""
+    views: dict[int, dict[str, Any] | None] = {}
+    created = [item for item in items if item.action == "create" and not check_mode]
+    fresh: dict[tuple[str, str], list[dict[str, Any]]] = read_group(client, resource_group) if created else {}
+    for item in items:
+        if check_mode or item.index not in after_rds:
+            views[item.index] = planned_view(item)
+            continue
+        rd = after_rds[item.index]
+        if rd is None:
+            views[item.index] = None
+            continue
+        if item.action == "create":
+            found = [r for r in fresh.get(item.key, []) if r["name"].lower() == rd["name"].lower()]
+            rd = found[0] if found else rd
+        views[item.index] = volume_view(rd, item.request.prefix)
+    return views
+
+
+def _diffs(items: list[Item], views: Mapping[int, dict[str, Any] | None],
+           changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    changed = {entry["index"] for entry in changes}
+    diffs = []
+    for item in items:
+        if item.index not in changed:
+            continue
+        tracker = Diff(item.before)
+        tracker.after = views.get(item.index)
+        header = f"volumes[{item.index}] {item.request.incus_name} ({item.request.volume_type})"
+        diffs.append({**tracker.result(), "before_header": header, "after_header": header})
+    return diffs
+
+
+def _run_failure(item: Item, failure: ItemFailure, changes: list[dict[str, Any]],
+                 warnings: list[str]) -> ModuleFailure:
+    """The module failure for an item that failed while writing: what failed, what stays done."""
+    error = failure.error
+    parameter = _indexed_parameter(item.index, None)
+    extra: dict[str, Any] = {"changed": bool(changes), "changes": changes, "failed_index": item.index}
+    if isinstance(error, LinstorError):
+        extra["linstor_error"] = error.to_dict()
+    elif isinstance(error, ModuleFailure):
+        extra.update({key: value for key, value in error.result.items() if key not in ("changed",)})
+        extra["changed"] = extra["changed"] or bool(error.result.get("changed"))
+    if failure.left:
+        extra["left_behind"] = failure.left
+    if warnings:
+        extra["linstor_warnings"] = warnings
+    undo = ""
+    if item.action == "create":
+        undo = (" What this item made was removed again." if not failure.left else
+                f" Removing what this item made also failed; left behind: {'; '.join(failure.left)}.")
+    done = (f" Done before the failure: {len(changes)} volume(s) changed (see changes)." if changes else
+            " Nothing was changed before the failure.")
+    return ModuleFailure(f"{parameter} ({item.request.incus_name}): {error}.{undo}{done} Later items were not "
+                         "touched; fix the cause and run again.", parameter, **extra)

@@ -1,0 +1,325 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, linstor.incus contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: linstor_incus_volumes
+short_description: Reconcile a declared list of Incus volumes kept in LINSTOR, and their snapshots, in one run
+version_added: 0.1.0
+description:
+  - Brings every volume of O(volumes) to its declared state in one module run, reading the volumes of
+    O(resource_group) with one request and writing only what differs, so that a playbook managing hundreds of
+    volumes pays one task and one request when nothing changed, instead of one task per volume.
+  - Each item does what M(linstor.incus.linstor_incus_volume) does for one volume (create, rename, grow, set
+    properties and DRBD options, delete with its snapshots), and its O(volumes[].snapshots) what
+    M(linstor.incus.linstor_incus_snapshot) does (create, delete). The same functions plan and write both, so the
+    two ways reach the same LINSTOR state.
+  - Volumes of the group that O(volumes) does not mention are left alone.
+  - Every item is checked, then planned against the listing, before anything is written; an error names the item
+    and option, for example C(volumes[3].size).
+  - Items are written in the declared order. The first item that fails while writing stops the run; what that item
+    made (its new RD, its new snapshots) is removed again, and the failure reports in RV(changes) what the earlier
+    items did. Later items are not touched. Running again once the cause is fixed completes the rest.
+author:
+  - linstor.incus contributors
+extends_documentation_fragment:
+  - linstor.incus.connection
+options:
+  volumes:
+    description:
+      - The declared volumes. A volume (its type, project and name) may appear once, as O(volumes[].name) or as
+        O(volumes[].rename_from) of one item.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description:
+          - Name of the volume in Incus, as O(linstor.incus.linstor_incus_volume#module:name).
+        type: str
+        required: true
+      type:
+        description:
+          - Incus volume type. Singular (CLI) and plural (API) forms are accepted.
+        type: str
+        required: true
+        choices: [container, containers, virtual-machine, virtual-machines, image, images, custom]
+      project:
+        description:
+          - Incus project of the volume. Images always live in C(default).
+        type: str
+        default: default
+      content_type:
+        description:
+          - Content type of the volume, as O(linstor.incus.linstor_incus_volume#module:content_type); it defaults by
+            type for a new volume, is kept for an existing one, and is never converted.
+        type: str
+        choices: [filesystem, block, iso]
+      size:
+        description:
+          - Size of the volume (a virtual machine's block disk), with Incus units such as C(10GiB).
+          - Required to create a volume. An existing volume is grown when it is larger; a smaller size fails before
+            anything is written.
+        type: str
+      filesystem_size:
+        description:
+          - Size of the filesystem volume of a virtual machine or block image (C(500MiB) when created).
+        type: str
+      state:
+        description:
+          - V(present) creates, renames (O(volumes[].rename_from)), grows or updates the volume.
+          - V(absent) deletes it with its snapshots, as M(linstor.incus.linstor_incus_volume) does.
+        type: str
+        choices: [present, absent]
+        default: present
+      rename_from:
+        description:
+          - Current name of the volume (same type and project) to rename to O(volumes[].name). Once renamed, a
+            re-run finds O(volumes[].name) and does nothing.
+        type: str
+      properties:
+        description:
+          - Extra properties of the volume's RD; properties not listed are left alone. C(Aux/Incus/) keys are
+            refused.
+        type: dict
+      drbd_options:
+        description:
+          - DRBD options set as properties of the volume's RD, as the Incus pool keys C(drbd.*).
+        type: dict
+        suboptions:
+          on_no_quorum:
+            description: C(DrbdOptions/Resource/on-no-quorum).
+            type: str
+            choices: [io-error, suspend-io]
+          auto_diskful:
+            description: C(DrbdOptions/auto-diskful), a duration of at least C(1m).
+            type: str
+          auto_add_quorum_tiebreaker:
+            description: C(DrbdOptions/auto-add-quorum-tiebreaker).
+            type: bool
+      snapshots:
+        description:
+          - Snapshots of the volume. Snapshots not listed are left alone.
+          - Deletes run before creates. Snapshots cannot be declared V(present) on a volume declared V(absent).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          name:
+            description: Name of the snapshot in Incus.
+            type: str
+            required: true
+          state:
+            description:
+              - V(present) creates the snapshot when it does not exist (a LINSTOR snapshot with a random name, then
+                its mapping C(Aux/Incus/snapshot-name/<name>)); V(absent) deletes it when it exists.
+            type: str
+            choices: [present, absent]
+            default: present
+  resource_group:
+    description:
+      - LINSTOR resource group of the Incus storage pool. New volumes are spawned from it, and only its RDs are
+        considered.
+    type: str
+    required: true
+  prefix:
+    description:
+      - Prefix of RD names and of C(Aux/Incus/name) values; the pool key C(linstor.volume.prefix). At most 16
+        characters.
+    type: str
+    default: incus-volume-
+  delete_retries:
+    description:
+      - How many more times to try deleting an RD while LINSTOR answers that a resource is in use.
+    type: int
+    default: 5
+  delete_retry_delay:
+    description:
+      - Seconds to wait between those tries.
+    type: float
+    default: 2
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - Check mode sends only the listing (and, when a volume would be created in a group without volumes, the
+        resource group's GET).
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: full
+    details:
+      - One diff per changed volume, its view before and after (empty for a volume created or deleted). In check mode
+        a new volume's RD and a new snapshot's LINSTOR name are null.
+notes:
+  - "Requests sent, which the integration tests assert against the LINSTOR emulator's request log: a run that
+    changes nothing sends one, whatever the number of volumes. Each new volume sends two (spawn with every property,
+    autoplace), and a run that created volumes reads them back with one more listing. A rename, a property change or
+    a grow sends one PUT (plus one PUT per resized volume definition). A snapshot create sends three (snapshot,
+    mapping, a read of the RD that settles concurrent twins, as M(linstor.incus.linstor_incus_snapshot)); a snapshot
+    delete two. A volume delete sends the GET of its snapshots, one DELETE per snapshot, one PUT for their mappings
+    (when there are any) and the RD's DELETE."
+  - "When a volume must be created and the group has no volume yet, one GET of the resource group tells a missing
+    group apart before anything is written."
+seealso:
+  - module: linstor.incus.linstor_incus_volume
+  - module: linstor.incus.linstor_incus_snapshot
+  - module: linstor.incus.linstor_incus_volume_info
+"""
+
+EXAMPLES = r"""
+- name: The volumes of the pool whose resource group is "remote"
+  linstor.incus.linstor_incus_volumes:
+    resource_group: remote
+    volumes:
+      - name: c1
+        type: container
+        size: 10GiB
+        snapshots:
+          - name: before-upgrade
+      - name: v1
+        type: virtual-machine
+        project: web
+        size: 20GiB
+        filesystem_size: 1GiB
+      - name: archive
+        rename_from: data
+        type: custom
+        content_type: block
+        size: 60GiB
+      - name: old
+        type: custom
+        state: absent
+  register: reconciled
+
+- name: Show what was done
+  ansible.builtin.debug:
+    var: reconciled.summary
+"""
+
+RETURN = r"""
+volumes:
+  description:
+    - Each declared volume of O(volumes[].state=present), in the declared order, as it is after the run (in check
+      mode, as it would be), in the shape of the RV(linstor.incus.linstor_incus_volume#module:volume) that
+      M(linstor.incus.linstor_incus_volume) returns.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - name: c1
+      project: default
+      type: containers
+      content_type: filesystem
+      incus_name: incus-volume-c1
+      resource_definition: incus-volume-61be43e12fed4845ab3f2443cccbe50c
+      resource_group: remote
+      volume_definitions: [{"number": 0, "size_kib": 10485760}]
+      snapshots: {"before-upgrade": "incus-volume-19dd0b015d22445f8097ba5e740948de"}
+      properties: {"Aux/Incus/name": "incus-volume-c1"}
+changes:
+  description:
+    - One entry per volume the run changed (in check mode, would change), in the declared order. On failure, what
+      the items before the failing one did (and what the failing one did and kept).
+    - C(actions) holds C(created), C(renamed), C(resized), C(updated) (properties or DRBD options), C(deleted),
+      C(snapshot_created) and C(snapshot_deleted) (once per snapshot).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - index: 0
+      name: c1
+      type: containers
+      project: default
+      incus_name: incus-volume-c1
+      resource_definition: incus-volume-61be43e12fed4845ab3f2443cccbe50c
+      actions: [created, snapshot_created]
+      snapshots_created: [before-upgrade]
+      snapshots_deleted: []
+summary:
+  description: How many volumes each action touched (snapshot actions count snapshots) and how many were unchanged.
+  returned: success
+  type: dict
+  sample: {"created": 1, "renamed": 0, "resized": 0, "updated": 0, "deleted": 0, "snapshot_created": 1,
+           "snapshot_deleted": 0, "unchanged": 3}
+failed_index:
+  description: On a failure while writing, the index in O(volumes) of the item that failed.
+  returned: on such failures
+  type: int
+  sample: 3
+left_behind:
+  description: On such a failure, what undoing the failed item's steps could not remove.
+  returned: when undoing failed
+  type: list
+  elements: str
+parameter:
+  description: On failure, the option to change, with the item's index, for example C(volumes[3].size).
+  returned: on failure
+  type: str
+  sample: volumes[3].size
+"""
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._module import argument_spec, run_module  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._reconcile import reconcile  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._volumes import (  # noqa: E402
+    DEFAULT_DELETE_RETRIES,
+    DEFAULT_DELETE_RETRY_DELAY,
+)
+
+VOLUME_TYPES = ["container", "containers", "virtual-machine", "virtual-machines", "image", "images", "custom"]
+
+VOLUME_OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "type": {"type": "str", "required": True, "choices": VOLUME_TYPES},
+    "project": {"type": "str", "default": "default"},
+    "content_type": {"type": "str", "choices": ["filesystem", "block", "iso"]},
+    "size": {"type": "str"},
+    "filesystem_size": {"type": "str"},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "rename_from": {"type": "str"},
+    "properties": {"type": "dict"},
+    "drbd_options": {
+        "type": "dict",
+        "options": {
+            "on_no_quorum": {"type": "str", "choices": ["io-error", "suspend-io"]},
+            "auto_diskful": {"type": "str"},
+            "auto_add_quorum_tiebreaker": {"type": "bool"},
+        },
+    },
+    "snapshots": {
+        "type": "list",
+        "elements": "dict",
+        "default": [],
+        "options": {
+            "name": {"type": "str", "required": True},
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        },
+    },
+}
+
+MODULE_OPTIONS = {
+    "volumes": {"type": "list", "elements": "dict", "required": True, "options": VOLUME_OPTIONS},
+    "resource_group": {"type": "str", "required": True},
+    "prefix": {"type": "str", "default": "incus-volume-"},
+    "delete_retries": {"type": "int", "default": DEFAULT_DELETE_RETRIES},
+    "delete_retry_delay": {"type": "float", "default": DEFAULT_DELETE_RETRY_DELAY},
+}
+
+
+def operation(module: AnsibleModule, client) -> dict:
+    result = reconcile(client, module.params, check_mode=module.check_mode, diff=module._diff)
+    for warning in result.pop("linstor_warnings", []):
+        module.warn(warning)
+    return result
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=argument_spec(MODULE_OPTIONS), supports_check_mode=True)
+    run_module(module, operation)
+
+
+if __name__ == "__main__":
+    main()
