@@ -123,6 +123,8 @@ class SpecChecker:
                 return pointer
             raise SpecViolation(f"{where}: status {status} is not listed for {method.upper()} {template} "
                                 f"(listed: {sorted(responses)})")
+        if status >= 400:  # listed or default: the status must still agree with the error entry
+            self._check_error_status(status, body, where)
         response = responses[key]
         base = ("paths", template, method, "responses", key)
         if "$ref" in response:

@@ -281,5 +281,7 @@ def test_checker_rejects_what_the_spec_does_not_list(spec: SpecChecker):
     with pytest.raises(SpecViolation):  # a 404 whose code is not a not-found code
         spec.check("PUT", "/v1/resource-definitions/x", 404,
                    [{"ret_code": -4611686018373385726, "message": "m"}])
+    with pytest.raises(SpecViolation):  # a listed 500 that carries a not-found code (that is a 404)
+        spec.check("POST", "/v1/resource-definitions", 500, [{"ret_code": -4611686018406940371, "message": "m"}])
     with pytest.raises(SpecViolation):  # 409 is never a LINSTOR status
         spec.check("DELETE", "/v1/resource-definitions/x", 409, [])
