@@ -625,11 +625,18 @@ def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, A
     outcome.volume = {}
     if check_mode:
         return
-    for snapshot in linstor_snapshots:
-        outcome.warn(client.delete_snapshot(rd["name"], snapshot))
-    if snapshot_mapping_keys(props):
-        outcome.warn(client.modify_resource_definition(rd["name"], delete_namespaces=SNAPSHOT_KEY_NAMESPACES))
-    delete_rd(client, rd["name"], request.delete_retries, request.delete_retry_delay, outcome)
+    try:
+        for snapshot in linstor_snapshots:
+            outcome.warn(client.delete_snapshot(rd["name"], snapshot))
+        if snapshot_mapping_keys(props):
+            outcome.warn(client.modify_resource_definition(rd["name"], delete_namespaces=SNAPSHOT_KEY_NAMESPACES))
+        delete_rd(client, rd["name"], request.delete_retries, request.delete_retry_delay, outcome)
+    except LinstorError as error:
+        if not linstor_snapshots:
+            raise
+        # Part of the volume is gone already (as when Incus fails half-way): say so, and what went.
+        raise ModuleFailure(str(error), None, changed=True, snapshots_removed=removed,
+                            linstor_error=error.to_dict()) from error
 
 
 # --- One run --------------------------------------------------------------------------------------
