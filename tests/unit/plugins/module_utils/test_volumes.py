@@ -1,0 +1,230 @@
+"""Pure logic of the volume operations: option checks, planning, sizes, undo.
+
+What goes over the wire (lookups, spawn, clone, delete) is covered by the linstor_incus_volume
+integration target against the emulator, never by mocked HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
+from ansible_collections.linstor.incus.plugins.module_utils._naming import (
+    EXACT_SIZE_KEY,
+    MIB,
+    NamingError,
+    creation_properties,
+    volume_view,
+)
+from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
+    Plan,
+    Reverter,
+    apply_plan_to_view,
+    has_filesystem_volume,
+    new_volume_view,
+    parse_request,
+    plan_changes,
+    planned_sizes_kib,
+    resize_target_kib,
+    single,
+    snapshots_to_remove,
+)
+
+PREFIX = "incus-volume-"
+GIB = 1024 * MIB
+
+
+def params(**overrides: Any) -> dict[str, Any]:
+    base = {"name": "c1", "type": "container", "project": "default", "resource_group": "rg", "prefix": PREFIX,
+            "state": "present"}
+    base.update(overrides)
+    return base
+
+
+def rd(name: str = "incus-volume-" + "a" * 32, volume_type: str = "containers", incus: str = "incus-volume-c1",
+       content: str = "filesystem", sizes: tuple[int, ...] = (1048576,), **props: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "resource_group_name": "rg",
+        "props": {"Aux/Incus/name": incus, "Aux/Incus/type": volume_type, "Aux/Incus/content-type": content,
+                  EXACT_SIZE_KEY: "true", **props},
+        "volume_definitions": [{"volume_number": n, "size_kib": s} for n, s in enumerate(sizes)],
+    }
+
+
+def test_parse_request_normalises() -> None:
+    request = parse_request(params(type="virtual-machines", size="10GiB", project="web"))
+    assert request.volume_type == "virtual-machines"
+    assert request.content_type == "block"
+    assert not request.content_type_given
+    assert request.incus_name == "incus-volume-web_c1"
+    assert request.size_bytes == 10 * GIB
+    custom = parse_request(params(type="custom", name="vol"))
+    assert custom.incus_name == "incus-volume-default_vol"
+    assert custom.content_type == "filesystem"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "parameter"),
+    [
+        ({"name": "bad_name!"}, "name"),
+        ({"prefix": "x" * 17}, "prefix"),
+        ({"project": "a_b"}, "project"),
+        ({"type": "image", "name": "f" * 64, "project": "web"}, "project"),
+        ({"size": "ten"}, "size"),
+        ({"filesystem_size": "1GiB"}, "filesystem_size"),
+        ({"content_type": "block"}, "content_type"),
+        ({"properties": {"Aux/Incus/x": "1"}}, "properties"),
+        ({"drbd_options": {"auto_diskful": "30s"}}, "drbd_options.auto_diskful"),
+        ({"rename_from": "c0", "state": "absent"}, "rename_from"),
+        ({"rename_from": "c1"}, "rename_from"),
+        ({"source": {"volume": "c2"}, "state": "absent"}, "source"),
+        ({"source": {"volume": "c2"}, "rename_from": "c0"}, "source"),
+        ({"source": {"volume": "c1"}}, "source"),
+        ({"source": {"volume": "c2", "project": "a_b"}}, "source.project"),
+        ({"source": {"volume": "bad!"}}, "source.volume"),
+        ({"source": {"volume": "c2", "type": "nope"}}, "source.type"),
+        ({"delete_retries": -1}, "delete_retries"),
+        ({"resource_group": ""}, "resource_group"),
+    ],
+)
+def test_parse_request_names_the_parameter(overrides: dict[str, Any], parameter: str) -> None:
+    with pytest.raises(NamingError) as caught:
+        parse_request(params(**overrides))
+    assert caught.value.parameter == parameter
+
+
+def test_source_defaults_to_the_new_volume_type_and_project() -> None:
+    request = parse_request(params(project="web", source={"volume": "c2"}))
+    assert request.source is not None
+    assert (request.source.volume_type, request.source.project) == ("containers", "web")
+    assert request.source.incus_name == "incus-volume-web_c2"
+
+
+def test_filesystem_volume_follows_incus_is_vm_block() -> None:
+    assert has_filesystem_volume("virtual-machines", "block")
+    assert has_filesystem_volume("images", "block")
+    assert not has_filesystem_volume("images", "filesystem")
+    assert not has_filesystem_volume("custom", "block")
+    vm = parse_request(params(type="virtual-machine", size="10GiB"))
+    assert planned_sizes_kib(vm, vm.size_bytes) == [10485760, 512000]
+    image = parse_request(params(type="image", name="f" * 64, size="1GiB", filesystem_size="600MiB"))
+    assert planned_sizes_kib(image, image.size_bytes) == [1048576, 614400]
+
+
+@pytest.mark.parametrize(
+    ("current_kib", "wanted", "expected"),
+    [
+        (1048576, GIB, None),
+        (1048576, GIB + 100, None),  # within 512 bytes
+        (1048576, GIB - 300, None),
+        (1048576, GIB - 4096, None),  # rounds up to the current size
+        (1048576, 2 * GIB, 2097152),
+        (1048576, GIB + 4096, 1048576 + 8),  # rounded up to 8 KiB
+        (4096, 1000, None),  # raised to 4 MiB, which it has
+    ],
+)
+def test_resize_target(current_kib: int, wanted: int, expected: int | None) -> None:
+    assert resize_target_kib(current_kib, wanted, "size", "block") == expected
+
+
+@pytest.mark.parametrize("content", ["block", "filesystem"])
+def test_shrinking_is_refused(content: str) -> None:
+    with pytest.raises(NamingError) as caught:
+        resize_target_kib(2097152, GIB, "size", content)
+    assert caught.value.parameter == "size"
+    assert ("cannot be shrunk" in caught.value.message) == (content == "block")
+
+
+def test_plan_no_change() -> None:
+    request = parse_request(params(size="1GiB"))
+    assert plan_changes(request, rd()).empty
+
+
+def test_plan_grow_drops_exact_size_and_sets_properties() -> None:
+    request = parse_request(params(size="2GiB", properties={"FileSystem/Type": "xfs"},
+                                   drbd_options={"on_no_quorum": "io-error"}))
+    plan = plan_changes(request, rd())
+    assert plan.resize_kib == {0: 2097152}
+    assert plan.delete_props == [EXACT_SIZE_KEY]
+    assert plan.override_props == {"FileSystem/Type": "xfs", "DrbdOptions/Resource/on-no-quorum": "io-error"}
+
+
+def test_plan_rename_changes_only_the_name() -> None:
+    request = parse_request(params(name="c2", rename_from="c1"))
+    plan = plan_changes(request, rd(), rename=True)
+    assert plan == Plan(override_props={"Aux/Incus/name": "incus-volume-c2"})
+
+
+def test_plan_refuses_content_type_conversion_only_when_asked() -> None:
+    image = rd(volume_type="images", incus="incus-volume-" + "f" * 64)
+    assert plan_changes(parse_request(params(type="image", name="f" * 64)), image).empty
+    with pytest.raises(NamingError) as caught:
+        plan_changes(parse_request(params(type="image", name="f" * 64, content_type="block")), image)
+    assert caught.value.parameter == "content_type"
+
+
+def test_plan_vm_filesystem_volume() -> None:
+    vm = rd(volume_type="virtual-machines", incus="incus-volume-v1", content="block", sizes=(10485760, 512000))
+    request = parse_request(params(name="v1", type="virtual-machine", filesystem_size="1GiB"))
+    assert plan_changes(request, vm).resize_kib == {1: 1048576}
+    with pytest.raises(NamingError) as caught:
+        plan_changes(parse_request(params(name="v1", type="virtual-machine", filesystem_size="100MiB")), vm)
+    assert caught.value.parameter == "filesystem_size"
+
+
+def test_apply_plan_to_view() -> None:
+    request = parse_request(params(name="c2", rename_from="c1", size="2GiB"))
+    before = volume_view(rd(), PREFIX)
+    after = apply_plan_to_view(before, plan_changes(request, rd(), rename=True), PREFIX)
+    assert after["name"] == "c2"
+    assert after["volume_definitions"] == [{"number": 0, "size_kib": 2097152}]
+    assert EXACT_SIZE_KEY not in after["properties"]
+    assert before["name"] == "c1"
+
+
+def test_new_volume_view_in_check_mode() -> None:
+    request = parse_request(params(type="virtual-machine", size="10GiB"))
+    props = creation_properties(PREFIX, "virtual-machines", "default", "c1", "block")
+    view = new_volume_view(request, None, props, [10485760, 512000])
+    assert view["resource_definition"] is None
+    assert view["content_type"] == "block"
+    assert [vd["size_kib"] for vd in view["volume_definitions"]] == [10485760, 512000]
+
+
+def test_single_names_every_duplicate() -> None:
+    with pytest.raises(ModuleFailure) as caught:
+        single([rd(name="incus-volume-" + "b" * 32), rd()], "incus-volume-c1", "name", PREFIX)
+    assert caught.value.parameter == "name"
+    assert caught.value.result["duplicates"] == ["incus-volume-" + "a" * 32, "incus-volume-" + "b" * 32]
+    assert single([], "incus-volume-c1", "name", PREFIX) is None
+    broken = rd(content="floppy")
+    with pytest.raises(ModuleFailure):
+        single([broken], "incus-volume-c1", "name", PREFIX)
+
+
+def test_snapshots_to_remove() -> None:
+    props = {"Aux/Incus/snapshot-name/snap0": "incus-volume-s0", "Aux/Incus/SnapshotName/old": "incus-volume-s1"}
+    assert snapshots_to_remove(props, ["incus-volume-s0", "incus-volume-s1", "incus-volume-s2"]) == [
+        {"name": "snap0", "linstor_name": "incus-volume-s0"},
+        {"name": "old", "linstor_name": "incus-volume-s1"},
+        {"name": None, "linstor_name": "incus-volume-s2"},
+    ]
+
+
+def test_reverter_runs_every_step_in_reverse_and_reports_failures() -> None:
+    done: list[str] = []
+    reverter = Reverter()
+    reverter.add("first", lambda: done.append("first"))
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    reverter.add("second", broken)
+    reverter.add("third", lambda: done.append("third"))
+    assert reverter.fail() == ["second (boom)"]
+    assert done == ["third", "first"]
+    reverter.add("again", lambda: done.append("again"))
+    reverter.success()
+    assert reverter.fail() == []
