@@ -230,7 +230,7 @@ def volume_snapshots(props: Mapping[str, str], rd_snapshots: Mapping[str, Mappin
             entry["linstor_name"] = described["linstor_name"]
         unread = (True, 0, True, 0, "")  # without created-on times, by Incus name
         entries.append((order_key(described) if described else unread, incus_name, entry))
-    return [entry for _, _, entry in sorted(entries, key=lambda item: (item[0], item[1]))]
+    return [item[2] for item in sorted(entries, key=lambda item: (item[0], item[1]))]
 
 
 def dangling_mappings(props: Mapping[str, str], rd_snapshots: Mapping[str, Any]) -> list[str]:
@@ -574,7 +574,7 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     props = creation_properties(request.prefix, request.volume_type, request.project, request.name, content_type,
                                 request.drbd_options, request.user_properties)
     definitions = [{"volume_number": n, "size_kib": s} for n, s in sorted(sizes.items())]
-    template = new_volume_view(copy_request, None, props, [s for _, s in sorted(sizes.items())])
+    template = new_volume_view(copy_request, None, props, [sizes[number] for number in sorted(sizes)])
     plan = plan_changes(copy_request, {"props": props, "volume_definitions": definitions})
     plan.override_props.clear()
     outcome.changed = True

@@ -22,7 +22,7 @@ description:
   - Nothing is written before every option has been checked and the volume has been looked up; every error names the
     option to change.
 author:
-  - linstor.incus contributors
+  - linstor.incus contributors (@linstor-incus)
 extends_documentation_fragment:
   - linstor.incus.connection
 options:
@@ -71,7 +71,7 @@ options:
         is already gone (a dangling mapping) is removed. Deleting a snapshot, or a volume, that does not exist is no
         change.
       - V(restored) rolls the volume back to the snapshot. As Incus, only the most recent snapshot can be restored,
-        whatever the LINSTOR version allows, decided by the snapshots' created-on times: if newer snapshots exist,
+        whatever the LINSTOR version allows, decided by the snapshots' created-on times. If newer snapshots exist,
         the module fails naming them unless O(remove_newer_snapshots) is true, in which case they are deleted
         (each LINSTOR snapshot, then their mappings) before the rollback. Volume sizes return to the snapshot's.
       - A restore always reports changed, because LINSTOR keeps no record that would tell whether the volume still

@@ -77,8 +77,8 @@ def test_snapshot_details_groups_by_resource_definition():
 def test_volume_snapshots_joins_mappings_of_both_forms_oldest_first():
     details = snapshots.snapshot_details([linstor_snapshot(SNAP1, 1000), linstor_snapshot(SNAP0, 2000)])[RD]
     listed = snapshots.volume_snapshots(PROPS, details)
-    assert [(entry["name"], entry["exists"]) for entry in listed] == [("snap1", True), ("snap0", True),
-                                                                       ("gone", False)]
+    expected = [("snap1", True), ("snap0", True), ("gone", False)]
+    assert [(entry["name"], entry["exists"]) for entry in listed] == expected
     assert listed[0]["created_on"] is not None
     assert listed[2]["nodes"] is None
 
