@@ -31,6 +31,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_NAME,
     AUX_TYPE,
     CONTENT_BLOCK,
+    CONTENT_FILESYSTEM,
     DEFAULT_VM_FILESYSTEM_SIZE,
     EXACT_SIZE_KEY,
     KIB,
@@ -305,7 +306,16 @@ def definition_sizes(rd: Mapping[str, Any]) -> dict[int, int]:
     return {vd["volume_number"]: vd.get("size_kib") or 0 for vd in rd.get("volume_definitions") or []}
 
 
-def resize_target_kib(current_kib: int, wanted_bytes: int, parameter: str, content_type: str) -> int | None:
+def describe_size(size_bytes: int) -> str:
+    """A size for messages: ``10GiB (10737418240 bytes)``, or plain bytes when no binary unit divides it."""
+    for unit, factor in (("TiB", KIB**4), ("GiB", KIB**3), ("MiB", KIB**2), ("KiB", KIB)):
+        if size_bytes >= factor and size_bytes % factor == 0:
+            return f"{size_bytes // factor}{unit} ({size_bytes} bytes)"
+    return f"{size_bytes} bytes"
+
+
+def resize_target_kib(current_kib: int, wanted_bytes: int, parameter: str, content_type: str,
+                      subject: str = "the volume") -> int | None:
     """The new ``size_kib`` for a volume, None when the size is already right; refuses to shrink.
 
     Within 512 bytes is no change (as Incus); a size that rounds up to the current one is no
@@ -316,18 +326,23 @@ def resize_target_kib(current_kib: int, wanted_bytes: int, parameter: str, conte
     if sizes_equal_within_tolerance(current_bytes, wanted_bytes) or volume_size_bytes(wanted_bytes) == current_bytes:
         return None
     if wanted_bytes < current_bytes:
-        reason = ("block volumes cannot be shrunk" if content_type != "filesystem" else
+        reason = ("block volumes cannot be shrunk" if content_type != CONTENT_FILESYSTEM else
                   "shrinking a filesystem volume needs the filesystem shrunk first, which only Incus can do, "
                   "and LINSTOR cannot shrink a deployed volume")
         raise NamingError(
             parameter,
-            f"{parameter} {wanted_bytes} bytes is smaller than the volume's current {current_bytes} bytes: {reason}",
+            f"{parameter} {describe_size(wanted_bytes)} is smaller than {subject}'s "
+            f"{describe_size(current_bytes)}: {reason}",
         )
     return volume_size_kib(wanted_bytes)
 
 
-def plan_changes(request: VolumeRequest, rd: Mapping[str, Any], rename: bool = False) -> Plan:
-    """What must change on an existing volume's RD; raises before any write when it cannot."""
+def plan_changes(request: VolumeRequest, rd: Mapping[str, Any], rename: bool = False,
+                 subject: str = "the volume") -> Plan:
+    """What must change on an existing volume's RD; raises before any write when it cannot.
+
+    ``subject`` names the RD in messages (a copy is planned on its source's sizes).
+    """
     props = rd.get("props") or {}
     current_content = props.get(AUX_CONTENT_TYPE)
     if request.content_type_given and current_content != request.content_type:
@@ -352,8 +367,8 @@ def plan_changes(request: VolumeRequest, rd: Mapping[str, Any], rename: bool = F
         if wanted_bytes is None or number not in sizes:
             continue
         parameter = "size" if number == BLOCK_VOLUME else "filesystem_size"
-        content = current_content if number == BLOCK_VOLUME else "filesystem"
-        target = resize_target_kib(sizes[number], wanted_bytes, parameter, content or "")
+        content = current_content if number == BLOCK_VOLUME else CONTENT_FILESYSTEM
+        target = resize_target_kib(sizes[number], wanted_bytes, parameter, content or "", subject)
         if target is not None:
             plan.resize_kib[number] = target
     if plan.resize_kib and EXACT_SIZE_KEY in props:
@@ -564,8 +579,9 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
     after_props.update(props)
     after_props["cloned-from"] = source_rd["name"]
     template = new_volume_view(copy_request, None, after_props, [sizes[n] for n in sorted(sizes)])
-    plan = plan_changes(copy_request, {"props": after_props, "volume_definitions": [
-        {"volume_number": n, "size_kib": s} for n, s in sizes.items()]})
+    source_definitions = [{"volume_number": n, "size_kib": s} for n, s in sizes.items()]
+    plan = plan_changes(copy_request, {"props": after_props, "volume_definitions": source_definitions},
+                        subject=f"the source volume {source.incus_name}")
     plan.override_props.clear()
     outcome.changed = True
     outcome.extra["source_resource_definition"] = source_rd["name"]

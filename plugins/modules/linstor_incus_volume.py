@@ -27,7 +27,7 @@ description:
   - Nothing is written before every option has been checked and the volume has been looked up; every error names the
     option to change.
 author:
-  - linstor.incus contributors
+  - linstor.incus contributors (@linstor-incus)
 extends_documentation_fragment:
   - linstor.incus.connection
 options:
@@ -148,7 +148,7 @@ options:
         a smaller one fails before anything is written.
       - The module waits for the clone to complete (O(wait_timeout)); if the clone fails or times out, the new RD is
         deleted again.
-      - When this volume already exists, O(source) is ignored and nothing is copied (idempotent): the existing
+      - When this volume already exists, O(source) is ignored and nothing is copied (idempotent); the existing
         volume is kept as it is, except for the size and property updates any run makes.
     type: dict
     suboptions:
