@@ -30,9 +30,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
-    AUX_CONTENT_TYPE,
-    AUX_NAME,
-    AUX_TYPE,
     DEFAULT_PREFIX,
     TYPE_IMAGES,
     NamingError,
@@ -41,10 +38,10 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     listing_filters,
     lookup_filters,
     normalize_volume_type,
-    parse_incus_volume_name,
     validate_content_type,
     validate_prefix,
     validate_project,
+    volume_problem,
     volume_view,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
@@ -154,35 +151,6 @@ def resource_view(resource: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def drbd_port(rd: dict[str, Any]) -> int | None:
-    """The RD's DRBD TCP port (``linstor resource-definition list``'s Port column), if it has one."""
-    for layer in rd.get("layer_data") or []:
-        if isinstance(layer, dict) and layer.get("type") == "DRBD":
-            return (layer.get("data") or {}).get("port")
-    return None
-
-
-def orphan_reason(rd: dict[str, Any], prefix: str) -> str:
-    """Why an RD named like an Incus volume is not one, in words a user can act on."""
-    props = rd.get("props") or {}
-    missing = [key for key in (AUX_NAME, AUX_TYPE, AUX_CONTENT_TYPE) if key not in props]
-    if missing:
-        return "missing " + ", ".join(missing)
-    try:
-        volume_type = normalize_volume_type(props[AUX_TYPE], AUX_TYPE)
-        validate_content_type(volume_type, props[AUX_CONTENT_TYPE], AUX_CONTENT_TYPE)
-    except NamingError as error:
-        return error.message
-    incus_name = props[AUX_NAME]
-    if not incus_name.startswith(prefix):
-        return f"{AUX_NAME} {incus_name!r} does not start with the prefix {prefix!r}"
-    try:
-        parse_incus_volume_name(volume_type, incus_name[len(prefix):])
-    except NamingError as error:
-        return f"{AUX_NAME} {incus_name!r}: {error.message}"
-    return "not a volume Incus would recognise"
-
-
 # --- The inventory ---------------------------------------------------------------------------
 
 
@@ -216,13 +184,12 @@ def build_inventory(
                 orphans.append({
                     "resource_definition": rd["name"],
                     "resource_group": resource_group,
-                    "reason": orphan_reason(rd, prefix),
+                    "reason": volume_problem(rd, prefix),
                     "aux_properties": {key: value for key, value in sorted(props.items())
                                        if is_incus_key(key)},
                 })
             continue
         if selection.matches(view):
-            view["port"] = drbd_port(rd)
             volumes.append(view)
     volumes.sort(key=lambda v: (v["type"], v["project"], v["name"], v["resource_definition"]))
     orphans.sort(key=lambda orphan: orphan["resource_definition"])

@@ -10,6 +10,7 @@ Pure functions, standard library only; errors are raised as :class:`NamingError`
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from fractions import Fraction
@@ -165,6 +166,7 @@ def _linstor_name_problem(value: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=64)
 def validate_prefix(prefix: str) -> str:
     """Return ``prefix`` if every name it generates (prefix + 32 hex digits) is a valid LINSTOR name.
 
@@ -252,15 +254,15 @@ def validate_content_type(volume_type: str, content_type: str | None, parameter:
     return content_type
 
 
-def volume_content_types(volume_type: str, content_type: str) -> list[str]:
-    """Content type of each volume definition of the RD, by volume number.
+def has_filesystem_volume(volume_type: str, content_type: str) -> bool:
+    """Whether the RD carries a filesystem volume (number 1) next to its block disk (volume 0).
 
-    A virtual machine's RD holds its block disk (volume 0) and its small filesystem volume
-    (volume 1); every other RD holds one volume.
+    Incus's ``IsVMBlock``: a virtual machine and a block image (what VMs are made from) hold
+    their block disk and the small filesystem volume for their configuration; every other RD
+    holds one volume.
     """
-    if normalize_volume_type(volume_type) == TYPE_VIRTUAL_MACHINES:
-        return [CONTENT_BLOCK, CONTENT_FILESYSTEM]
-    return [content_type]
+    volume_type = normalize_volume_type(volume_type)
+    return volume_type in (TYPE_VIRTUAL_MACHINES, TYPE_IMAGES) and content_type == CONTENT_BLOCK
 
 
 # --- Incus names -----------------------------------------------------------------------------
@@ -649,23 +651,55 @@ def sizes_equal_within_tolerance(a_bytes: int, b_bytes: int) -> bool:
 # --- Reading an RD back ----------------------------------------------------------------------
 
 
+def _volume_identity(props: dict, prefix: str) -> tuple[str, str, str, str]:
+    """(type, content type, project, name) from an RD's aux keys; NamingError saying why they are not Incus's."""
+    missing = [key for key in (AUX_NAME, AUX_TYPE, AUX_CONTENT_TYPE) if key not in props]
+    if missing:
+        raise NamingError(missing[0], "missing " + ", ".join(missing))
+    incus_name, volume_type, content_type = props[AUX_NAME], props[AUX_TYPE], props[AUX_CONTENT_TYPE]
+    if volume_type not in VOLUME_TYPES.values():
+        types = ", ".join(sorted(VOLUME_TYPES.values()))
+        raise NamingError(AUX_TYPE, f"{AUX_TYPE} {volume_type!r} is not one of {types}")
+    if content_type not in ALLOWED_CONTENT_TYPES[volume_type]:
+        raise NamingError(AUX_CONTENT_TYPE, f"{AUX_CONTENT_TYPE} {content_type!r} is not one Incus writes for "
+                          f"{volume_type} ({', '.join(ALLOWED_CONTENT_TYPES[volume_type])})")
+    if not incus_name.startswith(prefix):
+        raise NamingError(AUX_NAME, f"{AUX_NAME} {incus_name!r} does not start with the prefix {prefix!r}")
+    try:
+        project, name = parse_incus_volume_name(volume_type, incus_name[len(prefix) :])
+    except NamingError as error:
+        raise NamingError(AUX_NAME, f"{AUX_NAME} {incus_name!r}: {error.message}") from error
+    return volume_type, content_type, project, name
+
+
+def volume_problem(rd: dict, prefix: str) -> str | None:
+    """Why an RD is not an Incus volume under ``prefix``, in words a user can act on; None when it is one."""
+    validate_prefix(prefix)
+    try:
+        _volume_identity(rd.get("props") or {}, prefix)
+    except NamingError as error:
+        return error.message
+    return None
+
+
+def drbd_port(rd: dict) -> int | None:
+    """The RD's DRBD TCP port (``linstor resource-definition list``'s Port column), if it has a DRBD layer."""
+    for layer in rd.get("layer_data") or []:
+        if isinstance(layer, dict) and layer.get("type") == "DRBD":
+            return (layer.get("data") or {}).get("port")
+    return None
+
+
 def volume_view(rd: dict, prefix: str) -> dict | None:
     """The Incus view of one RD as LINSTOR returns it (``with_volume_definitions=true``).
 
-    ``None`` when the RD is not an Incus volume under ``prefix``: an aux key is missing, the
-    name lacks the prefix, or a value is not one Incus would write.
+    ``None`` when the RD is not an Incus volume under ``prefix`` (see :func:`volume_problem`):
+    an aux key is missing, the name lacks the prefix, or a value is not one Incus would write.
     """
     validate_prefix(prefix)
     props = rd.get("props") or {}
-    incus_name = props.get(AUX_NAME)
-    volume_type = props.get(AUX_TYPE)
-    content_type = props.get(AUX_CONTENT_TYPE)
-    if incus_name is None or volume_type not in VOLUME_TYPES.values() or content_type not in CONTENT_TYPES:
-        return None
-    if not incus_name.startswith(prefix) or content_type not in ALLOWED_CONTENT_TYPES[volume_type]:
-        return None
     try:
-        project, name = parse_incus_volume_name(volume_type, incus_name[len(prefix) :])
+        volume_type, content_type, project, name = _volume_identity(props, prefix)
     except NamingError:
         return None
     definitions = sorted(rd.get("volume_definitions") or [], key=lambda definition: definition["volume_number"])
@@ -674,9 +708,10 @@ def volume_view(rd: dict, prefix: str) -> dict | None:
         "project": project,
         "type": volume_type,
         "content_type": content_type,
-        "incus_name": incus_name,
+        "incus_name": props[AUX_NAME],
         "resource_definition": rd["name"],
         "resource_group": rd.get("resource_group_name"),
+        "port": drbd_port(rd),
         "volume_definitions": [{"number": vd["volume_number"], "size_kib": vd.get("size_kib")} for vd in definitions],
         "snapshots": snapshot_mappings(props),
         "properties": dict(props),

@@ -282,14 +282,17 @@ def test_refused_content_types(volume_type: str, content_type: str, hint: str) -
 @pytest.mark.parametrize(
     "volume_type, content_type, expected",
     [
-        ("virtual-machine", "block", ["block", "filesystem"]),
-        ("containers", "filesystem", ["filesystem"]),
-        ("custom", "iso", ["iso"]),
-        ("images", "block", ["block"]),
+        ("virtual-machine", "block", True),
+        ("virtual-machines", "block", True),
+        ("images", "block", True),
+        ("image", "filesystem", False),
+        ("containers", "filesystem", False),
+        ("custom", "block", False),
+        ("custom", "iso", False),
     ],
 )
-def test_volume_content_types(volume_type: str, content_type: str, expected: list[str]) -> None:
-    assert naming.volume_content_types(volume_type, content_type) == expected
+def test_has_filesystem_volume_is_incus_is_vm_block(volume_type: str, content_type: str, expected: bool) -> None:
+    assert naming.has_filesystem_volume(volume_type, content_type) is expected
 
 
 # --- project and volume names ----------------------------------------------------------------
@@ -923,6 +926,7 @@ EXPECTED_VIEWS = [
         "incus_name": "incus-volume-v1",
         "resource_definition": "incus-volume-4df9f0598bd14d73953151614428d298",
         "resource_group": "linstor",
+        "port": 7004,
         "volume_definitions": [{"number": 0, "size_kib": 10485760}, {"number": 1, "size_kib": 512000}],
         "snapshots": {"snap0": "incus-volume-19dd0b015d22445f8097ba5e740948de"},
         "properties": VM_PROPS,
@@ -935,6 +939,7 @@ EXPECTED_VIEWS = [
         "incus_name": "incus-volume-c1",
         "resource_definition": "incus-volume-61be43e12fed4845ab3f2443cccbe50c",
         "resource_group": "linstor",
+        "port": 7004,
         "volume_definitions": [{"number": 0, "size_kib": 10485760}],
         "snapshots": {},
         "properties": CONTAINER_PROPS,
@@ -947,6 +952,7 @@ EXPECTED_VIEWS = [
         "incus_name": "incus-volume-" + FINGERPRINT_1,
         "resource_definition": "incus-volume-d0531e21ce6b4218b9b8996582b9bf31",
         "resource_group": "linstor",
+        "port": 7004,
         "volume_definitions": [{"number": 0, "size_kib": 10485760}],
         "snapshots": {},
         "properties": VM_IMAGE_PROPS,
@@ -959,6 +965,7 @@ EXPECTED_VIEWS = [
         "incus_name": "incus-volume-default_vol",
         "resource_definition": "incus-volume-e3e682324ff54fa3a3cf3203d5029366",
         "resource_group": "linstor",
+        "port": 7004,
         "volume_definitions": [{"number": 0, "size_kib": 1048576}],
         "snapshots": {},
         "properties": CUSTOM_PROPS,
@@ -971,6 +978,7 @@ EXPECTED_VIEWS = [
         "incus_name": "incus-volume-" + FINGERPRINT_2,
         "resource_definition": "incus-volume-ef2f8cc7bfc148c58a7259f5a201658f",
         "resource_group": "linstor",
+        "port": 7004,
         "volume_definitions": [{"number": 0, "size_kib": 102400}],
         "snapshots": {},
         "properties": CONTAINER_IMAGE_PROPS,
@@ -1042,6 +1050,37 @@ def test_view_of_an_instance_in_another_project_and_legacy_snapshot_key() -> Non
 )
 def test_view_is_none_for_rds_that_are_not_incus_volumes_under_the_prefix(props: dict) -> None:
     assert naming.volume_view(rd("incus-volume-61be43e12fed4845ab3f2443cccbe50c", props, {0: 4096}), PREFIX) is None
+
+
+@pytest.mark.parametrize(
+    "props, reason",
+    [
+        ({}, "missing Aux/Incus/name, Aux/Incus/type, Aux/Incus/content-type"),
+        ({"Aux/Incus/name": "incus-volume-c1", "Aux/Incus/type": "containers"}, "missing Aux/Incus/content-type"),
+        ({"Aux/Incus/name": "incus-volume-c1", "Aux/Incus/type": "container", "Aux/Incus/content-type": "filesystem"},
+         "Aux/Incus/type 'container' is not one of"),
+        ({"Aux/Incus/name": "incus-volume-c1", "Aux/Incus/type": "containers", "Aux/Incus/content-type": "block"},
+         "Aux/Incus/content-type 'block' is not one Incus writes for containers"),
+        ({"Aux/Incus/name": "other-c1", "Aux/Incus/type": "containers", "Aux/Incus/content-type": "filesystem"},
+         "does not start with the prefix 'incus-volume-'"),
+        ({"Aux/Incus/name": "incus-volume-vol", "Aux/Incus/type": "custom", "Aux/Incus/content-type": "block"},
+         "Aux/Incus/name 'incus-volume-vol': "),
+    ],
+)
+def test_volume_problem_says_why_an_rd_is_not_an_incus_volume(props: dict, reason: str) -> None:
+    example = rd("incus-volume-61be43e12fed4845ab3f2443cccbe50c", props, {0: 4096})
+    assert reason in naming.volume_problem(example, PREFIX)
+    assert naming.volume_view(example, PREFIX) is None
+
+
+def test_volume_problem_is_none_for_every_example() -> None:
+    assert [naming.volume_problem(example, PREFIX) for example in EXAMPLE_RDS] == [None] * 5
+
+
+def test_drbd_port() -> None:
+    assert naming.drbd_port(EXAMPLE_RDS[0]) == 7004
+    assert naming.drbd_port({"layer_data": [{"type": "STORAGE"}]}) is None
+    assert naming.drbd_port({}) is None
 
 
 def test_view_with_another_prefix_does_not_see_the_example() -> None:
