@@ -1,16 +1,18 @@
-"""``linstor-emulator --host 127.0.0.1 --port PORT --state FILE [--nodes N] [--debug-api]``."""
+"""``linstor-emulator --host 127.0.0.1 --port PORT --state FILE [--nodes N] [--debug-api]
+[--tls-cert FILE [--tls-key FILE] [--tls-client-ca FILE]] [--auth-token-file FILE | --auth-token TOKEN]``."""
 
 from __future__ import annotations
 
 import argparse
 import signal
 import sqlite3
+import ssl
 import sys
 import threading
 from pathlib import Path
 
 from .backend import Backend
-from .rest import make_server
+from .rest import make_server, tls_context
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -27,10 +29,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sync", choices=("NORMAL", "FULL"), default="NORMAL",
                         help="SQLite synchronous mode: NORMAL survives a killed process, FULL also a power loss")
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
+    tls = parser.add_argument_group("TLS (HTTPS on the same port when --tls-cert is given)")
+    tls.add_argument("--tls-cert", metavar="FILE", help="PEM certificate chain of the server (may hold the key too)")
+    tls.add_argument("--tls-key", metavar="FILE", help="PEM private key of the server certificate")
+    tls.add_argument("--tls-client-ca", metavar="FILE",
+                     help="require client certificates signed by this PEM CA (refuse clients without one)")
+    auth = parser.add_argument_group("token authentication (401 without a matching 'Authorization: Bearer')")
+    auth.add_argument("--auth-token-file", metavar="FILE", help="file holding the token (its first line)")
+    auth.add_argument("--auth-token", metavar="TOKEN", help="the token itself (visible in ps: prefer the file)")
     args = parser.parse_args(argv)
     if args.nodes < 1:
         parser.error("--nodes must be at least 1")
+    if (args.tls_key or args.tls_client_ca) and not args.tls_cert:
+        parser.error("--tls-key and --tls-client-ca need --tls-cert")
+    if args.auth_token is not None and args.auth_token_file:
+        parser.error("give --auth-token or --auth-token-file, not both")
+    if args.auth_token is not None and not args.auth_token.strip():
+        parser.error("--auth-token must not be empty")
     return args
+
+
+def read_token(path: str) -> str:
+    """The first line of the token file, without surrounding white space; ValueError when empty."""
+    with open(path, encoding="utf-8") as stream:
+        token = stream.readline().strip()
+    if not token:
+        raise ValueError("the file is empty")
+    return token
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,8 +67,25 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, sqlite3.Error) as exc:
         print(f"linstor-emulator: cannot use the state file {state}: {exc}", file=sys.stderr)
         return 2
+    token = args.auth_token.strip() if args.auth_token is not None else None
+    context = None
     try:
-        server, _ = make_server(backend, args.host, args.port, debug_api=args.debug_api, verbose=args.verbose)
+        if args.auth_token_file:
+            token = read_token(args.auth_token_file)
+    except (OSError, ValueError) as exc:
+        backend.close()
+        print(f"linstor-emulator: cannot read the token file {args.auth_token_file}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.tls_cert:
+            context = tls_context(args.tls_cert, args.tls_key, args.tls_client_ca)
+    except (OSError, ssl.SSLError) as exc:
+        backend.close()
+        print(f"linstor-emulator: cannot load the TLS files: {exc}", file=sys.stderr)
+        return 2
+    try:
+        server, _ = make_server(backend, args.host, args.port, debug_api=args.debug_api, verbose=args.verbose,
+                                ssl_context=context, auth_token=token)
     except OSError as exc:
         backend.close()
         print(f"linstor-emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
@@ -58,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     host, port = server.server_address[:2]
-    print(f"linstor-emulator listening on http://{host}:{port} (state {args.state})", flush=True)
+    scheme = "https" if context else "http"
+    print(f"linstor-emulator listening on {scheme}://{host}:{port} (state {args.state})", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:

@@ -1,15 +1,23 @@
 """The thin HTTP layer: routes that parse requests, call the backend and render replies.
 
-All requests go through ``Api.dispatch``: the one place where the request log is kept (and where
-fault injection can hook in later), and where errors are rendered in LINSTOR's format.
+All requests go through ``Api.dispatch``: the one place where the bearer token is checked, faults
+are injected (``faults.py``), the request log is kept, and errors are rendered in LINSTOR's format.
+TLS is the server's (``make_server``): the handshake runs in the request's thread.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hmac
 import json
 import re
+import socket
+import ssl
+import sys
 import threading
-from collections.abc import Callable
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -18,8 +26,15 @@ from . import bodies
 from . import errors as rc
 from .backend import Backend
 from .errors import LinstorError, RcEntry, http_status
+from .faults import FaultSpecError, FaultTable
 
 DEBUG_PREFIX = "/_emulator"
+REQUEST_LOG_LIMIT = 100_000
+"""The request log keeps the most recent entries only, so a long run cannot exhaust memory."""
+HANDSHAKE_TIMEOUT = 10.0
+# LINSTOR's AuthenticationFilter: the 401 it answers when token authentication is on.
+UNAUTHORIZED_MESSAGE = "Unauthorized: token invalid or not provided"
+UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="linstor-controller"'}
 
 
 @dataclass
@@ -57,6 +72,9 @@ class Request:
 class Reply:
     status: int
     body: object  # JSON-serialisable
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False  # close the connection without answering (a fault)
+    delay: float = 0.0  # seconds to wait before answering (a fault)
 
 
 class BadRequest(Exception):
@@ -361,12 +379,14 @@ def _view_snapshots(b: Backend, r: Request) -> Reply:
 # ---------------------------------------------------------------- dispatch
 
 class Api:
-    """Routes a request to its handler and renders the reply; keeps the request log."""
+    """Routes a request to its handler and renders the reply; checks the token, injects faults, keeps the log."""
 
-    def __init__(self, backend: Backend, debug_api: bool = False):
+    def __init__(self, backend: Backend, debug_api: bool = False, auth_token: str | None = None):
         self.backend = backend
         self.debug_api = debug_api
-        self._log: list[dict] = []
+        self.auth_token = auth_token
+        self.faults = FaultTable()
+        self._log: deque[dict] = deque(maxlen=REQUEST_LOG_LIMIT)
         self._log_lock = threading.Lock()
 
     def request_log(self) -> list[dict]:
@@ -377,26 +397,59 @@ class Api:
         with self._log_lock:
             self._log.clear()
 
-    def dispatch(self, method: str, target: str, raw_body: bytes) -> Reply:
+    def dispatch(self, method: str, target: str, raw_body: bytes,
+                 headers: Mapping[str, str] | None = None) -> Reply:
         """Handle one request. The single entry point of the HTTP layer."""
         parts = urlsplit(target)
         path = unquote(parts.path).rstrip("/") or "/"
         query = parse_qs(parts.query, keep_blank_values=True)
         if path == DEBUG_PREFIX or path.startswith(DEBUG_PREFIX + "/"):
-            return self._debug(method, path)
+            return self._debug(method, path, raw_body)
         body_text = raw_body.decode("utf-8", errors="replace") if raw_body else ""
-        reply = self._handle(method, path, query, body_text)
+        authorization = (headers or {}).get("Authorization")
+        fault = None
+        if self.auth_token is not None and not self._authorized(authorization):
+            reply = Reply(401, _entries([RcEntry(rc.FAIL_ACC_DENIED_COMMAND, UNAUTHORIZED_MESSAGE)]),
+                          dict(UNAUTHORIZED_HEADERS))
+        else:
+            fault = self.faults.match(method, path)
+            if fault is None:
+                reply = self._handle(method, path, query, body_text)
+            elif fault.action == "error":
+                entries = fault.entries()
+                reply = Reply(http_status(entries, 200), _entries(entries))
+            elif fault.action == "drop_before":
+                reply = Reply(0, None, drop=True)
+            else:
+                reply = self._handle(method, path, query, body_text)
+                reply.drop = fault.action == "drop_after"
+                reply.delay = fault.delay_seconds if fault.action == "delay" else 0.0
         if self.debug_api:
-            logged_body: object = None
-            if body_text:
-                try:
-                    logged_body = json.loads(body_text)
-                except ValueError:
-                    logged_body = body_text
-            with self._log_lock:
-                self._log.append({"method": method, "path": path, "query": query, "body": logged_body,
-                                  "status": reply.status})
+            self._record(method, path, query, body_text, reply, authorization,
+                         {"id": fault.id, "action": fault.action} if fault else None)
         return reply
+
+    def _authorized(self, authorization: str | None) -> bool:
+        """LINSTOR's check: an ``Authorization`` header of scheme Bearer (any case) holding the token."""
+        if not authorization or not authorization.lower().startswith("bearer "):
+            return False
+        token = authorization[len("bearer "):].strip()
+        return hmac.compare_digest(token.encode(), self.auth_token.encode())
+
+    def _record(self, method: str, path: str, query: dict, body_text: str, reply: Reply,
+                authorization: str | None, fault: dict | None) -> None:
+        logged_body: object = None
+        if body_text:
+            try:
+                logged_body = json.loads(body_text)
+            except ValueError:
+                logged_body = body_text
+        entry = {"method": method, "path": path, "query": query, "body": logged_body,
+                 "status": None if reply.status == 0 else reply.status,
+                 "auth": authorization.split(" ", 1)[0] if authorization else None,  # the scheme, never the token
+                 "fault": fault}
+        with self._log_lock:
+            self._log.append(entry)
 
     def _handle(self, method: str, path: str, query: dict, body_text: str) -> Reply:
         handler = None
@@ -436,7 +489,7 @@ class Api:
         return Reply(400, _entries([RcEntry(rc.API_CALL_PARSE_ERROR, "Unable to parse input json.",
                                             details=details)]))
 
-    def _debug(self, method: str, path: str) -> Reply:
+    def _debug(self, method: str, path: str, raw_body: bytes) -> Reply:
         if not self.debug_api:
             return Reply(404, _entries([RcEntry(rc.UNKNOWN_API_CALL, f"No such REST resource: {path}")]))
         if path == DEBUG_PREFIX + "/requests":
@@ -445,6 +498,23 @@ class Api:
             if method == "DELETE":
                 self.clear_request_log()
                 return Reply(200, [])
+        if path == DEBUG_PREFIX + "/faults":
+            if method == "GET":
+                return Reply(200, self.faults.to_json())
+            if method == "DELETE":
+                self.faults.clear()
+                return Reply(200, [])
+            if method == "POST":
+                try:
+                    spec = json.loads(raw_body or b"null")
+                    return Reply(201, self.faults.add(spec).to_json())
+                except (ValueError, FaultSpecError) as exc:  # JSONDecodeError is a ValueError
+                    return Reply(400, {"error": f"bad fault: {exc}"})
+        match = re.fullmatch(re.escape(DEBUG_PREFIX) + r"/faults/(\d+)", path)
+        if match and method == "DELETE":
+            if self.faults.remove(int(match.group(1))):
+                return Reply(200, [])
+            return Reply(404, {"error": f"no fault {match.group(1)}"})
         return Reply(404, {"error": f"unknown debug endpoint {method} {path}"})
 
 
@@ -457,11 +527,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length > 0 else b""
-        reply = self.api.dispatch(self.command, self.path, raw)
+        reply = self.api.dispatch(self.command, self.path, raw, self.headers)
+        if reply.drop:  # a fault: hang up without a word (the server closes the socket)
+            self.close_connection = True
+            return
+        if reply.delay:
+            time.sleep(reply.delay)
         data = json.dumps(reply.body).encode("utf-8")
         self.send_response(reply.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -477,6 +554,27 @@ class EmulatorServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 1024  # listen backlog: many clients connect at once in the race tests
     verbose = False
+    ssl_context: ssl.SSLContext | None = None
+
+    def finish_request(self, request, client_address) -> None:
+        """Serve one connection; with TLS, the handshake first, here in the connection's own thread."""
+        if self.ssl_context is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(HANDSHAKE_TIMEOUT)
+        try:
+            tls = self.ssl_context.wrap_socket(request, server_side=True)  # takes over the socket
+        except (ssl.SSLError, OSError) as exc:  # untrusted or missing client certificate, plain HTTP, ...
+            if self.verbose:
+                print(f"TLS handshake with {client_address[0]} failed: {exc}", file=sys.stderr)
+            return
+        try:
+            tls.settimeout(None)
+            super().finish_request(tls, client_address)
+        finally:
+            with contextlib.suppress(OSError):
+                tls.shutdown(socket.SHUT_RDWR)
+            tls.close()
 
     def handle_error(self, request, client_address) -> None:
         # A client that hangs up mid-reply is not the emulator's error; stay quiet (a parent process
@@ -485,10 +583,24 @@ class EmulatorServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def make_server(backend: Backend, host: str, port: int, debug_api: bool = False,
-                verbose: bool = False) -> tuple[EmulatorServer, Api]:
-    api = Api(backend, debug_api)
+def tls_context(cert: str, key: str | None = None, client_ca: str | None = None) -> ssl.SSLContext:
+    """The server's TLS settings: its certificate chain, and with ``client_ca`` client certificates
+    signed by that CA required (no other CA is trusted for them)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    if client_ca:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(cafile=client_ca)
+    return context
+
+
+def make_server(backend: Backend, host: str, port: int, debug_api: bool = False, verbose: bool = False,
+                ssl_context: ssl.SSLContext | None = None,
+                auth_token: str | None = None) -> tuple[EmulatorServer, Api]:
+    api = Api(backend, debug_api, auth_token)
     handler = type("Handler", (_RequestHandler,), {"api": api, "verbose": verbose})
     server = EmulatorServer((host, port), handler)
     server.verbose = verbose
+    server.ssl_context = ssl_context
     return server, api
