@@ -324,17 +324,17 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
         )
     outcome = Outcome(volume_view(rd, request.prefix))
     if request.state == "absent":
-        _delete(client, request, rd, outcome, check_mode)
+        delete_snapshot(client, request, rd, outcome, check_mode)
     elif request.state == "restored":
-        _restore(client, request, rd, outcome, check_mode)
+        restore_snapshot(client, request, rd, outcome, check_mode)
     elif request.rename_from is not None:
-        _rename(client, request, rd, outcome, check_mode)
+        rename_snapshot(client, request, rd, outcome, check_mode)
     else:
-        _create(client, request, rd, outcome, check_mode)
+        create_snapshot(client, request, rd, outcome, check_mode)
     return outcome.result(diff)
 
 
-def _create(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
+def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
             check_mode: bool) -> None:
     """Create the LINSTOR snapshot, record its mapping (undoing the snapshot if that fails), settle twins."""
     props = rd.get("props") or {}
@@ -402,7 +402,7 @@ def _stable_mapping(client: LinstorClient, rd_name: str, name: str, rd: dict[str
     return rd, recorded
 
 
-def _delete(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
+def delete_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
             check_mode: bool) -> None:
     """Delete the LINSTOR snapshot (a missing one is fine: dangling mapping), then every key naming it."""
     props = rd.get("props") or {}
@@ -422,7 +422,7 @@ def _delete(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any],
     _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=keys))
 
 
-def _rename(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
+def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
             check_mode: bool) -> None:
     """Move the mapping key from ``rename_from`` to ``name`` in one PUT; the LINSTOR snapshot stays."""
     props = rd.get("props") or {}
@@ -461,7 +461,7 @@ def restore_refusal(name: str, newer: list[str]) -> str:
             f"{', '.join(newer)}")
 
 
-def _restore(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
+def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
              check_mode: bool) -> None:
     """Roll the volume back to the snapshot, which must be the most recent (newer ones removed on request)."""
     props = rd.get("props") or {}
@@ -513,6 +513,11 @@ def _restore(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any]
         if deleted_keys:
             _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=deleted_keys))
     _warn(outcome, client.rollback_snapshot(rd["name"], target["linstor_name"]))
+
+
+# Names other modules imported before these were public (linstor_incus_volumes' _reconcile).
+_create = create_snapshot
+_delete = delete_snapshot
 
 
 # --- A new volume from a snapshot -----------------------------------------------------------------
