@@ -244,13 +244,16 @@ def find_volumes(
 
     One name is looked up as Incus does (``props`` filters on ``Aux/Incus/name`` and
     ``Aux/Incus/type``). Two names (a rename needs the old and the new one) cannot be expressed
-    in LINSTOR's filters, which must all match; they are read with the type filter alone and
-    told apart here. Returns volume name -> the RDs claiming it (more than one is a conflict).
+    in LINSTOR's filters, which must all match; they are read with the type filter alone (every
+    volume of that type) and told apart here.
+    Returns volume name -> the RDs claiming it (more than one is a conflict).
     """
     incus_names = {aux_name(prefix, volume_type, project, name): name for name in names}
     if len(names) == 1:
         filters = lookup_filters(prefix, volume_type, project, names[0])
     else:
+        # Incus's type filter alone: content type is not filtered on, as in lookup_filters, so an RD
+        # claiming a name with a broken content type is still seen (and refused by single()).
         filters = [f"{AUX_TYPE}={volume_type}"]
     found: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     for rd in client.list_resource_definitions(props=filters, with_volume_definitions=True):
@@ -544,7 +547,8 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
     no moment exists in which two RDs claim one volume or the copy maps snapshots it lacks.
     """
     source = request.source
-    assert source is not None
+    if source is None:  # pragma: no cover - ensure_volume only copies when source is given
+        raise ValueError("copy_volume needs request.source")
     found = find_volumes(client, request.prefix, source.volume_type, source.project, [source.volume],
                          request.resource_group)
     source_rd = single(found[source.volume], source.incus_name, "source.volume", request.prefix)
@@ -620,8 +624,7 @@ def delete_rd(client: LinstorClient, rd_name: str, retries: int, delay: float, o
     attempt = 0
     while True:
         try:
-            outcome.warn([entry for entry in client.delete_resource_definition(rd_name)
-                          if "not found" not in (entry.get("message") or "").lower()])
+            outcome.warn(client.delete_resource_definition(rd_name))
             return
         except LinstorError as error:
             if not error.in_use or attempt >= retries:
