@@ -18,10 +18,12 @@ The flow of :func:`reconcile`:
 4. the writes run item by item, in the declared order. The first failing item stops the run; what
    that item made is undone (its new RD, its new snapshots), and the failure reports ``changes``,
    what earlier items did;
-5. when a volume was created, ONE more listing reads the new RDs back (LINSTOR adds properties).
+5. when anything was written, ONE more listing reads the group back, so the returned views are
+   LINSTOR's (it adds properties and a DRBD port to a new RD).
 
-Request budget: nothing to do = 1 request, whatever the number of volumes. Each created volume
-costs 2 (spawn with every property, autoplace) plus one read-back listing for the whole run; a
+Request budget: nothing to do = 1 request, whatever the number of volumes; a run that writes
+adds 1 read-back listing, whatever the number of volumes. Each created volume costs 2 (spawn
+with every property, autoplace); a
 rename, resize or property change 1 PUT (+1 PUT per resized volume definition); a snapshot create
 3 (snapshot, mapping, the read-back that settles twins); a snapshot delete 2; a volume delete
 1 GET of its snapshots + 1 DELETE per snapshot (+1 PUT for their mappings) + the RD's DELETE.
@@ -488,10 +490,15 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
 
 def _views_after(client: LinstorClient, items: list[Item], after_rds: Mapping[int, dict[str, Any] | None],
                  check_mode: bool, resource_group: str) -> dict[int, dict[str, Any] | None]:
-    """Each item's volume after the run: planned in check mode; read back in ONE listing when one was created."""
+    """Each item's volume after the run: planned in check mode or when nothing was written; else read back.
+
+    A run that wrote reads the group back with ONE listing, so every view is LINSTOR's (the properties
+    and DRBD port LINSTOR adds to a new RD included), whatever the number of volumes written.
+    """
     views: dict[int, dict[str, Any] | None] = {}
-    created = [item for item in items if item.action == "create" and not check_mode]
-    fresh: dict[tuple[str, str], list[dict[str, Any]]] = read_group(client, resource_group) if created else {}
+    fresh: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    if after_rds and not check_mode:
+        fresh = read_group(client, resource_group)
     for item in items:
         if check_mode or item.index not in after_rds:
             views[item.index] = planned_view(item)
@@ -500,10 +507,8 @@ def _views_after(client: LinstorClient, items: list[Item], after_rds: Mapping[in
         if rd is None:
             views[item.index] = None
             continue
-        if item.action == "create":
-            found = [r for r in fresh.get(item.key, []) if r["name"].lower() == rd["name"].lower()]
-            rd = found[0] if found else rd
-        views[item.index] = volume_view(rd, item.request.prefix)
+        found = [r for r in fresh.get(item.key, []) if r["name"].lower() == rd["name"].lower()]
+        views[item.index] = volume_view(found[0] if found else rd, item.request.prefix)
     return views
 
 

@@ -155,8 +155,8 @@ attributes:
         a new volume's RD and a new snapshot's LINSTOR name are null.
 notes:
   - "Requests sent, which the integration tests assert against the LINSTOR emulator's request log: a run that
-    changes nothing sends one, whatever the number of volumes. Each new volume sends two (spawn with every property,
-    autoplace), and a run that created volumes reads them back with one more listing. A rename, a property change or
+    changes nothing sends one, whatever the number of volumes, and a run that writes sends one more listing at the
+    end, which reads every volume back. Each new volume sends two (spawn with every property, autoplace). A rename, a property change or
     a grow sends one PUT (plus one PUT per resized volume definition). A snapshot create sends three (snapshot,
     mapping, a read of the RD that settles concurrent twins, as M(linstor.incus.linstor_incus_snapshot)); a snapshot
     delete two. A volume delete sends the GET of its snapshots, one DELETE per snapshot, one PUT for their mappings
