@@ -335,7 +335,7 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
 
 
 def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
-            check_mode: bool) -> None:
+                    check_mode: bool) -> None:
     """Create the LINSTOR snapshot, record its mapping (undoing the snapshot if that fails), settle twins."""
     props = rd.get("props") or {}
     existing = snapshot_mappings(props).get(request.name)
@@ -355,9 +355,11 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         return
     own = generate_name(request.prefix)
     reverter = Reverter()
-    _warn(outcome, client.create_snapshot(rd["name"], own))
+    # Undo steps are registered before each write: a write whose reply is lost may still have been applied.
     reverter.add(f"snapshot {own} of {rd['name']}", lambda: client.delete_snapshot(rd["name"], own))
     try:
+        _warn(outcome, client.create_snapshot(rd["name"], own))
+        reverter.add(f"mapping {key} of {rd['name']}", lambda: _unmap_own(client, rd["name"], key, own))
         _warn(outcome, client.modify_resource_definition(rd["name"], override_props={key: own}))
     except LinstorError as error:
         _reraise_after_revert(error, reverter)
@@ -379,6 +381,13 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     outcome.volume = volume_view(after, request.prefix) if after else outcome.volume
     outcome.extra["snapshot"] = snapshot_entry(request.name, kept, sizes=sizes)
     _snapshot_list(outcome, (after or {}).get("props") or {}, None)
+
+
+def _unmap_own(client: LinstorClient, rd_name: str, key: str, own: str) -> None:
+    """Undo of a mapping write: drop ``key`` if it names this run's snapshot (not a twin's)."""
+    rd = _read_rd(client, rd_name)
+    if rd is not None and ((rd.get("props") or {}).get(key) or "").lower() == own.lower():
+        client.modify_resource_definition(rd_name, delete_props=[key])
 
 
 def _read_rd(client: LinstorClient, rd_name: str) -> dict[str, Any] | None:
@@ -403,7 +412,7 @@ def _stable_mapping(client: LinstorClient, rd_name: str, name: str, rd: dict[str
 
 
 def delete_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
-            check_mode: bool) -> None:
+                    check_mode: bool) -> None:
     """Delete the LINSTOR snapshot (a missing one is fine: dangling mapping), then every key naming it."""
     props = rd.get("props") or {}
     linstor_name = snapshot_mappings(props).get(request.name)
@@ -423,7 +432,7 @@ def delete_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
 
 
 def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
-            check_mode: bool) -> None:
+                    check_mode: bool) -> None:
     """Move the mapping key from ``rename_from`` to ``name`` in one PUT; the LINSTOR snapshot stays."""
     props = rd.get("props") or {}
     mappings = snapshot_mappings(props)
@@ -462,7 +471,7 @@ def restore_refusal(name: str, newer: list[str]) -> str:
 
 
 def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
-             check_mode: bool) -> None:
+                     check_mode: bool) -> None:
     """Roll the volume back to the snapshot, which must be the most recent (newer ones removed on request)."""
     props = rd.get("props") or {}
     linstor_name = snapshot_mappings(props).get(request.name)
@@ -590,9 +599,10 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
         return
     rd_name = generate_name(request.prefix)
     reverter = Reverter()
-    outcome.warn(client.create_resource_definition(rd_name, request.resource_group, props))
+    # Registered before the create: a create whose reply is lost may still have been applied.
     reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
     try:
+        outcome.warn(client.create_resource_definition(rd_name, request.resource_group, props))
         outcome.warn(client.restore_volume_definitions(source_rd["name"], target["linstor_name"], rd_name))
         outcome.warn(client.restore_resources(source_rd["name"], target["linstor_name"], rd_name))
         apply_plan(client, rd_name, plan, outcome)
