@@ -284,8 +284,10 @@ class LinstorClient:
             base = self.settings.controllers[index]
             self.request_count += 1
             try:
+                # verify is passed on each request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE
+                # override the session's verify (ca_cert, validate_certs=false) otherwise.
                 response = self.session.request(method, base + path, params=params, json=body,
-                                                timeout=self.settings.timeout)
+                                                timeout=self.settings.timeout, verify=self.session.verify)
             except requests.exceptions.SSLError as exc:
                 raise LinstorConnectionError(f"TLS failure talking to {base}: {exc}") from exc
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
@@ -307,6 +309,13 @@ class LinstorClient:
             body = response.json() if response.content else None
         except ValueError:
             body = None
+        if response.status_code == 401:  # LINSTOR's AuthenticationFilter: an ApiCallRc that does not say why
+            given = "was not accepted" if self.settings.auth_token else "is required and none was given"
+            entries = body if is_apicallrc_list(body) else []
+            raise LinstorError(
+                f"LINSTOR refused {method} {path}: HTTP 401, authentication failed: the auth_token {given}",
+                details=entries[0].get("message", "") if entries else response.text.strip()[:500],
+                ret_code=int(entries[0]["ret_code"]) if entries else None, status=401, entries=entries)
         if is_apicallrc_list(body):
             warnings = raise_for_apicallrc(body, response.status_code)
             return body if method == "GET" else warnings
