@@ -1,0 +1,280 @@
+"""The collection's LINSTOR client against emulators serving HTTPS, requiring client certificates or
+a bearer token, and injecting faults: verification by default, clear TLS and authentication errors,
+no token over plain HTTP, failover, and no repeated write after a lost reply.
+
+The emulators are started here (not the session's controller) because each needs its own options;
+certificates are made at run time by ``linstor_emulator.testing.make_pki``.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ansible_collections.linstor.incus.plugins.module_utils._client import (
+    ConnectionSettings,
+    LinstorClient,
+    LinstorConfigError,
+    LinstorConnectionError,
+    LinstorError,
+)
+from linstor_emulator.testing import DebugApi, EmulatorProcess, Pki, make_pki
+
+TOKEN = "client-security-token-5f1c"
+NOWHERE: list[str] = []  # no linstor-client.conf is read
+
+
+def client(controllers: str, **options) -> LinstorClient:
+    return LinstorClient(ConnectionSettings.from_params({"controllers": controllers, **options}, {}, NOWHERE))
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def token_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("token") / "token"
+    path.write_text(TOKEN + "\n")
+    return path
+
+
+def emulator(tmp_path_factory: pytest.TempPathFactory, *extra: str) -> EmulatorProcess:
+    return EmulatorProcess(tmp_path_factory.mktemp("emulator") / "state.sqlite3", extra=extra).start()
+
+
+@pytest.fixture(scope="module")
+def https(tmp_path_factory, pki: Pki, token_file: Path) -> Iterator[EmulatorProcess]:
+    """HTTPS, token required."""
+    with emulator(tmp_path_factory, "--tls-cert", str(pki.server_cert), "--tls-key", str(pki.server_key),
+                  "--auth-token-file", str(token_file)) as proc:
+        yield proc
+
+
+@pytest.fixture(scope="module")
+def mutual(tmp_path_factory, pki: Pki) -> Iterator[EmulatorProcess]:
+    """HTTPS, client certificates signed by the test CA required."""
+    with emulator(tmp_path_factory, "--tls-cert", str(pki.server_cert), "--tls-key", str(pki.server_key),
+                  "--tls-client-ca", str(pki.ca)) as proc:
+        yield proc
+
+
+@pytest.fixture(scope="module")
+def plain_guarded(tmp_path_factory, token_file: Path) -> Iterator[EmulatorProcess]:
+    """Plain HTTP, token required."""
+    with emulator(tmp_path_factory, "--auth-token-file", str(token_file)) as proc:
+        yield proc
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory) -> Iterator[EmulatorProcess]:
+    """Plain HTTP, no token: the fault-injection tests."""
+    with emulator(tmp_path_factory) as proc:
+        yield proc
+
+
+@pytest.fixture
+def debug(plain: EmulatorProcess) -> Iterator[DebugApi]:
+    api = plain.debug
+    api.clear_faults()
+    api.clear_requests()
+    yield api
+    api.clear_faults()
+
+
+@pytest.fixture
+def rd_name() -> str:
+    return "sectest-" + uuid.uuid4().hex[:12]
+
+
+def https_entry(proc: EmulatorProcess, host: str = "127.0.0.1") -> str:
+    return f"linstor+ssl://{host}:{proc.port}"
+
+
+# -- TLS -------------------------------------------------------------------------------------------
+
+
+def test_verifies_by_default_and_fails_clearly_on_a_wrong_ca(https: EmulatorProcess, pki: Pki) -> None:
+    # The system store (REQUESTS_CA_BUNDLE if set), then a CA that did not sign the server's certificate.
+    for options in ({}, {"ca_cert": str(pki.other_ca)}):
+        talk = client(https_entry(https), auth_token=TOKEN, **options)
+        with pytest.raises(LinstorConnectionError) as caught:
+            talk.controller_version()
+        text = str(caught.value)
+        assert "TLS" in text and "certificate" in text.lower()
+        assert https.url in text
+        assert TOKEN not in text
+        assert talk.request_count == 1, "a certificate failure is not a controller that is down"
+
+
+def test_trusted_ca_works_by_address_and_by_name(https: EmulatorProcess, pki: Pki) -> None:
+    for host in ("127.0.0.1", "localhost"):
+        talk = client(https_entry(https, host), auth_token=TOKEN, ca_cert=str(pki.ca))
+        assert talk.controller_version()["rest_api_version"]
+
+
+@pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
+def test_validate_certs_false_skips_verification(https: EmulatorProcess, pki: Pki) -> None:
+    talk = client(https_entry(https), auth_token=TOKEN, validate_certs=False)
+    assert talk.list_nodes()
+
+
+@pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_ca_bundle_variables_do_not_override_the_options(https: EmulatorProcess, pki: Pki, monkeypatch,
+                                                         variable: str) -> None:
+    """requests lets these variables win over a session's verify; the client's options must win."""
+    monkeypatch.setenv(variable, str(pki.other_ca))
+    assert client(https_entry(https), auth_token=TOKEN, ca_cert=str(pki.ca)).list_nodes()
+    assert client(https_entry(https), auth_token=TOKEN, validate_certs=False).list_nodes()
+    with pytest.raises(LinstorConnectionError, match="TLS failure"):
+        client(https_entry(https), auth_token=TOKEN).list_nodes()  # no ca_cert: the variable's bundle
+
+
+def test_client_certificate_and_key(mutual: EmulatorProcess, pki: Pki) -> None:
+    talk = client(https_entry(mutual), ca_cert=str(pki.ca), client_cert=str(pki.client_cert),
+                  client_key=str(pki.client_key))
+    assert [node["name"] for node in talk.list_nodes()] == ["node1", "node2", "node3"]
+    for options in ({}, {"client_cert": str(pki.other_client_cert), "client_key": str(pki.other_client_key)}):
+        refused = client(https_entry(mutual), ca_cert=str(pki.ca), **options)
+        with pytest.raises(LinstorConnectionError) as caught:
+            refused.list_nodes()
+        assert str(caught.value).startswith(f"TLS failure talking to https://127.0.0.1:{mutual.port}")
+
+
+# -- token -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("token", [None, "not-the-token"])
+def test_missing_or_wrong_token_is_a_clear_401(https: EmulatorProcess, pki: Pki, token) -> None:
+    talk = client(https_entry(https), ca_cert=str(pki.ca), **({"auth_token": token} if token else {}))
+    with pytest.raises(LinstorError) as caught:
+        talk.list_resource_definitions()
+    error = caught.value
+    assert error.status == 401
+    assert "authentication" in str(error).lower() and "auth_token" in str(error)
+    assert "Unauthorized: token invalid or not provided" in str(error), "LINSTOR's own words are kept"
+    assert not isinstance(error, LinstorConnectionError)
+    assert talk.request_count == 1, "a refused token is not retried on another controller"
+    assert "not-the-token" not in str(error)
+
+
+def test_right_token_over_https(https: EmulatorProcess, pki: Pki, rd_name: str) -> None:
+    talk = client(https_entry(https), ca_cert=str(pki.ca), auth_token=TOKEN)
+    talk.create_resource_definition(rd_name, props={"Aux/sec": "1"})
+    assert talk.get_resource_definition(rd_name)["props"]["Aux/sec"] == "1"
+    assert talk.delete_resource_definition(rd_name) == []
+
+
+def test_token_is_never_sent_over_plain_http_unless_allowed(plain_guarded: EmulatorProcess) -> None:
+    debug = plain_guarded.debug
+    debug.clear_requests()
+    plain_url = f"linstor://127.0.0.1:{plain_guarded.port}"
+    for controllers in (plain_url, f"linstor+ssl://127.0.0.1:{closed_port()},{plain_url}"):
+        with pytest.raises(LinstorConfigError) as caught:
+            client(controllers, auth_token=TOKEN)
+        assert caught.value.parameter == "auth_token" and TOKEN not in str(caught.value)
+    assert debug.requests() == [], "refused before any request was sent"
+    allowed = client(plain_url, auth_token=TOKEN, allow_insecure_auth=True)
+    assert allowed.controller_version()["rest_api_version"]
+    assert [(e["path"], e["status"], e["auth"]) for e in debug.requests()] == [
+        ("/v1/controller/version", 200, "Bearer")]
+
+
+# -- failover --------------------------------------------------------------------------------------
+
+
+def test_first_controller_down_the_next_is_used(https: EmulatorProcess, pki: Pki) -> None:
+    down = f"linstor+ssl://127.0.0.1:{closed_port()}"
+    talk = client(f"{down},{https_entry(https)}", ca_cert=str(pki.ca), auth_token=TOKEN, timeout=5)
+    assert talk.controller_version()["rest_api_version"]
+    assert talk.request_count == 2
+
+
+def test_all_controllers_down_lists_what_was_tried(pki: Pki) -> None:
+    ports = [closed_port(), closed_port(), closed_port()]
+    talk = client(",".join(f"linstor+ssl://127.0.0.1:{port}" for port in ports), ca_cert=str(pki.ca),
+                  auth_token=TOKEN, timeout=5)
+    with pytest.raises(LinstorConnectionError) as caught:
+        talk.list_nodes()
+    text = str(caught.value)
+    assert "could not reach any LINSTOR controller" in text and "the controllers option" in text
+    for port in ports:
+        assert f"https://127.0.0.1:{port} (connection refused)" in text
+    assert TOKEN not in text
+
+
+# -- faults ----------------------------------------------------------------------------------------
+
+
+def two_entries(proc: EmulatorProcess) -> str:
+    """The same emulator twice: a client that repeated a request on the 'next controller' would be seen."""
+    return f"linstor://127.0.0.1:{proc.port},linstor://localhost:{proc.port}"
+
+
+def test_post_whose_reply_was_lost_is_not_repeated(plain: EmulatorProcess, debug: DebugApi, rd_name: str) -> None:
+    debug.add_fault("drop_after", "/v1/resource-groups/[^/]+/spawn", "POST")
+    talk = client(two_entries(plain), timeout=5)
+    with pytest.raises(LinstorConnectionError) as caught:
+        talk.spawn("DfltRscGrp", rd_name, [8192], {"Aux/sec": "drop"})
+    assert "not safe to repeat" in str(caught.value) and "may have been applied" in str(caught.value)
+    posts = [e for e in debug.requests() if e["method"] == "POST"]
+    assert len(posts) == 1 and posts[0]["fault"]["action"] == "drop_after" and posts[0]["status"] == 201
+    assert [rd["name"] for rd in talk.list_resource_definitions(props=["Aux/sec=drop"])] == [rd_name], \
+        "the write happened exactly once"
+    talk.delete_resource_definition(rd_name)
+
+
+def test_post_answered_too_late_is_not_repeated(plain: EmulatorProcess, debug: DebugApi, rd_name: str) -> None:
+    debug.add_fault("delay", "/v1/resource-definitions", "POST", delay_seconds=3)
+    talk = client(two_entries(plain), timeout=1)
+    with pytest.raises(LinstorConnectionError) as caught:
+        talk.create_resource_definition(rd_name)
+    assert "not safe to repeat" in str(caught.value)
+    assert len([e for e in debug.requests() if e["method"] == "POST"]) == 1
+    assert talk.get_resource_definition(rd_name) is not None
+    talk.delete_resource_definition(rd_name)
+
+
+def test_get_dropped_before_the_reply_fails_over(plain: EmulatorProcess, debug: DebugApi, rd_name: str) -> None:
+    fault = debug.add_fault("drop_before", "/v1/resource-definitions/.*", "GET")
+    talk = client(two_entries(plain), timeout=5)
+    assert talk.get_resource_definition(rd_name) is None
+    gets = debug.requests()
+    assert [(e["status"], e["fault"]) for e in gets] == [(None, {"id": fault["id"], "action": "drop_before"}),
+                                                         (404, None)]
+    assert talk.request_count == 2
+
+
+def test_get_answered_too_late_fails_over(plain: EmulatorProcess, debug: DebugApi) -> None:
+    debug.add_fault("delay", "/v1/nodes", "GET", delay_seconds=3)
+    talk = client(two_entries(plain), timeout=1)
+    assert len(talk.list_nodes()) == 3
+    assert talk.request_count == 2
+
+
+def test_get_to_a_refused_port_fails_over(plain: EmulatorProcess, debug: DebugApi) -> None:
+    talk = client(f"linstor://127.0.0.1:{closed_port()},linstor://127.0.0.1:{plain.port}", timeout=5)
+    assert talk.controller_version()["rest_api_version"]
+    assert len(debug.requests()) == 1
+
+
+def test_error_reply_is_linstors_message_and_not_repeated(plain: EmulatorProcess, debug: DebugApi,
+                                                          rd_name: str) -> None:
+    debug.add_fault("error", "/v1/resource-groups/[^/]+/spawn", "POST", message="Satellite node2 went away")
+    talk = client(two_entries(plain), timeout=5)
+    with pytest.raises(LinstorError) as caught:
+        talk.spawn("DfltRscGrp", rd_name, [8192], {})
+    assert caught.value.status == 500 and caught.value.message == "Satellite node2 went away"
+    assert len([e for e in debug.requests() if e["method"] == "POST"]) == 1
+    assert talk.get_resource_definition(rd_name) is None, "an error fault comes before the write"
