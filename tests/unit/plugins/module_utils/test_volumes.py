@@ -18,9 +18,11 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     volume_view,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
+    Outcome,
     Plan,
     Reverter,
     apply_plan_to_view,
+    copy_volume,
     has_filesystem_volume,
     new_volume_view,
     parse_request,
@@ -228,3 +230,41 @@ def test_reverter_runs_every_step_in_reverse_and_reports_failures() -> None:
     reverter.add("again", lambda: done.append("again"))
     reverter.success()
     assert reverter.fail() == []
+
+
+class CloneStandIn:
+    """An in-process stand-in for the few LinstorClient methods a copy calls (no HTTP): the emulator
+    always completes clones at once, so LINSTOR's CLONING and FAILED states are played here."""
+
+    def __init__(self, statuses: list[str]) -> None:
+        self.statuses = statuses
+        self.calls: list[tuple[str, ...]] = []
+
+    def list_resource_definitions(self, props=(), names=(), with_volume_definitions=True):
+        self.calls.append(("list",))
+        return [rd(name="incus-volume-" + "5" * 32, incus="incus-volume-c2")]
+
+    def clone(self, source, target, resource_group=None, override_props=None, delete_props=(), delete_namespaces=()):
+        self.calls.append(("clone", source, target))
+        return {"messages": []}
+
+    def clone_status(self, source, target):
+        self.calls.append(("status",))
+        return {"status": self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]}
+
+    def delete_resource_definition(self, name):
+        self.calls.append(("delete", name))
+        return []
+
+
+@pytest.mark.parametrize(("statuses", "timeout", "parameter"),
+                         [(["CLONING", "FAILED"], 60, None), (["CLONING"], 0.05, "wait_timeout")])
+def test_a_failed_or_late_clone_is_deleted(statuses: list[str], timeout: float, parameter: str | None) -> None:
+    client = CloneStandIn(statuses)
+    request = parse_request(params(name="c5", source={"volume": "c2"}, wait_timeout=timeout))
+    with pytest.raises(ModuleFailure) as caught:
+        copy_volume(client, request, Outcome(None), check_mode=False)
+    assert caught.value.parameter == parameter
+    target = next(call[2] for call in client.calls if call[0] == "clone")
+    assert client.calls[-1] == ("delete", target)
+    assert target.startswith(PREFIX) and target != "incus-volume-" + "5" * 32
