@@ -24,7 +24,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient, LinstorError
+from ansible_collections.linstor.incus.plugins.module_utils._client import (
+    LinstorClient,
+    LinstorConnectionError,
+    LinstorError,
+)
 from ansible_collections.linstor.incus.plugins.module_utils._module import Diff, ModuleFailure
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_CONTENT_TYPE,
@@ -65,6 +69,9 @@ DEFAULT_DELETE_RETRIES = 5
 DEFAULT_DELETE_RETRY_DELAY = 2.0
 CLONE_POLL_FIRST = 0.1
 CLONE_POLL_MAX = 2.0
+
+CLONED_FROM_KEY = "cloned-from"
+"""Property LINSTOR sets on a clone, naming the RD it was cloned from (shown in check mode's prediction)."""
 
 BLOCK_VOLUME = 0
 """Volume number of the main volume (the only one, or a VM's block disk)."""
@@ -508,9 +515,13 @@ def create_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcom
         return
     rd_name = generate_name(request.prefix)
     reverter = Reverter()
-    outcome.warn(client.spawn(request.resource_group, rd_name, sizes, props, definitions_only=True,
-                              partial=len(sizes) > 1))
     reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
+    try:
+        outcome.warn(client.spawn(request.resource_group, rd_name, sizes, props, definitions_only=True,
+                                  partial=len(sizes) > 1))
+    except LinstorConnectionError as error:
+        # The spawn may have reached the controller: delete what it may have made (a warning if nothing).
+        _reraise_after_revert(error, reverter)
     try:
         outcome.warn(client.autoplace(rd_name))
     except LinstorError as error:
@@ -581,7 +592,7 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
     inherited_mappings = snapshot_mapping_keys(source_props)
     after_props = {k: v for k, v in source_props.items() if k not in inherited_mappings}
     after_props.update(props)
-    after_props["cloned-from"] = source_rd["name"]
+    after_props[CLONED_FROM_KEY] = source_rd["name"]
     template = new_volume_view(copy_request, None, after_props, [sizes[n] for n in sorted(sizes)])
     source_definitions = [{"volume_number": n, "size_kib": s} for n, s in sizes.items()]
     plan = plan_changes(copy_request, {"props": after_props, "volume_definitions": source_definitions},

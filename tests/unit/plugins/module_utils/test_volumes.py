@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorConnectionError, LinstorError
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     EXACT_SIZE_KEY,
@@ -23,6 +24,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     Reverter,
     apply_plan_to_view,
     copy_volume,
+    create_volume,
     has_filesystem_volume,
     new_volume_view,
     parse_request,
@@ -268,3 +270,43 @@ def test_a_failed_or_late_clone_is_deleted(statuses: list[str], timeout: float, 
     target = next(call[2] for call in client.calls if call[0] == "clone")
     assert client.calls[-1] == ("delete", target)
     assert target.startswith(PREFIX) and target != "incus-volume-" + "5" * 32
+
+
+class SpawnStandIn:
+    """Stand-in whose spawn or autoplace fails as a controller would (no HTTP)."""
+
+    def __init__(self, failing: str, error: Exception) -> None:
+        self.failing = failing
+        self.error = error
+        self.calls: list[tuple[str, ...]] = []
+
+    def spawn(self, resource_group, resource_definition, volume_sizes_kib, props, definitions_only=True,
+              partial=False):
+        self.calls.append(("spawn", resource_definition))
+        if self.failing == "spawn":
+            raise self.error
+        return []
+
+    def autoplace(self, name, place_count=None):
+        self.calls.append(("autoplace", name))
+        if self.failing == "autoplace":
+            raise self.error
+        return []
+
+    def delete_resource_definition(self, name):
+        self.calls.append(("delete", name))
+        return []
+
+
+@pytest.mark.parametrize(("failing", "error", "deleted"), [
+    ("autoplace", LinstorError("Not enough available nodes"), True),
+    ("spawn", LinstorConnectionError("POST may have been applied"), True),
+    ("spawn", LinstorError("Resource group 'rg' not found"), False),
+])
+def test_create_undoes_what_it_made(failing: str, error: Exception, deleted: bool) -> None:
+    client = SpawnStandIn(failing, error)
+    with pytest.raises(LinstorError) as caught:
+        create_volume(client, parse_request(params(size="1GiB")), Outcome(None), check_mode=False)
+    assert caught.value is error
+    rd_name = client.calls[0][1]
+    assert (("delete", rd_name) in client.calls) == deleted
