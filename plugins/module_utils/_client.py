@@ -289,7 +289,10 @@ class LinstorClient:
                 response = self.session.request(method, base + path, params=params, json=body,
                                                 timeout=self.settings.timeout, verify=self.session.verify)
             except requests.exceptions.SSLError as exc:
-                raise LinstorConnectionError(f"TLS failure talking to {base}: {exc}") from exc
+                raise LinstorConnectionError(
+                    f"TLS failure talking to {base}: {exc}. Check ca_cert (the CA that signed the controller's "
+                    "certificate), and client_cert/client_key where the controller requires a client certificate"
+                ) from exc
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 tried.append(f"{base} ({_short_reason(exc)})")
                 if _sent(exc) and method not in IDEMPOTENT_METHODS:
