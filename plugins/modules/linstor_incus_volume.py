@@ -189,6 +189,12 @@ attributes:
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
+  action_group:
+    description: Use C(group/linstor.incus.linstor_incus) in C(module_defaults) to set the connection options once for
+      every module of the collection.
+    support: full
+    membership:
+      - linstor.incus.linstor_incus
 notes:
   - Requests sent, which the integration tests assert against the LINSTOR emulator's request log.
     A run that changes nothing sends one request (the lookup, a GET). Creating a volume sends four (lookup, spawn with
