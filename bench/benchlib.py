@@ -313,6 +313,14 @@ class Table:
         return "\n".join(lines) + "\n"
 
 
+def render(section: Table | tuple[str, str]) -> str:
+    """A section as Markdown: a table, or a ``(title, text)`` pair shown as a preformatted block."""
+    if isinstance(section, Table):
+        return section.markdown()
+    title, text = section
+    return f"### {title}\n\n```\n{text}\n```\n"
+
+
 def fmt(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None or value != value else f"{value:.{digits}f}"
 
