@@ -23,7 +23,7 @@ description:
     made (its new RD, its new snapshots) is removed again, and the failure reports in RV(changes) what the earlier
     items did. Later items are not touched. Running again once the cause is fixed completes the rest.
 author:
-  - linstor.incus contributors
+  - linstor.incus contributors (@linstor-incus)
 extends_documentation_fragment:
   - linstor.incus.connection
 options:
@@ -156,11 +156,11 @@ attributes:
 notes:
   - "Requests sent, which the integration tests assert against the LINSTOR emulator's request log: a run that
     changes nothing sends one, whatever the number of volumes, and a run that writes sends one more listing at the
-    end, which reads every volume back. Each new volume sends two (spawn with every property, autoplace). A rename, a property change or
-    a grow sends one PUT (plus one PUT per resized volume definition). A snapshot create sends three (snapshot,
-    mapping, a read of the RD that settles concurrent twins, as M(linstor.incus.linstor_incus_snapshot)); a snapshot
-    delete two. A volume delete sends the GET of its snapshots, one DELETE per snapshot, one PUT for their mappings
-    (when there are any) and the RD's DELETE."
+    end, which reads every volume back. Each new volume sends two (spawn with every property, autoplace). A rename,
+    a property change or a grow sends one PUT (plus one PUT per resized volume definition). A snapshot create sends
+    three (snapshot, mapping, a read of the RD that settles concurrent twins, as
+    M(linstor.incus.linstor_incus_snapshot)); a snapshot delete two. A volume delete sends the GET of its snapshots,
+    one DELETE per snapshot, one PUT for their mappings (when there are any) and the RD's DELETE."
   - "When a volume must be created and the group has no volume yet, one GET of the resource group tells a missing
     group apart before anything is written."
 seealso:
