@@ -322,7 +322,9 @@ def render(section: Table | tuple[str, str]) -> str:
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
-    return "n/a" if value is None or value != value else f"{value:.{digits}f}"
+    if value is None or value != value:
+        return "n/a"
+    return str(int(value)) if float(value).is_integer() else f"{value:.{digits}f}"
 
 
 def goal_table(title: str, goals: list[Goal]) -> Table:
