@@ -513,15 +513,28 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
     _snapshot_list(outcome, after["props"], remaining)
     if check_mode:
         return
-    deleted_keys: list[str] = []
+    deleted: list[dict[str, Any]] = []
     try:
-        for entry in removed:
-            _warn(outcome, client.delete_snapshot(rd["name"], entry["linstor_name"]))
-            deleted_keys += snapshot_keys(props, entry["name"])
-    finally:
-        if deleted_keys:
-            _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=deleted_keys))
-    _warn(outcome, client.rollback_snapshot(rd["name"], target["linstor_name"]))
+        try:
+            for entry in removed:
+                _warn(outcome, client.delete_snapshot(rd["name"], entry["linstor_name"]))
+                deleted.append(entry)
+        finally:  # the mappings of the snapshots already deleted go too, whatever happened next
+            keys_of_deleted = [key for entry in deleted for key in snapshot_keys(props, entry["name"])]
+            if keys_of_deleted:
+                _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=keys_of_deleted))
+        _warn(outcome, client.rollback_snapshot(rd["name"], target["linstor_name"]))
+    except LinstorError as error:
+        if not deleted:
+            raise
+        raise ModuleFailure(
+            f"{error} The restore of snapshot {request.name!r} failed after these newer snapshots were deleted: "
+            f"{', '.join(entry['name'] for entry in deleted)}; run again to finish it.",
+            None,
+            changed=True,
+            removed_snapshots=deleted,
+            linstor_error=error.to_dict(),
+        ) from error
 
 
 # Names other modules imported before these were public (linstor_incus_volumes' _reconcile).
