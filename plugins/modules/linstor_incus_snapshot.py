@@ -223,7 +223,8 @@ removed_snapshots:
   description:
     - Snapshots deleted by the run (in check mode, that would be deleted) as C(name) and C(linstor_name) - the
       snapshot itself with O(state=absent), the newer snapshots with O(state=restored) and O(remove_newer_snapshots).
-  returned: when O(state=absent) deletes a snapshot, and with O(state=restored)
+  returned: when O(state=absent) deletes a snapshot, with O(state=restored), and when a restore fails after
+    deleting newer snapshots (the failure then reports C(changed=true) and which snapshots already went)
   type: list
   elements: dict
   sample: [{"name": "snap1", "linstor_name": "incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9"}]
