@@ -34,19 +34,20 @@ class Sizes:
     tasks: int
     loop: list[int]
     one_call: list[int]
+    profile: bool = True
 
 
 FULL = Sizes(many=100, scale=[100, 1000, 10000], repeats=3, writes=200, tasks=20, loop=[100, 500],
              one_call=[100, 500, 1000])
 QUICK = Sizes(many=10, scale=[20, 100], repeats=2, writes=20, tasks=3, loop=[5], one_call=[5, 20])
-TINY = Sizes(many=3, scale=[5], repeats=1, writes=4, tasks=1, loop=[2], one_call=[2])
+TINY = Sizes(many=3, scale=[5], repeats=1, writes=4, tasks=1, loop=[2], one_call=[2], profile=False)
 
 
 def benchmarks(sizes: Sizes, directory: Path) -> list[tuple[str, object]]:
     """(name, callable returning sections) of each benchmark, in the order they run."""
     return [
         ("request counts", lambda: request_counts.run(directory / "counts", sizes.many)),
-        ("scale", lambda: scale.run(directory / "scale", sizes.scale, sizes.repeats, sizes.writes)),
+        ("scale", lambda: scale.run(directory / "scale", sizes.scale, sizes.repeats, sizes.writes, sizes.profile)),
         ("per task", lambda: per_task.run(directory / "per-task", sizes.tasks)),
         ("playbook scale", lambda: playbook_scale.run(directory / "playbook-scale", sizes.loop, sizes.one_call)),
     ]
