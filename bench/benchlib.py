@@ -147,38 +147,58 @@ def query_url(base: str, entry: dict) -> str:
 class ModuleRun:
     result: dict
     seconds: float
-    maxrss_kib: int
+    peak_rss_kib: int  # VmHWM of the module's process (0 when not measured)
     stderr: str
     returncode: int
 
 
-def run_module(module: str, args: dict, *, python_flags: Sequence[str] = (), env: dict | None = None,
-               check: bool = True) -> ModuleRun:
-    """Run a collection module as its own process, as ``python -m`` with an ANSIBLE_MODULE_ARGS file.
+# Runs a module as ``__main__`` and, at exit, writes the process's own peak resident memory (VmHWM of
+# its address space) to BENCH_HWM_FILE. Not ru_maxrss: Linux folds the parent's peak into a child's
+# ru_maxrss at exec (subprocess uses vfork), so a bench process that had just parsed a big reply
+# would inflate every child's figure.
+_BOOT = """
+import atexit, os, runpy, sys
+def _hwm():
+    with open('/proc/self/status') as status:
+        for line in status:
+            if line.startswith('VmHWM:'):
+                with open(os.environ['BENCH_HWM_FILE'], 'w') as out:
+                    out.write(line.split()[1])
+atexit.register(_hwm)
+name = sys.argv.pop(1)
+sys.argv[0] = name
+runpy.run_module(name, run_name='__main__', alter_sys=True)
+"""
+
+
+def run_module(module: str, args: dict, *, python_flags: Sequence[str] = (), profile_to: Path | None = None,
+               env: dict | None = None, check: bool = True) -> ModuleRun:
+    """Run a collection module as its own process with an ANSIBLE_MODULE_ARGS file.
 
     This is the module's own code path without Ansible around it (no AnsiballZ wrapper, no
-    controller): its wall time and its peak resident memory (``ru_maxrss`` of that one child,
-    from ``os.wait4``).
+    controller): its wall time and its peak resident memory. With ``profile_to``, the run is
+    ``python -m cProfile -o profile_to`` instead (no memory figure then).
     """
+    name = f"{MODULE_PACKAGE}.{module}"
     with tempfile.TemporaryDirectory(prefix="bench-module-") as tmp:
         args_file = Path(tmp) / "args.json"
         args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-        out_path, err_path = Path(tmp) / "stdout", Path(tmp) / "stderr"
+        out_path, err_path, hwm_path = Path(tmp) / "stdout", Path(tmp) / "stderr", Path(tmp) / "hwm"
+        launch = ["-m", "cProfile", "-o", str(profile_to), "-m", name] if profile_to else ["-c", _BOOT, name]
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             start = time.perf_counter()
-            process = subprocess.Popen([PYTHON, *python_flags, "-m", f"{MODULE_PACKAGE}.{module}", str(args_file)],
-                                       stdout=out, stderr=err, env={**os.environ, **(env or {})}, cwd=tmp)
-            _, status, usage = os.wait4(process.pid, 0)
+            process = subprocess.run([PYTHON, *python_flags, *launch, str(args_file)], stdout=out, stderr=err,
+                                     env={**os.environ, **(env or {}), "BENCH_HWM_FILE": str(hwm_path)}, cwd=tmp)
             seconds = time.perf_counter() - start
-            process.returncode = os.waitstatus_to_exitcode(status)
         stdout, stderr = out_path.read_text(), err_path.read_text()
+        peak = int(hwm_path.read_text()) if hwm_path.exists() else 0
     try:
         result = json.loads(stdout)
     except ValueError:
         result = {"failed": True, "msg": f"not JSON: {stdout[:500]!r}"}
     if check and result.get("failed"):
         raise RuntimeError(f"{module} {args} failed: {result.get('msg')}\n{stderr[-2000:]}")
-    return ModuleRun(result, seconds, usage.ru_maxrss, stderr, process.returncode)
+    return ModuleRun(result, seconds, peak, stderr, process.returncode)
 
 
 def volume_args(url: str, name: str, group: str = GROUP, **extra: Any) -> dict:

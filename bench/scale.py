@@ -9,7 +9,7 @@ One playbook then interleaves, ``repeats`` times:
   ``linstor_incus_volume_info`` listing the group: ratio ours/uri;
 - ``linstor_incus_volume_info`` looking up ``c0`` on the big emulator, then on the empty one: ratio.
 
-The module's peak memory is ``ru_maxrss`` of the module run as its own process (``python -m``, no
+The module's peak memory is VmHWM of the module run as its own process (``python -m``, no
 Ansible around it), listing the group. The emulator's own latency is timed over HTTP with urllib.
 
     .venv/bin/python bench/scale.py [--sizes 100,1000,10000] [--repeats 3]
@@ -47,8 +47,8 @@ class SizeFigures:
     lookup_big: list[float]
     lookup_empty: list[float]
     module_seconds: float
-    module_maxrss_kib: int
-    empty_maxrss_kib: int
+    module_peak_kib: int
+    empty_peak_kib: int
     requests: int
     volumes_listed: int
     response_bytes: int
@@ -125,7 +125,7 @@ def measure_size(directory: Path, size: int, repeats: int, writes: int) -> SizeF
         per_second_4 = writes_per_second(big.url, writes, 4, "p")
     return SizeFigures(size, seed_seconds, emulator_lookup, emulator_list, per_second, per_second_4,
                        result.times("uri-list"), result.times("ours-list"), result.times("lookup-big"),
-                       result.times("lookup-empty"), run.seconds, run.maxrss_kib, empty_run.maxrss_kib, requests,
+                       result.times("lookup-empty"), run.seconds, run.peak_rss_kib, empty_run.peak_rss_kib, requests,
                        len(run.result["volumes"]), response_bytes)
 
 
@@ -136,7 +136,7 @@ def profile_listing(directory: Path, size: int, top: int = 25) -> str:
     out = directory / f"profile-{size}.pstats"
     with emulator:
         run_module("linstor_incus_volume_info", {"controllers": emulator.url, "resource_group": GROUP},
-                   python_flags=["-m", "cProfile", "-o", str(out)])
+                   profile_to=out)
     import io
 
     text = io.StringIO()
@@ -193,10 +193,11 @@ def tables(figures: list[SizeFigures], repeats: int) -> list[Table]:
                    ["Incus RDs", "wall s", "peak RSS MiB", "peak RSS, 1-volume emulator MiB", "growth MiB",
                     "KiB per volume"])
     for item in figures:
-        growth = (item.module_maxrss_kib - item.empty_maxrss_kib) / 1024
-        memory.add(item.size, item.module_seconds, item.module_maxrss_kib / 1024, item.empty_maxrss_kib / 1024,
+        growth = (item.module_peak_kib - item.empty_peak_kib) / 1024
+        memory.add(item.size, item.module_seconds, item.module_peak_kib / 1024, item.empty_peak_kib / 1024,
                    growth, growth * 1024 / item.size)
-    memory.notes.append("Peak RSS: ru_maxrss of the module's own process (os.wait4 on that child), listing the group.")
+    memory.notes.append("Peak RSS: VmHWM of the module's own process at exit (see benchlib.run_module for why not "
+                        "ru_maxrss), listing the group; the 1-volume column is the same run on the 1-RD emulator.")
     return [emulator, module, memory]
 
 
