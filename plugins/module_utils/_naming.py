@@ -416,10 +416,14 @@ def creation_properties(
     }
 
 
+def type_filter(volume_type: str) -> str:
+    """The ``props`` query value that selects every volume of one type (Incus's type filter)."""
+    return f"{AUX_TYPE}={normalize_volume_type(volume_type)}"
+
+
 def lookup_filters(prefix: str, volume_type: str, project: str, name: str) -> list[str]:
     """The ``props`` query values Incus uses to find a volume's RD (content type is not filtered)."""
-    volume_type = normalize_volume_type(volume_type)
-    return [f"{AUX_NAME}={aux_name(prefix, volume_type, project, name)}", f"{AUX_TYPE}={volume_type}"]
+    return [f"{AUX_NAME}={aux_name(prefix, volume_type, project, name)}", type_filter(volume_type)]
 
 
 def listing_filters(volume_type: str | None = None, content_type: str | None = None) -> list[str]:

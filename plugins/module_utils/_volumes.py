@@ -34,28 +34,28 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_CONTENT_TYPE,
     AUX_NAME,
     AUX_TYPE,
-    CONTENT_BLOCK,
     CONTENT_FILESYSTEM,
     DEFAULT_VM_FILESYSTEM_SIZE,
     EXACT_SIZE_KEY,
     KIB,
     SNAPSHOT_KEY_NAMESPACES,
-    TYPE_IMAGES,
-    TYPE_VIRTUAL_MACHINES,
     NamingError,
     aux_name,
     creation_properties,
     drbd_option_properties,
     generate_name,
+    has_filesystem_volume,
     lookup_filters,
     normalize_volume_type,
     parse_size,
     sizes_equal_within_tolerance,
     snapshot_mapping_keys,
     snapshot_mappings,
+    type_filter,
     validate_content_type,
     validate_prefix,
     validate_project,
+    validate_snapshot_name,
     validate_user_properties,
     validate_volume_name,
     volume_size_bytes,
@@ -69,6 +69,11 @@ DEFAULT_DELETE_RETRIES = 5
 DEFAULT_DELETE_RETRY_DELAY = 2.0
 CLONE_POLL_FIRST = 0.1
 CLONE_POLL_MAX = 2.0
+
+DUPLICATE_SETTLE_READS = 3
+DUPLICATE_SETTLE_DELAY = 0.5
+"""When a lookup finds several RDs claiming one volume, how often (and how many seconds apart) it reads
+again before failing: concurrent creates settle on one RD within moments (settle_concurrent_create)."""
 
 CLONED_FROM_KEY = "cloned-from"
 """Property LINSTOR sets on a clone, naming the RD it was cloned from (shown in check mode's prediction)."""
@@ -84,12 +89,13 @@ FILESYSTEM_VOLUME = 1
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """The volume a new volume is copied from (``source``). A ``snapshot`` may join it later."""
+    """The volume a new volume is copied from (``source``), or one of its snapshots."""
 
     volume: str
     volume_type: str
     project: str
     incus_name: str
+    snapshot: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,15 +129,6 @@ class VolumeRequest:
         return {**self.user_properties, **self.drbd_properties}
 
 
-def has_filesystem_volume(volume_type: str, content_type: str) -> bool:
-    """Whether the RD carries a filesystem volume (number 1) next to its block disk.
-
-    Incus's ``IsVMBlock``: virtual machines and block images (the images VMs are made from)
-    have two volume definitions; everything else has one.
-    """
-    return volume_type in (TYPE_VIRTUAL_MACHINES, TYPE_IMAGES) and content_type == CONTENT_BLOCK
-
-
 def _optional_size(params: Mapping[str, Any], parameter: str) -> int | None:
     value = params.get(parameter)
     return None if value is None or value == "" else parse_size(value, parameter)
@@ -158,7 +155,10 @@ def parse_source(params: Mapping[str, Any], volume_type: str, project: str, pref
     except NamingError as error:
         parameter = {"name": "source.volume", "project": "source.project"}.get(error.parameter, error.parameter)
         raise NamingError(parameter, f"source: {error.message}") from error
-    return SourceSpec(source["volume"], source_type, source_project, incus_name)
+    snapshot = source.get("snapshot")
+    if snapshot is not None:
+        validate_snapshot_name(source_type, snapshot, "source.snapshot")
+    return SourceSpec(source["volume"], source_type, source_project, incus_name, snapshot)
 
 
 def parse_request(params: Mapping[str, Any]) -> VolumeRequest:
@@ -204,7 +204,7 @@ def parse_request(params: Mapping[str, Any]) -> VolumeRequest:
             raise NamingError("source", "source cannot be used with state=absent")
         if rename_from is not None:
             raise NamingError("source", "source and rename_from cannot be used together: copy, then rename")
-        if source.incus_name == incus_name and source.volume_type == volume_type:
+        if source.incus_name == incus_name and source.volume_type == volume_type and source.snapshot is None:
             raise NamingError("source", f"source is volume {name!r} itself; name a different volume to copy")
     return VolumeRequest(
         name=name,
@@ -256,12 +256,9 @@ def find_volumes(
     Returns volume name -> the RDs claiming it (more than one is a conflict).
     """
     incus_names = {aux_name(prefix, volume_type, project, name): name for name in names}
-    if len(names) == 1:
-        filters = lookup_filters(prefix, volume_type, project, names[0])
-    else:
-        # Incus's type filter alone: content type is not filtered on, as in lookup_filters, so an RD
-        # claiming a name with a broken content type is still seen (and refused by single()).
-        filters = [f"{AUX_TYPE}={volume_type}"]
+    # Two names: Incus's type filter alone. Content type is not filtered on, as in lookup_filters,
+    # so an RD claiming a name with a broken content type is still seen (and refused by single()).
+    filters = lookup_filters(prefix, volume_type, project, names[0]) if len(names) == 1 else [type_filter(volume_type)]
     found: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     for rd in client.list_resource_definitions(props=filters, with_volume_definitions=True):
         props = rd.get("props") or {}
@@ -526,8 +523,48 @@ def create_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcom
         outcome.warn(client.autoplace(rd_name))
     except LinstorError as error:
         _reraise_after_revert(error, reverter)
-    reverter.success()
-    outcome.volume = read_back(client, rd_name, request.prefix) or new_volume_view(request, rd_name, props, sizes)
+    survivor = settle_concurrent_create(client, request, rd_name, reverter, outcome)
+    outcome.volume = survivor or new_volume_view(request, rd_name, props, sizes)
+
+
+def _claimants(client: LinstorClient, request: VolumeRequest) -> list[dict[str, Any]]:
+    """Every RD of the group that claims the requested volume (Incus's lookup)."""
+    return find_volumes(client, request.prefix, request.volume_type, request.project, [request.name],
+                        request.resource_group)[request.name]
+
+
+def settle_concurrent_create(client: LinstorClient, request: VolumeRequest, rd_name: str, reverter: Reverter,
+                             outcome: Outcome) -> dict[str, Any] | None:
+    """Confirm the new volume with Incus's lookup; runs that created it at the same moment keep one RD.
+
+    Every run that found no volume spawns its own RD, so runs started together may each make
+    one. Each confirms with the same lookup after its autoplace: the RD with the smallest name
+    among those claiming the volume survives; every other run deletes its own RD, looks again,
+    and reports the survivor (``concurrent_create``, changed=false). Runs that see each other
+    agree on the survivor. A run that sees no smaller twin keeps its RD, and any twin spawned
+    later sees it at its own confirm; only a twin with a smaller name whose lookup-to-spawn gap
+    exceeds this run's spawn, autoplace and confirm together could escape (two RDs claiming one
+    volume, which every later lookup reports as duplicates naming both).
+    """
+    claimants = _claimants(client, request)
+    survivor = min(claimants, key=lambda rd: rd["name"], default=None)
+    if survivor is None or survivor["name"] == rd_name:
+        reverter.success()
+        return volume_view(survivor, request.prefix) if survivor is not None else None
+    left = reverter.fail()
+    if left:
+        raise ModuleFailure(
+            f"another run created volume {request.incus_name} at the same moment (resource definition "
+            f"{survivor['name']}); deleting this run's duplicate failed, left behind: {'; '.join(left)}",
+            None, changed=True, left_behind=left)
+    # The survivor seen may itself yield to a twin spawned since: report who claims the volume now.
+    survivor = min(_claimants(client, request), key=lambda rd: rd["name"], default=survivor)
+    outcome.changed = False
+    outcome.extra["concurrent_create"] = {"deleted": rd_name, "survivor": survivor["name"]}
+    outcome.warnings.append(
+        f"another run created volume {request.incus_name} at the same moment as resource definition "
+        f"{survivor['name']}; this run's resource definition {rd_name} was deleted again")
+    return volume_view(survivor, request.prefix)
 
 
 def wait_for_clone(client: LinstorClient, source_rd: str, target_rd: str, timeout: float) -> None:
@@ -678,6 +715,13 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     request = parse_request(params)
     names = [request.name] if request.rename_from is None else [request.name, request.rename_from]
     found = find_volumes(client, request.prefix, request.volume_type, request.project, names, request.resource_group)
+    for _retry in range(DUPLICATE_SETTLE_READS):
+        if all(len(rds) <= 1 for rds in found.values()):
+            break
+        # Twins may be runs creating the volume right now, about to settle on one: read again shortly.
+        time.sleep(DUPLICATE_SETTLE_DELAY)
+        found = find_volumes(client, request.prefix, request.volume_type, request.project, names,
+                             request.resource_group)
     rd = single(found[request.name], request.incus_name, "name", request.prefix)
     old_rd = None
     if request.rename_from is not None:
@@ -707,7 +751,12 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
         return outcome.result(diff)
 
     if existing is None:
-        if request.source is not None:
+        if request.source is not None and request.source.snapshot is not None:
+            # _snapshots builds on this module; imported here to keep the import graph one-way.
+            from ansible_collections.linstor.incus.plugins.module_utils._snapshots import copy_from_snapshot
+
+            copy_from_snapshot(client, request, outcome, check_mode)
+        elif request.source is not None:
             copy_volume(client, request, outcome, check_mode)
         else:
             create_volume(client, request, outcome, check_mode)

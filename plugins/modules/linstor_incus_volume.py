@@ -166,6 +166,15 @@ options:
         description:
           - Incus project of the volume to copy; defaults to O(project).
         type: str
+      snapshot:
+        description:
+          - Copy this Incus snapshot of O(source.volume) instead of the volume's current data, as Incus does - a new
+            random RD in O(resource_group), carrying the copy's aux keys from the start, the snapshot's volume
+            definitions restored into it, then its resources. If a step fails, the new RD is deleted again.
+          - Only the snapshot is copied, never the volume's other snapshots (Incus refuses to copy a volume
+            together with its snapshots onto LINSTOR too).
+        type: str
+        version_added: 0.1.0
   wait_timeout:
     description:
       - Seconds to wait for a LINSTOR clone (O(source)) to complete. The clone status is polled every 0.1 to 2 seconds.
@@ -263,6 +272,15 @@ EXAMPLES = r"""
     source:
       volume: d21a26af7d5a95c3aa6e923257a1cb5cd765b102796b92ab111fb29ebfb86137
       type: image
+
+- name: Restore-test the custom volume vol from its snapshot nightly into a new volume vol-check
+  linstor.incus.linstor_incus_volume:
+    name: vol-check
+    type: custom
+    resource_group: remote
+    source:
+      volume: vol
+      snapshot: nightly
 
 - name: Delete the container's volume together with its snapshots; show which snapshots go
   linstor.incus.linstor_incus_volume:
@@ -397,6 +415,7 @@ MODULE_OPTIONS = {
             "volume": {"type": "str", "required": True},
             "type": {"type": "str", "choices": VOLUME_TYPES},
             "project": {"type": "str"},
+            "snapshot": {"type": "str"},
         },
     },
     "wait_timeout": {"type": "float", "default": DEFAULT_WAIT_TIMEOUT},
