@@ -1,0 +1,106 @@
+"""The inventory's pure part: build_inventory on LINSTOR-shaped replies, filters, anomalies, query."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from ansible_collections.linstor.incus.plugins.module_utils._inventory import (
+    QueryError,
+    Selection,
+    apply_query,
+    build_inventory,
+    compile_query,
+)
+from ansible_collections.linstor.incus.plugins.module_utils._naming import NamingError
+
+PREFIX = "incus-volume-"
+FINGERPRINT = "d21a26af7d5a95c3aa6e923257a1cb5cd765b102796b92ab111fb29ebfb86137"
+
+
+def rd(name: str, props: dict[str, str], group: str = "linstor", sizes: tuple[int, ...] = (10240,)) -> dict:
+    return {"name": name, "resource_group_name": group, "props": props,
+            "volume_definitions": [{"volume_number": n, "size_kib": s} for n, s in enumerate(sizes)]}
+
+
+def aux(name: str, volume_type: str, content_type: str) -> dict[str, str]:
+    return {"Aux/Incus/name": PREFIX + name, "Aux/Incus/type": volume_type, "Aux/Incus/content-type": content_type}
+
+
+C1 = rd("incus-volume-61be43e12fed4845ab3f2443cccbe50c", aux("c1", "containers", "filesystem"))
+V1 = rd("incus-volume-4df9f0598bd14d73953151614428d298", aux("v1", "virtual-machines", "block"),
+        sizes=(10485760, 512000))
+VOL = rd("incus-volume-e3e682324ff54fa3a3cf3203d5029366", aux("default_vol", "custom", "block"))
+WEB = rd("incus-volume-00000000000000000000000000000001", aux("web_c1", "containers", "filesystem"))
+IMAGE = rd("incus-volume-d0531e21ce6b4218b9b8996582b9bf31", aux(FINGERPRINT, "images", "block"))
+OTHER_GROUP = rd("incus-volume-11111111111111111111111111111111", aux("c9", "containers", "filesystem"), group="x")
+NOT_OURS = rd("someone-elses-rd", {"Aux/other": "1"})
+ORPHAN = rd("incus-volume-22222222222222222222222222222222", {"Aux/Incus/type": "containers"})
+TWIN = rd("incus-volume-33333333333333333333333333333333", aux("c1", "containers", "filesystem"))
+ALL = [C1, V1, VOL, WEB, IMAGE, OTHER_GROUP, NOT_OURS, ORPHAN]
+
+
+def names(result: dict) -> list[tuple[str, str, str]]:
+    return [(v["type"], v["project"], v["name"]) for v in result["volumes"]]
+
+
+def test_lists_the_groups_incus_volumes_sorted() -> None:
+    result = build_inventory(ALL, "linstor", PREFIX)
+    assert names(result) == [
+        ("containers", "default", "c1"), ("containers", "web", "c1"), ("custom", "default", "vol"),
+        ("images", "default", FINGERPRINT), ("virtual-machines", "default", "v1")]
+    assert result["anomalies"]["duplicates"] == []
+    assert [o["resource_definition"] for o in result["anomalies"]["orphans"]] == [ORPHAN["name"]]
+    assert "missing Aux/Incus/name" in result["anomalies"]["orphans"][0]["reason"]
+
+
+@pytest.mark.parametrize(("selection", "expected"), [
+    (Selection.from_options(volume_type="container"), [("containers", "default", "c1"), ("containers", "web", "c1")]),
+    (Selection.from_options(project="web"), [("containers", "web", "c1")]),
+    (Selection.from_options(content_type="block"), [("custom", "default", "vol"), ("images", "default", FINGERPRINT),
+                                                     ("virtual-machines", "default", "v1")]),
+    (Selection.from_options(name="vol", volume_type="custom", project="default"), [("custom", "default", "vol")]),
+])
+def test_filters(selection: Selection, expected: list) -> None:
+    assert names(build_inventory(ALL, "linstor", PREFIX, selection)) == expected
+
+
+def test_exact_lookup_uses_incus_filters_on_the_server() -> None:
+    selection = Selection.from_options(name="c1", volume_type="containers", project="web")
+    assert selection.server_filters(PREFIX)[:2] == ["Aux/Incus/name=incus-volume-web_c1",
+                                                    "Aux/Incus/type=containers"]
+
+
+def test_duplicates_name_every_rd() -> None:
+    result = build_inventory([C1, TWIN], "linstor", PREFIX)
+    assert result["anomalies"]["duplicates"] == [{
+        "name": "c1", "project": "default", "type": "containers", "incus_name": "incus-volume-c1",
+        "resource_definitions": sorted([C1["name"], TWIN["name"]])}]
+
+
+def test_bad_filters_name_the_parameter() -> None:
+    with pytest.raises(NamingError) as caught:
+        Selection.from_options(volume_type="vm")
+    assert caught.value.parameter == "type"
+    with pytest.raises(NamingError) as caught:
+        Selection.from_options(project="a_b")
+    assert caught.value.parameter == "project"
+
+
+def test_query() -> None:
+    result = build_inventory(ALL, "linstor", PREFIX)
+    compiled = compile_query("volumes[?type=='custom'].incus_name")
+    assert apply_query(compiled, result) == ["incus-volume-default_vol"]
+    with pytest.raises(QueryError) as caught:
+        compile_query("volumes[?")
+    assert caught.value.parameter == "query"
+
+
+def test_jmespath_is_imported_only_for_a_query() -> None:
+    code = ("import sys\n"
+            "from ansible_collections.linstor.incus.plugins.module_utils import _inventory\n"
+            "assert 'jmespath' not in sys.modules, 'imported without a query'\n"
+            "_inventory.compile_query('volumes')\n"
+            "assert 'jmespath' in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
