@@ -12,11 +12,17 @@ import json
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from ansible_collections.linstor.incus.plugins.module_utils._naming import AUX_NAME, snapshot_mappings
 from reliability_harness import Env, record, scan
+
+RD = "/v1/resource-definitions/[^/]+"
+LATE_DELAY = 3.0
+LARGEST_UUID = uuid.UUID("ffffffff-ffff-4fff-bfff-ffffffffffff")
 
 RACERS = 8
 ROUNDS = 3
@@ -61,6 +67,9 @@ def _summary(results: list[dict[str, Any]]) -> dict[str, int]:
             "tracebacks": sum("exception" in r or str(r.get("msg", "")).startswith("unexpected") for r in results)}
 
 
+@pytest.mark.xfail(strict=False, reason=(
+    "settling leaves a window (test_volume_create_twin_with_a_late_lookup shows it deterministically); 8 racers "
+    "released together may or may not hit it in a given round"))
 def test_concurrent_volume_creates_leave_one_rd(env: Env, tmp_path: Path) -> None:
     rounds = []
     for number in range(ROUNDS):
@@ -83,6 +92,10 @@ def test_concurrent_volume_creates_leave_one_rd(env: Env, tmp_path: Path) -> Non
         assert row["all_report_survivor"] and not row["rerun_failed"] and not row["rerun_changed"], row
 
 
+@pytest.mark.xfail(strict=False, reason=(
+    "settling leaves a window (test_snapshot_create_twin_with_a_late_snapshot shows it deterministically); 8 racers "
+    "released together hit it in some rounds: an unmapped snapshot stays and a run reports a snapshot that is no "
+    "longer the mapped one"))
 def test_concurrent_snapshot_creates_leave_one_mapped_snapshot(env: Env, tmp_path: Path) -> None:
     env.must("linstor_incus_volume", name="racevol", type="container", size="64MiB")
     rounds = []
@@ -107,3 +120,99 @@ def test_concurrent_snapshot_creates_leave_one_mapped_snapshot(env: Env, tmp_pat
         assert row["mapped"] and row["mapped_exists"], row
         assert row["snapshots_left"] == 1 and row["unmapped"] == 0 and row["dangling"] == 0, row
         assert row["tracebacks"] == 0 and row["failed"] == 0 and row["all_report_survivor"], row
+
+
+# --- The windows, made deterministic with a delayed reply ------------------------------------------------
+
+
+def start_racer(env: Env, directory: Path, module: str, args: dict[str, Any]) -> subprocess.Popen:
+    """One racer process, started at once (its start signal exists already)."""
+    directory.mkdir(parents=True)
+    args_file = directory / "args.json"
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": env.args(**args)}))
+    (directory / "go").touch()
+    return subprocess.Popen([sys.executable, str(WORKER), module, str(args_file), str(directory / "ready"),
+                             str(directory / "go"), str(READY_TIMEOUT)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=directory)
+
+
+def finish(process: subprocess.Popen) -> dict[str, Any]:
+    try:
+        out, err = process.communicate(timeout=RUN_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+    try:
+        return json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"failed": True, "msg": f"no result (exit {process.returncode}): {err[-500:]}"}
+
+
+def wait_until_seen(env: Env, fault_id: int, timeout: float = 60.0) -> None:
+    """Wait (bounded) until the fault has caught its request, then a moment for the write to be applied."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(fault["id"] == fault_id and fault["fired"] for fault in env.debug.faults()):
+            time.sleep(0.3)
+            return
+        time.sleep(0.02)
+    raise AssertionError("the delayed request never arrived")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "_volumes.settle_concurrent_create keeps the RD with the smallest name among those its confirming lookup sees, "
+    "and a run that sees no smaller twin keeps its own and exits: run A looks up (empty) but its reply is late; "
+    "run B looks up, spawns incus-volume-ffff..., autoplaces, confirms alone and reports it; then A spawns a "
+    "(smaller) name, confirms, sees both, keeps its own as the smallest. Two RDs claim the volume (B's is never "
+    "deleted) and B reported an RD that lost"))
+def test_volume_create_twin_with_a_late_lookup(env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fault = env.debug.add_fault("delay", "/v1/resource-definitions", "GET", delay_seconds=LATE_DELAY)
+    late = start_racer(env, tmp_path / "a", "linstor_incus_volume", {"name": "late", "type": "container",
+                                                                     "size": "64MiB"})
+    wait_until_seen(env, fault["id"])
+    monkeypatch.setattr(uuid, "uuid4", lambda: LARGEST_UUID)  # B's RD name sorts after any A draws
+    early = env.run("linstor_incus_volume", name="late", type="container", size="64MiB")
+    monkeypatch.undo()
+    late_result = finish(late)
+    env.debug.clear_faults()
+    rds = [rd["name"] for rd in scan(env).rds if (rd.get("props") or {}).get(AUX_NAME) == "incus-volume-late"]
+    reported = {(early.result.get("volume") or {}).get("resource_definition"),
+                (late_result.get("volume") or {}).get("resource_definition")}
+    record("races", target="volume, one lookup answered late", round=0, logical_name="late", rds_left=len(rds),
+           runs=2, failed=int(early.failed) + int(bool(late_result.get("failed"))),
+           changed=int(early.changed) + int(bool(late_result.get("changed"))), tracebacks=0,
+           races_lost=int("concurrent_create" in late_result) + int("concurrent_create" in early.result),
+           all_report_survivor=reported == set(rds), unmapped=0)
+    assert not early.failed and not late_result.get("failed"), (early.result, late_result)
+    assert len(rds) == 1, f"{len(rds)} RDs claim volume late: {rds}; runs reported {reported}"
+    assert reported == set(rds), (reported, rds)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "_snapshots.create_snapshot settles on the mapping its read-back sees (the last writer's): run A looks up, its "
+    "snapshot POST is applied but answered late; run B creates its snapshot, writes the mapping, reads it back, "
+    "keeps it and exits reporting it; then A writes its mapping over B's, reads back its own and keeps it. B's "
+    "LINSTOR snapshot is left unmapped, and B reported a snapshot that is no longer the volume's"))
+def test_snapshot_create_twin_with_a_late_snapshot(env: Env, tmp_path: Path) -> None:
+    env.must("linstor_incus_volume", name="sv", type="container", size="64MiB")
+    fault = env.debug.add_fault("delay", RD + "/snapshots", "POST", delay_seconds=LATE_DELAY)
+    late = start_racer(env, tmp_path / "a", "linstor_incus_snapshot", {"volume": "sv", "type": "container",
+                                                                       "name": "s1"})
+    wait_until_seen(env, fault["id"])
+    early = env.run("linstor_incus_snapshot", volume="sv", type="container", name="s1")
+    late_result = finish(late)
+    env.debug.clear_faults()
+    state = scan(env)
+    rd_name = state.volumes["containers:incus-volume-sv"]
+    mapped = snapshot_mappings(next(rd for rd in state.rds if rd["name"] == rd_name).get("props") or {}).get("s1")
+    reported = {(early.result.get("snapshot") or {}).get("linstor_name"),
+                (late_result.get("snapshot") or {}).get("linstor_name")}
+    record("races", target="snapshot, one create answered late", round=0, logical_name="s1",
+           snapshots_left=len(state.snapshots[rd_name]), unmapped=len(state.unmapped), runs=2,
+           failed=int(early.failed) + int(bool(late_result.get("failed"))),
+           changed=int(early.changed) + int(bool(late_result.get("changed"))), tracebacks=0,
+           races_lost=int("race" in late_result) + int("race" in early.result),
+           all_report_survivor=reported == {mapped})
+    assert not early.failed and not late_result.get("failed"), (early.result, late_result)
+    assert len(state.snapshots[rd_name]) == 1 and not state.unmapped, (state.snapshots, state.unmapped)
+    assert reported == {mapped}, (reported, mapped)
