@@ -18,11 +18,11 @@ The flow of :func:`reconcile`:
 4. the writes run item by item, in the declared order. The first failing item stops the run; what
    that item made is undone (its new RD, its new snapshots), and the failure reports ``changes``,
    what earlier items did;
-5. when anything was written, ONE more listing reads the group back, so the returned views are
-   LINSTOR's (it adds properties and a DRBD port to a new RD).
+5. when a volume that stays was written, ONE more listing reads the group back, so the returned
+   views are LINSTOR's (it adds properties and a DRBD port to a new RD).
 
-Request budget: nothing to do = 1 request, whatever the number of volumes; a run that writes
-adds 1 read-back listing, whatever the number of volumes. Each created volume costs 2 (spawn
+Request budget: nothing to do = 1 request, whatever the number of volumes; a run that writes to
+volumes that stay adds 1 read-back listing, whatever their number. Each created volume costs 2 (spawn
 with every property, autoplace); a
 rename, resize or property change 1 PUT (+1 PUT per resized volume definition); a snapshot create
 3 (snapshot, mapping, the read-back that settles twins); a snapshot delete 2; a volume delete
@@ -410,6 +410,10 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
                 entry["snapshots_created"].append(snapshot.name)
     except (LinstorError, ModuleFailure) as error:
         warnings.extend(outcome.warnings)
+        if item.action == "delete" and isinstance(error, ModuleFailure) and error.result.get("changed"):
+            # delete_volume removed snapshots before the RD's delete failed: the volume is partly gone
+            entry["actions"].append("deleted_partly")
+            entry["snapshots_removed"] = error.result.get("snapshots_removed", [])
         left = reverter.fail() if created else []
         kept_entry = None if created and not left else entry
         if kept_entry is not None and not kept_entry["actions"]:
@@ -493,12 +497,13 @@ def _views_after(client: LinstorClient, items: list[Item], after_rds: Mapping[in
                  check_mode: bool, resource_group: str) -> dict[int, dict[str, Any] | None]:
     """Each item's volume after the run: planned in check mode or when nothing was written; else read back.
 
-    A run that wrote reads the group back with ONE listing, so every view is LINSTOR's (the properties
-    and DRBD port LINSTOR adds to a new RD included), whatever the number of volumes written.
+    A run that wrote to a volume that stays reads the group back with ONE listing, so every view is
+    LINSTOR's (the properties and DRBD port LINSTOR adds to a new RD included), whatever the number of
+    volumes written. A run that only deleted has nothing to read back.
     """
     views: dict[int, dict[str, Any] | None] = {}
     fresh: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    if after_rds and not check_mode:
+    if not check_mode and any(rd is not None for rd in after_rds.values()):
         fresh = read_group(client, resource_group)
     for item in items:
         if check_mode or item.index not in after_rds:

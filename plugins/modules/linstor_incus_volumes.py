@@ -155,10 +155,10 @@ attributes:
         a new volume's RD and a new snapshot's LINSTOR name are null.
 notes:
   - "Requests sent, which the integration tests assert against the LINSTOR emulator's request log: a run that
-    changes nothing sends one, whatever the number of volumes, and a run that writes sends one more listing at the
-    end, which reads every volume back. Each new volume sends two (spawn with every property, autoplace). A rename,
-    a property change or a grow sends one PUT (plus one PUT per resized volume definition). A snapshot create sends
-    three (snapshot, mapping, a read of the RD that settles concurrent twins, as
+    changes nothing sends one, whatever the number of volumes, and a run that writes to volumes that stay sends one
+    more listing at the end, which reads them back. Each new volume sends two (spawn with every property,
+    autoplace). A rename, a property change or a grow sends one PUT (plus one PUT per resized volume definition). A
+    snapshot create sends three (snapshot, mapping, a read of the RD that settles concurrent twins, as
     M(linstor.incus.linstor_incus_snapshot)); a snapshot delete two. A volume delete sends the GET of its snapshots,
     one DELETE per snapshot, one PUT for their mappings (when there are any) and the RD's DELETE."
   - "When a volume must be created and the group has no volume yet, one GET of the resource group tells a missing
@@ -224,7 +224,10 @@ changes:
     - One entry per volume the run changed (in check mode, would change), in the declared order. On failure, what
       the items before the failing one did (and what the failing one did and kept).
     - C(actions) holds C(created), C(renamed), C(resized), C(updated) (properties or DRBD options), C(deleted),
-      C(snapshot_created) and C(snapshot_deleted) (once per snapshot).
+      C(snapshot_created) and C(snapshot_deleted) (once per snapshot); on a failure, C(deleted_partly) for a
+      volume whose snapshots were deleted before its RD's delete failed (C(snapshots_removed) lists them).
+    - A deleted volume's entry has C(snapshots_removed), the LINSTOR snapshots deleted with it (C(name) null for
+      a LINSTOR snapshot no mapping names).
   returned: always
   type: list
   elements: dict
