@@ -502,12 +502,17 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
         raise ModuleFailure(restore_refusal(request.name, newer_names), "remove_newer_snapshots",
                             newer_snapshots=newer_names)
     removed = [{"name": by_linstor[snap.lower()], "linstor_name": snap} for snap in newer]
-    keys = [key for entry in removed for key in snapshot_keys(props, entry["name"])]
+    # With remove_newer_snapshots, mappings whose LINSTOR snapshot is gone go too: what an earlier
+    # restore left when a delete's reply or the mapping PUT was lost, so a re-run converges.
+    dangling = dangling_mappings(props, rd_snapshots) if request.remove_newer_snapshots else []
+    dangling_keys = [key for name in dangling for key in snapshot_keys(props, name)]
+    keys = [key for entry in removed for key in snapshot_keys(props, entry["name"])] + dangling_keys
     sizes = {vd["number"]: vd["size_kib"] for vd in target["volume_definitions"]}
     after = _rd_after(rd, delete=keys, sizes=sizes)
     outcome.changed = True
     outcome.volume = volume_view(after, request.prefix) or outcome.volume
     outcome.extra["removed_snapshots"] = removed
+    outcome.extra["removed_dangling_mappings"] = dangling
     outcome.extra["snapshot"] = snapshot_entry(request.name, target["linstor_name"], target)
     remaining = {name: value for name, value in rd_snapshots.items() if name not in set(newer)}
     _snapshot_list(outcome, after["props"], remaining)
@@ -521,8 +526,9 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
                 deleted.append(entry)
         finally:  # the mappings of the snapshots already deleted go too, whatever happened next
             keys_of_deleted = [key for entry in deleted for key in snapshot_keys(props, entry["name"])]
-            if keys_of_deleted:
-                _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=keys_of_deleted))
+            if keys_of_deleted or dangling_keys:
+                _warn(outcome, client.modify_resource_definition(rd["name"],
+                                                                 delete_props=keys_of_deleted + dangling_keys))
         _warn(outcome, client.rollback_snapshot(rd["name"], target["linstor_name"]))
     except LinstorError as error:
         if not deleted:

@@ -93,6 +93,8 @@ options:
         C(linstor.remove_snapshots) does. Without it, newer snapshots make the restore fail, naming them.
       - LINSTOR snapshots newer than O(name) that no Incus snapshot maps to are never deleted; they make the restore
         fail.
+      - Mappings whose LINSTOR snapshot no longer exists (dangling, e.g. left by a restore whose reply was lost) are
+        removed too, in the same request as the newer snapshots' mappings; RV(removed_dangling_mappings) names them.
     type: bool
     default: false
 attributes:
@@ -228,6 +230,14 @@ removed_snapshots:
   type: list
   elements: dict
   sample: [{"name": "snap1", "linstor_name": "incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9"}]
+removed_dangling_mappings:
+  description:
+    - With O(state=restored) and O(remove_newer_snapshots), the Incus snapshot names whose mapping named a missing
+      LINSTOR snapshot and was removed (in check mode, would be removed).
+  returned: with O(state=restored)
+  type: list
+  elements: str
+  sample: [snap4]
 volume:
   description: The volume as M(linstor.incus.linstor_incus_volume) returns it, after the run.
   returned: when the volume exists
