@@ -44,8 +44,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_NAME,
     AUX_TYPE,
     NamingError,
-    creation_properties,
-    generate_name,
     snapshot_keys,
     snapshot_mappings,
     validate_prefix,
@@ -62,16 +60,16 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     Plan,
     Reverter,
     VolumeRequest,
-    _reraise_after_revert,
     apply_plan,
     apply_plan_to_view,
+    creation_request,
     delete_volume,
     in_group,
     new_volume_view,
     parse_request,
     plan_changes,
-    planned_sizes_kib,
     single,
+    spawn_and_place,
 )
 
 LIST_OPTIONS = ("resource_group", "prefix", "delete_retries", "delete_retry_delay")
@@ -279,19 +277,13 @@ def rd_from_view(view: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _creation(request: VolumeRequest) -> tuple[dict[str, str], list[int]]:
-    props = creation_properties(request.prefix, request.volume_type, request.project, request.name,
-                                request.content_type, request.drbd_options, request.user_properties)
-    return props, planned_sizes_kib(request, request.size_bytes or 0)
-
-
 def planned_view(item: Item) -> dict[str, Any] | None:
     """The item's volume as it will be once reconciled (what check mode reports); None when absent."""
     request = item.request
     if request.state == "absent":
         return None
     if item.action == "create":
-        props, sizes = _creation(request)
+        props, sizes = creation_request(request)
         view = new_volume_view(request, None, props, sizes)
     elif item.action == "update" and item.before is not None and item.plan is not None:
         view = apply_plan_to_view(item.before, item.plan, request.prefix)
@@ -329,21 +321,14 @@ def actions_of(item: Item) -> list[str]:
 
 
 def spawn_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome) -> dict[str, Any]:
-    """:func:`._volumes.create_volume` without its read-back GET: spawn with every property, autoplace.
+    """Spawn and place a new volume's RD as the single-volume module does, without its confirm GET.
 
     The new RD is deleted again if placing fails. Returns the RD as it was asked for; the run reads
     every new RD back with one listing at the end.
     """
-    props, sizes = _creation(request)
-    rd_name = generate_name(request.prefix)
-    reverter = Reverter()
-    outcome.warn(client.spawn(request.resource_group, rd_name, sizes, props, definitions_only=True,
-                              partial=len(sizes) > 1))
-    reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
-    try:
-        outcome.warn(client.autoplace(rd_name))
-    except LinstorError as error:
-        _reraise_after_revert(error, reverter)
+    props, sizes = creation_request(request)
+    rd_name, reverter = spawn_and_place(client, request, props, sizes, outcome)
+    reverter.success()
     return {"name": rd_name, "resource_group_name": request.resource_group, "props": props,
             "volume_definitions": [{"volume_number": n, "size_kib": s} for n, s in enumerate(sizes)]}
 

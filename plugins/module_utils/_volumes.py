@@ -396,7 +396,8 @@ def apply_plan_to_view(view: dict[str, Any], plan: Plan, prefix: str) -> dict[st
             for vd in view["volume_definitions"]
         ],
     }
-    return volume_view(rd, prefix) or view
+    planned = volume_view(rd, prefix)
+    return {**planned, "port": view.get("port")} if planned is not None else view
 
 
 def planned_sizes_kib(request: VolumeRequest, size_bytes: int) -> list[int]:
@@ -499,17 +500,23 @@ def apply_plan(client: LinstorClient, rd_name: str, plan: Plan, outcome: Outcome
         outcome.warn(client.modify_volume_definition(rd_name, number, size_kib))
 
 
-def create_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome, check_mode: bool) -> None:
-    """Spawn the RD with every property (definitions only), then autoplace; undo on failure."""
+def creation_request(request: VolumeRequest) -> tuple[dict[str, str], list[int]]:
+    """The properties and volume sizes (KiB) a new volume's RD is spawned with."""
     if request.size_bytes is None:
         raise NamingError("size", f"size is required to create volume {request.incus_name} (it does not exist yet)")
     props = creation_properties(request.prefix, request.volume_type, request.project, request.name,
                                 request.content_type, request.drbd_options, request.user_properties)
-    sizes = planned_sizes_kib(request, request.size_bytes)
-    outcome.changed = True
-    if check_mode:
-        outcome.volume = new_volume_view(request, None, props, sizes)
-        return
+    return props, planned_sizes_kib(request, request.size_bytes)
+
+
+def spawn_and_place(client: LinstorClient, request: VolumeRequest, props: dict[str, str], sizes: list[int],
+                    outcome: Outcome) -> tuple[str, Reverter]:
+    """Spawn a new RD born with every property (definitions only), then autoplace it.
+
+    The RD's delete is registered before the spawn (a lost reply may hide an applied spawn), and
+    runs if either step fails. Returns the RD name and the reverter still holding that delete:
+    the caller confirms, then calls ``success()``.
+    """
     rd_name = generate_name(request.prefix)
     reverter = Reverter()
     reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
@@ -518,11 +525,23 @@ def create_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcom
                                   partial=len(sizes) > 1))
     except LinstorConnectionError as error:
         # The spawn may have reached the controller: delete what it may have made (a warning if nothing).
+        # A spawn LINSTOR refused made nothing (its transactions are atomic): nothing to undo.
         _reraise_after_revert(error, reverter)
     try:
         outcome.warn(client.autoplace(rd_name))
     except LinstorError as error:
         _reraise_after_revert(error, reverter)
+    return rd_name, reverter
+
+
+def create_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome, check_mode: bool) -> None:
+    """Spawn the RD with every property, autoplace, confirm with Incus's lookup; undo on failure."""
+    props, sizes = creation_request(request)
+    outcome.changed = True
+    if check_mode:
+        outcome.volume = new_volume_view(request, None, props, sizes)
+        return
+    rd_name, reverter = spawn_and_place(client, request, props, sizes, outcome)
     survivor = settle_concurrent_create(client, request, rd_name, reverter, outcome)
     outcome.volume = survivor or new_volume_view(request, rd_name, props, sizes)
 
