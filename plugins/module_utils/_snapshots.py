@@ -29,6 +29,7 @@ snapshot behind, which ``linstor_incus_volume_info`` reports among its anomalies
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import datetime
@@ -518,29 +519,54 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
     _snapshot_list(outcome, after["props"], remaining)
     if check_mode:
         return
-    deleted: list[dict[str, Any]] = []
-    try:
+    deleted, failure = _delete_newer(client, rd["name"], removed)
+    drop = [key for entry in deleted for key in snapshot_keys(props, entry["name"])] + dangling_keys
+    if drop:  # the mappings of the snapshots that went, whatever happened to the others
         try:
-            for entry in removed:
-                _warn(outcome, client.delete_snapshot(rd["name"], entry["linstor_name"]))
-                deleted.append(entry)
-        finally:  # the mappings of the snapshots already deleted go too, whatever happened next
-            keys_of_deleted = [key for entry in deleted for key in snapshot_keys(props, entry["name"])]
-            if keys_of_deleted or dangling_keys:
-                _warn(outcome, client.modify_resource_definition(rd["name"],
-                                                                 delete_props=keys_of_deleted + dangling_keys))
-        _warn(outcome, client.rollback_snapshot(rd["name"], target["linstor_name"]))
-    except LinstorError as error:
-        if not deleted:
-            raise
-        raise ModuleFailure(
-            f"{error} The restore of snapshot {request.name!r} failed after these newer snapshots were deleted: "
-            f"{', '.join(entry['name'] for entry in deleted)}; run again to finish it.",
-            None,
-            changed=True,
-            removed_snapshots=deleted,
-            linstor_error=error.to_dict(),
-        ) from error
+            _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=drop))
+        except LinstorError as error:
+            failure = failure or error
+            # once more (a PUT of deletions is safe to repeat), so that no mapping is left dangling
+            with contextlib.suppress(LinstorError):
+                _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=drop))
+    if failure is None:  # no rollback after any failure: the user sees it and runs again
+        try:
+            _warn(outcome, client.rollback_snapshot(rd["name"], target["linstor_name"]))
+        except LinstorError as error:
+            failure = error
+    if failure is None:
+        return
+    if not deleted:
+        raise failure
+    raise ModuleFailure(
+        f"{failure} The restore of snapshot {request.name!r} failed after these newer snapshots were deleted: "
+        f"{', '.join(entry['name'] for entry in deleted)}; run again to finish it.",
+        None,
+        changed=True,
+        removed_snapshots=deleted,
+        linstor_error=failure.to_dict(),
+    ) from failure
+
+
+def _delete_newer(client: LinstorClient, rd_name: str,
+                  removed: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], LinstorError | None]:
+    """Delete each snapshot in ``removed``; return those gone and the first error.
+
+    After an error (whose DELETE may have been applied although its reply was lost), the RD's
+    snapshot list tells which went, so that exactly their mappings are dropped.
+    """
+    deleted: list[dict[str, Any]] = []
+    for entry in removed:
+        try:
+            client.delete_snapshot(rd_name, entry["linstor_name"])
+        except LinstorError as error:
+            try:
+                present = {snapshot["name"].lower() for snapshot in client.list_snapshots(rd_name)}
+            except LinstorError:
+                return deleted, error
+            return [item for item in removed if item["linstor_name"].lower() not in present], error
+        deleted.append(entry)
+    return deleted, None
 
 
 # Names other modules imported before these were public (linstor_incus_volumes' _reconcile).
