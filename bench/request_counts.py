@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import urllib.request
 import uuid
@@ -20,6 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib  # noqa: E402
 from benchlib import PREFIX, VOLUME_SIZE_KIB, Goal, RequestLog, Table, describe, goal, run_module  # noqa: E402
+
+GENERATED = re.compile(re.escape(PREFIX) + "[0-9a-f]{32}")
+"""An RD or snapshot name the modules generate (shown as <generated> in the table)."""
 
 
 @dataclass
@@ -60,7 +64,8 @@ def measure(url: str, log: RequestLog, many: int = 50, tag: str | None = None) -
 
     def module(operation: str, name: str, args: dict, op: str | None = None, target: float | None = None) -> dict:
         count, entries, run = log.count(lambda: run_module(name, {"controllers": url, **args}))
-        rows.append(OpCount(operation, count, goal(operation, count, op, target) if op else None, describe(entries)))
+        sent = GENERATED.sub("<generated>", describe(entries)).replace(one, "<group>").replace(big, "<group>")
+        rows.append(OpCount(operation, count, goal(operation, count, op, target) if op else None, sent))
         return run.result
 
     for group in (one, big):

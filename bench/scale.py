@@ -198,7 +198,23 @@ def tables(figures: list[SizeFigures], repeats: int) -> list[Table]:
                    growth, growth * 1024 / item.size)
     memory.notes.append("Peak RSS: VmHWM of the module's own process at exit (see benchlib.run_module for why not "
                         "ru_maxrss), listing the group; the 1-volume column is the same run on the 1-RD emulator.")
-    return [emulator, module, memory]
+    growth = Table("Growth: each figure at this size / the same figure at the previous size (10x the volumes)",
+                   ["Incus RDs", "emulator lookup", "emulator list", "uri GET list", "volume_info list",
+                    "lookup (big)", "module wall", "module peak RSS", "requests"])
+    for previous, item in zip(figures, figures[1:], strict=False):
+        growth.add(f"{previous.size} -> {item.size}",
+                   *[f"x{ratio(now, before):.2f}" for now, before in (
+                       (median(item.emulator_lookup), median(previous.emulator_lookup)),
+                       (median(item.emulator_list), median(previous.emulator_list)),
+                       (median(item.uri_list), median(previous.uri_list)),
+                       (median(item.ours_list), median(previous.ours_list)),
+                       (median(item.lookup_big), median(previous.lookup_big)),
+                       (item.module_seconds, previous.module_seconds),
+                       (item.module_peak_kib, previous.module_peak_kib),
+                       (item.requests, previous.requests))])
+    growth.notes.append("Listings grow with the volumes (the reply holds them all; x10 would be linear); the lookup "
+                        "and the request count should stay at x1.")
+    return [emulator, module, memory, growth]
 
 
 def run(directory: Path, sizes: list[int], repeats: int = 3, writes: int = 200, profile: bool = True) -> list:
