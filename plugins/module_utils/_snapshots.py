@@ -69,7 +69,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     has_filesystem_volume,
     new_volume_view,
     plan_changes,
-    read_back,
+    settle_concurrent_create,
     single,
 )
 
@@ -587,7 +587,8 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     exists in which an RD of the group lacks them; its delete is registered at once, so a failure
     in a later step leaves nothing behind. No snapshot mapping is inherited (the RD is new).
     A larger ``size`` grows the copy afterwards; a smaller one fails before anything is written.
-    ``snapshot`` defaults to ``request.source.snapshot``.
+    The copy is confirmed with Incus's lookup, and twins made at the same moment settle on one
+    RD (``_volumes.settle_concurrent_create``). ``snapshot`` defaults to ``request.source.snapshot``.
     """
     source = request.source
     if source is None:
@@ -653,5 +654,6 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
         apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
         _reraise_after_revert(error, reverter)
-    reverter.success()
-    outcome.volume = read_back(client, rd_name, request.prefix) or dict(template, resource_definition=rd_name)
+    # Confirm with Incus's lookup, as a create does: of twins made at the same moment, one RD stays.
+    survivor = settle_concurrent_create(client, request, rd_name, reverter, outcome)
+    outcome.volume = survivor or dict(template, resource_definition=rd_name)
