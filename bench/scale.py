@@ -147,6 +147,31 @@ def profile_listing(directory: Path, size: int, top: int = 25) -> str:
     return "\n".join(lines[max(0, start - 2):])
 
 
+def profile_emulator_listing(directory: Path, size: int, top: int = 15) -> str:
+    """cProfile, in this process, of the emulator's backend answering the module's listing over ``size``
+    volumes and of encoding the reply as JSON (what the HTTP route does), without HTTP."""
+    import cProfile
+    import io
+
+    from linstor_emulator.backend import Backend
+
+    state = directory / f"emulator-profile-{size}.sqlite3"
+    benchlib.seed_state(state, size, size // 5)
+    backend = Backend(state)
+    from ansible_collections.linstor.incus.plugins.module_utils import _naming
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    json.dumps(backend.list_resource_definitions(props=_naming.listing_filters(), with_volume_definitions=True))
+    profiler.disable()
+    backend.close()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).strip_dirs().sort_stats("cumulative").print_stats(top)
+    lines = [line for line in text.getvalue().splitlines() if line.strip()]
+    start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+    return "\n".join(lines[max(0, start - 2):])
+
+
 def tables(figures: list[SizeFigures], repeats: int) -> list[Table]:
     largest = figures[-1]
     emulator = Table("Emulator: props-filtered requests and writes over HTTP",
@@ -214,7 +239,7 @@ def tables(figures: list[SizeFigures], repeats: int) -> list[Table]:
                        (item.requests, previous.requests))])
     growth.notes.append("Listings grow with the volumes (the reply holds them all; x10 would be linear); the lookup "
                         "and the request count should stay at x1.")
-    return [emulator, module, memory, growth]
+    return [emulator, module, memory] + ([growth] if growth.rows else [])
 
 
 def run(directory: Path, sizes: list[int], repeats: int = 3, writes: int = 200, profile: bool = True) -> list:
@@ -226,6 +251,8 @@ def run(directory: Path, sizes: list[int], repeats: int = 3, writes: int = 200, 
     if profile:
         sections.append(("cProfile: linstor_incus_volume_info listing "
                          f"{sizes[-1]} volumes (module process, cumulative)", profile_listing(directory, sizes[-1])))
+        sections.append((f"cProfile: the emulator's backend listing {sizes[-1]} volumes, and json.dumps of the reply "
+                         "(in process, no HTTP)", profile_emulator_listing(directory, sizes[-1])))
     return sections
 
 
