@@ -485,12 +485,6 @@ class Outcome:
         return result
 
 
-def read_back(client: LinstorClient, rd_name: str, prefix: str) -> dict[str, Any] | None:
-    """The Incus view of one RD, read by name."""
-    rds = client.list_resource_definitions(names=[rd_name], with_volume_definitions=True)
-    return next((volume_view(rd, prefix) for rd in rds if rd["name"].lower() == rd_name.lower()), None)
-
-
 def apply_plan(client: LinstorClient, rd_name: str, plan: Plan, outcome: Outcome) -> None:
     """Write a plan: properties (and ExactSize dropped) in one PUT, then each volume's new size."""
     if plan.override_props or plan.delete_props:
@@ -670,8 +664,7 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
         apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
         _reraise_after_revert(error, reverter)
-    reverter.success()
-    outcome.volume = read_back(client, rd_name, request.prefix) or template
+    outcome.volume = settle_concurrent_create(client, request, rd_name, reverter, outcome) or template
 
 
 def list_snapshot_names(client: LinstorClient, rd_name: str) -> list[str]:

@@ -73,24 +73,8 @@ POINTS = [
 ]
 
 # Known defects (strict xfail: a fix turns these into XPASS failures, then remove them from here).
-_LOST_DELETE_REPLY = (
-    "restore with remove_newer_snapshots counts a newer snapshot as deleted only when its DELETE is answered "
-    "(_snapshots.restore_snapshot appends to `deleted` after the call returns): a DELETE that LINSTOR applied but "
-    "whose reply was lost (drop_after) leaves that snapshot's Aux/Incus/snapshot-name key naming a deleted snapshot "
-    "(a dangling mapping); the re-run computes the newer snapshots from LINSTOR's snapshot list alone, so it restores "
-    "but never drops that key"
-)
-_MAPPINGS_NOT_DROPPED = (
-    "restore with remove_newer_snapshots: when the PUT that drops the deleted snapshots' keys fails (error, or the "
-    "connection breaks before it is applied), the newer snapshots are gone but their Aux/Incus/snapshot-name keys stay "
-    "(dangling mappings); the re-run restores but never drops mappings whose LINSTOR snapshot is missing"
-)
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    ("restore_with_removal:delete 1st newer snapshot", "drop_after"): _LOST_DELETE_REPLY,
-    ("restore_with_removal:delete 2nd newer snapshot", "drop_after"): _LOST_DELETE_REPLY,
-    ("restore_with_removal:drop the newer mappings", "error"): _MAPPINGS_NOT_DROPPED,
-    ("restore_with_removal:drop the newer mappings", "drop_before"): _MAPPINGS_NOT_DROPPED,
-}
+# The restore defects once listed here (lost DELETE reply, failed mapping PUT) are fixed.
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
 
 # --- The operations ---------------------------------------------------------------------------------

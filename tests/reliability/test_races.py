@@ -219,21 +219,23 @@ def test_snapshot_create_twin_with_a_late_snapshot(env: Env, tmp_path: Path) -> 
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "copies do not settle races: _volumes.copy_volume and _snapshots.copy_from_snapshot make a new RD after one "
-    "lookup and never confirm (only create_volume runs settle_concurrent_create): run A looks up (empty) but its "
-    "reply is late, run B copies; then A copies too, and two RDs claim the volume (every later run fails with "
-    "'Multiple resource definitions found')"))
+    "copies settle as creates do (settle_concurrent_create: the smallest RD name among those the confirming lookup "
+    "sees survives), with the same window: run A looks up (empty) but its reply is late; run B copies into "
+    "incus-volume-ffff..., confirms alone and reports it; then A copies into a smaller name, confirms, sees both and "
+    "keeps its own. Two RDs claim the volume"))
 @pytest.mark.parametrize("source", [{"volume": "src"}, {"volume": "src", "snapshot": "s1"}],
                          ids=["copy", "copy from a snapshot"])
 def test_copy_twin_with_a_late_lookup(request: pytest.FixtureRequest, env: Env, tmp_path: Path,
-                                      source: dict[str, str]) -> None:
+                                      monkeypatch: pytest.MonkeyPatch, source: dict[str, str]) -> None:
     env.must("linstor_incus_volume", name="src", type="container", size="64MiB")
     env.must("linstor_incus_snapshot", volume="src", type="container", name="s1")
     fault = env.debug.add_fault("delay", "/v1/resource-definitions", "GET", delay_seconds=LATE_DELAY)
     args = {"name": "dup", "type": "container", "source": source}
     late = start_racer(env, tmp_path / "a", "linstor_incus_volume", args)
     wait_until_seen(env, fault["id"])
+    monkeypatch.setattr(uuid, "uuid4", lambda: LARGEST_UUID)  # B's RD name sorts after any A draws
     early = env.run("linstor_incus_volume", **args)
+    monkeypatch.undo()
     late_result = finish(late)
     env.debug.clear_faults()
     rds = [rd["name"] for rd in scan(env).rds if (rd.get("props") or {}).get(AUX_NAME) == "incus-volume-dup"]
