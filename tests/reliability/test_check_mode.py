@@ -82,8 +82,8 @@ CASES = [
         {"name": f"v{u}", "type": "container", "size": "128MiB", "snapshots": [{"name": "s1", "state": "absent"}]},
         {"name": f"n{u}", "type": "container", "rename_from": f"o{u}"},
         {"name": f"d{u}", "type": "container", "state": "absent"}]}, True,
-         [(V, vol()), (S, snap("s1")), (V, lambda u: {"name": f"o{u}", "type": "container", "size": "64MiB"}),
-          (V, lambda u: {"name": f"d{u}", "type": "container", "size": "64MiB"})]),
+        [(V, vol()), (S, snap("s1")), (V, lambda u: {"name": f"o{u}", "type": "container", "size": "64MiB"}),
+         (V, lambda u: {"name": f"d{u}", "type": "container", "size": "64MiB"})]),
     Case("volume_info: scan_all, include_snapshots and resources", INFO,
          lambda u: {"scan_all": True, "include_snapshots": True, "include_resources": True}, False, [(V, vol())]),
 ]

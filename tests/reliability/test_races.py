@@ -44,11 +44,11 @@ def race(env: Env, directory: Path, module: str, args: dict[str, Any]) -> list[d
             [sys.executable, str(WORKER), module, str(args_file), str(ready), str(go), str(READY_TIMEOUT)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=directory)))
     deadline = time.monotonic() + READY_TIMEOUT
-    while not all(ready.exists() for ready, _ in processes) and time.monotonic() < deadline:
+    while not all(ready.exists() for ready, _process in processes) and time.monotonic() < deadline:
         time.sleep(0.02)
     go.touch()
     results = []
-    for _, process in processes:
+    for _ready, process in processes:
         try:
             out, err = process.communicate(timeout=RUN_TIMEOUT)
         except subprocess.TimeoutExpired:

@@ -58,8 +58,8 @@ def test_lists_the_groups_incus_volumes_sorted() -> None:
 @pytest.mark.parametrize(("selection", "expected"), [
     (Selection.from_options(volume_type="container"), [("containers", "default", "c1"), ("containers", "web", "c1")]),
     (Selection.from_options(project="web"), [("containers", "web", "c1")]),
-    (Selection.from_options(content_type="block"), [("custom", "default", "vol"), ("images", "default", FINGERPRINT),
-                                                     ("virtual-machines", "default", "v1")]),
+    (Selection.from_options(content_type="block"),
+     [("custom", "default", "vol"), ("images", "default", FINGERPRINT), ("virtual-machines", "default", "v1")]),
     (Selection.from_options(name="vol", volume_type="custom", project="default"), [("custom", "default", "vol")]),
 ])
 def test_filters(selection: Selection, expected: list) -> None:

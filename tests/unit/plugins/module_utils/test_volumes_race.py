@@ -26,7 +26,7 @@ def create_together(settings: ConnectionSettings, params: dict) -> tuple[list[di
         except BaseException as error:  # noqa: BLE001 - collected and asserted by the caller
             errors.append(error)
 
-    threads = [threading.Thread(target=create) for _ in range(RUNS)]
+    threads = [threading.Thread(target=create) for _run in range(RUNS)]
     for thread in threads:
         thread.start()
     for thread in threads:
