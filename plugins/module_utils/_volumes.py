@@ -131,7 +131,7 @@ class VolumeRequest:
 
 def _optional_size(params: Mapping[str, Any], parameter: str) -> int | None:
     value = params.get(parameter)
-    return None if value is None or value == "" else parse_size(value, parameter)
+    return None if value is None else parse_size(value, parameter)
 
 
 def _positive(value: Any, parameter: str, minimum: float = 0) -> Any:
