@@ -521,6 +521,9 @@ class Api:
 class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "LinstorEmulator"
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two sends; with Nagle on, a kept-alive client's delayed ACK
+    # held every reply after the first by ~40 ms (bench/README.md). LINSTOR's server answers at once.
+    disable_nagle_algorithm = True
     api: Api  # set on the subclass made by make_server
     verbose = False
 
