@@ -71,7 +71,15 @@ def run_module(module: AnsibleModule, operation: Operation) -> None:
         module.fail_json(msg=str(exc), linstor_error=exc.to_dict())
     except Exception as exc:  # an unexpected failure still gets a readable message and the traceback
         module.fail_json(msg=f"unexpected error: {exc!r}", exception=traceback.format_exc())
+    for warning in result.pop("linstor_warnings", []):
+        module.warn(warning)
     module.exit_json(**result)
+
+
+def run_ensure(module: AnsibleModule, ensure: Callable[..., dict[str, Any]]) -> None:
+    """:func:`run_module` for an operation called as ``ensure(client, params, check_mode=, diff=)``."""
+    run_module(module, lambda module, client: ensure(client, module.params, check_mode=module.check_mode,
+                                                     diff=module._diff))
 
 
 class Diff:

@@ -84,6 +84,34 @@ FILESYSTEM_VOLUME = 1
 """Volume number of the filesystem volume a VM (or a VM image) carries next to its block disk."""
 
 
+# --- Options ------------------------------------------------------------------------------------
+
+VOLUME_TYPE_CHOICES = ["container", "containers", "virtual-machine", "virtual-machines", "image", "images", "custom"]
+
+
+def volume_option_spec() -> dict[str, dict[str, Any]]:
+    """The argument spec of one volume, shared by linstor_incus_volume and linstor_incus_volumes' items."""
+    return {
+        "name": {"type": "str", "required": True},
+        "type": {"type": "str", "required": True, "choices": VOLUME_TYPE_CHOICES},
+        "project": {"type": "str", "default": "default"},
+        "content_type": {"type": "str", "choices": ["filesystem", "block", "iso"]},
+        "size": {"type": "str"},
+        "filesystem_size": {"type": "str"},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "rename_from": {"type": "str"},
+        "properties": {"type": "dict"},
+        "drbd_options": {
+            "type": "dict",
+            "options": {
+                "on_no_quorum": {"type": "str", "choices": ["io-error", "suspend-io"]},
+                "auto_diskful": {"type": "str"},
+                "auto_add_quorum_tiebreaker": {"type": "bool"},
+            },
+        },
+    }
+
+
 # --- What the user asked for ---------------------------------------------------------------------
 
 

@@ -264,14 +264,13 @@ parameter:
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.linstor.incus.plugins.module_utils._module import argument_spec, run_module  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._module import argument_spec, run_ensure  # noqa: E402
 from ansible_collections.linstor.incus.plugins.module_utils._snapshots import ensure_snapshot  # noqa: E402
-
-VOLUME_TYPES = ["container", "containers", "virtual-machine", "virtual-machines", "image", "images", "custom"]
+from ansible_collections.linstor.incus.plugins.module_utils._volumes import VOLUME_TYPE_CHOICES  # noqa: E402
 
 MODULE_OPTIONS = {
     "volume": {"type": "str", "required": True},
-    "type": {"type": "str", "required": True, "choices": VOLUME_TYPES},
+    "type": {"type": "str", "required": True, "choices": VOLUME_TYPE_CHOICES},
     "project": {"type": "str", "default": "default"},
     "resource_group": {"type": "str", "required": True},
     "prefix": {"type": "str", "default": "incus-volume-"},
@@ -282,16 +281,9 @@ MODULE_OPTIONS = {
 }
 
 
-def operation(module: AnsibleModule, client) -> dict:
-    result = ensure_snapshot(client, module.params, check_mode=module.check_mode, diff=module._diff)
-    for warning in result.pop("linstor_warnings", []):
-        module.warn(warning)
-    return result
-
-
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(MODULE_OPTIONS), supports_check_mode=True)
-    run_module(module, operation)
+    run_ensure(module, ensure_snapshot)
 
 
 if __name__ == "__main__":

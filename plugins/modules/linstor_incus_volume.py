@@ -379,41 +379,25 @@ parameter:
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.linstor.incus.plugins.module_utils._module import argument_spec, run_module  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._module import argument_spec, run_ensure  # noqa: E402
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import (  # noqa: E402
     DEFAULT_DELETE_RETRIES,
     DEFAULT_DELETE_RETRY_DELAY,
     DEFAULT_WAIT_TIMEOUT,
+    VOLUME_TYPE_CHOICES,
     ensure_volume,
+    volume_option_spec,
 )
 
-VOLUME_TYPES = ["container", "containers", "virtual-machine", "virtual-machines", "image", "images", "custom"]
-
 MODULE_OPTIONS = {
-    "name": {"type": "str", "required": True},
-    "type": {"type": "str", "required": True, "choices": VOLUME_TYPES},
-    "project": {"type": "str", "default": "default"},
-    "content_type": {"type": "str", "choices": ["filesystem", "block", "iso"]},
-    "size": {"type": "str"},
-    "filesystem_size": {"type": "str"},
-    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    "rename_from": {"type": "str"},
+    **volume_option_spec(),
     "resource_group": {"type": "str", "required": True},
     "prefix": {"type": "str", "default": "incus-volume-"},
-    "drbd_options": {
-        "type": "dict",
-        "options": {
-            "on_no_quorum": {"type": "str", "choices": ["io-error", "suspend-io"]},
-            "auto_diskful": {"type": "str"},
-            "auto_add_quorum_tiebreaker": {"type": "bool"},
-        },
-    },
-    "properties": {"type": "dict"},
     "source": {
         "type": "dict",
         "options": {
             "volume": {"type": "str", "required": True},
-            "type": {"type": "str", "choices": VOLUME_TYPES},
+            "type": {"type": "str", "choices": VOLUME_TYPE_CHOICES},
             "project": {"type": "str"},
             "snapshot": {"type": "str"},
         },
@@ -424,20 +408,13 @@ MODULE_OPTIONS = {
 }
 
 
-def operation(module: AnsibleModule, client) -> dict:
-    result = ensure_volume(client, module.params, check_mode=module.check_mode, diff=module._diff)
-    for warning in result.pop("linstor_warnings", []):
-        module.warn(warning)
-    return result
-
-
 def main() -> None:
     module = AnsibleModule(
         argument_spec=argument_spec(MODULE_OPTIONS),
         supports_check_mode=True,
         mutually_exclusive=[("rename_from", "source")],
     )
-    run_module(module, operation)
+    run_ensure(module, ensure_volume)
 
 
 if __name__ == "__main__":
