@@ -65,6 +65,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     _reraise_after_revert,
     apply_plan,
     apply_plan_to_view,
+    find_source_rd,
     find_volumes,
     has_filesystem_volume,
     new_volume_view,
@@ -597,15 +598,7 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     if not snapshot:
         raise NamingError("source.snapshot", "source.snapshot is required to copy from a snapshot")
     validate_snapshot_name(source.volume_type, snapshot, "source.snapshot")
-    found = find_volumes(client, request.prefix, source.volume_type, source.project, [source.volume],
-                         request.resource_group)
-    source_rd = single(found[source.volume], source.incus_name, "source.volume", request.prefix)
-    if source_rd is None:
-        raise NamingError(
-            "source.volume",
-            f"source.volume {source.volume!r} ({source.volume_type}, project {source.project}) does not exist in "
-            f"resource group {request.resource_group} (no resource definition with {AUX_NAME}={source.incus_name})",
-        )
+    source_rd = find_source_rd(client, request.prefix, source, request.resource_group)
     source_props = source_rd.get("props") or {}
     linstor_name = snapshot_mappings(source_props).get(snapshot)
     if linstor_name is None:

@@ -296,6 +296,19 @@ def find_volumes(
     return found
 
 
+def find_source_rd(client: LinstorClient, prefix: str, source: SourceSpec, resource_group: str) -> dict[str, Any]:
+    """The RD of the volume a copy is made from (one lookup); fails naming ``source.volume`` when it is missing."""
+    found = find_volumes(client, prefix, source.volume_type, source.project, [source.volume], resource_group)
+    source_rd = single(found[source.volume], source.incus_name, "source.volume", prefix)
+    if source_rd is None:
+        raise NamingError(
+            "source.volume",
+            f"source.volume {source.volume!r} ({source.volume_type}, project {source.project}) does not exist in "
+            f"resource group {resource_group} (no resource definition with {AUX_NAME}={source.incus_name})",
+        )
+    return source_rd
+
+
 def single(rds: list[dict[str, Any]], incus_name: str, parameter: str, prefix: str) -> dict[str, Any] | None:
     """The one RD of a volume, None when there is none; more than one fails naming every RD."""
     if len(rds) > 1:
@@ -638,15 +651,7 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
     source = request.source
     if source is None:  # pragma: no cover - ensure_volume only copies when source is given
         raise ValueError("copy_volume needs request.source")
-    found = find_volumes(client, request.prefix, source.volume_type, source.project, [source.volume],
-                         request.resource_group)
-    source_rd = single(found[source.volume], source.incus_name, "source.volume", request.prefix)
-    if source_rd is None:
-        raise NamingError(
-            "source.volume",
-            f"source.volume {source.volume!r} ({source.volume_type}, project {source.project}) does not exist in "
-            f"resource group {request.resource_group} (no resource definition with {AUX_NAME}={source.incus_name})",
-        )
+    source_rd = find_source_rd(client, request.prefix, source, request.resource_group)
     source_props = source_rd.get("props") or {}
     source_content = source_props.get(AUX_CONTENT_TYPE) or ""
     content_type = request.content_type if request.content_type_given else source_content
