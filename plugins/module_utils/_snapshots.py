@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import dataclasses
 import datetime
 import time
 from collections.abc import Iterable, Mapping
@@ -41,7 +40,6 @@ from typing import Any
 from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient, LinstorError
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
-    AUX_CONTENT_TYPE,
     AUX_NAME,
     NamingError,
     aux_name,
@@ -51,7 +49,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     snapshot_key,
     snapshot_keys,
     snapshot_mappings,
-    validate_content_type,
     validate_prefix,
     validate_project,
     validate_snapshot_name,
@@ -65,9 +62,9 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     _reraise_after_revert,
     apply_plan,
     apply_plan_to_view,
+    copy_request_for,
     find_source_rd,
     find_volumes,
-    has_filesystem_volume,
     new_volume_view,
     plan_changes,
     settle_concurrent_create,
@@ -609,21 +606,10 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     if target is None:
         raise NamingError("source.snapshot", f"source.snapshot {snapshot!r} maps to LINSTOR snapshot {linstor_name}, "
                           f"which resource definition {source_rd['name']} does not have (a dangling mapping)")
-    source_content = source_props.get(AUX_CONTENT_TYPE) or ""
-    content_type = request.content_type if request.content_type_given else source_content
-    if content_type != source_content:
-        raise NamingError("content_type", f"content_type {content_type!r} differs from the source volume's "
-                          f"{source_content!r}; a copy keeps the content type")
-    content_type = validate_content_type(request.volume_type, content_type)
     sizes = {vd["number"]: vd["size_kib"] for vd in target["volume_definitions"]}
-    wanted_count = 2 if has_filesystem_volume(request.volume_type, content_type) else 1
-    if sorted(sizes) != list(range(wanted_count)):
-        raise NamingError(
-            "source.snapshot",
-            f"snapshot {snapshot!r} of {source.incus_name} has volume definitions {sorted(sizes)}, but a "
-            f"{request.volume_type} volume of content type {content_type} has {list(range(wanted_count))}",
-        )
-    copy_request = dataclasses.replace(request, content_type=content_type, content_type_given=True)
+    copy_request = copy_request_for(request, source_props, sizes, "source.snapshot",
+                                    f"snapshot {snapshot!r} of {source.incus_name}")
+    content_type = copy_request.content_type
     props = creation_properties(request.prefix, request.volume_type, request.project, request.name, content_type,
                                 request.drbd_options, request.user_properties)
     definitions = [{"volume_number": n, "size_kib": s} for n, s in sorted(sizes.items())]

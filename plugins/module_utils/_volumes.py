@@ -641,6 +641,28 @@ def wait_for_clone(client: LinstorClient, source_rd: str, target_rd: str, timeou
         delay = min(delay * 2, CLONE_POLL_MAX)
 
 
+def copy_request_for(request: VolumeRequest, source_props: Mapping[str, str], sizes: Mapping[int, int],
+                     parameter: str, source_described: str) -> VolumeRequest:
+    """The request of a copy: it keeps the source's content type, and needs the volume definitions that implies.
+
+    ``sizes`` are the source's volume definitions (number -> KiB); a mismatch fails naming ``parameter``.
+    """
+    source_content = source_props.get(AUX_CONTENT_TYPE) or ""
+    content_type = request.content_type if request.content_type_given else source_content
+    if content_type != source_content:
+        raise NamingError("content_type", f"content_type {content_type!r} differs from the source volume's "
+                          f"{source_content!r}; a copy keeps the content type")
+    content_type = validate_content_type(request.volume_type, content_type)
+    wanted_count = 2 if has_filesystem_volume(request.volume_type, content_type) else 1
+    if sorted(sizes) != list(range(wanted_count)):
+        raise NamingError(
+            parameter,
+            f"{source_described} has volume definitions {sorted(sizes)}, but a {request.volume_type} "
+            f"volume of content type {content_type} has {list(range(wanted_count))}",
+        )
+    return dataclasses.replace(request, content_type=content_type, content_type_given=True)
+
+
 def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome, check_mode: bool) -> None:
     """Clone the source volume's RD into a new RD born with the copy's own identity; undo on failure.
 
@@ -653,21 +675,9 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
         raise ValueError("copy_volume needs request.source")
     source_rd = find_source_rd(client, request.prefix, source, request.resource_group)
     source_props = source_rd.get("props") or {}
-    source_content = source_props.get(AUX_CONTENT_TYPE) or ""
-    content_type = request.content_type if request.content_type_given else source_content
-    if content_type != source_content:
-        raise NamingError("content_type", f"content_type {content_type!r} differs from the source volume's "
-                          f"{source_content!r}; a copy keeps the content type")
-    content_type = validate_content_type(request.volume_type, content_type)
     sizes = definition_sizes(source_rd)
-    wanted_count = 2 if has_filesystem_volume(request.volume_type, content_type) else 1
-    if sorted(sizes) != list(range(wanted_count)):
-        raise NamingError(
-            "source.volume",
-            f"source volume {source.incus_name} has volume definitions {sorted(sizes)}, but a {request.volume_type} "
-            f"volume of content type {content_type} has {list(range(wanted_count))}",
-        )
-    copy_request = dataclasses.replace(request, content_type=content_type, content_type_given=True)
+    copy_request = copy_request_for(request, source_props, sizes, "source.volume", f"source volume {source.incus_name}")
+    content_type = copy_request.content_type
     props = creation_properties(request.prefix, request.volume_type, request.project, request.name, content_type,
                                 request.drbd_options, request.user_properties)
     # LINSTOR refuses ExactSize=true in a clone of deployed resources; the copy inherits the source's.
