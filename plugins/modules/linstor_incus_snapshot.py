@@ -25,6 +25,8 @@ author:
   - linstor.incus contributors (@linstor-incus)
 extends_documentation_fragment:
   - linstor.incus.connection
+  - linstor.incus.volume
+  - linstor.incus.volume.type_project
 options:
   volume:
     description:
@@ -32,29 +34,6 @@ options:
         M(linstor.incus.linstor_incus_volume).
     type: str
     required: true
-  type:
-    description:
-      - Incus volume type of O(volume). Singular (CLI) and plural (API) forms are accepted.
-    type: str
-    required: true
-    choices: [container, containers, virtual-machine, virtual-machines, image, images, custom]
-  project:
-    description:
-      - Incus project of O(volume). Images always live in C(default).
-    type: str
-    default: default
-  resource_group:
-    description:
-      - LINSTOR resource group of the Incus storage pool (the pool key C(linstor.resource_group.name)); only its RDs
-        are considered when looking up O(volume).
-    type: str
-    required: true
-  prefix:
-    description:
-      - Prefix of RD and LINSTOR snapshot names and of C(Aux/Incus/name) values; the pool key
-        C(linstor.volume.prefix). At most 16 characters.
-    type: str
-    default: incus-volume-
   name:
     description:
       - Name of the snapshot in Incus. Snapshots of instances may hold anything but white space and C(/); snapshots

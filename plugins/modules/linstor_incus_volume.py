@@ -30,6 +30,8 @@ author:
   - linstor.incus contributors (@linstor-incus)
 extends_documentation_fragment:
   - linstor.incus.connection
+  - linstor.incus.volume
+  - linstor.incus.volume.type_project
 options:
   name:
     description:
@@ -41,17 +43,6 @@ options:
         C(default) project and for every custom volume, or the fingerprint for images.
     type: str
     required: true
-  type:
-    description:
-      - Incus volume type. Singular (CLI) and plural (API) forms are accepted; C(Aux/Incus/type) gets the plural form.
-    type: str
-    required: true
-    choices: [container, containers, virtual-machine, virtual-machines, image, images, custom]
-  project:
-    description:
-      - Incus project of the volume. Images always live in C(default).
-    type: str
-    default: default
   content_type:
     description:
       - Content type of the volume (C(Aux/Incus/content-type)).
@@ -99,18 +90,6 @@ options:
       - Finding both names takes one request filtered on the volume type alone (LINSTOR's property filters must all
         match, so two names cannot be asked for at once); it returns every volume of that type.
     type: str
-  resource_group:
-    description:
-      - LINSTOR resource group of the Incus storage pool (the pool key C(linstor.resource_group.name), which defaults
-        to the pool name). New volumes are spawned from it, and only its RDs are considered when looking up a volume.
-    type: str
-    required: true
-  prefix:
-    description:
-      - Prefix of RD names and of C(Aux/Incus/name) values; the pool key C(linstor.volume.prefix).
-      - At most 16 characters, starting with a letter or C(_), then letters, digits, C(_) or C(-).
-    type: str
-    default: incus-volume-
   drbd_options:
     description:
       - DRBD options set as properties of the volume's RD, as the Incus pool keys C(drbd.*) set them.
@@ -136,6 +115,10 @@ options:
       - Extra properties of the volume's RD, as key/value pairs. Values may be strings, numbers or booleans.
       - Keys under C(Aux/Incus/) are refused (Incus refuses them too, "Incus metadata cannot be manually set"), as
         are the keys of O(drbd_options) and the DRBD properties Incus manages itself.
+      - Keys outside C(Aux/) are checked against the controller's list of resource-definition properties
+        (C(GET /v1/resource-definitions/properties/info)) before anything is written; a key LINSTOR does not know
+        fails the task, naming O(properties). That list is read with one more request, only when such a key is
+        about to be written.
       - Properties the RD has but that are not listed here are left alone.
     type: dict
   source:

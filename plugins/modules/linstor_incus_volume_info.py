@@ -12,7 +12,8 @@ version_added: 0.1.0
 description:
   - Lists the Incus storage volumes of one Incus storage pool, that is the resource definitions (RDs) of its
     LINSTOR resource group that carry Incus's auxiliary properties (C(Aux/Incus/name), C(Aux/Incus/type),
-    C(Aux/Incus/content-type)), each in the shape M(linstor.incus.linstor_incus_volume) returns.
+    C(Aux/Incus/content-type)) with a C(Aux/Incus/name) that starts with O(prefix), each in the shape
+    M(linstor.incus.linstor_incus_volume) returns.
   - Reads with one C(GET /v1/resource-definitions) whose C(props) filters select Incus volumes on the
     controller, whatever the number of volumes; with O(name) and O(type) (and O(project), except for images)
     it is the exact lookup Incus itself makes. LINSTOR cannot filter RDs by resource group, so the RDs of
@@ -25,6 +26,7 @@ author:
   - linstor.incus contributors (@linstor-incus)
 extends_documentation_fragment:
   - linstor.incus.connection
+  - linstor.incus.volume
 attributes:
   check_mode:
     support: full
@@ -33,20 +35,6 @@ attributes:
     support: none
     description: The module only reads, so there is nothing to show a difference for.
 options:
-  resource_group:
-    description:
-      - The LINSTOR resource group of the Incus storage pool (its C(linstor.resource_group.name), by default the
-        pool's name). Only RDs of this group are listed.
-      - The module fails if the group does not exist.
-    type: str
-    required: true
-  prefix:
-    description:
-      - The pool's C(linstor.volume.prefix). Only volumes whose C(Aux/Incus/name) starts with it are listed, and
-        RDs whose name is this prefix followed by 32 hex digits count as Incus's (see RV(anomalies.orphans)).
-      - At most 16 characters, a valid start of a LINSTOR name.
-    type: str
-    default: incus-volume-
   name:
     description:
       - Only the volume with this logical name (without prefix or project), for example V(c1), V(vol) or an

@@ -16,7 +16,8 @@ description:
     properties and DRBD options, delete with its snapshots), and its O(volumes[].snapshots) what
     M(linstor.incus.linstor_incus_snapshot) does (create, delete). The same functions plan and write both, so the
     two ways reach the same LINSTOR state.
-  - Volumes of the group that O(volumes) does not mention are left alone.
+  - New volumes are spawned from O(resource_group). Volumes of the group that O(volumes) does not mention are left
+    alone.
   - Every item is checked, then planned against the listing, before anything is written; an error names the item
     and option, for example C(volumes[3].size).
   - Items are written in the declared order. The first item that fails while writing stops the run; what that item
@@ -26,6 +27,7 @@ author:
   - linstor.incus contributors (@linstor-incus)
 extends_documentation_fragment:
   - linstor.incus.connection
+  - linstor.incus.volume
 options:
   volumes:
     description:
@@ -83,6 +85,10 @@ options:
         description:
           - Extra properties of the volume's RD; properties not listed are left alone. C(Aux/Incus/) keys are
             refused.
+          - Keys outside C(Aux/) are checked against the controller's list of resource-definition properties
+            (C(GET /v1/resource-definitions/properties/info)) before anything is written; a key LINSTOR does not
+            know fails the task, naming the item's O(volumes[].properties) (for example C(volumes[3].properties)).
+            That list is read with one more request per run, only when such a key is about to be written.
         type: dict
       drbd_options:
         description:
@@ -118,18 +124,6 @@ options:
             type: str
             choices: [present, absent]
             default: present
-  resource_group:
-    description:
-      - LINSTOR resource group of the Incus storage pool. New volumes are spawned from it, and only its RDs are
-        considered.
-    type: str
-    required: true
-  prefix:
-    description:
-      - Prefix of RD names and of C(Aux/Incus/name) values; the pool key C(linstor.volume.prefix). At most 16
-        characters.
-    type: str
-    default: incus-volume-
   delete_retries:
     description:
       - How many more times to try deleting an RD while LINSTOR answers that a resource is in use.
