@@ -20,7 +20,8 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from json.encoder import encode_basestring_ascii as _quote  # json.dumps's own str encoder
 from pathlib import Path
 
 from . import errors as rc
@@ -201,8 +202,47 @@ def parse_prop_filters(filters: Iterable[str]) -> list[tuple[str, str | None]]:
     return parsed
 
 
+# The RD list as the REST route sends it (Backend.list_resource_definitions_json): each RD's JSON
+# text, as json.dumps writes Backend._rd_json / Backend._vd_json, built by SQLite. json_quote
+# quotes as json.dumps does every ASCII character but DEL; an item holding DEL or a non-ASCII
+# character, NULL (a layer stack other than DRBD, STORAGE), or char(127) (a stored JSON column with
+# a \u escape, which json_each would decode to NUL or a lone surrogate, or a value of an unexpected
+# JSON type) is built in Python from the dicts instead.
+_JSON_LIST_SQL = """CASE WHEN {col} = '[]' THEN '[]' WHEN instr({col}, '\\u') THEN char(127) ELSE (SELECT '['
+    || group_concat(CASE j.type WHEN 'text' THEN json_quote(j.value) ELSE char(127) END, ', ') || ']'
+    FROM json_each({col}) j) END"""
+_JSON_PROPS_SQL = """CASE WHEN {col} = '{{}}' THEN '{{}}' WHEN instr({col}, '\\u') THEN char(127) ELSE (SELECT '{{'
+    || group_concat(CASE j.type WHEN 'text' THEN json_quote(j.key) || ': ' || json_quote(j.value) ELSE char(127)
+    END, ', ') || '}}' FROM json_each({col}) j) END"""
+_RD_ITEM_SQL = """'{"name": ' || json_quote(d.name) || ', "props": {' || coalesce((SELECT group_concat(
+    json_quote(p.key) || ': ' || json_quote(p.value), ', ') FROM (SELECT key, value FROM rd_props WHERE rd = d.id
+    ORDER BY key) p), '') || '}, "flags": ' || """ + _JSON_LIST_SQL.format(col="d.flags") + """ || ', "layer_data": '
+    || CASE d.layer_stack WHEN '["DRBD","STORAGE"]' THEN '[{"type": "DRBD", "data": {"resource_name_suffix": "", '
+    || '"peer_slots": ' || d.peer_slots || ', "al_stripes": 1, "al_stripe_size_kib": 32, "port": ' || d.port
+    || ', "transport_type": "IP", "secret": ' || json_quote(d.secret) || ', "down": false}}, {"type": "STORAGE"}]' END
+    || ', "uuid": ' || json_quote(d.uuid) || ', "resource_group_name": ' || json_quote(d.rg)"""
+_RD_VDS_SQL = """ || ', "volume_definitions": [' || coalesce((SELECT group_concat('{"volume_number": ' || v.vlm_nr
+    || ', "size_kib": ' || v.size_kib || ', "props": ' || """ + _JSON_PROPS_SQL.format(col="v.props") + """
+    || ', "flags": ' || """ + _JSON_LIST_SQL.format(col="v.flags") + """ || ', "uuid": ' || json_quote(v.uuid)
+    || ', "layer_data": [{"type": "DRBD", "data": {"resource_name_suffix": "", "volume_number": ' || v.vlm_nr
+    || ', "minor_number": ' || v.minor || '}}, {"type": "STORAGE"}]}', ', ') FROM (SELECT * FROM vlm_dfns
+    WHERE rd = d.id ORDER BY vlm_nr) v), '') || ']'"""
+
+
+def _sqlite_quotes_as_json() -> bool:
+    """Whether this SQLite's json_quote writes every ASCII character but DEL as json.dumps does."""
+    sample = "".join(map(chr, range(127))) + 'a"b\\c/'
+    with closing(sqlite3.connect(":memory:")) as db:
+        try:
+            return db.execute("SELECT json_quote(?)", (sample,)).fetchone()[0] == _quote(sample)
+        except sqlite3.Error:  # no JSON functions in this build
+            return False
+
+
 class Backend:
     """One emulated LINSTOR controller, its state in the SQLite file at ``path``."""
+
+    _sql_json = _sqlite_quotes_as_json()  # else list_resource_definitions_json builds every item in Python
 
     def __init__(self, path: str | Path, nodes: int = 3, synchronous: str = "NORMAL"):
         self.path = str(path)
@@ -706,16 +746,22 @@ class Backend:
                 args.extend((key, value))
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
-    def list_resource_definitions(self, names: list[str] | None = None, props: list[str] | None = None,
-                                  with_volume_definitions: bool = False, offset: int = 0,
-                                  limit: int = 0) -> list[dict]:
-        """RDs sorted by name, filtered in SQL; ``limit`` 0 means all (then ``offset`` is ignored, as in LINSTOR)."""
+    @staticmethod
+    def _check_rd_filter_names(names: list[str] | None) -> None:
         for name in names or []:  # the controller parses each filter name as a ResourceName first
             try:
                 check_resource_name(name)
             except InvalidName as exc:
                 raise LinstorError([RcEntry(rc.FAIL_INVLD_RSC_NAME, f"The specified resource name '{name}' is "
                                             "invalid.", cause=str(exc))]) from None
+
+    def list_resource_definitions(self, names: list[str] | None = None, props: list[str] | None = None,
+                                  with_volume_definitions: bool = False, offset: int = 0,
+                                  limit: int = 0) -> list[dict]:
+        """RDs sorted by name, filtered in SQL; ``limit`` 0 means all (then ``offset`` is ignored, as in LINSTOR).
+
+        The REST route sends :meth:`list_resource_definitions_json` instead: the same list, encoded."""
+        self._check_rd_filter_names(names)
         where, args = self._rd_where(names, props)
         page = ""
         if limit and limit > 0:
@@ -739,12 +785,63 @@ class Backend:
             result.append(item)
         return result
 
+    def list_resource_definitions_json(self, names: list[str] | None = None, props: list[str] | None = None,
+                                       with_volume_definitions: bool = False, offset: int = 0,
+                                       limit: int = 0) -> bytes:
+        """:meth:`list_resource_definitions` as the bytes ``json.dumps(...).encode()`` gives, without the dicts
+        (listing 10,000 RDs is the hot path of ``linstor_incus_volume_info``, issue 9).
+
+        One query: SQLite writes each RD's JSON text (properties and volume definitions by
+        correlated subqueries on their primary keys); Python sorts the items by name and joins them.
+        An item SQLite cannot write as json.dumps would (see ``_RD_ITEM_SQL``) is built from the dicts.
+        tests/emulator compares the bytes with ``json.dumps`` of :meth:`list_resource_definitions`.
+        """
+        self._check_rd_filter_names(names)
+        where, args = self._rd_where(names, props)
+        source = f"rsc_dfns d{where}"
+        if limit and limit > 0:
+            source = f"(SELECT d.* FROM rsc_dfns d{where} ORDER BY upper(d.name) LIMIT ? OFFSET ?) d"
+            args = [*args, limit, max(offset, 0)]
+        item = _RD_ITEM_SQL + (_RD_VDS_SQL if with_volume_definitions else "") + " || '}'"
+        with self._read() as db:
+            db.execute("BEGIN")
+            try:
+                cursor = db.cursor()
+                cursor.row_factory = None
+                rows = cursor.execute(f"SELECT upper(d.name), d.id, {item if self._sql_json else 'NULL'} "
+                                      f"FROM {source}", args).fetchall()
+                rows.sort(key=lambda row: row[0])  # upper-cased names are unique (names are, ignoring case)
+                redo = [rd_id for _, rd_id, text in rows if text is None or not text.isascii() or "\x7f" in text]
+                if redo:
+                    by_id = dict(zip(redo, self._rd_items(db, redo, with_volume_definitions), strict=True))
+                    rows = [(key, rd_id, by_id.get(rd_id, text)) for key, rd_id, text in rows]
+            finally:
+                db.execute("COMMIT")
+        return ("[" + ", ".join([text for _, _, text in rows]) + "]").encode()
+
+    def _rd_items(self, db: sqlite3.Connection, ids: list[int], with_volume_definitions: bool) -> list[str]:
+        """json.dumps of the RDs ``ids`` as :meth:`list_resource_definitions` lists them, in that order."""
+        rows: dict[int, sqlite3.Row] = {}
+        for chunk in range(0, len(ids), 900):
+            part = ids[chunk:chunk + 900]
+            rows.update((r["id"], r) for r in db.execute(
+                f"SELECT * FROM rsc_dfns WHERE id IN ({','.join('?' * len(part))})", part))
+        props_by_rd = self._props_for(db, ids)
+        vds_by_rd = self._vds_for(db, ids) if with_volume_definitions else {}
+        items = []
+        for rd_id in ids:
+            item = self._rd_json(rows[rd_id], props_by_rd.get(rd_id, {}))
+            if with_volume_definitions:
+                item["volume_definitions"] = vds_by_rd.get(rd_id, [])
+            items.append(json.dumps(item))
+        return items
+
     def _props_for(self, db: sqlite3.Connection, ids: list[int]) -> dict[int, dict]:
         result: dict[int, dict] = {}
         for chunk in range(0, len(ids), 900):
             part = ids[chunk:chunk + 900]
-            for row in db.execute(f"SELECT rd, key, value FROM rd_props WHERE rd IN ({','.join('?' * len(part))})",
-                                  part):
+            for row in db.execute(f"SELECT rd, key, value FROM rd_props WHERE rd IN ({','.join('?' * len(part))}) "
+                                  "ORDER BY rd, key", part):
                 result.setdefault(row["rd"], {})[row["key"]] = row["value"]
         return result
 

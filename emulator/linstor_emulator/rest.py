@@ -71,7 +71,7 @@ class Request:
 @dataclass
 class Reply:
     status: int
-    body: object  # JSON-serialisable
+    body: object  # JSON-serialisable, or bytes already encoded as JSON (sent as they are)
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False  # close the connection without answering (a fault)
     delay: float = 0.0  # seconds to wait before answering (a fault)
@@ -201,7 +201,7 @@ def _number(text: str) -> int:
 
 @route("GET", "/v1/resource-definitions")
 def _rds(b: Backend, r: Request) -> Reply:
-    return Reply(200, b.list_resource_definitions(
+    return Reply(200, b.list_resource_definitions_json(
         r.q_list("resource_definitions"), r.q_list("props"), r.q_bool("with_volume_definitions"),
         r.q_int("offset"), r.q_int("limit")))
 
@@ -536,7 +536,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         if reply.delay:
             time.sleep(reply.delay)
-        data = json.dumps(reply.body).encode("utf-8")
+        data = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode("utf-8")
         self.send_response(reply.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
