@@ -172,7 +172,7 @@ def profile_listing(directory: Path, size: int, top: int = 25) -> str:
 
 def profile_emulator_listing(directory: Path, size: int, top: int = 15) -> str:
     """cProfile, in this process, of the emulator's backend answering the module's listing over ``size``
-    volumes and of encoding the reply as JSON (what the HTTP route does), without HTTP."""
+    volumes as the reply's JSON bytes (what the HTTP route sends), without HTTP."""
     import cProfile
     import io
 
@@ -185,7 +185,7 @@ def profile_emulator_listing(directory: Path, size: int, top: int = 15) -> str:
 
     profiler = cProfile.Profile()
     profiler.enable()
-    json.dumps(backend.list_resource_definitions(props=_naming.listing_filters(), with_volume_definitions=True))
+    backend.list_resource_definitions_json(props=_naming.listing_filters(), with_volume_definitions=True)
     profiler.disable()
     backend.close()
     text = io.StringIO()
@@ -281,7 +281,7 @@ def run(directory: Path, sizes: list[int], repeats: int = 3, writes: int = 200, 
     if profile:
         sections.append(("cProfile: linstor_incus_volume_info listing "
                          f"{sizes[-1]} volumes (module process, cumulative)", profile_listing(directory, sizes[-1])))
-        sections.append((f"cProfile: the emulator's backend listing {sizes[-1]} volumes, and json.dumps of the reply "
+        sections.append((f"cProfile: the emulator's backend listing {sizes[-1]} volumes as the reply's JSON bytes "
                          "(in process, no HTTP)", profile_emulator_listing(directory, sizes[-1])))
     return sections
 
