@@ -413,6 +413,16 @@ class LinstorClient:
             params.append(("with_volume_definitions", "true"))
         return self.get(_path("resource-definitions"), params) or []
 
+    def resource_definition_property_keys(self) -> frozenset[str] | None:
+        """The property keys LINSTOR's whitelist allows on an RD, or None if this controller does not list them."""
+        try:
+            info = self.get(_path("resource-definitions", "properties", "info"))
+        except LinstorError as exc:
+            if exc.not_found:
+                return None
+            raise
+        return frozenset(info or {})
+
     def get_resource_definition(self, name: str) -> dict[str, Any] | None:
         """The RD, or None when it does not exist."""
         try:

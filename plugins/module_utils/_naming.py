@@ -17,7 +17,8 @@ from fractions import Fraction
 
 # --- Property keys (as the Incus driver declares them) ---------------------------------------
 
-INCUS_KEY_PREFIX = "Aux/Incus/"
+AUX_NAMESPACE = "Aux/"  # LINSTOR accepts any well-formed key here; other keys must be on its whitelist
+INCUS_KEY_PREFIX = AUX_NAMESPACE + "Incus/"
 AUX_NAME = INCUS_KEY_PREFIX + "name"
 AUX_TYPE = INCUS_KEY_PREFIX + "type"
 AUX_CONTENT_TYPE = INCUS_KEY_PREFIX + "content-type"
@@ -517,6 +518,23 @@ def is_incus_key(key: str) -> bool:
     return key.startswith(INCUS_KEY_PREFIX)
 
 
+def property_key_problem(key: str) -> str | None:
+    """Why LINSTOR would refuse ``key`` as a property key whatever its whitelist says, or None.
+
+    LINSTOR keys are paths: segments separated by ``/``, none empty, at most 256 characters.
+    """
+    if len(key) > LINSTOR_PROPERTY_KEY_MAX_LENGTH:
+        return f"it must be at most {LINSTOR_PROPERTY_KEY_MAX_LENGTH} characters long"
+    if any(not segment for segment in key.split("/")):
+        return "its segments between '/' must not be empty (no leading, trailing or double '/')"
+    return None
+
+
+def needs_whitelist_check(key: str) -> bool:
+    """Tell whether LINSTOR checks ``key`` against its property whitelist (every key outside ``Aux/``)."""
+    return not key.startswith(AUX_NAMESPACE)
+
+
 def validate_user_properties(properties: dict[str, object] | None) -> dict[str, str]:
     """Return extra RD properties as strings, refusing the keys Incus refuses to let users set."""
     validated: dict[str, str] = {}
@@ -524,6 +542,9 @@ def validate_user_properties(properties: dict[str, object] | None) -> dict[str, 
     for key, value in (properties or {}).items():
         if not isinstance(key, str) or not key:
             raise NamingError("properties", f"properties keys must be non-empty strings, got {key!r}")
+        problem = property_key_problem(key)
+        if problem:
+            raise NamingError("properties", f"properties key {key!r} is not a valid LINSTOR property key: {problem}")
         if is_incus_key(key):
             raise NamingError(
                 "properties",

@@ -68,8 +68,10 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     new_volume_view,
     parse_request,
     plan_changes,
+    refuse_unknown_property_keys,
     single,
     spawn_and_place,
+    user_keys_written,
 )
 
 LIST_OPTIONS = ("resource_group", "prefix", "delete_retries", "delete_retry_delay")
@@ -434,6 +436,9 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     resource_group = params["resource_group"]
     claims = read_group(client, resource_group)
     plan_items(items, claims)
+    refuse_unknown_property_keys(client, {
+        _indexed_parameter(item.index, "properties"): user_keys_written(item.request, item.plan)
+        for item in items if item.action in ("create", "update")})
     if any(item.action == "create" for item in items) and not claims \
             and client.get_resource_group(resource_group) is None:
         raise ModuleFailure(

@@ -65,8 +65,10 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     copy_request_for,
     find_source_rd,
     find_volumes,
+    new_rd_with_undo,
     new_volume_view,
     plan_changes,
+    settle_after_failure,
     settle_concurrent_create,
     single,
 )
@@ -622,17 +624,15 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     if check_mode:
         outcome.volume = apply_plan_to_view(template, plan, request.prefix)
         return
-    rd_name = generate_name(request.prefix)
-    reverter = Reverter()
-    # Registered before the create: a create whose reply is lost may still have been applied.
-    reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
+    rd_name, reverter = new_rd_with_undo(client, request.prefix)
     try:
         outcome.warn(client.create_resource_definition(rd_name, request.resource_group, props))
         outcome.warn(client.restore_volume_definitions(source_rd["name"], target["linstor_name"], rd_name))
         outcome.warn(client.restore_resources(source_rd["name"], target["linstor_name"], rd_name))
         apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
-        _reraise_after_revert(error, reverter)
+        outcome.volume = settle_after_failure(client, request, rd_name, reverter, outcome, error)
+        return
     # Confirm with Incus's lookup, as a create does: of twins made at the same moment, one RD stays.
     survivor = settle_concurrent_create(client, request, rd_name, reverter, outcome)
     outcome.volume = survivor or dict(template, resource_definition=rd_name)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     generate_name,
     has_filesystem_volume,
     lookup_filters,
+    needs_whitelist_check,
     normalize_volume_type,
     parse_size,
     sizes_equal_within_tolerance,
@@ -424,6 +425,39 @@ def plan_changes(request: VolumeRequest, rd: Mapping[str, Any], rename: bool = F
     return plan
 
 
+def user_keys_written(request: VolumeRequest, plan: Plan | None) -> list[str]:
+    """The ``properties`` keys a run writes: all of them for a new volume, the changed ones under ``plan``."""
+    if plan is None:
+        return list(request.user_properties)
+    return [key for key in plan.override_props if key in request.user_properties]
+
+
+def refuse_unknown_property_keys(client: LinstorClient, keys_by_parameter: Mapping[str, Iterable[str]]) -> None:
+    """Fail naming the parameter when LINSTOR's RD whitelist lacks a key about to be written.
+
+    LINSTOR would refuse the whole write (``FAIL_INVLD_PROP``); asking first turns that into an
+    error on the option, before anything is written. Keys under ``Aux/`` are free-form and need no
+    request; a controller that does not list its whitelist is left to decide itself.
+    """
+    pending = {parameter: sorted({key for key in keys if needs_whitelist_check(key)})
+               for parameter, keys in keys_by_parameter.items()}
+    pending = {parameter: keys for parameter, keys in pending.items() if keys}
+    if not pending:
+        return
+    allowed = client.resource_definition_property_keys()
+    if allowed is None:
+        return
+    for parameter, keys in pending.items():
+        unknown = [key for key in keys if key not in allowed]
+        if unknown:
+            raise NamingError(
+                parameter,
+                f"{parameter}: LINSTOR does not allow the resource-definition property key(s) "
+                f"{', '.join(repr(key) for key in unknown)} (not in its whitelist, "
+                "GET /v1/resource-definitions/properties/info); keys under 'Aux/' are free-form",
+            )
+
+
 def apply_plan_to_view(view: dict[str, Any], plan: Plan, prefix: str) -> dict[str, Any]:
     """The volume's Incus view once ``plan`` is applied (what check mode and the result report)."""
     props = {key: value for key, value in view["properties"].items() if key not in plan.delete_props}
@@ -544,17 +578,27 @@ def creation_request(request: VolumeRequest) -> tuple[dict[str, str], list[int]]
     return props, planned_sizes_kib(request, request.size_bytes)
 
 
+def new_rd_with_undo(client: LinstorClient, prefix: str) -> tuple[str, Reverter]:
+    """A new random RD name, and a reverter already holding that RD's delete.
+
+    The delete is registered before the RD is asked for: a request whose reply is lost may still
+    have made it. The caller runs ``reverter.success()`` once the new volume is confirmed.
+    """
+    rd_name = generate_name(prefix)
+    reverter = Reverter()
+    reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
+    return rd_name, reverter
+
+
 def spawn_and_place(client: LinstorClient, request: VolumeRequest, props: dict[str, str], sizes: list[int],
                     outcome: Outcome) -> tuple[str, Reverter]:
     """Spawn a new RD born with every property (definitions only), then autoplace it.
 
-    The RD's delete is registered before the spawn (a lost reply may hide an applied spawn), and
-    runs if either step fails. Returns the RD name and the reverter still holding that delete:
+    The RD's delete is registered before the spawn (:func:`new_rd_with_undo`), and runs if
+    either step fails. Returns the RD name and the reverter still holding that delete:
     the caller confirms, then calls ``success()``.
     """
-    rd_name = generate_name(request.prefix)
-    reverter = Reverter()
-    reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
+    rd_name, reverter = new_rd_with_undo(client, request.prefix)
     try:
         outcome.warn(client.spawn(request.resource_group, rd_name, sizes, props, definitions_only=True,
                                   partial=len(sizes) > 1))
@@ -591,20 +635,57 @@ def settle_concurrent_create(client: LinstorClient, request: VolumeRequest, rd_n
                              outcome: Outcome) -> dict[str, Any] | None:
     """Confirm the new volume with Incus's lookup; runs that created it at the same moment keep one RD.
 
-    Every run that found no volume spawns its own RD, so runs started together may each make
-    one. Each confirms with the same lookup after its autoplace: the RD with the smallest name
-    among those claiming the volume survives; every other run deletes its own RD, looks again,
-    and reports the survivor (``concurrent_create``, changed=false). Runs that see each other
-    agree on the survivor. A run that sees no smaller twin keeps its RD, and any twin spawned
-    later sees it at its own confirm; only a twin with a smaller name whose lookup-to-spawn gap
-    exceeds this run's spawn, autoplace and confirm together could escape (two RDs claiming one
-    volume, which every later lookup reports as duplicates naming both).
+    Every run that found no volume makes its own RD, so runs started together may each make one.
+    Each confirms with the same lookup once its RD is placed: the RD with the smallest name among
+    those claiming the volume survives. A run whose RD is not the smallest deletes its own, looks
+    again, and reports the survivor (``concurrent_create``, changed=false). The survivor's run
+    deletes the twins already placed (:func:`remove_placed_twins`): a twin that confirmed before
+    this RD existed kept itself, and only this run can see both. A twin not placed yet is left to
+    its own run, whose confirm will see the survivor. A twin LINSTOR will not delete (in use, or
+    with snapshots) is kept, and this run yields to it instead.
     """
     claimants = _claimants(client, request)
     survivor = min(claimants, key=lambda rd: rd["name"], default=None)
     if survivor is None or survivor["name"] == rd_name:
-        reverter.success()
-        return volume_view(survivor, request.prefix) if survivor is not None else None
+        kept = remove_placed_twins(client, request, [rd for rd in claimants if rd["name"] != rd_name], outcome)
+        if kept is None:
+            reverter.success()
+            return volume_view(survivor, request.prefix) if survivor is not None else None
+        survivor = kept
+    return _yield_to(client, request, rd_name, reverter, outcome, survivor)
+
+
+def remove_placed_twins(client: LinstorClient, request: VolumeRequest, twins: list[dict[str, Any]],
+                        outcome: Outcome) -> dict[str, Any] | None:
+    """Delete the placed twins of the surviving RD; return the first one LINSTOR keeps, else None.
+
+    LINSTOR refuses to delete an RD whose resource is in use or that has snapshots: such a twin
+    is already someone's volume, and stays. A twin gone already (its run yielded) is fine.
+    """
+    if not twins:
+        return None
+    placed = {resource["name"].lower() for resource in client.view_resources([rd["name"] for rd in twins])}
+    removed: list[str] = []
+    for twin in twins:
+        if twin["name"].lower() not in placed:
+            continue
+        try:
+            outcome.warn(client.delete_resource_definition(twin["name"]))
+        except LinstorError as error:
+            if not error.not_found:
+                return twin
+        removed.append(twin["name"])
+    if removed:
+        outcome.extra["twins_removed"] = removed
+        outcome.warnings.append(
+            f"another run created volume {request.incus_name} at the same moment; its resource "
+            f"definition(s) {', '.join(removed)} were deleted, as this run's sorts first")
+    return None
+
+
+def _yield_to(client: LinstorClient, request: VolumeRequest, rd_name: str, reverter: Reverter, outcome: Outcome,
+              survivor: dict[str, Any]) -> dict[str, Any]:
+    """Delete this run's RD in favour of ``survivor``'s and report who claims the volume now."""
     left = reverter.fail()
     if left:
         raise ModuleFailure(
@@ -619,6 +700,21 @@ def settle_concurrent_create(client: LinstorClient, request: VolumeRequest, rd_n
         f"another run created volume {request.incus_name} at the same moment as resource definition "
         f"{survivor['name']}; this run's resource definition {rd_name} was deleted again")
     return volume_view(survivor, request.prefix)
+
+
+def settle_after_failure(client: LinstorClient, request: VolumeRequest, rd_name: str, reverter: Reverter,
+                         outcome: Outcome, error: Exception) -> dict[str, Any]:
+    """A step on the new RD failed: when a twin's run deleted it, report that twin; otherwise undo and re-raise.
+
+    The survivor of runs creating one volume at the same moment deletes the others' placed RDs
+    (:func:`settle_concurrent_create`), possibly while their copy is still being finished.
+    """
+    if isinstance(error, LinstorError) and error.not_found:
+        twins = [rd for rd in _claimants(client, request) if rd["name"] != rd_name]
+        if twins:
+            return _yield_to(client, request, rd_name, reverter, outcome, min(twins, key=lambda rd: rd["name"]))
+    _reraise_after_revert(error, reverter)
+    raise AssertionError("unreachable")  # pragma: no cover - _reraise_after_revert always raises
 
 
 def wait_for_clone(client: LinstorClient, source_rd: str, target_rd: str, timeout: float) -> None:
@@ -696,9 +792,7 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
     if check_mode:
         outcome.volume = apply_plan_to_view(template, plan, request.prefix)
         return
-    rd_name = generate_name(request.prefix)
-    reverter = Reverter()
-    reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
+    rd_name, reverter = new_rd_with_undo(client, request.prefix)
     try:
         started = client.clone(source_rd["name"], rd_name, resource_group=request.resource_group,
                                override_props=props, delete_namespaces=SNAPSHOT_KEY_NAMESPACES)
@@ -706,7 +800,8 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
         wait_for_clone(client, source_rd["name"], rd_name, request.wait_timeout)
         apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
-        _reraise_after_revert(error, reverter)
+        outcome.volume = settle_after_failure(client, request, rd_name, reverter, outcome, error)
+        return
     outcome.volume = settle_concurrent_create(client, request, rd_name, reverter, outcome) or template
 
 
@@ -806,6 +901,7 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
         return outcome.result(diff)
 
     if existing is None:
+        refuse_unknown_property_keys(client, {"properties": user_keys_written(request, None)})
         if request.source is not None and request.source.snapshot is not None:
             # _snapshots builds on this module; imported here to keep the import graph one-way.
             from ansible_collections.linstor.incus.plugins.module_utils._snapshots import copy_from_snapshot
@@ -820,6 +916,7 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     plan = plan_changes(request, existing, rename=existing is old_rd)
     if plan.empty:
         return outcome.result(diff)
+    refuse_unknown_property_keys(client, {"properties": user_keys_written(request, plan)})
     outcome.changed = True
     outcome.volume = apply_plan_to_view(before, plan, request.prefix)
     if not check_mode:

@@ -671,6 +671,11 @@ def test_user_properties_are_passed_as_strings() -> None:
         ({"DrbdOptions/Resource/quorum": "off"}, "cannot be manually set"),
         ({"": "x"}, "non-empty"),
         ({"Aux/list": ["a"]}, "string, number or boolean"),
+        ({"Aux/": "x"}, "not a valid LINSTOR property key"),
+        ({"Aux/a//b": "x"}, "segments between '/' must not be empty"),
+        ({"Aux/a/": "x"}, "segments between '/' must not be empty"),
+        ({"/FileSystem/Type": "x"}, "segments between '/' must not be empty"),
+        ({"Aux/" + "k" * 253: "x"}, "at most 256 characters"),
     ],
 )
 def test_refused_user_properties(properties: dict, hint: str) -> None:
@@ -1126,3 +1131,12 @@ def test_creation_properties_refuse_user_incus_keys() -> None:
     with pytest.raises(NamingError) as error:
         naming.creation_properties(PREFIX, "custom", "default", "vol", None, None, {"Aux/Incus/type": "images"})
     assert_names(error, "properties")
+
+
+@pytest.mark.parametrize(
+    "key, checked",
+    [("Aux/site", False), ("Aux/Incus/name", False), ("FileSystem/Type", True), ("DrbdOptions/Net/protocol", True),
+     ("Auxiliary/x", True), ("aux/x", True)],
+)
+def test_only_keys_outside_aux_need_the_whitelist(key: str, checked: bool) -> None:
+    assert naming.needs_whitelist_check(key) is checked
