@@ -348,6 +348,29 @@ source_resource_definition:
   returned: when a copy is made
   type: str
   sample: incus-volume-d0531e21ce6b4218b9b8996582b9bf31
+concurrent_create:
+  description:
+    - When another run created the same volume at the same moment and its RD survived (the smallest name among
+      the RDs claiming the volume), the RD this run made and deleted again, and the survivor. The result is then
+      C(changed=false) and RV(volume) describes the survivor.
+  returned: when this run yielded to a concurrent twin
+  type: dict
+  contains:
+    deleted:
+      description: The RD this run created and deleted again.
+      type: str
+    survivor:
+      description: The RD that claims the volume now.
+      type: str
+  sample: {"deleted": "incus-volume-f1e2d3c4b5a697887766554433221100", "survivor": "incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9"}
+twins_removed:
+  description:
+    - When this run's RD survived runs that created the same volume at the same moment, the twins' RDs it deleted
+      (those already placed; a twin in use or with snapshots is never deleted, this run yields to it instead).
+  returned: when this run removed concurrent twins
+  type: list
+  elements: str
+  sample: [incus-volume-f1e2d3c4b5a697887766554433221100]
 duplicates:
   description: On failure because several RDs claim the volume, their names.
   returned: on that failure
