@@ -3,6 +3,11 @@
 With ``LS_CONTROLLERS`` set, the tests use that controller (a real one, say) and skip what only
 the emulator can show (its request log). Otherwise one emulator is started for the session on a
 free loopback port with a throw-away state file, and stopped at the end.
+
+With ``LS_TEST_PLACEMENT=none`` the controller cannot place resources (CI's real LINSTOR has no
+DRBD): tests that need placed resources skip through the ``needs_placement`` fixture, and the
+integration targets read the same variable (``placement_available``). ``placement_available()``
+below is the one place pytest decides that.
 """
 
 from __future__ import annotations
@@ -16,6 +21,21 @@ from dataclasses import dataclass
 import pytest
 from ansible_collections.linstor.incus.plugins.module_utils._client import controller_url
 from linstor_emulator.testing import DebugApi, EmulatorProcess
+
+PLACEMENT_VARIABLE = "LS_TEST_PLACEMENT"
+NO_PLACEMENT_REASON = "LS_TEST_PLACEMENT=none: the controller cannot place resources"
+
+
+def placement_available() -> bool:
+    """False when ``LS_TEST_PLACEMENT=none``: the controller under test cannot place resources."""
+    return os.environ.get(PLACEMENT_VARIABLE, "") != "none"
+
+
+@pytest.fixture
+def needs_placement() -> None:
+    """Skips the test when the controller cannot place resources (``LS_TEST_PLACEMENT=none``)."""
+    if not placement_available():
+        pytest.skip(NO_PLACEMENT_REASON + ", and this test needs placed resources")
 
 
 @dataclass
@@ -63,4 +83,16 @@ def controller(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Controller]
         yield Controller(configured, api_url, None)
         return
     with EmulatorProcess(tmp_path_factory.mktemp("emulator") / "state.sqlite3") as emulator:
+        yield Controller(emulator.url, emulator.url, emulator.url + "/_emulator")
+
+
+@pytest.fixture(scope="module")
+def controller_without_placement(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Controller]:
+    """An emulator seeded with no satellite (``--nodes 0``): it keeps resource groups and definitions
+    but cannot place a resource (autoplace fails with "Not enough available nodes"), as the real
+    controller of CI's real-linstor job. Only the emulator can be made so: skips with LS_CONTROLLERS."""
+    if os.environ.get("LS_CONTROLLERS"):
+        pytest.skip("LS_CONTROLLERS is set: the emulator without nodes stands in for a real controller only here")
+    state = tmp_path_factory.mktemp("emulator-no-nodes") / "state.sqlite3"
+    with EmulatorProcess(state, extra=("--nodes", "0")) as emulator:
         yield Controller(emulator.url, emulator.url, emulator.url + "/_emulator")

@@ -23,7 +23,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=3370, help="TCP port (default 3370, LINSTOR's; 0 picks one)")
     parser.add_argument("--state", required=True, help="SQLite state file, created if missing")
     parser.add_argument("--nodes", type=int, default=3,
-                        help="satellite nodes to seed a new state file with (default 3; ignored for an existing one)")
+                        help="satellite nodes to seed a new state file with (default 3; ignored for an existing one); "
+                        "0 makes a controller that cannot place resources (autoplace fails)")
     parser.add_argument("--debug-api", action="store_true",
                         help="serve the debug API under /_emulator (request log); off by default")
     parser.add_argument("--sync", choices=("NORMAL", "FULL"), default="NORMAL",
@@ -38,8 +39,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     auth.add_argument("--auth-token-file", metavar="FILE", help="file holding the token (its first line)")
     auth.add_argument("--auth-token", metavar="TOKEN", help="the token itself (visible in ps: prefer the file)")
     args = parser.parse_args(argv)
-    if args.nodes < 1:
-        parser.error("--nodes must be at least 1")
+    if args.nodes < 0:
+        parser.error("--nodes must not be negative")
     if (args.tls_key or args.tls_client_ca) and not args.tls_cert:
         parser.error("--tls-key and --tls-client-ca need --tls-cert")
     if args.auth_token is not None and args.auth_token_file:
