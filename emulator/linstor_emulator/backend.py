@@ -14,6 +14,7 @@ touches only its own rows, however many RDs there are.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import sqlite3
 import threading
@@ -21,10 +22,12 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
+from functools import cache
 from json.encoder import encode_basestring_ascii as _quote  # json.dumps's own str encoder
 from pathlib import Path
 
 from . import errors as rc
+from . import whitelist
 from .errors import Context, LinstorError, RcEntry
 from .names import (
     InvalidName,
@@ -52,15 +55,8 @@ KEY_CLONED_FROM = "cloned-from"  # InternalApiConsts.KEY_CLONED_FROM
 KEY_SEQUENCE_NUMBER = "SequenceNumber"  # ApiConsts.KEY_SNAPSHOT_DFN_SEQUENCE_NUMBER
 KEY_STOR_POOL_NAME = "StorPoolName"
 
-# Property keys a user may set on a resource definition or group: LINSTOR checks a whitelist;
-# the emulator accepts these namespaces and keys (values are not checked, except as strings).
-ALLOWED_PROP_PREFIXES = (
-    "Aux/", "DrbdOptions/", "DrbdProxy/", "FileSystem/", "NVMe/", "StorDriver/", "sys/fs/", "Writecache/",
-    "Cache/", "BCache/", "SnapshotShipping/", "AutoSnapshot/", "BackupShipping/", "Internal/",
-)
-ALLOWED_PROP_KEYS = frozenset({
-    "StorPoolName", "StorPoolNameDrbdMeta", "PeerSlotsNewResource", "PrefNic", "Site", "UseZfsClone",
-})
+PROP_KEY_MAX_LENGTH = 255
+"""PropsContainer.PATH_MAX_LENGTH is 256, but a key of 256 characters counts 257 there (splitPath adds one)."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -239,6 +235,86 @@ def _sqlite_quotes_as_json() -> bool:
             return False
 
 
+_LONG = re.compile(r"[+-]?[0-9]+")
+_RANGE = re.compile(r"\((-?[0-9]+) - (-?[0-9]+)\)")
+
+
+def _java_long(text: str) -> int | None:
+    """Long.parseLong: an optional sign and decimal digits, within 64 bits; else None."""
+    if not _LONG.fullmatch(text):
+        return None
+    number = int(text)
+    return number if -(2**63) <= number < 2**63 else None
+
+
+@cache
+def _java_pattern(pattern: str) -> re.Pattern:
+    """A rule's Java regular expression for Python's ``re``: Java's ``.`` matches no line terminator
+    (\\n, \\r, U+0085, U+2028, U+2029), Python's only misses \\n. Nothing else in the rules differs."""
+    out, in_class, escaped = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "." and not in_class:
+            out.append("[^\\n\\r\\x85\\u2028\\u2029]")
+            continue
+        out.append(char)
+    return re.compile("".join(out))
+
+
+def _in_range(pattern: str, text: str) -> bool:
+    low, high = (int(part) for part in _RANGE.match(pattern).groups())
+    number = _java_long(text)
+    return number is not None and low <= number <= high
+
+
+def prop_value_problem(rule: dict[str, str], value: str) -> str | None:
+    """Why the controller refuses ``value`` for a whitelisted key (the rule's getErrorMsg), or None.
+
+    The rule is a PropsInfo of whitelist.py; its ``value`` is the rule's pattern, which is all the
+    check needs (Property.isValid of linstor-server v1.28.0's rule classes)."""
+    kind, pattern, unit = rule["prop_type"], rule.get("value", ""), rule.get("unit")
+    if kind == "string":
+        return None
+    if kind == "long":
+        if _java_long(value) is not None:
+            return None
+        return f"This value contains {unit} and has to be of type Long." if unit else \
+            "This value has to be of type Long."
+    if kind == "boolean":
+        valid = value.lower() in ("yes", "no")
+        message = "This value must be either 'yes' or 'no'."
+    elif kind == "boolean_true_false":
+        valid = value.lower() in ("true", "false", "yes", "no")
+        message = "This value must be either 'yes', 'no', 'true' or 'false'."
+    else:
+        if kind == "range":
+            valid = _in_range(pattern, value)
+        elif kind == "numeric_or_symbol":
+            range_part, symbols = pattern.split(" or ", 1)
+            valid = _in_range(range_part, value) if _java_long(value) is not None else \
+                _java_pattern(symbols).fullmatch(value) is not None
+        else:  # regex (symbol lists are regex rules too)
+            valid = _java_pattern(pattern).fullmatch(value) is not None
+        message = f"This value  has to match {pattern} {unit}." if unit else f"This value has to match {pattern}."
+    return None if valid else message
+
+
+def normalize_prop_value(rule: dict[str, str], value: str) -> str:
+    """Property.normalize: DRBD booleans lower-cased, true/false rules written ``true`` or ``false``."""
+    if rule["prop_type"] == "boolean":
+        return value.lower()
+    if rule["prop_type"] == "boolean_true_false":
+        return "true" if value.lower() in ("true", "yes") else "false"
+    return value
+
+
 class Backend:
     """One emulated LINSTOR controller, its state in the SQLite file at ``path``."""
 
@@ -297,18 +373,35 @@ class Backend:
         db.execute("INSERT INTO meta VALUES ('seeded', ?)", (str(count),))
 
     @staticmethod
-    def _check_props(ctx: Context, props: dict) -> None:
+    def _check_props(ctx: Context, props: dict, rules: dict[str, dict[str, str]] = whitelist.RESOURCE_DEFINITION,
+                     delete: Iterable[str] = ()) -> dict:
+        """CtrlPropsHelper.fillProperties against ``rules`` (whitelist.py): ``props`` with each value in the
+        form the controller stores it (booleans lower-cased, true/false rules as ``true``/``false``),
+        or the first refusal. ``delete`` (keys to delete) must be whitelisted too (CtrlPropsHelper.remove)."""
+        checked = {}
         for key, value in props.items():
             if not isinstance(key, str) or not isinstance(value, str):
                 raise ctx.error(rc.FAIL_INVLD_PROP, "Invalid property value",
                                 cause=f"The value '{value}' is not valid for the key '{key}'")
-            if key.startswith("Aux/"):
-                if key == "Aux/" or "//" in key or key.endswith("/"):
+            if key.startswith(whitelist.FREE_PREFIXES):
+                if (key.endswith("/") or "//" in key or len(key) > PROP_KEY_MAX_LENGTH) and key.startswith("Aux/"):
                     raise ctx.error(rc.FAIL_INVLD_PROP, "Invalid key.", cause=f"The key '{key}' is invalid.")
+                checked[key] = value
                 continue
-            if key in ALLOWED_PROP_KEYS or key.startswith(ALLOWED_PROP_PREFIXES):
-                continue
-            raise ctx.error(rc.FAIL_INVLD_PROP, "Invalid property key", cause=f"The key '{key}' is not whitelisted.")
+            rule = rules.get(key)
+            if rule is None:
+                raise ctx.error(rc.FAIL_INVLD_PROP, "Invalid property key",
+                                cause=f"The key '{key}' is not whitelisted.")
+            problem = prop_value_problem(rule, value)
+            if problem is not None:
+                raise ctx.error(rc.FAIL_INVLD_PROP, "Invalid property value",
+                                cause=f"The value '{value}' is not valid for the key '{key}'", details=problem)
+            checked[key] = normalize_prop_value(rule, value)
+        for key in delete:
+            if not key.startswith(whitelist.FREE_PREFIXES) and key not in rules:
+                raise ctx.error(rc.FAIL_INVLD_PROP, "Invalid property key",
+                                cause=f"The key '{key}' is not whitelisted.")
+        return checked
 
     @staticmethod
     def _apply_prop_changes(props: dict, override: dict | None, delete: Iterable[str] | None,
@@ -547,8 +640,7 @@ class Backend:
         except InvalidName as exc:
             raise ctx.error(rc.FAIL_INVLD_RSC_GRP_NAME, f"The given resource group name '{name}' is invalid.",
                             cause=str(exc)) from None
-        props = body.get("props") or {}
-        self._check_props(ctx, props)
+        props = self._check_props(ctx, body.get("props") or {})
         select_filter = merge_filter({}, self._clean_filter(ctx, body.get("select_filter") or {}))
         with self._tx() as db:
             if db.execute("SELECT 1 FROM rsc_grps WHERE name = ?", (name,)).fetchone():
@@ -568,8 +660,7 @@ class Backend:
 
     def modify_resource_group(self, name: str, body: dict) -> list[RcEntry]:
         ctx = _rg_ctx(rc.MASK_MOD, name)
-        override = body.get("override_props") or {}
-        self._check_props(ctx, override)
+        override = self._check_props(ctx, body.get("override_props") or {}, delete=body.get("delete_props") or ())
         with self._tx() as db:
             row = self._load_rg(db, ctx, name)
             props = self._apply_prop_changes(json.loads(row["props"]), override, body.get("delete_props"),
@@ -618,8 +709,7 @@ class Backend:
 
     def create_volume_group(self, rg: str, body: dict) -> list[RcEntry]:
         ctx = Context(rc.MASK_CRT, rc.MASK_VLM_GRP, {rc.KEY_RSC_GRP: rg}, f"Volume group of resource group: {rg}")
-        props = body.get("props") or {}
-        self._check_props(ctx, props)
+        props = self._check_props(ctx, body.get("props") or {}, whitelist.VOLUME_DEFINITION)
         with self._tx() as db:
             row = self._load_rg(db, ctx, rg)
             number = body.get("volume_number")
@@ -643,8 +733,8 @@ class Backend:
     def modify_volume_group(self, rg: str, number: int, body: dict) -> list[RcEntry]:
         ctx = Context(rc.MASK_MOD, rc.MASK_VLM_GRP, {rc.KEY_RSC_GRP: rg, rc.KEY_VLM_NR: str(number)},
                       f"Volume group: {rg}/{number}")
-        override = body.get("override_props") or {}
-        self._check_props(ctx, override)
+        override = self._check_props(ctx, body.get("override_props") or {}, whitelist.VOLUME_DEFINITION,
+                                     delete=body.get("delete_props") or ())
         with self._tx() as db:
             self._load_rg(db, ctx, rg)
             row = db.execute("SELECT * FROM vlm_grps WHERE rg = ? AND vlm_nr = ?", (rg, number)).fetchone()
@@ -688,7 +778,7 @@ class Backend:
         except InvalidName as exc:
             raise ctx.error(rc.FAIL_INVLD_RSC_NAME, f"The specified resource name '{name}' is invalid.",
                             cause=str(exc)) from None
-        self._check_props(ctx, props)
+        props = self._check_props(ctx, props)
         rg_name = rg_name or DEFAULT_RSC_GRP
         if rg_name.lower() == DEFAULT_RSC_GRP.lower() and db.execute(
                 "SELECT 1 FROM rsc_grps WHERE name = ?", (rg_name,)).fetchone() is None:
@@ -884,8 +974,7 @@ class Backend:
 
     def modify_resource_definition(self, name: str, body: dict) -> list[RcEntry]:
         ctx = _rd_ctx(rc.MASK_MOD, name)
-        override = body.get("override_props") or {}
-        self._check_props(ctx, override)
+        override = self._check_props(ctx, body.get("override_props") or {}, delete=body.get("delete_props") or ())
         with self._tx() as db:
             row = self._load_rd(db, ctx, name)
             old = self._rd_props(db, row["id"])
@@ -973,8 +1062,7 @@ class Backend:
         vd = body.get("volume_definition") or {}
         number = vd.get("volume_number")
         ctx = self._vd_ctx(rc.MASK_CRT, rd, number)
-        props = vd.get("props") or {}
-        self._check_props(ctx, props)
+        props = self._check_props(ctx, vd.get("props") or {}, whitelist.VOLUME_DEFINITION)
         with self._tx() as db:
             row = self._load_rd(db, ctx, rd)
             number, new_uuid = self._insert_vd(db, ctx, row, number, vd.get("size_kib"), props, vd.get("flags"))
@@ -997,8 +1085,8 @@ class Backend:
 
     def modify_volume_definition(self, rd: str, number: int, body: dict) -> list[RcEntry]:
         ctx = self._vd_ctx(rc.MASK_MOD, rd, number)
-        override = body.get("override_props") or {}
-        self._check_props(ctx, override)
+        override = self._check_props(ctx, body.get("override_props") or {}, whitelist.VOLUME_DEFINITION,
+                                     delete=body.get("delete_props") or ())
         with self._tx() as db:
             row = self._load_rd(db, ctx, rd)
             vd = db.execute("SELECT * FROM vlm_dfns WHERE rd = ? AND vlm_nr = ?", (row["id"], number)).fetchone()
@@ -1441,8 +1529,7 @@ class Backend:
         ctx = _rd_ctx(rc.MASK_CRT, clone_name)
         if not clone_name:
             raise ctx.error(rc.FAIL_INVLD_RSC_NAME, "No name for the cloned resource was specified.")
-        override = body.get("override_props") or {}
-        self._check_props(ctx, override)
+        override = self._check_props(ctx, body.get("override_props") or {}, delete=body.get("delete_props") or ())
         with self._tx() as db:
             src = self._load_rd(db, _rd_ctx(rc.MASK_CRT, src_name), src_name)
             src_props = self._rd_props(db, src["id"])

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import bodies
+from . import bodies, whitelist
 from . import errors as rc
 from .backend import Backend
 from .errors import LinstorError, RcEntry, http_status
@@ -144,6 +144,21 @@ def _rgs(b: Backend, r: Request) -> Reply:
     return Reply(200, b.list_resource_groups(r.q_list("resource_groups"), r.q_list("props")))
 
 
+@route("GET", "/v1/resource-groups/properties/info")
+def _rg_props_info(b: Backend, r: Request) -> Reply:
+    return Reply(200, _props_info(whitelist.RESOURCE_DEFINITION))  # as LINSTOR: groups take the RD rules
+
+
+@route("GET", "/v1/resource-groups/{rg}/volume-groups/properties/info")
+def _vg_props_info(b: Backend, r: Request) -> Reply:
+    return Reply(200, _props_info(whitelist.VOLUME_DEFINITION))
+
+
+def _props_info(rules: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """The whitelist as the controller's ``properties/info`` endpoints list it: key -> PropsInfo."""
+    return {key: dict(info) for key, info in sorted(rules.items())}
+
+
 @route("POST", "/v1/resource-groups")
 def _rg_create(b: Backend, r: Request) -> Reply:
     return write(b.create_resource_group(r.obj(bodies.RESOURCE_GROUP)), 201)
@@ -204,6 +219,16 @@ def _rds(b: Backend, r: Request) -> Reply:
     return Reply(200, b.list_resource_definitions_json(
         r.q_list("resource_definitions"), r.q_list("props"), r.q_bool("with_volume_definitions"),
         r.q_int("offset"), r.q_int("limit")))
+
+
+@route("GET", "/v1/resource-definitions/properties/info")
+def _rd_props_info(b: Backend, r: Request) -> Reply:
+    return Reply(200, _props_info(whitelist.RESOURCE_DEFINITION))
+
+
+@route("GET", "/v1/resource-definitions/{rd}/volume-definitions/properties/info")
+def _vd_props_info(b: Backend, r: Request) -> Reply:
+    return Reply(200, _props_info(whitelist.VOLUME_DEFINITION))  # LINSTOR does not look the RD up either
 
 
 @route("POST", "/v1/resource-definitions")

@@ -137,3 +137,23 @@ def test_python_linstor_end_to_end(lin):
 
     assert proxy.violations == []
     assert proxy.replies > 20
+
+
+def test_python_linstor_meets_the_property_whitelist(lin):
+    client, proxy = lin
+    ok(client.resource_group_create("wl-rg", property_dict={"DrbdOptions/Resource/on-no-quorum": "suspend-io"}))
+    refused = client.resource_group_modify("wl-rg", property_dict={"DrbdOptions/Resource/no-such-option": "1"})
+    assert refused[0].is_error() and refused[0].message == "Invalid property key"
+    ok(client.resource_dfn_create("wl-rd", resource_group="wl-rg"))
+    refused = client.resource_dfn_modify("wl-rd", {"Aux/fine": "1", "NoSuchKey": "1"})
+    assert refused[0].is_error() and refused[0].cause == "The key 'NoSuchKey' is not whitelisted."
+    refused = client.resource_dfn_modify("wl-rd", {"DrbdOptions/Net/max-buffers": "8"})
+    assert refused[0].is_error() and refused[0].message == "Invalid property value"
+    ok(client.resource_dfn_modify("wl-rd", {"Aux/fine": "1", "DrbdOptions/Net/max-buffers": "8000",
+                                            "DrbdOptions/Net/allow-two-primaries": "YES"}))
+    rd = client.resource_dfn_list_raise(filter_by_resource_definitions=["wl-rd"]).resource_definitions[0]
+    assert rd.properties == {"Aux/fine": "1", "DrbdOptions/Net/max-buffers": "8000",
+                             "DrbdOptions/Net/allow-two-primaries": "yes"}
+    ok(client.resource_dfn_delete("wl-rd"))
+    ok(client.resource_group_delete("wl-rg"))
+    assert proxy.violations == []
