@@ -62,7 +62,7 @@ PREFIX_MAX_LENGTH = 16
 LINSTOR_NAME_MIN_LENGTH = 2
 LINSTOR_NAME_MAX_LENGTH = 48
 LINSTOR_RESERVED_NAMES = ("all", "proxy")
-LINSTOR_PROPERTY_KEY_MAX_LENGTH = 256
+LINSTOR_PROPERTY_KEY_MAX_LENGTH = 255  # PropsContainer's 256-character path limit counts one more than the key
 
 # --- Volume and content types ----------------------------------------------------------------
 
@@ -521,7 +521,7 @@ def is_incus_key(key: str) -> bool:
 def property_key_problem(key: str) -> str | None:
     """Why LINSTOR would refuse ``key`` as a property key whatever its whitelist says, or None.
 
-    LINSTOR keys are paths: segments separated by ``/``, none empty, at most 256 characters.
+    LINSTOR keys are paths: segments separated by ``/``, none empty, at most 255 characters.
     """
     if len(key) > LINSTOR_PROPERTY_KEY_MAX_LENGTH:
         return f"it must be at most {LINSTOR_PROPERTY_KEY_MAX_LENGTH} characters long"
@@ -533,6 +533,23 @@ def property_key_problem(key: str) -> str | None:
 def needs_whitelist_check(key: str) -> bool:
     """Tell whether LINSTOR checks ``key`` against its property whitelist (every key outside ``Aux/``)."""
     return not key.startswith(AUX_NAMESPACE)
+
+
+BOOLEAN_WORDS = {"yes": "true", "true": "true", "no": "false", "false": "false"}
+
+
+def property_values_match(key: str, stored: str | None, wanted: str) -> bool:
+    """Tell whether ``stored`` already holds ``wanted`` as LINSTOR keeps it.
+
+    LINSTOR normalises the values of whitelisted boolean properties (lower case; ``yes``/``no``
+    written ``true``/``false`` where the rule says so), so ``Yes`` given reads back ``yes`` and must
+    not count as a change on every run. ``Aux/`` values are kept exactly as given.
+    """
+    if stored == wanted:
+        return True
+    if stored is None or not needs_whitelist_check(key):
+        return False
+    return BOOLEAN_WORDS.get(stored.lower(), stored) == BOOLEAN_WORDS.get(wanted.lower(), wanted)
 
 
 def validate_user_properties(properties: dict[str, object] | None) -> dict[str, str]:

@@ -29,6 +29,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     ON_NO_QUORUM_KEY,
     NamingError,
     drbd_option_properties,
+    property_values_match,
     validate_linstor_name,
 )
 
@@ -184,7 +185,8 @@ def changes(current: dict[str, Any], desired: DesiredGroup) -> dict[str, Any]:
     if select_filter:
         body["select_filter"] = select_filter
     props = current.get("props") or {}
-    override = {key: value for key, value in desired.props.items() if props.get(key) != value}
+    override = {key: value for key, value in desired.props.items()
+                if not property_values_match(key, props.get(key), value)}
     if override:
         body["override_props"] = override
     delete = [key for key in desired.absent_props if key in props]

@@ -49,6 +49,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     needs_whitelist_check,
     normalize_volume_type,
     parse_size,
+    property_values_match,
     sizes_equal_within_tolerance,
     snapshot_mapping_keys,
     snapshot_mappings,
@@ -404,7 +405,7 @@ def plan_changes(request: VolumeRequest, rd: Mapping[str, Any], rename: bool = F
     if rename:
         plan.override_props[AUX_NAME] = request.incus_name
     for key, value in request.desired_properties.items():
-        if props.get(key) != value:
+        if not property_values_match(key, props.get(key), value):
             plan.override_props[key] = value
     sizes = definition_sizes(rd)
     wanted = {BLOCK_VOLUME: request.size_bytes}

@@ -362,7 +362,9 @@ concurrent_create:
     survivor:
       description: The RD that claims the volume now.
       type: str
-  sample: {"deleted": "incus-volume-f1e2d3c4b5a697887766554433221100", "survivor": "incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9"}
+  sample:
+    deleted: incus-volume-f1e2d3c4b5a697887766554433221100
+    survivor: incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9
 twins_removed:
   description:
     - When this run's RD survived runs that created the same volume at the same moment, the twins' RDs it deleted

@@ -98,22 +98,18 @@ def bad_input_section(rows: list[dict[str, Any]] | None) -> str:
     if not rows:
         return "**Bad input**: not measured."
     body = []
-    for known in (False, True):
-        items = [row for row in rows if bool(row.get("known_defect")) is known]
-        for module in sorted({row["module"] for row in items}):
-            mine = [row for row in items if row["module"] == module]
-            params = Counter(row["parameter"] for row in mine)
-            body.append([
-                module + (" (unknown property keys: known defect, strict xfail)" if known else ""), len(mine),
-                len(params), sum(not row["failed"] for row in mine), sum(not row["named"] for row in mine),
-                sum(row["traceback"] for row in mine), sum(row["writes"] for row in mine),
-                sum(row["requests"] == 0 for row in mine),
-            ])
-    plain = [row for row in rows if not row.get("known_defect")]
-    total = ["**all (without the known defect)**", len(plain), len({(r["module"], r["parameter"]) for r in plain}),
-             sum(not r["failed"] for r in plain), sum(not r["named"] for r in plain),
-             sum(r["traceback"] for r in plain), sum(r["writes"] for r in plain),
-             sum(r["requests"] == 0 for r in plain)]
+    for module in sorted({row["module"] for row in rows}):
+        mine = [row for row in rows if row["module"] == module]
+        params = Counter(row["parameter"] for row in mine)
+        body.append([
+            module, len(mine), len(params), sum(not row["failed"] for row in mine),
+            sum(not row["named"] for row in mine), sum(row["traceback"] for row in mine),
+            sum(row["writes"] for row in mine), sum(row["requests"] == 0 for row in mine),
+        ])
+    total = ["**all**", len(rows), len({(r["module"], r["parameter"]) for r in rows}),
+             sum(not r["failed"] for r in rows), sum(not r["named"] for r in rows),
+             sum(r["traceback"] for r in rows), sum(r["writes"] for r in rows),
+             sum(r["requests"] == 0 for r in rows)]
     return ("**Bad input** (hypothesis; invalid names, projects, prefixes, sizes, property keys and values, types, "
             "content types, snapshot names, DRBD options, group names):\n\n"
             + table(["module", "cases tried", "parameters", "accepted", "message without the parameter",

@@ -15,7 +15,6 @@ from __future__ import annotations
 import string
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reliability_harness import WRITE_METHODS, Env, connection, record, run_module
@@ -98,11 +97,11 @@ bad_property_values = st.one_of(st.lists(st.integers(), min_size=1, max_size=3),
                                 st.floats(allow_nan=False, allow_infinity=False))
 bad_types = st.text(max_size=20).filter(lambda v: v not in VOLUME_TYPES)
 bad_content_types = st.text(max_size=12).filter(lambda v: v not in ("filesystem", "block", "iso"))
-# Snapshot names of instances: not empty, no white space or '/', key at most 256 characters.
+# Snapshot names of instances: not empty, no white space or '/', key at most 255 characters (LINSTOR refuses 256).
 bad_instance_snapshot_names = st.one_of(
     st.just(""),
     _insert(_word(ALNUM, 1, 10), st.sampled_from(list(WHITESPACE + "/"))),
-    _word(ALNUM, 233, 260),
+    _word(ALNUM, 232, 260),
 )
 # DRBD options: on_no_quorum io-error|suspend-io; auto_diskful a duration of at least 1 minute; a boolean.
 bad_on_no_quorum = st.text(max_size=12).filter(lambda v: v not in ("io-error", "suspend-io"))
@@ -228,7 +227,7 @@ BASE = {
 }
 
 
-def check(env: Env, module: str, drawn: tuple[str, dict[str, Any]], known_defect: bool = False) -> None:
+def check(env: Env, module: str, drawn: tuple[str, dict[str, Any]]) -> None:
     parameter, overrides = drawn
     args = {**BASE[module], **overrides}
     # linstor_incus_resource_group has no resource_group option: it manages the group itself
@@ -240,7 +239,7 @@ def check(env: Env, module: str, drawn: tuple[str, dict[str, Any]], known_defect
     leaf = parameter.rsplit(".", 1)[-1]
     named = leaf in outcome.msg or leaf in str(outcome.result.get("parameter", ""))
     record("bad_input", module=module, parameter=parameter, failed=outcome.failed, named=named,
-           traceback=outcome.traceback is not None, requests=len(log), writes=len(writes), known_defect=known_defect)
+           traceback=outcome.traceback is not None, requests=len(log), writes=len(writes))
     assert outcome.traceback is None, (parameter, overrides, outcome.traceback)
     assert outcome.failed, f"{parameter}={overrides!r} was accepted: {outcome.result}"
     assert named, f"{parameter}={overrides!r}: the message does not name {parameter}: {outcome.result}"
@@ -286,14 +285,8 @@ unknown_property_keys = st.one_of(
 )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "_naming.validate_user_properties refuses only the keys Incus manages (Aux/Incus/..., the drbd_options keys, "
-    "the driver-managed DRBD keys); a key outside LINSTOR's property whitelist, or a malformed Aux/ key, goes out "
-    "in the spawn (or the PUT of an existing volume): LINSTOR refuses it (FAIL_INVLD_PROP, nothing applied), so the "
-    "run fails with LINSTOR's 'Invalid property key' without naming the parameter properties, after a write request"))
 @settings(max_examples=30, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(key=unknown_property_keys)
 def test_volume_unknown_property_key(module_env: Env, key: str) -> None:
-    check(module_env, "linstor_incus_volume", case("properties", name="pk1", properties={key: "x"}),
-          known_defect=True)
+    check(module_env, "linstor_incus_volume", case("properties", name="pk1", properties={key: "x"}))

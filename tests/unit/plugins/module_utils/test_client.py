@@ -191,7 +191,8 @@ def test_props_filter_and_lifecycle(client: LinstorClient, rd_name: str) -> None
         assert [rd["name"] for rd in found] == [rd_name]
         assert found[0]["volume_definitions"][0]["size_kib"] == 8192
         assert client.list_resource_definitions(props=[f"Aux/Test/marker={marker}", "Aux/Test/other"]) == []
-        client.modify_resource_definition(rd_name, override_props={"Aux/Test/kind": "b"}, delete_props=["nothing"])
+        client.modify_resource_definition(rd_name, override_props={"Aux/Test/kind": "b"},
+                                          delete_props=["Aux/Test/nothing"])
         assert client.get_resource_definition(rd_name)["props"]["Aux/Test/kind"] == "b"
         client.modify_volume_definition(rd_name, 0, 16384)
         assert client.list_volume_definitions(rd_name)[0]["size_kib"] == 16384

@@ -545,7 +545,7 @@ def test_snapshot_key_uses_the_driver_form() -> None:
     assert naming.snapshot_key("snap0") == "Aux/Incus/snapshot-name/snap0"
 
 
-@pytest.mark.parametrize("value", ["", "snap 0", "a/b", "s" * 233, None])
+@pytest.mark.parametrize("value", ["", "snap 0", "a/b", "s" * 232, None])
 def test_snapshot_key_refuses_bad_names(value: str) -> None:
     with pytest.raises(NamingError) as error:
         naming.snapshot_key(value)
@@ -553,7 +553,7 @@ def test_snapshot_key_refuses_bad_names(value: str) -> None:
 
 
 def test_snapshot_key_length_limit() -> None:
-    assert len(naming.snapshot_key("s" * 232)) == 256
+    assert len(naming.snapshot_key("s" * 231)) == 255
 
 
 @pytest.mark.parametrize(
@@ -675,7 +675,7 @@ def test_user_properties_are_passed_as_strings() -> None:
         ({"Aux/a//b": "x"}, "segments between '/' must not be empty"),
         ({"Aux/a/": "x"}, "segments between '/' must not be empty"),
         ({"/FileSystem/Type": "x"}, "segments between '/' must not be empty"),
-        ({"Aux/" + "k" * 253: "x"}, "at most 256 characters"),
+        ({"Aux/" + "k" * 252: "x"}, "at most 255 characters"),
     ],
 )
 def test_refused_user_properties(properties: dict, hint: str) -> None:
@@ -1140,3 +1140,23 @@ def test_creation_properties_refuse_user_incus_keys() -> None:
 )
 def test_only_keys_outside_aux_need_the_whitelist(key: str, checked: bool) -> None:
     assert naming.needs_whitelist_check(key) is checked
+
+
+@pytest.mark.parametrize(
+    "key, stored, wanted, match",
+    [
+        ("DrbdOptions/Net/max-buffers", "8000", "8000", True),
+        ("DrbdOptions/Net/max-buffers", "8000", "9000", False),
+        ("DrbdOptions/Net/max-buffers", None, "8000", False),
+        # LINSTOR lower-cases DRBD booleans and writes yes/no as true/false for its true/false rules
+        ("DrbdOptions/Disk/disk-flushes", "yes", "Yes", True),
+        ("DrbdOptions/ExactSize", "true", "yes", True),
+        ("DrbdOptions/ExactSize", "false", "yes", False),
+        ("FileSystem/Type", "ext4", "EXT4", False),
+        # Aux/ values are kept as given
+        ("Aux/site", "yes", "Yes", False),
+        ("Aux/site", "true", "yes", False),
+    ],
+)
+def test_property_values_match_as_linstor_normalises(key: str, stored: str | None, wanted: str, match: bool) -> None:
+    assert naming.property_values_match(key, stored, wanted) is match
