@@ -26,6 +26,8 @@ author:
   - linstor.incus contributors (@linstor-incus)
 extends_documentation_fragment:
   - linstor.incus.connection
+  - linstor.incus.attributes
+  - linstor.incus.attributes.writes
 options:
   name:
     description:
@@ -87,13 +89,6 @@ options:
             C(drbd.auto_add_quorum_tiebreaker), the property C(DrbdOptions/auto-add-quorum-tiebreaker).
         type: bool
         default: true
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: full
 notes:
   - A run that finds the group as wanted sends one request (a GET). Creating sends two (GET, then a POST that creates
     the group with its properties; Incus itself sets the properties in a second request, with the same result).

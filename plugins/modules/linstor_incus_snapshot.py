@@ -25,6 +25,8 @@ author:
   - linstor.incus contributors (@linstor-incus)
 extends_documentation_fragment:
   - linstor.incus.connection
+  - linstor.incus.attributes
+  - linstor.incus.attributes.writes
   - linstor.incus.volume
   - linstor.incus.volume.type_project
 options:
@@ -77,9 +79,6 @@ options:
     type: bool
     default: false
 attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full

@@ -30,6 +30,8 @@ author:
   - linstor.incus contributors (@linstor-incus)
 extends_documentation_fragment:
   - linstor.incus.connection
+  - linstor.incus.attributes
+  - linstor.incus.attributes.writes
   - linstor.incus.volume
   - linstor.incus.volume.type_project
 options:
@@ -174,19 +176,6 @@ options:
       - Seconds to wait between the tries of O(delete_retries).
     type: float
     default: 2
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: full
-  action_group:
-    description: Use C(group/linstor.incus.linstor_incus) in C(module_defaults) to set the connection options once for
-      every module of the collection.
-    support: full
-    membership:
-      - linstor.incus.linstor_incus
 notes:
   - Requests sent, which the integration tests assert against the LINSTOR emulator's request log.
     A run that changes nothing sends one request (the lookup, a GET). Creating a volume sends four (lookup, spawn with

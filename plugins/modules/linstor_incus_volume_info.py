@@ -26,14 +26,9 @@ author:
   - linstor.incus contributors (@linstor-incus)
 extends_documentation_fragment:
   - linstor.incus.connection
+  - linstor.incus.attributes
+  - linstor.incus.attributes.info
   - linstor.incus.volume
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it runs the same way in check mode.
-  diff_mode:
-    support: none
-    description: The module only reads, so there is nothing to show a difference for.
 options:
   name:
     description:

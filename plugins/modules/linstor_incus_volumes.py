@@ -27,6 +27,8 @@ author:
   - linstor.incus contributors (@linstor-incus)
 extends_documentation_fragment:
   - linstor.incus.connection
+  - linstor.incus.attributes
+  - linstor.incus.attributes.writes
   - linstor.incus.volume
 options:
   volumes:
