@@ -17,7 +17,10 @@ from fractions import Fraction
 
 # --- Property keys (as the Incus driver declares them) ---------------------------------------
 
-AUX_NAMESPACE = "Aux/"  # LINSTOR accepts any well-formed key here; other keys must be on its whitelist
+AUX_NAMESPACE = "Aux/"
+FREE_PROPERTY_NAMESPACES = (AUX_NAMESPACE, "EBS/Tags/")
+"""LINSTOR accepts any well-formed key under these; every other key must be on its whitelist."""
+DRBD_OPTIONS_NAMESPACE = "DrbdOptions/"
 INCUS_KEY_PREFIX = AUX_NAMESPACE + "Incus/"
 AUX_NAME = INCUS_KEY_PREFIX + "name"
 AUX_TYPE = INCUS_KEY_PREFIX + "type"
@@ -531,25 +534,29 @@ def property_key_problem(key: str) -> str | None:
 
 
 def needs_whitelist_check(key: str) -> bool:
-    """Tell whether LINSTOR checks ``key`` against its property whitelist (every key outside ``Aux/``)."""
-    return not key.startswith(AUX_NAMESPACE)
+    """Tell whether LINSTOR checks ``key`` against its property whitelist (keys outside ``Aux/`` and ``EBS/Tags/``)."""
+    return not key.startswith(FREE_PROPERTY_NAMESPACES)
 
 
-BOOLEAN_WORDS = {"yes": "true", "true": "true", "no": "false", "false": "false"}
+BOOLEAN_WORDS = ("yes", "no", "true", "false")
+LINSTOR_TRUE_FALSE = {"yes": "true", "no": "false"}
+"""How LINSTOR writes yes/no for a whitelisted property whose rule is true/false."""
 
 
 def property_values_match(key: str, stored: str | None, wanted: str) -> bool:
     """Tell whether ``stored`` already holds ``wanted`` as LINSTOR keeps it.
 
-    LINSTOR normalises the values of whitelisted boolean properties (lower case; ``yes``/``no``
-    written ``true``/``false`` where the rule says so), so ``Yes`` given reads back ``yes`` and must
-    not count as a change on every run. ``Aux/`` values are kept exactly as given.
+    LINSTOR normalises the values of whitelisted boolean properties: lower case, and ``yes``/``no``
+    written ``true``/``false`` where the rule says so. ``Yes`` given thus reads back ``yes`` (or
+    ``true``), and must not count as a change on every run. Other values, and every value under
+    ``Aux/`` or ``EBS/Tags/``, are kept exactly as given.
     """
     if stored == wanted:
         return True
-    if stored is None or not needs_whitelist_check(key):
+    folded = wanted.lower()
+    if stored is None or not needs_whitelist_check(key) or folded not in BOOLEAN_WORDS:
         return False
-    return BOOLEAN_WORDS.get(stored.lower(), stored) == BOOLEAN_WORDS.get(wanted.lower(), wanted)
+    return stored in (folded, LINSTOR_TRUE_FALSE.get(folded))
 
 
 def validate_user_properties(properties: dict[str, object] | None) -> dict[str, str]:
@@ -578,6 +585,9 @@ def validate_user_properties(properties: dict[str, object] | None) -> dict[str, 
 
 def _property_value(key: str, value: object) -> str:
     if isinstance(value, bool):
+        # DRBD's boolean options take yes/no only (LINSTOR's true/false rules accept yes/no as well)
+        if key.startswith(DRBD_OPTIONS_NAMESPACE):
+            return "yes" if value else "no"
         return "true" if value else "false"
     if isinstance(value, (str, int)):
         return str(value)

@@ -29,6 +29,8 @@ rename, resize or property change 1 PUT (+1 PUT per resized volume definition); 
 1 GET of its snapshots + 1 DELETE per snapshot (+1 PUT for their mappings) + the RD's DELETE.
 When a volume must be created and the listing holds no RD of the group, one
 ``GET /v1/resource-groups/<group>`` tells a missing (misspelt) group before anything is written.
+When ``properties`` keys outside ``Aux/`` are about to be written, one
+``GET /v1/resource-definitions/properties/info`` checks them against LINSTOR's whitelist first.
 """
 
 from __future__ import annotations

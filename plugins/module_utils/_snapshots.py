@@ -68,7 +68,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     new_rd_with_undo,
     new_volume_view,
     plan_changes,
-    settle_after_failure,
     settle_concurrent_create,
     single,
 )
@@ -631,8 +630,6 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
         outcome.warn(client.restore_resources(source_rd["name"], target["linstor_name"], rd_name))
         apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
-        outcome.volume = settle_after_failure(client, request, rd_name, reverter, outcome, error)
-        return
+        _reraise_after_revert(error, reverter)
     # Confirm with Incus's lookup, as a create does: of twins made at the same moment, one RD stays.
-    survivor = settle_concurrent_create(client, request, rd_name, reverter, outcome)
-    outcome.volume = survivor or dict(template, resource_definition=rd_name)
+    outcome.volume = settle_concurrent_create(client, request, rd_name, reverter, outcome)

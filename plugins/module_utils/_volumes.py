@@ -19,6 +19,7 @@ spawn with every property, autoplace, read back); a rename two (lookup, one PUT)
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -622,8 +623,7 @@ def create_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcom
         outcome.volume = new_volume_view(request, None, props, sizes)
         return
     rd_name, reverter = spawn_and_place(client, request, props, sizes, outcome)
-    survivor = settle_concurrent_create(client, request, rd_name, reverter, outcome)
-    outcome.volume = survivor or new_volume_view(request, rd_name, props, sizes)
+    outcome.volume = settle_concurrent_create(client, request, rd_name, reverter, outcome)
 
 
 def _claimants(client: LinstorClient, request: VolumeRequest) -> list[dict[str, Any]]:
@@ -633,68 +633,36 @@ def _claimants(client: LinstorClient, request: VolumeRequest) -> list[dict[str, 
 
 
 def settle_concurrent_create(client: LinstorClient, request: VolumeRequest, rd_name: str, reverter: Reverter,
-                             outcome: Outcome) -> dict[str, Any] | None:
+                             outcome: Outcome) -> dict[str, Any]:
     """Confirm the new volume with Incus's lookup; runs that created it at the same moment keep one RD.
 
     Every run that found no volume makes its own RD, so runs started together may each make one.
-    Each confirms with the same lookup once its RD is placed: the RD with the smallest name among
-    those claiming the volume survives. A run whose RD is not the smallest deletes its own, looks
-    again, and reports the survivor (``concurrent_create``, changed=false). The survivor's run
-    deletes the twins already placed (:func:`remove_placed_twins`): a twin that confirmed before
-    this RD existed kept itself, and only this run can see both. A twin not placed yet is left to
-    its own run, whose confirm will see the survivor. A twin LINSTOR will not delete (in use, or
-    with snapshots) is kept, and this run yields to it instead.
+    Each confirms with the same lookup once its RD is placed. When twins claim the volume, the RD
+    placed first survives (:func:`first_placed`, by the controller's clock); every other run deletes
+    its own RD and reports the survivor (``concurrent_create``, changed=false). A twin placed before
+    this run's RD is visible to this run's confirm, so every run agrees on the survivor, and an RD
+    that confirmed alone is never a loser: a twin whose lookup was answered late is placed later,
+    sees it and yields. No run deletes an RD it did not make.
     """
     claimants = _claimants(client, request)
-    survivor = min(claimants, key=lambda rd: rd["name"], default=None)
-    if survivor is None or survivor["name"] == rd_name:
-        kept = remove_placed_twins(client, request, [rd for rd in claimants if rd["name"] != rd_name], outcome)
-        if kept is None:
-            reverter.success()
-            return volume_view(survivor, request.prefix) if survivor is not None else None
-        survivor = kept
-    return _yield_to(client, request, rd_name, reverter, outcome, survivor)
-
-
-def remove_placed_twins(client: LinstorClient, request: VolumeRequest, twins: list[dict[str, Any]],
-                        outcome: Outcome) -> dict[str, Any] | None:
-    """Delete the placed twins of the surviving RD; return the first one LINSTOR keeps, else None.
-
-    LINSTOR refuses to delete an RD whose resource is in use or that has snapshots: such a twin
-    is already someone's volume, and stays. A twin gone already (its run yielded) is fine.
-    """
-    if not twins:
-        return None
-    placed = {resource["name"].lower() for resource in client.view_resources([rd["name"] for rd in twins])}
-    removed: list[str] = []
-    for twin in twins:
-        if twin["name"].lower() not in placed:
-            continue
-        try:
-            outcome.warn(client.delete_resource_definition(twin["name"]))
-        except LinstorError as error:
-            if not error.not_found:
-                return twin
-        removed.append(twin["name"])
-    if removed:
-        outcome.extra["twins_removed"] = removed
-        outcome.warnings.append(
-            f"another run created volume {request.incus_name} at the same moment; its resource "
-            f"definition(s) {', '.join(removed)} were deleted, as this run's sorts first")
-    return None
-
-
-def _yield_to(client: LinstorClient, request: VolumeRequest, rd_name: str, reverter: Reverter, outcome: Outcome,
-              survivor: dict[str, Any]) -> dict[str, Any]:
-    """Delete this run's RD in favour of ``survivor``'s and report who claims the volume now."""
+    own = next((rd for rd in claimants if rd["name"] == rd_name), None)
+    if own is not None and len(claimants) == 1:
+        reverter.success()
+        return volume_view(own, request.prefix)
+    if not claimants:
+        raise ModuleFailure(
+            f"resource definition {rd_name}, just created for volume {request.incus_name}, is no longer found "
+            "by Incus's lookup (deleted meanwhile?); run the task again", None, changed=True)
+    survivor = first_placed(client, claimants)
+    if survivor["name"] == rd_name:
+        reverter.success()
+        return volume_view(survivor, request.prefix)
     left = reverter.fail()
     if left:
         raise ModuleFailure(
             f"another run created volume {request.incus_name} at the same moment (resource definition "
             f"{survivor['name']}); deleting this run's duplicate failed, left behind: {'; '.join(left)}",
             None, changed=True, left_behind=left)
-    # The survivor seen may itself yield to a twin spawned since: report who claims the volume now.
-    survivor = min(_claimants(client, request), key=lambda rd: rd["name"], default=survivor)
     outcome.changed = False
     outcome.extra["concurrent_create"] = {"deleted": rd_name, "survivor": survivor["name"]}
     outcome.warnings.append(
@@ -703,19 +671,18 @@ def _yield_to(client: LinstorClient, request: VolumeRequest, rd_name: str, rever
     return volume_view(survivor, request.prefix)
 
 
-def settle_after_failure(client: LinstorClient, request: VolumeRequest, rd_name: str, reverter: Reverter,
-                         outcome: Outcome, error: Exception) -> dict[str, Any]:
-    """A step on the new RD failed: when a twin's run deleted it, report that twin; otherwise undo and re-raise.
+def first_placed(client: LinstorClient, rds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The RD whose first resource LINSTOR created earliest (its ``create_timestamp``); names break ties.
 
-    The survivor of runs creating one volume at the same moment deletes the others' placed RDs
-    (:func:`settle_concurrent_create`), possibly while their copy is still being finished.
+    An RD not placed yet sorts last: it will be placed after every RD placed now. Costs one request
+    (``GET /v1/view/resources``), made only when twins claim one volume.
     """
-    if isinstance(error, LinstorError) and error.not_found:
-        twins = [rd for rd in _claimants(client, request) if rd["name"] != rd_name]
-        if twins:
-            return _yield_to(client, request, rd_name, reverter, outcome, min(twins, key=lambda rd: rd["name"]))
-    _reraise_after_revert(error, reverter)
-    raise AssertionError("unreachable")  # pragma: no cover - _reraise_after_revert always raises
+    first: dict[str, float] = {}
+    for resource in client.view_resources([rd["name"] for rd in rds]):
+        created = resource.get("create_timestamp")
+        key = resource["name"].lower()
+        first[key] = min(first.get(key, math.inf), created if isinstance(created, int) else math.inf)
+    return min(rds, key=lambda rd: (first.get(rd["name"].lower(), math.inf), rd["name"]))
 
 
 def wait_for_clone(client: LinstorClient, source_rd: str, target_rd: str, timeout: float) -> None:
@@ -801,9 +768,8 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
         wait_for_clone(client, source_rd["name"], rd_name, request.wait_timeout)
         apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
-        outcome.volume = settle_after_failure(client, request, rd_name, reverter, outcome, error)
-        return
-    outcome.volume = settle_concurrent_create(client, request, rd_name, reverter, outcome) or template
+        _reraise_after_revert(error, reverter)
+    outcome.volume = settle_concurrent_create(client, request, rd_name, reverter, outcome)
 
 
 def list_snapshot_names(client: LinstorClient, rd_name: str) -> list[str]:

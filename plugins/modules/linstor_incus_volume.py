@@ -184,6 +184,10 @@ notes:
     mappings (when there are any) and the DELETE of the RD.
   - An RD that matches the lookup but lacks a valid C(Aux/Incus/content-type), or two RDs claiming the same volume,
     make the module fail without writing anything, naming the RDs; Incus refuses such volumes too.
+  - Runs that create (or copy) the same volume at the same moment each confirm with the lookup once their RD is
+    placed; when twins claim the volume, the RD placed first (the earliest resource C(create_timestamp) on the
+    controller) stays, read with one more request, and every other run deletes its own RD and returns
+    RV(concurrent_create). No run deletes an RD it did not make.
 seealso:
   - name: Incus LINSTOR driver internals
     description: How Incus names its volumes in LINSTOR.
@@ -339,9 +343,9 @@ source_resource_definition:
   sample: incus-volume-d0531e21ce6b4218b9b8996582b9bf31
 concurrent_create:
   description:
-    - When another run created the same volume at the same moment and its RD survived (the smallest name among
-      the RDs claiming the volume), the RD this run made and deleted again, and the survivor. The result is then
-      C(changed=false) and RV(volume) describes the survivor.
+    - When another run created the same volume at the same moment and its RD was placed first (the earliest
+      resource C(create_timestamp) on the controller), the RD this run made and deleted again, and that survivor.
+      The result is then C(changed=false) and RV(volume) describes the survivor.
   returned: when this run yielded to a concurrent twin
   type: dict
   contains:
@@ -349,19 +353,11 @@ concurrent_create:
       description: The RD this run created and deleted again.
       type: str
     survivor:
-      description: The RD that claims the volume now.
+      description: The RD that claims the volume.
       type: str
   sample:
     deleted: incus-volume-f1e2d3c4b5a697887766554433221100
     survivor: incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9
-twins_removed:
-  description:
-    - When this run's RD survived runs that created the same volume at the same moment, the twins' RDs it deleted
-      (those already placed; a twin in use or with snapshots is never deleted, this run yields to it instead).
-  returned: when this run removed concurrent twins
-  type: list
-  elements: str
-  sample: [incus-volume-f1e2d3c4b5a697887766554433221100]
 duplicates:
   description: On failure because several RDs claim the volume, their names.
   returned: on that failure

@@ -77,23 +77,22 @@ def test_concurrent_volume_creates_leave_one_rd(env: Env, tmp_path: Path) -> Non
                if (rd.get("props") or {}).get(AUX_NAME) == f"incus-volume-{name}"]
         again = env.run("linstor_incus_volume", name=name, type="container", size="64MiB")
         survivors = {(r.get("volume") or {}).get("resource_definition") for r in results if not r.get("failed")}
-        removed = {twin for r in results for twin in r.get("twins_removed", [])}
         yielded = {r["concurrent_create"]["deleted"] for r in results if "concurrent_create" in r}
         created = [(r.get("volume") or {}).get("resource_definition") for r in results if r.get("changed")]
         row = {"target": "volume", "round": number, "logical_name": name, "rds_left": len(rds),
                "rerun_failed": again.failed, "rerun_changed": again.changed,
-               "races_lost": sum("concurrent_create" in r for r in results), "twins_removed": len(removed),
-               "all_report_survivor": survivors == set(rds), "survivor_created_once": created.count(rds[0]) == 1,
-               "reports_explained": survivors <= set(rds) | removed | yielded, **_summary(results)}
+               "races_lost": sum("concurrent_create" in r for r in results),
+               "all_report_survivor": survivors == set(rds), "created_survivor": created == rds,
+               "reports_explained": survivors <= set(rds) | yielded, **_summary(results)}
         record("races", **row)
         rounds.append(row)
     for row in rounds:
         assert row["rds_left"] == 1, row
         assert row["tracebacks"] == 0 and row["failed"] == 0, row
-        # One run reports creating the survivor. A run that confirmed alone before a twin with a smaller
-        # name existed reports its own RD, which that twin's run deleted (twins_removed); a run whose
-        # lookup found a twin that yielded since reports that twin (concurrent_create.deleted).
-        assert row["survivor_created_once"] and row["reports_explained"], row
+        # Exactly one run reports creating the RD that is left. Every run that made a twin reports the
+        # survivor; a run whose lookup found a twin that yielded since reports that twin
+        # (concurrent_create.deleted of the run that made it).
+        assert row["created_survivor"] and row["reports_explained"], row
         assert not row["rerun_failed"] and not row["rerun_changed"], row
 
 
@@ -183,13 +182,13 @@ def test_volume_create_twin_with_a_late_lookup(env: Env, tmp_path: Path, monkeyp
            races_lost=int("concurrent_create" in late_result) + int("concurrent_create" in early.result),
            all_report_survivor=len(rds) == 1 and reported == set(rds), unmapped=0)
     assert not early.failed and not late_result.get("failed"), (early.result, late_result)
-    # Run A looked up (empty, answered late); run B spawned incus-volume-ffff..., confirmed alone and kept
-    # it; then A spawned a smaller name and its confirm saw both: A's RD survives and A deletes B's.
+    # Run A looked up (empty, answered late); run B spawned incus-volume-ffff..., confirmed alone and kept it;
+    # then A spawned a smaller name and its confirm saw both: B's RD was placed first, so A yields to it.
     assert len(rds) == 1, f"{len(rds)} RDs claim volume late: {rds}; runs reported {reported}"
-    early_rd = early.result["volume"]["resource_definition"]
-    assert late_result["volume"]["resource_definition"] == rds[0], (late_result, rds)
-    assert late_result["twins_removed"] == [early_rd], late_result
-    assert early_rd in json.dumps(late_result.get("warnings")), late_result
+    assert reported == set(rds), (reported, rds)
+    assert early.changed and not late_result["changed"], (early.result, late_result)
+    assert late_result["concurrent_create"]["survivor"] == rds[0], late_result
+    assert rds[0] in json.dumps(late_result.get("warnings")), late_result
     again = env.run("linstor_incus_volume", name="late", type="container", size="64MiB")
     assert not again.failed and not again.changed and again.result["volume"]["resource_definition"] == rds[0]
 
@@ -247,5 +246,5 @@ def test_copy_twin_with_a_late_lookup(request: pytest.FixtureRequest, env: Env, 
            all_report_survivor=len(rds) == 1, unmapped=0)
     assert len(rds) == 1, f"{len(rds)} RDs claim volume dup: {rds}"
     assert not early.failed and not late_result.get("failed"), (early.result, late_result)
-    assert late_result["volume"]["resource_definition"] == rds[0], (late_result, rds)
-    assert late_result["twins_removed"] == [early.result["volume"]["resource_definition"]], late_result
+    assert early.result["volume"]["resource_definition"] == rds[0], (early.result, rds)
+    assert late_result["concurrent_create"]["survivor"] == rds[0] and not late_result["changed"], late_result

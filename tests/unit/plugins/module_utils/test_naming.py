@@ -657,6 +657,9 @@ def test_user_properties_are_passed_as_strings() -> None:
         "X": "true",
     }
     assert naming.validate_user_properties(None) == {}
+    # DRBD's boolean options take yes/no, LINSTOR's own true/false rules both
+    assert naming.validate_user_properties({"DrbdOptions/Disk/disk-flushes": False, "FileSystem/X": False}) == {
+        "DrbdOptions/Disk/disk-flushes": "no", "FileSystem/X": "false"}
 
 
 @pytest.mark.parametrize(
@@ -1135,8 +1138,8 @@ def test_creation_properties_refuse_user_incus_keys() -> None:
 
 @pytest.mark.parametrize(
     "key, checked",
-    [("Aux/site", False), ("Aux/Incus/name", False), ("FileSystem/Type", True), ("DrbdOptions/Net/protocol", True),
-     ("Auxiliary/x", True), ("aux/x", True)],
+    [("Aux/site", False), ("Aux/Incus/name", False), ("EBS/Tags/team", False), ("FileSystem/Type", True),
+     ("DrbdOptions/Net/protocol", True), ("Auxiliary/x", True), ("aux/x", True), ("EBS/Other", True)],
 )
 def test_only_keys_outside_aux_need_the_whitelist(key: str, checked: bool) -> None:
     assert naming.needs_whitelist_check(key) is checked
@@ -1152,10 +1155,14 @@ def test_only_keys_outside_aux_need_the_whitelist(key: str, checked: bool) -> No
         ("DrbdOptions/Disk/disk-flushes", "yes", "Yes", True),
         ("DrbdOptions/ExactSize", "true", "yes", True),
         ("DrbdOptions/ExactSize", "false", "yes", False),
+        ("DrbdOptions/ExactSize", "true", "True", True),
         ("FileSystem/Type", "ext4", "EXT4", False),
-        # Aux/ values are kept as given
+        # a value LINSTOR keeps as given: yes and true differ
+        ("BackupShipping/AllowForceRestore", "yes", "true", False),
+        # Aux/ and EBS/Tags/ values are kept as given
         ("Aux/site", "yes", "Yes", False),
         ("Aux/site", "true", "yes", False),
+        ("EBS/Tags/site", "yes", "Yes", False),
     ],
 )
 def test_property_values_match_as_linstor_normalises(key: str, stored: str | None, wanted: str, match: bool) -> None:
