@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import uuid
+from collections.abc import Mapping
 from fractions import Fraction
 
 # --- Property keys (as the Incus driver declares them) ---------------------------------------
@@ -29,7 +30,13 @@ SNAPSHOT_KEY_PREFIX = INCUS_KEY_PREFIX + "snapshot-name/"
 """Snapshot mapping keys as the driver writes and reads them."""
 LEGACY_SNAPSHOT_KEY_PREFIX = INCUS_KEY_PREFIX + "SnapshotName/"
 """Snapshot mapping keys as the Incus internals document shows them; read, never written."""
-SNAPSHOT_KEY_NAMESPACES = (SNAPSHOT_KEY_PREFIX.rstrip("/"), LEGACY_SNAPSHOT_KEY_PREFIX.rstrip("/"))
+SNAPSHOT_CLAIM_PREFIX = AUX_NAMESPACE + "linstor-incus/snapshot-claim/"
+"""Transient key of a run creating a snapshot, written before its LINSTOR snapshot (``...claim/<LINSTOR name>``
+= the Incus snapshot name), so that runs creating the same snapshot see each other; removed with the
+mapping write. Not an Incus key: Incus neither reads nor writes it."""
+SNAPSHOT_KEY_NAMESPACES = (SNAPSHOT_KEY_PREFIX.rstrip("/"), LEGACY_SNAPSHOT_KEY_PREFIX.rstrip("/"),
+                           SNAPSHOT_CLAIM_PREFIX.rstrip("/"))
+"""Namespaces of per-snapshot keys: a copy (a new RD without snapshots) and a deleted volume drop them."""
 """Namespaces holding snapshot mappings, e.g. for a clone request's ``delete_namespaces``."""
 
 ALLOW_TWO_PRIMARIES_KEY = "DrbdOptions/Net/allow-two-primaries"
@@ -486,6 +493,17 @@ def snapshot_name_from_key(key: str) -> str | None:
     return None
 
 
+def snapshot_claim_key(linstor_name: str) -> str:
+    """The transient claim key of a run creating LINSTOR snapshot ``linstor_name``."""
+    return SNAPSHOT_CLAIM_PREFIX + linstor_name
+
+
+def snapshot_claims(props: Mapping[str, str], snapshot_name: str) -> list[str]:
+    """The LINSTOR snapshots that runs creating Incus snapshot ``snapshot_name`` have claimed, sorted."""
+    return sorted(key[len(SNAPSHOT_CLAIM_PREFIX):] for key, value in props.items()
+                  if key.startswith(SNAPSHOT_CLAIM_PREFIX) and value == snapshot_name)
+
+
 def snapshot_mappings(props: dict[str, str]) -> dict[str, str]:
     """Map Incus snapshot name -> LINSTOR snapshot name from an RD's properties.
 
@@ -569,11 +587,12 @@ def validate_user_properties(properties: dict[str, object] | None) -> dict[str, 
         problem = property_key_problem(key)
         if problem:
             raise NamingError("properties", f"properties key {key!r} is not a valid LINSTOR property key: {problem}")
-        if is_incus_key(key):
+        if is_incus_key(key) or key.startswith(SNAPSHOT_CLAIM_PREFIX):
             raise NamingError(
                 "properties",
-                f"Incus metadata cannot be manually set: remove {key!r} from properties "
-                f"(keys under {INCUS_KEY_PREFIX!r} are derived from name, type, project and content_type)",
+                f"Incus metadata cannot be manually set: remove {key!r} from properties (keys under "
+                f"{INCUS_KEY_PREFIX!r} are derived from name, type, project and content_type, and keys under "
+                f"{SNAPSHOT_CLAIM_PREFIX!r} are written by snapshot creates)",
             )
         if key in options_by_key:
             raise NamingError("properties", f"set {key!r} with drbd_options.{options_by_key[key]}, not in properties")

@@ -25,7 +25,7 @@ Request budget: nothing to do = 1 request, whatever the number of volumes; a run
 volumes that stay adds 1 read-back listing, whatever their number. Each created volume costs 2 (spawn
 with every property, autoplace); a
 rename, resize or property change 1 PUT (+1 PUT per resized volume definition); a snapshot create
-3 (snapshot, mapping, the read-back that settles twins); a snapshot delete 2; a volume delete
+4 (claim, snapshot, the read-back that settles twins, mapping); a snapshot delete 2; a volume delete
 1 GET of its snapshots + 1 DELETE per snapshot (+1 PUT for their mappings) + the RD's DELETE.
 When a volume must be created and the listing holds no RD of the group, one
 ``GET /v1/resource-groups/<group>`` tells a missing (misspelt) group before anything is written.

@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +45,8 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     creation_properties,
     generate_name,
     normalize_volume_type,
+    snapshot_claim_key,
+    snapshot_claims,
     snapshot_key,
     snapshot_keys,
     snapshot_mappings,
@@ -76,9 +77,6 @@ SEQUENCE_NUMBER_KEY = "SequenceNumber"
 """Snapshot definition property in which LINSTOR numbers the snapshots of an RD in creation order."""
 
 STATES = ("present", "absent", "restored")
-
-SETTLE_DELAYS = (0.2, 0.4, 0.8, 1.6)
-"""Seconds between the re-reads of a run that lost a race, until the survivor stops changing."""
 
 
 # --- What the user asked for ---------------------------------------------------------------------
@@ -253,18 +251,6 @@ def newer_snapshots(target: str, rd_snapshots: Mapping[str, Mapping[str, Any]]) 
     return [snapshot["linstor_name"] for snapshot in ordered if order_key(snapshot) > target_key]
 
 
-def settle(own: str, recorded: str | None) -> str | None:
-    """Which LINSTOR snapshot a run keeps after recording ``own`` and reading back ``recorded``.
-
-    The mapping read back is the one that stays: ``own`` when it is still there, the twin's when a
-    concurrent run wrote after this one (this run then deletes its own snapshot), None when the
-    mapping is gone (a concurrent delete; this run deletes its own snapshot too).
-    """
-    if recorded is None:
-        return None
-    return own if recorded.lower() == own.lower() else recorded
-
-
 def snapshot_entry(name: str, linstor_name: str | None, described: Mapping[str, Any] | None = None,
                    sizes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The ``snapshot`` the module returns: Incus and LINSTOR names, nodes, per-volume sizes, created-on."""
@@ -336,7 +322,10 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
 
 def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
                     check_mode: bool) -> None:
-    """Create the LINSTOR snapshot, record its mapping (undoing the snapshot if that fails), settle twins."""
+    """Claim the name, create the LINSTOR snapshot, settle twins (:func:`settle_twins`), then record the mapping.
+
+    Every write is undone if a later step fails: no claim, no unmapped snapshot is left behind.
+    """
     props = rd.get("props") or {}
     existing = snapshot_mappings(props).get(request.name)
     if existing is not None:
@@ -354,33 +343,67 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         outcome.extra["snapshots"].append(snapshot_entry(request.name, None, sizes=sizes) | {"exists": None})
         return
     own = generate_name(request.prefix)
+    claim = snapshot_claim_key(own)
     reverter = Reverter()
     # Undo steps are registered before each write: a write whose reply is lost may still have been applied.
-    reverter.add(f"snapshot {own} of {rd['name']}", lambda: client.delete_snapshot(rd["name"], own))
+    reverter.add(f"claim {claim} of {rd['name']}",
+                 lambda: client.modify_resource_definition(rd["name"], delete_props=[claim]))
     try:
+        _warn(outcome, client.modify_resource_definition(rd["name"], override_props={claim: request.name}))
+        reverter.add(f"snapshot {own} of {rd['name']}", lambda: client.delete_snapshot(rd["name"], own))
         _warn(outcome, client.create_snapshot(rd["name"], own))
-        reverter.add(f"mapping {key} of {rd['name']}", lambda: _unmap_own(client, rd["name"], key, own))
-        _warn(outcome, client.modify_resource_definition(rd["name"], override_props={key: own}))
-    except LinstorError as error:
+        after = _read_rd(client, rd["name"])
+        survivor = settle_twins(client, rd["name"], request.name, own, (after or {}).get("props") or {})
+        if survivor is None:
+            raise ModuleFailure(
+                f"the claim of snapshot {request.name!r} of volume {request.incus_name} was removed by another run "
+                f"while this one created it, and no snapshot is mapped; snapshot {own} was deleted again. Run again.",
+                "name")
+        # Every run writes the same mapping (the survivor's) and drops every claim on the name.
+        read_back = (after or {}).get("props") or {}
+        record = {} if snapshot_mappings(read_back).get(request.name) else {key: survivor}
+        drop = [snapshot_claim_key(twin) for twin in snapshot_claims(read_back, request.name)]
+        if record.get(key) == own:
+            reverter.add(f"mapping {key} of {rd['name']}", lambda: _unmap_own(client, rd["name"], key, own))
+        if record or drop:
+            _warn(outcome, client.modify_resource_definition(rd["name"], override_props=record or None,
+                                                             delete_props=drop or None))
+    except (LinstorError, ModuleFailure) as error:
         _reraise_after_revert(error, reverter)
     reverter.success()
-    after = _read_rd(client, rd["name"])
-    kept = settle(own, snapshot_mappings((after or {}).get("props") or {}).get(request.name))
-    if kept != own:
+    after = _rd_after(after or rd, record, drop)
+    if survivor != own:
         _warn(outcome, client.delete_snapshot(rd["name"], own))
-        if kept is not None:  # other twins may still be writing: report the mapping once it stops moving
-            after, kept = _stable_mapping(client, rd["name"], request.name, after, kept)
-        if kept is None:
-            raise ModuleFailure(
-                f"the mapping of snapshot {request.name!r} of volume {request.incus_name} was removed by another run "
-                f"while this one created it; snapshot {own} was deleted again. Run again.",
-                "name",
-            )
         outcome.changed = False
-        outcome.extra["race"] = {"deleted_own": own, "survivor": kept}
-    outcome.volume = volume_view(after, request.prefix) if after else outcome.volume
-    outcome.extra["snapshot"] = snapshot_entry(request.name, kept, sizes=sizes)
-    _snapshot_list(outcome, (after or {}).get("props") or {}, None)
+        outcome.extra["race"] = {"deleted_own": own, "survivor": survivor}
+    outcome.volume = volume_view(after, request.prefix)
+    outcome.extra["snapshot"] = snapshot_entry(request.name, survivor, sizes=sizes)
+    _snapshot_list(outcome, after.get("props") or {}, None)
+
+
+def settle_twins(client: LinstorClient, rd_name: str, name: str, own: str, props: Mapping[str, str]) -> str | None:
+    """The LINSTOR snapshot that Incus snapshot ``name`` keeps, from the RD read after this run's snapshot.
+
+    A run claims (an ``Aux/linstor-incus/snapshot-claim/<LINSTOR name>`` key) before it creates its
+    snapshot, and maps only after reading the RD back. A mapping already there is a twin's that
+    finished: it stays. Otherwise the claimed snapshot LINSTOR created first survives (one more
+    request, only when twins claim the name). A twin created before this run's snapshot claimed
+    before it, so this read sees that claim (or the mapping its run wrote): a run that sees only its
+    own claim is first, and a run whose reply came late finds the finished twin's mapping. None when
+    neither a mapping nor this run's claim is left (a concurrent delete).
+    """
+    mapped = snapshot_mappings(dict(props)).get(name)
+    if mapped is not None:
+        return own if mapped.lower() == own.lower() else mapped
+    claimed = snapshot_claims(props, name)
+    if own not in claimed:
+        return None
+    if claimed == [own]:
+        return own
+    described = _for_rd(snapshot_details(client.view_snapshots([rd_name])), rd_name)
+    by_name = {linstor_name.lower(): value for linstor_name, value in described.items()}
+    created = [twin for twin in claimed if twin.lower() in by_name]
+    return min(created, key=lambda twin: order_key(by_name[twin.lower()]), default=own)
 
 
 def _unmap_own(client: LinstorClient, rd_name: str, key: str, own: str) -> None:
@@ -393,22 +416,6 @@ def _unmap_own(client: LinstorClient, rd_name: str, key: str, own: str) -> None:
 def _read_rd(client: LinstorClient, rd_name: str) -> dict[str, Any] | None:
     return next((rd for rd in client.list_resource_definitions(names=[rd_name], with_volume_definitions=True)
                  if rd["name"].lower() == rd_name.lower()), None)
-
-
-def _stable_mapping(client: LinstorClient, rd_name: str, name: str, rd: dict[str, Any] | None,
-                    recorded: str) -> tuple[dict[str, Any] | None, str | None]:
-    """Re-read the RD until the mapping of ``name`` reads the same twice in a row (bounded): the survivor.
-
-    Only a run that lost a race calls this: the twin it lost to may lose to a later one in turn.
-    """
-    for delay in SETTLE_DELAYS:
-        time.sleep(delay)
-        rd = _read_rd(client, rd_name)
-        current = snapshot_mappings((rd or {}).get("props") or {}).get(name)
-        if current == recorded:
-            break
-        recorded = current
-    return rd, recorded
 
 
 def delete_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,

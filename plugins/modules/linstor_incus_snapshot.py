@@ -45,8 +45,8 @@ options:
   state:
     description:
       - V(present) creates the snapshot (a LINSTOR snapshot of the volume's RD on every node holding its data, then
-        the mapping on the RD). If recording the mapping fails, the LINSTOR snapshot is deleted again, so no unmapped
-        snapshot is left behind. A snapshot that exists is left alone (no change, one request). With O(rename_from),
+        the mapping on the RD). If a step fails, what the run made is deleted again, so no unmapped snapshot is left
+        behind. A snapshot that exists is left alone (no change, one request). With O(rename_from),
         renames instead.
       - V(absent) deletes the LINSTOR snapshot, then its mapping keys (both forms). A mapping whose LINSTOR snapshot
         is already gone (a dangling mapping) is removed. Deleting a snapshot, or a volume, that does not exist is no
@@ -88,18 +88,18 @@ attributes:
         shows the snapshots that go. In check mode a new snapshot's LINSTOR name is null (it is drawn when made).
 notes:
   - "Requests sent, which the integration tests assert against the LINSTOR emulator's request log: a run that
-    changes nothing sends one (the lookup, whose RD properties hold the mappings); creating sends four (lookup,
-    snapshot, mapping, a read of the RD that settles races); deleting three (lookup, snapshot delete, one PUT
+    changes nothing sends one (the lookup, whose RD properties hold the mappings); creating sends five (lookup,
+    claim, snapshot, a read of the RD that settles races, mapping); deleting three (lookup, snapshot delete, one PUT
     removing the keys); renaming two (lookup, one PUT); restoring three (lookup, the RD's snapshot list, rollback)
     plus one delete per newer snapshot removed and one PUT for their mappings. Check mode sends only the GETs."
-  - "Concurrent runs creating the same snapshot (twins): LINSTOR has no conditional write, so every run, after
-    recording its mapping, reads the RD back. The mapping found then is the one that stays (the last writer finds
-    its own and keeps its snapshot, the only twin reporting C(changed=true)). A run that finds another LINSTOR
-    snapshot recorded there lost: it deletes its own LINSTOR snapshot, re-reads the RD (0.2 to 1.6 seconds apart,
-    at most four times) until the mapping reads the same twice, and reports that survivor in RV(race), with
-    C(changed=false). Only a run whose whole lookup-to-record span encloses another twin's record and read-back
-    can leave that twin's snapshot unmapped; M(linstor.incus.linstor_incus_volume_info) lists such snapshots among
-    its anomalies."
+  - "Concurrent runs creating the same snapshot (twins): LINSTOR has no conditional write, so a run first claims
+    the name on the RD (the key C(Aux/linstor-incus/snapshot-claim/<LINSTOR snapshot>), which Incus ignores), then
+    creates its LINSTOR snapshot, then reads the RD back, and only then records the mapping, in the same PUT that
+    drops every claim on the name. A mapping found at the read-back is a finished twin's and stays; otherwise, of
+    the claimed snapshots, the one LINSTOR created first stays (one more request, only when twins claim the name).
+    A twin created before this run's snapshot claimed before it, so every run agrees, and a run whose replies came
+    late finds the finished twin's mapping. A run whose snapshot does not stay records the survivor's mapping,
+    deletes its own LINSTOR snapshot and reports the survivor in RV(race), with C(changed=false)."
   - "The returned RV(snapshot) carries the nodes and created-on time of the LINSTOR snapshot when the run reads the
     snapshot list (a restore); other runs stay within their request budget and return null there.
     M(linstor.incus.linstor_incus_volume_info) shows every snapshot with its details."
@@ -222,8 +222,8 @@ volume:
   type: dict
 race:
   description:
-    - When a concurrent run created the same snapshot and its LINSTOR snapshot was kept, C(survivor) names it and
-      C(deleted_own) the LINSTOR snapshot this run made and deleted again.
+    - When a concurrent run created the same snapshot and its LINSTOR snapshot was created first (or already
+      mapped), C(survivor) names it and C(deleted_own) the LINSTOR snapshot this run made and deleted again.
   returned: when that happened
   type: dict
   sample: {"survivor": "incus-volume-19dd0b015d22445f8097ba5e740948de",

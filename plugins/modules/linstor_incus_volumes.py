@@ -154,7 +154,7 @@ notes:
     changes nothing sends one, whatever the number of volumes, and a run that writes to volumes that stay sends one
     more listing at the end, which reads them back. Each new volume sends two (spawn with every property,
     autoplace). A rename, a property change or a grow sends one PUT (plus one PUT per resized volume definition). A
-    snapshot create sends three (snapshot, mapping, a read of the RD that settles concurrent twins, as
+    snapshot create sends four (claim, snapshot, a read of the RD that settles concurrent twins, mapping, as
     M(linstor.incus.linstor_incus_snapshot)); a snapshot delete two. A volume delete sends the GET of its snapshots,
     one DELETE per snapshot, one PUT for their mappings (when there are any) and the RD's DELETE."
   - "When a volume must be created and the group has no volume yet, one GET of the resource group tells a missing

@@ -60,7 +60,8 @@ def test_constants_match_the_incus_driver() -> None:
     assert naming.AUX_CONTENT_TYPE == "Aux/Incus/content-type"
     assert naming.SNAPSHOT_KEY_PREFIX == "Aux/Incus/snapshot-name/"
     assert naming.LEGACY_SNAPSHOT_KEY_PREFIX == "Aux/Incus/SnapshotName/"
-    assert naming.SNAPSHOT_KEY_NAMESPACES == ("Aux/Incus/snapshot-name", "Aux/Incus/SnapshotName")
+    assert naming.SNAPSHOT_KEY_NAMESPACES == ("Aux/Incus/snapshot-name", "Aux/Incus/SnapshotName",
+                                              "Aux/linstor-incus/snapshot-claim")
     assert naming.DEFAULT_PREFIX == "incus-volume-"
     assert naming.DEFAULT_PROJECT == "default"
     assert naming.VOLUME_TYPES == {

@@ -125,18 +125,20 @@ def test_newer_snapshots_are_exactly_those_created_later(stamps):
         assert [details[name]["created_timestamp"] for name in newer] == sorted(s for s in stamps if s > stamp)
 
 
-def test_settle_keeps_the_mapping_read_back():
-    assert snapshots.settle(SNAP0, SNAP0) == SNAP0
-    assert snapshots.settle(SNAP0, SNAP0.upper()) == SNAP0
-    assert snapshots.settle(SNAP0, SNAP1) == SNAP1
-    assert snapshots.settle(SNAP0, None) is None
+def test_a_mapping_read_back_is_kept_whoever_wrote_it():
+    props = {"Aux/Incus/snapshot-name/snap0": SNAP1, f"Aux/linstor-incus/snapshot-claim/{SNAP0}": "snap0"}
+    assert snapshots.settle_twins(None, RD, "snap0", SNAP0, props) == SNAP1
+    assert snapshots.settle_twins(None, RD, "snap0", SNAP1.upper(), props) == SNAP1.upper()
 
 
-@given(st.lists(st.uuids().map(lambda u: "incus-volume-" + u.hex), min_size=2, max_size=8, unique=True))
-def test_settle_twins_agree_once_every_write_is_done(own_names):
-    last_written = own_names[-1]
-    kept = {snapshots.settle(own, last_written) for own in own_names}
-    assert kept == {last_written}
+def test_a_run_that_sees_only_its_own_claim_keeps_its_snapshot():
+    props = {f"Aux/linstor-incus/snapshot-claim/{SNAP0}": "snap0", f"Aux/linstor-incus/snapshot-claim/{SNAP1}": "other"}
+    assert snapshots.settle_twins(None, RD, "snap0", SNAP0, props) == SNAP0
+
+
+def test_a_run_whose_claim_and_mapping_are_gone_keeps_nothing():
+    props = {f"Aux/linstor-incus/snapshot-claim/{SNAP1}": "snap0"}
+    assert snapshots.settle_twins(None, RD, "snap0", SNAP0, props) is None
 
 
 def test_restore_refusal_uses_incus_message_and_names_the_snapshots():
