@@ -87,8 +87,8 @@ def races_section(rows: list[dict[str, Any]] | None) -> str:
             sum(bool(row.get("all_report_survivor")) for row in items),
         ])
     return ("**Races** (per round, 8 processes released together on one logical name; the rows \"answered late\" "
-            "are 2 runs with one reply held back by the emulator, which makes the window of the settling "
-            "deterministic: known defects, strict xfail):\n\n"
+            "are 2 runs with one reply held back by the emulator, which replays the window a late reply opens "
+            "every time):\n\n"
             + table(["creating", "rounds", "runs", "left per logical name (RDs / LINSTOR snapshots)",
                      "unmapped snapshots", "failed runs", "tracebacks", "runs that lost and undid their own",
                      "rounds where every run reports the survivor"], body))
