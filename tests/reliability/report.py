@@ -67,8 +67,7 @@ def faults_section(rows: list[dict[str, Any]] | None) -> str:
                     or row["duplicates"] or row["unmapped"] or row["left_behind"]]
     if open_defects:
         text += "\n\nNot converged or left something behind (" + str(len(open_defects)) + "): " + "; ".join(
-            f"{row['operation']} / {row['step']} / {row['action']}"
-            + (" (known defect, strict xfail)" if row.get("known_defect") else "") for row in open_defects) + "."
+            f"{row['operation']} / {row['step']} / {row['action']}" for row in open_defects) + "."
     return "**Fault points** (each write step fails once; then the same task twice more):\n\n" + text
 
 

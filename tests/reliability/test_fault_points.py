@@ -73,11 +73,6 @@ POINTS = [
     Point("restore_with_removal", "rollback", "POST", RD + "/snapshot-rollback/[^/]+"),
 ]
 
-# Known defects (strict xfail: a fix turns these into XPASS failures, then remove them from here).
-# The restore defects once listed here (lost DELETE reply, failed mapping PUT) are fixed.
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
-
-
 # --- The operations ---------------------------------------------------------------------------------
 
 
@@ -147,10 +142,7 @@ def counts(env: Env) -> tuple[int, int]:
 
 @pytest.mark.parametrize("action", ACTIONS)
 @pytest.mark.parametrize("point", POINTS, ids=[point.id for point in POINTS])
-def test_fault_point(request: pytest.FixtureRequest, env: Env, point: Point, action: str) -> None:
-    reason = KNOWN_DEFECTS.get((point.id, action))
-    if reason:  # runs all the same, so that its figures are recorded
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+def test_fault_point(env: Env, point: Point, action: str) -> None:
     task = prepare(env, point.operation)
     rds_before, snapshots_before = counts(env)
     message = f"Injected failure at {point.id}"
@@ -194,7 +186,7 @@ def test_fault_point(request: pytest.FixtureRequest, env: Env, point: Point, act
         "orphans": len(after.orphans), "duplicates": len(after.duplicates), "unmapped": len(after.unmapped),
         "dangling": len(after.dangling), "info_anomalies": sum(anomalies.values()), "left_behind": left_behind,
         "rerun_ok": not rerun.failed, "second_rerun_changed": second.changed, "converged": converged,
-        "final_problems": final.problems + sum(final_anomalies.values()), "known_defect": bool(reason),
+        "final_problems": final.problems + sum(final_anomalies.values()),
     }
     record("faults", **row)
 
