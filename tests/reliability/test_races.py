@@ -51,18 +51,7 @@ def race(env: Env, directory: Path, module: str, args: dict[str, Any]) -> list[d
     while not all(ready.exists() for ready, _process in processes) and time.monotonic() < deadline:
         time.sleep(0.02)
     go.touch()
-    results = []
-    for _ready, process in processes:
-        try:
-            out, err = process.communicate(timeout=RUN_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            out, err = process.communicate()
-        try:
-            results.append(json.loads(out.strip().splitlines()[-1]))
-        except (ValueError, IndexError):
-            results.append({"failed": True, "msg": f"no result (exit {process.returncode}): {err[-500:]}"})
-    return results
+    return [finish(process) for _ready, process in processes]
 
 
 def _summary(results: list[dict[str, Any]]) -> dict[str, int]:
@@ -143,6 +132,7 @@ def start_racer(env: Env, directory: Path, module: str, args: dict[str, Any]) ->
 
 
 def finish(process: subprocess.Popen) -> dict[str, Any]:
+    """A racer's module result (its last line of output), or a failed one naming its exit status."""
     try:
         out, err = process.communicate(timeout=RUN_TIMEOUT)
     except subprocess.TimeoutExpired:
