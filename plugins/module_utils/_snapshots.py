@@ -353,14 +353,14 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         reverter.add(f"snapshot {own} of {rd['name']}", lambda: client.delete_snapshot(rd["name"], own))
         _warn(outcome, client.create_snapshot(rd["name"], own))
         after = _read_rd(client, rd["name"])
-        survivor = settle_twins(client, rd["name"], request.name, own, (after or {}).get("props") or {})
+        read_back = (after or {}).get("props") or {}
+        survivor = settle_twins(client, rd["name"], request.name, own, read_back)
         if survivor is None:
             raise ModuleFailure(
                 f"the claim of snapshot {request.name!r} of volume {request.incus_name} was removed by another run "
                 f"while this one created it, and no snapshot is mapped; snapshot {own} was deleted again. Run again.",
                 "name")
         # Every run writes the same mapping (the survivor's) and drops every claim on the name.
-        read_back = (after or {}).get("props") or {}
         record = {} if snapshot_mappings(read_back).get(request.name) else {key: survivor}
         drop = [snapshot_claim_key(twin) for twin in snapshot_claims(read_back, request.name)]
         if record.get(key) == own:

@@ -38,6 +38,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     CONTENT_FILESYSTEM,
     DEFAULT_VM_FILESYSTEM_SIZE,
     EXACT_SIZE_KEY,
+    FREE_PROPERTY_NAMESPACES,
     KIB,
     SNAPSHOT_KEY_NAMESPACES,
     NamingError,
@@ -438,8 +439,9 @@ def refuse_unknown_property_keys(client: LinstorClient, keys_by_parameter: Mappi
     """Fail naming the parameter when LINSTOR's RD whitelist lacks a key about to be written.
 
     LINSTOR would refuse the whole write (``FAIL_INVLD_PROP``); asking first turns that into an
-    error on the option, before anything is written. Keys under ``Aux/`` are free-form and need no
-    request; a controller that does not list its whitelist is left to decide itself.
+    error on the option, before anything is written. Keys LINSTOR does not check
+    (:func:`needs_whitelist_check`) need no request; a controller that does not list its whitelist
+    is left to decide itself.
     """
     pending = {parameter: sorted({key for key in keys if needs_whitelist_check(key)})
                for parameter, keys in keys_by_parameter.items()}
@@ -456,7 +458,8 @@ def refuse_unknown_property_keys(client: LinstorClient, keys_by_parameter: Mappi
                 parameter,
                 f"{parameter}: LINSTOR does not allow the resource-definition property key(s) "
                 f"{', '.join(repr(key) for key in unknown)} (not in its whitelist, "
-                "GET /v1/resource-definitions/properties/info); keys under 'Aux/' are free-form",
+                "GET /v1/resource-definitions/properties/info); keys under "
+                f"{' and '.join(repr(namespace) for namespace in FREE_PROPERTY_NAMESPACES)} are free-form",
             )
 
 
