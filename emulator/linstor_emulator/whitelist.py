@@ -35,7 +35,8 @@ Sources: LINSTOR 1.28.0, the version the emulator reports.
   Jackson's NON_EMPTY does.
 
 Sizes: RESOURCE_DEFINITION 154 keys (70 from properties.json, 84 DRBD options and handlers),
-VOLUME_DEFINITION 60 keys (47 and 13).
+VOLUME_DEFINITION 60 keys (47 and 13); 57 of them, the same rule for both objects, are written once
+(_DEFINITION_RULES).
 """
 
 from __future__ import annotations
@@ -44,13 +45,9 @@ FREE_PREFIXES = ("Aux/", "EBS/Tags/")
 """Keys under these prefixes skip the whitelist (CtrlPropsHelper: ``Aux/`` always, ``EBS/Tags/`` for
 resource and volume definitions and groups)."""
 
-RESOURCE_DEFINITION: dict[str, dict[str, str]] = {
-    # resource definitions and resource groups (LinStorObject.RESOURCE_DEFINITION)
-    # -- from properties.json (70 keys)
-    "AllowMixingStoragePoolDriver": {"info": "Allow mixing storage pool drivers for migration purpose", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)", "dflt": "false"},
-    "AutoSnapshot/Keep": {"info": "Keeps the last X auto-snapshots. Removing this property or having a value <= 0 disables auto-cleanup, all auto-snapshots will be kept", "prop_type": "long", "dflt": "10"},
-    "AutoSnapshot/NextAutoId": {"info": "The next ID to try for auto-snapshots", "prop_type": "long"},
-    "AutoSnapshot/RunEvery": {"info": "Runs every X minutes an snapshot-creation. Removing this property or having a value <= 0 disables auto-snapshotting.", "prop_type": "long"},
+_DEFINITION_RULES: dict[str, dict[str, str]] = {
+    # the rules that apply to resource definitions and volume definitions alike
+    # -- from properties.json (44 keys)
     "BCache/Blocksize": {"info": "Block size", "prop_type": "long"},
     "BCache/Bucketsize": {"info": "Bucket size", "prop_type": "long"},
     "BCache/CacheReplacementPolicy": {"info": "Cache replacement policy. Default: lru", "prop_type": "regex", "value": "(?:fifo|lru)"},
@@ -59,9 +56,6 @@ RESOURCE_DEFINITION: dict[str, dict[str, str]] = {
     "BCache/PoolName": {"info": "Name of the storage pool used for the bcache", "prop_type": "regex", "value": "^[a-zA-Z0-9_][a-zA-Z0-9_-]{2,47}$"},
     "BCache/Size": {"info": "Size of the cache in % (0-100) or KiB otherwise. Minimum 524288", "prop_type": "regex", "value": "^100%|[0-9]{1,2}([.][0-9]*)?%|[1-9][0-9]{2,}$", "dflt": "5%"},
     "BCache/Writeback": {"info": "Enable writeback if set to true", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)"},
-    "BackupShipping/AllowForceRestore": {"info": "If true, an existing resource can be deleted in order to restore a received backup", "prop_type": "string", "dflt": "false"},
-    "BackupShipping/L2LReceiveStartedTimeout": {"info": "How long the target-cluster waits for an incoming connection before it aborts in ms. -1 to wait indefinitely.", "prop_type": "long", "dflt": "300000"},
-    "BalanceResourcesEnabled": {"info": "If set to false it will disable the balance resource task", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)", "dflt": "true"},
     "Cache/Blocksize": {"info": "Block size", "prop_type": "long", "dflt": "4096"},
     "Cache/CachePool": {"info": "Name of the storage pool used for the cache cache device", "prop_type": "regex", "value": "^[a-zA-Z0-9_][a-zA-Z0-9_-]{2,47}$"},
     "Cache/Cachesize": {"info": "Size of the cache in % (0-100) or KiB otherwise.", "prop_type": "regex", "value": "^100%|[0-9]{1,2}([.][0-9]*)?%|[1-9][0-9]{2,}$", "dflt": "5%"},
@@ -69,30 +63,12 @@ RESOURCE_DEFINITION: dict[str, dict[str, str]] = {
     "Cache/Metasize": {"info": "Size of the cache in % (0-100) or KiB otherwise.", "prop_type": "regex", "value": "^100%|[0-9]{1,2}([.][0-9]*)?%|[1-9][0-9]{2,}$", "dflt": "12288"},
     "Cache/OpMode": {"info": "Operation mode", "prop_type": "regex", "value": "(?:passthrough|writeback|writethrough)", "dflt": "writethrough"},
     "Cache/Policy": {"info": "Replacement policy", "prop_type": "regex", "value": "(?:cleaner|mq|smq)", "dflt": "smq"},
-    "DrbdOptions/AutoEvictMinReplicaCount": {"info": "The minimum amount of replicas that should be present for a resource at all times.", "prop_type": "long", "dflt": "The place count set for the resource group"},
-    "DrbdOptions/ExactSize": {"info": "Adds a 'size' property into the .res file containing the exact size defined in the volume-definition", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)"},
-    "DrbdOptions/ForceInitialSync": {"info": "Forces any thin volumes to do the initial sync. Any resources created while this is true will behave so permanently.", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)", "dflt": "false"},
-    "DrbdOptions/SkipDisk": {"info": "Appends '--skip-disk' to 'drbdadm adjust' commands. Is automatically set if a disk failure is detected. In order to disable, remove this property", "prop_type": "regex", "value": "(?:True)"},
-    "DrbdOptions/auto-add-quorum-tiebreaker": {"info": "Enables automatic management (creation and deletion) of tie breaking resource", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)"},
-    "DrbdOptions/auto-diskful": {"info": "Makes a resource diskful if it was continuously diskless primary for X minutes", "prop_type": "long"},
-    "DrbdOptions/auto-diskful-allow-cleanup": {"info": "Allows this resource to be cleaned up after toggle-disk + resync is finished", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)"},
-    "DrbdOptions/auto-quorum": {"info": "Enables automatic setting of the 'quorum' and 'on-no-quorum' property", "prop_type": "regex", "value": "(?:disabled|io-error|suspend-io)"},
     "DrbdOptions/auto-rs-discard-granularity": {"info": "If set to false it will disable automatic setting of DRBD rs-discard-granularity. If not set or set to true, automatically setting the rs-discard-granularity property might override previously values specified by the user on volume-definition level", "prop_type": "string"},
-    "DrbdOptions/auto-verify-algo-disable": {"info": "If set to true it will disable automatic setting of DRBD verify algorithm", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)"},
-    "DrbdProxy/CompressionType": {"prop_type": "regex", "value": "(?:lz4|lzma|zlib|zstd)"},
     "EBS/VolumeType": {"info": "Sets the Volume Type for the EBS device (like gp2, gp3, etc..)", "prop_type": "string", "dflt": "gp2"},
     "FileSystem/Group": {"info": "Owner group (name or ID) of the created file system", "prop_type": "string", "dflt": "If neither user nor group is given, use the current user of the Linstor process. If only User is given, use the user's group"},
     "FileSystem/MkfsParams": {"info": "Additional parameters for the mkfs command", "prop_type": "string"},
     "FileSystem/Type": {"info": "File system type to use", "prop_type": "regex", "value": "(?:ext4|xfs)"},
     "FileSystem/User": {"info": "Owner user (name or ID) of the created file system", "prop_type": "string", "dflt": "If neither user nor group is given, use the current user of the Linstor process. If only Group is given, use 'nobody' as user"},
-    "NVMe/Port": {"info": "NVMe port", "prop_type": "range", "value": "(1 - 65535)"},
-    "NVMe/TRType": {"info": "NVMe transportation type", "prop_type": "regex", "value": "(?:rdma|tcp)", "dflt": "rdma"},
-    "PeerSlotsNewResource": {"info": "DRBD peer slots to allocate for newly created resources (default 7), the number of peer slots cannot be changed once the resource is created, so allow sufficient slots to increase redundancy in the future", "prop_type": "range", "value": "(1 - 31)"},
-    "PrefNic": {"info": "Preferred network interface to use", "prop_type": "regex", "value": "^[a-zA-Z0-9_][a-zA-Z0-9_-]{2,47}$"},
-    "SnapshotShipping/Keep": {"info": "Keeps the last X shipped snapshots. Removing this property or having a value <= 0 disables auto-cleanup, all auto-snapshots will be kept", "prop_type": "long", "dflt": "10"},
-    "SnapshotShipping/RunEvery": {"info": "Runs every X minutes an auto-snapshot-shipping unless the current snapshot-shipping is still running. In this case a new one will be started asap.", "prop_type": "long"},
-    "SnapshotShipping/SourceNode": {"info": "Node name of the snapshot shipping source", "prop_type": "string"},
-    "SnapshotShipping/TargetNode": {"info": "Node name of the snapshot shipping target", "prop_type": "string"},
     "StorDriver/Exos/CreateVolumeOptions": {"info": "Any additional parameters appended to /create/volume/pool/${poolName}/size/${size}KiB/${vlmName}", "prop_type": "string"},
     "StorDriver/Exos/VolumeType": {"info": "linear: Volumes are created from Disk Groups (vdisks), virtual: Volumes are created from Pools which is a set of Disk Groups (vdisks)", "prop_type": "regex", "value": "(?:linear|virtual)"},
     "StorDriver/LvcreateOptions": {"info": "Additional parameters added to every 'lvcreate ... ' command", "prop_type": "regex", "value": ".*"},
@@ -102,7 +78,6 @@ RESOURCE_DEFINITION: dict[str, dict[str, str]] = {
     "StorDriver/ZfscreateOptions": {"info": "Additional parameters added to every 'zfs create ... ' command", "prop_type": "regex", "value": ".*"},
     "StorPoolName": {"info": "Linstor storage pool name to use.", "prop_type": "regex", "value": "^[a-zA-Z0-9_][a-zA-Z0-9_-]{2,47}$"},
     "StorPoolNameDrbdMeta": {"info": "Linstor storage pool name to use for external metadata.", "prop_type": "regex", "value": "^|.internal|[a-zA-Z0-9_][a-zA-Z0-9_-]{2,47}$"},
-    "UseZFSClone": {"info": "if true: Zfs clone will use snapshot clone, instead of send/receive", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)", "dflt": "false"},
     "Writecache/Options/Additional": {"info": "Additional arguments passed through", "prop_type": "string"},
     "Writecache/Options/AutocommitBlocks": {"info": "when the application writes this amount of blocks without issuing the FLUSH request, the blocks are automatically committed", "prop_type": "long", "dflt": "64 for pmem, 65536 for ssd"},
     "Writecache/Options/AutocommitTime": {"info": "autocommit time in milliseconds. The data is automatically committed if this time passes and no FLUSH request is received", "prop_type": "long", "dflt": "1000"},
@@ -117,7 +92,7 @@ RESOURCE_DEFINITION: dict[str, dict[str, str]] = {
     "sys/fs/blkio_throttle_read_iops": {"info": "Sets the /sys/fs/cgroup/blkio/blkio.throttle.read_iops_device", "prop_type": "long"},
     "sys/fs/blkio_throttle_write": {"info": "Sets the /sys/fs/cgroup/blkio/blkio.throttle.write_bps_device", "prop_type": "long"},
     "sys/fs/blkio_throttle_write_iops": {"info": "Sets the /sys/fs/cgroup/blkio/blkio.throttle.write_iops_device", "prop_type": "long"},
-    # -- from drbdsetup.xml (84 keys)
+    # -- from drbdsetup.xml (13 keys)
     "DrbdOptions/Disk/al-extents": {"prop_type": "range", "value": "(67 - 65534)", "dflt": "1237"},
     "DrbdOptions/Disk/al-updates": {"prop_type": "boolean", "value": "(?i)(?:yes|no)", "dflt": "True"},
     "DrbdOptions/Disk/disable-write-same": {"prop_type": "boolean", "value": "(?i)(?:yes|no)", "dflt": "False"},
@@ -131,6 +106,40 @@ RESOURCE_DEFINITION: dict[str, dict[str, str]] = {
     "DrbdOptions/Disk/read-balancing": {"prop_type": "regex", "value": "(?:128K-striping|1M-striping|256K-striping|32K-striping|512K-striping|64K-striping|least-pending|prefer-local|prefer-remote|round-robin|when-congested-remote)"},
     "DrbdOptions/Disk/resync-after": {"prop_type": "string"},
     "DrbdOptions/Disk/rs-discard-granularity": {"prop_type": "range", "value": "(0 - 1048576)", "dflt": "0", "unit": "bytes"},
+}
+
+
+RESOURCE_DEFINITION: dict[str, dict[str, str]] = {
+    # resource definitions and resource groups (LinStorObject.RESOURCE_DEFINITION)
+    **_DEFINITION_RULES,
+    # -- from properties.json (26 keys)
+    "AllowMixingStoragePoolDriver": {"info": "Allow mixing storage pool drivers for migration purpose", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)", "dflt": "false"},
+    "AutoSnapshot/Keep": {"info": "Keeps the last X auto-snapshots. Removing this property or having a value <= 0 disables auto-cleanup, all auto-snapshots will be kept", "prop_type": "long", "dflt": "10"},
+    "AutoSnapshot/NextAutoId": {"info": "The next ID to try for auto-snapshots", "prop_type": "long"},
+    "AutoSnapshot/RunEvery": {"info": "Runs every X minutes an snapshot-creation. Removing this property or having a value <= 0 disables auto-snapshotting.", "prop_type": "long"},
+    "BackupShipping/AllowForceRestore": {"info": "If true, an existing resource can be deleted in order to restore a received backup", "prop_type": "string", "dflt": "false"},
+    "BackupShipping/L2LReceiveStartedTimeout": {"info": "How long the target-cluster waits for an incoming connection before it aborts in ms. -1 to wait indefinitely.", "prop_type": "long", "dflt": "300000"},
+    "BalanceResourcesEnabled": {"info": "If set to false it will disable the balance resource task", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)", "dflt": "true"},
+    "DrbdOptions/AutoEvictMinReplicaCount": {"info": "The minimum amount of replicas that should be present for a resource at all times.", "prop_type": "long", "dflt": "The place count set for the resource group"},
+    "DrbdOptions/ExactSize": {"info": "Adds a 'size' property into the .res file containing the exact size defined in the volume-definition", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)"},
+    "DrbdOptions/ForceInitialSync": {"info": "Forces any thin volumes to do the initial sync. Any resources created while this is true will behave so permanently.", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)", "dflt": "false"},
+    "DrbdOptions/SkipDisk": {"info": "Appends '--skip-disk' to 'drbdadm adjust' commands. Is automatically set if a disk failure is detected. In order to disable, remove this property", "prop_type": "regex", "value": "(?:True)"},
+    "DrbdOptions/auto-add-quorum-tiebreaker": {"info": "Enables automatic management (creation and deletion) of tie breaking resource", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)"},
+    "DrbdOptions/auto-diskful": {"info": "Makes a resource diskful if it was continuously diskless primary for X minutes", "prop_type": "long"},
+    "DrbdOptions/auto-diskful-allow-cleanup": {"info": "Allows this resource to be cleaned up after toggle-disk + resync is finished", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)"},
+    "DrbdOptions/auto-quorum": {"info": "Enables automatic setting of the 'quorum' and 'on-no-quorum' property", "prop_type": "regex", "value": "(?:disabled|io-error|suspend-io)"},
+    "DrbdOptions/auto-verify-algo-disable": {"info": "If set to true it will disable automatic setting of DRBD verify algorithm", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)"},
+    "DrbdProxy/CompressionType": {"prop_type": "regex", "value": "(?:lz4|lzma|zlib|zstd)"},
+    "NVMe/Port": {"info": "NVMe port", "prop_type": "range", "value": "(1 - 65535)"},
+    "NVMe/TRType": {"info": "NVMe transportation type", "prop_type": "regex", "value": "(?:rdma|tcp)", "dflt": "rdma"},
+    "PeerSlotsNewResource": {"info": "DRBD peer slots to allocate for newly created resources (default 7), the number of peer slots cannot be changed once the resource is created, so allow sufficient slots to increase redundancy in the future", "prop_type": "range", "value": "(1 - 31)"},
+    "PrefNic": {"info": "Preferred network interface to use", "prop_type": "regex", "value": "^[a-zA-Z0-9_][a-zA-Z0-9_-]{2,47}$"},
+    "SnapshotShipping/Keep": {"info": "Keeps the last X shipped snapshots. Removing this property or having a value <= 0 disables auto-cleanup, all auto-snapshots will be kept", "prop_type": "long", "dflt": "10"},
+    "SnapshotShipping/RunEvery": {"info": "Runs every X minutes an auto-snapshot-shipping unless the current snapshot-shipping is still running. In this case a new one will be started asap.", "prop_type": "long"},
+    "SnapshotShipping/SourceNode": {"info": "Node name of the snapshot shipping source", "prop_type": "string"},
+    "SnapshotShipping/TargetNode": {"info": "Node name of the snapshot shipping target", "prop_type": "string"},
+    "UseZFSClone": {"info": "if true: Zfs clone will use snapshot clone, instead of send/receive", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)", "dflt": "false"},
+    # -- from drbdsetup.xml (71 keys)
     "DrbdOptions/Handlers/after-resync-target": {"prop_type": "string"},
     "DrbdOptions/Handlers/before-resync-source": {"prop_type": "string"},
     "DrbdOptions/Handlers/before-resync-target": {"prop_type": "string"},
@@ -207,67 +216,10 @@ RESOURCE_DEFINITION: dict[str, dict[str, str]] = {
 
 VOLUME_DEFINITION: dict[str, dict[str, str]] = {
     # volume definitions and volume groups (LinStorObject.VOLUME_DEFINITION)
-    # -- from properties.json (47 keys)
-    "BCache/Blocksize": {"info": "Block size", "prop_type": "long"},
-    "BCache/Bucketsize": {"info": "Bucket size", "prop_type": "long"},
-    "BCache/CacheReplacementPolicy": {"info": "Cache replacement policy. Default: lru", "prop_type": "regex", "value": "(?:fifo|lru)"},
-    "BCache/DataOffset": {"info": "Data offset", "prop_type": "long"},
-    "BCache/Discard": {"info": "Enable discard if set to true", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)"},
-    "BCache/PoolName": {"info": "Name of the storage pool used for the bcache", "prop_type": "regex", "value": "^[a-zA-Z0-9_][a-zA-Z0-9_-]{2,47}$"},
-    "BCache/Size": {"info": "Size of the cache in % (0-100) or KiB otherwise. Minimum 524288", "prop_type": "regex", "value": "^100%|[0-9]{1,2}([.][0-9]*)?%|[1-9][0-9]{2,}$", "dflt": "5%"},
-    "BCache/Writeback": {"info": "Enable writeback if set to true", "prop_type": "boolean_true_false", "value": "(?i)(?:true|false|yes|no)"},
-    "Cache/Blocksize": {"info": "Block size", "prop_type": "long", "dflt": "4096"},
-    "Cache/CachePool": {"info": "Name of the storage pool used for the cache cache device", "prop_type": "regex", "value": "^[a-zA-Z0-9_][a-zA-Z0-9_-]{2,47}$"},
-    "Cache/Cachesize": {"info": "Size of the cache in % (0-100) or KiB otherwise.", "prop_type": "regex", "value": "^100%|[0-9]{1,2}([.][0-9]*)?%|[1-9][0-9]{2,}$", "dflt": "5%"},
-    "Cache/MetaPool": {"info": "Name of the storage pool used for the cache metadata. If not specified, this will default to the CachePool property", "prop_type": "regex", "value": "^[a-zA-Z0-9_][a-zA-Z0-9_-]{2,47}$"},
-    "Cache/Metasize": {"info": "Size of the cache in % (0-100) or KiB otherwise.", "prop_type": "regex", "value": "^100%|[0-9]{1,2}([.][0-9]*)?%|[1-9][0-9]{2,}$", "dflt": "12288"},
-    "Cache/OpMode": {"info": "Operation mode", "prop_type": "regex", "value": "(?:passthrough|writeback|writethrough)", "dflt": "writethrough"},
-    "Cache/Policy": {"info": "Replacement policy", "prop_type": "regex", "value": "(?:cleaner|mq|smq)", "dflt": "smq"},
+    **_DEFINITION_RULES,
+    # -- from properties.json (3 keys)
     "DrbdCurrentGi": {"info": "Initial DRBD generation id, if initial sync is skipped, this ID will be set", "prop_type": "regex", "value": "[a-fA-F0-9]{16}"},
-    "DrbdOptions/auto-rs-discard-granularity": {"info": "If set to false it will disable automatic setting of DRBD rs-discard-granularity. If not set or set to true, automatically setting the rs-discard-granularity property might override previously values specified by the user on volume-definition level", "prop_type": "string"},
-    "EBS/VolumeType": {"info": "Sets the Volume Type for the EBS device (like gp2, gp3, etc..)", "prop_type": "string", "dflt": "gp2"},
     "Encryption/Passphrase": {"info": "External set volume encryption passphrase", "prop_type": "string"},
-    "FileSystem/Group": {"info": "Owner group (name or ID) of the created file system", "prop_type": "string", "dflt": "If neither user nor group is given, use the current user of the Linstor process. If only User is given, use the user's group"},
-    "FileSystem/MkfsParams": {"info": "Additional parameters for the mkfs command", "prop_type": "string"},
-    "FileSystem/Type": {"info": "File system type to use", "prop_type": "regex", "value": "(?:ext4|xfs)"},
-    "FileSystem/User": {"info": "Owner user (name or ID) of the created file system", "prop_type": "string", "dflt": "If neither user nor group is given, use the current user of the Linstor process. If only Group is given, use 'nobody' as user"},
     "OverrideVlmId": {"info": "Overwrites the generated '<resource-name>_<5 digit volume number>' volume name for migration purposes", "prop_type": "regex", "value": ".*"},
-    "StorDriver/Exos/CreateVolumeOptions": {"info": "Any additional parameters appended to /create/volume/pool/${poolName}/size/${size}KiB/${vlmName}", "prop_type": "string"},
-    "StorDriver/Exos/VolumeType": {"info": "linear: Volumes are created from Disk Groups (vdisks), virtual: Volumes are created from Pools which is a set of Disk Groups (vdisks)", "prop_type": "regex", "value": "(?:linear|virtual)"},
-    "StorDriver/LvcreateOptions": {"info": "Additional parameters added to every 'lvcreate ... ' command", "prop_type": "regex", "value": ".*"},
-    "StorDriver/LvcreateSnapshotOptions": {"info": "Additional parameters added to every 'lvcreate --snapshot ... ' command", "prop_type": "regex", "value": ".*"},
-    "StorDriver/LvcreateType": {"prop_type": "regex", "value": "(?:linear|lz4|lzma|mirror|raid0|raid1|raid10|raid4|raid5|raid6|striped)", "dflt": "linear"},
-    "StorDriver/ZfsSnapshotOptions": {"info": "Additional parameters added to every 'zfs snapshot ... ' command", "prop_type": "regex", "value": ".*"},
-    "StorDriver/ZfscreateOptions": {"info": "Additional parameters added to every 'zfs create ... ' command", "prop_type": "regex", "value": ".*"},
-    "StorPoolName": {"info": "Linstor storage pool name to use.", "prop_type": "regex", "value": "^[a-zA-Z0-9_][a-zA-Z0-9_-]{2,47}$"},
-    "StorPoolNameDrbdMeta": {"info": "Linstor storage pool name to use for external metadata.", "prop_type": "regex", "value": "^|.internal|[a-zA-Z0-9_][a-zA-Z0-9_-]{2,47}$"},
-    "Writecache/Options/Additional": {"info": "Additional arguments passed through", "prop_type": "string"},
-    "Writecache/Options/AutocommitBlocks": {"info": "when the application writes this amount of blocks without issuing the FLUSH request, the blocks are automatically committed", "prop_type": "long", "dflt": "64 for pmem, 65536 for ssd"},
-    "Writecache/Options/AutocommitTime": {"info": "autocommit time in milliseconds. The data is automatically committed if this time passes and no FLUSH request is received", "prop_type": "long", "dflt": "1000"},
-    "Writecache/Options/Fua": {"info": "\"On\" results in \"fua\" as argument, whereas the value \"Off\" results in \"nofua\" argument", "prop_type": "regex", "value": "(?:Off|On)", "dflt": "On"},
-    "Writecache/Options/HighWatermark": {"info": "start writeback when the number of used blocks reach this watermark", "prop_type": "long", "dflt": "50"},
-    "Writecache/Options/LowWatermark": {"info": "stop writeback when the number of used blocks drops below this watermark", "prop_type": "long", "dflt": "45"},
-    "Writecache/Options/StartSector": {"info": "offset from the start of cache device in 512-byte sectors", "prop_type": "long", "dflt": "0"},
-    "Writecache/Options/WritebackJobs": {"info": "limit the number of blocks that are in flight during writeback. Setting this value reduces writeback throughput, but it may improve latency of read requests", "prop_type": "long", "dflt": "unlimited"},
-    "Writecache/PoolName": {"info": "Linstor storage pool name for writecache", "prop_type": "regex", "value": "^[a-zA-Z0-9_][a-zA-Z0-9_-]{2,47}$"},
-    "Writecache/Size": {"info": "Size of the writecache in % (0-100) or KiB otherwise", "prop_type": "regex", "value": "^100%|[0-9]{1,2}([.][0-9]*)?%|[1-9][0-9]{2,}$"},
-    "sys/fs/blkio_throttle_read": {"info": "Sets the /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device", "prop_type": "long"},
-    "sys/fs/blkio_throttle_read_iops": {"info": "Sets the /sys/fs/cgroup/blkio/blkio.throttle.read_iops_device", "prop_type": "long"},
-    "sys/fs/blkio_throttle_write": {"info": "Sets the /sys/fs/cgroup/blkio/blkio.throttle.write_bps_device", "prop_type": "long"},
-    "sys/fs/blkio_throttle_write_iops": {"info": "Sets the /sys/fs/cgroup/blkio/blkio.throttle.write_iops_device", "prop_type": "long"},
-    # -- from drbdsetup.xml (13 keys)
-    "DrbdOptions/Disk/al-extents": {"prop_type": "range", "value": "(67 - 65534)", "dflt": "1237"},
-    "DrbdOptions/Disk/al-updates": {"prop_type": "boolean", "value": "(?i)(?:yes|no)", "dflt": "True"},
-    "DrbdOptions/Disk/disable-write-same": {"prop_type": "boolean", "value": "(?i)(?:yes|no)", "dflt": "False"},
-    "DrbdOptions/Disk/discard-zeroes-if-aligned": {"prop_type": "boolean", "value": "(?i)(?:yes|no)", "dflt": "True"},
-    "DrbdOptions/Disk/disk-barrier": {"prop_type": "boolean", "value": "(?i)(?:yes|no)", "dflt": "False"},
-    "DrbdOptions/Disk/disk-drain": {"prop_type": "boolean", "value": "(?i)(?:yes|no)", "dflt": "True"},
-    "DrbdOptions/Disk/disk-flushes": {"prop_type": "boolean", "value": "(?i)(?:yes|no)", "dflt": "True"},
-    "DrbdOptions/Disk/disk-timeout": {"prop_type": "range", "value": "(0 - 6000)", "dflt": "0", "unit": "1/10 seconds"},
-    "DrbdOptions/Disk/md-flushes": {"prop_type": "boolean", "value": "(?i)(?:yes|no)", "dflt": "True"},
-    "DrbdOptions/Disk/on-io-error": {"prop_type": "regex", "value": "(?:call-local-io-error|detach|pass_on)"},
-    "DrbdOptions/Disk/read-balancing": {"prop_type": "regex", "value": "(?:128K-striping|1M-striping|256K-striping|32K-striping|512K-striping|64K-striping|least-pending|prefer-local|prefer-remote|round-robin|when-congested-remote)"},
-    "DrbdOptions/Disk/resync-after": {"prop_type": "string"},
-    "DrbdOptions/Disk/rs-discard-granularity": {"prop_type": "range", "value": "(0 - 1048576)", "dflt": "0", "unit": "bytes"},
 }
 
