@@ -201,13 +201,22 @@ def test_the_request_log_keeps_the_most_recent_entries(tmp_path, monkeypatch) ->
         backend.close()
 
 
+class _LockNotToTake:
+    def __enter__(self):
+        raise AssertionError("the fault table was locked although no fault is set")
+
+    def __exit__(self, *exc_info):
+        return False
+
+
 def test_no_fault_set_costs_one_truth_test(tmp_path) -> None:
+    """Every request passes through match(): with no fault set it neither locks nor walks the rules."""
     backend = Backend(tmp_path / "state.sqlite3")
     try:
         api = rest.Api(backend, debug_api=True)
-        started = time.perf_counter()
-        for _ in range(100_000):
-            api.faults.match("GET", "/v1/resource-definitions")
-        assert time.perf_counter() - started < 0.1
+        api.faults._lock = _LockNotToTake()
+        assert api.faults.match("GET", "/v1/resource-definitions") is None
+        with pytest.raises(AssertionError, match="locked although"):
+            api.faults.add({"action": "error", "path": "/v1/nodes"})
     finally:
         backend.close()

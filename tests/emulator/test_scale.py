@@ -1,13 +1,12 @@
-"""Scale: with 10,000 Incus RDs (and 2,000 others) the props-filtered list stays well under
-0.2 s over HTTP, and writes stay cheap (nothing rewrites the whole state)."""
+"""Scale: with 10,000 Incus RDs (and 2,000 others) props filters and paging answer right, and a
+write does not rewrite the whole state. Times are measured by bench/scale.py, not asserted here."""
 
 from __future__ import annotations
 
 import json
-import statistics
-import time
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 from emulator_process import EmulatorProcess
@@ -38,40 +37,38 @@ def big_emulator(tmp_path_factory):
     proc.stop()
 
 
-def timed_get(base: str, path: str, **params) -> tuple[float, object]:
+def get(base: str, path: str, **params) -> object:
     url = base + path + ("?" + urllib.parse.urlencode(params, doseq=True) if params else "")
-    start = time.perf_counter()
     with urllib.request.urlopen(url, timeout=60) as reply:
-        body = json.load(reply)
-    return time.perf_counter() - start, body
+        return json.load(reply)
 
 
-def test_props_filtered_list_over_10000_rds_is_fast(big_emulator):
-    times = []
+def test_props_filtered_lookups_over_10000_rds(big_emulator):
     for index in range(0, INCUS_RDS, 997):
-        elapsed, body = timed_get(big_emulator.url, "/v1/resource-definitions",
-                                  props=[f"Aux/Incus/name=incus-volume-c{index}", "Aux/Incus/type=containers"])
+        body = get(big_emulator.url, "/v1/resource-definitions",
+                   props=[f"Aux/Incus/name=incus-volume-c{index}", "Aux/Incus/type=containers"])
         assert [rd["name"] for rd in body] == [f"incus-volume-{index:032x}"]
-        times.append(elapsed)
-    assert statistics.median(times) < 0.05, times
-    assert max(times) < 0.2, times
 
 
 def test_presence_filter_and_paging_at_scale(big_emulator):
-    elapsed, body = timed_get(big_emulator.url, "/v1/resource-definitions", props="Aux/owner", limit=50, offset=10)
+    body = get(big_emulator.url, "/v1/resource-definitions", props="Aux/owner", limit=50, offset=10)
     assert len(body) == 50 and body[0]["name"] == "other-1006"  # sorted by upper-cased name, as LINSTOR lists them
-    assert elapsed < 0.2
-    elapsed, body = timed_get(big_emulator.url, "/v1/resource-definitions", props="Aux/Incus/type=containers")
+    body = get(big_emulator.url, "/v1/resource-definitions", props="Aux/Incus/type=containers")
     assert len(body) == INCUS_RDS
-    assert elapsed < 2.0
 
 
-def test_writes_stay_cheap_at_scale(big_emulator):
-    times = []
-    for index in range(20):
+def test_a_write_does_not_rewrite_the_state(big_emulator):
+    """Each acknowledged write appends a few pages to SQLite's write-ahead log, not a copy of the
+    state (how fast that is, is bench/scale.py's business: writes per second)."""
+    state = Path(big_emulator.state)
+    wal = state.with_name(state.name + "-wal")
+    before = wal.stat().st_size if wal.exists() else 0
+    writes = 20
+    for index in range(writes):
         body = json.dumps({"resource_definition": {"name": f"late-{index}", "props": {"Aux/x": "1"}}}).encode()
         request = urllib.request.Request(big_emulator.url + "/v1/resource-definitions", data=body, method="POST")
-        start = time.perf_counter()
         urllib.request.urlopen(request, timeout=30).close()
-        times.append(time.perf_counter() - start)
-    assert statistics.median(times) < 0.02, times
+    per_write = (wal.stat().st_size - before) / writes
+    assert 0 < per_write < 256 * 1024, per_write
+    assert state.stat().st_size > 20 * per_write, (state.stat().st_size, per_write)
+    assert len(get(big_emulator.url, "/v1/resource-definitions", props="Aux/x")) == writes
