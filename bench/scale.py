@@ -39,6 +39,7 @@ class SizeFigures:
     size: int
     seed_seconds: float
     emulator_lookup: list[float]
+    emulator_first_list: float
     emulator_list: list[float]
     writes_per_second: float
     writes_per_second_4: float
@@ -64,8 +65,9 @@ def timed_get(url: str) -> tuple[float, bytes]:
     return time.perf_counter() - start, body
 
 
-def emulator_figures(url: str, size: int, lookups: int = 20) -> tuple[list[float], list[float]]:
-    """Latency over HTTP of the props-filtered lookup of one volume and of the listing of all."""
+def emulator_figures(url: str, size: int, lookups: int = 20) -> tuple[list[float], float, list[float]]:
+    """Latency over HTTP of the props-filtered lookup of one volume, of the first listing of all (every
+    item written) and of the same listing again (items kept from the first)."""
     from ansible_collections.linstor.incus.plugins.module_utils import _naming
 
     lookup_times = []
@@ -75,8 +77,9 @@ def emulator_figures(url: str, size: int, lookups: int = 20) -> tuple[list[float
         lookup_times.append(timed_get(f"{url}/v1/resource-definitions?{query}")[0])
     query = urllib.parse.urlencode([("props", item) for item in _naming.listing_filters()]
                                    + [("with_volume_definitions", "true")])
+    first_list = timed_get(f"{url}/v1/resource-definitions?{query}")[0]
     list_times = [timed_get(f"{url}/v1/resource-definitions?{query}")[0] for _ in range(3)]
-    return lookup_times, list_times
+    return lookup_times, first_list, list_times
 
 
 def keep_alive_latency(url: str, count: int = 20) -> tuple[float, float]:
@@ -123,7 +126,7 @@ def measure_size(directory: Path, size: int, repeats: int, writes: int) -> SizeF
     seed_seconds = big.seed(size, size // 5)
     empty.seed(1, 0)
     with big, empty:
-        emulator_lookup, emulator_list = emulator_figures(big.url, size)
+        emulator_lookup, emulator_first_list, emulator_list = emulator_figures(big.url, size)
         listing = {"controllers": big.url, "resource_group": GROUP}
         requests, entries, run = big.log.count(lambda: run_module("linstor_incus_volume_info", listing))
         empty_run = run_module("linstor_incus_volume_info", {**listing, "controllers": empty.url})
@@ -145,8 +148,8 @@ def measure_size(directory: Path, size: int, repeats: int, writes: int) -> SizeF
         per_second = writes_per_second(big.url, writes, 1, "s")
         per_second_4 = writes_per_second(big.url, writes, 4, "p")
         keep_alive, new_connection = keep_alive_latency(big.url)
-    return SizeFigures(size, seed_seconds, emulator_lookup, emulator_list, per_second, per_second_4, keep_alive,
-                       new_connection,
+    return SizeFigures(size, seed_seconds, emulator_lookup, emulator_first_list, emulator_list, per_second,
+                       per_second_4, keep_alive, new_connection,
                        result.times("uri-list"), result.times("ours-list"), result.times("lookup-big"),
                        result.times("lookup-empty"), run.seconds, run.peak_rss_kib, empty_run.peak_rss_kib, requests,
                        len(run.result["volumes"]), response_bytes)
@@ -199,23 +202,27 @@ def tables(figures: list[SizeFigures], repeats: int) -> list[Table]:
     largest = figures[-1]
     emulator = Table("Emulator: props-filtered requests and writes over HTTP",
                      ["Incus RDs (+ others)", "seed s", "lookup of 1 median s", "lookup max s",
-                      "list of all median s", "reply MiB", "writes/s (1 client)", "writes/s (4 clients)",
+                      "first list of all s", "list of all again median s", "reply MiB", "writes/s (1 client)",
+                      "writes/s (4 clients)",
                       "GET keep-alive ms", "GET new connection ms"])
     for item in figures:
         emulator.add(f"{item.size} (+{item.size // 5})", item.seed_seconds, median(item.emulator_lookup),
-                     max(item.emulator_lookup), median(item.emulator_list), item.response_bytes / 2**20,
+                     max(item.emulator_lookup), item.emulator_first_list, median(item.emulator_list),
+                     item.response_bytes / 2**20,
                      f"{item.writes_per_second:.0f}", f"{item.writes_per_second_4:.0f}", item.keep_alive * 1000,
                      item.new_connection * 1000)
     emulator.goals += [
         goal(f"emulator: props-filtered lookup over {largest.size} RDs, max s", max(largest.emulator_lookup), "<", 0.2),
-        goal(f"emulator: props-filtered list of all {largest.size} volumes, median s",
+        goal(f"emulator: props-filtered list of all {largest.size} volumes again, median s",
              median(largest.emulator_list), "<", 0.2),
         goal("emulator: a request on a kept-alive connection (as every module sends its 2nd+ request) / on a new "
              "one", ratio(largest.keep_alive, largest.new_connection), "<=", 2),
     ]
     emulator.notes += [
         "Lookup: the two `props` filters Incus uses for one volume (20 different volumes). List: the three aux-key "
-        "presence filters linstor_incus_volume_info sends, answering every Incus RD (3 runs).",
+        "presence filters linstor_incus_volume_info sends, answering every Incus RD: the first time after the "
+        "emulator started (it writes every RD's item), then 3 times again (items kept under each RD's version, "
+        "rewritten only for RDs changed since; the goal is judged on these).",
         "Writes: `POST /v1/resource-definitions` (one RD, one property) in a row from 1 client, then from 4 threads.",
         "Keep-alive: `GET /v1/controller/version` over one requests.Session (how the modules send every request of "
         "a run) against a new connection per request; ~40 ms is the signature of Nagle's algorithm on the server "

@@ -115,10 +115,31 @@ CREATE TRIGGER IF NOT EXISTS vd_minor_freed AFTER DELETE ON vlm_dfns BEGIN
     INSERT OR IGNORE INTO free_numbers VALUES ('minor', OLD.minor); END;
 CREATE TRIGGER IF NOT EXISTS vd_minor_taken AFTER INSERT ON vlm_dfns BEGIN
     DELETE FROM free_numbers WHERE kind = 'minor' AND number = NEW.minor; END;
+CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO counters VALUES ('rd_version', 0);
+CREATE TABLE IF NOT EXISTS rd_versions(rd INTEGER PRIMARY KEY, version INTEGER NOT NULL);
+INSERT OR IGNORE INTO rd_versions SELECT id, 0 FROM rsc_dfns;
+CREATE TRIGGER IF NOT EXISTS rd_version_new AFTER INSERT ON rsc_dfns BEGIN
+    UPDATE counters SET value = value + 1 WHERE name = 'rd_version';
+    INSERT OR REPLACE INTO rd_versions VALUES (NEW.id, (SELECT value FROM counters WHERE name = 'rd_version')); END;
+CREATE TRIGGER IF NOT EXISTS rd_version_gone AFTER DELETE ON rsc_dfns BEGIN
+    DELETE FROM rd_versions WHERE rd = OLD.id; END;
 CREATE TABLE IF NOT EXISTS snap_vlm_dfns(
     snap INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE, vlm_nr INTEGER NOT NULL,
     size_kib INTEGER NOT NULL, vd_props TEXT NOT NULL, PRIMARY KEY(snap, vlm_nr));
 """
+
+# Every change to what an RD's listing item shows (its row, properties, volume definitions) gives
+# the RD a new version, taken from one counter that never goes back, so that a version names one
+# content for good; list_resource_definitions_json keeps each item's JSON under its RD's version.
+_VERSION_BUMP = """CREATE TRIGGER IF NOT EXISTS {table}_{event}_version AFTER {event} ON {table} BEGIN
+    UPDATE counters SET value = value + 1 WHERE name = 'rd_version';
+    UPDATE rd_versions SET version = (SELECT value FROM counters WHERE name = 'rd_version') WHERE rd = {rd}; END;
+"""
+SCHEMA += "".join(_VERSION_BUMP.format(table=table, event=event, rd=rd) for table, event, rd in (
+    ("rsc_dfns", "UPDATE", "NEW.id"),
+    ("rd_props", "INSERT", "NEW.rd"), ("rd_props", "UPDATE", "NEW.rd"), ("rd_props", "DELETE", "OLD.rd"),
+    ("vlm_dfns", "INSERT", "NEW.rd"), ("vlm_dfns", "UPDATE", "NEW.rd"), ("vlm_dfns", "DELETE", "OLD.rd")))
 
 
 def _uuid() -> str:
@@ -328,6 +349,8 @@ class Backend:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute("PRAGMA foreign_keys=ON")
+        self._listed_items: dict[bool, dict[int, tuple[int, str]]] = {False: {}, True: {}}
+        """Per ``with_volume_definitions``: RD id -> (version, listing item) of the last listing."""
         with self._lock:
             self._db.executescript(SCHEMA)  # idempotent: IF NOT EXISTS throughout
         with self._tx():
@@ -881,33 +904,60 @@ class Backend:
         """:meth:`list_resource_definitions` as the bytes ``json.dumps(...).encode()`` gives, without the dicts
         (listing 10,000 RDs is the hot path of ``linstor_incus_volume_info``, issue 9).
 
-        One query: SQLite writes each RD's JSON text (properties and volume definitions by
-        correlated subqueries on their primary keys); Python sorts the items by name and joins them.
-        An item SQLite cannot write as json.dumps would (see ``_RD_ITEM_SQL``) is built from the dicts.
-        tests/emulator compares the bytes with ``json.dumps`` of :meth:`list_resource_definitions`.
+        SQLite writes each RD's JSON text (properties and volume definitions by correlated subqueries
+        on their primary keys); Python sorts the items by name and joins them. An item SQLite cannot
+        write as json.dumps would (see ``_RD_ITEM_SQL``) is built from the dicts. Items are kept under
+        their RD's version (see ``_VERSION_BUMP``): a listing writes only the items of RDs that changed
+        since they were last listed. tests/emulator compares the bytes with ``json.dumps`` of
+        :meth:`list_resource_definitions`.
         """
         self._check_rd_filter_names(names)
         where, args = self._rd_where(names, props)
-        source = f"rsc_dfns d{where}"
+        source = "rsc_dfns d"
         if limit and limit > 0:
             source = f"(SELECT d.* FROM rsc_dfns d{where} ORDER BY upper(d.name) LIMIT ? OFFSET ?) d"
-            args = [*args, limit, max(offset, 0)]
-        item = _RD_ITEM_SQL + (_RD_VDS_SQL if with_volume_definitions else "") + " || '}'"
+            args, where = [*args, limit, max(offset, 0)], ""
         with self._read() as db:
             db.execute("BEGIN")
             try:
                 cursor = db.cursor()
                 cursor.row_factory = None
-                rows = cursor.execute(f"SELECT upper(d.name), d.id, {item if self._sql_json else 'NULL'} "
-                                      f"FROM {source}", args).fetchall()
-                rows.sort(key=lambda row: row[0])  # upper-cased names are unique (names are, ignoring case)
-                redo = [rd_id for _, rd_id, text in rows if text is None or not text.isascii() or "\x7f" in text]
-                if redo:
-                    by_id = dict(zip(redo, self._rd_items(db, redo, with_volume_definitions), strict=True))
-                    rows = [(key, rd_id, by_id.get(rd_id, text)) for key, rd_id, text in rows]
+                rows = cursor.execute(f"SELECT upper(d.name), d.id, v.version FROM {source} "
+                                      f"LEFT JOIN rd_versions v ON v.rd = d.id{where}", args).fetchall()
+                cache = self._listed_items[with_volume_definitions]
+                stale = [(rd_id, version) for _, rd_id, version in rows if cache.get(rd_id, (None,))[0] != version]
+                if stale:
+                    texts = self._rd_texts(db, [rd_id for rd_id, _ in stale], with_volume_definitions)
+                    cache.update((rd_id, (version, texts[rd_id])) for rd_id, version in stale)
+                    self._forget_deleted_items(db, cache)
             finally:
                 db.execute("COMMIT")
-        return ("[" + ", ".join([text for _, _, text in rows]) + "]").encode()
+        rows.sort(key=lambda row: row[0])  # upper-cased names are unique (names are, ignoring case)
+        return ("[" + ", ".join([cache[rd_id][1] for _, rd_id, _ in rows]) + "]").encode()
+
+    @staticmethod
+    def _forget_deleted_items(db: sqlite3.Connection, cache: dict[int, tuple[int, str]]) -> None:
+        """Drop the kept items of deleted RDs once they could be half of what is kept."""
+        live = db.execute("SELECT count(*) FROM rd_versions").fetchone()[0]
+        if len(cache) > 2 * live + 1024:
+            kept = {rd_id for (rd_id,) in db.execute("SELECT rd FROM rd_versions")}
+            for rd_id in [rd_id for rd_id in cache if rd_id not in kept]:
+                del cache[rd_id]
+
+    def _rd_texts(self, db: sqlite3.Connection, ids: list[int], with_volume_definitions: bool) -> dict[int, str]:
+        """The listing item (JSON text) of each RD in ``ids``, written by SQLite where it can."""
+        item = _RD_ITEM_SQL + (_RD_VDS_SQL if with_volume_definitions else "") + " || '}'"
+        cursor = db.cursor()
+        cursor.row_factory = None
+        texts: dict[int, str] = {}
+        for chunk in range(0, len(ids), 900):
+            part = ids[chunk:chunk + 900]
+            texts.update(cursor.execute(f"SELECT d.id, {item if self._sql_json else 'NULL'} FROM rsc_dfns d "
+                                        f"WHERE d.id IN ({','.join('?' * len(part))})", part))
+        redo = [rd_id for rd_id, text in texts.items() if text is None or not text.isascii() or "\x7f" in text]
+        if redo:
+            texts.update(zip(redo, self._rd_items(db, redo, with_volume_definitions), strict=True))
+        return texts
 
     def _rd_items(self, db: sqlite3.Connection, ids: list[int], with_volume_definitions: bool) -> list[str]:
         """json.dumps of the RDs ``ids`` as :meth:`list_resource_definitions` lists them, in that order."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import sqlite3
+from contextlib import closing
 
 import pytest
 from linstor_emulator.backend import Backend
@@ -71,3 +73,76 @@ def test_empty_list(backend):
 def test_this_sqlite_writes_the_items(varied):
     """Not the fallback everywhere: this SQLite's json_quote agrees with json.dumps (else the listing is slow)."""
     assert Backend._sql_json
+
+
+CHANGES = [
+    ("RD property set", lambda b: b.modify_resource_definition("rd-1", {"override_props": {"Aux/value": "new"}})),
+    ("RD property removed", lambda b: b.modify_resource_definition("rd-2", {"delete_props": ["Aux/value"]})),
+    ("volume definition added", lambda b: b.create_volume_definition("rd-3", {"volume_definition": {
+        "volume_number": 7, "size_kib": 8192}})),
+    ("volume definition grown", lambda b: b.modify_volume_definition("rd-4", 0, {"size_kib": 2 * GIB})),
+    ("volume definition property set", lambda b: b.modify_volume_definition("rd-5", 0, {
+        "override_props": {"Aux/vd": "changed"}})),
+    ("volume definition removed", lambda b: b.delete_volume_definition("aab", 2)),
+    ("RD removed", lambda b: b.delete_resource_definition("Abc")),
+    ("RD created", lambda b: b.create_resource_definition({"resource_definition": {
+        "name": "fresh", "props": {"Aux/kind": "awkward"}}})),
+]
+
+
+@pytest.mark.parametrize("with_vds", [False, True])
+def test_kept_items_follow_every_change(varied, with_vds):
+    """Items kept from an earlier listing are rewritten when their RD, its properties or its
+    volume definitions change, and never served for an RD that took a deleted RD's id."""
+    varied.list_resource_definitions_json(with_volume_definitions=with_vds)  # every item kept
+    for what, change in CHANGES:
+        before = varied.list_resource_definitions_json(with_volume_definitions=with_vds)
+        change(varied)
+        after = varied.list_resource_definitions_json(with_volume_definitions=with_vds)
+        assert after == listed(varied, with_volume_definitions=with_vds), what
+        if with_vds or not what.startswith("volume definition"):
+            assert after != before, what
+    last = varied.list_resource_definitions(names=["zy"])[0]["uuid"]
+    varied.delete_resource_definition("zy")  # the highest id: SQLite hands it to the next RD
+    varied.create_resource_definition({"resource_definition": {"name": "zy"}})
+    assert varied.list_resource_definitions(names=["zy"])[0]["uuid"] != last
+    assert varied.list_resource_definitions_json(with_volume_definitions=with_vds) == listed(
+        varied, with_volume_definitions=with_vds)
+
+
+def test_kept_items_follow_writes_of_another_process(varied, tmp_path):
+    """Versions live in the state file: a write by another Backend on the same file (another
+    emulator process) is seen by this one's next listing."""
+    varied.list_resource_definitions_json(with_volume_definitions=True)
+    other = Backend(varied.path)
+    try:
+        other.modify_resource_definition("rd-6", {"override_props": {"Aux/value": "from elsewhere"}})
+        other.modify_volume_definition("rd-7", 0, {"size_kib": 3 * GIB})
+    finally:
+        other.close()
+    listing = json.loads(varied.list_resource_definitions_json(with_volume_definitions=True))
+    by_name = {item["name"]: item for item in listing}
+    assert by_name["rd-6"]["props"]["Aux/value"] == "from elsewhere"
+    assert by_name["rd-7"]["volume_definitions"][0]["size_kib"] == 3 * GIB
+
+
+def test_state_file_from_before_versions_lists_right(tmp_path):
+    """A state file written before RD versions existed gets them when opened: no stale item."""
+    path = tmp_path / "old.sqlite3"
+    first = Backend(path)
+    first.create_resource_definition({"resource_definition": {"name": "old", "props": {"Aux/a": "1"}}})
+    first.close()
+    with closing(sqlite3.connect(path)) as db:  # what an older emulator left: no version tables
+        names = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE name LIKE '%version%'")]
+        for name in names:
+            kind = "TRIGGER" if name.endswith("_version") or name.startswith("rd_version_") else "TABLE"
+            db.execute(f"DROP {kind} {name}")
+        db.execute("DROP TABLE counters")
+        db.commit()
+    second = Backend(path)
+    try:
+        assert second.list_resource_definitions_json() == listed(second)
+        second.modify_resource_definition("old", {"override_props": {"Aux/a": "2"}})
+        assert json.loads(second.list_resource_definitions_json())[0]["props"]["Aux/a"] == "2"
+    finally:
+        second.close()
