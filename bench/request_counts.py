@@ -114,6 +114,9 @@ def table(rows: list[OpCount]) -> Table:
         if row.goal:
             result.goals.append(row.goal)
     result.notes.append("Counts are deterministic: tests/bench/test_request_counts.py asserts the goals.")
+    result.notes.append("Snapshot create: 5 is the least a create that settles concurrent twins can send on LINSTOR "
+                        "1.28 to 1.31 (claim, snapshot, read-back, mapping after the lookup); docs/reliability.md, "
+                        "\"Why a snapshot create sends five requests\", weighs the ways to 3 and why each was refused.")
     return result
 
 

@@ -11,20 +11,19 @@ snapshot with a random prefixed name, and records which one it is in the RD prop
 Requests of :func:`ensure_snapshot` (counted by the integration tests):
 
 - a run that changes nothing: 1 (the volume lookup, whose properties hold the mappings);
-- create: 4 (lookup, snapshot, mapping, the read-back that settles a race, see below);
+- create: 5 (lookup, the claim, the snapshot, the read-back that settles twins, the mapping;
+  +1 when twins claim the name, +1 for a run that deletes its own snapshot after losing);
 - delete: 3 (lookup, snapshot delete, one PUT dropping the mapping keys);
 - rename: 2 (lookup, one PUT moving the key);
 - restore: 3 + 1 per newer snapshot removed (+1 PUT for their keys): lookup, the RD's snapshot
   list (for created-on times), deletes, rollback.
 
 Race between twins (several runs creating the same snapshot at once): LINSTOR has no
-conditional write, so each run, after recording its mapping, reads the RD back. The mapping
-read then is the one that stays (the last writer's: its own read-back finds it, so it keeps
-its snapshot): a run that finds another LINSTOR snapshot there lost, deletes its own snapshot,
-and re-reads (0.2 s, 0.4 s, ... apart, bounded) until the mapping reads the same twice, which
-it reports as the survivor (the twin it lost to may lose to a later one in turn). Only a twin
-whose whole lookup-to-record span encloses another's record-and-read-back can leave an unmapped
-snapshot behind, which ``linstor_incus_volume_info`` reports among its anomalies.
+conditional write, so a run makes its intent visible before it acts: it claims the name on the
+RD, creates its snapshot, reads the RD back and only then records the mapping, the same one for
+every twin (:func:`settle_twins`). Five requests is the least this takes on LINSTOR before 1.32:
+the read must follow a write the twins can see and precede the mapping, and the snapshot must
+exist before its mapping does (docs/reliability.md, "Why a snapshot create sends five requests").
 """
 
 from __future__ import annotations

@@ -37,7 +37,8 @@ GOALS = {
 KNOWN_MISSES = {
     # operation: (requests today, why)
     "snapshot: create": (5, "a claim PUT before the snapshot and a GET reading the RD back before the mapping PUT "
-                            "settle concurrent creates (linstor_incus_snapshot; issue 8); issue 9's goal is <= 3"),
+                            "settle concurrent creates (issue 8); issue 9's goal is <= 3, which cannot settle them "
+                            "(docs/reliability.md, 'Why a snapshot create sends five requests')"),
 }
 
 
