@@ -33,6 +33,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     DEFAULT_PREFIX,
     TYPE_IMAGES,
     NamingError,
+    claimed_snapshots,
     is_generated_name,
     is_incus_key,
     listing_filters,
@@ -50,8 +51,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
     unmapped_snapshots,
     volume_snapshots,
 )
-
-ANOMALY_KINDS = ("orphans", "duplicates", "dangling_snapshot_mappings", "unmapped_snapshots")
 
 NAME_FILTER_LIMIT = 50
 """Up to this many RDs, the view requests name them (``resources=``); beyond, they list everything
@@ -194,16 +193,19 @@ def build_inventory(
     volumes.sort(key=lambda v: (v["type"], v["project"], v["name"], v["resource_definition"]))
     orphans.sort(key=lambda orphan: orphan["resource_definition"])
 
-    claims: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    by_identity: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for volume in volumes:
-        claims.setdefault((volume["type"], volume["incus_name"]), []).append(volume)
+        by_identity.setdefault((volume["type"], volume["incus_name"]), []).append(volume)
     duplicates = [{
         "name": group[0]["name"],
         "project": group[0]["project"],
         "type": volume_type,
         "incus_name": incus_name,
         "resource_definitions": sorted(volume["resource_definition"] for volume in group),
-    } for (volume_type, incus_name), group in sorted(claims.items()) if len(group) > 1]
+    } for (volume_type, incus_name), group in sorted(by_identity.items()) if len(group) > 1]
+    snapshot_claims = [{**_identity(volume), "snapshot": incus_snapshot, "linstor_snapshot": linstor_snapshot}
+                       for volume in volumes
+                       for linstor_snapshot, incus_snapshot in sorted(claimed_snapshots(volume["properties"]).items())]
 
     dangling: list[dict[str, Any]] = []
     unmapped: list[dict[str, Any]] = []
@@ -237,6 +239,7 @@ def build_inventory(
             "duplicates": duplicates,
             "dangling_snapshot_mappings": dangling,
             "unmapped_snapshots": unmapped,
+            "snapshot_claims": snapshot_claims,
         },
     }
 

@@ -36,8 +36,8 @@ SNAPSHOT_CLAIM_PREFIX = AUX_NAMESPACE + "linstor-incus/snapshot-claim/"
 mapping write. Not an Incus key: Incus neither reads nor writes it."""
 SNAPSHOT_KEY_NAMESPACES = (SNAPSHOT_KEY_PREFIX.rstrip("/"), LEGACY_SNAPSHOT_KEY_PREFIX.rstrip("/"),
                            SNAPSHOT_CLAIM_PREFIX.rstrip("/"))
-"""Namespaces of per-snapshot keys: a copy (a new RD without snapshots) and a deleted volume drop them."""
-"""Namespaces holding snapshot mappings, e.g. for a clone request's ``delete_namespaces``."""
+"""Namespaces of per-snapshot keys: a copy (a new RD without snapshots) and a deleted volume drop them,
+e.g. through a clone request's ``delete_namespaces``."""
 
 ALLOW_TWO_PRIMARIES_KEY = "DrbdOptions/Net/allow-two-primaries"
 EXACT_SIZE_KEY = "DrbdOptions/ExactSize"
@@ -498,10 +498,16 @@ def snapshot_claim_key(linstor_name: str) -> str:
     return SNAPSHOT_CLAIM_PREFIX + linstor_name
 
 
+def claimed_snapshots(props: Mapping[str, str]) -> dict[str, str]:
+    """Every claim in an RD's properties: LINSTOR snapshot name -> the Incus snapshot name claimed."""
+    return {key[len(SNAPSHOT_CLAIM_PREFIX):]: value for key, value in props.items()
+            if key.startswith(SNAPSHOT_CLAIM_PREFIX) and len(key) > len(SNAPSHOT_CLAIM_PREFIX)}
+
+
 def snapshot_claims(props: Mapping[str, str], snapshot_name: str) -> list[str]:
     """The LINSTOR snapshots that runs creating Incus snapshot ``snapshot_name`` have claimed, sorted."""
-    return sorted(key[len(SNAPSHOT_CLAIM_PREFIX):] for key, value in props.items()
-                  if key.startswith(SNAPSHOT_CLAIM_PREFIX) and value == snapshot_name)
+    return sorted(linstor_name for linstor_name, claimed in claimed_snapshots(props).items()
+                  if claimed == snapshot_name)
 
 
 def snapshot_mappings(props: dict[str, str]) -> dict[str, str]:

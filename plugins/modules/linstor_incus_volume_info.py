@@ -19,8 +19,8 @@ description:
     it is the exact lookup Incus itself makes. LINSTOR cannot filter RDs by resource group, so the RDs of
     other groups are dropped after the reply.
   - O(include_resources) and O(include_snapshots) each add one request.
-  - Reports what an operator should look at - orphans, duplicates, dangling snapshot mappings and
-    unmapped snapshots (see RV(anomalies)).
+  - Reports what an operator should look at - orphans, duplicates, dangling snapshot mappings, unmapped
+    snapshots and snapshot claims left behind (see RV(anomalies)).
   - Never changes anything.
 author:
   - linstor.incus contributors (@linstor-incus)
@@ -121,7 +121,7 @@ EXAMPLES = r"""
     include_snapshots: true
     scan_all: true
     query: "[anomalies.orphans, anomalies.duplicates, anomalies.dangling_snapshot_mappings,
-      anomalies.unmapped_snapshots][] | length(@)"
+      anomalies.unmapped_snapshots, anomalies.snapshot_claims][] | length(@)"
   register: audit
   failed_when: audit.query_result > 0
 
@@ -240,6 +240,18 @@ anomalies:
       description:
         - LINSTOR snapshots named with the prefix on a listed RD that no mapping names, with the volume's identity,
           C(linstor_snapshot) and C(created_on). Only checked with O(include_snapshots=true).
+      type: list
+      elements: dict
+    snapshot_claims:
+      description:
+        - Claims that M(linstor.incus.linstor_incus_snapshot) writes on the RD while it creates a snapshot
+          (C(Aux/linstor-incus/snapshot-claim/<LINSTOR snapshot>) = the Incus snapshot name), with the volume's
+          identity, C(snapshot) (the Incus name) and C(linstor_snapshot).
+        - A claim lives for the second a create runs. One that stays was left by a run killed between its claim
+          and its mapping; Incus ignores it. The next create of that snapshot name clears it (and keeps the
+          claimed LINSTOR snapshot if it was made, see RV(anomalies.unmapped_snapshots)); to drop it by hand,
+          C(linstor resource-definition set-property <RD> Aux/linstor-incus/snapshot-claim/<LINSTOR snapshot>)
+          without a value.
       type: list
       elements: dict
 query_result:

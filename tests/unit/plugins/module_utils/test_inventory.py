@@ -79,6 +79,19 @@ def test_duplicates_name_every_rd() -> None:
         "resource_definitions": sorted([C1["name"], TWIN["name"]])}]
 
 
+def test_snapshot_claims_left_on_an_rd_are_listed() -> None:
+    claim = "Aux/linstor-incus/snapshot-claim/"
+    claimed = rd(C1["name"], {**C1["props"], claim + "incus-volume-bb": "snap0", claim + "incus-volume-aa": "snap1",
+                              "Aux/Incus/snapshot-name/snap1": "incus-volume-aa", claim: "no LINSTOR name"})
+    result = build_inventory([claimed, V1], "linstor", PREFIX)
+    identity = {"name": "c1", "project": "default", "type": "containers", "incus_name": "incus-volume-c1",
+                "resource_definition": C1["name"]}
+    assert result["anomalies"]["snapshot_claims"] == [
+        {**identity, "snapshot": "snap1", "linstor_snapshot": "incus-volume-aa"},
+        {**identity, "snapshot": "snap0", "linstor_snapshot": "incus-volume-bb"}]
+    assert build_inventory(ALL, "linstor", PREFIX)["anomalies"]["snapshot_claims"] == []
+
+
 def test_bad_filters_name_the_parameter() -> None:
     with pytest.raises(NamingError) as caught:
         Selection.from_options(volume_type="vm")
