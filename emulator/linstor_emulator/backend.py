@@ -132,12 +132,14 @@ CREATE TABLE IF NOT EXISTS snap_vlm_dfns(
 # Every change to what an RD's listing item shows (its row, properties, volume definitions) gives
 # the RD a new version, taken from one counter that never goes back, so that a version names one
 # content for good; list_resource_definitions_json keeps each item's JSON under its RD's version.
-_VERSION_BUMP = """CREATE TRIGGER IF NOT EXISTS {table}_{event}_version AFTER {event} ON {table} BEGIN
+_VERSION_BUMP = """CREATE TRIGGER IF NOT EXISTS {table}_{trigger}_version AFTER {event} ON {table} BEGIN
     UPDATE counters SET value = value + 1 WHERE name = 'rd_version';
     UPDATE rd_versions SET version = (SELECT value FROM counters WHERE name = 'rd_version') WHERE rd = {rd}; END;
 """
-SCHEMA += "".join(_VERSION_BUMP.format(table=table, event=event, rd=rd) for table, event, rd in (
-    ("rsc_dfns", "UPDATE", "NEW.id"),
+SCHEMA += "".join(_VERSION_BUMP.format(table=table, event=event, trigger=event.split()[0], rd=rd)
+                  for table, event, rd in (
+    # every column of the item: all but id and snap_seq (a snapshot taken does not change the listing)
+    ("rsc_dfns", "UPDATE OF name, rg, port, secret, peer_slots, flags, layer_stack, uuid", "NEW.id"),
     ("rd_props", "INSERT", "NEW.rd"), ("rd_props", "UPDATE", "NEW.rd"), ("rd_props", "DELETE", "OLD.rd"),
     ("vlm_dfns", "INSERT", "NEW.rd"), ("vlm_dfns", "UPDATE", "NEW.rd"), ("vlm_dfns", "DELETE", "OLD.rd")))
 
@@ -925,15 +927,19 @@ class Backend:
                 rows = cursor.execute(f"SELECT upper(d.name), d.id, v.version FROM {source} "
                                       f"LEFT JOIN rd_versions v ON v.rd = d.id{where}", args).fetchall()
                 cache = self._listed_items[with_volume_definitions]
-                stale = [(rd_id, version) for _, rd_id, version in rows if cache.get(rd_id, (None,))[0] != version]
+                # an RD without a version (none is expected) is written every time, never kept
+                stale = [rd_id for _, rd_id, version in rows
+                         if version is None or rd_id not in cache or cache[rd_id][0] != version]
+                texts = self._rd_texts(db, stale, with_volume_definitions) if stale else {}
+                rows.sort(key=lambda row: row[0])  # upper-cased names are unique (names are, ignoring case)
+                items = [texts[rd_id] if rd_id in texts else cache[rd_id][1] for _, rd_id, _ in rows]
                 if stale:
-                    texts = self._rd_texts(db, [rd_id for rd_id, _ in stale], with_volume_definitions)
-                    cache.update((rd_id, (version, texts[rd_id])) for rd_id, version in stale)
+                    cache.update((rd_id, (version, texts[rd_id])) for _, rd_id, version in rows
+                                 if rd_id in texts and version is not None)
                     self._forget_deleted_items(db, cache)
             finally:
                 db.execute("COMMIT")
-        rows.sort(key=lambda row: row[0])  # upper-cased names are unique (names are, ignoring case)
-        return ("[" + ", ".join([cache[rd_id][1] for _, rd_id, _ in rows]) + "]").encode()
+        return ("[" + ", ".join(items) + "]").encode()
 
     @staticmethod
     def _forget_deleted_items(db: sqlite3.Connection, cache: dict[int, tuple[int, str]]) -> None:

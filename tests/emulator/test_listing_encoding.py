@@ -84,6 +84,8 @@ CHANGES = [
     ("volume definition property set", lambda b: b.modify_volume_definition("rd-5", 0, {
         "override_props": {"Aux/vd": "changed"}})),
     ("volume definition removed", lambda b: b.delete_volume_definition("aab", 2)),
+    ("RD peer slots changed", lambda b: b.modify_resource_definition("rd-8", {"drbd_peer_slots": 9})),
+    ("RD port changed", lambda b: b.modify_resource_definition("rd-9", {"drbd_port": 7999})),
     ("RD removed", lambda b: b.delete_resource_definition("Abc")),
     ("RD created", lambda b: b.create_resource_definition({"resource_definition": {
         "name": "fresh", "props": {"Aux/kind": "awkward"}}})),
