@@ -46,7 +46,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_NAME,
     AUX_TYPE,
     NamingError,
-    snapshot_keys,
+    snapshot_keys_and_claims,
     snapshot_mappings,
     validate_prefix,
     volume_view,
@@ -296,7 +296,7 @@ def planned_view(item: Item) -> dict[str, Any] | None:
     if view is None:  # pragma: no cover - a present item without a volume is planned as a create
         raise AssertionError(f"no view planned for {request.incus_name}")
     for snapshot in item.snapshots_to_delete:
-        for key in snapshot_keys(view["properties"], snapshot.name):
+        for key in snapshot_keys_and_claims(view["properties"], snapshot.name):
             view["properties"].pop(key, None)
         view["snapshots"].pop(snapshot.name, None)
     for snapshot in item.snapshots_to_create:

@@ -48,6 +48,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     snapshot_claims,
     snapshot_key,
     snapshot_keys,
+    snapshot_keys_and_claims,
     snapshot_mappings,
     validate_prefix,
     validate_project,
@@ -353,7 +354,7 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         _warn(outcome, client.create_snapshot(rd["name"], own))
         after = _read_rd(client, rd["name"])
         read_back = (after or {}).get("props") or {}
-        survivor = settle_twins(client, rd["name"], request.name, own, read_back)
+        survivor = settle_twins(client, rd["name"], request.name, own, read_back, outcome.warnings)
         if survivor is None:
             raise ModuleFailure(
                 f"the claim of snapshot {request.name!r} of volume {request.incus_name} was removed by another run "
@@ -380,16 +381,25 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     _snapshot_list(outcome, after.get("props") or {}, None)
 
 
-def settle_twins(client: LinstorClient, rd_name: str, name: str, own: str, props: Mapping[str, str]) -> str | None:
+STALE_CLAIM_MS = 15 * 60 * 1000
+"""A claimed snapshot LINSTOR made this long before this run's own is not a twin's but the leftover of
+a run killed between its snapshot and its mapping (a live twin sends at most three requests, each
+within its timeout, between the two): it is not taken as the survivor and stays unmapped."""
+
+
+def settle_twins(client: LinstorClient, rd_name: str, name: str, own: str, props: Mapping[str, str],
+                 warnings: list[str] | None = None) -> str | None:
     """The LINSTOR snapshot that Incus snapshot ``name`` keeps, from the RD read after this run's snapshot.
 
     A run claims (an ``Aux/linstor-incus/snapshot-claim/<LINSTOR name>`` key) before it creates its
     snapshot, and maps only after reading the RD back. A mapping already there is a twin's that
     finished: it stays. Otherwise the claimed snapshot LINSTOR created first survives (one more
-    request, only when twins claim the name). A twin created before this run's snapshot claimed
-    before it, so this read sees that claim (or the mapping its run wrote): a run that sees only its
-    own claim is first, and a run whose reply came late finds the finished twin's mapping. None when
-    neither a mapping nor this run's claim is left (a concurrent delete).
+    request, only when twins claim the name), unless it was made :data:`STALE_CLAIM_MS` or more
+    before this run's own (a killed run's leftover: a warning goes to ``warnings``). A twin created
+    before this run's snapshot claimed before it, so this read sees that claim (or the mapping its
+    run wrote): a run that sees only its own claim is first, and a run whose reply came late finds
+    the finished twin's mapping. None when neither a mapping nor this run's claim is left (a
+    concurrent delete).
     """
     mapped = snapshot_mappings(dict(props)).get(name)
     if mapped is not None:
@@ -402,6 +412,18 @@ def settle_twins(client: LinstorClient, rd_name: str, name: str, own: str, props
     described = _for_rd(snapshot_details(client.view_snapshots([rd_name])), rd_name)
     by_name = {linstor_name.lower(): value for linstor_name, value in described.items()}
     created = [twin for twin in claimed if twin.lower() in by_name]
+    own_stamp = by_name.get(own.lower(), {}).get("created_timestamp")
+    if own_stamp is not None:
+        stale = [twin for twin in created
+                 if (by_name[twin.lower()].get("created_timestamp") or own_stamp) <= own_stamp - STALE_CLAIM_MS]
+        for twin in stale:
+            if warnings is not None:
+                warnings.append(
+                    f"LINSTOR snapshot {twin} of {rd_name} was claimed for snapshot {name!r} by a run that never "
+                    f"mapped it ({by_name[twin.lower()]['created_on']}): it is not taken as that snapshot, its "
+                    "claim is dropped and it stays unmapped (linstor_incus_volume_info lists it among "
+                    "anomalies.unmapped_snapshots with include_snapshots)")
+        created = [twin for twin in created if twin not in stale]
     return min(created, key=lambda twin: order_key(by_name[twin.lower()]), default=own)
 
 
@@ -419,21 +441,27 @@ def _read_rd(client: LinstorClient, rd_name: str) -> dict[str, Any] | None:
 
 def delete_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
                     check_mode: bool) -> None:
-    """Delete the LINSTOR snapshot (a missing one is fine: dangling mapping), then every key naming it."""
+    """Delete the LINSTOR snapshot (a missing one is fine: dangling mapping), then every key naming it.
+
+    Claims on the name go in the same PUT: a claim left by a killed create, or one of a create running
+    now, which then fails and undoes its snapshot (the later intent, absent, wins).
+    """
     props = rd.get("props") or {}
     linstor_name = snapshot_mappings(props).get(request.name)
-    keys = snapshot_keys(props, request.name)
+    keys = snapshot_keys_and_claims(props, request.name)
     outcome.extra["snapshot"] = {}
-    if linstor_name is None:
+    if not keys:
         _snapshot_list(outcome, props, None)
         return
     outcome.changed = True
-    outcome.extra["removed_snapshots"] = [{"name": request.name, "linstor_name": linstor_name}]
+    outcome.extra["removed_snapshots"] = [{"name": request.name, "linstor_name": linstor_name}] \
+        if linstor_name is not None else []
     outcome.volume = volume_view(_rd_after(rd, delete=keys), request.prefix) or outcome.volume
     _snapshot_list(outcome, outcome.volume.get("properties") or {}, None)
     if check_mode:
         return
-    _warn(outcome, client.delete_snapshot(rd["name"], linstor_name))
+    if linstor_name is not None:
+        _warn(outcome, client.delete_snapshot(rd["name"], linstor_name))
     _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=keys))
 
 

@@ -48,9 +48,10 @@ options:
         the mapping on the RD). If a step fails, what the run made is deleted again, so no unmapped snapshot is left
         behind. A snapshot that exists is left alone (no change, one request). With O(rename_from),
         renames instead.
-      - V(absent) deletes the LINSTOR snapshot, then its mapping keys (both forms). A mapping whose LINSTOR snapshot
-        is already gone (a dangling mapping) is removed. Deleting a snapshot, or a volume, that does not exist is no
-        change.
+      - V(absent) deletes the LINSTOR snapshot, then its mapping keys (both forms) and the claims on the name (see
+        the notes on concurrent runs) in one PUT. A mapping whose LINSTOR snapshot is already gone (a dangling
+        mapping) is removed; so is a claim left by a run killed before its mapping, although no snapshot goes then.
+        Deleting a snapshot, or a volume, that does not exist is no change.
       - V(restored) rolls the volume back to the snapshot. As Incus, only the most recent snapshot can be restored,
         whatever the LINSTOR version allows, decided by the snapshots' created-on times. If newer snapshots exist,
         the module fails naming them unless O(remove_newer_snapshots) is true, in which case they are deleted
@@ -100,6 +101,10 @@ notes:
     A twin created before this run's snapshot claimed before it, so every run agrees, and a run whose replies came
     late finds the finished twin's mapping. A run whose snapshot does not stay records the survivor's mapping,
     deletes its own LINSTOR snapshot and reports the survivor in RV(race), with C(changed=false)."
+  - "A run killed between its claim and its mapping leaves the claim (and maybe its LINSTOR snapshot) behind;
+    M(linstor.incus.linstor_incus_volume_info) lists such claims. The next create of the name drops it: a claimed
+    snapshot LINSTOR made less than 15 minutes before the new run's own is taken as that snapshot (the killed run's
+    work is finished), an older one stays unmapped, with a warning. O(state=absent) drops it too."
   - "The returned RV(snapshot) carries the nodes and created-on time of the LINSTOR snapshot when the run reads the
     snapshot list (a restore); other runs stay within their request budget and return null there.
     M(linstor.incus.linstor_incus_volume_info) shows every snapshot with its details."

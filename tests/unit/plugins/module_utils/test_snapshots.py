@@ -2,7 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Unit tests for the pure parts of the snapshot operations: reading LINSTOR's snapshot list, creation order,
 what a restore must remove, how twins settle, and option checks. No HTTP here: the integration target
-``linstor_incus_snapshot`` runs every request against the emulator."""
+``linstor_incus_snapshot`` and tests/reliability run every request against the emulator; where twins
+settle on creation times no emulator can set (a leftover 15 minutes old), a stand-in answers the
+snapshot view."""
 
 from __future__ import annotations
 
@@ -139,6 +141,40 @@ def test_a_run_that_sees_only_its_own_claim_keeps_its_snapshot():
 def test_a_run_whose_claim_and_mapping_are_gone_keeps_nothing():
     props = {f"Aux/linstor-incus/snapshot-claim/{SNAP1}": "snap0"}
     assert snapshots.settle_twins(None, RD, "snap0", SNAP0, props) is None
+
+
+class SnapshotView:
+    """Stands in for the client in the one request settle_twins sends with twins: the snapshot view."""
+
+    def __init__(self, reply: list[dict]):
+        self.reply = reply
+
+    def view_snapshots(self, resources: list[str]) -> list[dict]:
+        assert resources == [RD]
+        return self.reply
+
+
+def test_twins_settle_on_the_claimed_snapshot_created_first():
+    claim = "Aux/linstor-incus/snapshot-claim/"
+    props = {claim + SNAP0: "snap0", claim + SNAP1: "snap0", claim + SNAP2: "snap0"}
+    view = SnapshotView([linstor_snapshot(SNAP0, 50_000), linstor_snapshot(SNAP1, 40_000)])  # SNAP2 never made
+    assert snapshots.settle_twins(view, RD, "snap0", SNAP0, props) == SNAP1
+    assert snapshots.settle_twins(view, RD, "snap0", SNAP1, props) == SNAP1
+
+
+def test_a_claimed_snapshot_made_long_before_is_a_leftover_not_a_twin():
+    claim = "Aux/linstor-incus/snapshot-claim/"
+    props = {claim + SNAP0: "snap0", claim + SNAP1: "snap0"}
+    own_ms = 10**12
+    for age_ms, survivor in ((snapshots.STALE_CLAIM_MS - 1, SNAP1), (snapshots.STALE_CLAIM_MS, SNAP0)):
+        warnings: list[str] = []
+        view = SnapshotView([linstor_snapshot(SNAP0, own_ms), linstor_snapshot(SNAP1, own_ms - age_ms)])
+        assert snapshots.settle_twins(view, RD, "snap0", SNAP0, props, warnings) == survivor
+        assert len(warnings) == (survivor == SNAP0)
+    assert SNAP1 in warnings[0] and "never mapped" in warnings[0]
+    # without creation times nothing is judged a leftover: LINSTOR's sequence orders them
+    view = SnapshotView([linstor_snapshot(SNAP0, None, sequence=9), linstor_snapshot(SNAP1, None, sequence=1)])
+    assert snapshots.settle_twins(view, RD, "snap0", SNAP0, props) == SNAP1
 
 
 def test_restore_refusal_uses_incus_message_and_names_the_snapshots():
