@@ -114,6 +114,10 @@ class LinstorConnectionError(LinstorError):
     """No controller in the list could be reached."""
 
 
+class LinstorStopped(LinstorError):
+    """A stop signal arrived (:meth:`LinstorClient.request_stop`): this request was not sent."""
+
+
 class LinstorConfigError(LinstorError):
     """The connection options are wrong; raised before any request is sent."""
 
@@ -268,6 +272,18 @@ class LinstorClient:
         self.session.verify = (settings.ca_cert or True) if settings.validate_certs else False
         self._active = 0
         self.request_count = 0
+        self._stop: str | None = None  # the stop signal not acted on yet
+        self._stopping = False  # a stop was acted on: the run is undoing what it made
+
+    def request_stop(self, reason: str) -> None:
+        """End the run at its next request, which fails with :class:`LinstorStopped` without being sent.
+
+        Every operation undoes what it made when a request fails, so a stopped run leaves nothing
+        half-made; the request in flight when the stop came is answered first. Only the first stop
+        counts: the requests of the undo steps that follow are sent.
+        """
+        if not self._stopping and self._stop is None:
+            self._stop = reason
 
     # -- transport -------------------------------------------------------------------------------
 
@@ -278,6 +294,10 @@ class LinstorClient:
         A failure after the request may have reached a controller is retried on the next one only
         for idempotent methods. ApiCallRc error entries raise LinstorError whatever the status.
         """
+        if self._stop is not None:
+            reason, self._stop, self._stopping = self._stop, None, True
+            raise LinstorStopped(f"stopped by {reason} before {method} {path} was sent; run the task again to "
+                                 "finish (what this run made is undone, or whole where others may already use it)")
         order = list(range(self._active, len(self.settings.controllers))) + list(range(self._active))
         tried: list[str] = []
         for index in order:

@@ -11,8 +11,11 @@ message, cause and correction.
 from __future__ import annotations
 
 import copy
+import signal
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -51,13 +54,37 @@ def argument_spec(module_options: dict[str, dict[str, Any]]) -> dict[str, dict[s
     return spec
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Ctrl-C, a cancelled job, a closed terminal: each ends the run through its undo steps."""
+
+
+@contextmanager
+def stop_signals_to(client: LinstorClient) -> Iterator[None]:
+    """While the operation runs, a stop signal ends it at its next request (:meth:`LinstorClient.request_stop`).
+
+    Only SIGKILL, which no process can catch, ends a run without its undo steps. Outside the main
+    thread (where Python allows no handler), signals are left as they are.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.signal(number, lambda number, _frame: client.request_stop(
+        signal.Signals(number).name)) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+
+
 def run_module(module: AnsibleModule, operation: Operation) -> None:
     """Build the client from the module's options, run the operation, exit with its result."""
     if _client.requests is None:
         module.fail_json(msg=missing_required_lib("requests"))
     try:
         client = client_from_params(module.params)
-        result = operation(module, client)
+        with stop_signals_to(client):
+            result = operation(module, client)
     except NamingError as exc:
         module.fail_json(msg=str(exc), parameter=exc.parameter)
     except ModuleFailure as exc:

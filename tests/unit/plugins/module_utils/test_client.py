@@ -22,6 +22,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
     LinstorConfigError,
     LinstorConnectionError,
     LinstorError,
+    LinstorStopped,
     controller_url,
     raise_for_apicallrc,
     severity,
@@ -181,6 +182,16 @@ def test_errors_are_decoded_whatever_the_status(client: LinstorClient, rd_name: 
     assert caught.value.message
     warnings = client.delete_resource_definition(rd_name)
     assert len(warnings) == 1 and severity(warnings[0]["ret_code"]) == MASK_WARN
+
+
+def test_a_stop_fails_the_next_request_unsent_and_only_once(client: LinstorClient, rd_name: str) -> None:
+    client.request_stop("SIGTERM")
+    client.request_stop("SIGINT")  # a second signal before the first is acted on changes nothing
+    with pytest.raises(LinstorStopped, match="stopped by SIGTERM before POST .*spawn was sent"):
+        client.spawn("DfltRscGrp", rd_name, [4096], {})
+    assert client.get_resource_definition(rd_name) is None  # not sent; and this request is
+    client.request_stop("SIGINT")  # the run is stopping: its undo steps must go out
+    assert client.get_resource_definition(rd_name) is None
 
 
 def test_props_filter_and_lifecycle(client: LinstorClient, rd_name: str) -> None:
