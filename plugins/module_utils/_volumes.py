@@ -647,16 +647,24 @@ def settle_concurrent_create(client: LinstorClient, request: VolumeRequest, rd_n
     that confirmed alone is never a loser: a twin whose lookup was answered late is placed later,
     sees it and yields. No run deletes an RD it did not make.
     """
-    claimants = _claimants(client, request)
-    own = next((rd for rd in claimants if rd["name"] == rd_name), None)
-    if own is not None and len(claimants) == 1:
-        reverter.success()
-        return volume_view(own, request.prefix)
-    if not claimants:
+    try:
+        claimants = _claimants(client, request)
+        own = next((rd for rd in claimants if rd["name"] == rd_name), None)
+        if own is not None and len(claimants) == 1:
+            reverter.success()
+            return volume_view(own, request.prefix)
+        if not claimants:
+            raise ModuleFailure(
+                f"resource definition {rd_name}, just created for volume {request.incus_name}, is no longer found "
+                "by Incus's lookup (deleted meanwhile?); run the task again", None, changed=True)
+        survivor = first_placed(client, claimants)
+    except LinstorError as error:
+        # Placed, the RD may be a twin's survivor already: it is kept, whole (its aux keys came with it).
         raise ModuleFailure(
-            f"resource definition {rd_name}, just created for volume {request.incus_name}, is no longer found "
-            "by Incus's lookup (deleted meanwhile?); run the task again", None, changed=True)
-    survivor = first_placed(client, claimants)
+            f"{error} Resource definition {rd_name} was created and placed for volume {request.incus_name} and "
+            "is kept, since a run creating the same volume at this moment may already rely on it; run the task "
+            "again to confirm it.", None, changed=True,
+            linstor_error=error.to_dict()) from error
     if survivor["name"] == rd_name:
         reverter.success()
         return volume_view(survivor, request.prefix)

@@ -221,3 +221,19 @@ def test_points_cover_every_write_step(env: Env, operation: str) -> None:
                            and re.fullmatch(point.path, entry["path"]) for point in POINTS)]
     record("fault_coverage", operation=operation, writes=len(writes), untested=untested)
     assert not untested, f"{operation}: writes without a fault point: {untested}"
+
+
+def test_a_failed_confirming_lookup_keeps_the_placed_volume(env: Env) -> None:
+    """The lookup after autoplace is a read: its failure undoes nothing, because the placed RD may
+    already be a concurrent run's survivor. The run says so (changed) and the RD is a whole volume."""
+    fault = env.debug.add_fault("error", "/v1/resource-definitions", "GET", nth=2, times=1)
+    outcome = env.run(VOLUME, name="unconfirmed", type="container", size="64MiB")
+    env.debug.clear_faults()
+    assert fault["id"] in [entry["fault"]["id"] for entry in env.debug.requests() if entry.get("fault")]
+    assert outcome.failed and outcome.changed and outcome.traceback is None, outcome.result
+    assert "is kept" in outcome.msg and outcome.result["linstor_error"]["message"], outcome.result
+    state = scan(env)
+    assert not state.problems and "containers:incus-volume-unconfirmed" in state.volumes, state.summary()
+    again = env.run(VOLUME, name="unconfirmed", type="container", size="64MiB")
+    assert not again.failed and not again.changed, again.result
+    assert again.result["volume"]["resource_definition"] == state.volumes["containers:incus-volume-unconfirmed"]

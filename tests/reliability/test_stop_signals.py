@@ -77,9 +77,10 @@ def test_volume_create_stopped_once_placed_leaves_the_volume_whole(env: Env, tmp
     """Once placed, the RD is no longer only this run's: a twin may already have yielded to it, so it
     is not deleted (as after any failure of the confirming lookup). It is a whole volume: every aux
     key came with the spawn."""
-    stop_while_held(env, tmp_path, RD + "/autoplace", "POST", "linstor_incus_volume",
-                    {"name": "placed", "type": "container", "size": "64MiB"}, signal.SIGINT)
+    result = stop_while_held(env, tmp_path, RD + "/autoplace", "POST", "linstor_incus_volume",
+                             {"name": "placed", "type": "container", "size": "64MiB"}, signal.SIGINT)
     assert requests_after_the_signal(env) == []
+    assert result["changed"] and "is kept" in result["msg"], result
     rds = claimants(env, "placed")
     assert len(rds) == 1 and not scan(env).orphans, scan(env).summary()
     again = env.run("linstor_incus_volume", name="placed", type="container", size="64MiB")
