@@ -131,6 +131,20 @@ def check_mode_section(rows: list[dict[str, Any]] | None) -> str:
             + table(["module", "cases", "check-mode runs", "writes", "changed as the real run", "failed"], body))
 
 
+def stops_section(rows: list[dict[str, Any]] | None) -> str:
+    if not rows:
+        return "**Stop signals**: not measured."
+    body = [[row["operation"], row["signal"], row["held"], "yes" if row["failed_with_message"] else "no",
+             row["kept"], row["orphans"], row["duplicates"], row["unmapped"], row["dangling"], row["claims"],
+             int(row["traceback"]), "yes" if row["converged"] else "no"]
+            for row in sorted(rows, key=lambda row: (row["operation"], row["signal"]))]
+    return ("**Stop signals** (a module process signalled while one write's reply is held; then the same task "
+            "again):\n\n"
+            + table(["stopped run", "signal", "reply held", "failed with the message", "kept", "orphan RDs",
+                     "duplicates", "unmapped snapshots", "dangling mappings", "snapshot claims", "tracebacks",
+                     "converged"], body))
+
+
 def durability_section(figures: dict[str, Any] | None) -> str:
     if not figures:
         return "**Emulator durability**: not measured."
@@ -159,6 +173,7 @@ def render() -> str:
         races_section(load("reliability/races.json")),
         bad_input_section(load("reliability/bad_input.json")),
         check_mode_section(load("reliability/check_mode.json")),
+        stops_section(load("reliability/stops.json")),
         durability_section(load("durability.json")),
         provenance(),
     ]
