@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import configparser
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -272,18 +273,31 @@ class LinstorClient:
         self.session.verify = (settings.ca_cert or True) if settings.validate_certs else False
         self._active = 0
         self.request_count = 0
-        self._stop: str | None = None  # the stop signal not acted on yet
-        self._stopping = False  # a stop was acted on: the run is undoing what it made
+        self._stop: str | None = None  # the stop asked for and not acted on yet
+        self._stopped = False  # a stop was acted on: the run is ending
+        self._unstoppable = 0  # depth of unstoppable() blocks
 
-    def request_stop(self, reason: str) -> None:
+    def request_stop(self, reason: str) -> bool:
         """End the run at its next request, which fails with :class:`LinstorStopped` without being sent.
 
         Every operation undoes what it made when a request fails, so a stopped run leaves nothing
         half-made; the request in flight when the stop came is answered first. Only the first stop
-        counts: the requests of the undo steps that follow are sent.
+        counts (False for any later one).
         """
-        if not self._stopping and self._stop is None:
-            self._stop = reason
+        if self._stopped or self._stop is not None:
+            return False
+        self._stop = reason
+        return True
+
+    @contextmanager
+    def unstoppable(self) -> Iterator[None]:
+        """Requests sent in this block go out even after a stop: undo steps, and the rest of a step
+        that cannot be undone once begun (a delete). A stop asked for meanwhile ends the run after it."""
+        self._unstoppable += 1
+        try:
+            yield
+        finally:
+            self._unstoppable -= 1
 
     # -- transport -------------------------------------------------------------------------------
 
@@ -294,8 +308,8 @@ class LinstorClient:
         A failure after the request may have reached a controller is retried on the next one only
         for idempotent methods. ApiCallRc error entries raise LinstorError whatever the status.
         """
-        if self._stop is not None:
-            reason, self._stop, self._stopping = self._stop, None, True
+        if self._stop is not None and not self._unstoppable:
+            reason, self._stop, self._stopped = self._stop, None, True
             raise LinstorStopped(f"stopped by {reason} before {method} {path} was sent; run the task again to "
                                  "finish (what this run made is undone, or whole where others may already use it)")
         order = list(range(self._active, len(self.settings.controllers))) + list(range(self._active))

@@ -11,6 +11,7 @@ message, cause and correction.
 from __future__ import annotations
 
 import copy
+import os
 import signal
 import threading
 import traceback
@@ -62,14 +63,21 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 def stop_signals_to(client: LinstorClient) -> Iterator[None]:
     """While the operation runs, a stop signal ends it at its next request (:meth:`LinstorClient.request_stop`).
 
-    Only SIGKILL, which no process can catch, ends a run without its undo steps. Outside the main
-    thread (where Python allows no handler), signals are left as they are.
+    A second signal ends the process at once, as the signal's default does (no undo then; SIGKILL
+    never allows one). A signal the process inherited as ignored (``nohup``) stays ignored. Outside
+    the main thread (where Python allows no handler), signals are left as they are.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {number: signal.signal(number, lambda number, _frame: client.request_stop(
-        signal.Signals(number).name)) for number in STOP_SIGNALS}
+
+    def stop(number: int, _frame: object) -> None:
+        if not client.request_stop(signal.Signals(number).name):
+            signal.signal(number, signal.SIG_DFL)
+            os.kill(os.getpid(), number)
+
+    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS
+                if signal.getsignal(number) is not signal.SIG_IGN}
     try:
         yield
     finally:

@@ -357,7 +357,7 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
     request = item.request
     rd = item.rd
     outcome = Outcome(item.before)
-    reverter = Reverter()
+    reverter = Reverter(client)
     created = False
     try:
         if item.action == "delete" and rd is not None:
@@ -403,6 +403,12 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
             # delete_volume removed snapshots before the RD's delete failed: the volume is partly gone
             entry["actions"].append("deleted_partly")
             entry["snapshots_removed"] = error.result.get("snapshots_removed", [])
+        if isinstance(error, ModuleFailure) and error.result.get("written") and item.plan is not None:
+            # apply_plan failed after a write: report the actions of what went through
+            written = error.result["written"]
+            entry["actions"] += [action for action in actions_of(item)
+                                 if action != "resized" and "properties" in written
+                                 or action == "resized" and any(part.startswith("volume") for part in written)]
         left = reverter.fail() if created else []
         kept_entry = None if created and not left else entry
         if kept_entry is not None and not kept_entry["actions"]:
@@ -471,7 +477,7 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
         if entry["actions"]:
             changes.append(entry)
 
-    views = _views_after(client, items, after_rds, check_mode, resource_group)
+    views = _views_after(client, items, after_rds, check_mode, resource_group, warnings)
     result: dict[str, Any] = {
         "changed": bool(changes),
         "volumes": [views[item.index] for item in items if item.request.state == "present"],
@@ -486,17 +492,23 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
 
 
 def _views_after(client: LinstorClient, items: list[Item], after_rds: Mapping[int, dict[str, Any] | None],
-                 check_mode: bool, resource_group: str) -> dict[int, dict[str, Any] | None]:
+                 check_mode: bool, resource_group: str, warnings: list[str]) -> dict[int, dict[str, Any] | None]:
     """Each item's volume after the run: planned in check mode or when nothing was written; else read back.
 
     A run that wrote to a volume that stays reads the group back with ONE listing, so every view is
     LINSTOR's (the properties and DRBD port LINSTOR adds to a new RD included), whatever the number of
-    volumes written. A run that only deleted has nothing to read back.
+    volumes written. A run that only deleted has nothing to read back. Every write is done by then:
+    if the listing fails (or a stop signal ends the run there), the views are the RDs as written,
+    with a warning, so that the result still reports every change.
     """
     views: dict[int, dict[str, Any] | None] = {}
     fresh: dict[tuple[str, str], list[dict[str, Any]]] = {}
     if not check_mode and any(rd is not None for rd in after_rds.values()):
-        fresh = read_group(client, resource_group)
+        try:
+            fresh = read_group(client, resource_group)
+        except LinstorError as error:
+            warnings.append(f"every change was written, but reading the volumes back failed ({error}); the "
+                            "volumes returned are as this run wrote them")
     for item in items:
         if check_mode or item.index not in after_rds:
             views[item.index] = planned_view(item)

@@ -344,7 +344,7 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         return
     own = generate_name(request.prefix)
     claim = snapshot_claim_key(own)
-    reverter = Reverter()
+    reverter = Reverter(client)
     # Undo steps are registered before each write: a write whose reply is lost may still have been applied.
     reverter.add(f"claim {claim} of {rd['name']}",
                  lambda: client.modify_resource_definition(rd["name"], delete_props=[claim]))
@@ -373,7 +373,15 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     reverter.success()
     after = _rd_after(after or rd, record, drop)
     if survivor != own:
-        _warn(outcome, client.delete_snapshot(rd["name"], own))
+        try:
+            with client.unstoppable():  # this run's own snapshot lost: deleting it is an undo
+                _warn(outcome, client.delete_snapshot(rd["name"], own))
+        except LinstorError as error:
+            raise ModuleFailure(
+                f"another run created snapshot {request.name!r} of volume {request.incus_name} at the same moment "
+                f"(LINSTOR snapshot {survivor}, mapped); deleting this run's own LINSTOR snapshot {own} failed, "
+                f"left behind unmapped: {error}", None, changed=True, left_behind=[f"snapshot {own} of {rd['name']}"],
+                linstor_error=error.to_dict()) from error
         outcome.changed = False
         outcome.extra["race"] = {"deleted_own": own, "survivor": survivor}
     outcome.volume = volume_view(after, request.prefix)
@@ -462,7 +470,16 @@ def delete_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         return
     if linstor_name is not None:
         _warn(outcome, client.delete_snapshot(rd["name"], linstor_name))
-    _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=keys))
+    try:
+        with client.unstoppable():  # the snapshot is gone: its keys go too, whatever signal came meanwhile
+            _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=keys))
+    except LinstorError as error:
+        if linstor_name is None:
+            raise
+        raise ModuleFailure(
+            f"{error} LINSTOR snapshot {linstor_name} of snapshot {request.name!r} was deleted, but its mapping "
+            "could not be removed (a dangling mapping); run the task again to remove it.", None, changed=True,
+            removed_snapshots=outcome.extra["removed_snapshots"], linstor_error=error.to_dict()) from error
 
 
 def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,

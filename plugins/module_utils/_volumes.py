@@ -508,9 +508,13 @@ def new_volume_view(request: VolumeRequest, rd_name: str | None, props: dict[str
 
 
 class Reverter:
-    """Undo steps registered as things are made; run in reverse order when a later step fails."""
+    """Undo steps registered as things are made; run in reverse order when a later step fails.
 
-    def __init__(self) -> None:
+    The steps' requests go out even when a stop signal ended the run (``client.unstoppable()``).
+    """
+
+    def __init__(self, client: LinstorClient) -> None:
+        self._client = client
         self._steps: list[tuple[str, Callable[[], Any]]] = []
 
     def add(self, description: str, step: Callable[[], Any]) -> None:
@@ -522,11 +526,12 @@ class Reverter:
     def fail(self) -> list[str]:
         """Run every undo step; return the descriptions of those that failed (what is left behind)."""
         left: list[str] = []
-        for description, step in reversed(self._steps):
-            try:
-                step()
-            except Exception as error:  # noqa: BLE001 - every failure is reported, none may stop the undo
-                left.append(f"{description} ({error})")
+        with self._client.unstoppable():
+            for description, step in reversed(self._steps):
+                try:
+                    step()
+                except Exception as error:  # noqa: BLE001 - every failure is reported, none may stop the undo
+                    left.append(f"{description} ({error})")
         self._steps.clear()
         return left
 
@@ -566,12 +571,25 @@ class Outcome:
 
 
 def apply_plan(client: LinstorClient, rd_name: str, plan: Plan, outcome: Outcome) -> None:
-    """Write a plan: properties (and ExactSize dropped) in one PUT, then each volume's new size."""
-    if plan.override_props or plan.delete_props:
-        outcome.warn(client.modify_resource_definition(rd_name, override_props=plan.override_props,
-                                                       delete_props=plan.delete_props))
-    for number, size_kib in sorted(plan.resize_kib.items()):
-        outcome.warn(client.modify_volume_definition(rd_name, number, size_kib))
+    """Write a plan: properties (and ExactSize dropped) in one PUT, then each volume's new size.
+
+    A failure after a write raises :class:`ModuleFailure` with ``changed`` and ``written`` (what
+    went through: ``properties``, ``volume <number>``); running the task again finishes the plan.
+    """
+    written: list[str] = []
+    try:
+        if plan.override_props or plan.delete_props:
+            outcome.warn(client.modify_resource_definition(rd_name, override_props=plan.override_props,
+                                                           delete_props=plan.delete_props))
+            written.append("properties")
+        for number, size_kib in sorted(plan.resize_kib.items()):
+            outcome.warn(client.modify_volume_definition(rd_name, number, size_kib))
+            written.append(f"volume {number}")
+    except LinstorError as error:
+        if not written:
+            raise
+        raise ModuleFailure(f"{error} Already written to {rd_name}: {', '.join(written)}; run the task again to "
+                            "finish.", None, changed=True, written=written, linstor_error=error.to_dict()) from error
 
 
 def creation_request(request: VolumeRequest) -> tuple[dict[str, str], list[int]]:
@@ -590,7 +608,7 @@ def new_rd_with_undo(client: LinstorClient, prefix: str) -> tuple[str, Reverter]
     have made it. The caller runs ``reverter.success()`` once the new volume is confirmed.
     """
     rd_name = generate_name(prefix)
-    reverter = Reverter()
+    reverter = Reverter(client)
     reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
     return rd_name, reverter
 
@@ -648,16 +666,17 @@ def settle_concurrent_create(client: LinstorClient, request: VolumeRequest, rd_n
     sees it and yields. No run deletes an RD it did not make.
     """
     try:
-        claimants = _claimants(client, request)
-        own = next((rd for rd in claimants if rd["name"] == rd_name), None)
-        if own is not None and len(claimants) == 1:
-            reverter.success()
-            return volume_view(own, request.prefix)
-        if not claimants:
-            raise ModuleFailure(
-                f"resource definition {rd_name}, just created for volume {request.incus_name}, is no longer found "
-                "by Incus's lookup (deleted meanwhile?); run the task again", None, changed=True)
-        survivor = first_placed(client, claimants)
+        with client.unstoppable():  # placed: settle first (a twin may rely on this RD), then stop
+            claimants = _claimants(client, request)
+            own = next((rd for rd in claimants if rd["name"] == rd_name), None)
+            if own is not None and len(claimants) == 1:
+                reverter.success()
+                return volume_view(own, request.prefix)
+            if not claimants:
+                raise ModuleFailure(
+                    f"resource definition {rd_name}, just created for volume {request.incus_name}, is no longer "
+                    "found by Incus's lookup (deleted meanwhile?); run the task again", None, changed=True)
+            survivor = first_placed(client, claimants)
     except LinstorError as error:
         # Placed, the RD may be a twin's survivor already: it is kept, whole (its aux keys came with it).
         raise ModuleFailure(
@@ -820,17 +839,22 @@ def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, A
     outcome.volume = {}
     if check_mode:
         return
+    deleted: list[str] = []
     try:
-        for snapshot in linstor_snapshots:
-            outcome.warn(client.delete_snapshot(rd["name"], snapshot))
-        if snapshot_mapping_keys(props):
-            outcome.warn(client.modify_resource_definition(rd["name"], delete_namespaces=SNAPSHOT_KEY_NAMESPACES))
-        delete_rd(client, rd["name"], request.delete_retries, request.delete_retry_delay, outcome)
+        with client.unstoppable():  # a delete once begun is finished; a stop signal ends the run after it
+            for snapshot in linstor_snapshots:
+                outcome.warn(client.delete_snapshot(rd["name"], snapshot))
+                deleted.append(snapshot)
+            if snapshot_mapping_keys(props):
+                outcome.warn(client.modify_resource_definition(rd["name"],
+                                                               delete_namespaces=SNAPSHOT_KEY_NAMESPACES))
+            delete_rd(client, rd["name"], request.delete_retries, request.delete_retry_delay, outcome)
     except LinstorError as error:
-        if not linstor_snapshots:
+        if not deleted:
             raise
         # Part of the volume is gone already (as when Incus fails half-way): say so, and what went.
-        raise ModuleFailure(str(error), None, changed=True, snapshots_removed=removed,
+        raise ModuleFailure(str(error), None, changed=True,
+                            snapshots_removed=[entry for entry in removed if entry["linstor_name"] in deleted],
                             linstor_error=error.to_dict()) from error
 
 

@@ -364,6 +364,15 @@ duplicates:
   type: list
   elements: str
   sample: [incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9, incus-volume-9f8e7d6c5b4a39281706f5e4d3c2b1a0]
+written:
+  description:
+    - On failure of an update after part of it was written (the run then reports C(changed=true)), what went
+      through - C(properties) (names, properties and DRBD options, one request), C(volume <number>) for each
+      volume definition grown. Running the task again writes the rest.
+  returned: on that failure
+  type: list
+  elements: str
+  sample: [properties]
 parameter:
   description: On failure caused by an option, the option to change.
   returned: on such failures

@@ -134,13 +134,13 @@ def check_mode_section(rows: list[dict[str, Any]] | None) -> str:
 def stops_section(rows: list[dict[str, Any]] | None) -> str:
     if not rows:
         return "**Stop signals**: not measured."
-    body = [[row["operation"], row["signal"], row["held"], "yes" if row["failed_with_message"] else "no",
-             row["kept"], row["orphans"], row["duplicates"], row["unmapped"], row["dangling"], row["claims"],
+    body = [[row["operation"], row["signal"], row["held"], row["ended"], row["kept"], row["orphans"],
+             row["duplicates"], row["unmapped"], row["dangling"], row["claims"],
              int(row["traceback"]), "yes" if row["converged"] else "no"]
             for row in sorted(rows, key=lambda row: (row["operation"], row["signal"]))]
     return ("**Stop signals** (a module process signalled while one write's reply is held; then the same task "
             "again):\n\n"
-            + table(["stopped run", "signal", "reply held", "failed with the message", "kept", "orphan RDs",
+            + table(["stopped run", "signal", "reply held", "the run", "kept", "orphan RDs",
                      "duplicates", "unmapped snapshots", "dangling mappings", "snapshot claims", "tracebacks",
                      "converged"], body))
 

@@ -6,6 +6,7 @@ integration target against the emulator, never by mocked HTTP.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -217,9 +218,26 @@ def test_snapshots_to_remove() -> None:
     ]
 
 
+class UndoBlocks:
+    """Stands in for LinstorClient.unstoppable(): records whether undo steps run inside it."""
+
+    def __init__(self) -> None:
+        self.inside = False
+
+    @contextlib.contextmanager
+    def unstoppable(self):
+        self.inside = True
+        try:
+            yield
+        finally:
+            self.inside = False
+
+
 def test_reverter_runs_every_step_in_reverse_and_reports_failures() -> None:
     done: list[str] = []
-    reverter = Reverter()
+    client = UndoBlocks()
+    reverter = Reverter(client)
+    reverter.add("inside", lambda: done.append(f"inside={client.inside}"))
     reverter.add("first", lambda: done.append("first"))
 
     def broken() -> None:
@@ -228,17 +246,19 @@ def test_reverter_runs_every_step_in_reverse_and_reports_failures() -> None:
     reverter.add("second", broken)
     reverter.add("third", lambda: done.append("third"))
     assert reverter.fail() == ["second (boom)"]
-    assert done == ["third", "first"]
+    assert done == ["third", "first", "inside=True"]
+    assert not client.inside
     reverter.add("again", lambda: done.append("again"))
     reverter.success()
     assert reverter.fail() == []
 
 
-class CloneStandIn:
+class CloneStandIn(UndoBlocks):
     """An in-process stand-in for the few LinstorClient methods a copy calls (no HTTP): the emulator
     always completes clones at once, so LINSTOR's CLONING and FAILED states are played here."""
 
     def __init__(self, statuses: list[str]) -> None:
+        super().__init__()
         self.statuses = statuses
         self.calls: list[tuple[str, ...]] = []
 
@@ -272,10 +292,11 @@ def test_a_failed_or_late_clone_is_deleted(statuses: list[str], timeout: float, 
     assert target.startswith(PREFIX) and target != "incus-volume-" + "5" * 32
 
 
-class SpawnStandIn:
+class SpawnStandIn(UndoBlocks):
     """Stand-in whose spawn or autoplace fails as a controller would (no HTTP)."""
 
     def __init__(self, failing: str, error: Exception) -> None:
+        super().__init__()
         self.failing = failing
         self.error = error
         self.calls: list[tuple[str, ...]] = []

@@ -1,0 +1,68 @@
+"""The stop-signal handling every module run gets (``_module.stop_signals_to``).
+
+What a stopped run leaves is tested end to end in tests/reliability/test_stop_signals.py; here, the
+handlers themselves: installed for the run, restored after, a signal inherited as ignored left
+ignored, and nothing touched outside the main thread.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+from ansible_collections.linstor.incus.plugins.module_utils._module import STOP_SIGNALS, stop_signals_to
+
+
+class StopRecorder:
+    """Stands in for LinstorClient.request_stop: accepts the first stop only, as the client does."""
+
+    def __init__(self) -> None:
+        self.stops: list[str] = []
+
+    def request_stop(self, reason: str) -> bool:
+        self.stops.append(reason)
+        return len(self.stops) == 1
+
+
+@pytest.fixture
+def restore_handlers():
+    saved = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    yield
+    for number, handler in saved.items():
+        signal.signal(number, handler)
+
+
+def test_a_signal_during_the_run_asks_the_client_to_stop(restore_handlers) -> None:
+    before = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    client = StopRecorder()
+    with stop_signals_to(client):
+        os.kill(os.getpid(), signal.SIGTERM)  # delivered before kill() returns (main thread)
+        assert client.stops == ["SIGTERM"]
+    assert {number: signal.getsignal(number) for number in STOP_SIGNALS} == before
+
+
+def test_a_signal_inherited_as_ignored_stays_ignored(restore_handlers) -> None:
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    client = StopRecorder()
+    with stop_signals_to(client):
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN)
+        os.kill(os.getpid(), signal.SIGHUP)
+    assert client.stops == []
+    assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+
+
+def test_outside_the_main_thread_nothing_is_installed(restore_handlers) -> None:
+    before = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    seen: list[dict] = []
+
+    def run() -> None:
+        with stop_signals_to(StopRecorder()):
+            seen.append({number: signal.getsignal(number) for number in STOP_SIGNALS})
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    assert seen == [before]
