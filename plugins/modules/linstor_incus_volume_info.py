@@ -248,8 +248,8 @@ anomalies:
           (C(Aux/linstor-incus/snapshot-claim/<LINSTOR snapshot>) = the Incus snapshot name), with the volume's
           identity, C(snapshot) (the Incus name) and C(linstor_snapshot).
         - A claim lives for the second a create runs. One that stays was left by a run killed between its claim
-          and its mapping; Incus ignores it. The next create of that snapshot name drops it: it takes the claimed
-          LINSTOR snapshot, if one was made less than 15 minutes before its own, as that snapshot; an older one
+          and its mapping; Incus ignores it. The next create of that snapshot name drops it, taking the claimed
+          LINSTOR snapshot as that snapshot if it was made less than 15 minutes before its own; an older one
           stays unmapped (RV(anomalies.unmapped_snapshots)). M(linstor.incus.linstor_incus_snapshot) with
           O(linstor.incus.linstor_incus_snapshot#module:state=absent) for the name drops it too, and deletes no
           LINSTOR snapshot that is not mapped.
