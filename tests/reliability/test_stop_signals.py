@@ -35,7 +35,7 @@ def stop_while_held(env: Env, tmp_path: Path, fault_path: str, method: str, modu
     process = start_racer(env, tmp_path / "run", module, args)
     wait_until_seen(env, fault["id"])
     env.debug.clear_requests()
-    for _ in range(signals):
+    for _sent in range(signals):
         process.send_signal(number)
         time.sleep(0.2)
     result = finish(process)
