@@ -289,6 +289,19 @@ class LinstorClient:
         self._stop = reason
         return True
 
+    @property
+    def stop_pending(self) -> bool:
+        """A stop was asked for and has not ended a request yet."""
+        return self._stop is not None
+
+    def honour_stop(self, before: str) -> None:
+        """Raise :class:`LinstorStopped` if a stop is pending (outside :meth:`unstoppable`): called before
+        every request, and before a step that, once begun, runs to its end (a delete)."""
+        if self._stop is not None and not self._unstoppable:
+            reason, self._stop, self._stopped = self._stop, None, True
+            raise LinstorStopped(f"stopped by {reason} before {before}; run the task again to finish (what this "
+                                 "run made is undone, or whole where others may already use it)")
+
     @contextmanager
     def unstoppable(self) -> Iterator[None]:
         """Requests sent in this block go out even after a stop: undo steps, and the rest of a step
@@ -308,10 +321,7 @@ class LinstorClient:
         A failure after the request may have reached a controller is retried on the next one only
         for idempotent methods. ApiCallRc error entries raise LinstorError whatever the status.
         """
-        if self._stop is not None and not self._unstoppable:
-            reason, self._stop, self._stopped = self._stop, None, True
-            raise LinstorStopped(f"stopped by {reason} before {method} {path} was sent; run the task again to "
-                                 "finish (what this run made is undone, or whole where others may already use it)")
+        self.honour_stop(f"{method} {path} was sent")
         order = list(range(self._active, len(self.settings.controllers))) + list(range(self._active))
         tried: list[str] = []
         for index in order:

@@ -63,16 +63,21 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 def stop_signals_to(client: LinstorClient) -> Iterator[None]:
     """While the operation runs, a stop signal ends it at its next request (:meth:`LinstorClient.request_stop`).
 
-    A second signal ends the process at once, as the signal's default does (no undo then; SIGKILL
-    never allows one). A signal the process inherited as ignored (``nohup``) stays ignored. Outside
+    The same signal a second time ends the process at once, as the signal's default does (no undo
+    then; SIGKILL never allows one); another signal meanwhile (a service manager's SIGTERM then
+    SIGHUP) changes nothing. A signal the process inherited as ignored (``nohup``) stays ignored. Outside
     the main thread (where Python allows no handler), signals are left as they are.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
+    first: list[int] = []
+
     def stop(number: int, _frame: object) -> None:
-        if not client.request_stop(signal.Signals(number).name):
+        if client.request_stop(signal.Signals(number).name):
+            first.append(number)
+        elif first and number == first[0]:  # the same signal again (Ctrl-C twice): now
             signal.signal(number, signal.SIG_DFL)
             os.kill(os.getpid(), number)
 

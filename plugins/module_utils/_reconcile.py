@@ -5,7 +5,7 @@
 ``linstor_incus_volumes`` does for a whole list what ``linstor_incus_volume`` and
 ``linstor_incus_snapshot`` do for one item, with the same rules, because it calls the same
 functions: :func:`._volumes.parse_request`, :func:`._volumes.single`,
-:func:`._volumes.plan_changes`, :func:`._volumes.apply_plan`, :func:`._volumes.delete_volume`,
+:func:`._volumes.plan_changes`, :func:`._volumes.update_volume`, :func:`._volumes.delete_volume`,
 :func:`._snapshots.parse_snapshot_request` and the snapshot create/delete steps of ``_snapshots``.
 
 The flow of :func:`reconcile`:
@@ -62,7 +62,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     Plan,
     Reverter,
     VolumeRequest,
-    apply_plan,
     apply_plan_to_view,
     creation_request,
     delete_volume,
@@ -73,6 +72,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     refuse_unknown_property_keys,
     single,
     spawn_and_place,
+    update_volume,
     user_keys_written,
 )
 
@@ -373,7 +373,7 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
             entry["actions"].append("created")
             entry["resource_definition"] = rd_name
         elif item.action == "update" and rd is not None and item.plan is not None:
-            apply_plan(client, rd["name"], item.plan, outcome)
+            update_volume(client, rd["name"], item.plan, outcome)
             entry["actions"] += actions_of(item)
             view = apply_plan_to_view(volume_view(rd, request.prefix) or {}, item.plan, request.prefix)
             rd = rd_from_view(view)
@@ -404,14 +404,16 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
             entry["actions"].append("deleted_partly")
             entry["snapshots_removed"] = error.result.get("snapshots_removed", [])
         if isinstance(error, ModuleFailure) and error.result.get("written") and item.plan is not None:
-            # apply_plan failed after a write: report the actions of what went through
+            # update_volume failed after a write: the actions of what went through, and the writes themselves
             written = error.result["written"]
+            resized = any(part.startswith("volume ") for part in written)
             entry["actions"] += [action for action in actions_of(item)
-                                 if action != "resized" and "properties" in written
-                                 or action == "resized" and any(part.startswith("volume") for part in written)]
+                                 if (action == "resized" and resized)
+                                 or (action != "resized" and "properties" in written)]
+            entry["written"] = written
         left = reverter.fail() if created else []
         kept_entry = None if created and not left else entry
-        if kept_entry is not None and not kept_entry["actions"]:
+        if kept_entry is not None and not kept_entry["actions"] and not kept_entry.get("written"):
             kept_entry = None
         raise ItemFailure(error, kept_entry, left) from error
     warnings.extend(outcome.warnings)
@@ -505,7 +507,8 @@ def _views_after(client: LinstorClient, items: list[Item], after_rds: Mapping[in
     fresh: dict[tuple[str, str], list[dict[str, Any]]] = {}
     if not check_mode and any(rd is not None for rd in after_rds.values()):
         try:
-            fresh = read_group(client, resource_group)
+            with client.unstoppable():  # every write is done: one read, so that the result reports them
+                fresh = read_group(client, resource_group)
         except LinstorError as error:
             warnings.append(f"every change was written, but reading the volumes back failed ({error}); the "
                             "volumes returned are as this run wrote them")

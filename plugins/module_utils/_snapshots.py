@@ -470,6 +470,8 @@ def delete_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         return
     if linstor_name is not None:
         _warn(outcome, client.delete_snapshot(rd["name"], linstor_name))
+    else:
+        client.honour_stop(f"dropping the keys of snapshot {request.name!r}")
     try:
         with client.unstoppable():  # the snapshot is gone: its keys go too, whatever signal came meanwhile
             _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=keys))
@@ -570,7 +572,9 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
     if check_mode:
         return
     deleted, failure = _delete_newer(client, rd["name"], removed)
-    drop = [key for entry in deleted for key in snapshot_keys(props, entry["name"])] + dangling_keys
+    # the mappings of the snapshots that went; dangling ones only when all went (else the next run drops them)
+    drop = [key for entry in deleted for key in snapshot_keys(props, entry["name"])] + \
+        (dangling_keys if failure is None else [])
     if drop:  # the mappings of the snapshots that went, whatever happened to the others
         try:
             _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=drop))
@@ -679,7 +683,8 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
         outcome.warn(client.create_resource_definition(rd_name, request.resource_group, props))
         outcome.warn(client.restore_volume_definitions(source_rd["name"], target["linstor_name"], rd_name))
         outcome.warn(client.restore_resources(source_rd["name"], target["linstor_name"], rd_name))
-        apply_plan(client, rd_name, plan, outcome)
+        with client.unstoppable():  # placed: a twin may rely on it; the copy is finished first
+            apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
         _reraise_after_revert(error, reverter)
     # Confirm with Incus's lookup, as a create does: of twins made at the same moment, one RD stays.

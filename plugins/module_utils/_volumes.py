@@ -570,21 +570,28 @@ class Outcome:
         return result
 
 
-def apply_plan(client: LinstorClient, rd_name: str, plan: Plan, outcome: Outcome) -> None:
+def apply_plan(client: LinstorClient, rd_name: str, plan: Plan, outcome: Outcome,
+               written: list[str] | None = None) -> None:
     """Write a plan: properties (and ExactSize dropped) in one PUT, then each volume's new size.
 
-    A failure after a write raises :class:`ModuleFailure` with ``changed`` and ``written`` (what
-    went through: ``properties``, ``volume <number>``); running the task again finishes the plan.
+    ``written``, when given, records each write that went through (``properties``, ``volume <number>``).
     """
+    progress = written if written is not None else []
+    if plan.override_props or plan.delete_props:
+        outcome.warn(client.modify_resource_definition(rd_name, override_props=plan.override_props,
+                                                       delete_props=plan.delete_props))
+        progress.append("properties")
+    for number, size_kib in sorted(plan.resize_kib.items()):
+        outcome.warn(client.modify_volume_definition(rd_name, number, size_kib))
+        progress.append(f"volume {number}")
+
+
+def update_volume(client: LinstorClient, rd_name: str, plan: Plan, outcome: Outcome) -> None:
+    """:func:`apply_plan` on an existing volume (nothing to undo): a failure after a write raises
+    :class:`ModuleFailure` with ``changed`` and ``written``; running the task again finishes the plan."""
     written: list[str] = []
     try:
-        if plan.override_props or plan.delete_props:
-            outcome.warn(client.modify_resource_definition(rd_name, override_props=plan.override_props,
-                                                           delete_props=plan.delete_props))
-            written.append("properties")
-        for number, size_kib in sorted(plan.resize_kib.items()):
-            outcome.warn(client.modify_volume_definition(rd_name, number, size_kib))
-            written.append(f"volume {number}")
+        apply_plan(client, rd_name, plan, outcome, written)
     except LinstorError as error:
         if not written:
             raise
@@ -795,8 +802,9 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
         started = client.clone(source_rd["name"], rd_name, resource_group=request.resource_group,
                                override_props=props, delete_namespaces=SNAPSHOT_KEY_NAMESPACES)
         outcome.warn(started.get("messages") if isinstance(started, dict) else [])
-        wait_for_clone(client, source_rd["name"], rd_name, request.wait_timeout)
-        apply_plan(client, rd_name, plan, outcome)
+        with client.unstoppable():  # cloned, so placed: a twin may rely on it; the copy is finished first
+            wait_for_clone(client, source_rd["name"], rd_name, request.wait_timeout)
+            apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
         _reraise_after_revert(error, reverter)
     outcome.volume = settle_concurrent_create(client, request, rd_name, reverter, outcome)
@@ -822,7 +830,7 @@ def delete_rd(client: LinstorClient, rd_name: str, retries: int, delay: float, o
             outcome.warn(client.delete_resource_definition(rd_name))
             return
         except LinstorError as error:
-            if not error.in_use or attempt >= retries:
+            if not error.in_use or attempt >= retries or client.stop_pending:
                 raise
         attempt += 1
         time.sleep(delay)
@@ -840,6 +848,7 @@ def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, A
     if check_mode:
         return
     deleted: list[str] = []
+    client.honour_stop(f"deleting volume {request.incus_name}")
     try:
         with client.unstoppable():  # a delete once begun is finished; a stop signal ends the run after it
             for snapshot in linstor_snapshots:
@@ -922,5 +931,5 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     outcome.changed = True
     outcome.volume = apply_plan_to_view(before, plan, request.prefix)
     if not check_mode:
-        apply_plan(client, existing["name"], plan, outcome)
+        update_volume(client, existing["name"], plan, outcome)
     return outcome.result(diff)

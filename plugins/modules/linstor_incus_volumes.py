@@ -222,6 +222,8 @@ changes:
     - C(actions) holds C(created), C(renamed), C(resized), C(updated) (properties or DRBD options), C(deleted),
       C(snapshot_created) and C(snapshot_deleted) (once per snapshot); on a failure, C(deleted_partly) for a
       volume whose snapshots were deleted before its RD's delete failed (C(snapshots_removed) lists them).
+    - On a failure part-way through an update, the entry also has C(written) - C(properties) and C(volume <number>)
+      for each write that went through - and C(actions) names what those writes did.
     - A deleted volume's entry has C(snapshots_removed), the LINSTOR snapshots deleted with it (C(name) null for
       a LINSTOR snapshot no mapping names).
   returned: always

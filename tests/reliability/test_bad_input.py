@@ -15,6 +15,7 @@ from __future__ import annotations
 import string
 from typing import Any
 
+from ansible.module_utils.common.validation import check_type_int
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reliability_harness import WRITE_METHODS, Env, connection, record, run_module
@@ -180,10 +181,19 @@ snapshot_cases = st.one_of(
     st.sampled_from(["absent", "restored"]).map(lambda v: case("rename_from", rename_from="old", state=v)),
     bad_booleans.map(lambda v: case("remove_newer_snapshots", remove_newer_snapshots=v)),
 )
+def _ansible_int(value: str) -> bool:
+    """Whether Ansible's int check takes ``value`` (it does '+1', '1_0', '1.0', ' 2' and other digits)."""
+    try:
+        check_type_int(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 resource_group_cases = st.one_of(
     bad_linstor_names.map(lambda v: case("name", name=v)),
     st.integers(max_value=0).map(lambda v: case("place_count", place_count=v)),
-    st.text(min_size=1, max_size=6).filter(lambda v: not v.strip().lstrip("-").isdigit()).map(
+    st.text(min_size=1, max_size=6).filter(lambda v: not _ansible_int(v)).map(
         lambda v: case("place_count", place_count=v)),
     bad_storage_pools.map(lambda v: case("storage_pool", storage_pool=v)),
     bad_on_no_quorum.map(lambda v: case("on_no_quorum", drbd_options={"on_no_quorum": v})),

@@ -190,8 +190,19 @@ def test_a_stop_fails_the_next_request_unsent_and_only_once(client: LinstorClien
     with pytest.raises(LinstorStopped, match="stopped by SIGTERM before POST .*spawn was sent"):
         client.spawn("DfltRscGrp", rd_name, [4096], {})
     assert client.get_resource_definition(rd_name) is None  # not sent; and this request is
-    client.request_stop("SIGINT")  # the run is stopping: its undo steps must go out
+    assert not client.request_stop("SIGINT")  # the run is stopping: its undo steps must go out
     assert client.get_resource_definition(rd_name) is None
+
+
+def test_a_stop_waits_for_the_end_of_an_unstoppable_block(client: LinstorClient, rd_name: str) -> None:
+    assert client.request_stop("SIGHUP")
+    with client.unstoppable():
+        client.honour_stop("a step that runs to its end")  # not inside the block
+        assert client.get_resource_definition(rd_name) is None
+        assert client.stop_pending
+    with pytest.raises(LinstorStopped, match="stopped by SIGHUP before deleting it"):
+        client.honour_stop("deleting it")
+    assert not client.stop_pending
 
 
 def test_props_filter_and_lifecycle(client: LinstorClient, rd_name: str) -> None:

@@ -66,3 +66,13 @@ def test_outside_the_main_thread_nothing_is_installed(restore_handlers) -> None:
     worker.start()
     worker.join()
     assert seen == [before]
+
+
+def test_another_signal_after_the_first_changes_nothing(restore_handlers) -> None:
+    """A service manager's SIGTERM then SIGHUP: the second is not Ctrl-C pressed twice, the run goes on
+    to its undo (the same signal twice would end the process, tests/reliability/test_stop_signals.py)."""
+    client = StopRecorder()
+    with stop_signals_to(client):
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGHUP)
+        assert client.stops == ["SIGTERM", "SIGHUP"]  # the client took the first only
