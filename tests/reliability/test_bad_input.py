@@ -181,6 +181,8 @@ snapshot_cases = st.one_of(
     st.sampled_from(["absent", "restored"]).map(lambda v: case("rename_from", rename_from="old", state=v)),
     bad_booleans.map(lambda v: case("remove_newer_snapshots", remove_newer_snapshots=v)),
 )
+
+
 def _ansible_int(value: str) -> bool:
     """Whether Ansible's int check takes ``value`` (it does '+1', '1_0', '1.0', ' 2' and other digits)."""
     try:

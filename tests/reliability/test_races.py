@@ -120,15 +120,16 @@ def test_concurrent_snapshot_creates_leave_one_mapped_snapshot(env: Env, tmp_pat
 # --- The windows, made deterministic with a delayed reply ------------------------------------------------
 
 
-def start_racer(env: Env, directory: Path, module: str, args: dict[str, Any]) -> subprocess.Popen:
-    """One racer process, started at once (its start signal exists already)."""
+def start_racer(env: Env, directory: Path, module: str, args: dict[str, Any],
+                **popen: Any) -> subprocess.Popen:
+    """One racer process, started at once (its start signal exists already); ``popen``: more Popen options."""
     directory.mkdir(parents=True)
     args_file = directory / "args.json"
     args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": env.args(**args)}))
     (directory / "go").touch()
     return subprocess.Popen([sys.executable, str(WORKER), module, str(args_file), str(directory / "ready"),
                              str(directory / "go"), str(READY_TIMEOUT)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=directory)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=directory, **popen)
 
 
 def finish(process: subprocess.Popen) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from ansible_collections.linstor.incus.plugins.module_utils._module import STOP_SIGNALS
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_NAME,
     SNAPSHOT_CLAIM_PREFIX,
@@ -26,13 +27,21 @@ from test_races import RD, finish, start_racer, wait_until_seen
 HELD = 3.0
 
 
+def signals_as_in_a_terminal() -> None:
+    """In the module process: the stop signals' default actions, as under an interactive shell. A test
+    run started in the background (``nohup``, ``&`` without job control) would hand them down ignored,
+    and a module leaves an inherited ignore alone (tests/unit/plugins/module_utils/test_module.py)."""
+    for number in STOP_SIGNALS:
+        signal.signal(number, signal.SIG_DFL)
+
+
 def stop_while_held(env: Env, tmp_path: Path, fault_path: str, method: str, module: str, args: dict,
                     number: signal.Signals, signals: int = 1) -> dict:
     """Run ``module`` in its own process and send it ``signals`` signals while the reply to
     ``method fault_path`` is held; its result. Keeps the requests sent after the signal and the
     emulator's state right after the run in ``env.notes``."""
     fault = env.debug.add_fault("delay", fault_path, method, delay_seconds=HELD)
-    process = start_racer(env, tmp_path / "run", module, args)
+    process = start_racer(env, tmp_path / "run", module, args, preexec_fn=signals_as_in_a_terminal)
     wait_until_seen(env, fault["id"])
     env.debug.clear_requests()
     for _sent in range(signals):

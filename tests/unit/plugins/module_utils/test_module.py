@@ -35,6 +35,7 @@ def restore_handlers():
 
 
 def test_a_signal_during_the_run_asks_the_client_to_stop(restore_handlers) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # as in a terminal (a background job may inherit it ignored)
     before = {number: signal.getsignal(number) for number in STOP_SIGNALS}
     client = StopRecorder()
     with stop_signals_to(client):
@@ -71,6 +72,8 @@ def test_outside_the_main_thread_nothing_is_installed(restore_handlers) -> None:
 def test_another_signal_after_the_first_changes_nothing(restore_handlers) -> None:
     """A service manager's SIGTERM then SIGHUP: the second is not Ctrl-C pressed twice, the run goes on
     to its undo (the same signal twice would end the process, tests/reliability/test_stop_signals.py)."""
+    for number in (signal.SIGTERM, signal.SIGHUP):  # as in a terminal (a background job inherits them ignored)
+        signal.signal(number, signal.SIG_DFL)
     client = StopRecorder()
     with stop_signals_to(client):
         os.kill(os.getpid(), signal.SIGTERM)
