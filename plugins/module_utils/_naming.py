@@ -532,10 +532,14 @@ def snapshot_keys(props: dict[str, str], snapshot_name: str) -> list[str]:
     return [key for key in keys if key in props]
 
 
+def snapshot_claim_keys(props: Mapping[str, str], snapshot_name: str) -> list[str]:
+    """The claim keys in ``props`` on Incus snapshot ``snapshot_name``, sorted."""
+    return [snapshot_claim_key(linstor_name) for linstor_name in snapshot_claims(props, snapshot_name)]
+
+
 def snapshot_keys_and_claims(props: dict[str, str], snapshot_name: str) -> list[str]:
     """:func:`snapshot_keys` and the claim keys on the same Incus snapshot: what deleting it drops."""
-    return snapshot_keys(props, snapshot_name) + [snapshot_claim_key(linstor_name)
-                                                  for linstor_name in snapshot_claims(props, snapshot_name)]
+    return snapshot_keys(props, snapshot_name) + snapshot_claim_keys(props, snapshot_name)
 
 
 def snapshot_mapping_keys(props: dict[str, str]) -> list[str]:

@@ -45,6 +45,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     generate_name,
     normalize_volume_type,
     snapshot_claim_key,
+    snapshot_claim_keys,
     snapshot_claims,
     snapshot_key,
     snapshot_keys,
@@ -362,7 +363,7 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
                 "name")
         # Every run writes the same mapping (the survivor's) and drops every claim on the name.
         record = {} if snapshot_mappings(read_back).get(request.name) else {key: survivor}
-        drop = [snapshot_claim_key(twin) for twin in snapshot_claims(read_back, request.name)]
+        drop = snapshot_claim_keys(read_back, request.name)
         if record.get(key) == own:
             reverter.add(f"mapping {key} of {rd['name']}", lambda: _unmap_own(client, rd["name"], key, own))
         if record or drop:
