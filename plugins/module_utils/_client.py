@@ -294,13 +294,21 @@ class LinstorClient:
         """A stop was asked for and has not ended a request yet."""
         return self._stop is not None
 
-    def honour_stop(self, before: str) -> None:
+    def _honour_stop(self, before: str) -> None:
         """Raise :class:`LinstorStopped` if a stop is pending (outside :meth:`unstoppable`): called before
-        every request, and before a step that, once begun, runs to its end (a delete)."""
+        every request, and by :meth:`run_to_the_end`."""
         if self._stop is not None and not self._unstoppable:
             reason, self._stop, self._stopped = self._stop, None, True
             raise LinstorStopped(f"stopped by {reason} before {before}; run the task again to finish (what this "
                                  "run made is undone, or whole where others may already use it)")
+
+    @contextmanager
+    def run_to_the_end(self, step: str) -> Iterator[None]:
+        """A step that, once begun, runs to its end (a delete cannot be undone): a stop pending ends the
+        run before it, one that comes while it runs ends the run after it."""
+        self._honour_stop(step)
+        with self.unstoppable():
+            yield
 
     @contextmanager
     def unstoppable(self) -> Iterator[None]:
@@ -321,7 +329,7 @@ class LinstorClient:
         A failure after the request may have reached a controller is retried on the next one only
         for idempotent methods. ApiCallRc error entries raise LinstorError whatever the status.
         """
-        self.honour_stop(f"{method} {path} was sent")
+        self._honour_stop(f"{method} {path} was sent")
         order = list(range(self._active, len(self.settings.controllers))) + list(range(self._active))
         tried: list[str] = []
         for index in order:

@@ -469,20 +469,18 @@ def delete_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     _snapshot_list(outcome, outcome.volume.get("properties") or {}, None)
     if check_mode:
         return
-    if linstor_name is not None:
-        _warn(outcome, client.delete_snapshot(rd["name"], linstor_name))
-    else:
-        client.honour_stop(f"dropping the keys of snapshot {request.name!r}")
-    try:
-        with client.unstoppable():  # the snapshot is gone: its keys go too, whatever signal came meanwhile
+    with client.run_to_the_end(f"deleting snapshot {request.name!r}"):
+        if linstor_name is not None:
+            _warn(outcome, client.delete_snapshot(rd["name"], linstor_name))
+        try:
             _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=keys))
-    except LinstorError as error:
-        if linstor_name is None:
-            raise
-        raise ModuleFailure(
-            f"{error} LINSTOR snapshot {linstor_name} of snapshot {request.name!r} was deleted, but its mapping "
-            "could not be removed (a dangling mapping); run the task again to remove it.", None, changed=True,
-            removed_snapshots=outcome.extra["removed_snapshots"], linstor_error=error.to_dict()) from error
+        except LinstorError as error:
+            if linstor_name is None:
+                raise
+            raise ModuleFailure(
+                f"{error} LINSTOR snapshot {linstor_name} of snapshot {request.name!r} was deleted, but its mapping "
+                "could not be removed (a dangling mapping); run the task again to remove it.", None, changed=True,
+                removed_snapshots=outcome.extra["removed_snapshots"], linstor_error=error.to_dict()) from error
 
 
 def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,

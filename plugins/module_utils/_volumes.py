@@ -848,9 +848,8 @@ def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, A
     if check_mode:
         return
     deleted: list[str] = []
-    client.honour_stop(f"deleting volume {request.incus_name}")
     try:
-        with client.unstoppable():  # a delete once begun is finished; a stop signal ends the run after it
+        with client.run_to_the_end(f"deleting volume {request.incus_name}"):
             for snapshot in linstor_snapshots:
                 outcome.warn(client.delete_snapshot(rd["name"], snapshot))
                 deleted.append(snapshot)

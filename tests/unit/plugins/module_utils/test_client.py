@@ -197,11 +197,13 @@ def test_a_stop_fails_the_next_request_unsent_and_only_once(client: LinstorClien
 def test_a_stop_waits_for_the_end_of_an_unstoppable_block(client: LinstorClient, rd_name: str) -> None:
     assert client.request_stop("SIGHUP")
     with client.unstoppable():
-        client.honour_stop("a step that runs to its end")  # not inside the block
+        with client.run_to_the_end("a step that runs to its end"):  # not inside the block
+            pass
         assert client.get_resource_definition(rd_name) is None
         assert client.stop_pending
-    with pytest.raises(LinstorStopped, match="stopped by SIGHUP before deleting it"):
-        client.honour_stop("deleting it")
+    with pytest.raises(LinstorStopped, match="stopped by SIGHUP before deleting it"), \
+            client.run_to_the_end("deleting it"):
+        raise AssertionError("a step begun after the stop")
     assert not client.stop_pending
 
 
