@@ -144,6 +144,17 @@ SCHEMA += "".join(_VERSION_BUMP.format(table=table, event=event, trigger=event.s
     ("vlm_dfns", "INSERT", "NEW.rd"), ("vlm_dfns", "UPDATE", "NEW.rd"), ("vlm_dfns", "DELETE", "OLD.rd")))
 
 
+ID_CHUNK = 900
+"""Ids per ``IN (...)`` query: below the 999 bound variables older SQLite builds allow in one statement."""
+
+
+def _id_chunks(ids: list[int]) -> Iterator[tuple[list[int], str]]:
+    """``ids`` in parts small enough for one ``IN (...)``, each with its placeholders (``?,?,...``)."""
+    for start in range(0, len(ids), ID_CHUNK):
+        part = ids[start:start + ID_CHUNK]
+        yield part, ",".join("?" * len(part))
+
+
 def _uuid() -> str:
     return str(uuid.uuid4())
 
@@ -956,10 +967,9 @@ class Backend:
         cursor = db.cursor()
         cursor.row_factory = None
         texts: dict[int, str] = {}
-        for chunk in range(0, len(ids), 900):
-            part = ids[chunk:chunk + 900]
+        for part, marks in _id_chunks(ids):
             texts.update(cursor.execute(f"SELECT d.id, {item if self._sql_json else 'NULL'} FROM rsc_dfns d "
-                                        f"WHERE d.id IN ({','.join('?' * len(part))})", part))
+                                        f"WHERE d.id IN ({marks})", part))
         redo = [rd_id for rd_id, text in texts.items() if text is None or not text.isascii() or "\x7f" in text]
         if redo:
             texts.update(zip(redo, self._rd_items(db, redo, with_volume_definitions), strict=True))
@@ -968,10 +978,8 @@ class Backend:
     def _rd_items(self, db: sqlite3.Connection, ids: list[int], with_volume_definitions: bool) -> list[str]:
         """json.dumps of the RDs ``ids`` as :meth:`list_resource_definitions` lists them, in that order."""
         rows: dict[int, sqlite3.Row] = {}
-        for chunk in range(0, len(ids), 900):
-            part = ids[chunk:chunk + 900]
-            rows.update((r["id"], r) for r in db.execute(
-                f"SELECT * FROM rsc_dfns WHERE id IN ({','.join('?' * len(part))})", part))
+        for part, marks in _id_chunks(ids):
+            rows.update((r["id"], r) for r in db.execute(f"SELECT * FROM rsc_dfns WHERE id IN ({marks})", part))
         props_by_rd = self._props_for(db, ids)
         vds_by_rd = self._vds_for(db, ids) if with_volume_definitions else {}
         items = []
@@ -984,19 +992,16 @@ class Backend:
 
     def _props_for(self, db: sqlite3.Connection, ids: list[int]) -> dict[int, dict]:
         result: dict[int, dict] = {}
-        for chunk in range(0, len(ids), 900):
-            part = ids[chunk:chunk + 900]
-            for row in db.execute(f"SELECT rd, key, value FROM rd_props WHERE rd IN ({','.join('?' * len(part))}) "
-                                  "ORDER BY rd, key", part):
+        for part, marks in _id_chunks(ids):
+            for row in db.execute(f"SELECT rd, key, value FROM rd_props WHERE rd IN ({marks}) ORDER BY rd, key",
+                                  part):
                 result.setdefault(row["rd"], {})[row["key"]] = row["value"]
         return result
 
     def _vds_for(self, db: sqlite3.Connection, ids: list[int]) -> dict[int, list[dict]]:
         result: dict[int, list[dict]] = {}
-        for chunk in range(0, len(ids), 900):
-            part = ids[chunk:chunk + 900]
-            for row in db.execute(f"SELECT * FROM vlm_dfns WHERE rd IN ({','.join('?' * len(part))}) "
-                                  "ORDER BY rd, vlm_nr", part):
+        for part, marks in _id_chunks(ids):
+            for row in db.execute(f"SELECT * FROM vlm_dfns WHERE rd IN ({marks}) ORDER BY rd, vlm_nr", part):
                 result.setdefault(row["rd"], []).append(self._vd_json(row))
         return result
 
@@ -1423,9 +1428,7 @@ class Backend:
                 rd_ids = sorted({r["rd"] for r in rows})
                 vds: dict[int, list[sqlite3.Row]] = {}
                 peers: dict[int, list[str]] = {}
-                for chunk in range(0, len(rd_ids), 900):
-                    part = rd_ids[chunk:chunk + 900]
-                    marks = ",".join("?" * len(part))
+                for part, marks in _id_chunks(rd_ids):
                     for vd in db.execute(f"SELECT * FROM vlm_dfns WHERE rd IN ({marks}) ORDER BY vlm_nr", part):
                         vds.setdefault(vd["rd"], []).append(vd)
                     for peer in db.execute(f"SELECT rd, node FROM resources WHERE rd IN ({marks})", part):
