@@ -225,6 +225,11 @@ def scan(env: Env, prefix: str = PREFIX) -> Scan:
                 {rd["name"]: sorted(by_rd.get(rd["name"].lower(), [])) for rd in rds})
 
 
+def rds_claiming(env: Env, name: str) -> list[str]:
+    """The RDs whose ``Aux/Incus/name`` is volume ``name``'s (read over REST, as :func:`scan` reads)."""
+    return [rd["name"] for rd in scan(env).rds if (rd.get("props") or {}).get(AUX_NAME) == f"incus-volume-{name}"]
+
+
 def info_anomalies(env: Env) -> dict[str, int]:
     """The anomalies ``linstor_incus_volume_info`` reports with ``scan_all`` and ``include_snapshots``."""
     outcome = env.must("linstor_incus_volume_info", scan_all=True, include_snapshots=True)

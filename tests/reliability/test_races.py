@@ -18,11 +18,10 @@ from typing import Any
 
 import pytest
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
-    AUX_NAME,
     SNAPSHOT_CLAIM_PREFIX,
     snapshot_mappings,
 )
-from reliability_harness import Env, record, scan
+from reliability_harness import Env, rds_claiming, record, scan
 
 RD = "/v1/resource-definitions/[^/]+"
 LATE_DELAY = 3.0
@@ -66,8 +65,7 @@ def test_concurrent_volume_creates_leave_one_rd(env: Env, tmp_path: Path) -> Non
         name = f"race-{number}"
         results = race(env, tmp_path / name, "linstor_incus_volume",
                        {"name": name, "type": "container", "size": "64MiB"})
-        rds = [rd["name"] for rd in scan(env).rds
-               if (rd.get("props") or {}).get(AUX_NAME) == f"incus-volume-{name}"]
+        rds = rds_claiming(env, name)
         again = env.run("linstor_incus_volume", name=name, type="container", size="64MiB")
         survivors = {(r.get("volume") or {}).get("resource_definition") for r in results if not r.get("failed")}
         yielded = {r["concurrent_create"]["deleted"] for r in results if "concurrent_create" in r}
@@ -166,7 +164,7 @@ def test_volume_create_twin_with_a_late_lookup(env: Env, tmp_path: Path, monkeyp
     monkeypatch.undo()
     late_result = finish(late)
     env.debug.clear_faults()
-    rds = [rd["name"] for rd in scan(env).rds if (rd.get("props") or {}).get(AUX_NAME) == "incus-volume-late"]
+    rds = rds_claiming(env, "late")
     reported = {(early.result.get("volume") or {}).get("resource_definition"),
                 (late_result.get("volume") or {}).get("resource_definition")}
     record("races", target="volume, one lookup answered late", round=0, logical_name="late", rds_left=len(rds),
@@ -231,7 +229,7 @@ def test_copy_twin_with_a_late_lookup(request: pytest.FixtureRequest, env: Env, 
     monkeypatch.undo()
     late_result = finish(late)
     env.debug.clear_faults()
-    rds = [rd["name"] for rd in scan(env).rds if (rd.get("props") or {}).get(AUX_NAME) == "incus-volume-dup"]
+    rds = rds_claiming(env, "dup")
     record("races", target=f"{request.node.callspec.id}, one lookup answered late", round=0, logical_name="dup",
            rds_left=len(rds), runs=2, failed=int(early.failed) + int(bool(late_result.get("failed"))),
            changed=int(early.changed) + int(bool(late_result.get("changed"))), tracebacks=0,

@@ -21,7 +21,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     SNAPSHOT_CLAIM_PREFIX,
     snapshot_mappings,
 )
-from reliability_harness import Env, record, scan
+from reliability_harness import Env, rds_claiming, record, scan
 from test_races import RD, finish, start_racer, wait_until_seen
 
 HELD = 3.0
@@ -82,10 +82,6 @@ def methods_after_the_signal(env: Env) -> list[str]:
     return [line.split(" ")[0] for line in env.notes["sent_after_signal"]]
 
 
-def claimants(env: Env, name: str) -> list[str]:
-    return [rd["name"] for rd in scan(env).rds if (rd.get("props") or {}).get(AUX_NAME) == f"incus-volume-{name}"]
-
-
 @pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda n: n.name)
 def test_snapshot_create_stopped_leaves_no_claim_and_no_snapshot(env: Env, tmp_path: Path,
                                                                  number: signal.Signals) -> None:
@@ -141,7 +137,7 @@ def test_volume_create_stopped_once_placed_settles_first(env: Env, tmp_path: Pat
     before it stops, so no twin is left without its survivor. Nothing was left to stop."""
     result = stop_while_held(env, tmp_path, RD + "/autoplace", "POST", "linstor_incus_volume",
                              {"name": "placed", "type": "container", "size": "64MiB"}, signal.SIGINT)
-    rds = claimants(env, "placed")
+    rds = rds_claiming(env, "placed")
     again = env.run("linstor_incus_volume", name="placed", type="container", size="64MiB")
     left(env, "volume create, once placed", "the volume (confirmed)",
          not again.failed and not again.changed and again.result["volume"]["resource_definition"] == rds[0])
