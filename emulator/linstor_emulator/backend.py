@@ -1859,6 +1859,10 @@ class Backend:
                     raise ctx.error(rc.FAIL_INVLD_VLM_SIZE,
                                     f"Snapshot size does not match for volume number {vd['vlm_nr']}; snapshot size: "
                                     f"{svds[vd['vlm_nr']]}KiB, required size: {vd['size_kib']}KiB")
+            # LINSTOR copies the RD properties the snapshot captured onto the target RD, overriding
+            # (CtrlSnapshotRestoreApiCallHandler: ctrlPropsHelper.copy(snapshot dfn's RD props, toRscDfn)).
+            target_props = self._rd_props(db, target["id"])
+            self._set_rd_props(db, target["id"], target_props, target_props | json.loads(snap["rd_props"]))
             nodes = []
             for node in snap_nodes:
                 pool = renames.get(node["stor_pool"].lower(), node["stor_pool"])

@@ -542,9 +542,19 @@ def snapshot_keys_and_claims(props: dict[str, str], snapshot_name: str) -> list[
     return snapshot_keys(props, snapshot_name) + snapshot_claim_keys(props, snapshot_name)
 
 
-def snapshot_mapping_keys(props: dict[str, str]) -> list[str]:
-    """Every snapshot mapping key (both forms) in ``props``, sorted; e.g. what a copy must not inherit."""
-    return sorted(key for key in props if snapshot_name_from_key(key) is not None)
+def per_snapshot_keys(props: Mapping[str, str]) -> list[str]:
+    """The keys of ``props`` in :data:`SNAPSHOT_KEY_NAMESPACES` (mappings of both forms, claims), sorted.
+
+    Dropped by name: LINSTOR before 1.32 ignores a PUT whose only change is ``delete_namespaces``."""
+    return sorted(key for key in props
+                  if any(key.startswith(namespace + "/") for namespace in SNAPSHOT_KEY_NAMESPACES))
+
+
+def without_snapshot_keys(props: Mapping[str, str]) -> dict[str, str]:
+    """``props`` without :func:`per_snapshot_keys`: what a new RD keeps of the properties it inherits (a
+    clone's from its source, a restored RD's from the snapshot)."""
+    dropped = set(per_snapshot_keys(props))
+    return {key: value for key, value in props.items() if key not in dropped}
 
 
 # --- User properties and DRBD options --------------------------------------------------------

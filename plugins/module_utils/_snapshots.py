@@ -39,11 +39,13 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import Linst
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_NAME,
+    EXACT_SIZE_KEY,
     NamingError,
     aux_name,
     creation_properties,
     generate_name,
     normalize_volume_type,
+    per_snapshot_keys,
     snapshot_claim_key,
     snapshot_claim_keys,
     snapshot_claims,
@@ -56,6 +58,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     validate_snapshot_name,
     validate_volume_name,
     volume_view,
+    without_snapshot_keys,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     Outcome,
@@ -196,6 +199,18 @@ def _for_rd(details: Mapping[str, Mapping[str, dict[str, Any]]], rd_name: str) -
         if name.lower() == rd_name.lower():
             return dict(snapshots)
     return {}
+
+
+def captured_properties(snapshot: Mapping[str, Any]) -> dict[str, str]:
+    """The RD properties LINSTOR kept in a snapshot (as ``/v1/view/snapshots`` returns it) when it was taken,
+    which it copies, overriding, onto an RD whose resources are restored from it.
+
+    LINSTOR lists them as ``resource_definition_props``; controllers that keep one property set per
+    snapshot definition list them in ``props``, with the snapshot's own ``SequenceNumber``.
+    """
+    if "resource_definition_props" in snapshot:
+        return dict(snapshot.get("resource_definition_props") or {})
+    return {key: value for key, value in (snapshot.get("props") or {}).items() if key != SEQUENCE_NUMBER_KEY}
 
 
 def order_key(described: Mapping[str, Any]) -> tuple:
@@ -635,10 +650,14 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     """Make the new volume ``request`` from snapshot ``snapshot`` of ``request.source``; undo on failure.
 
     As Incus: a new random RD in the group, the snapshot's volume definitions restored into it,
-    then its resources. The RD is born empty (LINSTOR restores volume definitions only into an RD
-    that has none) but already carrying the copy's aux keys and creation properties, so no moment
-    exists in which an RD of the group lacks them; its delete is registered at once, so a failure
-    in a later step leaves nothing behind. No snapshot mapping is inherited (the RD is new).
+    then its resources, then the copy's own aux keys. The RD is born empty (LINSTOR restores volume
+    definitions only into an RD that has none) but already carrying the copy's aux keys and
+    creation properties, so no moment exists in which an RD of the group lacks them; its delete is
+    registered at once, so a failure in a later step leaves nothing behind. Restoring the resources
+    copies the properties the source RD had when the snapshot was taken onto the copy, overriding
+    (LINSTOR's snapshot-restore-resource): its aux keys, snapshot mappings and claims too. One PUT
+    right after gives the copy its own identity back and drops every per-snapshot key, as Incus
+    sets the aux keys after the restore; until then the copy claims the source volume as well.
     A larger ``size`` grows the copy afterwards; a smaller one fails before anything is written.
     The copy is confirmed with Incus's lookup, and twins made at the same moment settle on one
     RD (``_volumes.settle_concurrent_create``). ``snapshot`` defaults to ``request.source.snapshot``.
@@ -656,20 +675,25 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     if linstor_name is None:
         raise NamingError("source.snapshot", f"source.snapshot {snapshot!r} does not exist on volume "
                           f"{source.incus_name} (its snapshots: {', '.join(sorted(snapshot_mappings(source_props)))})")
-    described = _for_rd(snapshot_details(client.view_snapshots([source_rd["name"]])), source_rd["name"])
-    target = {name.lower(): value for name, value in described.items()}.get(linstor_name.lower())
-    if target is None:
+    raw = next((snap for snap in client.view_snapshots([source_rd["name"]])
+                if (snap.get("resource_name") or "").lower() == source_rd["name"].lower()
+                and (snap.get("name") or "").lower() == linstor_name.lower()), None)
+    if raw is None:
         raise NamingError("source.snapshot", f"source.snapshot {snapshot!r} maps to LINSTOR snapshot {linstor_name}, "
                           f"which resource definition {source_rd['name']} does not have (a dangling mapping)")
+    target = describe_snapshot(raw)
     sizes = {vd["number"]: vd["size_kib"] for vd in target["volume_definitions"]}
     copy_request = copy_request_for(request, source_props, sizes, "source.snapshot",
                                     f"snapshot {snapshot!r} of {source.incus_name}")
     content_type = copy_request.content_type
     props = creation_properties(request.prefix, request.volume_type, request.project, request.name, content_type,
                                 request.drbd_options, request.user_properties)
+    identity = {key: value for key, value in props.items() if key != EXACT_SIZE_KEY}  # resources are placed then
+    restored_props = props | captured_properties(raw)
+    after_props = without_snapshot_keys(restored_props) | identity
     definitions = [{"volume_number": n, "size_kib": s} for n, s in sorted(sizes.items())]
-    template = new_volume_view(copy_request, None, props, [sizes[number] for number in sorted(sizes)])
-    plan = plan_changes(copy_request, {"props": props, "volume_definitions": definitions})
+    template = new_volume_view(copy_request, None, after_props, [sizes[number] for number in sorted(sizes)])
+    plan = plan_changes(copy_request, {"props": after_props, "volume_definitions": definitions})
     plan.override_props.clear()
     outcome.changed = True
     outcome.extra["source_resource_definition"] = source_rd["name"]
@@ -683,6 +707,8 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
         outcome.warn(client.restore_volume_definitions(source_rd["name"], target["linstor_name"], rd_name))
         outcome.warn(client.restore_resources(source_rd["name"], target["linstor_name"], rd_name))
         with client.unstoppable():  # placed: a twin may rely on it; the copy is finished first
+            outcome.warn(client.modify_resource_definition(rd_name, override_props=identity,
+                                                           delete_props=per_snapshot_keys(restored_props)))
             apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
         _reraise_after_revert(error, reverter)

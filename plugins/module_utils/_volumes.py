@@ -51,9 +51,9 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     needs_whitelist_check,
     normalize_volume_type,
     parse_size,
+    per_snapshot_keys,
     property_values_match,
     sizes_equal_within_tolerance,
-    snapshot_mapping_keys,
     snapshot_mappings,
     type_filter,
     validate_content_type,
@@ -65,6 +65,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     volume_size_bytes,
     volume_size_kib,
     volume_view,
+    without_snapshot_keys,
 )
 
 DEFAULT_WAIT_TIMEOUT = 600.0
@@ -783,9 +784,7 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
                                 request.drbd_options, request.user_properties)
     # LINSTOR refuses ExactSize=true in a clone of deployed resources; the copy inherits the source's.
     props.pop(EXACT_SIZE_KEY, None)
-    inherited_mappings = snapshot_mapping_keys(source_props)
-    after_props = {k: v for k, v in source_props.items() if k not in inherited_mappings}
-    after_props.update(props)
+    after_props = without_snapshot_keys(source_props) | props
     after_props[CLONED_FROM_KEY] = source_rd["name"]
     template = new_volume_view(copy_request, None, after_props, [sizes[n] for n in sorted(sizes)])
     source_definitions = [{"volume_number": n, "size_kib": s} for n, s in sizes.items()]
@@ -853,9 +852,8 @@ def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, A
             for snapshot in linstor_snapshots:
                 outcome.warn(client.delete_snapshot(rd["name"], snapshot))
                 deleted.append(snapshot)
-            if snapshot_mapping_keys(props):
-                outcome.warn(client.modify_resource_definition(rd["name"],
-                                                               delete_namespaces=SNAPSHOT_KEY_NAMESPACES))
+            if per_snapshot_keys(props):
+                outcome.warn(client.modify_resource_definition(rd["name"], delete_props=per_snapshot_keys(props)))
             delete_rd(client, rd["name"], request.delete_retries, request.delete_retry_delay, outcome)
     except LinstorError as error:
         if not deleted:

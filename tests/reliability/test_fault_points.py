@@ -64,6 +64,7 @@ POINTS = [
     Point("copy_from_snapshot", "create RD", "POST", "/v1/resource-definitions"),
     Point("copy_from_snapshot", "restore volume definitions", "POST", RD + "/snapshot-restore-volume-definition/[^/]+"),
     Point("copy_from_snapshot", "restore resources", "POST", RD + "/snapshot-restore-resource/[^/]+"),
+    Point("copy_from_snapshot", "own identity (after the restore)", "PUT", RD),
     Point("snapshot_create", "claim", "PUT", RD),
     Point("snapshot_create", "snapshot", "POST", RD + "/snapshots"),
     Point("snapshot_create", "mapping (drops the claim)", "PUT", RD, nth=2),

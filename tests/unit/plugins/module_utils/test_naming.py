@@ -622,8 +622,20 @@ def test_snapshot_keys_lists_every_form_present() -> None:
     assert naming.snapshot_keys(props, "snap0") == ["Aux/Incus/snapshot-name/snap0", "Aux/Incus/SnapshotName/snap0"]
     assert naming.snapshot_keys(props, "snap1") == ["Aux/Incus/SnapshotName/snap1"]
     assert naming.snapshot_keys(props, "snap2") == []
-    assert naming.snapshot_mapping_keys(props) == sorted(props)
-    assert naming.snapshot_mapping_keys({"Aux/Incus/name": "x"}) == []
+
+
+def test_per_snapshot_keys_are_mappings_of_both_forms_and_claims() -> None:
+    props = {
+        "Aux/Incus/snapshot-name/snap0": "a",
+        "Aux/Incus/SnapshotName/snap1": "b",
+        "Aux/linstor-incus/snapshot-claim/incus-volume-" + "c" * 32: "snap2",
+        "Aux/Incus/name": "incus-volume-c1",
+        "Aux/Incus/snapshot-name": "not a mapping: no snapshot name",
+        "Aux/site": "lab",
+    }
+    assert naming.per_snapshot_keys(props) == sorted(list(props)[:3])
+    assert naming.without_snapshot_keys(props) == {key: props[key] for key in list(props)[3:]}
+    assert naming.per_snapshot_keys({"Aux/Incus/name": "x"}) == []
 
 
 @pytest.mark.parametrize(
