@@ -676,7 +676,7 @@ class Backend:
         except InvalidName as exc:
             raise ctx.error(rc.FAIL_INVLD_RSC_GRP_NAME, f"The given resource group name '{name}' is invalid.",
                             cause=str(exc)) from None
-        props = self._check_props(ctx, body.get("props") or {})
+        props: dict = {}  # LINSTOR's REST layer drops them: "currently props are not supported on creation"
         select_filter = merge_filter({}, self._clean_filter(ctx, body.get("select_filter") or {}))
         with self._tx() as db:
             if db.execute("SELECT 1 FROM rsc_grps WHERE name = ?", (name,)).fetchone():

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient
+from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient, LinstorError
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUTO_ADD_QUORUM_TIEBREAKER_KEY,
@@ -161,12 +161,12 @@ def desired_view(desired: DesiredGroup, current: dict[str, Any] | None = None) -
 
 
 def creation_body(desired: DesiredGroup) -> dict[str, Any]:
-    """The POST body creating the group, born with its properties (Incus sets them in a second request)."""
+    """The POST body creating the group. LINSTOR ignores properties in it ("currently props are not
+    supported on creation", ResourceGroups.java), so Incus, and :func:`ensure_present`, set them next."""
     select_filter: dict[str, Any] = {"place_count": desired.place_count}
     if desired.storage_pool is not None:
         select_filter["storage_pool"] = desired.storage_pool
-    return {"name": desired.name, "description": desired.description, "select_filter": select_filter,
-            "props": dict(desired.props)}
+    return {"name": desired.name, "description": desired.description, "select_filter": select_filter}
 
 
 def changes(current: dict[str, Any], desired: DesiredGroup) -> dict[str, Any]:
@@ -213,11 +213,11 @@ def _messages(entries: list[dict[str, Any]]) -> list[str]:
 
 
 def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: bool = False) -> Outcome:
-    """Create the group, or repair its drift, with at most one write after one read."""
+    """Create the group, then set its properties (two writes, as Incus), or repair its drift with one write;
+    each after one read."""
     current = client.get_resource_group(desired.name)
     if current is None:
-        body = creation_body(desired)
-        warnings = [] if check_mode else _messages(client.create_resource_group(body))
+        warnings = [] if check_mode else _create(client, desired)
         return Outcome(True, {}, desired_view(desired), warnings)
     body = changes(current, desired)
     if not body:
@@ -225,6 +225,26 @@ def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: boo
         return Outcome(False, view, view)
     warnings = [] if check_mode else _messages(client.modify_resource_group(current["name"], body))
     return Outcome(True, group_view(current), desired_view(desired, current), warnings)
+
+
+def _create(client: LinstorClient, desired: DesiredGroup) -> list[str]:
+    """Create the group and set its properties; a group whose properties could not be set is deleted again."""
+    warnings = _messages(client.create_resource_group(creation_body(desired)))
+    if not desired.props:
+        return warnings
+    try:
+        return warnings + _messages(client.modify_resource_group(desired.name, {"override_props": dict(desired.props)}))
+    except LinstorError as error:
+        try:
+            with client.unstoppable():  # an undo
+                client.delete_resource_group(desired.name)
+        except LinstorError as undo_error:
+            raise ModuleFailure(f"{error} Resource group {desired.name} was created without its properties, and "
+                                f"deleting it again failed: {undo_error}", None, changed=True,
+                                left_behind=[f"resource group {desired.name}"],
+                                linstor_error=error.to_dict()) from error
+        raise ModuleFailure(f"{error} Resource group {desired.name} was created and deleted again.", None,
+                            linstor_error=error.to_dict()) from error
 
 
 def resource_definitions_of(client: LinstorClient, group_name: str) -> list[str]:

@@ -56,7 +56,9 @@ def test_controller_version_nodes_pools(client):
 
 
 def test_resource_group_lifecycle(client):
-    assert client.post("/v1/resource-groups", {"name": "tmp-rg"}).status == 201
+    # LINSTOR's REST layer drops the properties of a create ("currently props are not supported on creation")
+    assert client.post("/v1/resource-groups", {"name": "tmp-rg", "props": {"Aux/born": "1"}}).status == 201
+    assert client.get("/v1/resource-groups/tmp-rg").body.get("props", {}) == {}
     again = client.post("/v1/resource-groups", {"name": "TMP-RG"})
     assert again.status == 500 and kinds(again.body) == ["error"]
     assert client.post("/v1/resource-groups", {"name": "1rg"}).status == 500

@@ -88,7 +88,6 @@ def test_keys_off_the_whitelist_are_refused_everywhere(backend, key):
         (backend.create_resource_definition, {"resource_definition": {"name": "rd2", "props": {key: "1"}}}),
         (backend.modify_resource_definition, "rd1", {"override_props": {key: "1"}}),
         (backend.modify_resource_definition, "rd1", {"delete_props": [key]}),  # CtrlPropsHelper.remove checks too
-        (backend.create_resource_group, {"name": "rg2", "props": {key: "1"}}),
         (backend.modify_resource_group, "rg1", {"override_props": {key: "1"}}),
         (backend.spawn, "rg1", {"resource_definition_name": "rd3", "volume_sizes": [GIB], "definitions_only": True,
                                 "resource_definition_props": {key: "1"}}),
@@ -124,7 +123,8 @@ def test_free_namespaces_and_every_key_the_collection_writes(backend):
                   "DrbdOptions/Disk/rs-discard-granularity": "1048576",
                   "DrbdOptions/Resource/quorum": "majority", "StorPoolName": "pool1", "FileSystem/Type": "ext4"})
     assert collection_keys() <= set(props)
-    backend.create_resource_group({"name": "rg1", "props": props})
+    backend.create_resource_group({"name": "rg1"})
+    backend.modify_resource_group("rg1", {"override_props": props})
     backend.create_resource_definition({"resource_definition": {"name": "rd1", "props": props}})
     assert backend.get_resource_definition("rd1")["props"] == props
     assert backend.get_resource_group("rg1")["props"] == props
