@@ -36,8 +36,21 @@ from .names import (
     check_snapshot_name,
 )
 
-VERSION = "1.28.0"
-REST_API_VERSION = "1.28.0"
+RELEASES = {"1.28.0": "1.23.0", "1.29.0": "1.23.0", "1.30.4": "1.24.0", "1.31.0": "1.25.0", "1.32.0": "1.26.0",
+            "1.33.0": "1.27.0", "1.34.0": "1.28.0"}
+"""LINSTOR release -> the REST API version it reports (JsonGenTypes.REST_API_VERSION of its tag)."""
+VERSION = "1.34.0"
+"""The release emulated by default: the first with REST API 1.28.0, the spec's (v1.34.0-rc.1)."""
+REST_API_VERSION = RELEASES[VERSION]
+CLONE_PROPS_REST_API = (1, 26)
+"""From LINSTOR 1.32 (REST 1.26): a clone request takes override_props, delete_props and delete_namespaces,
+and an RD modify whose only change is delete_namespaces applies it (CtrlRscDfnApiCallHandler)."""
+CLONE_GROUP_REST_API = (1, 24)
+"""From LINSTOR 1.30 (REST 1.24): a clone request takes resource_group and layer_list."""
+
+
+def rest_api_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 DEFAULT_RSC_GRP = "DfltRscGrp"
 DISKLESS_POOL = "DfltDisklessStorPool"
@@ -354,8 +367,10 @@ class Backend:
 
     _sql_json = _sqlite_quotes_as_json()  # else list_resource_definitions_json builds every item in Python
 
-    def __init__(self, path: str | Path, nodes: int = 3, synchronous: str = "NORMAL"):
+    def __init__(self, path: str | Path, nodes: int = 3, synchronous: str = "NORMAL", linstor_version: str = VERSION):
         self.path = str(path)
+        self.linstor_version = linstor_version
+        self.rest_api_version = RELEASES[linstor_version]
         self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
@@ -568,8 +583,11 @@ class Backend:
     # ------------------------------------------------------------------ controller, nodes, storage pools
 
     def controller_version(self) -> dict:
-        return {"version": VERSION, "git_hash": "linstor-emulator", "build_time": "2024-06-01T00:00:00+00:00",
-                "rest_api_version": REST_API_VERSION}
+        return {"version": self.linstor_version, "git_hash": "linstor-emulator",
+                "build_time": "2024-06-01T00:00:00+00:00", "rest_api_version": self.rest_api_version}
+
+    def rest_api_at_least(self, version: tuple[int, ...]) -> bool:
+        return rest_api_tuple(self.rest_api_version) >= version
 
     def list_nodes(self, names: list[str] | None = None) -> list[dict]:
         with self._read() as db:
@@ -1039,7 +1057,10 @@ class Backend:
         with self._tx() as db:
             row = self._load_rd(db, ctx, name)
             old = self._rd_props(db, row["id"])
-            new = self._apply_prop_changes(old, override, body.get("delete_props"), body.get("delete_namespaces"))
+            namespaces = body.get("delete_namespaces")
+            if not (override or body.get("delete_props") or self.rest_api_at_least(CLONE_PROPS_REST_API)):
+                namespaces = None  # before 1.32 the property block runs only with overrides or deleted keys
+            new = self._apply_prop_changes(old, override, body.get("delete_props"), namespaces)
             self._set_rd_props(db, row["id"], old, new)
             if body.get("resource_group"):
                 rg = self._load_rg(db, ctx, body["resource_group"])

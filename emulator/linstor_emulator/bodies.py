@@ -66,6 +66,17 @@ RESOURCE_DEFINITION_MODIFY = {"override_props": PROPS, "delete_props": STRINGS, 
 CLONE_REQUEST = {"name": str, "external_name": str, "use_zfs_clone": bool, "layer_list": STRINGS,
                  "volume_passphrases": STRINGS, "resource_group": str, "override_props": PROPS,
                  "delete_props": STRINGS, "delete_namespaces": STRINGS}
+CLONE_GROUP_FIELDS = ("resource_group", "layer_list")
+CLONE_PROPS_FIELDS = ("override_props", "delete_props", "delete_namespaces")
+
+
+def clone_request(group_fields: bool, props_fields: bool) -> dict:
+    """CLONE_REQUEST as an older controller's class has it: without the group fields (before LINSTOR 1.30)
+    or the property fields (before 1.32)."""
+    dropped = (() if group_fields else CLONE_GROUP_FIELDS) + (() if props_fields else CLONE_PROPS_FIELDS)
+    return {key: value for key, value in CLONE_REQUEST.items() if key not in dropped}
+
+
 VOLUME_DEFINITION_CREATE = {"volume_definition": VOLUME_DEFINITION, "drbd_minor_number": int, "passphrase": str}
 VOLUME_DEFINITION_MODIFY = {"size_kib": int, "override_props": PROPS, "delete_props": STRINGS,
                             "delete_namespaces": STRINGS, "flags": STRINGS}

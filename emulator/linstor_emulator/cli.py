@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .backend import Backend
+from .backend import RELEASES, VERSION, Backend
 from .rest import make_server, tls_context
 
 
@@ -30,6 +30,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sync", choices=("NORMAL", "FULL"), default="NORMAL",
                         help="SQLite synchronous mode: NORMAL survives a killed process, FULL also a power loss")
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
+    parser.add_argument("--linstor-version", choices=sorted(RELEASES, key=lambda v: tuple(map(int, v.split(".")))),
+                        default=VERSION,
+                        help=f"the LINSTOR release to answer as (default {VERSION}, REST API {RELEASES[VERSION]}, "
+                             "the spec's): its version, and what older releases do not take (clone properties "
+                             "before 1.32, a clone's resource_group before 1.30)")
     tls = parser.add_argument_group("TLS (HTTPS on the same port when --tls-cert is given)")
     tls.add_argument("--tls-cert", metavar="FILE", help="PEM certificate chain of the server (may hold the key too)")
     tls.add_argument("--tls-key", metavar="FILE", help="PEM private key of the server certificate")
@@ -64,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     state = Path(args.state)
     try:
         state.parent.mkdir(parents=True, exist_ok=True)
-        backend = Backend(state, nodes=args.nodes, synchronous=args.sync)
+        backend = Backend(state, nodes=args.nodes, synchronous=args.sync, linstor_version=args.linstor_version)
     except (OSError, sqlite3.Error) as exc:
         print(f"linstor-emulator: cannot use the state file {state}: {exc}", file=sys.stderr)
         return 2

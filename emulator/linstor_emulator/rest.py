@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import bodies, whitelist
 from . import errors as rc
-from .backend import Backend
+from .backend import CLONE_GROUP_REST_API, CLONE_PROPS_REST_API, Backend
 from .errors import LinstorError, RcEntry, http_status
 from .faults import FaultSpecError, FaultTable
 
@@ -253,7 +253,8 @@ def _rd_delete(b: Backend, r: Request) -> Reply:
 
 @route("POST", "/v1/resource-definitions/{rd}/clone")
 def _rd_clone(b: Backend, r: Request) -> Reply:
-    entries, clone_name = b.clone(r.params["rd"], r.obj(bodies.CLONE_REQUEST))
+    schema = bodies.clone_request(b.rest_api_at_least(CLONE_GROUP_REST_API), b.rest_api_at_least(CLONE_PROPS_REST_API))
+    entries, clone_name = b.clone(r.params["rd"], r.obj(schema))
     source = r.params["rd"]
     return Reply(201, {"location": f"/v1/resource-definitions/{source}/clone/{clone_name}",
                        "source_name": source, "clone_name": clone_name, "messages": _entries(entries)})

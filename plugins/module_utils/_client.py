@@ -47,6 +47,9 @@ CLIENT_CONFIG_PATHS = (
 # Requests that leave the same state however often they are sent (HTTP's idempotent methods;
 # LINSTOR's PUT modifies props to given values and DELETE of a missing object is a warning).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+CLONE_PROPERTIES_REST_API = (1, 26)
+"""REST API version of LINSTOR 1.32, the first whose clone request takes ``override_props``,
+``delete_props`` and ``delete_namespaces`` (older controllers refuse a body with them)."""
 
 CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "controllers": {"type": "str"},
@@ -276,6 +279,7 @@ class LinstorClient:
         self._stop: str | None = None  # the stop asked for and not acted on yet
         self._stopped = False  # a stop was acted on: the run is ending
         self._unstoppable = 0  # depth of unstoppable() blocks
+        self._rest_api_version: tuple[int, ...] | None = None
 
     def request_stop(self, reason: str) -> bool:
         """End the run at its next request, which fails with :class:`LinstorStopped` without being sent.
@@ -401,6 +405,14 @@ class LinstorClient:
     def controller_version(self) -> dict[str, Any]:
         return self.get(_path("controller", "version"))
 
+    def rest_api_version(self) -> tuple[int, ...]:
+        """The controller's REST API version, e.g. (1, 24, 0) for LINSTOR 1.30; asked once per client."""
+        if self._rest_api_version is None:
+            text = str((self.controller_version() or {}).get("rest_api_version") or "")
+            parts = text.split(".")
+            self._rest_api_version = tuple(int(part) for part in parts) if all(p.isdigit() for p in parts) else (0,)
+        return self._rest_api_version
+
     def list_nodes(self) -> list[dict[str, Any]]:
         return self.get(_path("nodes")) or []
 
@@ -523,20 +535,24 @@ class LinstorClient:
         override_props: Mapping[str, str] | None = None,
         delete_props: Iterable[str] = (),
         delete_namespaces: Iterable[str] = (),
-    ) -> dict[str, Any]:
-        """Start a clone of ``source`` into the new RD ``target``; return LINSTOR's clone-started object."""
-        body: dict[str, Any] = {
-            "name": target,
-            "override_props": dict(override_props or {}),
-            "delete_props": list(delete_props),
-            "delete_namespaces": list(delete_namespaces),
-        }
+    ) -> list[dict[str, Any]]:
+        """Start a clone of ``source`` into the new RD ``target``; return the warnings of LINSTOR's reply
+        (its clone-started object carries them in ``messages``).
+
+        Only the fields given are sent: a controller older than LINSTOR 1.32 refuses a body naming the
+        property fields (1.30 for ``resource_group``), even empty.
+        """
+        body: dict[str, Any] = {"name": target}
         if resource_group:
             body["resource_group"] = resource_group
+        if override_props:
+            body["override_props"] = dict(override_props)
+        if delete_props:
+            body["delete_props"] = list(delete_props)
+        if delete_namespaces:
+            body["delete_namespaces"] = list(delete_namespaces)
         started = self.post(_path("resource-definitions", source, "clone"), body)
-        if isinstance(started, dict):
-            raise_for_apicallrc(started.get("messages") or [], None)
-        return started
+        return raise_for_apicallrc(started.get("messages") or [], None) if isinstance(started, dict) else started
 
     def clone_status(self, source: str, target: str) -> dict[str, Any]:
         return self.get(_path("resource-definitions", source, "clone", target))

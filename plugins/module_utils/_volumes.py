@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
+    CLONE_PROPERTIES_REST_API,
     LinstorClient,
     LinstorConnectionError,
     LinstorError,
@@ -771,6 +772,9 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
     The clone request's ``override_props`` carry the copy's aux keys (and the properties Incus
     sets on a new volume), and ``delete_namespaces`` drops the inherited snapshot mappings, so
     no moment exists in which two RDs claim one volume or the copy maps snapshots it lacks.
+    A controller older than LINSTOR 1.32 takes neither field (one request asks its version): there
+    the copy is cloned with the source's properties and given its own in one PUT once the clone is
+    complete, as Incus does; until then it claims the source volume as well.
     """
     source = request.source
     if source is None:  # pragma: no cover - ensure_volume only copies when source is given
@@ -796,13 +800,19 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
     if check_mode:
         outcome.volume = apply_plan_to_view(template, plan, request.prefix)
         return
+    born_whole = client.rest_api_version() >= CLONE_PROPERTIES_REST_API
     rd_name, reverter = new_rd_with_undo(client, request.prefix)
     try:
-        started = client.clone(source_rd["name"], rd_name, resource_group=request.resource_group,
-                               override_props=props, delete_namespaces=SNAPSHOT_KEY_NAMESPACES)
-        outcome.warn(started.get("messages") if isinstance(started, dict) else [])
+        if born_whole:
+            outcome.warn(client.clone(source_rd["name"], rd_name, resource_group=request.resource_group,
+                                      override_props=props, delete_namespaces=SNAPSHOT_KEY_NAMESPACES))
+        else:  # the source is in the copy's group (find_source_rd), which a clone keeps
+            outcome.warn(client.clone(source_rd["name"], rd_name))
         with client.unstoppable():  # cloned, so placed: a twin may rely on it; the copy is finished first
             wait_for_clone(client, source_rd["name"], rd_name, request.wait_timeout)
+            if not born_whole:
+                outcome.warn(client.modify_resource_definition(rd_name, override_props=props,
+                                                               delete_props=per_snapshot_keys(source_props)))
             apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
         _reraise_after_revert(error, reverter)

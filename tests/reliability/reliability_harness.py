@@ -161,8 +161,9 @@ class Env:
         return reply.json()
 
 
-def start_env(directory: Path, group: str = GROUP) -> Env:
-    process = EmulatorProcess(directory / "state.sqlite3").start()
+def start_env(directory: Path, group: str = GROUP, extra: tuple[str, ...] = ()) -> Env:
+    """An emulator of its own (``extra``: more command-line options) with ``group`` created (place count 2)."""
+    process = EmulatorProcess(directory / "state.sqlite3", extra=extra).start()
     reply = requests.post(process.url + "/v1/resource-groups",
                           json={"name": group, "select_filter": {"place_count": 2}}, timeout=30)
     reply.raise_for_status()

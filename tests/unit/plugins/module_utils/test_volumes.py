@@ -266,9 +266,12 @@ class CloneStandIn(UndoBlocks):
         self.calls.append(("list",))
         return [rd(name="incus-volume-" + "5" * 32, incus="incus-volume-c2")]
 
+    def rest_api_version(self):
+        return (1, 28, 0)
+
     def clone(self, source, target, resource_group=None, override_props=None, delete_props=(), delete_namespaces=()):
         self.calls.append(("clone", source, target))
-        return {"messages": []}
+        return []
 
     def clone_status(self, source, target):
         self.calls.append(("status",))

@@ -1,0 +1,95 @@
+"""Copies on a controller older than LINSTOR 1.32, played by ``linstor-emulator --linstor-version 1.30.4``.
+
+Before 1.32 (REST API 1.26) LINSTOR's clone request has no ``override_props``, ``delete_props`` or
+``delete_namespaces`` (a body naming them is refused as unparseable), and an RD modify whose only
+change is ``delete_namespaces`` changes nothing. The modules ask the controller's version before a
+clone and then do what Incus does: clone, then give the copy its own identity with one PUT, dropping
+the inherited snapshot mappings by name. Emulator only (the reliability tests are skipped with
+LS_CONTROLLERS set).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+from reliability_harness import Env, rds_claiming, start_env
+
+VOLUME = "linstor_incus_volume"
+SNAPSHOT = "linstor_incus_snapshot"
+PER_SNAPSHOT = ("Aux/Incus/snapshot-name/", "Aux/Incus/SnapshotName/", "Aux/linstor-incus/")
+
+
+@pytest.fixture(scope="module")
+def old_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    environment = start_env(tmp_path_factory.mktemp("linstor-1.30"), extra=("--linstor-version", "1.30.4"))
+    try:
+        yield environment
+    finally:
+        environment.process.stop()
+
+
+def rd_props(env: Env, name: str) -> dict[str, str]:
+    [rd] = env.get("/v1/resource-definitions", resource_definitions=name)
+    return rd.get("props") or {}
+
+
+def test_the_emulator_answers_as_linstor_1_30(old_env: Env) -> None:
+    assert old_env.get("/v1/controller/version")["rest_api_version"] == "1.24.0"
+    old_env.must(VOLUME, name="probe", type="custom", size="8MiB")
+    [rd] = rds_claiming(old_env, "default_probe")
+    refused = requests.post(f"{old_env.url}/v1/resource-definitions/{rd}/clone",
+                            json={"name": "probe-copy", "override_props": {}}, timeout=30)
+    assert refused.status_code >= 400 and refused.json()[0]["message"] == "Unable to parse input json."
+    requests.put(f"{old_env.url}/v1/resource-definitions/{rd}", json={"override_props": {"Aux/ns/a": "1"}},
+                 timeout=30).raise_for_status()
+    requests.put(f"{old_env.url}/v1/resource-definitions/{rd}", json={"delete_namespaces": ["Aux/ns"]},
+                 timeout=30).raise_for_status()
+    assert rd_props(old_env, rd)["Aux/ns/a"] == "1", "1.30 ignores a modify that only deletes namespaces"
+    old_env.must(VOLUME, name="probe", type="custom", state="absent")
+
+
+def test_a_copy_clones_then_takes_its_own_identity(old_env: Env) -> None:
+    old_env.must(VOLUME, name="c1", type="container", size="64MiB", properties={"Aux/site": "lab"})
+    old_env.must(SNAPSHOT, volume="c1", type="container", name="s1")
+    [source] = rds_claiming(old_env, "c1")
+    before = rd_props(old_env, source)
+    old_env.debug.clear_requests()
+
+    predicted = old_env.run(VOLUME, check_mode=True, name="c2", type="container", source={"volume": "c1"})
+    assert predicted.changed and not old_env.writes()
+
+    copied = old_env.run(VOLUME, name="c2", type="container", source={"volume": "c1"})
+    assert not copied.failed, copied.msg
+    assert copied.changed and copied.result["volume"]["properties"]["Aux/site"] == "lab"
+    writes = old_env.writes()
+    assert [(entry["method"], entry["path"]) for entry in writes[:2]] == [
+        ("POST", f"/v1/resource-definitions/{source}/clone"),
+        ("PUT", f"/v1/resource-definitions/{copied.result['volume']['resource_definition']}")]
+    assert writes[0]["body"] == {"name": copied.result["volume"]["resource_definition"]}
+    assert len(writes) == 2 and all(entry["status"] < 400 for entry in writes), writes
+
+    [copy] = rds_claiming(old_env, "c2")
+    props = rd_props(old_env, copy)
+    assert props["Aux/Incus/name"] == "incus-volume-c2" and props["cloned-from"] == source
+    assert not [key for key in props if key.startswith(PER_SNAPSHOT)]
+    assert rds_claiming(old_env, "c1") == [source] and rd_props(old_env, source) == before
+    again = old_env.run(VOLUME, name="c2", type="container", source={"volume": "c1"})
+    assert not again.failed and not again.changed
+
+
+def test_a_copy_from_a_snapshot_drops_the_captured_keys_by_name(old_env: Env) -> None:
+    old_env.must(VOLUME, name="d1", type="custom", size="32MiB")
+    old_env.must(SNAPSHOT, volume="d1", type="custom", name="early")
+    old_env.must(SNAPSHOT, volume="d1", type="custom", name="s0")
+    old_env.debug.clear_requests()
+    copied = old_env.run(VOLUME, name="d2", type="custom", source={"volume": "d1", "snapshot": "s0"})
+    assert not copied.failed and copied.changed, copied.msg
+    [copy] = rds_claiming(old_env, "default_d2")
+    props = rd_props(old_env, copy)
+    assert props["Aux/Incus/name"] == "incus-volume-default_d2"
+    assert not [key for key in props if key.startswith(PER_SNAPSHOT)]
+    assert len(rds_claiming(old_env, "default_d1")) == 1
+    assert all(entry["status"] < 400 for entry in old_env.writes())
+
