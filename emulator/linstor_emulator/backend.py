@@ -67,6 +67,7 @@ PEER_SLOTS = 7
 KEY_CLONED_FROM = "cloned-from"  # InternalApiConsts.KEY_CLONED_FROM
 KEY_SEQUENCE_NUMBER = "SequenceNumber"  # ApiConsts.KEY_SNAPSHOT_DFN_SEQUENCE_NUMBER
 KEY_STOR_POOL_NAME = "StorPoolName"
+KEY_EXACT_SIZE = "DrbdOptions/ExactSize"  # ApiConsts.NAMESPC_DRBD_OPTIONS + "/" + KEY_DRBD_EXACT_SIZE
 
 PROP_KEY_MAX_LENGTH = 255
 """PropsContainer.PATH_MAX_LENGTH is 256, but a key of 256 characters counts 257 there (splitPath adds one)."""
@@ -1190,6 +1191,10 @@ class Backend:
                 if new_size == size:
                     entries.append(ctx.entry(rc.WARN_VLMDFN_RESIZE_SAME_SIZE,
                                              f"Volume definition already has size of {size}KiB."))
+                if new_size > size and self._rd_props(db, row["id"]).get(KEY_EXACT_SIZE, "").lower() == "true":
+                    # CtrlVlmDfnModifyApiCallHandler.ensureExactSizeIsUnset, its message as LINSTOR prints it
+                    raise ctx.error(rc.FAIL_INVLD_PROP, "Volume definition must not be resized while the "
+                                    "resource-definition has the property '' set!")
                 size = new_size
             props = self._apply_prop_changes(json.loads(vd["props"]), override, body.get("delete_props"),
                                              body.get("delete_namespaces"))
@@ -1615,7 +1620,7 @@ class Backend:
             src_props = self._rd_props(db, src["id"])
             rg_name = body.get("resource_group") or src["rg"]
             layers = body.get("layer_list") or json.loads(src["layer_stack"])
-            if override.get("DrbdOptions/ExactSize", "").lower() == "true":
+            if override.get(KEY_EXACT_SIZE, "").lower() == "true":
                 count = db.execute("SELECT COUNT(*) FROM resources WHERE rd = ?", (src["id"],)).fetchone()[0]
                 raise ctx.error(rc.FAIL_INVLD_PROP, "The property 'DrbdOptions/ExactSize' cannot be set to True while "
                                 f"there are currently deployed resources({count}).")

@@ -445,6 +445,19 @@ def test_volume_definition_resize_and_limits(backend):
     assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_NOT_FOUND_VLM_DFN & rc.MASK_BITS_CODE
 
 
+def test_a_volume_definition_does_not_grow_while_exact_size_is_set(backend):
+    """As CtrlVlmDfnModifyApiCallHandler.ensureExactSizeIsUnset: Incus removes ExactSize before a resize."""
+    make_rd(backend, "rd1", size=GIB)
+    backend.modify_resource_definition("rd1", {"override_props": {"DrbdOptions/ExactSize": "True"}})
+    error = refused(backend.modify_volume_definition, "rd1", 0, {"size_kib": 2 * GIB})
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_INVLD_PROP & rc.MASK_BITS_CODE
+    assert "must not be resized" in str(error)
+    assert backend.list_volume_definitions("rd1")[0]["size_kib"] == GIB
+    backend.modify_resource_definition("rd1", {"delete_props": ["DrbdOptions/ExactSize"]})
+    backend.modify_volume_definition("rd1", 0, {"size_kib": 2 * GIB})
+    assert backend.list_volume_definitions("rd1")[0]["size_kib"] == 2 * GIB
+
+
 def test_resource_create_delete_on_node(backend):
     make_rd(backend, "rd1")
     backend.create_resource("rd1", "node2", {})
