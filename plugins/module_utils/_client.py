@@ -88,8 +88,9 @@ class LinstorError(Exception):
 
     @property
     def not_found(self) -> bool:
-        """True when LINSTOR answered that the object does not exist."""
-        return self.status == 404
+        """True when LINSTOR answered that the object does not exist: a 404 with LINSTOR's ApiCallRc reply
+        (a 404 from anything else, such as a wrong port or proxy path, is no answer about the object)."""
+        return self.status == 404 and bool(self.entries)
 
     @property
     def in_use(self) -> bool:
@@ -225,7 +226,7 @@ class ConnectionSettings:
         controllers = [controller_url(item) for item in raw.split(",") if item.strip()]
         if not controllers:
             raise LinstorConfigError(f"controllers: no controller given in {source}", "controllers")
-        timeout = params.get("timeout") or DEFAULT_TIMEOUT
+        timeout = DEFAULT_TIMEOUT if params.get("timeout") is None else params["timeout"]
         if timeout <= 0:
             raise LinstorConfigError("timeout: must be a positive number of seconds", "timeout")
         settings = cls(
@@ -246,6 +247,11 @@ class ConnectionSettings:
         """Refuse settings that cannot work, before anything is sent."""
         if self.client_key and not self.client_cert:
             raise LinstorConfigError("client_key: given without client_cert; give both or neither", "client_key")
+        files = {"ca_cert": self.ca_cert if self.validate_certs else None, "client_cert": self.client_cert,
+                 "client_key": self.client_key}
+        for option, path in files.items():
+            if path and not os.path.isfile(path):
+                raise LinstorConfigError(f"{option}: no such file: {path}", option)
         if self.auth_token and not self.allow_insecure_auth:
             plain = [url for url in self.controllers if url.startswith("http://")]
             if plain:
@@ -382,6 +388,9 @@ class LinstorClient:
             if response.status_code in (401, 403):
                 message = (f"LINSTOR refused {method} {path}: HTTP {response.status_code} "
                            "(authentication failed: check auth_token and the client certificate)")
+            elif response.status_code == 404:
+                message = (f"{method} {path} got HTTP 404 without a LINSTOR reply: check that controllers names "
+                           "a LINSTOR controller's REST API (e.g. http://controller:3370)")
             else:
                 message = f"LINSTOR answered {method} {path} with HTTP {response.status_code}"
             text = response.text.strip()[:500] if body is None else str(body)[:500]

@@ -51,6 +51,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
     unmapped_snapshots,
     volume_snapshots,
 )
+from ansible_collections.linstor.incus.plugins.module_utils._volumes import missing_group_message
 
 NAME_FILTER_LIMIT = 50
 """Up to this many RDs, the view requests name them (``resources=``); beyond, they list everything
@@ -276,9 +277,7 @@ def list_volumes(
     rds = [rd for rd in client.list_resource_definitions(props=props, with_volume_definitions=True)
            if rd.get("resource_group_name") == resource_group]
     if not rds and client.get_resource_group(resource_group) is None:
-        raise InventoryError(
-            f"resource_group {resource_group!r} does not exist in LINSTOR; give the resource group of the Incus "
-            "storage pool (its linstor.resource_group.name, by default the pool's name)", "resource_group")
+        raise InventoryError(missing_group_message(resource_group), "resource_group")
     names = sorted(rd["name"] for rd in rds)
     snapshots = resources = None
     if include_snapshots:

@@ -112,7 +112,8 @@ BLOCK_BOUNDARY_BYTES = 8192
 DEFAULT_VM_FILESYSTEM_SIZE = "500MiB"
 DEFAULT_VM_FILESYSTEM_SIZE_BYTES = 500 * MIB
 RESIZE_TOLERANCE_BYTES = 512
-MAX_SIZE_BYTES = 2**63 - 1
+MAX_SIZE_BYTES = 2**40 * 1024
+"""LINSTOR's largest volume definition: 2^40 KiB (1 PiB; "Valid sizes range from 4 to 1099511627776")."""
 
 _DECIMAL_UNITS = {"kB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4, "PB": 1000**5, "EB": 1000**6}
 _BINARY_UNITS = {"KiB": KIB, "MiB": KIB**2, "GiB": KIB**3, "TiB": KIB**4, "PiB": KIB**5, "EiB": KIB**6}
@@ -137,7 +138,7 @@ _HOSTNAME_RE = re.compile(r"[A-Za-z0-9-]+")
 _API_NAME_EDGES_RE = re.compile(r"[A-Za-z0-9](.*[A-Za-z0-9])?", re.DOTALL)
 _API_NAME_RESERVED_CHARS = ("$", "?", "&", "+", '"', "'", "`", "*", "/")
 _FINGERPRINT_RE = re.compile(r"[0-9a-f]{64}")
-_SIZE_RE = re.compile(r"\s*(\d+)\s*([A-Za-z]*)\s*")
+_SIZE_RE = re.compile(r"\s*([0-9]+)\s*([A-Za-z]*)\s*", re.ASCII)
 _DURATION_RE = re.compile(r"[+-]?(?:" + _DURATION_PART + r")+")
 _TRUE_STRINGS = ("true", "yes", "on", "1")
 _FALSE_STRINGS = ("false", "no", "off", "0")
@@ -624,6 +625,9 @@ def validate_user_properties(properties: dict[str, object] | None) -> dict[str, 
             raise NamingError("properties", f"set {key!r} with drbd_options.{options_by_key[key]}, not in properties")
         if key in DRIVER_MANAGED_KEYS:
             raise NamingError("properties", f"DRBD property {key!r} cannot be manually set: remove it from properties")
+        if key == EXACT_SIZE_KEY:
+            raise NamingError("properties", f"{key!r} is set by the module as Incus sets it (on create, and removed "
+                                            "before a resize): remove it from properties")
         validated[key] = _property_value(key, value)
     return validated
 
@@ -725,7 +729,7 @@ def parse_size(value: str | int, parameter: str) -> int:
     if size <= 0:
         raise NamingError(parameter, f"{parameter} must be greater than zero, got {value!r}")
     if size > MAX_SIZE_BYTES:
-        raise NamingError(parameter, f"{parameter} {value!r} is too large for LINSTOR")
+        raise NamingError(parameter, f"{parameter} {value!r} is too large: LINSTOR's largest volume is 1PiB")
     return size
 
 

@@ -70,6 +70,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     parse_request,
     plan_changes,
     refuse_unknown_property_keys,
+    require_group,
     single,
     spawn_and_place,
     update_volume,
@@ -449,11 +450,8 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     refuse_unknown_property_keys(client, {
         _indexed_parameter(item.index, "properties"): user_keys_written(item.request, item.plan)
         for item in items if item.action in ("create", "update")})
-    if any(item.action == "create" for item in items) and not claims \
-            and client.get_resource_group(resource_group) is None:
-        raise ModuleFailure(
-            f"resource_group {resource_group!r} does not exist in LINSTOR; give the resource group of the Incus "
-            "storage pool (its linstor.resource_group.name, by default the pool's name)", "resource_group")
+    if any(item.action == "create" for item in items) and not claims:
+        require_group(client, resource_group)
 
     warnings: list[str] = []
     changes: list[dict[str, Any]] = []

@@ -106,7 +106,7 @@ def parse_snapshot_request(params: Mapping[str, Any]) -> SnapshotRequest:
     """Check every option that can be checked without LINSTOR; raise NamingError naming the option."""
     prefix = validate_prefix(params.get("prefix"))
     volume_type = normalize_volume_type(params.get("type"), "type")
-    project = validate_project(params.get("project") or "default")
+    project = validate_project("default" if params.get("project") is None else params["project"])
     volume = validate_volume_name(volume_type, params.get("volume"), "volume")
     try:
         incus_name = aux_name(prefix, volume_type, project, volume)
@@ -645,6 +645,11 @@ _delete = delete_snapshot
 # --- A new volume from a snapshot -----------------------------------------------------------------
 
 
+def _snapshots_phrase(props: Mapping[str, str]) -> str:
+    names = sorted(snapshot_mappings(dict(props)))
+    return f"its snapshots: {', '.join(names)}" if names else "it has no snapshots"
+
+
 def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: Outcome, check_mode: bool,
                        snapshot: str | None = None) -> None:
     """Make the new volume ``request`` from snapshot ``snapshot`` of ``request.source``; undo on failure.
@@ -674,7 +679,7 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     linstor_name = snapshot_mappings(source_props).get(snapshot)
     if linstor_name is None:
         raise NamingError("source.snapshot", f"source.snapshot {snapshot!r} does not exist on volume "
-                          f"{source.incus_name} (its snapshots: {', '.join(sorted(snapshot_mappings(source_props)))})")
+                          f"{source.incus_name} ({_snapshots_phrase(source_props)})")
     raw = next((snap for snap in client.view_snapshots([source_rd["name"]])
                 if (snap.get("resource_name") or "").lower() == source_rd["name"].lower()
                 and (snap.get("name") or "").lower() == linstor_name.lower()), None)

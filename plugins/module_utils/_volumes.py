@@ -182,7 +182,8 @@ def parse_source(params: Mapping[str, Any], volume_type: str, project: str, pref
     if not source.get("volume"):
         raise NamingError("source.volume", "source.volume is required when source is given")
     source_type = normalize_volume_type(source.get("type") or volume_type, "source.type")
-    source_project = validate_project(source.get("project") or project, "source.project")
+    source_project = validate_project(project if source.get("project") is None else source["project"],
+                                      "source.project")
     validate_volume_name(source_type, source["volume"], "source.volume")
     try:
         incus_name = aux_name(prefix, source_type, source_project, source["volume"])
@@ -199,7 +200,7 @@ def parse_request(params: Mapping[str, Any]) -> VolumeRequest:
     """Check every option and combination that can be checked without LINSTOR; raise NamingError."""
     prefix = validate_prefix(params.get("prefix"))
     volume_type = normalize_volume_type(params["type"], "type")
-    project = validate_project(params.get("project") or "default")
+    project = validate_project("default" if params.get("project") is None else params["project"])
     name = params["name"]
     incus_name = aux_name(prefix, volume_type, project, name)
     content_type = validate_content_type(volume_type, params.get("content_type"))
@@ -622,6 +623,19 @@ def new_rd_with_undo(client: LinstorClient, prefix: str) -> tuple[str, Reverter]
     return rd_name, reverter
 
 
+def missing_group_message(resource_group: str) -> str:
+    """What a run says when LINSTOR has no resource group ``resource_group`` (a misspelt group must not
+    look like a pool without the volume)."""
+    return (f"resource_group {resource_group!r} does not exist in LINSTOR; give the resource group of the Incus "
+            "storage pool (its linstor.resource_group.name, by default the pool's name)")
+
+
+def require_group(client: LinstorClient, resource_group: str) -> None:
+    """Fail naming ``resource_group`` when LINSTOR has no such group (one request)."""
+    if client.get_resource_group(resource_group) is None:
+        raise ModuleFailure(missing_group_message(resource_group), "resource_group")
+
+
 def spawn_and_place(client: LinstorClient, request: VolumeRequest, props: dict[str, str], sizes: list[int],
                     outcome: Outcome) -> tuple[str, Reverter]:
     """Spawn a new RD born with every property (definitions only), then autoplace it.
@@ -638,6 +652,11 @@ def spawn_and_place(client: LinstorClient, request: VolumeRequest, props: dict[s
         # The spawn may have reached the controller: delete what it may have made (a warning if nothing).
         # A spawn LINSTOR refused made nothing (its transactions are atomic): nothing to undo.
         _reraise_after_revert(error, reverter)
+    except LinstorError as error:
+        if error.not_found:  # the RD is new: only the group can be missing
+            raise ModuleFailure(missing_group_message(request.resource_group), "resource_group",
+                                linstor_error=error.to_dict()) from error
+        raise
     try:
         outcome.warn(client.autoplace(rd_name))
     except LinstorError as error:
@@ -915,10 +934,13 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
         if existing is not None:
             delete_volume(client, request, existing, outcome, check_mode)
         else:
+            require_group(client, request.resource_group)  # gone, or never in a group that exists?
             outcome.extra["snapshots_removed"] = []
         return outcome.result(diff)
 
     if existing is None:
+        if check_mode:  # a real create learns it from the spawn's refusal, without one more request
+            require_group(client, request.resource_group)
         refuse_unknown_property_keys(client, {"properties": user_keys_written(request, None)})
         if request.source is not None and request.source.snapshot is not None:
             # _snapshots builds on this module; imported here to keep the import graph one-way.

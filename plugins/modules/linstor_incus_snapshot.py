@@ -145,7 +145,17 @@ EXAMPLES = r"""
   check_mode: true
   diff: true
 
-- name: Delete a snapshot of a custom volume in project web
+- name: A new custom volume in project web from snapshot nightly of data (linstor_incus_volume's source.snapshot)
+  linstor.incus.linstor_incus_volume:
+    name: data-restored
+    type: custom
+    project: web
+    resource_group: remote
+    source:
+      volume: data
+      snapshot: nightly
+
+- name: Then delete that snapshot
   linstor.incus.linstor_incus_snapshot:
     volume: data
     type: custom
@@ -153,15 +163,6 @@ EXAMPLES = r"""
     name: nightly
     state: absent
     resource_group: remote
-
-- name: A new custom volume from that snapshot (linstor_incus_volume's source.snapshot)
-  linstor.incus.linstor_incus_volume:
-    name: data-restored
-    type: custom
-    resource_group: remote
-    source:
-      volume: data
-      snapshot: nightly
 """
 
 RETURN = r"""

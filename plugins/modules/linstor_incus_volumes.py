@@ -180,6 +180,7 @@ EXAMPLES = r"""
         project: web
         size: 20GiB
         filesystem_size: 1GiB
+      # renames data, which must exist unless archive does already (a rename never creates a volume)
       - name: archive
         rename_from: data
         type: custom

@@ -6,6 +6,8 @@ points at a real one), never against mocked HTTP.
 
 from __future__ import annotations
 
+import functools
+import http.server
 import socket
 import threading
 import uuid
@@ -91,11 +93,14 @@ def test_controllers_resolution_order(tmp_path) -> None:
 
 
 def test_config_file_tls_keys(tmp_path) -> None:
-    conf = write_config(tmp_path, "[global]\ncontrollers=linstor+ssl://c\ncafile=/ca.pem\ncertfile=/c.pem\nkeyfile=/k.pem\n")
+    ca, cert, key, mine = (str(tmp_path / name) for name in ("ca.pem", "c.pem", "k.pem", "mine.pem"))
+    for path in (ca, cert, key, mine):
+        open(path, "w").close()
+    conf = write_config(tmp_path, f"[global]\ncontrollers=linstor+ssl://c\ncafile={ca}\ncertfile={cert}\nkeyfile={key}\n")
     settings = ConnectionSettings.from_params({}, {}, [str(conf)])
-    assert (settings.ca_cert, settings.client_cert, settings.client_key) == ("/ca.pem", "/c.pem", "/k.pem")
-    explicit = ConnectionSettings.from_params({"ca_cert": "/mine.pem"}, {}, [str(conf)])
-    assert explicit.ca_cert == "/mine.pem"
+    assert (settings.ca_cert, settings.client_cert, settings.client_key) == (ca, cert, key)
+    explicit = ConnectionSettings.from_params({"ca_cert": mine}, {}, [str(conf)])
+    assert explicit.ca_cert == mine
 
 
 def test_token_never_goes_over_plain_http(tmp_path) -> None:
@@ -119,21 +124,31 @@ def test_connection_option_checks(tmp_path) -> None:
     with pytest.raises(LinstorConfigError) as caught:
         ConnectionSettings.from_params({"controllers": "a", "client_key": "/k.pem"}, {}, nowhere)
     assert caught.value.parameter == "client_key"
-    with pytest.raises(LinstorConfigError) as caught:
-        ConnectionSettings.from_params({"controllers": "a", "timeout": -1}, {}, nowhere)
-    assert caught.value.parameter == "timeout"
+    for timeout in (-1, 0):
+        with pytest.raises(LinstorConfigError) as caught:
+            ConnectionSettings.from_params({"controllers": "a", "timeout": timeout}, {}, nowhere)
+        assert caught.value.parameter == "timeout"
+    for option in ("ca_cert", "client_cert"):
+        with pytest.raises(LinstorConfigError, match="no such file") as caught:
+            ConnectionSettings.from_params({"controllers": "a", option: str(tmp_path / "missing.pem")}, {}, nowhere)
+        assert caught.value.parameter == option
+    unchecked = {"controllers": "a", "ca_cert": str(tmp_path / "missing.pem"), "validate_certs": False}
+    assert ConnectionSettings.from_params(unchecked, {}, nowhere).validate_certs is False
     with pytest.raises(LinstorConfigError):
         ConnectionSettings.from_params({"controllers": " , "}, {}, nowhere)
 
 
 def test_tls_settings_reach_the_session(tmp_path) -> None:
     nowhere = [str(tmp_path / "none.conf")]
+    ca, cert, key = (tmp_path / "ca.pem", tmp_path / "c.pem", tmp_path / "k.pem")
+    for path in (ca, cert, key):
+        path.write_text("PEM\n")
     settings = ConnectionSettings.from_params(
-        {"controllers": "linstor+ssl://a", "ca_cert": "/ca.pem", "client_cert": "/c.pem", "client_key": "/k.pem"},
+        {"controllers": "linstor+ssl://a", "ca_cert": str(ca), "client_cert": str(cert), "client_key": str(key)},
         {}, nowhere)
     session = LinstorClient(settings).session
-    assert session.verify == "/ca.pem"
-    assert session.cert == ("/c.pem", "/k.pem")
+    assert session.verify == str(ca)
+    assert session.cert == (str(cert), str(key))
     unverified = ConnectionSettings.from_params(
         {"controllers": "linstor+ssl://a", "validate_certs": False}, {}, nowhere)
     assert LinstorClient(unverified).session.verify is False
@@ -223,6 +238,28 @@ def test_props_filter_and_lifecycle(client: LinstorClient, rd_name: str) -> None
     finally:
         client.delete_resource_definition(rd_name)
     assert client.get_resource_definition(rd_name) is None
+
+
+def test_a_404_without_a_linstor_reply_is_no_answer_about_the_object(tmp_path) -> None:
+    """A plain web server (a wrong port, a proxy path) answers 404 for everything: that must not read as
+    "the resource group does not exist" (which would make a create look needed and a delete look done)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = ConnectionSettings.from_params({"controllers": f"http://127.0.0.1:{server.server_port}"}, {},
+                                                  [str(tmp_path / "none.conf")])
+        with pytest.raises(LinstorError, match="HTTP 404 without a LINSTOR reply") as caught:
+            LinstorClient(settings).get_resource_group("remote")
+        assert not caught.value.not_found
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_linstors_404_is_not_found(controller) -> None:
+    client = LinstorClient(ConnectionSettings.from_params({"controllers": controller.controllers}, {}, []))
+    assert client.get_resource_group("no-such-group-" + uuid.uuid4().hex[:8]) is None
 
 
 class DroppingServer:
