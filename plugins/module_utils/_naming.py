@@ -766,6 +766,11 @@ def _volume_identity(props: dict, prefix: str) -> tuple[str, str, str, str]:
                           f"{volume_type} ({', '.join(ALLOWED_CONTENT_TYPES[volume_type])})")
     if not incus_name.startswith(prefix):
         raise NamingError(AUX_NAME, f"{AUX_NAME} {incus_name!r} does not start with the prefix {prefix!r}")
+    volume, separator, snapshot = incus_name[len(prefix) :].partition("/")
+    if separator:  # Incus's MountVolumeSnapshot: an RD restored from the snapshot, named after it
+        raise NamingError(AUX_NAME, f"{AUX_NAME} {incus_name!r} names snapshot {snapshot!r} of {prefix}{volume}: a "
+                          "temporary resource definition Incus makes to mount that snapshot and deletes when it "
+                          "unmounts it; delete it by hand only if no Incus server has the snapshot mounted")
     try:
         project, name = parse_incus_volume_name(volume_type, incus_name[len(prefix) :])
     except NamingError as error:

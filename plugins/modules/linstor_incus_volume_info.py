@@ -222,6 +222,9 @@ anomalies:
           missing or not what Incus writes - with C(resource_definition), C(resource_group), C(reason) and their
           C(aux_properties).
         - Orphans lacking the aux keys are only found with O(scan_all=true).
+        - An RD whose C(Aux/Incus/name) names a snapshot (C(<volume>/<snapshot>)) is listed too, with a C(reason)
+          saying so - Incus makes one to mount a snapshot and deletes it at unmount; it is not to be deleted while
+          the snapshot is mounted.
       type: list
       elements: dict
     duplicates:

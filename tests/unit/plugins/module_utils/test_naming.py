@@ -1090,6 +1090,11 @@ def test_view_is_none_for_rds_that_are_not_incus_volumes_under_the_prefix(props:
          "does not start with the prefix 'incus-volume-'"),
         ({"Aux/Incus/name": "incus-volume-vol", "Aux/Incus/type": "custom", "Aux/Incus/content-type": "block"},
          "Aux/Incus/name 'incus-volume-vol': "),
+        ({"Aux/Incus/name": "incus-volume-c1/snap0", "Aux/Incus/type": "containers",
+          "Aux/Incus/content-type": "filesystem"},
+         "names snapshot 'snap0' of incus-volume-c1: a temporary resource definition Incus makes to mount"),
+        ({"Aux/Incus/name": "incus-volume-default_vol/s 1", "Aux/Incus/type": "custom",
+          "Aux/Incus/content-type": "block"}, "names snapshot 's 1' of incus-volume-default_vol"),
     ],
 )
 def test_volume_problem_says_why_an_rd_is_not_an_incus_volume(props: dict, reason: str) -> None:
