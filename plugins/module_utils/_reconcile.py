@@ -53,10 +53,11 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
 )
 from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
     SnapshotRequest,
+    create_snapshot,
+    delete_snapshot,
+    linstor_snapshot_names,
     parse_snapshot_request,
 )
-from ansible_collections.linstor.incus.plugins.module_utils._snapshots import _create as create_snapshot
-from ansible_collections.linstor.incus.plugins.module_utils._snapshots import _delete as delete_snapshot
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     Outcome,
     Plan,
@@ -110,6 +111,8 @@ class Item:
     plan: Plan | None = None
     snapshots_to_create: list[SnapshotRequest] = field(default_factory=list)
     snapshots_to_delete: list[SnapshotRequest] = field(default_factory=list)
+    dangling: dict[str, str] = field(default_factory=dict)
+    """Incus snapshot name -> the LINSTOR snapshot its mapping names and the RD lacks (created again)."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -268,6 +271,22 @@ def plan_items(items: list[Item], claims: Mapping[tuple[str, str], list[dict[str
         plan_item(item, claims)
 
 
+def plan_dangling(client: LinstorClient, items: list[Item]) -> None:
+    """Declared snapshots whose mapping names a LINSTOR snapshot the RD lacks (as an Incus copy inherits
+    its source's mappings) are created again. One request, sent only when a declared snapshot is mapped."""
+    mapped = [(item, snapshot) for item in items if item.rd is not None and item.action != "delete"
+              for snapshot in item.snapshots
+              if snapshot.state == "present" and snapshot not in item.snapshots_to_create]
+    if not mapped:
+        return
+    existing = linstor_snapshot_names(client, sorted({item.rd["name"] for item, _snapshot in mapped}))
+    for item, snapshot in mapped:
+        linstor_name = snapshot_mappings(item.rd.get("props") or {})[snapshot.name]
+        if linstor_name.lower() not in existing.get(item.rd["name"].lower(), set()):
+            item.dangling[snapshot.name] = linstor_name
+            item.snapshots_to_create.append(snapshot)
+
+
 # --- Views ----------------------------------------------------------------------------------------
 
 
@@ -388,7 +407,7 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
         for snapshot in item.snapshots_to_create:
             rd_name = rd["name"]
             snapshot_outcome = Outcome(volume_view(rd, request.prefix))
-            create_snapshot(client, snapshot, rd, snapshot_outcome, False)
+            create_snapshot(client, snapshot, rd, snapshot_outcome, False, item.dangling.get(snapshot.name))
             warnings.extend(snapshot_outcome.warnings)
             kept = (snapshot_outcome.extra.get("snapshot") or {}).get("linstor_name")
             if created and kept and "race" not in snapshot_outcome.extra:
@@ -447,6 +466,7 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     resource_group = params["resource_group"]
     claims = read_group(client, resource_group)
     plan_items(items, claims)
+    plan_dangling(client, items)
     refuse_unknown_property_keys(client, {
         _indexed_parameter(item.index, "properties"): user_keys_written(item.request, item.plan)
         for item in items if item.action in ("create", "update")})

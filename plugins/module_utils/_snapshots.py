@@ -10,9 +10,11 @@ snapshot with a random prefixed name, and records which one it is in the RD prop
 
 Requests of :func:`ensure_snapshot` (counted by the integration tests):
 
-- a run that changes nothing: 1 (the volume lookup, whose properties hold the mappings);
+- a run that changes nothing: 1 (the volume lookup, whose properties hold the mappings); 2 for a create
+  (and the RD's snapshot list: a mapping to a snapshot the RD lacks, as an Incus copy inherits, is replaced);
 - create: 5 (lookup, the claim, the snapshot, the read-back that settles twins, the mapping;
-  +1 when twins claim the name, +1 for a run that deletes its own snapshot after losing);
+  +1 when twins claim the name, +1 for a run that deletes its own snapshot after losing, +1 when a mapping
+  to a missing snapshot is replaced);
 - delete: 3 (lookup, snapshot delete, one PUT dropping the mapping keys);
 - rename: 2 (lookup, one PUT moving the key);
 - restore: 3 + 1 per newer snapshot removed (+1 PUT for their keys): lookup, the RD's snapshot
@@ -332,18 +334,41 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
     elif request.rename_from is not None:
         rename_snapshot(client, request, rd, outcome, check_mode)
     else:
-        create_snapshot(client, request, rd, outcome, check_mode)
+        mapped = snapshot_mappings(rd.get("props") or {}).get(request.name)
+        dangling = None
+        if mapped is not None and mapped.lower() not in linstor_snapshot_names(client, [rd["name"]]).get(
+                rd["name"].lower(), set()):
+            dangling = mapped
+        create_snapshot(client, request, rd, outcome, check_mode, dangling)
     return outcome.result(diff)
 
 
+def linstor_snapshot_names(client: LinstorClient, rd_names: list[str]) -> dict[str, set[str]]:
+    """The LINSTOR snapshots of some RDs (one request): RD name -> snapshot names, all lower-cased."""
+    names: dict[str, set[str]] = {}
+    for snapshot in client.view_snapshots(rd_names):
+        names.setdefault((snapshot.get("resource_name") or "").lower(), set()).add((snapshot.get("name") or "").lower())
+    return names
+
+
+def _dangling_warning(rd_name: str, name: str, dangling: str) -> str:
+    return (f"the mapping of snapshot {name!r} on {rd_name} named LINSTOR snapshot {dangling}, which the RD does not "
+            "have (as an Incus copy inherits its source's mappings); a new snapshot replaces it, as Incus would")
+
+
 def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
-                    check_mode: bool) -> None:
+                    check_mode: bool, dangling: str | None = None) -> None:
     """Claim the name, create the LINSTOR snapshot, settle twins (:func:`settle_twins`), then record the mapping.
 
     Every write is undone if a later step fails: no claim, no unmapped snapshot is left behind.
+    ``dangling``: the LINSTOR name the mapping holds when the RD has no such snapshot (the caller
+    checked); the snapshot is then made and that mapping overwritten, as Incus overwrites it.
     """
     props = rd.get("props") or {}
     existing = snapshot_mappings(props).get(request.name)
+    if _same(existing, dangling):
+        outcome.warnings.append(_dangling_warning(rd["name"], request.name, existing))
+        existing = None
     if existing is not None:
         outcome.extra["snapshot"] = snapshot_entry(request.name, existing)
         _snapshot_list(outcome, props, None)
@@ -356,6 +381,7 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         outcome.volume["snapshots"][request.name] = None
         outcome.extra["snapshot"] = snapshot_entry(request.name, None, sizes=sizes)
         _snapshot_list(outcome, props, None)
+        outcome.extra["snapshots"] = [entry for entry in outcome.extra["snapshots"] if entry["name"] != request.name]
         outcome.extra["snapshots"].append(snapshot_entry(request.name, None, sizes=sizes) | {"exists": None})
         return
     own = generate_name(request.prefix)
@@ -370,15 +396,19 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         _warn(outcome, client.create_snapshot(rd["name"], own))
         after = _read_rd(client, rd["name"])
         read_back = (after or {}).get("props") or {}
-        survivor = settle_twins(client, rd["name"], request.name, own, read_back, outcome.warnings)
+        survivor = settle_twins(client, rd["name"], request.name, own, read_back, outcome.warnings, dangling)
         if survivor is None:
             raise ModuleFailure(
                 f"the claim of snapshot {request.name!r} of volume {request.incus_name} was removed by another run "
                 f"while this one created it, and no snapshot is mapped; snapshot {own} was deleted again. Run again.",
                 "name")
-        # Every run writes the same mapping (the survivor's) and drops every claim on the name.
-        record = {} if snapshot_mappings(read_back).get(request.name) else {key: survivor}
-        drop = snapshot_claim_keys(read_back, request.name)
+        # Every run writes the same mapping (the survivor's) and drops every claim on the name (and the
+        # dangling mapping's keys).
+        mapped = snapshot_mappings(read_back).get(request.name)
+        record = {} if mapped is not None and not _same(mapped, dangling) else {key: survivor}
+        drop = snapshot_claim_keys(read_back, request.name) + [
+            other for other in snapshot_keys(read_back, request.name)
+            if other != key and _same(read_back[other], dangling)]
         if record.get(key) == own:
             reverter.add(f"mapping {key} of {rd['name']}", lambda: _unmap_own(client, rd["name"], key, own))
         if record or drop:
@@ -411,8 +441,13 @@ a run killed between its snapshot and its mapping (a live twin sends at most thr
 within its timeout, between the two): it is not taken as the survivor and stays unmapped."""
 
 
+def _same(linstor_name: str | None, other: str | None) -> bool:
+    """LINSTOR names compare without case; None matches nothing."""
+    return linstor_name is not None and other is not None and linstor_name.lower() == other.lower()
+
+
 def settle_twins(client: LinstorClient, rd_name: str, name: str, own: str, props: Mapping[str, str],
-                 warnings: list[str] | None = None) -> str | None:
+                 warnings: list[str] | None = None, dangling: str | None = None) -> str | None:
     """The LINSTOR snapshot that Incus snapshot ``name`` keeps, from the RD read after this run's snapshot.
 
     A run claims (an ``Aux/linstor-incus/snapshot-claim/<LINSTOR name>`` key) before it creates its
@@ -423,10 +458,10 @@ def settle_twins(client: LinstorClient, rd_name: str, name: str, own: str, props
     before this run's snapshot claimed before it, so this read sees that claim (or the mapping its
     run wrote): a run that sees only its own claim is first, and a run whose reply came late finds
     the finished twin's mapping. None when neither a mapping nor this run's claim is left (a
-    concurrent delete).
+    concurrent delete). A mapping to ``dangling`` (a snapshot the RD does not have) counts as none.
     """
     mapped = snapshot_mappings(dict(props)).get(name)
-    if mapped is not None:
+    if mapped is not None and not _same(mapped, dangling):
         return own if mapped.lower() == own.lower() else mapped
     claimed = snapshot_claims(props, name)
     if own not in claimed:
@@ -637,9 +672,6 @@ def _delete_newer(client: LinstorClient, rd_name: str,
     return deleted, None
 
 
-# Names other modules imported before these were public (linstor_incus_volumes' _reconcile).
-_create = create_snapshot
-_delete = delete_snapshot
 
 
 # --- A new volume from a snapshot -----------------------------------------------------------------

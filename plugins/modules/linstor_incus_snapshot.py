@@ -46,8 +46,9 @@ options:
     description:
       - V(present) creates the snapshot (a LINSTOR snapshot of the volume's RD on every node holding its data, then
         the mapping on the RD). If a step fails, what the run made is deleted again, so no unmapped snapshot is left
-        behind. A snapshot that exists is left alone (no change, one request). With O(rename_from),
-        renames instead.
+        behind. A snapshot that exists is left alone (no change, two requests). A mapping whose LINSTOR snapshot
+        the RD does not have (an Incus copy keeps its source's mappings) is not taken for the snapshot; a new
+        snapshot is made and replaces it, with a warning, as Incus would. With O(rename_from), renames instead.
       - V(absent) deletes the LINSTOR snapshot, then its mapping keys (both forms) and the claims on the name (see
         the notes on concurrent runs) in one PUT. A mapping whose LINSTOR snapshot is already gone (a dangling
         mapping) is removed; so is a claim left by a run killed before its mapping, although no snapshot goes then.
@@ -89,8 +90,10 @@ attributes:
         shows the snapshots that go. In check mode a new snapshot's LINSTOR name is null (it is drawn when made).
 notes:
   - "Requests sent, which the integration tests assert against the LINSTOR emulator's request log: a run that
-    changes nothing sends one (the lookup, whose RD properties hold the mappings); creating sends five (lookup,
-    claim, snapshot, a read of the RD that settles races, mapping); deleting three (lookup, snapshot delete, one PUT
+    changes nothing sends one for a delete or rename (the lookup, whose RD properties hold the mappings) and two
+    for a create (the lookup, then the RD's snapshot list, which tells a real snapshot from a mapping to a missing
+    one); creating sends five (lookup, claim, snapshot, a read of the RD that settles races, mapping), six when it
+    replaces a mapping to a missing snapshot; deleting three (lookup, snapshot delete, one PUT
     removing the keys); renaming two (lookup, one PUT); restoring three (lookup, the RD's snapshot list, rollback)
     plus one delete per newer snapshot removed and one PUT for their mappings. Check mode sends only the GETs."
   - "Concurrent runs creating the same snapshot (twins): LINSTOR has no conditional write, so a run first claims

@@ -151,8 +151,10 @@ attributes:
         a new volume's RD and a new snapshot's LINSTOR name are null.
 notes:
   - "Requests sent, which the integration tests assert against the LINSTOR emulator's request log: a run that
-    changes nothing sends one, whatever the number of volumes, and a run that writes to volumes that stay sends one
-    more listing at the end, which reads them back. Each new volume sends two (spawn with every property,
+    changes nothing sends one, whatever the number of volumes (two when snapshots are declared present and mapped:
+    the snapshot list of their volumes, which tells a real snapshot from a mapping to one the RD lacks, as an Incus
+    copy keeps its source's mappings; such a snapshot is created again), and a run that writes to volumes that stay
+    sends one more listing at the end, which reads them back. Each new volume sends two (spawn with every property,
     autoplace). A rename, a property change or a grow sends one PUT (plus one PUT per resized volume definition). A
     snapshot create sends four (claim, snapshot, a read of the RD that settles concurrent twins, mapping, as
     M(linstor.incus.linstor_incus_snapshot)); a snapshot delete two. A volume delete sends the GET of its snapshots,
