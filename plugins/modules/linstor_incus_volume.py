@@ -177,6 +177,10 @@ options:
     type: float
     default: 2
 notes:
+  - The module works only through LINSTOR's REST API. Incus also makes a filesystem on every new filesystem volume
+    (and a virtual machine's config volume), grows it after a resize and gives a copy a new filesystem UUID, on the
+    host; a volume made here is an empty block device, which Incus finds but cannot mount until a filesystem is
+    made on it. See the collection's guide (docs/guide.md).
   - Requests sent, which the integration tests assert against the LINSTOR emulator's request log.
     A run that changes nothing sends one request (the lookup, a GET). Creating a volume sends four (lookup, spawn with
     every property, autoplace, a GET of the new RD). A rename sends two (lookup, one PUT). Check mode sends only GETs.
