@@ -44,7 +44,8 @@ VERSION = "1.34.0"
 REST_API_VERSION = RELEASES[VERSION]
 CLONE_PROPS_REST_API = (1, 26)
 """From LINSTOR 1.32 (REST 1.26): a clone request takes override_props, delete_props and delete_namespaces,
-and an RD modify whose only change is delete_namespaces applies it (CtrlRscDfnApiCallHandler)."""
+an RD modify whose only change is delete_namespaces applies it (CtrlRscDfnApiCallHandler), and a rollback
+sets the volume definitions back to the snapshot's sizes."""
 CLONE_GROUP_REST_API = (1, 24)
 """From LINSTOR 1.30 (REST 1.24): a clone request takes resource_group and layer_list."""
 
@@ -1816,8 +1817,9 @@ class Backend:
                     raise ctx.error(rc.FAIL_NOT_FOUND_SNAPSHOT,
                                     f"Volume {vd['vlm_nr']} of snapshot '{snap['name']}' of resource '{rd['name']}' "
                                     "not found.")
-                db.execute("UPDATE vlm_dfns SET size_kib = ? WHERE rd = ? AND vlm_nr = ?",
-                           (snap_vds[vd["vlm_nr"]]["size_kib"], rd["id"], vd["vlm_nr"]))
+                if self.rest_api_at_least(CLONE_PROPS_REST_API):  # 1.32's resetVlmDfnsInTransaction
+                    db.execute("UPDATE vlm_dfns SET size_kib = ? WHERE rd = ? AND vlm_nr = ?",
+                               (snap_vds[vd["vlm_nr"]]["size_kib"], rd["id"], vd["vlm_nr"]))
         nodes = [r["node"] for r in rscs]
         return [ctx.entry(rc.MODIFIED, f"Snapshot '{snap['name']}' of resource '{rd['name']}' marked down for "
                           "rollback."),

@@ -32,6 +32,8 @@ MASK_CODE = 0x7FFF
 """The low 15 bits of a ret_code: the code proper, whatever the object and operation bits."""
 FAIL_IN_USE = 997
 """ApiConsts.FAIL_IN_USE: the resource is still in use (mounted, primary) on a node."""
+FAIL_NOT_FOUND_RSC_GRP = 317
+"""ApiConsts.FAIL_NOT_FOUND_RSC_GRP: the resource group does not exist."""
 _UNSIGNED_64 = 0xFFFFFFFFFFFFFFFF
 
 HTTP_PORT = 3370
@@ -50,6 +52,11 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 CLONE_PROPERTIES_REST_API = (1, 26)
 """REST API version of LINSTOR 1.32, the first whose clone request takes ``override_props``,
 ``delete_props`` and ``delete_namespaces`` (older controllers refuse a body with them)."""
+NAME_FILTER_LIMIT = 50
+"""Up to this many RDs, a view request names them (``resources=``); beyond, it lists everything."""
+ROLLBACK_RESETS_SIZES_REST_API = (1, 26)
+"""REST API version of LINSTOR 1.32, the first whose snapshot rollback sets the volume definitions back to
+the snapshot's sizes (CtrlSnapshotRollbackApiCallHandler.resetVlmDfnsInTransaction); before, they stay."""
 
 CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "controllers": {"type": "str"},
@@ -93,9 +100,14 @@ class LinstorError(Exception):
         return self.status == 404 and bool(self.entries)
 
     @property
+    def code(self) -> int | None:
+        """The code proper of LINSTOR's ret_code (``ApiConsts.FAIL_...``), without the mask bits."""
+        return None if self.ret_code is None else self.ret_code & MASK_CODE
+
+    @property
     def in_use(self) -> bool:
         """True when LINSTOR refused because a resource is still in use (``FAIL_IN_USE``)."""
-        return self.ret_code is not None and (self.ret_code & MASK_CODE) == FAIL_IN_USE
+        return self.code == FAIL_IN_USE
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -247,11 +259,12 @@ class ConnectionSettings:
         """Refuse settings that cannot work, before anything is sent."""
         if self.client_key and not self.client_cert:
             raise LinstorConfigError("client_key: given without client_cert; give both or neither", "client_key")
-        files = {"ca_cert": self.ca_cert if self.validate_certs else None, "client_cert": self.client_cert,
-                 "client_key": self.client_key}
-        for option, path in files.items():
-            if path and not os.path.isfile(path):
-                raise LinstorConfigError(f"{option}: no such file: {path}", option)
+        if any(url.startswith("https://") for url in self.controllers):  # the files are used over HTTPS only
+            files = {"ca_cert": self.ca_cert if self.validate_certs else None, "client_cert": self.client_cert,
+                     "client_key": self.client_key}
+            for option, path in files.items():
+                if path and not os.path.exists(path):  # ca_cert may be a directory of CA certificates
+                    raise LinstorConfigError(f"{option}: no such file: {path}", option)
         if self.auth_token and not self.allow_insecure_auth:
             plain = [url for url in self.controllers if url.startswith("http://")]
             if plain:
@@ -575,9 +588,19 @@ class LinstorClient:
         return self.put(_path("resource-definitions", name, "volume-definitions", str(volume_number)),
                         {"size_kib": size_kib})
 
+    def _view(self, view: str, resource_definitions: Iterable[str]) -> list[dict[str, Any]]:
+        """One ``/v1/view/<view>`` request, for the given RDs (all when none are given). Up to
+        :data:`NAME_FILTER_LIMIT` RDs are named in the query; beyond, everything is listed and kept
+        here, so that a URL never grows with the number of volumes."""
+        names = list(resource_definitions)
+        if len(names) <= NAME_FILTER_LIMIT:
+            return self.get(_path("view", view), [("resources", name) for name in names]) or []
+        wanted = {name.lower() for name in names}
+        return [item for item in self.get(_path("view", view)) or []
+                if (item.get("resource_name") or item.get("name") or "").lower() in wanted]
+
     def view_resources(self, resource_definitions: Iterable[str] = ()) -> list[dict[str, Any]]:
-        params = [("resources", name) for name in resource_definitions]
-        return self.get(_path("view", "resources"), params) or []
+        return self._view("resources", resource_definitions)
 
     # -- snapshots -----------------------------------------------------------------------------
 
@@ -585,8 +608,7 @@ class LinstorClient:
         return self.get(_path("resource-definitions", name, "snapshots")) or []
 
     def view_snapshots(self, resource_definitions: Iterable[str] = ()) -> list[dict[str, Any]]:
-        params = [("resources", name) for name in resource_definitions]
-        return self.get(_path("view", "snapshots"), params) or []
+        return self._view("snapshots", resource_definitions)
 
     def create_snapshot(self, name: str, snapshot: str, nodes: Iterable[str] = ()) -> list[dict[str, Any]]:
         body: dict[str, Any] = {"name": snapshot}

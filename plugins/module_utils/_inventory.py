@@ -53,10 +53,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
 )
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import missing_group_message
 
-NAME_FILTER_LIMIT = 50
-"""Up to this many RDs, the view requests name them (``resources=``); beyond, they list everything
-once and keep ours here, so a query string never grows with the number of volumes."""
-
 
 class InventoryError(ValueError):
     """The listing cannot be made as asked; ``parameter`` names the option to change."""
@@ -281,18 +277,10 @@ def list_volumes(
     names = sorted(rd["name"] for rd in rds)
     snapshots = resources = None
     if include_snapshots:
-        snapshots = _view(client.view_snapshots, names) if names else []
+        snapshots = client.view_snapshots(names) if names else []
     if include_resources:
-        resources = _view(client.view_resources, names) if names else []
+        resources = client.view_resources(names) if names else []
     return build_inventory(rds, resource_group, prefix, selection, snapshots, resources)
-
-
-def _view(view: Any, names: list[str]) -> list[dict[str, Any]]:
-    """One view request: naming the RDs when they are few, else everything (kept by name later)."""
-    if len(names) <= NAME_FILTER_LIMIT:
-        return view(names)
-    wanted = set(names)
-    return [item for item in view() if item.get("resource_name", item.get("name")) in wanted]
 
 
 # --- JMESPath ----------------------------------------------------------------------------------

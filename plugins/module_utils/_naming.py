@@ -758,19 +758,19 @@ def _volume_identity(props: dict, prefix: str) -> tuple[str, str, str, str]:
     if missing:
         raise NamingError(missing[0], "missing " + ", ".join(missing))
     incus_name, volume_type, content_type = props[AUX_NAME], props[AUX_TYPE], props[AUX_CONTENT_TYPE]
+    if not incus_name.startswith(prefix):
+        raise NamingError(AUX_NAME, f"{AUX_NAME} {incus_name!r} does not start with the prefix {prefix!r}")
+    volume, separator, snapshot = incus_name[len(prefix) :].partition("/")
+    if separator:  # Incus's MountVolumeSnapshot: an RD restored from the snapshot (a VM's: its filesystem volume)
+        raise NamingError(AUX_NAME, f"{AUX_NAME} {incus_name!r} names snapshot {snapshot!r} of {prefix}{volume}: a "
+                          "temporary resource definition Incus makes to mount that snapshot and deletes when it "
+                          "unmounts it; delete it by hand only if no Incus server has the snapshot mounted")
     if volume_type not in VOLUME_TYPES.values():
         types = ", ".join(sorted(VOLUME_TYPES.values()))
         raise NamingError(AUX_TYPE, f"{AUX_TYPE} {volume_type!r} is not one of {types}")
     if content_type not in ALLOWED_CONTENT_TYPES[volume_type]:
         raise NamingError(AUX_CONTENT_TYPE, f"{AUX_CONTENT_TYPE} {content_type!r} is not one Incus writes for "
                           f"{volume_type} ({', '.join(ALLOWED_CONTENT_TYPES[volume_type])})")
-    if not incus_name.startswith(prefix):
-        raise NamingError(AUX_NAME, f"{AUX_NAME} {incus_name!r} does not start with the prefix {prefix!r}")
-    volume, separator, snapshot = incus_name[len(prefix) :].partition("/")
-    if separator:  # Incus's MountVolumeSnapshot: an RD restored from the snapshot, named after it
-        raise NamingError(AUX_NAME, f"{AUX_NAME} {incus_name!r} names snapshot {snapshot!r} of {prefix}{volume}: a "
-                          "temporary resource definition Incus makes to mount that snapshot and deletes when it "
-                          "unmounts it; delete it by hand only if no Incus server has the snapshot mounted")
     try:
         project, name = parse_incus_volume_name(volume_type, incus_name[len(prefix) :])
     except NamingError as error:

@@ -16,9 +16,10 @@ Requests of :func:`ensure_snapshot` (counted by the integration tests):
   +1 when twins claim the name, +1 for a run that deletes its own snapshot after losing, +1 when a mapping
   to a missing snapshot is replaced);
 - delete: 3 (lookup, snapshot delete, one PUT dropping the mapping keys);
-- rename: 2 (lookup, one PUT moving the key);
-- restore: 3 + 1 per newer snapshot removed (+1 PUT for their keys): lookup, the RD's snapshot
-  list (for created-on times), deletes, rollback.
+- rename: 2 (lookup, one PUT moving the key; +1, the snapshot list, when the new name is mapped);
+- restore: 4 + 1 per newer snapshot removed (+1 PUT for their keys): lookup, the RD's snapshot
+  list (for created-on times), the controller's REST API version (whether the rollback resets
+  the sizes: LINSTOR 1.32 on), deletes, rollback.
 
 Race between twins (several runs creating the same snapshot at once): LINSTOR has no
 conditional write, so a run makes its intent visible before it acts: it claims the name on the
@@ -37,7 +38,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient, LinstorError
+from ansible_collections.linstor.incus.plugins.module_utils._client import (
+    ROLLBACK_RESETS_SIZES_REST_API,
+    LinstorClient,
+    LinstorError,
+)
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_NAME,
@@ -208,11 +213,12 @@ def captured_properties(snapshot: Mapping[str, Any]) -> dict[str, str]:
     which it copies, overriding, onto an RD whose resources are restored from it.
 
     LINSTOR lists them as ``resource_definition_props``; controllers that keep one property set per
-    snapshot definition list them in ``props``, with the snapshot's own ``SequenceNumber``.
+    snapshot definition (before 1.30) list them in ``props``, and copy that whole set, the snapshot's own
+    ``SequenceNumber`` included.
     """
     if "resource_definition_props" in snapshot:
         return dict(snapshot.get("resource_definition_props") or {})
-    return {key: value for key, value in (snapshot.get("props") or {}).items() if key != SEQUENCE_NUMBER_KEY}
+    return dict(snapshot.get("props") or {})
 
 
 def order_key(described: Mapping[str, Any]) -> tuple:
@@ -351,9 +357,9 @@ def linstor_snapshot_names(client: LinstorClient, rd_names: list[str]) -> dict[s
     return names
 
 
-def _dangling_warning(rd_name: str, name: str, dangling: str) -> str:
+def _dangling_warning(rd_name: str, name: str, dangling: str, replacement: str = "a new snapshot") -> str:
     return (f"the mapping of snapshot {name!r} on {rd_name} named LINSTOR snapshot {dangling}, which the RD does not "
-            "have (as an Incus copy inherits its source's mappings); a new snapshot replaces it, as Incus would")
+            f"have (as an Incus copy inherits its source's mappings); {replacement} replaces it")
 
 
 def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
@@ -539,6 +545,12 @@ def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     props = rd.get("props") or {}
     mappings = snapshot_mappings(props)
     new, old = mappings.get(request.name), mappings.get(request.rename_from)
+    dangling = None
+    if new is not None and new.lower() not in linstor_snapshot_names(client, [rd["name"]]).get(rd["name"].lower(),
+                                                                                               set()):
+        dangling, new = new, None  # a mapping to a snapshot the RD lacks (as an Incus copy inherits) is none
+        if old is not None:
+            outcome.warnings.append(_dangling_warning(rd["name"], request.name, dangling, "the renamed snapshot"))
     if new is not None and old is not None:
         raise ModuleFailure(
             f"cannot rename snapshot {request.rename_from!r} to {request.name!r} of volume {request.incus_name}: both "
@@ -548,7 +560,9 @@ def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     if new is None and old is None:
         raise ModuleFailure(
             f"cannot rename: neither snapshot {request.rename_from!r} (rename_from) nor {request.name!r} (name) "
-            f"exists on volume {request.incus_name}",
+            f"exists on volume {request.incus_name}"
+            + (f" ({request.name!r} maps to LINSTOR snapshot {dangling}, which {rd['name']} does not have)"
+               if dangling else ""),
             "rename_from",
         )
     if new is not None:
@@ -556,7 +570,8 @@ def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         _snapshot_list(outcome, props, None)
         return
     override = {snapshot_key(request.name): old}
-    delete = snapshot_keys(props, request.rename_from)
+    delete = snapshot_keys(props, request.rename_from) + [
+        key for key in snapshot_keys(props, request.name) if key not in override]  # a dangling mapping's
     outcome.changed = True
     outcome.volume = volume_view(_rd_after(rd, override, delete), request.prefix) or outcome.volume
     outcome.extra["snapshot"] = snapshot_entry(request.name, old)
@@ -609,7 +624,9 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
     dangling = dangling_mappings(props, rd_snapshots) if request.remove_newer_snapshots else []
     dangling_keys = [key for name in dangling for key in snapshot_keys(props, name)]
     keys = [key for entry in removed for key in snapshot_keys(props, entry["name"])] + dangling_keys
-    sizes = {vd["number"]: vd["size_kib"] for vd in target["volume_definitions"]}
+    sizes = None  # a controller before LINSTOR 1.32 leaves the volume definitions' sizes as they are
+    if client.rest_api_version() >= ROLLBACK_RESETS_SIZES_REST_API:
+        sizes = {vd["number"]: vd["size_kib"] for vd in target["volume_definitions"]}
     after = _rd_after(rd, delete=keys, sizes=sizes)
     outcome.changed = True
     outcome.volume = volume_view(after, request.prefix) or outcome.volume
@@ -670,8 +687,6 @@ def _delete_newer(client: LinstorClient, rd_name: str,
             return [item for item in removed if item["linstor_name"].lower() not in present], error
         deleted.append(entry)
     return deleted, None
-
-
 
 
 # --- A new volume from a snapshot -----------------------------------------------------------------

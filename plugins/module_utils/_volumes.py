@@ -27,6 +27,7 @@ from typing import Any
 
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
     CLONE_PROPERTIES_REST_API,
+    FAIL_NOT_FOUND_RSC_GRP,
     LinstorClient,
     LinstorConnectionError,
     LinstorError,
@@ -653,7 +654,7 @@ def spawn_and_place(client: LinstorClient, request: VolumeRequest, props: dict[s
         # A spawn LINSTOR refused made nothing (its transactions are atomic): nothing to undo.
         _reraise_after_revert(error, reverter)
     except LinstorError as error:
-        if error.not_found:  # the RD is new: only the group can be missing
+        if error.code == FAIL_NOT_FOUND_RSC_GRP:
             raise ModuleFailure(missing_group_message(request.resource_group), "resource_group",
                                 linstor_error=error.to_dict()) from error
         raise
@@ -792,8 +793,8 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
     sets on a new volume), and ``delete_namespaces`` drops the inherited snapshot mappings, so
     no moment exists in which two RDs claim one volume or the copy maps snapshots it lacks.
     A controller older than LINSTOR 1.32 takes neither field (one request asks its version): there
-    the copy is cloned with the source's properties and given its own in one PUT once the clone is
-    complete, as Incus does; until then it claims the source volume as well.
+    the copy is cloned with the source's properties and given its own in one PUT right after, as
+    Incus does; for that moment it claims the source volume as well.
     """
     source = request.source
     if source is None:  # pragma: no cover - ensure_volume only copies when source is given
@@ -828,10 +829,12 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
         else:  # the source is in the copy's group (find_source_rd), which a clone keeps
             outcome.warn(client.clone(source_rd["name"], rd_name))
         with client.unstoppable():  # cloned, so placed: a twin may rely on it; the copy is finished first
-            wait_for_clone(client, source_rd["name"], rd_name, request.wait_timeout)
-            if not born_whole:
+            if not born_whole:  # at once, not after the clone completes: until then the copy claims the source
+                # (delete_namespaces is applied with overrides before 1.32 too: keys copied since the lookup)
                 outcome.warn(client.modify_resource_definition(rd_name, override_props=props,
-                                                               delete_props=per_snapshot_keys(source_props)))
+                                                               delete_props=per_snapshot_keys(source_props),
+                                                               delete_namespaces=SNAPSHOT_KEY_NAMESPACES))
+            wait_for_clone(client, source_rd["name"], rd_name, request.wait_timeout)
             apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
         _reraise_after_revert(error, reverter)
@@ -933,8 +936,9 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     if request.state == "absent":
         if existing is not None:
             delete_volume(client, request, existing, outcome, check_mode)
-        else:
-            require_group(client, request.resource_group)  # gone, or never in a group that exists?
+        else:  # gone, or never in a group that exists? Deleting a group after its volumes is a teardown:
+            if client.get_resource_group(request.resource_group) is None:  # no failure, but a misspelt
+                outcome.warnings.append(missing_group_message(request.resource_group) + "; nothing was deleted")
             outcome.extra["snapshots_removed"] = []
         return outcome.result(diff)
 

@@ -90,9 +90,10 @@ options:
         type: bool
         default: true
 notes:
-  - A run that finds the group as wanted sends one request (a GET). Creating sends two (GET, then a POST that creates
-    the group with its properties; Incus itself sets the properties in a second request, with the same result).
-    Repairing drift sends a GET and one PUT. Deleting sends a GET, a listing of the resource definitions and a DELETE.
+  - A run that finds the group as wanted sends one request (a GET). Creating sends three (GET, a POST that creates
+    the group, a PUT that sets its properties, as Incus does, because LINSTOR ignores properties in a create; if the
+    PUT fails, the group is deleted again). Repairing drift sends a GET and one PUT. Deleting sends a GET, a listing
+    of the resource definitions and a DELETE.
   - Incus deletes a pool's resource group only when it created it itself (C(volatile.pool.pristine)); a group made by
     this module is adopted by Incus and therefore stays when the Incus pool is deleted. Delete it with O(state=absent).
 seealso:

@@ -90,12 +90,16 @@ attributes:
         shows the snapshots that go. In check mode a new snapshot's LINSTOR name is null (it is drawn when made).
 notes:
   - "Requests sent, which the integration tests assert against the LINSTOR emulator's request log: a run that
-    changes nothing sends one for a delete or rename (the lookup, whose RD properties hold the mappings) and two
-    for a create (the lookup, then the RD's snapshot list, which tells a real snapshot from a mapping to a missing
-    one); creating sends five (lookup, claim, snapshot, a read of the RD that settles races, mapping), six when it
-    replaces a mapping to a missing snapshot; deleting three (lookup, snapshot delete, one PUT
-    removing the keys); renaming two (lookup, one PUT); restoring three (lookup, the RD's snapshot list, rollback)
-    plus one delete per newer snapshot removed and one PUT for their mappings. Check mode sends only the GETs."
+    changes nothing sends one for a delete (the lookup, whose RD properties hold the mappings) and two for a create
+    or a rename (the lookup, then the RD's snapshot list, which tells a real snapshot from a mapping to a missing
+    one, which a create or rename replaces). Creating sends five (lookup, claim, snapshot, a read of the RD that
+    settles races, mapping), six when it replaces a mapping to a missing snapshot; deleting three (lookup, snapshot
+    delete, one PUT removing the keys); renaming two (lookup, one PUT; three when the new name held a mapping to a
+    missing snapshot); restoring four (lookup, the RD's snapshot list, the controller's REST API version,
+    rollback) plus one delete per newer snapshot removed and one PUT for their mappings. Check mode sends only the
+    GETs."
+  - "A restore reports the volume's sizes after the rollback: the snapshot's from LINSTOR 1.32 on, whose rollback
+    sets them back; before 1.32 LINSTOR leaves them as they are (hence the version request)."
   - "Concurrent runs creating the same snapshot (twins): LINSTOR has no conditional write, so a run first claims
     the name on the RD (the key C(Aux/linstor-incus/snapshot-claim/<LINSTOR snapshot>), which Incus ignores), then
     creates its LINSTOR snapshot, then reads the RD back, and only then records the mapping, in the same PUT that

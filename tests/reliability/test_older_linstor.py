@@ -1,10 +1,11 @@
-"""Copies on a controller older than LINSTOR 1.32, played by ``linstor-emulator --linstor-version 1.30.4``.
+"""Copies and restores on a controller older than LINSTOR 1.32, played by ``linstor-emulator --linstor-version 1.30.4``.
 
 Before 1.32 (REST API 1.26) LINSTOR's clone request has no ``override_props``, ``delete_props`` or
 ``delete_namespaces`` (a body naming them is refused as unparseable), and an RD modify whose only
 change is ``delete_namespaces`` changes nothing. The modules ask the controller's version before a
 clone and then do what Incus does: clone, then give the copy its own identity with one PUT, dropping
-the inherited snapshot mappings by name. Emulator only (the reliability tests are skipped with
+the inherited snapshot mappings by name. Before 1.32 a rollback also leaves the volume definitions'
+sizes as they are, and a restore reports them so. Emulator only (the reliability tests are skipped with
 LS_CONTROLLERS set).
 """
 
@@ -93,3 +94,16 @@ def test_a_copy_from_a_snapshot_drops_the_captured_keys_by_name(old_env: Env) ->
     assert len(rds_claiming(old_env, "default_d1")) == 1
     assert all(entry["status"] < 400 for entry in old_env.writes())
 
+
+def test_a_restore_reports_the_sizes_the_rollback_leaves(old_env: Env) -> None:
+    old_env.must(VOLUME, name="r1", type="custom", size="32MiB")
+    old_env.must(SNAPSHOT, volume="r1", type="custom", name="before")
+    old_env.must(VOLUME, name="r1", type="custom", size="64MiB")
+    predicted = old_env.run(SNAPSHOT, check_mode=True, volume="r1", type="custom", name="before", state="restored")
+    restored = old_env.run(SNAPSHOT, volume="r1", type="custom", name="before", state="restored")
+    assert not restored.failed and restored.changed, restored.msg
+    [rd] = rds_claiming(old_env, "default_r1")
+    [listed] = old_env.get("/v1/resource-definitions", resource_definitions=rd, with_volume_definitions="true")
+    assert [vd["size_kib"] for vd in listed["volume_definitions"]] == [65536], "1.30 keeps the grown size"
+    for run in (predicted, restored):
+        assert [vd["size_kib"] for vd in run.result["volume"]["volume_definitions"]] == [65536]

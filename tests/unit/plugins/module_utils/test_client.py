@@ -130,10 +130,17 @@ def test_connection_option_checks(tmp_path) -> None:
         assert caught.value.parameter == "timeout"
     for option in ("ca_cert", "client_cert"):
         with pytest.raises(LinstorConfigError, match="no such file") as caught:
-            ConnectionSettings.from_params({"controllers": "a", option: str(tmp_path / "missing.pem")}, {}, nowhere)
+            ConnectionSettings.from_params({"controllers": "linstor+ssl://a", option: str(tmp_path / "missing.pem")},
+                                           {}, nowhere)
         assert caught.value.parameter == option
-    unchecked = {"controllers": "a", "ca_cert": str(tmp_path / "missing.pem"), "validate_certs": False}
-    assert ConnectionSettings.from_params(unchecked, {}, nowhere).validate_certs is False
+    missing = str(tmp_path / "missing.pem")
+    unverified = {"controllers": "linstor+ssl://a", "ca_cert": missing, "validate_certs": False}
+    assert ConnectionSettings.from_params(unverified, {}, nowhere).validate_certs is False
+    plain = ConnectionSettings.from_params({"controllers": "a", "ca_cert": missing}, {}, nowhere)
+    assert plain.ca_cert == missing  # not used over plain HTTP, so not checked
+    directory = ConnectionSettings.from_params({"controllers": "linstor+ssl://a", "ca_cert": str(tmp_path)}, {},
+                                               nowhere)
+    assert directory.ca_cert == str(tmp_path)  # a directory of CA certificates, as requests' verify takes
     with pytest.raises(LinstorConfigError):
         ConnectionSettings.from_params({"controllers": " , "}, {}, nowhere)
 
@@ -220,6 +227,25 @@ def test_a_stop_waits_for_the_end_of_an_unstoppable_block(client: LinstorClient,
             client.run_to_the_end("deleting it"):
         raise AssertionError("a step begun after the stop")
     assert not client.stop_pending
+
+
+def test_a_view_of_many_rds_lists_everything_once_and_keeps_theirs(client: LinstorClient, needs_placement) -> None:
+    """Beyond NAME_FILTER_LIMIT RDs a view request names none (its URL would grow with the volumes): one
+    request lists all, and only the RDs asked for are returned."""
+    tag = uuid.uuid4().hex[:8]
+    names = [f"view-{tag}-{number:02d}" for number in range(_client.NAME_FILTER_LIMIT + 2)]
+    try:
+        for name in names:
+            client.spawn("DfltRscGrp", name, [8192], {})
+        client.autoplace(names[0], place_count=1)
+        client.autoplace(names[-1], place_count=1)
+        before = client.request_count
+        assert {resource["name"] for resource in client.view_resources(names[:-1])} == {names[0]}
+        assert client.request_count == before + 1
+        assert {resource["name"] for resource in client.view_resources(names[-1:])} == {names[-1]}
+    finally:
+        for name in names:
+            client.delete_resource_definition(name)
 
 
 def test_props_filter_and_lifecycle(client: LinstorClient, rd_name: str) -> None:

@@ -1095,6 +1095,8 @@ def test_view_is_none_for_rds_that_are_not_incus_volumes_under_the_prefix(props:
          "names snapshot 'snap0' of incus-volume-c1: a temporary resource definition Incus makes to mount"),
         ({"Aux/Incus/name": "incus-volume-default_vol/s 1", "Aux/Incus/type": "custom",
           "Aux/Incus/content-type": "block"}, "names snapshot 's 1' of incus-volume-default_vol"),
+        ({"Aux/Incus/name": "incus-volume-v1/snap0", "Aux/Incus/type": "virtual-machines",
+          "Aux/Incus/content-type": "filesystem"}, "names snapshot 'snap0' of incus-volume-v1: a temporary"),
     ],
 )
 def test_volume_problem_says_why_an_rd_is_not_an_incus_volume(props: dict, reason: str) -> None:
