@@ -36,21 +36,23 @@ from .names import (
     check_snapshot_name,
 )
 
-RELEASES = {"1.28.0": "1.23.0", "1.29.0": "1.23.0", "1.30.4": "1.24.0", "1.31.0": "1.25.0", "1.32.0": "1.26.0",
-            "1.33.0": "1.27.0", "1.34.0": "1.28.0"}
+RELEASES = {"1.28.0": "1.23.0", "1.29.0": "1.23.0", "1.30.4": "1.24.0", "1.31.0": "1.25.0", "1.31.3": "1.25.1",
+            "1.32.0": "1.26.0", "1.33.0": "1.27.0", "1.34.0": "1.28.0"}
 """LINSTOR release -> the REST API version it reports (JsonGenTypes.REST_API_VERSION of its tag)."""
 VERSION = "1.34.0"
 """The release emulated by default: the first with REST API 1.28.0, the spec's (v1.34.0-rc.1)."""
 REST_API_VERSION = RELEASES[VERSION]
 CLONE_PROPS_REST_API = (1, 26)
 """From LINSTOR 1.32 (REST 1.26): a clone request takes override_props, delete_props and delete_namespaces,
-an RD modify whose only change is delete_namespaces applies it (CtrlRscDfnApiCallHandler), and a rollback
-sets the volume definitions back to the snapshot's sizes."""
+and an RD modify whose only change is delete_namespaces applies it (CtrlRscDfnApiCallHandler)."""
+ROLLBACK_RESETS_SIZES_RELEASE = (1, 31, 3)
+"""From LINSTOR 1.31.3 a rollback sets the volume definitions back to the snapshot's sizes
+(CtrlSnapshotRollbackApiCallHandler.resetVlmDfnsInTransaction)."""
 CLONE_GROUP_REST_API = (1, 24)
 """From LINSTOR 1.30 (REST 1.24): a clone request takes resource_group and layer_list."""
 
 
-def rest_api_tuple(version: str) -> tuple[int, ...]:
+def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 DEFAULT_RSC_GRP = "DfltRscGrp"
@@ -589,7 +591,7 @@ class Backend:
                 "build_time": "2024-06-01T00:00:00+00:00", "rest_api_version": self.rest_api_version}
 
     def rest_api_at_least(self, version: tuple[int, ...]) -> bool:
-        return rest_api_tuple(self.rest_api_version) >= version
+        return version_tuple(self.rest_api_version) >= version
 
     def list_nodes(self, names: list[str] | None = None) -> list[dict]:
         with self._read() as db:
@@ -1817,7 +1819,7 @@ class Backend:
                     raise ctx.error(rc.FAIL_NOT_FOUND_SNAPSHOT,
                                     f"Volume {vd['vlm_nr']} of snapshot '{snap['name']}' of resource '{rd['name']}' "
                                     "not found.")
-                if self.rest_api_at_least(CLONE_PROPS_REST_API):  # 1.32's resetVlmDfnsInTransaction
+                if version_tuple(self.linstor_version) >= ROLLBACK_RESETS_SIZES_RELEASE:
                     db.execute("UPDATE vlm_dfns SET size_kib = ? WHERE rd = ? AND vlm_nr = ?",
                                (snap_vds[vd["vlm_nr"]]["size_kib"], rd["id"], vd["vlm_nr"]))
         nodes = [r["node"] for r in rscs]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,9 +55,10 @@ CLONE_PROPERTIES_REST_API = (1, 26)
 ``delete_props`` and ``delete_namespaces`` (older controllers refuse a body with them)."""
 NAME_FILTER_LIMIT = 50
 """Up to this many RDs, a view request names them (``resources=``); beyond, it lists everything."""
-ROLLBACK_RESETS_SIZES_REST_API = (1, 26)
-"""REST API version of LINSTOR 1.32, the first whose snapshot rollback sets the volume definitions back to
-the snapshot's sizes (CtrlSnapshotRollbackApiCallHandler.resetVlmDfnsInTransaction); before, they stay."""
+ROLLBACK_RESETS_SIZES_RELEASE = (1, 31, 3)
+"""The first LINSTOR release whose snapshot rollback sets the volume definitions back to the snapshot's
+sizes (CtrlSnapshotRollbackApiCallHandler.resetVlmDfnsInTransaction); before, they stay. Its REST API
+version (1.25.1) is 1.31.2's too, so the release decides."""
 
 CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "controllers": {"type": "str"},
@@ -259,12 +261,13 @@ class ConnectionSettings:
         """Refuse settings that cannot work, before anything is sent."""
         if self.client_key and not self.client_cert:
             raise LinstorConfigError("client_key: given without client_cert; give both or neither", "client_key")
-        if any(url.startswith("https://") for url in self.controllers):  # the files are used over HTTPS only
-            files = {"ca_cert": self.ca_cert if self.validate_certs else None, "client_cert": self.client_cert,
-                     "client_key": self.client_key}
-            for option, path in files.items():
-                if path and not os.path.exists(path):  # ca_cert may be a directory of CA certificates
-                    raise LinstorConfigError(f"{option}: no such file: {path}", option)
+        # requests opens the client certificate files for every request; ca_cert is read over HTTPS only
+        https = any(url.startswith("https://") for url in self.controllers)
+        files = {"ca_cert": self.ca_cert if self.validate_certs and https else None, "client_cert": self.client_cert,
+                 "client_key": self.client_key}
+        for option, path in files.items():
+            if path and not os.path.exists(path):  # ca_cert may be a directory of CA certificates
+                raise LinstorConfigError(f"{option}: no such file: {path}", option)
         if self.auth_token and not self.allow_insecure_auth:
             plain = [url for url in self.controllers if url.startswith("http://")]
             if plain:
@@ -298,7 +301,7 @@ class LinstorClient:
         self._stop: str | None = None  # the stop asked for and not acted on yet
         self._stopped = False  # a stop was acted on: the run is ending
         self._unstoppable = 0  # depth of unstoppable() blocks
-        self._rest_api_version: tuple[int, ...] | None = None
+        self._controller_version: dict[str, Any] | None = None
 
     def request_stop(self, reason: str) -> bool:
         """End the run at its next request, which fails with :class:`LinstorStopped` without being sent.
@@ -427,13 +430,20 @@ class LinstorClient:
     def controller_version(self) -> dict[str, Any]:
         return self.get(_path("controller", "version"))
 
+    def _version(self, field: str) -> tuple[int, ...]:
+        """A version of the controller's, e.g. (1, 24, 0); ``/v1/controller/version`` is asked once per client."""
+        if self._controller_version is None:
+            self._controller_version = self.controller_version() or {}
+        numbers = re.findall(r"[0-9]+", str(self._controller_version.get(field) or ""))[:3]
+        return tuple(int(number) for number in numbers) or (0,)
+
     def rest_api_version(self) -> tuple[int, ...]:
-        """The controller's REST API version, e.g. (1, 24, 0) for LINSTOR 1.30; asked once per client."""
-        if self._rest_api_version is None:
-            text = str((self.controller_version() or {}).get("rest_api_version") or "")
-            parts = text.split(".")
-            self._rest_api_version = tuple(int(part) for part in parts) if all(p.isdigit() for p in parts) else (0,)
-        return self._rest_api_version
+        """The controller's REST API version, e.g. (1, 24, 0) for LINSTOR 1.30."""
+        return self._version("rest_api_version")
+
+    def release(self) -> tuple[int, ...]:
+        """The controller's LINSTOR release, e.g. (1, 31, 3); (1, 34, 0) for 1.34.0-rc.1."""
+        return self._version("version")
 
     def list_nodes(self) -> list[dict[str, Any]]:
         return self.get(_path("nodes")) or []

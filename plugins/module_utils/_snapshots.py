@@ -18,8 +18,8 @@ Requests of :func:`ensure_snapshot` (counted by the integration tests):
 - delete: 3 (lookup, snapshot delete, one PUT dropping the mapping keys);
 - rename: 2 (lookup, one PUT moving the key; +1, the snapshot list, when the new name is mapped);
 - restore: 4 + 1 per newer snapshot removed (+1 PUT for their keys): lookup, the RD's snapshot
-  list (for created-on times), the controller's REST API version (whether the rollback resets
-  the sizes: LINSTOR 1.32 on), deletes, rollback.
+  list (for created-on times), the controller's version (whether the rollback resets the sizes:
+  LINSTOR 1.31.3 on), deletes, rollback.
 
 Race between twins (several runs creating the same snapshot at once): LINSTOR has no
 conditional write, so a run makes its intent visible before it acts: it claims the name on the
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
-    ROLLBACK_RESETS_SIZES_REST_API,
+    ROLLBACK_RESETS_SIZES_RELEASE,
     LinstorClient,
     LinstorError,
 )
@@ -570,8 +570,8 @@ def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         _snapshot_list(outcome, props, None)
         return
     override = {snapshot_key(request.name): old}
-    delete = snapshot_keys(props, request.rename_from) + [
-        key for key in snapshot_keys(props, request.name) if key not in override]  # a dangling mapping's
+    delete = snapshot_keys(props, request.rename_from) + [  # the dangling mapping's other form, not another's
+        key for key in snapshot_keys(props, request.name) if key not in override and _same(props[key], dangling)]
     outcome.changed = True
     outcome.volume = volume_view(_rd_after(rd, override, delete), request.prefix) or outcome.volume
     outcome.extra["snapshot"] = snapshot_entry(request.name, old)
@@ -624,8 +624,8 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
     dangling = dangling_mappings(props, rd_snapshots) if request.remove_newer_snapshots else []
     dangling_keys = [key for name in dangling for key in snapshot_keys(props, name)]
     keys = [key for entry in removed for key in snapshot_keys(props, entry["name"])] + dangling_keys
-    sizes = None  # a controller before LINSTOR 1.32 leaves the volume definitions' sizes as they are
-    if client.rest_api_version() >= ROLLBACK_RESETS_SIZES_REST_API:
+    sizes = None  # a controller before LINSTOR 1.31.3 leaves the volume definitions' sizes as they are
+    if client.release() >= ROLLBACK_RESETS_SIZES_RELEASE:
         sizes = {vd["number"]: vd["size_kib"] for vd in target["volume_definitions"]}
     after = _rd_after(rd, delete=keys, sizes=sizes)
     outcome.changed = True

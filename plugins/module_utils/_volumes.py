@@ -793,8 +793,8 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
     sets on a new volume), and ``delete_namespaces`` drops the inherited snapshot mappings, so
     no moment exists in which two RDs claim one volume or the copy maps snapshots it lacks.
     A controller older than LINSTOR 1.32 takes neither field (one request asks its version): there
-    the copy is cloned with the source's properties and given its own in one PUT right after, as
-    Incus does; for that moment it claims the source volume as well.
+    the copy is cloned with the source's properties and given its own in one PUT right after (Incus
+    sets them once the clone completes: later); for that moment it claims the source volume as well.
     """
     source = request.source
     if source is None:  # pragma: no cover - ensure_volume only copies when source is given

@@ -56,7 +56,8 @@ options:
       - V(restored) rolls the volume back to the snapshot. As Incus, only the most recent snapshot can be restored,
         whatever the LINSTOR version allows, decided by the snapshots' created-on times. If newer snapshots exist,
         the module fails naming them unless O(remove_newer_snapshots) is true, in which case they are deleted
-        (each LINSTOR snapshot, then their mappings) before the rollback. Volume sizes return to the snapshot's.
+        (each LINSTOR snapshot, then their mappings) before the rollback. LINSTOR sets the volume sizes back to
+        the snapshot's from 1.31.3 on; an older controller leaves them, and the module reports what it leaves.
       - A restore always reports changed, because LINSTOR keeps no record that would tell whether the volume still
         holds the snapshot's data.
     type: str
@@ -67,7 +68,8 @@ options:
       - Current Incus name of a snapshot of O(volume) to rename to O(name). Only the mapping key moves (one request
         setting the new key and deleting the old ones); the LINSTOR snapshot keeps its name and data.
       - If O(name) exists and O(rename_from) does not, nothing is done (the rename was done before). If neither
-        exists the module fails naming both; if both exist it fails without writing anything.
+        exists the module fails naming both; if both exist it fails without writing anything. A mapping of O(name)
+        to a LINSTOR snapshot the RD does not have (as an Incus copy inherits) counts as none, and is replaced.
       - Only with O(state=present).
     type: str
   remove_newer_snapshots:
@@ -95,11 +97,11 @@ notes:
     one, which a create or rename replaces). Creating sends five (lookup, claim, snapshot, a read of the RD that
     settles races, mapping), six when it replaces a mapping to a missing snapshot; deleting three (lookup, snapshot
     delete, one PUT removing the keys); renaming two (lookup, one PUT; three when the new name held a mapping to a
-    missing snapshot); restoring four (lookup, the RD's snapshot list, the controller's REST API version,
+    missing snapshot); restoring four (lookup, the RD's snapshot list, the controller's version,
     rollback) plus one delete per newer snapshot removed and one PUT for their mappings. Check mode sends only the
     GETs."
-  - "A restore reports the volume's sizes after the rollback: the snapshot's from LINSTOR 1.32 on, whose rollback
-    sets them back; before 1.32 LINSTOR leaves them as they are (hence the version request)."
+  - "A restore reports the volume's sizes after the rollback: the snapshot's from LINSTOR 1.31.3 on, whose
+    rollback sets them back; before, LINSTOR leaves them as they are (hence the version request)."
   - "Concurrent runs creating the same snapshot (twins): LINSTOR has no conditional write, so a run first claims
     the name on the RD (the key C(Aux/linstor-incus/snapshot-claim/<LINSTOR snapshot>), which Incus ignores), then
     creates its LINSTOR snapshot, then reads the RD back, and only then records the mapping, in the same PUT that

@@ -12,6 +12,7 @@ LS_CONTROLLERS set).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -107,3 +108,20 @@ def test_a_restore_reports_the_sizes_the_rollback_leaves(old_env: Env) -> None:
     assert [vd["size_kib"] for vd in listed["volume_definitions"]] == [65536], "1.30 keeps the grown size"
     for run in (predicted, restored):
         assert [vd["size_kib"] for vd in run.result["volume"]["volume_definitions"]] == [65536]
+
+
+def test_from_1_31_3_a_restore_reports_the_snapshot_s_sizes(tmp_path: Path) -> None:
+    """1.31.3 reports the REST API version of 1.31.2 (1.25.1) but resets the sizes: the release decides."""
+    env = start_env(tmp_path, extra=("--linstor-version", "1.31.3"))
+    try:
+        env.must(VOLUME, name="r2", type="custom", size="32MiB")
+        env.must(SNAPSHOT, volume="r2", type="custom", name="before")
+        env.must(VOLUME, name="r2", type="custom", size="64MiB")
+        restored = env.run(SNAPSHOT, volume="r2", type="custom", name="before", state="restored")
+        assert not restored.failed, restored.msg
+        [rd] = rds_claiming(env, "default_r2")
+        [listed] = env.get("/v1/resource-definitions", resource_definitions=rd, with_volume_definitions="true")
+        assert [vd["size_kib"] for vd in listed["volume_definitions"]] == [32768]
+        assert [vd["size_kib"] for vd in restored.result["volume"]["volume_definitions"]] == [32768]
+    finally:
+        env.process.stop()

@@ -138,6 +138,9 @@ def test_connection_option_checks(tmp_path) -> None:
     assert ConnectionSettings.from_params(unverified, {}, nowhere).validate_certs is False
     plain = ConnectionSettings.from_params({"controllers": "a", "ca_cert": missing}, {}, nowhere)
     assert plain.ca_cert == missing  # not used over plain HTTP, so not checked
+    with pytest.raises(LinstorConfigError, match="no such file") as caught:  # requests opens it for any URL
+        ConnectionSettings.from_params({"controllers": "a", "client_cert": missing}, {}, nowhere)
+    assert caught.value.parameter == "client_cert"
     directory = ConnectionSettings.from_params({"controllers": "linstor+ssl://a", "ca_cert": str(tmp_path)}, {},
                                                nowhere)
     assert directory.ca_cert == str(tmp_path)  # a directory of CA certificates, as requests' verify takes
