@@ -65,7 +65,8 @@ MINOR_MIN, MINOR_MAX = 1000, 49999
 MAX_NODE_ID = 31
 DRBD_MIN_NET_KIB = 4
 DRBD_MAX_KIB = 1 << 40
-DEFAULT_PLACE_COUNT = 2
+DFLT_RSC_GRP_FILTER = '{"place_count": 2}'
+"""DfltRscGrp's select filter, as LINSTOR's migration Migration_2020_02_12_AddDefaultPlaceCountToRscGrp sets it."""
 PEER_SLOTS = 7
 KEY_CLONED_FROM = "cloned-from"  # InternalApiConsts.KEY_CLONED_FROM
 KEY_SEQUENCE_NUMBER = "SequenceNumber"  # ApiConsts.KEY_SNAPSHOT_DFN_SEQUENCE_NUMBER
@@ -424,7 +425,8 @@ class Backend:
                 (name, DISKFUL_POOL, DISKFUL_PROVIDER, POOL_TOTAL_KIB,
                  _dumps({"StorDriver/StorPoolName": "tank/linstor", "StorDriver/ZPoolThin": "tank/linstor"}), _uuid()),
             )
-        db.execute("INSERT INTO rsc_grps VALUES (?, '', '{}', '{}', NULL, ?)", (DEFAULT_RSC_GRP, _uuid()))
+        db.execute("INSERT INTO rsc_grps VALUES (?, '', ?, '{}', NULL, ?)", (DEFAULT_RSC_GRP, DFLT_RSC_GRP_FILTER,
+                                                                           _uuid()))
         db.execute("INSERT INTO meta VALUES ('seeded', ?)", (str(count),))
 
     @staticmethod
@@ -841,8 +843,8 @@ class Backend:
         if rg_name.lower() == DEFAULT_RSC_GRP.lower() and db.execute(
                 "SELECT 1 FROM rsc_grps WHERE name = ?", (rg_name,)).fetchone() is None:
             # as the controller does: the default group comes back when an RD needs it
-            db.execute("INSERT INTO rsc_grps VALUES (?, 'Default resource group', '{}', '{}', NULL, ?)",
-                       (rg_name, _uuid()))
+            db.execute("INSERT INTO rsc_grps VALUES (?, 'Default resource group', ?, '{}', NULL, ?)",
+                       (rg_name, DFLT_RSC_GRP_FILTER, _uuid()))
         rg = self._load_rg(db, ctx, rg_name)
         if self._rd_row(db, name) is not None:
             raise ctx.error(rc.FAIL_EXISTS_RSC_DFN, f"A resource definition with the name '{name}' already exists")
@@ -1347,9 +1349,7 @@ class Backend:
         """Place the RD's resources on the nodes with the most free space, as LINSTOR's autoplacer does."""
         rg = db.execute("SELECT * FROM rsc_grps WHERE name = ?", (rd["rg"],)).fetchone()
         merged = merge_filter(json.loads(rg["select_filter"]) if rg else {}, select_filter)
-        place_count = merged.get("place_count")
-        if place_count is None:
-            place_count = DEFAULT_PLACE_COUNT
+        place_count = merged.get("place_count") or 0  # none anywhere: LINSTOR places none ("... on 0 nodes")
         placed = db.execute("SELECT node, flags FROM resources WHERE rd = ? ORDER BY node", (rd["id"],)).fetchall()
         diskful = [r["node"] for r in placed if "DISKLESS" not in json.loads(r["flags"])]
         diskless = [r["node"] for r in placed if "DISKLESS" in json.loads(r["flags"])]

@@ -35,6 +35,8 @@ FAIL_IN_USE = 997
 """ApiConsts.FAIL_IN_USE: the resource is still in use (mounted, primary) on a node."""
 FAIL_NOT_FOUND_RSC_GRP = 317
 """ApiConsts.FAIL_NOT_FOUND_RSC_GRP: the resource group does not exist."""
+WARN_RSC_ALREADY_DEPLOYED = 1006
+"""ApiConsts.WARN_RSC_ALREADY_DEPLOYED: an autoplace that placed nothing more ("already deployed on N nodes")."""
 _UNSIGNED_64 = 0xFFFFFFFFFFFFFFFF
 
 HTTP_PORT = 3370

@@ -28,6 +28,8 @@ from typing import Any
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
     CLONE_PROPERTIES_REST_API,
     FAIL_NOT_FOUND_RSC_GRP,
+    MASK_CODE,
+    WARN_RSC_ALREADY_DEPLOYED,
     LinstorClient,
     LinstorConnectionError,
     LinstorError,
@@ -659,8 +661,15 @@ def spawn_and_place(client: LinstorClient, request: VolumeRequest, props: dict[s
                                 linstor_error=error.to_dict()) from error
         raise
     try:
-        outcome.warn(client.autoplace(rd_name))
-    except LinstorError as error:
+        placed = client.autoplace(rd_name)
+        outcome.warn(placed)
+        if any(int(entry["ret_code"]) & MASK_CODE == WARN_RSC_ALREADY_DEPLOYED for entry in placed):
+            # a new RD "already deployed on 0 nodes": the group's select filter has no place count
+            raise ModuleFailure(
+                f"LINSTOR placed no resource of the new resource definition {rd_name}, which is deleted again: "
+                f"resource group {request.resource_group} has no place count; set one (linstor_incus_resource_group "
+                "place_count, as the Incus pool key linstor.resource_group.place_count does)", "resource_group")
+    except (LinstorError, ModuleFailure) as error:
         _reraise_after_revert(error, reverter)
     return rd_name, reverter
 

@@ -445,6 +445,20 @@ def test_volume_definition_resize_and_limits(backend):
     assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_NOT_FOUND_VLM_DFN & rc.MASK_BITS_CODE
 
 
+def test_autoplace_without_any_place_count_places_nothing(backend):
+    """As CtrlRscAutoPlaceApiCallHandler: no place count in the request or the group means 0 ("already deployed
+    on 0 nodes"); DfltRscGrp has place_count 2, as LINSTOR's migration gives it."""
+    assert backend.get_resource_group("DfltRscGrp")["select_filter"]["place_count"] == 2
+    backend.create_resource_group({"name": "nocount"})
+    backend.spawn("nocount", {"resource_definition_name": "rd1", "volume_sizes": [GIB], "definitions_only": True})
+    [entry] = backend.autoplace("rd1", {})
+    assert entry.ret_code & rc.MASK_BITS_CODE == rc.WARN_RSC_ALREADY_DEPLOYED & rc.MASK_BITS_CODE
+    assert "already deployed on 0 nodes" in entry.message
+    assert backend.list_resources(["rd1"]) == []
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    assert len(backend.list_resources(["rd1"])) == 2
+
+
 def test_a_volume_definition_does_not_grow_while_exact_size_is_set(backend):
     """As CtrlVlmDfnModifyApiCallHandler.ensureExactSizeIsUnset: Incus removes ExactSize before a resize."""
     make_rd(backend, "rd1", size=GIB)
