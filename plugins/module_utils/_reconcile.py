@@ -54,8 +54,8 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
 from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
     SnapshotRequest,
     create_snapshot,
+    dangling_targets,
     delete_snapshot,
-    linstor_snapshot_names,
     parse_snapshot_request,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
@@ -279,10 +279,11 @@ def plan_dangling(client: LinstorClient, items: list[Item]) -> None:
               if snapshot.state == "present" and snapshot not in item.snapshots_to_create]
     if not mapped:
         return
-    existing = linstor_snapshot_names(client, sorted({item.rd["name"] for item, _snapshot in mapped}))
+    rds = {item.rd["name"]: item.rd for item, _snapshot in mapped}
+    dangling = dangling_targets(client, [rds[name] for name in sorted(rds)])
     for item, snapshot in mapped:
-        linstor_name = snapshot_mappings(item.rd.get("props") or {})[snapshot.name]
-        if linstor_name.lower() not in existing.get(item.rd["name"].lower(), set()):
+        linstor_name = dangling[item.rd["name"]].get(snapshot.name)
+        if linstor_name is not None:
             item.dangling[snapshot.name] = linstor_name
             item.snapshots_to_create.append(snapshot)
 

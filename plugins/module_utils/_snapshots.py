@@ -340,21 +340,28 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
     elif request.rename_from is not None:
         rename_snapshot(client, request, rd, outcome, check_mode)
     else:
-        mapped = snapshot_mappings(rd.get("props") or {}).get(request.name)
-        dangling = None
-        if mapped is not None and mapped.lower() not in linstor_snapshot_names(client, [rd["name"]]).get(
-                rd["name"].lower(), set()):
-            dangling = mapped
-        create_snapshot(client, request, rd, outcome, check_mode, dangling)
+        create_snapshot(client, request, rd, outcome, check_mode, _dangling_target(client, rd, request.name))
     return outcome.result(diff)
 
 
-def linstor_snapshot_names(client: LinstorClient, rd_names: list[str]) -> dict[str, set[str]]:
-    """The LINSTOR snapshots of some RDs (one request): RD name -> snapshot names, all lower-cased."""
-    names: dict[str, set[str]] = {}
-    for snapshot in client.view_snapshots(rd_names):
-        names.setdefault((snapshot.get("resource_name") or "").lower(), set()).add((snapshot.get("name") or "").lower())
-    return names
+def dangling_targets(client: LinstorClient, rds: list[Mapping[str, Any]]) -> dict[str, dict[str, str]]:
+    """RD name -> {Incus snapshot: LINSTOR snapshot} of its :func:`dangling_mappings`, from one snapshot listing."""
+    details = snapshot_details(client.view_snapshots([rd["name"] for rd in rds]))
+    targets: dict[str, dict[str, str]] = {}
+    for rd in rds:
+        props = rd.get("props") or {}
+        mappings = snapshot_mappings(props)
+        targets[rd["name"]] = {name: mappings[name]
+                               for name in dangling_mappings(props, _for_rd(details, rd["name"]))}
+    return targets
+
+
+def _dangling_target(client: LinstorClient, rd: Mapping[str, Any], name: str) -> str | None:
+    """The LINSTOR snapshot the mapping of ``name`` names when the RD lacks it (as an Incus copy inherits its
+    source's mappings), else None; the one request is sent only when ``name`` is mapped."""
+    if name not in snapshot_mappings(rd.get("props") or {}):
+        return None
+    return dangling_targets(client, [rd])[rd["name"]].get(name)
 
 
 def _dangling_warning(rd_name: str, name: str, dangling: str, replacement: str = "a new snapshot") -> str:
@@ -545,10 +552,9 @@ def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     props = rd.get("props") or {}
     mappings = snapshot_mappings(props)
     new, old = mappings.get(request.name), mappings.get(request.rename_from)
-    dangling = None
-    if new is not None and new.lower() not in linstor_snapshot_names(client, [rd["name"]]).get(rd["name"].lower(),
-                                                                                               set()):
-        dangling, new = new, None  # a mapping to a snapshot the RD lacks (as an Incus copy inherits) is none
+    dangling = _dangling_target(client, rd, request.name)
+    if dangling is not None:
+        new = None  # a mapping to a snapshot the RD lacks is none
         if old is not None:
             outcome.warnings.append(_dangling_warning(rd["name"], request.name, dangling, "the renamed snapshot"))
     if new is not None and old is not None:

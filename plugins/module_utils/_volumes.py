@@ -893,8 +893,9 @@ def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, A
             for snapshot in linstor_snapshots:
                 outcome.warn(client.delete_snapshot(rd["name"], snapshot))
                 deleted.append(snapshot)
-            if per_snapshot_keys(props):
-                outcome.warn(client.modify_resource_definition(rd["name"], delete_props=per_snapshot_keys(props)))
+            keys = per_snapshot_keys(props)
+            if keys:
+                outcome.warn(client.modify_resource_definition(rd["name"], delete_props=keys))
             delete_rd(client, rd["name"], request.delete_retries, request.delete_retry_delay, outcome)
     except LinstorError as error:
         if not deleted:
