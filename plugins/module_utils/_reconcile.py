@@ -13,8 +13,10 @@ The flow of :func:`reconcile`:
 1. every item is parsed and checked (:func:`parse_items`); an error names ``volumes[i].<option>``;
 2. ONE ``GET /v1/resource-definitions`` (filtered on the presence of ``Aux/Incus/name`` and
    ``Aux/Incus/type``, the two keys Incus's own lookup filters on) reads every volume of the group;
-3. every item is planned against that listing (:func:`plan_items`), still without writing: a
-   conflict, a missing ``size`` for a volume to create, a shrink... fails here, before any write;
+3. every item is planned against that listing (:func:`plan_items`, then :func:`plan_snapshot_reads`
+   with one snapshot listing when volumes are deleted or declared snapshots are mapped), still
+   without writing: a conflict, a missing ``size`` for a volume to create, a shrink, unmapped
+   snapshots on a volume to delete... fail here, before any write;
 4. the writes run item by item, in the declared order. The first failing item stops the run; what
    that item made is undone (its new RD, its new snapshots), and the failure reports ``changes``,
    what earlier items did;
@@ -25,8 +27,9 @@ Request budget: nothing to do = 1 request, whatever the number of volumes; a run
 volumes that stay adds 1 read-back listing, whatever their number. Each created volume costs 2 (spawn
 with every property, autoplace); a
 rename, resize or property change 1 PUT (+1 PUT per resized volume definition); a snapshot create
-4 (claim, snapshot, the read-back that settles twins, mapping); a snapshot delete 2; a volume delete
-1 GET of its snapshots + 1 DELETE per snapshot (+1 PUT for their mappings) + the RD's DELETE.
+4 (claim, snapshot, the read-back that settles twins, mapping); a snapshot delete 2; volumes to delete
+1 GET of their snapshots, all in one (shared with the check of mapped declared snapshots), then each 1 DELETE
+per snapshot (+1 PUT for their mappings) + the RD's DELETE.
 When a volume must be created and the listing holds no RD of the group, one
 ``GET /v1/resource-groups/<group>`` tells a missing (misspelt) group before anything is written.
 When ``properties`` keys outside ``Aux/`` are about to be written, one
@@ -57,6 +60,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
     dangling_targets,
     delete_snapshot,
     parse_snapshot_request,
+    read_rd_snapshots,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     Outcome,
@@ -71,6 +75,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     parse_request,
     plan_changes,
     refuse_unknown_property_keys,
+    refuse_unmapped_snapshots,
     require_group,
     single,
     spawn_and_place,
@@ -78,7 +83,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     user_keys_written,
 )
 
-LIST_OPTIONS = ("resource_group", "prefix", "delete_retries", "delete_retry_delay")
+LIST_OPTIONS = ("resource_group", "prefix", "delete_retries", "delete_retry_delay", "remove_unmapped_snapshots")
 """Options given once for the whole list and passed on to every item."""
 
 ACTIONS = ("created", "renamed", "resized", "updated", "deleted", "snapshot_created", "snapshot_deleted")
@@ -113,6 +118,8 @@ class Item:
     snapshots_to_delete: list[SnapshotRequest] = field(default_factory=list)
     dangling: dict[str, str] = field(default_factory=dict)
     """Incus snapshot name -> the LINSTOR snapshot its mapping names and the RD lacks (created again)."""
+    linstor_snapshots: list[str] | None = None
+    """For a volume to delete, the names of its LINSTOR snapshots, read while planning."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -271,18 +278,31 @@ def plan_items(items: list[Item], claims: Mapping[tuple[str, str], list[dict[str
         plan_item(item, claims)
 
 
-def plan_dangling(client: LinstorClient, items: list[Item]) -> None:
-    """Declared snapshots whose mapping names a LINSTOR snapshot the RD lacks (as an Incus copy inherits
-    its source's mappings) are created again. One request, sent only when a declared snapshot is mapped."""
+def plan_snapshot_reads(client: LinstorClient, items: list[Item]) -> None:
+    """Plan what needs the volumes' LINSTOR snapshots, read with ONE request for all (none when nothing does):
+
+    - a volume to delete: its snapshots go first, and one no mapping names fails the run here, before
+      any write (:func:`._volumes.refuse_unmapped_snapshots`);
+    - a declared snapshot whose mapping names a LINSTOR snapshot the RD lacks (as an Incus copy inherits
+      its source's mappings) is created again.
+    """
+    deleting = [item for item in items if item.action == "delete" and item.rd is not None]
     mapped = [(item, snapshot) for item in items if item.rd is not None and item.action != "delete"
               for snapshot in item.snapshots
               if snapshot.state == "present" and snapshot not in item.snapshots_to_create]
-    if not mapped:
+    rds = {item.rd["name"]: item.rd for item in deleting} | {item.rd["name"]: item.rd for item, _snapshot in mapped}
+    if not rds:
         return
-    rds = {item.rd["name"]: item.rd for item, _snapshot in mapped}
-    dangling = dangling_targets(client, [rds[name] for name in sorted(rds)])
+    rd_snapshots = read_rd_snapshots(client, sorted(rds))
+    for item in deleting:
+        item.linstor_snapshots = sorted(rd_snapshots[item.rd["name"]])
+        try:
+            refuse_unmapped_snapshots(item.request, item.rd, item.linstor_snapshots)
+        except ModuleFailure as failure:
+            prefix = _indexed_parameter(item.index, None)
+            raise ModuleFailure(f"{prefix}: {failure.message}", failure.parameter, **failure.result) from failure
     for item, snapshot in mapped:
-        linstor_name = dangling[item.rd["name"]].get(snapshot.name)
+        linstor_name = dangling_targets(item.rd, rd_snapshots[item.rd["name"]]).get(snapshot.name)
         if linstor_name is not None:
             item.dangling[snapshot.name] = linstor_name
             item.snapshots_to_create.append(snapshot)
@@ -382,7 +402,7 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
     created = False
     try:
         if item.action == "delete" and rd is not None:
-            delete_volume(client, request, rd, outcome, False)
+            delete_volume(client, request, rd, outcome, False, item.linstor_snapshots)
             entry["actions"].append("deleted")
             entry["snapshots_removed"] = outcome.extra.get("snapshots_removed", [])
             rd = None
@@ -467,7 +487,7 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     resource_group = params["resource_group"]
     claims = read_group(client, resource_group)
     plan_items(items, claims)
-    plan_dangling(client, items)
+    plan_snapshot_reads(client, items)
     refuse_unknown_property_keys(client, {
         _indexed_parameter(item.index, "properties"): user_keys_written(item.request, item.plan)
         for item in items if item.action in ("create", "update")})

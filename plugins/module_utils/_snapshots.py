@@ -208,6 +208,13 @@ def _for_rd(details: Mapping[str, Mapping[str, dict[str, Any]]], rd_name: str) -
     return {}
 
 
+def read_rd_snapshots(client: LinstorClient, rd_names: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
+    """RD name (as given) -> its snapshots (LINSTOR name -> :func:`describe_snapshot`), with ONE
+    ``/v1/view/snapshots`` request for all of them."""
+    details = snapshot_details(client.view_snapshots(rd_names))
+    return {name: _for_rd(details, name) for name in rd_names}
+
+
 def captured_properties(snapshot: Mapping[str, Any]) -> dict[str, str]:
     """The RD properties LINSTOR kept in a snapshot (as ``/v1/view/snapshots`` returns it) when it was taken,
     which it copies, overriding, onto an RD whose resources are restored from it.
@@ -344,16 +351,11 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
     return outcome.result(diff)
 
 
-def dangling_targets(client: LinstorClient, rds: list[Mapping[str, Any]]) -> dict[str, dict[str, str]]:
-    """RD name -> {Incus snapshot: LINSTOR snapshot} of its :func:`dangling_mappings`, from one snapshot listing."""
-    details = snapshot_details(client.view_snapshots([rd["name"] for rd in rds]))
-    targets: dict[str, dict[str, str]] = {}
-    for rd in rds:
-        props = rd.get("props") or {}
-        mappings = snapshot_mappings(props)
-        targets[rd["name"]] = {name: mappings[name]
-                               for name in dangling_mappings(props, _for_rd(details, rd["name"]))}
-    return targets
+def dangling_targets(rd: Mapping[str, Any], rd_snapshots: Mapping[str, Any]) -> dict[str, str]:
+    """{Incus snapshot: LINSTOR snapshot} of the RD's :func:`dangling_mappings`, given its snapshots."""
+    props = rd.get("props") or {}
+    mappings = snapshot_mappings(props)
+    return {name: mappings[name] for name in dangling_mappings(props, rd_snapshots)}
 
 
 def _dangling_target(client: LinstorClient, rd: Mapping[str, Any], name: str) -> str | None:
@@ -361,7 +363,7 @@ def _dangling_target(client: LinstorClient, rd: Mapping[str, Any], name: str) ->
     source's mappings), else None; the one request is sent only when ``name`` is mapped."""
     if name not in snapshot_mappings(rd.get("props") or {}):
         return None
-    return dangling_targets(client, [rd])[rd["name"]].get(name)
+    return dangling_targets(rd, read_rd_snapshots(client, [rd["name"]])[rd["name"]]).get(name)
 
 
 def _dangling_warning(rd_name: str, name: str, dangling: str, replacement: str = "a new snapshot") -> str:
@@ -481,7 +483,7 @@ def settle_twins(client: LinstorClient, rd_name: str, name: str, own: str, props
         return None
     if claimed == [own]:
         return own
-    described = _for_rd(snapshot_details(client.view_snapshots([rd_name])), rd_name)
+    described = read_rd_snapshots(client, [rd_name])[rd_name]
     by_name = {linstor_name.lower(): value for linstor_name, value in described.items()}
     created = [twin for twin in claimed if twin.lower() in by_name]
     own_stamp = by_name.get(own.lower(), {}).get("created_timestamp")
@@ -600,7 +602,7 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
     linstor_name = snapshot_mappings(props).get(request.name)
     if linstor_name is None:
         raise ModuleFailure(f"snapshot {request.name!r} of volume {request.incus_name} does not exist", "name")
-    rd_snapshots = _for_rd(snapshot_details(client.view_snapshots([rd["name"]])), rd["name"])
+    rd_snapshots = read_rd_snapshots(client, [rd["name"]])[rd["name"]]
     by_lower = {name.lower(): value for name, value in rd_snapshots.items()}
     target = by_lower.get(linstor_name.lower())
     if target is None:

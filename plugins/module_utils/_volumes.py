@@ -47,6 +47,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     SNAPSHOT_KEY_NAMESPACES,
     NamingError,
     aux_name,
+    claimed_snapshots,
     creation_properties,
     drbd_option_properties,
     generate_name,
@@ -159,6 +160,7 @@ class VolumeRequest:
     wait_timeout: float = DEFAULT_WAIT_TIMEOUT
     delete_retries: int = DEFAULT_DELETE_RETRIES
     delete_retry_delay: float = DEFAULT_DELETE_RETRY_DELAY
+    remove_unmapped_snapshots: bool = False
 
     @property
     def desired_properties(self) -> dict[str, str]:
@@ -266,6 +268,7 @@ def parse_request(params: Mapping[str, Any]) -> VolumeRequest:
         delete_retries=_positive(params.get("delete_retries", DEFAULT_DELETE_RETRIES), "delete_retries"),
         delete_retry_delay=_positive(params.get("delete_retry_delay", DEFAULT_DELETE_RETRY_DELAY),
                                      "delete_retry_delay"),
+        remove_unmapped_snapshots=bool(params.get("remove_unmapped_snapshots")),
     )
 
 
@@ -857,9 +860,36 @@ def list_snapshot_names(client: LinstorClient, rd_name: str) -> list[str]:
 
 def snapshots_to_remove(props: Mapping[str, str], linstor_snapshots: list[str]) -> list[dict[str, Any]]:
     """Each snapshot a delete removes: ``{name, linstor_name}``, ``name`` None for unmapped ones."""
-    mapped = snapshot_mappings(props)
-    by_linstor = {linstor: incus for incus, linstor in mapped.items()}
-    return [{"name": by_linstor.get(snap), "linstor_name": snap} for snap in linstor_snapshots]
+    by_linstor = {linstor.lower(): incus for incus, linstor in snapshot_mappings(props).items()}
+    return [{"name": by_linstor.get(snap.lower()), "linstor_name": snap} for snap in linstor_snapshots]
+
+
+def foreign_snapshots(props: Mapping[str, str], linstor_snapshots: list[str]) -> list[str]:
+    """The RD's LINSTOR snapshots that are not the volume's in Incus's eyes: no mapping names them,
+    and no snapshot create (running, or killed before its mapping) claims them."""
+    own = {name.lower() for name in snapshot_mappings(props).values()}
+    own |= {name.lower() for name in claimed_snapshots(props)}
+    return [snap for snap in linstor_snapshots if snap.lower() not in own]
+
+
+def refuse_unmapped_snapshots(request: VolumeRequest, rd: Mapping[str, Any], linstor_snapshots: list[str]) -> None:
+    """Fail, before anything is deleted, when the RD has LINSTOR snapshots no Incus snapshot maps, unless
+    ``remove_unmapped_snapshots`` says to delete them too. Incus would fail there: it deletes the volume's
+    snapshots, and LINSTOR then refuses to delete an RD that still has any. They may be an operator's
+    (``linstor snapshot create``, a backup) that nothing else keeps."""
+    if request.remove_unmapped_snapshots:
+        return
+    unmapped = foreign_snapshots(rd.get("props") or {}, linstor_snapshots)
+    if unmapped:
+        raise ModuleFailure(
+            f"volume {request.incus_name} (resource definition {rd['name']}) has LINSTOR snapshots that no Incus "
+            f"snapshot maps: {', '.join(unmapped)}. They are not the volume's in Incus's eyes (made with the linstor "
+            "client or by a backup, or left by an interrupted run), and Incus would refuse to delete the volume. "
+            "Nothing was deleted. Delete them first, or set remove_unmapped_snapshots=true to delete them with "
+            "the volume",
+            "remove_unmapped_snapshots",
+            unmapped_snapshots=unmapped,
+        )
 
 
 def delete_rd(client: LinstorClient, rd_name: str, retries: int, delay: float, outcome: Outcome) -> None:
@@ -877,10 +907,16 @@ def delete_rd(client: LinstorClient, rd_name: str, retries: int, delay: float, o
 
 
 def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, Any], outcome: Outcome,
-                  check_mode: bool) -> None:
-    """Delete the volume's snapshots (each LINSTOR snapshot, then the mappings), then its RD."""
+                  check_mode: bool, linstor_snapshots: list[str] | None = None) -> None:
+    """Delete the volume's snapshots (each LINSTOR snapshot, then the mappings), then its RD.
+
+    ``linstor_snapshots`` are the RD's snapshot names when the caller has read them already. Snapshots
+    that no mapping or claim names fail the delete first (:func:`refuse_unmapped_snapshots`).
+    """
     props = rd.get("props") or {}
-    linstor_snapshots = list_snapshot_names(client, rd["name"])
+    if linstor_snapshots is None:
+        linstor_snapshots = list_snapshot_names(client, rd["name"])
+    refuse_unmapped_snapshots(request, rd, linstor_snapshots)
     removed = snapshots_to_remove(props, linstor_snapshots)
     outcome.extra["snapshots_removed"] = removed
     outcome.changed = True

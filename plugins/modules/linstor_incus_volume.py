@@ -76,9 +76,10 @@ options:
     description:
       - V(present) creates the volume (or copies it from O(source)), renames it (O(rename_from)) and grows or
         updates it.
-      - V(absent) deletes it as Incus does, its snapshots first (each LINSTOR snapshot of the RD, then the snapshot
-        mappings), then the RD, retrying while LINSTOR reports it in use (see O(delete_retries)).
-        Deleting a volume that does not exist is no change.
+      - V(absent) deletes it as Incus does, its snapshots first (the LINSTOR snapshot of each Incus snapshot, then
+        the snapshot mappings), then the RD, retrying while LINSTOR reports it in use (see O(delete_retries)).
+        LINSTOR snapshots that no mapping names fail the delete before anything is deleted, unless
+        O(remove_unmapped_snapshots=true). Deleting a volume that does not exist is no change.
     type: str
     choices: [present, absent]
     default: present
@@ -176,6 +177,17 @@ options:
       - Seconds to wait between the tries of O(delete_retries).
     type: float
     default: 2
+  remove_unmapped_snapshots:
+    description:
+      - With O(state=absent), also delete the RD's LINSTOR snapshots that no Incus snapshot mapping names (made with
+        the linstor client, by a backup, or left by an interrupted run).
+      - When V(false) and the RD has any, the delete fails before anything is deleted (in check mode too), naming
+        them in RV(unmapped_snapshots). Incus fails there too, as LINSTOR refuses to delete an RD that still has
+        snapshots.
+      - A LINSTOR snapshot that a snapshot create claims (running, or killed before its mapping) is the volume's
+        and goes with it either way.
+    type: bool
+    default: false
 notes:
   - The module works only through LINSTOR's REST API. Incus also makes a filesystem on every new filesystem volume
     (and a virtual machine's config volume), grows it after a resize and gives a copy a new filesystem UUID, on the
@@ -339,11 +351,20 @@ volume:
 snapshots_removed:
   description:
     - With O(state=absent), the LINSTOR snapshots deleted with the volume (in check mode, that would be deleted).
-      C(name) is the Incus snapshot name, null for a LINSTOR snapshot no mapping names.
+    - C(name) is the Incus snapshot name, null for a LINSTOR snapshot no mapping names (one a snapshot create
+      claims, or any with O(remove_unmapped_snapshots=true)).
   returned: when O(state=absent)
   type: list
   elements: dict
   sample: [{"name": "snap0", "linstor_name": "incus-volume-19dd0b015d22445f8097ba5e740948de"}]
+unmapped_snapshots:
+  description:
+    - When a delete fails because the RD has LINSTOR snapshots that no mapping names, their names (see
+      O(remove_unmapped_snapshots)).
+  returned: failed
+  type: list
+  elements: str
+  sample: ["backup-2026-11-01"]
 source_resource_definition:
   description: The RD that was (or in check mode would be) cloned, when O(source) made a copy.
   returned: when a copy is made
@@ -415,6 +436,7 @@ MODULE_OPTIONS = {
     "wait_timeout": {"type": "float", "default": DEFAULT_WAIT_TIMEOUT},
     "delete_retries": {"type": "int", "default": DEFAULT_DELETE_RETRIES},
     "delete_retry_delay": {"type": "float", "default": DEFAULT_DELETE_RETRY_DELAY},
+    "remove_unmapped_snapshots": {"type": "bool", "default": False},
 }
 
 

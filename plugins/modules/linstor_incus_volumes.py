@@ -136,13 +136,22 @@ options:
       - Seconds to wait between those tries.
     type: float
     default: 2
+  remove_unmapped_snapshots:
+    description:
+      - For volumes declared absent, also delete their LINSTOR snapshots that no Incus snapshot mapping names, as
+        O(linstor.incus.linstor_incus_volume#module:remove_unmapped_snapshots).
+      - When V(false) and a volume to delete has any, the run fails before anything is written (in check mode too),
+        naming the item and the snapshots (RV(unmapped_snapshots)).
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details:
-      - Check mode sends only the listing (and, when a volume would be created in a group without volumes, the
-        resource group's GET).
+      - Check mode sends only the GETs a real run sends before its first write - the listing, the snapshots of
+        volumes to delete and of volumes with mapped declared snapshots, and, when a volume would be created in a
+        group without volumes, the resource group - so it fails where the real run would fail before writing.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
@@ -157,8 +166,9 @@ notes:
     sends one more listing at the end, which reads them back. Each new volume sends two (spawn with every property,
     autoplace). A rename, a property change or a grow sends one PUT (plus one PUT per resized volume definition). A
     snapshot create sends four (claim, snapshot, a read of the RD that settles concurrent twins, mapping, as
-    M(linstor.incus.linstor_incus_snapshot)); a snapshot delete two. A volume delete sends the GET of its snapshots,
-    one DELETE per snapshot, one PUT for their mappings (when there are any) and the RD's DELETE."
+    M(linstor.incus.linstor_incus_snapshot)); a snapshot delete two. Volumes to delete send one GET of their
+    snapshots, all of them in one, before anything is written; then each sends one DELETE per snapshot, one PUT for
+    their mappings (when there are any) and the RD's DELETE."
   - "When a volume must be created and the group has no volume yet, one GET of the resource group tells a missing
     group apart before anything is written."
 seealso:
@@ -228,7 +238,8 @@ changes:
     - On a failure part-way through an update, the entry also has C(written) - C(properties) and C(volume <number>)
       for each write that went through - and C(actions) names what those writes did.
     - A deleted volume's entry has C(snapshots_removed), the LINSTOR snapshots deleted with it (C(name) null for
-      a LINSTOR snapshot no mapping names).
+      a LINSTOR snapshot no mapping names: one a snapshot create claims, or any with
+      O(remove_unmapped_snapshots=true)).
   returned: always
   type: list
   elements: dict
@@ -263,6 +274,14 @@ parameter:
   returned: on failure
   type: str
   sample: volumes[3].size
+unmapped_snapshots:
+  description:
+    - When a volume to delete has LINSTOR snapshots that no mapping names and O(remove_unmapped_snapshots=false),
+      their names (the run fails before writing anything).
+  returned: on such failures
+  type: list
+  elements: str
+  sample: ["backup-2026-11-01"]
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
@@ -293,6 +312,7 @@ MODULE_OPTIONS = {
     "prefix": {"type": "str", "default": "incus-volume-"},
     "delete_retries": {"type": "int", "default": DEFAULT_DELETE_RETRIES},
     "delete_retry_delay": {"type": "float", "default": DEFAULT_DELETE_RETRY_DELAY},
+    "remove_unmapped_snapshots": {"type": "bool", "default": False},
 }
 
 

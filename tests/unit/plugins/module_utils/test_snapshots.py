@@ -76,6 +76,13 @@ def test_snapshot_details_groups_by_resource_definition():
     assert snapshots._for_rd(details, "missing") == {}
 
 
+def test_dangling_targets_name_the_mappings_whose_snapshot_is_missing():
+    rd = {"name": RD, "props": {"Aux/Incus/snapshot-name/snap0": SNAP0, "Aux/Incus/snapshot-name/snap1": SNAP1}}
+    rd_snapshots = snapshots.snapshot_details([linstor_snapshot(SNAP0, 1000)])[RD]
+    assert snapshots.dangling_targets(rd, rd_snapshots) == {"snap1": SNAP1}
+    assert snapshots.dangling_targets(rd, {}) == {"snap0": SNAP0, "snap1": SNAP1}
+
+
 def test_volume_snapshots_joins_mappings_of_both_forms_oldest_first():
     details = snapshots.snapshot_details([linstor_snapshot(SNAP1, 1000), linstor_snapshot(SNAP0, 2000)])[RD]
     listed = snapshots.volume_snapshots(PROPS, details)

@@ -26,11 +26,13 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     apply_plan_to_view,
     copy_volume,
     create_volume,
+    foreign_snapshots,
     has_filesystem_volume,
     new_volume_view,
     parse_request,
     plan_changes,
     planned_sizes_kib,
+    refuse_unmapped_snapshots,
     resize_target_kib,
     single,
     snapshots_to_remove,
@@ -216,6 +218,27 @@ def test_snapshots_to_remove() -> None:
         {"name": "old", "linstor_name": "incus-volume-s1"},
         {"name": None, "linstor_name": "incus-volume-s2"},
     ]
+    assert snapshots_to_remove(props, ["INCUS-VOLUME-S0"]) == [{"name": "snap0", "linstor_name": "INCUS-VOLUME-S0"}]
+
+
+def test_foreign_snapshots_are_neither_mapped_nor_claimed() -> None:
+    props = {"Aux/Incus/snapshot-name/snap0": "incus-volume-s0", "Aux/Incus/SnapshotName/old": "incus-volume-s1",
+             "Aux/linstor-incus/snapshot-claim/incus-volume-s2": "snap2"}
+    names = ["incus-volume-s0", "INCUS-VOLUME-S1", "incus-volume-s2", "backup-1", "incus-volume-s3"]
+    assert foreign_snapshots(props, names) == ["backup-1", "incus-volume-s3"]
+
+
+def test_unmapped_snapshots_refuse_a_delete_unless_asked_to_go() -> None:
+    volume = rd(**{"Aux/Incus/snapshot-name/snap0": "incus-volume-s0"})
+    request = parse_request(params(state="absent"))
+    refuse_unmapped_snapshots(request, volume, ["incus-volume-s0"])  # only the volume's own: fine
+    with pytest.raises(ModuleFailure) as caught:
+        refuse_unmapped_snapshots(request, volume, ["incus-volume-s0", "backup-1"])
+    assert caught.value.parameter == "remove_unmapped_snapshots"
+    assert caught.value.result == {"unmapped_snapshots": ["backup-1"]}
+    assert "backup-1" in caught.value.message and "Nothing was deleted" in caught.value.message
+    refuse_unmapped_snapshots(parse_request(params(state="absent", remove_unmapped_snapshots=True)), volume,
+                              ["incus-volume-s0", "backup-1"])
 
 
 class UndoBlocks:
