@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
 # --- Property keys (as the Incus driver declares them) ---------------------------------------
@@ -41,6 +41,10 @@ e.g. through a clone request's ``delete_namespaces``."""
 
 ALLOW_TWO_PRIMARIES_KEY = "DrbdOptions/Net/allow-two-primaries"
 EXACT_SIZE_KEY = "DrbdOptions/ExactSize"
+FILESYSTEM_NAMESPACE = "FileSystem/"
+"""LINSTOR's mkfs keys (``FileSystem/Type``, ``FileSystem/MkfsParams``...): its satellite makes that filesystem on
+every volume of the RD that blkid finds none on, when the RD's first resource is made (and, from LINSTOR
+1.33.2, on a volume restored from a snapshot)."""
 ON_NO_QUORUM_KEY = "DrbdOptions/Resource/on-no-quorum"
 AUTO_DISKFUL_KEY = "DrbdOptions/auto-diskful"
 AUTO_ADD_QUORUM_TIEBREAKER_KEY = "DrbdOptions/auto-add-quorum-tiebreaker"
@@ -264,6 +268,22 @@ def validate_content_type(volume_type: str, content_type: str | None, parameter:
             f"{parameter} {content_type!r} is not possible for {volume_type} volumes; use {' or '.join(allowed)}",
         )
     return content_type
+
+
+def filesystem_keys_problem(keys: Iterable[str], volume_type: str, content_type: str) -> str | None:
+    """Why the RD of this volume may not carry :data:`FILESYSTEM_NAMESPACE` keys, or None when it may.
+
+    Only a filesystem volume (one volume definition, the filesystem Incus mounts) takes them. On any other
+    RD they reach the raw disk too, where blkid finds no filesystem (a partition table is not one), so a
+    later restore (LINSTOR 1.33.2 and later) would make a filesystem over the data.
+    """
+    found = sorted(key for key in keys if key.startswith(FILESYSTEM_NAMESPACE))
+    if not found or content_type == CONTENT_FILESYSTEM:
+        return None
+    return (f"{', '.join(found)}: with it LINSTOR makes a filesystem on every volume of the RD that blkid finds "
+            f"none on, and a {normalize_volume_type(volume_type)} volume of content type {content_type} is a raw "
+            "disk (a restore of it on LINSTOR 1.33.2 and later would get a filesystem over its data); only "
+            "filesystem volumes take FileSystem/ keys")
 
 
 def has_filesystem_volume(volume_type: str, content_type: str) -> bool:

@@ -74,6 +74,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     new_volume_view,
     parse_request,
     plan_changes,
+    refuse_filesystem_keys,
     refuse_unknown_property_keys,
     refuse_unmapped_snapshots,
     require_group,
@@ -258,6 +259,10 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
             parameter = _indexed_parameter(item.index, "size")
             raise NamingError(parameter, f"{parameter} is required to create volume {request.incus_name} "
                               "(it does not exist yet)")
+        try:
+            refuse_filesystem_keys(request.user_properties, request.volume_type, request.content_type)
+        except NamingError as error:
+            raise _indexed(error, item.index) from error
         item.action = "create"
     else:
         try:

@@ -50,6 +50,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     claimed_snapshots,
     creation_properties,
     drbd_option_properties,
+    filesystem_keys_problem,
     generate_name,
     has_filesystem_volume,
     lookup_filters,
@@ -398,6 +399,13 @@ def resize_target_kib(current_kib: int, wanted_bytes: int, parameter: str, conte
     return volume_size_kib(wanted_bytes)
 
 
+def refuse_filesystem_keys(keys: Iterable[str], volume_type: str, content_type: str) -> None:
+    """Fail naming ``properties`` when LINSTOR's mkfs keys would reach a raw disk (:func:`filesystem_keys_problem`)."""
+    problem = filesystem_keys_problem(keys, volume_type, content_type)
+    if problem:
+        raise NamingError("properties", f"properties {problem}")
+
+
 def plan_changes(request: VolumeRequest, rd: Mapping[str, Any], rename: bool = False,
                  subject: str = "the volume") -> Plan:
     """What must change on an existing volume's RD; raises before any write when it cannot.
@@ -418,6 +426,7 @@ def plan_changes(request: VolumeRequest, rd: Mapping[str, Any], rename: bool = F
     for key, value in request.desired_properties.items():
         if not property_values_match(key, props.get(key), value):
             plan.override_props[key] = value
+    refuse_filesystem_keys(plan.override_props, request.volume_type, current_content or "")
     sizes = definition_sizes(rd)
     wanted = {BLOCK_VOLUME: request.size_bytes}
     if has_filesystem_volume(request.volume_type, current_content or ""):
@@ -795,6 +804,7 @@ def copy_request_for(request: VolumeRequest, source_props: Mapping[str, str], si
             f"{source_described} has volume definitions {sorted(sizes)}, but a {request.volume_type} "
             f"volume of content type {content_type} has {list(range(wanted_count))}",
         )
+    refuse_filesystem_keys(request.user_properties, request.volume_type, content_type)
     return dataclasses.replace(request, content_type=content_type, content_type_given=True)
 
 
@@ -991,6 +1001,8 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     if existing is None:
         if check_mode:  # a real create learns it from the spawn's refusal, without one more request
             require_group(client, request.resource_group)
+        if request.source is None:  # a copy has its source's content type: copy_request_for checks it
+            refuse_filesystem_keys(request.user_properties, request.volume_type, request.content_type)
         refuse_unknown_property_keys(client, {"properties": user_keys_written(request, None)})
         if request.source is not None and request.source.snapshot is not None:
             # _snapshots builds on this module; imported here to keep the import graph one-way.

@@ -123,6 +123,9 @@ options:
         fails the task, naming O(properties). That list is read with one more request, only when such a key is
         about to be written.
       - Properties the RD has but that are not listed here are left alone.
+      - C(FileSystem/Type) (V(ext4) or V(xfs), the volume's C(block.filesystem) in Incus) has LINSTOR make the
+        filesystem of a new filesystem volume, which the module cannot (see the notes). C(FileSystem/) keys are
+        refused on block and ISO volumes and on virtual machines, where they would reach the raw disk.
     type: dict
   source:
     description:
@@ -192,7 +195,8 @@ notes:
   - The module works only through LINSTOR's REST API. Incus also makes a filesystem on every new filesystem volume
     (and a virtual machine's config volume), grows it after a resize and gives a copy a new filesystem UUID, on the
     host; a volume made here is an empty block device, which Incus finds but cannot mount until a filesystem is
-    made on it. See the collection's guide (docs/guide.md).
+    made on it. For a filesystem volume, O(properties) C(FileSystem/Type) has LINSTOR make it when the volume is
+    first placed. See the collection's guide (docs/guide.md).
   - Requests sent, which the integration tests assert against the LINSTOR emulator's request log.
     A run that changes nothing sends one request (the lookup, a GET). Creating a volume sends four (lookup, spawn with
     every property, autoplace, a GET of the new RD). A rename sends two (lookup, one PUT). Check mode sends only GETs.

@@ -32,6 +32,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     parse_request,
     plan_changes,
     planned_sizes_kib,
+    refuse_filesystem_keys,
     refuse_unmapped_snapshots,
     resize_target_kib,
     single,
@@ -357,3 +358,21 @@ def test_create_undoes_what_it_made(failing: str, error: Exception, deleted: boo
     assert caught.value is error
     rd_name = client.calls[0][1]
     assert (("delete", rd_name) in client.calls) == deleted
+
+
+@pytest.mark.parametrize(("volume_type", "content"), [
+    ("virtual-machines", "block"), ("custom", "block"), ("custom", "iso"), ("images", "block")])
+def test_filesystem_keys_refused_on_raw_disks(volume_type: str, content: str) -> None:
+    with pytest.raises(NamingError) as caught:
+        refuse_filesystem_keys({"FileSystem/Type": "ext4", "Aux/x": "1"}, volume_type, content)
+    assert caught.value.parameter == "properties"
+    assert "FileSystem/Type" in caught.value.message and "raw disk" in caught.value.message
+    refuse_filesystem_keys({"Aux/x": "1"}, volume_type, content)  # other keys: fine
+
+
+def test_filesystem_keys_taken_by_filesystem_volumes_and_checked_on_the_rd_content() -> None:
+    refuse_filesystem_keys({"FileSystem/Type": "xfs"}, "custom", "filesystem")
+    request = parse_request(params(type="custom", properties={"FileSystem/Type": "ext4"}))  # default: filesystem
+    plan_changes(request, rd(volume_type="custom"))  # an existing filesystem volume takes them
+    with pytest.raises(NamingError):  # the RD's content type counts, not the option's default
+        plan_changes(request, rd(volume_type="custom", content="block"))
