@@ -733,9 +733,33 @@ class Backend:
             db.execute("UPDATE rsc_grps SET props = ?, select_filter = ?, description = ?, peer_slots = ? "
                        "WHERE name = ?", (_dumps(props), _dumps(select_filter), description, peer_slots, name))
             display = row["name"]
-        return [ctx.entry(rc.MODIFIED, f"Resource group '{display}' modified.",
-                          details=f"Resource group '{display}' UUID is: {row['uuid']}",
-                          refs={rc.KEY_UUID: row["uuid"]})]
+        entries = [ctx.entry(rc.MODIFIED, f"Resource group '{display}' modified.",
+                             details=f"Resource group '{display}' UUID is: {row['uuid']}",
+                             refs={rc.KEY_UUID: row["uuid"]})]
+        new_filter = self._clean_filter(ctx, body.get("select_filter") or {})
+        if new_filter.get("place_count") is not None:
+            entries += self._place_to_count(display, new_filter)
+        return entries
+
+    def _place_to_count(self, rg_name: str, select_filter: dict) -> list[RcEntry]:
+        """A modify that sets a group's place_count autoplaces each of its RDs with fewer resources, one at
+        a time, after the modify is committed (CtrlRscGrpApiCallHandler.modify): an RD that cannot be
+        placed adds its error to the reply, which then fails, and the group keeps its new filter."""
+        with self._read() as db:
+            names = [r["name"] for r in db.execute("SELECT name FROM rsc_dfns WHERE rg = ? ORDER BY upper(name)",
+                                                   (rg_name,))]
+        entries: list[RcEntry] = []
+        for rd_name in names:
+            ctx = Context(rc.MASK_CRT, rc.MASK_RSC, {rc.KEY_RSC_DFN: rd_name}, f"Auto-placing resource: {rd_name}")
+            try:
+                with self._tx() as db:
+                    rd = self._load_rd(db, ctx, rd_name)
+                    count = db.execute("SELECT COUNT(*) FROM resources WHERE rd = ?", (rd["id"],)).fetchone()[0]
+                    if count < select_filter["place_count"]:
+                        entries += self._autoplace(db, ctx, rd, select_filter)
+            except LinstorError as exc:
+                entries += exc.entries
+        return entries
 
     def delete_resource_group(self, name: str) -> list[RcEntry]:
         ctx = _rg_ctx(rc.MASK_DEL, name)

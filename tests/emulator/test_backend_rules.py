@@ -247,6 +247,29 @@ def test_autoplace_place_count_request_then_group_then_two(backend):
     assert count == {"from-request": 1, "from-group": 3, "default": 2}
 
 
+def test_setting_a_group_place_count_places_its_short_rds_as_linstor(backend):
+    backend.create_resource_group({"name": "rg", "select_filter": {"place_count": 1}})
+    for name in ("short", "unplaced", "full"):
+        make_rd(backend, name, rg="rg")
+    backend.autoplace("short", {})
+    backend.autoplace("full", {"select_filter": {"place_count": 3}})
+    make_rd(backend, "elsewhere")
+    entries = backend.modify_resource_group("rg", {"select_filter": {"place_count": 2}})
+    assert not any(e.is_error for e in entries)
+    count = {name: len(backend.list_resources([name])) for name in ("short", "unplaced", "full", "elsewhere")}
+    assert count == {"short": 2, "unplaced": 2, "full": 3, "elsewhere": 0}
+    # more than the nodes: the modify stays, each RD's error is in the reply
+    entries = backend.modify_resource_group("rg", {"select_filter": {"place_count": 4}})
+    assert entries[0].ret_code == rc.MODIFIED | rc.MASK_MOD | rc.MASK_RSC_GRP
+    errors = [e.ret_code & rc.MASK_BITS_CODE for e in entries if e.is_error]
+    assert errors == [rc.FAIL_NOT_ENOUGH_NODES & rc.MASK_BITS_CODE] * 3
+    assert backend.get_resource_group("rg")["select_filter"]["place_count"] == 4
+    # a modify without place_count places nothing
+    backend.delete_resource("short", backend.list_resources(["short"])[0]["node_name"])
+    backend.modify_resource_group("rg", {"description": "d"})
+    assert len(backend.list_resources(["short"])) == 1
+
+
 def test_group_filter_keeps_one_pool_list_as_linstor(backend):
     backend.create_resource_group({"name": "rg", "select_filter": {"place_count": 2, "storage_pool": "pool1"}})
     [group] = backend.list_resource_groups(["rg"])
