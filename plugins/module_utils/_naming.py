@@ -275,14 +275,14 @@ def filesystem_keys_problem(keys: Iterable[str], volume_type: str, content_type:
 
     Only a filesystem volume (one volume definition, the filesystem Incus mounts) takes them. On any other
     RD they reach the raw disk too, where blkid finds no filesystem (a partition table is not one), so a
-    later restore (LINSTOR 1.33.2 and later) would make a filesystem over the data.
+    later restore (LINSTOR 1.33.2 and later) can make a filesystem over the data.
     """
     found = sorted(key for key in keys if key.startswith(FILESYSTEM_NAMESPACE))
     if not found or content_type == CONTENT_FILESYSTEM:
         return None
     return (f"{', '.join(found)}: with it LINSTOR makes a filesystem on every volume of the RD that blkid finds "
             f"none on, and a {normalize_volume_type(volume_type)} volume of content type {content_type} is a raw "
-            "disk (a restore of it on LINSTOR 1.33.2 and later would get a filesystem over its data); only "
+            "disk (a restore of it can get a filesystem over its data, from LINSTOR 1.33.2); only "
             "filesystem volumes take FileSystem/ keys")
 
 
