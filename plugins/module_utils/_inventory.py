@@ -39,6 +39,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     listing_filters,
     lookup_filters,
     normalize_volume_type,
+    unmapped_snapshots,
     validate_content_type,
     validate_prefix,
     validate_project,
@@ -48,7 +49,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
 from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
     dangling_mappings,
     snapshot_details,
-    unmapped_snapshots,
     volume_snapshots,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import missing_group_message

@@ -514,6 +514,12 @@ def snapshot_name_from_key(key: str) -> str | None:
     return None
 
 
+def unmapped_snapshots(props: Mapping[str, str], rd_snapshots: Iterable[str]) -> list[str]:
+    """The RD's LINSTOR snapshots (names, or a mapping keyed by them) that no mapping names, sorted."""
+    mapped = {linstor.lower() for linstor in snapshot_mappings(props).values()}
+    return sorted(name for name in rd_snapshots if name.lower() not in mapped)
+
+
 def snapshot_claim_key(linstor_name: str) -> str:
     """The transient claim key of a run creating LINSTOR snapshot ``linstor_name``."""
     return SNAPSHOT_CLAIM_PREFIX + linstor_name

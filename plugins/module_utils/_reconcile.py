@@ -28,8 +28,9 @@ volumes that stay adds 1 read-back listing, whatever their number. Each created 
 with every property, autoplace); a
 rename, resize or property change 1 PUT (+1 PUT per resized volume definition); a snapshot create
 4 (claim, snapshot, the read-back that settles twins, mapping); a snapshot delete 2; volumes to delete
-1 GET of their snapshots, all in one (shared with the check of mapped declared snapshots), then each 1 DELETE
-per snapshot (+1 PUT for their mappings) + the RD's DELETE.
+1 GET of their snapshots, all in one while planning (shared with the check of mapped declared snapshots), then
+each 1 GET of its snapshots again (one made since stops it before it deletes anything), 1 DELETE per snapshot
+(+1 PUT for their mappings) + the RD's DELETE.
 When a volume must be created and the listing holds no RD of the group, one
 ``GET /v1/resource-groups/<group>`` tells a missing (misspelt) group before anything is written.
 When ``properties`` keys outside ``Aux/`` are about to be written, one
@@ -79,6 +80,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     refuse_unmapped_snapshots,
     require_group,
     single,
+    snapshots_to_remove,
     spawn_and_place,
     update_volume,
     user_keys_written,
@@ -120,7 +122,8 @@ class Item:
     dangling: dict[str, str] = field(default_factory=dict)
     """Incus snapshot name -> the LINSTOR snapshot its mapping names and the RD lacks (created again)."""
     linstor_snapshots: list[str] | None = None
-    """For a volume to delete, the names of its LINSTOR snapshots, read while planning."""
+    """For a volume to delete, the names of its LINSTOR snapshots, read while planning (for the refusal and
+    check mode); the delete reads them again, so that one made since stops it before it deletes anything."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -299,13 +302,19 @@ def plan_snapshot_reads(client: LinstorClient, items: list[Item]) -> None:
     if not rds:
         return
     rd_snapshots = read_rd_snapshots(client, sorted(rds))
+    refused: list[tuple[Item, ModuleFailure]] = []
     for item in deleting:
         item.linstor_snapshots = sorted(rd_snapshots[item.rd["name"]])
         try:
             refuse_unmapped_snapshots(item.request, item.rd, item.linstor_snapshots)
         except ModuleFailure as failure:
-            prefix = _indexed_parameter(item.index, None)
-            raise ModuleFailure(f"{prefix}: {failure.message}", failure.parameter, **failure.result) from failure
+            refused.append((item, failure))
+    if refused:
+        raise ModuleFailure(
+            "; ".join(f"{_indexed_parameter(item.index, None)}: {failure.message}" for item, failure in refused),
+            refused[0][1].parameter,
+            unmapped_snapshots=[{"index": item.index, "resource_definition": item.rd["name"], "linstor_name": name}
+                                for item, failure in refused for name in failure.result["unmapped_snapshots"]])
     for item, snapshot in mapped:
         linstor_name = dangling_targets(item.rd, rd_snapshots[item.rd["name"]]).get(snapshot.name)
         if linstor_name is not None:
@@ -407,7 +416,7 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
     created = False
     try:
         if item.action == "delete" and rd is not None:
-            delete_volume(client, request, rd, outcome, False, item.linstor_snapshots)
+            delete_volume(client, request, rd, outcome, False)
             entry["actions"].append("deleted")
             entry["snapshots_removed"] = outcome.extra.get("snapshots_removed", [])
             rd = None
@@ -512,6 +521,9 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
             entry["actions"] += ["snapshot_created"] * len(item.snapshots_to_create)
             entry["snapshots_deleted"] = [snapshot.name for snapshot in item.snapshots_to_delete]
             entry["snapshots_created"] = [snapshot.name for snapshot in item.snapshots_to_create]
+            if item.action == "delete" and item.rd is not None:
+                entry["snapshots_removed"] = snapshots_to_remove(item.rd.get("props") or {},
+                                                                 item.linstor_snapshots or [])
             changes.append(entry)
             continue
         try:

@@ -268,12 +268,6 @@ def dangling_mappings(props: Mapping[str, str], rd_snapshots: Mapping[str, Any])
     return sorted(name for name, linstor in snapshot_mappings(props).items() if linstor.lower() not in present)
 
 
-def unmapped_snapshots(props: Mapping[str, str], rd_snapshots: Mapping[str, Any]) -> list[str]:
-    """LINSTOR snapshots of the RD that no mapping names."""
-    mapped = {linstor.lower() for linstor in snapshot_mappings(props).values()}
-    return sorted(name for name in rd_snapshots if name.lower() not in mapped)
-
-
 def newer_snapshots(target: str, rd_snapshots: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """LINSTOR names of the RD's snapshots made after ``target``, oldest first (by created-on time)."""
     by_lower = {name.lower(): value for name, value in rd_snapshots.items()}

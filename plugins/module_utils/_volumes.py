@@ -62,6 +62,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     sizes_equal_within_tolerance,
     snapshot_mappings,
     type_filter,
+    unmapped_snapshots,
     validate_content_type,
     validate_prefix,
     validate_project,
@@ -877,9 +878,8 @@ def snapshots_to_remove(props: Mapping[str, str], linstor_snapshots: list[str]) 
 def foreign_snapshots(props: Mapping[str, str], linstor_snapshots: list[str]) -> list[str]:
     """The RD's LINSTOR snapshots that are not the volume's in Incus's eyes: no mapping names them,
     and no snapshot create (running, or killed before its mapping) claims them."""
-    own = {name.lower() for name in snapshot_mappings(props).values()}
-    own |= {name.lower() for name in claimed_snapshots(props)}
-    return [snap for snap in linstor_snapshots if snap.lower() not in own]
+    claimed = {name.lower() for name in claimed_snapshots(props)}
+    return [snap for snap in unmapped_snapshots(props, linstor_snapshots) if snap.lower() not in claimed]
 
 
 def refuse_unmapped_snapshots(request: VolumeRequest, rd: Mapping[str, Any], linstor_snapshots: list[str]) -> None:

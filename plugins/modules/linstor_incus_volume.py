@@ -365,6 +365,8 @@ unmapped_snapshots:
   description:
     - When a delete fails because the RD has LINSTOR snapshots that no mapping names, their names (see
       O(remove_unmapped_snapshots)).
+    - Unlike RV(linstor.incus.linstor_incus_volume_info#module:anomalies.unmapped_snapshots), every LINSTOR snapshot
+      counts, not only those named with the prefix, and those a snapshot create claims do not.
   returned: failed
   type: list
   elements: str

@@ -152,8 +152,9 @@ attributes:
     support: full
     details:
       - Check mode sends only the GETs a real run sends before its first write - the listing, the snapshots of
-        volumes to delete and of volumes with mapped declared snapshots, and, when a volume would be created in a
-        group without volumes, the resource group - so it fails where the real run would fail before writing.
+        volumes to delete and of volumes with mapped declared snapshots, LINSTOR's property list when keys outside
+        C(Aux/) would be written, and, when a volume would be created in a group without volumes, the resource
+        group - so it fails where the real run would fail before writing.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
@@ -169,8 +170,9 @@ notes:
     autoplace). A rename, a property change or a grow sends one PUT (plus one PUT per resized volume definition). A
     snapshot create sends four (claim, snapshot, a read of the RD that settles concurrent twins, mapping, as
     M(linstor.incus.linstor_incus_snapshot)); a snapshot delete two. Volumes to delete send one GET of their
-    snapshots, all of them in one, before anything is written; then each sends one DELETE per snapshot, one PUT for
-    their mappings (when there are any) and the RD's DELETE."
+    snapshots, all of them in one, before anything is written; then each reads its snapshots again (one made since
+    stops its delete before anything of it is deleted) and sends one DELETE per snapshot, one PUT for their mappings
+    (when there are any) and the RD's DELETE."
   - "When a volume must be created and the group has no volume yet, one GET of the resource group tells a missing
     group apart before anything is written."
 seealso:
@@ -239,7 +241,8 @@ changes:
       volume whose snapshots were deleted before its RD's delete failed (C(snapshots_removed) lists them).
     - On a failure part-way through an update, the entry also has C(written) - C(properties) and C(volume <number>)
       for each write that went through - and C(actions) names what those writes did.
-    - A deleted volume's entry has C(snapshots_removed), the LINSTOR snapshots deleted with it (C(name) null for
+    - A deleted volume's entry has C(snapshots_removed), the LINSTOR snapshots deleted with it (in check mode, that
+      would be deleted; C(name) null for
       a LINSTOR snapshot no mapping names: one a snapshot create claims, or any with
       O(remove_unmapped_snapshots=true)).
   returned: always
@@ -278,12 +281,16 @@ parameter:
   sample: volumes[3].size
 unmapped_snapshots:
   description:
-    - When a volume to delete has LINSTOR snapshots that no mapping names and O(remove_unmapped_snapshots=false),
-      their names (the run fails before writing anything).
+    - When volumes to delete have LINSTOR snapshots that no mapping names and O(remove_unmapped_snapshots=false),
+      each of those snapshots, with the C(index) of its item in O(volumes) and its C(resource_definition) (the run
+      fails before writing anything, naming every such volume).
+    - Unlike RV(linstor.incus.linstor_incus_volume_info#module:anomalies.unmapped_snapshots), every LINSTOR snapshot
+      counts, not only those named with the prefix, and those a snapshot create claims do not.
   returned: on such failures
   type: list
-  elements: str
-  sample: ["backup-2026-11-01"]
+  elements: dict
+  sample: [{"index": 3, "resource_definition": "incus-volume-61be43e12fed4845ab3f2443cccbe50c",
+            "linstor_name": "backup-2026-11-01"}]
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402

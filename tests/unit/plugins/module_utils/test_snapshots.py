@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from ansible_collections.linstor.incus.plugins.module_utils import _snapshots as snapshots
-from ansible_collections.linstor.incus.plugins.module_utils._naming import NamingError
+from ansible_collections.linstor.incus.plugins.module_utils._naming import NamingError, unmapped_snapshots
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -101,7 +101,7 @@ def test_volume_snapshots_unread_are_sorted_by_name_with_unknown_existence():
 def test_dangling_and_unmapped():
     details = snapshots.snapshot_details([linstor_snapshot(SNAP0, 1), linstor_snapshot(SNAP2, 2)])[RD]
     assert snapshots.dangling_mappings(PROPS, details) == ["gone", "snap1"]
-    assert snapshots.unmapped_snapshots(PROPS, details) == [SNAP2]
+    assert unmapped_snapshots(PROPS, details) == [SNAP2]
 
 
 def test_newer_snapshots_by_created_on_time_not_by_name():
