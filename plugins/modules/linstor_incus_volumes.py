@@ -242,9 +242,8 @@ changes:
     - On a failure part-way through an update, the entry also has C(written) - C(properties) and C(volume <number>)
       for each write that went through - and C(actions) names what those writes did.
     - A deleted volume's entry has C(snapshots_removed), the LINSTOR snapshots deleted with it (in check mode, that
-      would be deleted; C(name) null for
-      a LINSTOR snapshot no mapping names: one a snapshot create claims, or any with
-      O(remove_unmapped_snapshots=true)).
+      would be deleted). C(name) is null for a LINSTOR snapshot no mapping names, one a snapshot create claims or
+      any with O(remove_unmapped_snapshots=true).
   returned: always
   type: list
   elements: dict
