@@ -74,6 +74,11 @@ CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
 }
 
 
+def code_of(ret_code: int) -> int:
+    """The code proper of a LINSTOR ret_code (``ApiConsts.FAIL_...``, ``WARN_...``), without the mask bits."""
+    return int(ret_code) & MASK_CODE
+
+
 class LinstorError(Exception):
     """An error reported by a LINSTOR controller, or the failure to reach one."""
 
@@ -106,7 +111,7 @@ class LinstorError(Exception):
     @property
     def code(self) -> int | None:
         """The code proper of LINSTOR's ret_code (``ApiConsts.FAIL_...``), without the mask bits."""
-        return None if self.ret_code is None else self.ret_code & MASK_CODE
+        return None if self.ret_code is None else code_of(self.ret_code)
 
     @property
     def in_use(self) -> bool:

@@ -28,11 +28,11 @@ from typing import Any
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
     CLONE_PROPERTIES_REST_API,
     FAIL_NOT_FOUND_RSC_GRP,
-    MASK_CODE,
     WARN_RSC_ALREADY_DEPLOYED,
     LinstorClient,
     LinstorConnectionError,
     LinstorError,
+    code_of,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._module import Diff, ModuleFailure
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
@@ -676,7 +676,7 @@ def spawn_and_place(client: LinstorClient, request: VolumeRequest, props: dict[s
     try:
         placed = client.autoplace(rd_name)
         outcome.warn(placed)
-        if any(int(entry["ret_code"]) & MASK_CODE == WARN_RSC_ALREADY_DEPLOYED for entry in placed):
+        if any(code_of(entry["ret_code"]) == WARN_RSC_ALREADY_DEPLOYED for entry in placed):
             # a new RD "already deployed on 0 nodes": the group's select filter has no place count
             raise ModuleFailure(
                 f"LINSTOR placed no resource of the new resource definition {rd_name}, which is deleted again: "
