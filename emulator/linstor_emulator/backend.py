@@ -95,7 +95,7 @@ CREATE TABLE IF NOT EXISTS rsc_dfns(
     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE,
     rg TEXT NOT NULL COLLATE NOCASE REFERENCES rsc_grps(name),
     port INTEGER NOT NULL UNIQUE, secret TEXT NOT NULL, peer_slots INTEGER NOT NULL,
-    flags TEXT NOT NULL, layer_stack TEXT NOT NULL, uuid TEXT NOT NULL, snap_seq INTEGER NOT NULL DEFAULT 0);
+    flags TEXT NOT NULL, layer_stack TEXT NOT NULL, uuid TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS rsc_dfns_rg ON rsc_dfns(rg);
 CREATE TABLE IF NOT EXISTS rd_props(
     rd INTEGER NOT NULL REFERENCES rsc_dfns(id) ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL,
@@ -156,7 +156,7 @@ _VERSION_BUMP = """CREATE TRIGGER IF NOT EXISTS {table}_{trigger}_version AFTER 
 """
 SCHEMA += "".join(_VERSION_BUMP.format(table=table, event=event, trigger=event.split()[0], rd=rd)
                   for table, event, rd in (
-    # every column of the item: all but id and snap_seq (a snapshot taken does not change the listing)
+    # every column of the item but id
     ("rsc_dfns", "UPDATE OF name, rg, port, secret, peer_slots, flags, layer_stack, uuid", "NEW.id"),
     ("rd_props", "INSERT", "NEW.rd"), ("rd_props", "UPDATE", "NEW.rd"), ("rd_props", "DELETE", "OLD.rd"),
     ("vlm_dfns", "INSERT", "NEW.rd"), ("vlm_dfns", "UPDATE", "NEW.rd"), ("vlm_dfns", "DELETE", "OLD.rd")))
@@ -1710,11 +1710,11 @@ class Backend:
                 raise ctx.error(rc.FAIL_EXISTS_SNAPSHOT_DFN,
                                 f"A snapshot definition with the name '{snap_name}' already exists in resource "
                                 f"definition '{rd['name']}'.")
-            seq = rd["snap_seq"] + 1
+            # the highest number in use + 1, as SnapshotDefinitionControllerFactory: a number frees up with its snapshot
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM snapshots WHERE rd = ?", (rd["id"],)).fetchone()[0]
             now = _now_ms()
             new_uuid = _uuid()
             rd_props = self._rd_props(db, rd["id"])
-            db.execute("UPDATE rsc_dfns SET snap_seq = ? WHERE id = ?", (seq, rd["id"]))
             cursor = db.execute(
                 "INSERT INTO snapshots(rd, name, seq, flags, props, rd_props, uuid, created_ms) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -415,6 +415,19 @@ def test_snapshot_needs_resources_and_unique_names(backend):
     assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_INVLD_SNAPSHOT_NAME & rc.MASK_BITS_CODE
 
 
+def test_snapshot_sequence_number_is_the_highest_in_use_plus_one(backend):
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    for name in ("s1", "s2"):
+        backend.create_snapshot("rd1", {"name": name})
+    backend.delete_snapshot("rd1", "s2")
+    backend.create_snapshot("rd1", {"name": "s3"})
+    backend.delete_snapshot("rd1", "s1")
+    backend.create_snapshot("rd1", {"name": "s4"})
+    numbers = {snap["name"]: snap["props"]["SequenceNumber"] for snap in backend.list_snapshots("rd1")}
+    assert numbers == {"s3": "2", "s4": "3"}  # s2's number again for s3; s1's freed below the highest
+
+
 def test_snapshot_view_has_sizes_nodes_and_timestamps(backend):
     make_rd(backend, "rd1", {"Aux/x": "1"}, size=4096)
     backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
