@@ -1669,9 +1669,13 @@ class Backend:
         return entries, clone["name"]
 
     def clone_status(self, src_name: str, clone_name: str) -> dict:
-        ctx = Context.for_query()
+        """The clone's status; only the clone counts (CtrlApiCallHandler.isCloneReady ignores the source):
+        an RD that does not exist or was not cloned (no ``cloned-from``) is "Cloned resource not found."."""
         with self._read() as db:
-            row = self._load_rd(db, ctx, clone_name)
+            row = db.execute("SELECT * FROM rsc_dfns WHERE name = ?", (clone_name,)).fetchone()
+            cloned = row is not None and KEY_CLONED_FROM in self._rd_props(db, row["id"])
+        if not cloned:
+            raise LinstorError([RcEntry(rc.FAIL_NOT_FOUND_RSC_DFN, "Cloned resource not found.")])
         flags = json.loads(row["flags"])
         return {"status": "FAILED" if "FAILED" in flags else "CLONING" if "CLONING" in flags else "COMPLETE"}
 

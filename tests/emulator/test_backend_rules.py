@@ -376,6 +376,14 @@ def test_clone_onto_existing_name_fails(backend):
 def test_clone_status_of_unknown_clone_is_not_found(backend):
     error = refused(backend.clone_status, "src", "ghost")
     assert error.ret_code == rc.FAIL_NOT_FOUND_RSC_DFN
+    assert error.entries[0].message == "Cloned resource not found."
+
+
+def test_clone_status_of_an_rd_that_is_not_a_clone_is_not_found(backend):
+    make_rd(backend, "plain")
+    error = refused(backend.clone_status, "src", "plain")
+    assert error.ret_code == rc.FAIL_NOT_FOUND_RSC_DFN
+    assert error.entries[0].message == "Cloned resource not found."
 
 
 # ---------------------------------------------------------------- snapshots, rollback, restore
