@@ -1671,6 +1671,7 @@ class Backend:
     def clone_status(self, src_name: str, clone_name: str) -> dict:
         """The clone's status; only the clone counts (CtrlApiCallHandler.isCloneReady ignores the source):
         an RD that does not exist or was not cloned (no ``cloned-from``) is "Cloned resource not found."."""
+        self._check_rd_name(Context.for_query(), clone_name)
         with self._read() as db:
             row = db.execute("SELECT * FROM rsc_dfns WHERE name = ?", (clone_name,)).fetchone()
             cloned = row is not None and KEY_CLONED_FROM in self._rd_props(db, row["id"])

@@ -379,6 +379,12 @@ def test_clone_status_of_unknown_clone_is_not_found(backend):
     assert error.entries[0].message == "Cloned resource not found."
 
 
+def test_clone_status_of_an_invalid_name_is_refused_as_linstor_parses_it(backend):
+    error = refused(backend.clone_status, "src", "9bad")
+    assert error.ret_code == rc.FAIL_INVLD_RSC_NAME
+    assert error.entries[0].message == "The specified resource name '9bad' is invalid."
+
+
 def test_clone_status_of_an_rd_that_is_not_a_clone_is_not_found(backend):
     make_rd(backend, "plain")
     error = refused(backend.clone_status, "src", "plain")
