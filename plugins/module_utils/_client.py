@@ -31,6 +31,8 @@ MASK_WARN = 0x8000000000000000
 MASK_INFO = 0x4000000000000000
 MASK_CODE = 0x7FFF
 """The low 15 bits of a ret_code: the code proper, whatever the object and operation bits."""
+MODIFIED = 3
+"""ApiConsts.MODIFIED: an object was changed (the code of a success entry)."""
 FAIL_IN_USE = 997
 """ApiConsts.FAIL_IN_USE: the resource is still in use (mounted, primary) on a node."""
 FAIL_NOT_FOUND_RSC_GRP = 317
@@ -112,6 +114,12 @@ class LinstorError(Exception):
     def code(self) -> int | None:
         """The code proper of LINSTOR's ret_code (``ApiConsts.FAIL_...``), without the mask bits."""
         return None if self.ret_code is None else code_of(self.ret_code)
+
+    def also_reports(self, code: int) -> bool:
+        """True when the failed reply also holds a success entry with ``code`` (e.g. :data:`MODIFIED`): LINSTOR
+        committed that part before a later step of the same request failed."""
+        return any(severity(int(entry["ret_code"])) == 0 and code_of(entry["ret_code"]) == code
+                   for entry in self.entries)
 
     @property
     def in_use(self) -> bool:

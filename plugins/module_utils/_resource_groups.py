@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient, LinstorError
+from ansible_collections.linstor.incus.plugins.module_utils._client import MODIFIED, LinstorClient, LinstorError
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUTO_ADD_QUORUM_TIEBREAKER_KEY,
@@ -223,8 +223,26 @@ def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: boo
     if not body:
         view = group_view(current)
         return Outcome(False, view, view)
-    warnings = [] if check_mode else _messages(client.modify_resource_group(current["name"], body))
+    warnings = [] if check_mode else _modify(client, current["name"], body)
     return Outcome(True, group_view(current), desired_view(desired, current), warnings)
+
+
+def _modify(client: LinstorClient, name: str, body: dict[str, Any]) -> list[str]:
+    """Repair the group's drift. A modify that sets ``place_count`` makes LINSTOR autoplace each RD of the
+    group with fewer resources, after committing the modify: when placing fails, the group has changed and
+    the volumes are short (LINSTOR's reply names them), which the failure says."""
+    try:
+        return _messages(client.modify_resource_group(name, body))
+    except LinstorError as error:
+        if not error.also_reports(MODIFIED):
+            raise
+        place_count = (body.get("select_filter") or {}).get("place_count")
+        raise ModuleFailure(
+            f"resource group {name} was changed, but LINSTOR could not give every volume of it {place_count} "
+            f"replicas: {error} The group keeps the new place_count, so running this task again changes nothing; "
+            "once there are enough nodes and storage, place the missing replicas with `linstor resource-group "
+            f"adjust {name}`, or lower place_count.", "place_count", changed=True,
+            linstor_error=error.to_dict()) from error
 
 
 def _create(client: LinstorClient, desired: DesiredGroup) -> list[str]:
