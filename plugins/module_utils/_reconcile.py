@@ -313,13 +313,19 @@ def plan_snapshot_reads(client: LinstorClient, items: list[Item]) -> None:
         raise ModuleFailure(
             "; ".join(f"{_indexed_parameter(item.index, None)}: {failure.message}" for item, failure in refused),
             refused[0][1].parameter,
-            unmapped_snapshots=[{"index": item.index, "resource_definition": item.rd["name"], "linstor_name": name}
-                                for item, failure in refused for name in failure.result["unmapped_snapshots"]])
+            unmapped_snapshots=[entry for item, failure in refused for entry in _unmapped_entries(item, failure)])
     for item, snapshot in mapped:
         linstor_name = dangling_targets(item.rd, rd_snapshots[item.rd["name"]]).get(snapshot.name)
         if linstor_name is not None:
             item.dangling[snapshot.name] = linstor_name
             item.snapshots_to_create.append(snapshot)
+
+
+def _unmapped_entries(item: Item, failure: ModuleFailure) -> list[dict[str, Any]]:
+    """The ``unmapped_snapshots`` of a refused delete, each with its item's index and RD."""
+    rd_name = item.rd["name"] if item.rd is not None else None
+    return [{"index": item.index, "resource_definition": rd_name, "linstor_name": name}
+            for name in failure.result["unmapped_snapshots"]]
 
 
 # --- Views ----------------------------------------------------------------------------------------
@@ -600,12 +606,17 @@ def _run_failure(item: Item, failure: ItemFailure, changes: list[dict[str, Any]]
     """The module failure for an item that failed while writing: what failed, what stays done."""
     error = failure.error
     parameter = _indexed_parameter(item.index, None)
+    reported = parameter
     extra: dict[str, Any] = {"changed": bool(changes), "changes": changes, "failed_index": item.index}
     if isinstance(error, LinstorError):
         extra["linstor_error"] = error.to_dict()
     elif isinstance(error, ModuleFailure):
         extra.update({key: value for key, value in error.result.items() if key not in ("changed",)})
         extra["changed"] = extra["changed"] or bool(error.result.get("changed"))
+        if "unmapped_snapshots" in error.result:  # a snapshot made after the plan: the delete refused it
+            extra["unmapped_snapshots"] = _unmapped_entries(item, error)
+        if error.parameter in LIST_OPTIONS:
+            reported = error.parameter
     if failure.left:
         extra["left_behind"] = failure.left
     if warnings:
@@ -617,4 +628,4 @@ def _run_failure(item: Item, failure: ItemFailure, changes: list[dict[str, Any]]
     done = (f" Done before the failure: {len(changes)} volume(s) changed (see changes)." if changes else
             " Nothing was changed before the failure.")
     return ModuleFailure(f"{parameter} ({item.request.incus_name}): {error}.{undo}{done} Later items were not "
-                         "touched; fix the cause and run again.", parameter, **extra)
+                         "touched; fix the cause and run again.", reported, **extra)

@@ -281,8 +281,10 @@ parameter:
 unmapped_snapshots:
   description:
     - When volumes to delete have LINSTOR snapshots that no mapping names and O(remove_unmapped_snapshots=false),
-      each of those snapshots, with the C(index) of its item in O(volumes) and its C(resource_definition) (the run
-      fails before writing anything, naming every such volume).
+      each of those snapshots, with the C(index) of its item in O(volumes) and its C(resource_definition). The run
+      fails before writing anything, naming every such volume; a snapshot made after the run read them fails that
+      volume's delete when its turn comes, before anything of it is deleted (the items before it are done, see
+      RV(changes)).
     - Unlike RV(linstor.incus.linstor_incus_volume_info#module:anomalies.unmapped_snapshots), every LINSTOR snapshot
       counts, not only those named with the prefix, and those a snapshot create claims do not.
   returned: on such failures
