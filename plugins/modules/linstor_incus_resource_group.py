@@ -47,7 +47,7 @@ options:
       - Number of diskful replicas; the select filter's C(place_count) and the Incus pool key
         C(linstor.resource_group.place_count).
       - Raising it on a group that already has volumes makes LINSTOR add replicas to them. When LINSTOR cannot
-        place them (too few nodes or too little storage), it keeps the group's new count all the same: the task fails
+        place them (too few nodes or too little storage), it keeps the group's new count all the same; the task fails
         naming O(place_count) and reports C(changed=true), and a second run has nothing left to repair; place the
         missing replicas with C(linstor resource-group adjust) once there is room.
     type: int
