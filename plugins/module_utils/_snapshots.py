@@ -437,8 +437,10 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
                 f"(LINSTOR snapshot {survivor}, mapped); deleting this run's own LINSTOR snapshot {own} failed, "
                 f"left behind unmapped: {error}", None, changed=True, left_behind=[f"snapshot {own} of {rd['name']}"],
                 linstor_error=error.to_dict()) from error
-        outcome.changed = False
-        outcome.extra["race"] = {"deleted_own": own, "survivor": survivor}
+        # Changed only if this run's write made the survivor Incus's snapshot (its maker may be a run killed
+        # before its mapping); a run that found the survivor mapped changed nothing.
+        outcome.changed = bool(record)
+        outcome.extra["race"] = {"deleted_own": own, "survivor": survivor, "wrote_mapping": bool(record)}
     outcome.volume = volume_view(after, request.prefix)
     outcome.extra["snapshot"] = snapshot_entry(request.name, survivor, sizes=sizes)
     _snapshot_list(outcome, after.get("props") or {}, None)

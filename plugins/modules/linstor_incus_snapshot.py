@@ -239,10 +239,13 @@ race:
   description:
     - When a concurrent run created the same snapshot and its LINSTOR snapshot was created first (or already
       mapped), C(survivor) names it and C(deleted_own) the LINSTOR snapshot this run made and deleted again.
+    - C(wrote_mapping) is true when this run wrote the survivor's mapping because it was not written yet (its
+      maker still running, or killed before its mapping); the run then reports C(changed), as the snapshot
+      became Incus's through its write. Otherwise it changed nothing and reports no change.
   returned: when that happened
   type: dict
   sample: {"survivor": "incus-volume-19dd0b015d22445f8097ba5e740948de",
-           "deleted_own": "incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9"}
+           "deleted_own": "incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9", "wrote_mapping": false}
 newer_snapshots:
   description: On a failed restore, the newer snapshots that stand in the way.
   returned: on that failure
