@@ -51,7 +51,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
     snapshot_details,
     volume_snapshots,
 )
-from ansible_collections.linstor.incus.plugins.module_utils._volumes import missing_group_message
+from ansible_collections.linstor.incus.plugins.module_utils._volumes import missing_group_message, missing_group_warning
 
 
 class InventoryError(ValueError):
@@ -260,12 +260,15 @@ def list_volumes(
     include_resources: bool = False,
     include_snapshots: bool = False,
     scan_all: bool = False,
+    check_mode: bool = False,
+    warnings: list[str] | None = None,
 ) -> dict[str, Any]:
     """The Incus volumes of ``resource_group`` and the anomalies around them, read from LINSTOR.
 
     Requests: 1 listing, +1 with ``include_resources``, +1 with ``include_snapshots``. When the
     listing holds no RD of the group, one more request tells an empty group from a missing one
-    (a misspelt group must not look like a pool without volumes): :class:`InventoryError` then.
+    (a misspelt group must not look like a pool without volumes): :class:`InventoryError` then, or in
+    check mode a warning appended to ``warnings`` (an earlier task of the check run may create the group).
     """
     validate_prefix(prefix)
     selection = selection or Selection()
@@ -273,7 +276,10 @@ def list_volumes(
     rds = [rd for rd in client.list_resource_definitions(props=props, with_volume_definitions=True)
            if rd.get("resource_group_name") == resource_group]
     if not rds and client.get_resource_group(resource_group) is None:
-        raise InventoryError(missing_group_message(resource_group), "resource_group")
+        if not check_mode:
+            raise InventoryError(missing_group_message(resource_group), "resource_group")
+        if warnings is not None:
+            warnings.append(missing_group_warning(resource_group))
     names = sorted(rd["name"] for rd in rds)
     snapshots = resources = None
     if include_snapshots:

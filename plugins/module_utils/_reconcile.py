@@ -511,10 +511,10 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     refuse_unknown_property_keys(client, {
         _indexed_parameter(item.index, "properties"): user_keys_written(item.request, item.plan)
         for item in items if item.action in ("create", "update")})
-    if any(item.action == "create" for item in items) and not claims:
-        require_group(client, resource_group)
-
     warnings: list[str] = []
+    if any(item.action == "create" for item in items) and not claims:
+        require_group(client, resource_group, check_mode, warnings)
+
     changes: list[dict[str, Any]] = []
     after_rds: dict[int, dict[str, Any] | None] = {}
     for item in items:

@@ -324,15 +324,23 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
     request = parse_snapshot_request(params)
     rd = _find_volume_rd(client, request)
     if rd is None:
+        missing = (f"volume {request.volume!r} ({request.volume_type}, project {request.project}) does not exist in "
+                   f"resource group {request.resource_group} (no resource definition with {AUX_NAME}="
+                   f"{request.incus_name})")
         if request.state == "absent":
             outcome = Outcome(None)
             outcome.extra.update(snapshot={}, snapshots=[])
             return outcome.result(diff)
-        raise ModuleFailure(
-            f"volume {request.volume!r} ({request.volume_type}, project {request.project}) does not exist in resource "
-            f"group {request.resource_group} (no resource definition with {AUX_NAME}={request.incus_name})",
-            "volume",
-        )
+        if check_mode and request.state == "present" and request.rename_from is None:
+            # an earlier task of the same check run may create the volume: predict, and say so
+            outcome = Outcome(None)
+            outcome.changed = True
+            outcome.warnings.append(f"{missing}. In check mode this is a warning, as an earlier task may create the "
+                                    "volume; the snapshot would be created with it, and the real run fails unless "
+                                    "the volume exists by then")
+            outcome.extra.update(snapshot=snapshot_entry(request.name, None), snapshots=[], volume_missing=True)
+            return outcome.result(diff)
+        raise ModuleFailure(missing, "volume")
     outcome = Outcome(volume_view(rd, request.prefix))
     if request.state == "absent":
         delete_snapshot(client, request, rd, outcome, check_mode)

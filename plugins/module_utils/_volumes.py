@@ -646,10 +646,20 @@ def missing_group_message(resource_group: str) -> str:
             "storage pool (its linstor.resource_group.name, by default the pool's name)")
 
 
-def require_group(client: LinstorClient, resource_group: str) -> None:
-    """Fail naming ``resource_group`` when LINSTOR has no such group (one request)."""
+def missing_group_warning(resource_group: str) -> str:
+    """What check mode says instead of failing on a missing group: an earlier task of the same check run
+    (the pool role, linstor_incus_resource_group) may be what creates it."""
+    return (f"{missing_group_message(resource_group)}. In check mode this is a warning, as an earlier task may "
+            "create the group; the real run fails unless it exists by then")
+
+
+def require_group(client: LinstorClient, resource_group: str, check_mode: bool, warnings: list[str]) -> None:
+    """Before a create: fail naming ``resource_group`` when LINSTOR has no such group (one request); in check
+    mode, warn (:func:`missing_group_warning`) and let the prediction go on."""
     if client.get_resource_group(resource_group) is None:
-        raise ModuleFailure(missing_group_message(resource_group), "resource_group")
+        if not check_mode:
+            raise ModuleFailure(missing_group_message(resource_group), "resource_group")
+        warnings.append(missing_group_warning(resource_group))
 
 
 def spawn_and_place(client: LinstorClient, request: VolumeRequest, props: dict[str, str], sizes: list[int],
@@ -980,11 +990,17 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
                 resource_definitions=[old_rd["name"], rd["name"]],
             )
         if rd is None and old_rd is None:
-            raise ModuleFailure(
-                f"cannot rename: neither {request.rename_from_incus_name} (rename_from) nor {request.incus_name} "
-                f"(name) exists as a {request.volume_type} volume in resource group {request.resource_group}",
-                "rename_from",
-            )
+            message = (f"cannot rename: neither {request.rename_from_incus_name} (rename_from) nor "
+                       f"{request.incus_name} (name) exists as a {request.volume_type} volume in resource group "
+                       f"{request.resource_group}")
+            if not check_mode:
+                raise ModuleFailure(message, "rename_from")
+            # an earlier task of the same check run may create rename_from: predict the rename, and say so
+            outcome = Outcome(None)
+            outcome.changed = True
+            outcome.warnings.append(f"{message}. In check mode this is a warning, as an earlier task may create "
+                                    f"{request.rename_from_incus_name}; the real run fails unless it exists by then")
+            return outcome.result(diff)
     existing = rd if rd is not None else old_rd
     before = volume_view(existing, request.prefix) if existing is not None else None
     outcome = Outcome(before)
@@ -1000,7 +1016,7 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
 
     if existing is None:
         if check_mode:  # a real create learns it from the spawn's refusal, without one more request
-            require_group(client, request.resource_group)
+            require_group(client, request.resource_group, check_mode, outcome.warnings)
         if request.source is None:  # a copy has its source's content type: copy_request_for checks it
             refuse_filesystem_keys(request.user_properties, request.volume_type, request.content_type)
         refuse_unknown_property_keys(client, {"properties": user_keys_written(request, None)})

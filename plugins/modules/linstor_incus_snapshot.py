@@ -246,6 +246,13 @@ race:
   type: dict
   sample: {"survivor": "incus-volume-19dd0b015d22445f8097ba5e740948de",
            "deleted_own": "incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9", "wrote_mapping": false}
+volume_missing:
+  description:
+    - In check mode, true when the volume does not exist (yet) and the snapshot would be created with it; the run
+      warns instead of failing, as an earlier task of the same check run may create the volume.
+  returned: in check mode, when that happened
+  type: bool
+  sample: true
 newer_snapshots:
   description: On a failed restore, the newer snapshots that stand in the way.
   returned: on that failure

@@ -203,7 +203,8 @@ notes:
   - A copy sends one more request, which reads the controller's REST API version (LINSTOR before 1.32 takes no
     properties in a clone request; the copy then gets its own in a PUT after the clone). A delete or a check-mode
     create of a volume that is not found reads the resource group too, so that a misspelt O(resource_group) fails
-    (a delete only warns, so that a teardown that also deleted the group can run again).
+    (a delete only warns, so that a teardown that also deleted the group can run again). In check mode a missing
+    group is a warning, not a failure, as an earlier task of the same check run may be what creates it.
   - Deleting sends the lookup, a listing of the RD's snapshots, one DELETE per snapshot, one PUT dropping the snapshot
     mappings (when there are any) and the DELETE of the RD.
   - An RD that matches the lookup but lacks a valid C(Aux/Incus/content-type), or two RDs claiming the same volume,

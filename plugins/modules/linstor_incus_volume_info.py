@@ -83,7 +83,8 @@ notes:
   - Requests per run, whatever the number of volumes, 1 for the listing, plus 1 for O(include_resources),
     plus 1 for O(include_snapshots).
   - When the listing holds no RD of O(resource_group), one more request checks that the group exists, and the
-    module fails if it does not, so that a misspelt group is not mistaken for a pool without volumes.
+    module fails if it does not, so that a misspelt group is not mistaken for a pool without volumes. In check
+    mode it warns instead and returns no volumes, as an earlier task of the same check run may create the group.
   - Volumes are sorted by type, project, name and RD name.
 requirements:
   - jmespath (only for O(query))
@@ -297,6 +298,7 @@ def info(module: AnsibleModule, client: LinstorClient) -> dict[str, Any]:
         except QueryError as error:
             raise ModuleFailure(str(error), parameter=error.parameter) from error
     selection = Selection.from_options(params["name"], params["type"], params["project"], params["content_type"])
+    warnings: list[str] = []
     try:
         result = list_volumes(
             client,
@@ -306,12 +308,14 @@ def info(module: AnsibleModule, client: LinstorClient) -> dict[str, Any]:
             include_resources=params["include_resources"],
             include_snapshots=params["include_snapshots"],
             scan_all=params["scan_all"],
+            check_mode=module.check_mode,
+            warnings=warnings,
         )
         if compiled is not None:
             result["query_result"] = apply_query(compiled, result)
     except InventoryError as error:
         raise ModuleFailure(error.message, parameter=error.parameter) from error
-    return {"changed": False, **result}
+    return {"changed": False, **result, **({"linstor_warnings": warnings} if warnings else {})}
 
 
 def main() -> None:

@@ -174,7 +174,8 @@ notes:
     stops its delete before anything of it is deleted) and sends one DELETE per snapshot, one PUT for their mappings
     (when there are any) and the RD's DELETE."
   - "When a volume must be created and the group has no volume yet, one GET of the resource group tells a missing
-    group apart before anything is written."
+    group apart before anything is written: the run fails naming O(resource_group); in check mode it warns, as an
+    earlier task of the same check run may be what creates the group."
 seealso:
   - module: linstor.incus.linstor_incus_volume
   - module: linstor.incus.linstor_incus_snapshot

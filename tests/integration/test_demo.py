@@ -1,7 +1,8 @@
 """The README's main command, end to end: `bash scripts/demo` against its own emulator.
 
 It must exit 0, its second playbook run must report no change, and its table must list the five
-volumes of the naming document's example (after the demo's rename of vol to vol2).
+volumes of the naming document's example (after the demo's rename of vol to vol2). The playbook's
+check mode, on a pool that does not exist yet, must predict without failing or writing.
 """
 
 from __future__ import annotations
@@ -9,7 +10,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PREFIX = "incus-volume-"
@@ -53,3 +59,26 @@ def test_demo(tmp_path: Path) -> None:
     assert {row[3]: (row[4], row[5]) for row in second_table} == EXPECTED_VOLUMES
     assert {row[2] for row in second_table} == {"incus-demo"}
     assert all(row[1].isdigit() for row in second_table), "every RD has a DRBD port"
+
+
+def test_demo_in_check_mode_on_a_new_pool(controller, tmp_path: Path) -> None:
+    """`--check` of the demo playbook on a resource group that does not exist yet predicts every step and
+    writes nothing: the volume tasks warn that the group does not exist yet (an earlier task of the check run,
+    the group's, would create it) instead of failing."""
+    group = f"demo-check-{os.getpid()}"
+    inventory = tmp_path / "inventory.ini"
+    inventory.write_text(f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
+    env = dict(os.environ, LS_CONTROLLERS=controller.controllers, ANSIBLE_NOCOLOR="1",
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"), ANSIBLE_HOME=str(tmp_path / "ansible-home"))
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory),
+         str(REPO / "playbooks" / "demo.yml"), "--check", "--diff", "-e", f"demo_resource_group={group}"],
+        env=env, capture_output=True, text=True, timeout=600, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-20000:]
+    recap = re.search(r"^localhost\s*:.*\bchanged=(\d+).*\bfailed=(\d+)", result.stdout, re.MULTILINE)
+    assert recap and int(recap.group(1)) >= 6 and recap.group(2) == "0", output[-20000:]
+    assert "does not exist in LINSTOR" in output and "In check mode this is a warning" in output
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{controller.api_url}/v1/resource-groups/{group}", timeout=10)
+    assert missing.value.code == 404, "check mode created the group"
