@@ -222,6 +222,9 @@ seealso:
 """
 
 EXAMPLES = r"""
+# Each task stands alone. Pasted into one playbook, some undo others on the next run (the create at 20GiB after
+# the grow to 40GiB; the create of data after its rename): a rename or a grow is an event, not a state, so guard
+# such tasks with what linstor_incus_volume_info reads, as playbooks/demo.yml does.
 - name: Root volume of the container c1 in the pool whose resource group is "remote"
   linstor.incus.linstor_incus_volume:
     name: c1
