@@ -631,31 +631,46 @@ def property_values_match(key: str, stored: str | None, wanted: str) -> bool:
 
 
 def validate_user_properties(properties: dict[str, object] | None) -> dict[str, str]:
-    """Return extra RD properties as strings, refusing the keys Incus refuses to let users set."""
+    """Return extra RD properties as strings, refusing the keys Incus refuses to let users set. A key given
+    as None is a removal (:func:`removed_user_properties`), checked here but not returned."""
     validated: dict[str, str] = {}
-    options_by_key = {key: option for option, key in DRBD_OPTION_KEYS.items()}
     for key, value in (properties or {}).items():
-        if not isinstance(key, str) or not key:
-            raise NamingError("properties", f"properties keys must be non-empty strings, got {key!r}")
-        problem = property_key_problem(key)
-        if problem:
-            raise NamingError("properties", f"properties key {key!r} is not a valid LINSTOR property key: {problem}")
-        if is_incus_key(key) or key.startswith(SNAPSHOT_CLAIM_PREFIX):
-            raise NamingError(
-                "properties",
-                f"Incus metadata cannot be manually set: remove {key!r} from properties (keys under "
-                f"{INCUS_KEY_PREFIX!r} are derived from name, type, project and content_type, and keys under "
-                f"{SNAPSHOT_CLAIM_PREFIX!r} are written by snapshot creates)",
-            )
-        if key in options_by_key:
-            raise NamingError("properties", f"set {key!r} with drbd_options.{options_by_key[key]}, not in properties")
-        if key in DRIVER_MANAGED_KEYS:
-            raise NamingError("properties", f"DRBD property {key!r} cannot be manually set: remove it from properties")
-        if key == EXACT_SIZE_KEY:
-            raise NamingError("properties", f"{key!r} is set by the module as Incus sets it (on create, and removed "
-                                            "before a resize): remove it from properties")
-        validated[key] = _property_value(key, value)
+        _check_user_key(key)
+        if value is not None:
+            validated[key] = _property_value(key, value)
     return validated
+
+
+def removed_user_properties(properties: dict[str, object] | None) -> list[str]:
+    """The keys of ``properties`` given as None: to be removed from the RD (checked as any key)."""
+    removed = sorted(key for key, value in (properties or {}).items() if value is None)
+    for key in removed:
+        _check_user_key(key)
+    return removed
+
+
+def _check_user_key(key: object) -> None:
+    """Refuse a ``properties`` key Incus refuses to let users set (or that is no valid LINSTOR key)."""
+    options_by_key = {option_key: option for option, option_key in DRBD_OPTION_KEYS.items()}
+    if not isinstance(key, str) or not key:
+        raise NamingError("properties", f"properties keys must be non-empty strings, got {key!r}")
+    problem = property_key_problem(key)
+    if problem:
+        raise NamingError("properties", f"properties key {key!r} is not a valid LINSTOR property key: {problem}")
+    if is_incus_key(key) or key.startswith(SNAPSHOT_CLAIM_PREFIX):
+        raise NamingError(
+            "properties",
+            f"Incus metadata cannot be manually set: remove {key!r} from properties (keys under "
+            f"{INCUS_KEY_PREFIX!r} are derived from name, type, project and content_type, and keys under "
+            f"{SNAPSHOT_CLAIM_PREFIX!r} are written by snapshot creates)",
+        )
+    if key in options_by_key:
+        raise NamingError("properties", f"set {key!r} with drbd_options.{options_by_key[key]}, not in properties")
+    if key in DRIVER_MANAGED_KEYS:
+        raise NamingError("properties", f"DRBD property {key!r} cannot be manually set: remove it from properties")
+    if key == EXACT_SIZE_KEY:
+        raise NamingError("properties", f"{key!r} is set by the module as Incus sets it (on create, and removed "
+                                        "before a resize): remove it from properties")
 
 
 def _property_value(key: str, value: object) -> str:

@@ -49,6 +49,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._module import Diff,
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_NAME,
     AUX_TYPE,
+    EXACT_SIZE_KEY,
     NamingError,
     snapshot_keys_and_claims,
     snapshot_mappings,
@@ -377,7 +378,8 @@ def actions_of(item: Item) -> list[str]:
             actions.append("renamed")
         if item.plan.resize_kib:
             actions.append("resized")
-        if any(key != AUX_NAME for key in item.plan.override_props):
+        if any(key != AUX_NAME for key in item.plan.override_props) or any(
+                key != EXACT_SIZE_KEY for key in item.plan.delete_props):
             actions.append("updated")
     return actions
 

@@ -59,6 +59,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     parse_size,
     per_snapshot_keys,
     property_values_match,
+    removed_user_properties,
     sizes_equal_within_tolerance,
     snapshot_mappings,
     type_filter,
@@ -155,6 +156,8 @@ class VolumeRequest:
     filesystem_size_bytes: int | None = None
     drbd_properties: dict[str, str] = field(default_factory=dict)
     user_properties: dict[str, str] = field(default_factory=dict)
+    removed_properties: tuple[str, ...] = ()
+    """``properties`` keys given as null: removed from an existing RD (or a copy) that has them."""
     drbd_options: dict[str, Any] = field(default_factory=dict)
     rename_from: str | None = None
     rename_from_incus_name: str | None = None
@@ -262,6 +265,7 @@ def parse_request(params: Mapping[str, Any]) -> VolumeRequest:
         filesystem_size_bytes=filesystem_size_bytes,
         drbd_properties=drbd_properties,
         user_properties=user_properties,
+        removed_properties=tuple(removed_user_properties(params.get("properties"))),
         drbd_options=drbd_options,
         rename_from=rename_from,
         rename_from_incus_name=rename_from_incus_name,
@@ -427,6 +431,7 @@ def plan_changes(request: VolumeRequest, rd: Mapping[str, Any], rename: bool = F
     for key, value in request.desired_properties.items():
         if not property_values_match(key, props.get(key), value):
             plan.override_props[key] = value
+    plan.delete_props.extend(key for key in request.removed_properties if key in props)
     refuse_filesystem_keys(plan.override_props, request.volume_type, current_content or "")
     sizes = definition_sizes(rd)
     wanted = {BLOCK_VOLUME: request.size_bytes}

@@ -122,7 +122,8 @@ options:
         (C(GET /v1/resource-definitions/properties/info)) before anything is written; a key LINSTOR does not know
         fails the task, naming O(properties). That list is read with one more request, only when such a key is
         about to be written.
-      - Properties the RD has but that are not listed here are left alone.
+      - Properties the RD has but that are not listed here are left alone. A key given as null (C(~)) is removed
+        from the RD if it is there (the keys refused above cannot be removed either).
       - C(FileSystem/Type) (V(ext4) or V(xfs), the volume's C(block.filesystem) in Incus) has LINSTOR make the
         filesystem of a new filesystem volume, which the module cannot (see the notes). C(FileSystem/) keys are
         refused on block and ISO volumes and on virtual machines, where they would reach the raw disk.

@@ -85,8 +85,8 @@ options:
         type: str
       properties:
         description:
-          - Extra properties of the volume's RD; properties not listed are left alone. C(Aux/Incus/) keys are
-            refused.
+          - Extra properties of the volume's RD; properties not listed are left alone, and a key given as null
+            (C(~)) is removed. C(Aux/Incus/) keys are refused.
           - Keys outside C(Aux/) are checked against the controller's list of resource-definition properties
             (C(GET /v1/resource-definitions/properties/info)) before anything is written; a key LINSTOR does not
             know fails the task, naming the item's O(volumes[].properties) (for example C(volumes[3].properties)).

@@ -376,3 +376,15 @@ def test_filesystem_keys_taken_by_filesystem_volumes_and_checked_on_the_rd_conte
     plan_changes(request, rd(volume_type="custom"))  # an existing filesystem volume takes them
     with pytest.raises(NamingError):  # the RD's content type counts, not the option's default
         plan_changes(request, rd(volume_type="custom", content="block"))
+
+
+def test_properties_given_as_null_are_removed_when_the_rd_has_them() -> None:
+    request = parse_request(params(properties={"Aux/a": None, "Aux/b": None, "Aux/c": "1"}))
+    assert request.user_properties == {"Aux/c": "1"}
+    assert request.removed_properties == ("Aux/a", "Aux/b")
+    plan = plan_changes(request, rd(**{"Aux/a": "x", "Aux/c": "1"}))
+    assert plan.delete_props == ["Aux/a"] and plan.override_props == {}
+    assert plan_changes(request, rd(**{"Aux/c": "1"})).empty
+    with pytest.raises(NamingError) as caught:  # keys that cannot be set cannot be removed either
+        parse_request(params(properties={"Aux/Incus/name": None}))
+    assert caught.value.parameter == "properties"
