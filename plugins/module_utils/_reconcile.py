@@ -453,7 +453,8 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
             create_snapshot(client, snapshot, rd, snapshot_outcome, False, item.dangling.get(snapshot.name))
             warnings.extend(snapshot_outcome.warnings)
             kept = (snapshot_outcome.extra.get("snapshot") or {}).get("linstor_name")
-            if created and kept and "race" not in snapshot_outcome.extra:
+            race = snapshot_outcome.extra.get("race")
+            if created and kept and (race is None or race["wrote_mapping"]):  # the new volume's own snapshots
                 reverter.add(f"snapshot {kept} of {rd_name}",
                              lambda rd_name=rd_name, kept=kept: client.delete_snapshot(rd_name, kept))
             rd = rd_from_view(snapshot_outcome.volume)

@@ -1001,7 +1001,12 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
             if not check_mode:
                 raise ModuleFailure(message, "rename_from")
             # an earlier task of the same check run may create rename_from: predict the rename, and say so
-            outcome = Outcome(None)
+            # (before and after differ in the name only: what the volume holds is not known)
+            outline = {"project": request.project, "type": request.volume_type, "content_type": request.content_type,
+                       "resource_definition": None, "resource_group": request.resource_group,
+                       "volume_definitions": [], "snapshots": {}, "properties": {}}
+            outcome = Outcome({**outline, "name": request.rename_from, "incus_name": request.rename_from_incus_name})
+            outcome.volume = {**outline, "name": request.name, "incus_name": request.incus_name}
             outcome.changed = True
             outcome.warnings.append(f"{message}. In check mode this is a warning, as an earlier task may create "
                                     f"{request.rename_from_incus_name}; the real run fails unless it exists by then")
