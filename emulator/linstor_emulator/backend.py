@@ -726,8 +726,9 @@ class Backend:
             props = self._apply_prop_changes(json.loads(row["props"]), override, body.get("delete_props"),
                                              body.get("delete_namespaces"))
             select_filter = json.loads(row["select_filter"])
+            new_filter = self._clean_filter(ctx, body.get("select_filter") or {})
             if body.get("select_filter") is not None:
-                select_filter = merge_filter(select_filter, self._clean_filter(ctx, body["select_filter"]))
+                select_filter = merge_filter(select_filter, new_filter)
             description = body["description"] if body.get("description") is not None else row["description"]
             peer_slots = body["peer_slots"] if body.get("peer_slots") is not None else row["peer_slots"]
             db.execute("UPDATE rsc_grps SET props = ?, select_filter = ?, description = ?, peer_slots = ? "
@@ -736,7 +737,6 @@ class Backend:
         entries = [ctx.entry(rc.MODIFIED, f"Resource group '{display}' modified.",
                              details=f"Resource group '{display}' UUID is: {row['uuid']}",
                              refs={rc.KEY_UUID: row["uuid"]})]
-        new_filter = self._clean_filter(ctx, body.get("select_filter") or {})
         if new_filter.get("place_count") is not None:
             entries += self._place_to_count(display, new_filter)
         return entries
