@@ -74,6 +74,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     _reraise_after_revert,
     apply_plan,
     apply_plan_to_view,
+    check_mode_warning,
     copy_request_for,
     find_source_rd,
     find_volumes,
@@ -335,9 +336,7 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
             # an earlier task of the same check run may create the volume: predict, and say so
             outcome = Outcome(None)
             outcome.changed = True
-            outcome.warnings.append(f"{missing}. In check mode this is a warning, as an earlier task may create the "
-                                    "volume; the snapshot would be created with it, and the real run fails unless "
-                                    "the volume exists by then")
+            outcome.warnings.append(check_mode_warning(missing, "the volume"))
             outcome.extra.update(snapshot=snapshot_entry(request.name, None), snapshots=[], volume_missing=True)
             return outcome.result(diff)
         raise ModuleFailure(missing, "volume")

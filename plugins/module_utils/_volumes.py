@@ -651,11 +651,16 @@ def missing_group_message(resource_group: str) -> str:
             "storage pool (its linstor.resource_group.name, by default the pool's name)")
 
 
+def check_mode_warning(problem: str, missing: str) -> str:
+    """What check mode says instead of failing on ``problem``: an earlier task of the same check run (the
+    pool role, linstor_incus_resource_group, a volume create) may be what creates ``missing``."""
+    return (f"{problem}. In check mode this is a warning, as an earlier task may create {missing}; the real run "
+            "fails unless it exists by then")
+
+
 def missing_group_warning(resource_group: str) -> str:
-    """What check mode says instead of failing on a missing group: an earlier task of the same check run
-    (the pool role, linstor_incus_resource_group) may be what creates it."""
-    return (f"{missing_group_message(resource_group)}. In check mode this is a warning, as an earlier task may "
-            "create the group; the real run fails unless it exists by then")
+    """:func:`check_mode_warning` for a missing resource group."""
+    return check_mode_warning(missing_group_message(resource_group), "the group")
 
 
 def require_group(client: LinstorClient, resource_group: str, check_mode: bool, warnings: list[str]) -> None:
@@ -932,15 +937,11 @@ def delete_rd(client: LinstorClient, rd_name: str, retries: int, delay: float, o
 
 
 def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, Any], outcome: Outcome,
-                  check_mode: bool, linstor_snapshots: list[str] | None = None) -> None:
-    """Delete the volume's snapshots (each LINSTOR snapshot, then the mappings), then its RD.
-
-    ``linstor_snapshots`` are the RD's snapshot names when the caller has read them already. Snapshots
-    that no mapping or claim names fail the delete first (:func:`refuse_unmapped_snapshots`).
-    """
+                  check_mode: bool) -> None:
+    """Delete the volume's snapshots (each LINSTOR snapshot, then the mappings), then its RD. Snapshots
+    that no mapping or claim names fail the delete first (:func:`refuse_unmapped_snapshots`)."""
     props = rd.get("props") or {}
-    if linstor_snapshots is None:
-        linstor_snapshots = list_snapshot_names(client, rd["name"])
+    linstor_snapshots = list_snapshot_names(client, rd["name"])
     refuse_unmapped_snapshots(request, rd, linstor_snapshots)
     removed = snapshots_to_remove(props, linstor_snapshots)
     outcome.extra["snapshots_removed"] = removed
@@ -1008,8 +1009,7 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
             outcome = Outcome({**outline, "name": request.rename_from, "incus_name": request.rename_from_incus_name})
             outcome.volume = {**outline, "name": request.name, "incus_name": request.incus_name}
             outcome.changed = True
-            outcome.warnings.append(f"{message}. In check mode this is a warning, as an earlier task may create "
-                                    f"{request.rename_from_incus_name}; the real run fails unless it exists by then")
+            outcome.warnings.append(check_mode_warning(message, request.rename_from_incus_name))
             return outcome.result(diff)
     existing = rd if rd is not None else old_rd
     before = volume_view(existing, request.prefix) if existing is not None else None
