@@ -70,15 +70,18 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     Reverter,
     VolumeRequest,
     apply_plan_to_view,
+    check_mode_warning,
     creation_request,
     delete_volume,
     in_group,
     new_volume_view,
     parse_request,
     plan_changes,
+    predicted_rename_views,
     refuse_filesystem_keys,
     refuse_unknown_property_keys,
     refuse_unmapped_snapshots,
+    rename_source_missing_message,
     require_group,
     single,
     snapshots_to_remove,
@@ -116,7 +119,9 @@ class Item:
     snapshots: list[SnapshotRequest] = field(default_factory=list)
     rd: dict[str, Any] | None = None
     before: dict[str, Any] | None = None
-    action: str | None = None  # "create", "update", "delete" or None
+    action: str | None = None  # "create", "update", "delete", "rename" (predicted in check mode only) or None
+    predicted: dict[str, Any] | None = None
+    """Check mode's view after a predicted ``rename`` of a volume not found (yet)."""
     plan: Plan | None = None
     snapshots_to_create: list[SnapshotRequest] = field(default_factory=list)
     snapshots_to_delete: list[SnapshotRequest] = field(default_factory=list)
@@ -241,17 +246,32 @@ def existing_rd(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]
             f"(resource definitions {old_rd['name']} and {rd['name']}); delete one of them first",
             parameter, resource_definitions=[old_rd["name"], rd["name"]])
     if rd is None and old_rd is None:
-        raise ModuleFailure(
-            f"{parameter}: cannot rename: neither {request.rename_from_incus_name} (rename_from) nor "
-            f"{request.incus_name} (name) exists as a {request.volume_type} volume in resource group "
-            f"{request.resource_group}", parameter)
+        raise RenameSourceMissing(f"{parameter}: {rename_source_missing_message(request)}", parameter)
     return (rd, False) if rd is not None else (old_rd, True)
 
 
-def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]) -> None:
-    """Decide what the item needs, raising before any write when it cannot be done."""
+class RenameSourceMissing(ModuleFailure):
+    """Neither the ``rename_from`` volume nor the ``name`` volume of an item exists."""
+
+
+def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]], check_mode: bool,
+              warnings: list[str]) -> None:
+    """Decide what the item needs, raising before any write when it cannot be done.
+
+    In check mode, a rename whose ``rename_from`` volume is missing is predicted with a warning (an earlier
+    task of the same check run may create it), as ``linstor_incus_volume`` does.
+    """
     request = item.request
-    rd, renamed = existing_rd(item, claims)
+    try:
+        rd, renamed = existing_rd(item, claims)
+    except RenameSourceMissing as missing:
+        if not check_mode:
+            raise
+        item.before, item.predicted = predicted_rename_views(request)
+        item.action = "rename"
+        item.snapshots_to_create = [snapshot for snapshot in item.snapshots if snapshot.state == "present"]
+        warnings.append(check_mode_warning(missing.message, request.rename_from_incus_name or ""))
+        return
     item.rd = rd
     item.before = volume_view(rd, request.prefix) if rd is not None else None
     if request.state == "absent":
@@ -282,9 +302,10 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
             item.snapshots_to_delete.append(snapshot)
 
 
-def plan_items(items: list[Item], claims: Mapping[tuple[str, str], list[dict[str, Any]]]) -> None:
+def plan_items(items: list[Item], claims: Mapping[tuple[str, str], list[dict[str, Any]]], check_mode: bool,
+               warnings: list[str]) -> None:
     for item in items:
-        plan_item(item, claims)
+        plan_item(item, claims, check_mode, warnings)
 
 
 def plan_snapshot_reads(client: LinstorClient, items: list[Item]) -> None:
@@ -351,6 +372,8 @@ def planned_view(item: Item) -> dict[str, Any] | None:
     if item.action == "create":
         props, sizes = creation_request(request)
         view = new_volume_view(request, None, props, sizes)
+    elif item.action == "rename":
+        view = copy.deepcopy(item.predicted)
     elif item.action == "update" and item.before is not None and item.plan is not None:
         view = apply_plan_to_view(item.before, item.plan, request.prefix)
     else:
@@ -371,6 +394,8 @@ def actions_of(item: Item) -> list[str]:
     actions: list[str] = []
     if item.action == "create":
         actions.append("created")
+    elif item.action == "rename":
+        actions.append("renamed")
     elif item.action == "delete":
         actions.append("deleted")
     elif item.action == "update" and item.plan is not None:
@@ -509,12 +534,12 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     items = parse_items(params)
     resource_group = params["resource_group"]
     claims = read_group(client, resource_group)
-    plan_items(items, claims)
+    warnings: list[str] = []
+    plan_items(items, claims, check_mode, warnings)
     plan_snapshot_reads(client, items)
     refuse_unknown_property_keys(client, {
         _indexed_parameter(item.index, "properties"): user_keys_written(item.request, item.plan)
         for item in items if item.action in ("create", "update")})
-    warnings: list[str] = []
     if any(item.action == "create" for item in items) and not claims:
         require_group(client, resource_group, check_mode, warnings)
 

@@ -658,6 +658,22 @@ def check_mode_warning(problem: str, missing: str) -> str:
             "fails unless it exists by then")
 
 
+def rename_source_missing_message(request: VolumeRequest) -> str:
+    """What a rename says when neither its ``rename_from`` volume nor its ``name`` volume exists."""
+    return (f"cannot rename: neither {request.rename_from_incus_name} (rename_from) nor {request.incus_name} (name) "
+            f"exists as a {request.volume_type} volume in resource group {request.resource_group}")
+
+
+def predicted_rename_views(request: VolumeRequest) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check mode's before and after of a rename whose ``rename_from`` volume is not there (yet): they
+    differ in the name only, as what the volume will hold is not known."""
+    outline = {"project": request.project, "type": request.volume_type, "content_type": request.content_type,
+               "resource_definition": None, "resource_group": request.resource_group,
+               "volume_definitions": [], "snapshots": {}, "properties": {}}
+    return ({**outline, "name": request.rename_from, "incus_name": request.rename_from_incus_name},
+            {**outline, "name": request.name, "incus_name": request.incus_name})
+
+
 def missing_group_warning(resource_group: str) -> str:
     """:func:`check_mode_warning` for a missing resource group."""
     return check_mode_warning(missing_group_message(resource_group), "the group")
@@ -996,20 +1012,15 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
                 resource_definitions=[old_rd["name"], rd["name"]],
             )
         if rd is None and old_rd is None:
-            message = (f"cannot rename: neither {request.rename_from_incus_name} (rename_from) nor "
-                       f"{request.incus_name} (name) exists as a {request.volume_type} volume in resource group "
-                       f"{request.resource_group}")
+            message = rename_source_missing_message(request)
             if not check_mode:
                 raise ModuleFailure(message, "rename_from")
             # an earlier task of the same check run may create rename_from: predict the rename, and say so
-            # (before and after differ in the name only: what the volume holds is not known)
-            outline = {"project": request.project, "type": request.volume_type, "content_type": request.content_type,
-                       "resource_definition": None, "resource_group": request.resource_group,
-                       "volume_definitions": [], "snapshots": {}, "properties": {}}
-            outcome = Outcome({**outline, "name": request.rename_from, "incus_name": request.rename_from_incus_name})
-            outcome.volume = {**outline, "name": request.name, "incus_name": request.incus_name}
+            before, after = predicted_rename_views(request)
+            outcome = Outcome(before)
+            outcome.volume = after
             outcome.changed = True
-            outcome.warnings.append(check_mode_warning(message, request.rename_from_incus_name))
+            outcome.warnings.append(check_mode_warning(message, request.rename_from_incus_name or ""))
             return outcome.result(diff)
     existing = rd if rd is not None else old_rd
     before = volume_view(existing, request.prefix) if existing is not None else None

@@ -88,7 +88,8 @@ options:
       - Current name of a volume (same O(type) and O(project)) to rename to O(name).
       - Only C(Aux/Incus/name) changes; the RD keeps its name, resources, snapshots and data.
       - If O(name) already exists and O(rename_from) does not, nothing is renamed (the rename was done before).
-        If neither exists the module fails naming both; if both exist it fails without writing anything.
+        If neither exists the module fails naming both (in check mode it warns and predicts the rename, as an
+        earlier task of the same check run may create O(rename_from)); if both exist it fails without writing anything.
       - Cannot be used with O(state=absent) or O(source).
       - Finding both names takes one request filtered on the volume type alone (LINSTOR's property filters must all
         match, so two names cannot be asked for at once); it returns every volume of that type.

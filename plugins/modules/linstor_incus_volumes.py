@@ -82,6 +82,9 @@ options:
         description:
           - Current name of the volume (same type and project) to rename to O(volumes[].name). Once renamed, a
             re-run finds O(volumes[].name) and does nothing.
+          - If neither exists the run fails before anything is written, naming the item's O(volumes[].rename_from).
+            In check mode it warns instead and predicts the rename (and the item's snapshots), as an earlier task of
+            the same check run may create the volume.
         type: str
       properties:
         description:
@@ -154,7 +157,8 @@ attributes:
       - Check mode sends only the GETs a real run sends before its first write - the listing, the snapshots of
         volumes to delete and of volumes with mapped declared snapshots, LINSTOR's property list when keys outside
         C(Aux/) would be written, and, when a volume would be created in a group without volumes, the resource
-        group - so it fails where the real run would fail before writing.
+        group - so it fails where the real run would fail before writing, or warns where an earlier task of the
+        same check run may create what is missing (the resource group, a O(volumes[].rename_from) volume).
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
