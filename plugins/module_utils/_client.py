@@ -35,6 +35,9 @@ MODIFIED = 3
 """ApiConsts.MODIFIED: an object was changed (the code of a success entry)."""
 FAIL_IN_USE = 997
 """ApiConsts.FAIL_IN_USE: the resource is still in use (mounted, primary) on a node."""
+FAIL_UNKNOWN_ERROR = 998
+"""ApiConsts.FAIL_UNKNOWN_ERROR: what LINSTOR answers when a satellite failed a step (e.g. a device briefly held
+open by udev after its last user closed it)."""
 FAIL_NOT_FOUND_RSC_GRP = 317
 """ApiConsts.FAIL_NOT_FOUND_RSC_GRP: the resource group does not exist."""
 WARN_RSC_ALREADY_DEPLOYED = 1006
@@ -120,11 +123,6 @@ class LinstorError(Exception):
         committed that part before a later step of the same request failed."""
         return any(severity(int(entry["ret_code"])) == 0 and code_of(entry["ret_code"]) == code
                    for entry in self.entries)
-
-    @property
-    def in_use(self) -> bool:
-        """True when LINSTOR refused because a resource is still in use (``FAIL_IN_USE``)."""
-        return self.code == FAIL_IN_USE
 
     def __str__(self) -> str:
         parts = [self.message]

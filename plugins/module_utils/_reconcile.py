@@ -78,6 +78,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     parse_request,
     plan_changes,
     predicted_rename_views,
+    refuse_delete_in_use,
     refuse_filesystem_keys,
     refuse_unknown_property_keys,
     refuse_unmapped_snapshots,
@@ -558,6 +559,8 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
             if item.action == "delete" and item.rd is not None:
                 entry["snapshots_removed"] = snapshots_to_remove(item.rd.get("props") or {},
                                                                  item.linstor_snapshots or [])
+                refuse_delete_in_use(client, item.request, item.rd["name"], item.linstor_snapshots or [], True,
+                                     warnings)
             changes.append(entry)
             continue
         try:

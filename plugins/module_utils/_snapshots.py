@@ -81,6 +81,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     new_rd_with_undo,
     new_volume_view,
     plan_changes,
+    refuse_in_use,
     settle_concurrent_create,
     single,
 )
@@ -630,6 +631,9 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
         raise ModuleFailure(restore_refusal(request.name, newer_names), "remove_newer_snapshots",
                             newer_snapshots=newer_names)
     removed = [{"name": by_linstor[snap.lower()], "linstor_name": snap} for snap in newer]
+    if removed:  # LINSTOR's rollback refuses a volume in use only after _delete_newer: refuse before it
+        refuse_in_use(client, rd["name"], f"cannot restore snapshot {request.name!r} of volume {request.incus_name}",
+                      f"the newer snapshots {', '.join(newer_names)}", 0, 0, check_mode, outcome.warnings)
     # With remove_newer_snapshots, mappings whose LINSTOR snapshot is gone go too: what an earlier
     # restore left when a delete's reply or the mapping PUT was lost, so a re-run converges.
     dangling = dangling_mappings(props, rd_snapshots) if request.remove_newer_snapshots else []

@@ -27,7 +27,9 @@ from typing import Any
 
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
     CLONE_PROPERTIES_REST_API,
+    FAIL_IN_USE,
     FAIL_NOT_FOUND_RSC_GRP,
+    FAIL_UNKNOWN_ERROR,
     WARN_RSC_ALREADY_DEPLOYED,
     LinstorClient,
     LinstorConnectionError,
@@ -938,18 +940,65 @@ def refuse_unmapped_snapshots(request: VolumeRequest, rd: Mapping[str, Any], lin
         )
 
 
+RD_DELETE_RETRIED = (FAIL_IN_USE, FAIL_UNKNOWN_ERROR)
+"""The failures Incus retries an RD delete on: DRBD demotes a resource some time after its last user closed
+it, and udev may hold the device open a moment longer."""
+
+
 def delete_rd(client: LinstorClient, rd_name: str, retries: int, delay: float, outcome: Outcome) -> None:
-    """Delete an RD, retrying while LINSTOR reports it in use (``retries`` more tries, ``delay`` apart)."""
+    """Delete an RD, retrying on :data:`RD_DELETE_RETRIED` (``retries`` more tries, ``delay`` apart)."""
     attempt = 0
     while True:
         try:
             outcome.warn(client.delete_resource_definition(rd_name))
             return
         except LinstorError as error:
-            if not error.in_use or attempt >= retries or client.stop_pending:
+            if error.code not in RD_DELETE_RETRIED or attempt >= retries or client.stop_pending:
                 raise
         attempt += 1
         time.sleep(delay)
+
+
+def in_use_nodes(client: LinstorClient, rd_name: str) -> list[str]:
+    """The nodes where the RD's resource is in use (mounted, or the disk of a running instance): ONE
+    ``GET /v1/view/resources``."""
+    return sorted(resource.get("node_name") or "?" for resource in client.view_resources([rd_name])
+                  if (resource.get("state") or {}).get("in_use"))
+
+
+def refuse_in_use(client: LinstorClient, rd_name: str, operation: str, doomed: str, retries: int, delay: float,
+                  check_mode: bool, warnings: list[str]) -> None:
+    """Before an ``operation`` deletes ``doomed`` (snapshots) on its way to a step LINSTOR refuses on a resource in
+    use: fail, nothing written, while it is in use after ``retries`` more reads ``delay`` apart. Incus refuses
+    such operations on a running instance before it writes anything; LINSTOR only at that step, after the
+    snapshots went. In check mode, one read and a warning (an earlier task may stop what uses it)."""
+    attempt = 0
+    while True:
+        nodes = in_use_nodes(client, rd_name)
+        if not nodes or check_mode or attempt >= retries or client.stop_pending:
+            break
+        attempt += 1
+        time.sleep(delay)
+    if not nodes:
+        return
+    problem = (f"{operation}: resource definition {rd_name} is in use on {', '.join(nodes)} (mounted, or the disk of "
+               "a running instance). LINSTOR refuses that while it is in use, but only after this run would have "
+               f"deleted {doomed}. Nothing was deleted; stop what uses it (Incus refuses the same on a running "
+               "instance) and run again")
+    if not check_mode:
+        raise ModuleFailure(problem, None, in_use_nodes=nodes)
+    warnings.append(f"{problem}. In check mode this is a warning, as an earlier task may stop what uses it; the "
+                    "real run fails if it is still in use then")
+
+
+def refuse_delete_in_use(client: LinstorClient, request: VolumeRequest, rd_name: str, linstor_snapshots: list[str],
+                         check_mode: bool, warnings: list[str]) -> None:
+    """:func:`refuse_in_use` for a volume delete with snapshots to delete first. Without any, the RD's delete
+    is the only step, and LINSTOR refuses it whole while in use (:func:`delete_rd` retries it)."""
+    if linstor_snapshots:
+        refuse_in_use(client, rd_name, f"cannot delete volume {request.incus_name}",
+                      f"its snapshots ({', '.join(linstor_snapshots)})", request.delete_retries,
+                      request.delete_retry_delay, check_mode, warnings)
 
 
 def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, Any], outcome: Outcome,
@@ -959,6 +1008,7 @@ def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, A
     props = rd.get("props") or {}
     linstor_snapshots = list_snapshot_names(client, rd["name"])
     refuse_unmapped_snapshots(request, rd, linstor_snapshots)
+    refuse_delete_in_use(client, request, rd["name"], linstor_snapshots, check_mode, outcome.warnings)
     removed = snapshots_to_remove(props, linstor_snapshots)
     outcome.extra["snapshots_removed"] = removed
     outcome.changed = True

@@ -98,8 +98,13 @@ notes:
     settles races, mapping), six when it replaces a mapping to a missing snapshot; deleting three (lookup, snapshot
     delete, one PUT removing the keys); renaming two (lookup, one PUT; three when the new name held a mapping to a
     missing snapshot); restoring four (lookup, the RD's snapshot list, the controller's version,
-    rollback) plus one delete per newer snapshot removed and one PUT for their mappings. Check mode sends only the
-    GETs."
+    rollback) plus, when newer snapshots are removed, one GET of the resources (below), one delete per newer snapshot
+    and one PUT for their mappings. Check mode sends only the GETs."
+  - "LINSTOR refuses to roll back a volume in use (mounted, or the disk of a running instance), but only at the
+    rollback, after the newer snapshots would be gone. So a restore that removes newer snapshots first reads the
+    volume's resources, and fails before deleting anything while one is in use, naming the nodes
+    (RV(in_use_nodes)); Incus refuses to restore a running instance too. In check mode that is a warning (an
+    earlier task may stop the instance)."
   - "A restore reports the volume's sizes after the rollback: the snapshot's from LINSTOR 1.31.3 on, whose
     rollback sets them back; before, LINSTOR leaves them as they are (hence the version request)."
   - "Concurrent runs creating the same snapshot (twins): LINSTOR has no conditional write, so a run first claims
@@ -256,6 +261,14 @@ volume_missing:
   returned: in check mode, when that happened
   type: bool
   sample: true
+in_use_nodes:
+  description:
+    - When a restore that would remove newer snapshots fails because a resource of the volume is in use, the nodes
+      where it is (nothing was deleted).
+  returned: on that failure
+  type: list
+  elements: str
+  sample: [server01]
 newer_snapshots:
   description: On a failed restore, the newer snapshots that stand in the way.
   returned: on that failure

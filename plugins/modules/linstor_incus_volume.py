@@ -80,6 +80,11 @@ options:
         the snapshot mappings), then the RD, retrying while LINSTOR reports it in use (see O(delete_retries)).
         LINSTOR snapshots that no mapping names fail the delete before anything is deleted, unless
         O(remove_unmapped_snapshots=true). Deleting a volume that does not exist is no change.
+      - A volume with snapshots is read first (one GET of its resources) and not deleted while a resource of it is
+        in use (mounted, or the disk of a running instance), retried as O(delete_retries) says; the run then
+        fails naming the nodes (RV(in_use_nodes)), nothing deleted. LINSTOR would refuse to delete the RD only
+        after its snapshots went; Incus refuses to delete a running instance's volume before anything too. In
+        check mode that is a warning (an earlier task may stop the instance).
     type: str
     choices: [present, absent]
     default: present
@@ -174,7 +179,10 @@ options:
   delete_retries:
     description:
       - How many more times to try deleting the RD while LINSTOR answers that a resource is in use
-        (C(FAIL_IN_USE)), as Incus retries. Any other error fails at once.
+        (C(FAIL_IN_USE)) or that a satellite failed (C(FAIL_UNKNOWN_ERROR), e.g. a device udev still holds), as
+        Incus retries. Any other error fails at once.
+      - For a volume with snapshots, also how many more times to read whether a resource is still in use before
+        giving up, with nothing deleted (see O(state=absent)).
     type: int
     default: 5
   delete_retry_delay:
@@ -367,6 +375,14 @@ snapshots_removed:
   type: list
   elements: dict
   sample: [{"name": "snap0", "linstor_name": "incus-volume-19dd0b015d22445f8097ba5e740948de"}]
+in_use_nodes:
+  description:
+    - When the delete of a volume with snapshots fails because a resource of it is in use, the nodes where it is
+      (nothing was deleted; see O(state=absent)).
+  returned: failed
+  type: list
+  elements: str
+  sample: [server01]
 unmapped_snapshots:
   description:
     - When a delete fails because the RD has LINSTOR snapshots that no mapping names, their names (see

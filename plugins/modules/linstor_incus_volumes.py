@@ -133,7 +133,10 @@ options:
             default: present
   delete_retries:
     description:
-      - How many more times to try deleting an RD while LINSTOR answers that a resource is in use.
+      - How many more times to try deleting an RD while LINSTOR answers that a resource is in use or that a
+        satellite failed (C(FAIL_IN_USE), C(FAIL_UNKNOWN_ERROR)), as
+        O(linstor.incus.linstor_incus_volume#module:delete_retries) says; for a volume with snapshots, also how many
+        more times to read whether it is still in use before its delete fails with nothing of it deleted.
     type: int
     default: 5
   delete_retry_delay:
@@ -283,6 +286,14 @@ parameter:
   returned: on failure
   type: str
   sample: volumes[3].size
+in_use_nodes:
+  description:
+    - When the delete of a volume with snapshots fails because a resource of it is in use, the nodes where it is
+      (nothing of that volume was deleted; the items before it are done, see RV(changes) and RV(failed_index)).
+  returned: failed
+  type: list
+  elements: str
+  sample: [server01]
 unmapped_snapshots:
   description:
     - When volumes to delete have LINSTOR snapshots that no mapping names and O(remove_unmapped_snapshots=false),
