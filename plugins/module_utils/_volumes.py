@@ -455,14 +455,16 @@ def plan_changes(request: VolumeRequest, rd: Mapping[str, Any], rename: bool = F
 
 
 def user_keys_written(request: VolumeRequest, plan: Plan | None) -> list[str]:
-    """The ``properties`` keys a run writes: all of them for a new volume, the changed ones under ``plan``."""
+    """The ``properties`` keys a run writes: all of them for a new volume, the changed ones under ``plan``, and
+    those it removes (LINSTOR checks a key it is asked to delete against its whitelist too)."""
     if plan is None:
         return list(request.user_properties)
-    return [key for key in plan.override_props if key in request.user_properties]
+    return [key for key in plan.override_props if key in request.user_properties] + [
+        key for key in plan.delete_props if key in request.removed_properties]
 
 
 def refuse_unknown_property_keys(client: LinstorClient, keys_by_parameter: Mapping[str, Iterable[str]]) -> None:
-    """Fail naming the parameter when LINSTOR's RD whitelist lacks a key about to be written.
+    """Fail naming the parameter when LINSTOR's RD whitelist lacks a key about to be written or removed.
 
     LINSTOR would refuse the whole write (``FAIL_INVLD_PROP``); asking first turns that into an
     error on the option, before anything is written. Keys LINSTOR does not check

@@ -127,7 +127,8 @@ options:
       - Keys outside C(Aux/) are checked against the controller's list of resource-definition properties
         (C(GET /v1/resource-definitions/properties/info)) before anything is written; a key LINSTOR does not know
         fails the task, naming O(properties). That list is read with one more request, only when such a key is
-        about to be written.
+        about to be written or removed (LINSTOR refuses to delete a key outside its whitelist too, such as the
+        C(cloned-from) it sets on a copy).
       - Properties the RD has but that are not listed here are left alone. A key given as null (C(~)) is removed
         from the RD if it is there (the keys refused above cannot be removed either).
       - C(FileSystem/Type) (V(ext4) or V(xfs), the volume's C(block.filesystem) in Incus) has LINSTOR make the
