@@ -102,6 +102,8 @@ def run_module(module: AnsibleModule, operation: Operation) -> None:
         module.fail_json(msg=str(exc), parameter=exc.parameter)
     except ModuleFailure as exc:
         extra = dict(exc.result)
+        for warning in extra.pop("linstor_warnings", []):
+            module.warn(warning)
         if exc.parameter:
             extra["parameter"] = exc.parameter
         module.fail_json(msg=exc.message, **extra)

@@ -280,6 +280,21 @@ parameter:
   returned: on such failures
   type: str
   sample: remove_newer_snapshots
+linstor_error:
+  description:
+    - When LINSTOR answered with an error (or could not be reached), the error as it came - C(message), C(cause),
+      C(correction), C(details), C(ret_code) and C(http_status) (null when no controller answered).
+  returned: on such failures
+  type: dict
+  sample: {"message": "Not enough available nodes", "cause": "", "correction": "", "details": "",
+           "ret_code": -4611686018407201820, "http_status": 500}
+left_behind:
+  description:
+    - When a failed run could not undo what it had made, what is left (to remove by hand, or by running again).
+  returned: on such failures
+  type: list
+  elements: str
+  sample: ["resource definition incus-volume-4df9f0598bd14d73953151614428d298"]
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402

@@ -121,7 +121,7 @@ options:
         type: bool
   properties:
     description:
-      - Extra properties of the volume's RD, as key/value pairs. Values may be strings, numbers or booleans.
+      - Extra properties of the volume's RD, as key/value pairs. Values may be strings, integers or booleans.
       - Keys under C(Aux/Incus/) are refused (Incus refuses them too, "Incus metadata cannot be manually set"), as
         are the keys of O(drbd_options) and the DRBD properties Incus manages itself.
       - Keys outside C(Aux/) are checked against the controller's list of resource-definition properties
@@ -210,14 +210,19 @@ notes:
     first placed. See the collection's guide (docs/guide.md).
   - Requests sent, which the integration tests assert against the LINSTOR emulator's request log.
     A run that changes nothing sends one request (the lookup, a GET). Creating a volume sends four (lookup, spawn with
-    every property, autoplace, a GET of the new RD). A rename sends two (lookup, one PUT). Check mode sends only GETs.
-  - A copy sends one more request, which reads the controller's REST API version (LINSTOR before 1.32 takes no
-    properties in a clone request; the copy then gets its own in a PUT after the clone). A delete or a check-mode
+    every property, autoplace, and the lookup again, which confirms the new RD and tells apart twins made at the same
+    moment). A rename sends two (lookup, one PUT). Check mode sends only GETs.
+  - A copy of a volume sends six (lookup, the source's lookup, the controller's REST API version, the clone, its
+    status until complete, the confirming lookup); LINSTOR before 1.32 takes no properties in a clone request, so
+    there the copy gets its own in one more PUT after the clone. A copy from a snapshot sends eight (lookup, the
+    source's lookup, its snapshots, the new RD, the restore of the volume definitions, then of the resources, one PUT
+    giving the copy its own identity, the confirming lookup). A delete or a check-mode
     create of a volume that is not found reads the resource group too, so that a misspelt O(resource_group) fails
     (a delete only warns, so that a teardown that also deleted the group can run again). In check mode a missing
     group is a warning, not a failure, as an earlier task of the same check run may be what creates it.
-  - Deleting sends the lookup, a listing of the RD's snapshots, one DELETE per snapshot, one PUT dropping the snapshot
-    mappings (when there are any) and the DELETE of the RD.
+  - Deleting sends the lookup, a listing of the RD's snapshots (when there are any, a GET of its resources, see
+    O(state=absent)), one DELETE per snapshot, one PUT dropping the snapshot mappings (when there are any) and the
+    DELETE of the RD.
   - An RD that matches the lookup but lacks a valid C(Aux/Incus/content-type), or two RDs claiming the same volume,
     make the module fail without writing anything, naming the RDs; Incus refuses such volumes too.
   - Runs that create (or copy) the same volume at the same moment each confirm with the lookup once their RD is
@@ -233,9 +238,10 @@ seealso:
 """
 
 EXAMPLES = r"""
-# Each task stands alone. Pasted into one playbook, some undo others on the next run (the create at 20GiB after
-# the grow to 40GiB; the create of data after its rename): a rename or a grow is an event, not a state, so guard
-# such tasks with what linstor_incus_volume_info reads, as playbooks/demo.yml does.
+# Each task stands alone. Pasted into one playbook, some clash with others on the next run (the create at 20GiB
+# fails once the grow made the volume 40GiB, as nothing shrinks; the create of data after its rename makes a new
+# data): a rename or a grow is an event, not a state, so guard such tasks with what linstor_incus_volume_info
+# reads, as playbooks/demo.yml does.
 - name: Root volume of the container c1 in the pool whose resource group is "remote"
   linstor.incus.linstor_incus_volume:
     name: c1
@@ -341,6 +347,10 @@ volume:
       description: Resource group of the RD.
       type: str
       sample: remote
+    port:
+      description: The RD's DRBD TCP port, when it has a DRBD layer (null in check mode for a new volume).
+      type: int
+      sample: 7004
     volume_definitions:
       description: Volume definitions of the RD by volume number; a virtual machine has its block disk as 0 and its
         filesystem volume as 1.
@@ -436,6 +446,37 @@ parameter:
   returned: on such failures
   type: str
   sample: size
+linstor_error:
+  description:
+    - When LINSTOR answered with an error (or could not be reached), the error as it came - C(message), C(cause),
+      C(correction), C(details), C(ret_code) and C(http_status) (null when no controller answered).
+  returned: on such failures
+  type: dict
+  sample: {"message": "Not enough available nodes", "cause": "", "correction": "", "details": "",
+           "ret_code": -4611686018407201820, "http_status": 500}
+left_behind:
+  description:
+    - When a failed run could not undo what it had made, what is left (to remove by hand, or by running again).
+  returned: on such failures
+  type: list
+  elements: str
+  sample: ["resource definition incus-volume-4df9f0598bd14d73953151614428d298"]
+resource_definitions:
+  description: When O(rename_from) fails because both names exist, the two RDs.
+  returned: on that failure
+  type: list
+  elements: str
+  sample: [incus-volume-4df9f0598bd14d73953151614428d298, incus-volume-61be43e12fed4845ab3f2443cccbe50c]
+resource_definition:
+  description: When the RD found for the volume lacks a valid C(Aux/Incus/content-type), that RD.
+  returned: on that failure
+  type: str
+  sample: incus-volume-4df9f0598bd14d73953151614428d298
+source_snapshot:
+  description: The snapshot a copy was made from (its Incus and LINSTOR names), when O(source.snapshot) made it.
+  returned: when a copy is made from a snapshot
+  type: dict
+  sample: {"name": "snap0", "linstor_name": "incus-volume-19dd0b015d22445f8097ba5e740948de"}
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402

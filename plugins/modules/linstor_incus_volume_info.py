@@ -263,6 +263,19 @@ query_result:
   description: The value of O(query) applied to C({volumes, anomalies}).
   returned: when O(query) is set
   type: raw
+linstor_error:
+  description:
+    - When LINSTOR answered with an error (or could not be reached), the error as it came - C(message), C(cause),
+      C(correction), C(details), C(ret_code) and C(http_status) (null when no controller answered).
+  returned: on such failures
+  type: dict
+  sample: {"message": "Not enough available nodes", "cause": "", "correction": "", "details": "",
+           "ret_code": -4611686018407201820, "http_status": 500}
+parameter:
+  description: On failure caused by an option, the option to change.
+  returned: on such failures
+  type: str
+  sample: query
 """
 
 # Imports follow the documentation, as ansible-test requires.

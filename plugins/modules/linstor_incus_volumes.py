@@ -308,6 +308,14 @@ unmapped_snapshots:
   elements: dict
   sample: [{"index": 3, "resource_definition": "incus-volume-61be43e12fed4845ab3f2443cccbe50c",
             "linstor_name": "backup-2026-11-01"}]
+linstor_error:
+  description:
+    - When LINSTOR answered with an error (or could not be reached), the error as it came - C(message), C(cause),
+      C(correction), C(details), C(ret_code) and C(http_status) (null when no controller answered).
+  returned: on such failures
+  type: dict
+  sample: {"message": "Not enough available nodes", "cause": "", "correction": "", "details": "",
+           "ret_code": -4611686018407201820, "http_status": 500}
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402

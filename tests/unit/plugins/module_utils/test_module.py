@@ -1,4 +1,5 @@
-"""The stop-signal handling every module run gets (``_module.stop_signals_to``).
+"""What every module run gets from ``_module``: the stop-signal handling (``stop_signals_to``), and LINSTOR's
+warnings turned into Ansible warnings whether the run succeeds or fails (``run_module``).
 
 What a stopped run leaves is tested end to end in tests/reliability/test_stop_signals.py; here, the
 handlers themselves: installed for the run, restored after, a signal inherited as ignored left
@@ -12,7 +13,13 @@ import signal
 import threading
 
 import pytest
-from ansible_collections.linstor.incus.plugins.module_utils._module import STOP_SIGNALS, stop_signals_to
+from ansible_collections.linstor.incus.plugins.module_utils._client import CONNECTION_ARGUMENT_SPEC
+from ansible_collections.linstor.incus.plugins.module_utils._module import (
+    STOP_SIGNALS,
+    ModuleFailure,
+    run_module,
+    stop_signals_to,
+)
 
 
 class StopRecorder:
@@ -79,3 +86,45 @@ def test_another_signal_after_the_first_changes_nothing(restore_handlers) -> Non
         os.kill(os.getpid(), signal.SIGTERM)
         os.kill(os.getpid(), signal.SIGHUP)
         assert client.stops == ["SIGTERM", "SIGHUP"]  # the client took the first only
+
+
+class Finished(Exception):
+    """What FakeModule's exit_json/fail_json raise, holding the result (AnsibleModule exits the process)."""
+
+    def __init__(self, result: dict) -> None:
+        super().__init__(result.get("msg"))
+        self.result = result
+
+
+class FakeModule:
+    """The parts of AnsibleModule run_module uses: params, warn, exit_json, fail_json."""
+
+    def __init__(self) -> None:
+        self.params = {name: spec.get("default") for name, spec in CONNECTION_ARGUMENT_SPEC.items()}
+        self.params["controllers"] = "http://127.0.0.1:3370"
+        self.warnings: list[str] = []
+
+    def warn(self, warning: str) -> None:
+        self.warnings.append(warning)
+
+    def exit_json(self, **result) -> None:
+        raise Finished({"failed": False, **result})
+
+    def fail_json(self, **result) -> None:
+        raise Finished({"failed": True, **result})
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_linstor_warnings_become_ansible_warnings_on_success_and_on_failure(fails: bool) -> None:
+    def operation(module, client) -> dict:
+        if fails:
+            raise ModuleFailure("it failed", "name", changed=True, linstor_warnings=["a warning"])
+        return {"changed": True, "linstor_warnings": ["a warning"]}
+
+    module = FakeModule()
+    with pytest.raises(Finished) as finished:
+        run_module(module, operation)
+    assert module.warnings == ["a warning"]
+    assert "linstor_warnings" not in finished.value.result
+    assert finished.value.result["failed"] is fails
+    assert finished.value.result["changed"] is True
