@@ -81,6 +81,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     new_rd_with_undo,
     new_volume_view,
     plan_changes,
+    predict_copy,
     refuse_in_use,
     settle_concurrent_create,
     single,
@@ -736,12 +737,18 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     if not snapshot:
         raise NamingError("source.snapshot", "source.snapshot is required to copy from a snapshot")
     validate_snapshot_name(source.volume_type, snapshot, "source.snapshot")
-    source_rd = find_source_rd(client, request.prefix, source, request.resource_group)
+    source_rd = find_source_rd(client, request, outcome, check_mode)
+    if source_rd is None:  # check mode, predicted
+        return
     source_props = source_rd.get("props") or {}
     linstor_name = snapshot_mappings(source_props).get(snapshot)
     if linstor_name is None:
-        raise NamingError("source.snapshot", f"source.snapshot {snapshot!r} does not exist on volume "
-                          f"{source.incus_name} ({_snapshots_phrase(source_props)})")
+        problem = (f"source.snapshot {snapshot!r} does not exist on volume {source.incus_name} "
+                   f"({_snapshots_phrase(source_props)})")
+        if not check_mode:
+            raise NamingError("source.snapshot", problem)
+        predict_copy(request, outcome, problem)
+        return
     raw = next((snap for snap in client.view_snapshots([source_rd["name"]])
                 if (snap.get("resource_name") or "").lower() == source_rd["name"].lower()
                 and (snap.get("name") or "").lower() == linstor_name.lower()), None)

@@ -317,17 +317,33 @@ def find_volumes(
     return found
 
 
-def find_source_rd(client: LinstorClient, prefix: str, source: SourceSpec, resource_group: str) -> dict[str, Any]:
-    """The RD of the volume a copy is made from (one lookup); fails naming ``source.volume`` when it is missing."""
-    found = find_volumes(client, prefix, source.volume_type, source.project, [source.volume], resource_group)
-    source_rd = single(found[source.volume], source.incus_name, "source.volume", prefix)
+def find_source_rd(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
+                   check_mode: bool) -> dict[str, Any] | None:
+    """The RD of the volume a copy is made from (one lookup). When it is missing, fail naming ``source.volume``;
+    in check mode, predict the copy instead (:func:`predict_copy`) and return None."""
+    source = request.source
+    if source is None:  # pragma: no cover - only copies call this
+        raise ValueError("find_source_rd needs request.source")
+    found = find_volumes(client, request.prefix, source.volume_type, source.project, [source.volume],
+                         request.resource_group)
+    source_rd = single(found[source.volume], source.incus_name, "source.volume", request.prefix)
     if source_rd is None:
-        raise NamingError(
-            "source.volume",
-            f"source.volume {source.volume!r} ({source.volume_type}, project {source.project}) does not exist in "
-            f"resource group {resource_group} (no resource definition with {AUX_NAME}={source.incus_name})",
-        )
+        problem = (f"source.volume {source.volume!r} ({source.volume_type}, project {source.project}) does not exist "
+                   f"in resource group {request.resource_group} (no resource definition with "
+                   f"{AUX_NAME}={source.incus_name})")
+        if not check_mode:
+            raise NamingError("source.volume", problem)
+        predict_copy(request, outcome, problem)
     return source_rd
+
+
+def predict_copy(request: VolumeRequest, outcome: Outcome, problem: str) -> None:
+    """Check mode's copy of a source that is not there (yet): a new volume, what it will hold not known, and a
+    warning, as an earlier task of the same check run may make the source."""
+    outcome.changed = True
+    outcome.volume = {**_outline(request), "name": request.name, "incus_name": request.incus_name}
+    outcome.extra["source_resource_definition"] = None
+    outcome.warnings.append(check_mode_warning(problem, "the source"))
 
 
 def single(rds: list[dict[str, Any]], incus_name: str, parameter: str, prefix: str) -> dict[str, Any] | None:
@@ -671,11 +687,16 @@ def rename_source_missing_message(request: VolumeRequest) -> str:
 def predicted_rename_views(request: VolumeRequest) -> tuple[dict[str, Any], dict[str, Any]]:
     """Check mode's before and after of a rename whose ``rename_from`` volume is not there (yet): they
     differ in the name only, as what the volume will hold is not known."""
-    outline = {"project": request.project, "type": request.volume_type, "content_type": request.content_type,
-               "resource_definition": None, "resource_group": request.resource_group,
-               "volume_definitions": [], "snapshots": {}, "properties": {}}
+    outline = _outline(request)
     return ({**outline, "name": request.rename_from, "incus_name": request.rename_from_incus_name},
             {**outline, "name": request.name, "incus_name": request.incus_name})
+
+
+def _outline(request: VolumeRequest) -> dict[str, Any]:
+    """A volume check mode predicts without knowing what it holds: the request's identity, nothing more."""
+    return {"project": request.project, "type": request.volume_type, "content_type": request.content_type,
+            "resource_definition": None, "resource_group": request.resource_group,
+            "volume_definitions": [], "snapshots": {}, "properties": {}}
 
 
 def missing_group_warning(resource_group: str) -> str:
@@ -862,7 +883,9 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
     source = request.source
     if source is None:  # pragma: no cover - ensure_volume only copies when source is given
         raise ValueError("copy_volume needs request.source")
-    source_rd = find_source_rd(client, request.prefix, source, request.resource_group)
+    source_rd = find_source_rd(client, request, outcome, check_mode)
+    if source_rd is None:  # check mode, predicted
+        return
     source_props = source_rd.get("props") or {}
     sizes = definition_sizes(source_rd)
     copy_request = copy_request_for(request, source_props, sizes, "source.volume", f"source volume {source.incus_name}")

@@ -147,6 +147,9 @@ options:
         deleted again.
       - When this volume already exists, O(source) is ignored and nothing is copied (idempotent); the existing
         volume is kept as it is, except for the size and property updates any run makes.
+      - A source volume or snapshot that does not exist fails the run, naming O(source.volume) or
+        O(source.snapshot); in check mode it is a warning and the copy is predicted, as an earlier task of the same
+        check run may make the source.
     type: dict
     suboptions:
       volume:
