@@ -209,7 +209,9 @@ def controller_url(entry: str) -> str:
 
 
 def read_client_config(paths: Iterable[str] = CLIENT_CONFIG_PATHS) -> dict[str, str]:
-    """The ``[global]`` section of the first ``linstor-client.conf`` found, as the linstor CLI reads it."""
+    """The ``[global]`` section of the first ``linstor-client.conf`` found, as the linstor CLI picks its file
+    (python-linstor's ``Config``; the CLI also reads the drop-ins of ``/etc/linstor/linstor-client.d/``, which
+    this does not)."""
     for path in paths:
         if os.path.isfile(path):
             parser = configparser.ConfigParser(interpolation=None)

@@ -29,7 +29,8 @@ with every property, autoplace); a
 rename, resize or property change 1 PUT (+1 PUT per resized volume definition); a snapshot create
 4 (claim, snapshot, the read-back that settles twins, mapping); a snapshot delete 2; volumes to delete
 1 GET of their snapshots, all in one while planning (shared with the check of mapped declared snapshots), then
-each 1 GET of its snapshots again (one made since stops it before it deletes anything), 1 DELETE per snapshot
+each 1 GET of its snapshots again (one made since stops it before it deletes anything), and when it has any,
+1 GET of its resources (not while one is in use: ``_volumes.refuse_delete_in_use``), 1 DELETE per snapshot
 (+1 PUT for their mappings) + the RD's DELETE.
 When a volume must be created and the listing holds no RD of the group, one
 ``GET /v1/resource-groups/<group>`` tells a missing (misspelt) group before anything is written.

@@ -178,8 +178,9 @@ notes:
     snapshot create sends four (claim, snapshot, a read of the RD that settles concurrent twins, mapping, as
     M(linstor.incus.linstor_incus_snapshot)); a snapshot delete two. Volumes to delete send one GET of their
     snapshots, all of them in one, before anything is written; then each reads its snapshots again (one made since
-    stops its delete before anything of it is deleted) and sends one DELETE per snapshot, one PUT for their mappings
-    (when there are any) and the RD's DELETE."
+    stops its delete before anything of it is deleted), when it has any reads its resources (it is not deleted while
+    one is in use, as M(linstor.incus.linstor_incus_volume) says) and sends one DELETE per snapshot, one PUT for
+    their mappings (when there are any) and the RD's DELETE."
   - "When a volume must be created and the group has no volume yet, one GET of the resource group tells a missing
     group apart before anything is written: the run fails naming O(resource_group); in check mode it warns, as an
     earlier task of the same check run may be what creates the group."
