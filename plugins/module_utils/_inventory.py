@@ -51,7 +51,11 @@ from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
     snapshot_details,
     volume_snapshots,
 )
-from ansible_collections.linstor.incus.plugins.module_utils._volumes import missing_group_message, missing_group_warning
+from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
+    in_group,
+    missing_group_message,
+    missing_group_warning,
+)
 
 
 class InventoryError(ValueError):
@@ -171,7 +175,7 @@ def build_inventory(
     volumes: list[dict[str, Any]] = []
     orphans: list[dict[str, Any]] = []
     for rd in rds:
-        if rd.get("resource_group_name") != resource_group:
+        if not in_group(rd, resource_group):
             continue
         view = volume_view(rd, prefix)
         if view is None:
@@ -179,7 +183,7 @@ def build_inventory(
                 props = rd.get("props") or {}
                 orphans.append({
                     "resource_definition": rd["name"],
-                    "resource_group": resource_group,
+                    "resource_group": rd.get("resource_group_name"),
                     "reason": volume_problem(rd, prefix),
                     "aux_properties": {key: value for key, value in sorted(props.items())
                                        if is_incus_key(key)},
@@ -274,7 +278,7 @@ def list_volumes(
     selection = selection or Selection()
     props = [] if scan_all else selection.server_filters(prefix)
     rds = [rd for rd in client.list_resource_definitions(props=props, with_volume_definitions=True)
-           if rd.get("resource_group_name") == resource_group]
+           if in_group(rd, resource_group)]
     if not rds and client.get_resource_group(resource_group) is None:
         if not check_mode:
             raise InventoryError(missing_group_message(resource_group), "resource_group")
@@ -312,5 +316,5 @@ def apply_query(compiled: Any, data: dict[str, Any]) -> Any:
 
     try:
         return compiled.search(data)
-    except JMESPathError as error:
+    except (JMESPathError, TypeError, ValueError) as error:  # jmespath lets Python's own comparison errors through
         raise QueryError(f"query {compiled.expression!r} failed on the result: {error}") from error
