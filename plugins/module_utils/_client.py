@@ -79,6 +79,15 @@ CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
 }
 
 
+DISKLESS_FLAGS = frozenset({"DISKLESS", "DRBD_DISKLESS", "NVME_INITIATOR"})
+"""Resource flags of a replica without a disk of its own (a tie-breaker is one too)."""
+
+
+def is_diskless(resource: Mapping[str, Any]) -> bool:
+    """Whether a resource (as ``/v1/view/resources`` lists it) has no disk of its own."""
+    return not DISKLESS_FLAGS.isdisjoint(resource.get("flags") or [])
+
+
 def code_of(ret_code: int) -> int:
     """The code proper of a LINSTOR ret_code (``ApiConsts.FAIL_...``, ``WARN_...``), without the mask bits."""
     return int(ret_code) & MASK_CODE

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ansible_collections.linstor.incus.plugins.module_utils._client import is_diskless
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     DEFAULT_PREFIX,
     TYPE_IMAGES,
@@ -132,7 +133,7 @@ class Selection:
 def resource_view(resource: dict[str, Any]) -> dict[str, Any]:
     """Where one replica of a volume is placed, from LINSTOR's ResourceWithVolumes."""
     flags = list(resource.get("flags") or [])
-    diskless = any(flag in flags for flag in ("DISKLESS", "DRBD_DISKLESS", "NVME_INITIATOR"))
+    diskless = is_diskless(resource)
     volumes = sorted(resource.get("volumes") or [], key=lambda volume: volume.get("volume_number", 0))
     return {
         "node": resource.get("node_name"),

@@ -42,6 +42,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
     ROLLBACK_RESETS_SIZES_RELEASE,
     LinstorClient,
     LinstorError,
+    is_diskless,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
@@ -632,9 +633,12 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
         raise ModuleFailure(restore_refusal(request.name, newer_names), "remove_newer_snapshots",
                             newer_snapshots=newer_names)
     removed = [{"name": by_linstor[snap.lower()], "linstor_name": snap} for snap in newer]
-    if removed:  # LINSTOR's rollback refuses a volume in use only after _delete_newer: refuse before it
-        refuse_in_use(client, rd["name"], f"cannot restore snapshot {request.name!r} of volume {request.incus_name}",
-                      f"the newer snapshots {', '.join(newer_names)}", 0, 0, check_mode, outcome.warnings)
+    if removed:  # what LINSTOR's rollback refuses only after _delete_newer: refused before it
+        resources = client.view_resources([rd["name"]])
+        operation = f"cannot restore snapshot {request.name!r} of volume {request.incus_name}"
+        refuse_uncovered_replicas(operation, rd["name"], target, resources)
+        refuse_in_use(client, rd["name"], operation, f"the newer snapshots {', '.join(newer_names)}", 0, 0,
+                      check_mode, outcome.warnings, resources)
     # With remove_newer_snapshots, mappings whose LINSTOR snapshot is gone go too: what an earlier
     # restore left when a delete's reply or the mapping PUT was lost, so a re-run converges.
     dangling = dangling_mappings(props, rd_snapshots) if request.remove_newer_snapshots else []
@@ -682,6 +686,30 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
         removed_snapshots=deleted,
         linstor_error=failure.to_dict(),
     ) from failure
+
+
+def refuse_uncovered_replicas(operation: str, rd_name: str, target: Mapping[str, Any],
+                              resources: Iterable[Mapping[str, Any]]) -> None:
+    """Fail when the volume has a disk on a node the snapshot was not taken on (a replica added after it).
+
+    LINSTOR's rollback in place (before 1.32, and ZFS's still) refuses that, but only after a restore that
+    removes newer snapshots deleted them; from 1.32, on LVM, the rollback restores the snapshot's nodes only and
+    drops that replica. Either way the operator decides first: nothing is deleted.
+    """
+    taken_on = {node.lower() for node in target.get("nodes") or []}
+    uncovered = sorted(resource.get("node_name") or "?" for resource in resources
+                       if not is_diskless(resource) and (resource.get("node_name") or "").lower() not in taken_on)
+    if uncovered:
+        raise ModuleFailure(
+            f"{operation}: resource definition {rd_name} has disks on {', '.join(uncovered)}, where LINSTOR snapshot "
+            f"{target.get('linstor_name')} was not taken (a replica added after it). LINSTOR rolls back only on the "
+            "snapshot's nodes: it refuses the rollback (before 1.32, and on ZFS) after the newer snapshots would "
+            "have been deleted, or drops those replicas (1.32 and later, on LVM). Nothing was deleted; remove the "
+            f"resources on {', '.join(uncovered)} first (they can be placed again after the restore), or make a "
+            "new volume from the snapshot (linstor_incus_volume's source.snapshot)",
+            "name",
+            uncovered_nodes=uncovered,
+        )
 
 
 def _delete_newer(client: LinstorClient, rd_name: str,

@@ -984,22 +984,24 @@ def delete_rd(client: LinstorClient, rd_name: str, retries: int, delay: float, o
         time.sleep(delay)
 
 
-def in_use_nodes(client: LinstorClient, rd_name: str) -> list[str]:
-    """The nodes where the RD's resource is in use (mounted, or the disk of a running instance): ONE
-    ``GET /v1/view/resources``."""
-    return sorted(resource.get("node_name") or "?" for resource in client.view_resources([rd_name])
+def in_use_nodes(resources: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The nodes where a resource (as ``/v1/view/resources`` lists them) is in use: mounted, or the disk of a
+    running instance."""
+    return sorted(resource.get("node_name") or "?" for resource in resources
                   if (resource.get("state") or {}).get("in_use"))
 
 
 def refuse_in_use(client: LinstorClient, rd_name: str, operation: str, doomed: str, retries: int, delay: float,
-                  check_mode: bool, warnings: list[str]) -> None:
+                  check_mode: bool, warnings: list[str], resources: list[dict[str, Any]] | None = None) -> None:
     """Before an ``operation`` deletes ``doomed`` (snapshots) on its way to a step LINSTOR refuses on a resource in
-    use: fail, nothing written, while it is in use after ``retries`` more reads ``delay`` apart. Incus refuses
-    such operations on a running instance before it writes anything; LINSTOR only at that step, after the
-    snapshots went. In check mode, one read and a warning (an earlier task may stop what uses it)."""
+    use: fail, nothing written, while it is in use after ``retries`` more reads ``delay`` apart (the first read is
+    ``resources`` when the caller has it, else ONE ``GET /v1/view/resources``). Incus refuses such operations on
+    a running instance before it writes anything; LINSTOR only at that step, after the snapshots went. In check
+    mode, one read and a warning (an earlier task may stop what uses it)."""
     attempt = 0
     while True:
-        nodes = in_use_nodes(client, rd_name)
+        nodes = in_use_nodes(resources if resources is not None and attempt == 0
+                             else client.view_resources([rd_name]))
         if not nodes or check_mode or attempt >= retries or client.stop_pending:
             break
         attempt += 1

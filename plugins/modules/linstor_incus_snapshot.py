@@ -105,6 +105,11 @@ notes:
     volume's resources, and fails before deleting anything while one is in use, naming the nodes
     (RV(in_use_nodes)); Incus refuses to restore a running instance too. In check mode that is a warning (an
     earlier task may stop the instance)."
+  - "The same read finds disks on nodes the snapshot was not taken on (a replica added after it). LINSTOR rolls
+    back only on the snapshot's nodes: before 1.32 (and on ZFS) it refuses the rollback, after the newer snapshots
+    went; from 1.32 on LVM it drops those replicas. Such a restore fails before deleting anything, naming
+    O(name) and the nodes (RV(uncovered_nodes)); remove those resources first, or make a new volume from the
+    snapshot."
   - "A restore reports the volume's sizes after the rollback: the snapshot's from LINSTOR 1.31.3 on, whose
     rollback sets them back; before, LINSTOR leaves them as they are (hence the version request)."
   - "Concurrent runs creating the same snapshot (twins): LINSTOR has no conditional write, so a run first claims
@@ -269,6 +274,14 @@ in_use_nodes:
   type: list
   elements: str
   sample: [server01]
+uncovered_nodes:
+  description:
+    - When a restore that would remove newer snapshots fails because the volume has disks on nodes the snapshot was
+      not taken on, those nodes (nothing was deleted).
+  returned: on that failure
+  type: list
+  elements: str
+  sample: [server03]
 newer_snapshots:
   description: On a failed restore, the newer snapshots that stand in the way.
   returned: on that failure
