@@ -257,6 +257,10 @@ anomalies:
           stays unmapped (RV(anomalies.unmapped_snapshots)). M(linstor.incus.linstor_incus_snapshot) with
           O(linstor.incus.linstor_incus_snapshot#module:state=absent) for the name drops it too, and deletes no
           LINSTOR snapshot that is not mapped.
+        - LINSTOR keeps the RD's properties in every snapshot, the claim included (it is written before the
+          snapshot is taken), and copies them onto an RD made from the snapshot. So a volume Incus makes from a
+          snapshot this collection took (a copy from it, or the RD Incus mounts it through) carries that claim,
+          naming a LINSTOR snapshot of the source volume. It is as harmless, and goes the same ways.
       type: list
       elements: dict
 query_result:
