@@ -52,6 +52,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_TYPE,
     EXACT_SIZE_KEY,
     NamingError,
+    snapshot_key,
     snapshot_keys_and_claims,
     snapshot_mappings,
     validate_prefix,
@@ -61,6 +62,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
     SnapshotRequest,
     create_snapshot,
     dangling_targets,
+    dangling_warning,
     delete_snapshot,
     parse_snapshot_request,
     read_rd_snapshots,
@@ -388,6 +390,7 @@ def planned_view(item: Item) -> dict[str, Any] | None:
         view["snapshots"].pop(snapshot.name, None)
     for snapshot in item.snapshots_to_create:
         view["snapshots"][snapshot.name] = None  # LINSTOR's name is drawn when the snapshot is made
+        view["properties"][snapshot_key(snapshot.name)] = None  # the mapping the real run writes
     return view
 
 
@@ -557,6 +560,9 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
             entry["actions"] += ["snapshot_created"] * len(item.snapshots_to_create)
             entry["snapshots_deleted"] = [snapshot.name for snapshot in item.snapshots_to_delete]
             entry["snapshots_created"] = [snapshot.name for snapshot in item.snapshots_to_create]
+            if item.rd is not None:  # as create_snapshot warns when it replaces a dangling mapping
+                warnings.extend(dangling_warning(item.rd["name"], name, linstor_name)
+                                for name, linstor_name in item.dangling.items())
             if item.action == "delete" and item.rd is not None:
                 entry["snapshots_removed"] = snapshots_to_remove(item.rd.get("props") or {},
                                                                  item.linstor_snapshots or [])

@@ -370,7 +370,8 @@ def _dangling_target(client: LinstorClient, rd: Mapping[str, Any], name: str) ->
     return dangling_targets(rd, read_rd_snapshots(client, [rd["name"]])[rd["name"]]).get(name)
 
 
-def _dangling_warning(rd_name: str, name: str, dangling: str, replacement: str = "a new snapshot") -> str:
+def dangling_warning(rd_name: str, name: str, dangling: str, replacement: str = "a new snapshot") -> str:
+    """What a run says when it replaces the mapping of snapshot ``name`` to a LINSTOR snapshot the RD lacks."""
     return (f"the mapping of snapshot {name!r} on {rd_name} named LINSTOR snapshot {dangling}, which the RD does not "
             f"have (as an Incus copy inherits its source's mappings); {replacement} replaces it")
 
@@ -386,7 +387,7 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     props = rd.get("props") or {}
     existing = snapshot_mappings(props).get(request.name)
     if _same(existing, dangling):
-        outcome.warnings.append(_dangling_warning(rd["name"], request.name, existing))
+        outcome.warnings.append(dangling_warning(rd["name"], request.name, existing))
         existing = None
     if existing is not None:
         outcome.extra["snapshot"] = snapshot_entry(request.name, existing)
@@ -398,6 +399,7 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     if check_mode:  # the LINSTOR name is drawn at random when the snapshot is made: unknown here
         outcome.volume = copy.deepcopy(outcome.volume)
         outcome.volume["snapshots"][request.name] = None
+        outcome.volume["properties"][key] = None  # the mapping the real run writes, its value as yet unknown
         outcome.extra["snapshot"] = snapshot_entry(request.name, None, sizes=sizes)
         _snapshot_list(outcome, props, None)
         outcome.extra["snapshots"] = [entry for entry in outcome.extra["snapshots"] if entry["name"] != request.name]
@@ -564,7 +566,7 @@ def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     if dangling is not None:
         new = None  # a mapping to a snapshot the RD lacks is none
         if old is not None:
-            outcome.warnings.append(_dangling_warning(rd["name"], request.name, dangling, "the renamed snapshot"))
+            outcome.warnings.append(dangling_warning(rd["name"], request.name, dangling, "the renamed snapshot"))
     if new is not None and old is not None:
         raise ModuleFailure(
             f"cannot rename snapshot {request.rename_from!r} to {request.name!r} of volume {request.incus_name}: both "
@@ -795,7 +797,8 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     after_props = without_snapshot_keys(restored_props) | identity
     definitions = [{"volume_number": n, "size_kib": s} for n, s in sorted(sizes.items())]
     template = new_volume_view(copy_request, None, after_props, [sizes[number] for number in sorted(sizes)])
-    plan = plan_changes(copy_request, {"props": after_props, "volume_definitions": definitions})
+    plan = plan_changes(copy_request, {"props": after_props, "volume_definitions": definitions},
+                        subject=f"the snapshot {snapshot!r} of {source.incus_name}")
     plan.override_props.clear()
     outcome.changed = True
     outcome.extra["source_resource_definition"] = source_rd["name"]

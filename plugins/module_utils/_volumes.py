@@ -858,7 +858,13 @@ def copy_request_for(request: VolumeRequest, source_props: Mapping[str, str], si
     if content_type != source_content:
         raise NamingError("content_type", f"content_type {content_type!r} differs from the source volume's "
                           f"{source_content!r}; a copy keeps the content type")
-    content_type = validate_content_type(request.volume_type, content_type)
+    try:
+        content_type = validate_content_type(request.volume_type, content_type)
+    except NamingError as error:
+        if request.content_type_given:
+            raise
+        raise NamingError(parameter, f"{source_described} has content type {source_content!r}, and a copy keeps its "
+                          f"source's: {error.message}") from error
     wanted_count = 2 if has_filesystem_volume(request.volume_type, content_type) else 1
     if sorted(sizes) != list(range(wanted_count)):
         raise NamingError(
