@@ -66,6 +66,10 @@ ROLLBACK_RESETS_SIZES_RELEASE = (1, 31, 3)
 """The first LINSTOR release whose snapshot rollback sets the volume definitions back to the snapshot's
 sizes (CtrlSnapshotRollbackApiCallHandler.resetVlmDfnsInTransaction); before, they stay. Its REST API
 version (1.25.1) is 1.31.2's too, so the release decides."""
+ROLLBACK_RECREATES_RELEASE = (1, 32, 0)
+"""The first LINSTOR release whose snapshot rollback restores the snapshot on its nodes and recreates the RD's
+other resources (CtrlSnapshotRollbackApiCallHandler, "allow rollback if no local snapshot"); before, and still
+with ZFS's rollback in place (its default for the most recent snapshot), every diskful node needs the snapshot."""
 
 CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "controllers": {"type": "str"},

@@ -30,7 +30,8 @@ rename, resize or property change 1 PUT (+1 PUT per resized volume definition); 
 4 (claim, snapshot, the read-back that settles twins, mapping); a snapshot delete 2; volumes to delete
 1 GET of their snapshots, all in one while planning (shared with the check of mapped declared snapshots), then
 each 1 GET of its snapshots again (one made since stops it before it deletes anything), and when it has any,
-1 GET of its resources (not while one is in use: ``_volumes.refuse_delete_in_use``), 1 DELETE per snapshot
+1 GET of its resources (not while one is in use: ``_volumes.refuse_delete_in_use``; volumes with snapshots to
+delete are read so while planning too, all in 1 GET: :func:`refuse_deletes_in_use`), 1 DELETE per snapshot
 (+1 PUT for their mappings) + the RD's DELETE.
 When a volume must be created and the listing holds no RD of the group, one
 ``GET /v1/resource-groups/<group>`` tells a missing (misspelt) group before anything is written.
@@ -73,21 +74,25 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     Reverter,
     VolumeRequest,
     apply_plan_to_view,
+    busy_nodes,
     check_mode_warning,
     creation_request,
+    delete_operation,
     delete_volume,
     in_group,
+    in_use_problem,
+    in_use_warning,
     new_volume_view,
     parse_request,
     plan_changes,
     predicted_rename_views,
-    refuse_delete_in_use,
     refuse_filesystem_keys,
     refuse_unknown_property_keys,
     refuse_unmapped_snapshots,
     rename_source_missing_message,
     require_group,
     single,
+    snapshots_phrase,
     snapshots_to_remove,
     spawn_and_place,
     update_volume,
@@ -347,6 +352,33 @@ def plan_snapshot_reads(client: LinstorClient, items: list[Item]) -> None:
             item.snapshots_to_create.append(snapshot)
 
 
+def refuse_deletes_in_use(client: LinstorClient, items: list[Item], check_mode: bool, warnings: list[str]) -> None:
+    """Before any write, the volumes to delete that have snapshots: ONE ``GET /v1/view/resources`` for all of
+    them (read again as ``delete_retries`` says while any is in use); fail naming every one in use, or in check
+    mode warn (:func:`._volumes.busy_nodes`). Each delete checks again at its turn (:func:`._volumes.delete_volume`)."""
+    deleting = [item for item in items if item.action == "delete" and item.rd is not None and item.linstor_snapshots]
+    if not deleting:
+        return
+    options = deleting[0].request  # delete_retries and delete_retry_delay are options of the whole list
+    busy = busy_nodes(client, [item.rd["name"] for item in deleting], options.delete_retries,
+                      options.delete_retry_delay, check_mode)
+    refused = [(item, nodes, in_use_problem(delete_operation(item.request), item.rd["name"], nodes,
+                                            snapshots_phrase(item.linstor_snapshots or [])))
+               for item in deleting for nodes in [busy.get(item.rd["name"].lower())] if nodes]
+    if check_mode:
+        warnings.extend(in_use_warning(problem) for _item, _nodes, problem in refused)
+    elif refused:
+        raise ModuleFailure(
+            "; ".join(f"{_indexed_parameter(item.index, None)}: {problem}" for item, _nodes, problem in refused),
+            None, in_use_nodes=[_in_use_entry(item, nodes) for item, nodes, _problem in refused])
+
+
+def _in_use_entry(item: Item, nodes: list[str]) -> dict[str, Any]:
+    """An ``in_use_nodes`` entry of a refused delete: the item's index, its RD, the nodes."""
+    return {"index": item.index, "resource_definition": item.rd["name"] if item.rd is not None else None,
+            "nodes": nodes}
+
+
 def _unmapped_entries(item: Item, failure: ModuleFailure) -> list[dict[str, Any]]:
     """The ``unmapped_snapshots`` of a refused delete, each with its item's index and RD."""
     rd_name = item.rd["name"] if item.rd is not None else None
@@ -542,6 +574,7 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     warnings: list[str] = []
     plan_items(items, claims, check_mode, warnings)
     plan_snapshot_reads(client, items)
+    refuse_deletes_in_use(client, items, check_mode, warnings)
     refuse_unknown_property_keys(client, {
         _indexed_parameter(item.index, "properties"): user_keys_written(item.request, item.plan)
         for item in items if item.action in ("create", "update")})
@@ -566,8 +599,6 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
             if item.action == "delete" and item.rd is not None:
                 entry["snapshots_removed"] = snapshots_to_remove(item.rd.get("props") or {},
                                                                  item.linstor_snapshots or [])
-                refuse_delete_in_use(client, item.request, item.rd["name"], item.linstor_snapshots or [], True,
-                                     warnings)
             changes.append(entry)
             continue
         try:
@@ -653,6 +684,8 @@ def _run_failure(item: Item, failure: ItemFailure, changes: list[dict[str, Any]]
         extra["changed"] = extra["changed"] or bool(error.result.get("changed"))
         if "unmapped_snapshots" in error.result:  # a snapshot made after the plan: the delete refused it
             extra["unmapped_snapshots"] = _unmapped_entries(item, error)
+        if "in_use_nodes" in error.result:  # in use since the plan: the delete refused it at its turn
+            extra["in_use_nodes"] = [_in_use_entry(item, error.result["in_use_nodes"])]
         if error.parameter in LIST_OPTIONS:
             reported = error.parameter
     if failure.left:

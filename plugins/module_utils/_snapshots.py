@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
+    ROLLBACK_RECREATES_RELEASE,
     ROLLBACK_RESETS_SIZES_RELEASE,
     LinstorClient,
     LinstorError,
@@ -638,7 +639,7 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
     if removed:  # what LINSTOR's rollback refuses only after _delete_newer: refused before it
         resources = client.view_resources([rd["name"]])
         operation = f"cannot restore snapshot {request.name!r} of volume {request.incus_name}"
-        refuse_uncovered_replicas(operation, rd["name"], target, resources)
+        refuse_uncovered_replicas(operation, rd["name"], target, resources, client.release())
         refuse_in_use(client, rd["name"], operation, f"the newer snapshots {', '.join(newer_names)}", 0, 0,
                       check_mode, outcome.warnings, resources)
     # With remove_newer_snapshots, mappings whose LINSTOR snapshot is gone go too: what an earlier
@@ -691,24 +692,27 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
 
 
 def refuse_uncovered_replicas(operation: str, rd_name: str, target: Mapping[str, Any],
-                              resources: Iterable[Mapping[str, Any]]) -> None:
-    """Fail when the volume has a disk on a node the snapshot was not taken on (a replica added after it).
-
-    LINSTOR's rollback in place (before 1.32, and ZFS's still) refuses that, but only after a restore that
-    removes newer snapshots deleted them; from 1.32, on LVM, the rollback restores the snapshot's nodes only and
-    drops that replica. Either way the operator decides first: nothing is deleted.
+                              resources: list[dict[str, Any]], release: tuple[int, ...]) -> None:
+    """Fail when the volume has a disk on a node the snapshot was not taken on (a replica added after it) and
+    LINSTOR rolls back in place: before :data:`ROLLBACK_RECREATES_RELEASE`, and on ZFS. Such a rollback
+    refuses it, but only after a restore that removes newer snapshots deleted them: nothing is deleted here.
     """
+    diskful = [resource for resource in resources if not is_diskless(resource)]
+    on_zfs = any(str(volume.get("provider_kind") or "").upper().startswith("ZFS")
+                 for resource in diskful for volume in resource.get("volumes") or [])
+    if release >= ROLLBACK_RECREATES_RELEASE and not on_zfs:
+        return
     taken_on = {node.lower() for node in target.get("nodes") or []}
-    uncovered = sorted(resource.get("node_name") or "?" for resource in resources
-                       if not is_diskless(resource) and (resource.get("node_name") or "").lower() not in taken_on)
+    uncovered = sorted(resource.get("node_name") or "?" for resource in diskful
+                       if (resource.get("node_name") or "").lower() not in taken_on)
     if uncovered:
         raise ModuleFailure(
             f"{operation}: resource definition {rd_name} has disks on {', '.join(uncovered)}, where LINSTOR snapshot "
-            f"{target.get('linstor_name')} was not taken (a replica added after it). LINSTOR rolls back only on the "
-            "snapshot's nodes: it refuses the rollback (before 1.32, and on ZFS) after the newer snapshots would "
-            "have been deleted, or drops those replicas (1.32 and later, on LVM). Nothing was deleted; remove the "
-            f"resources on {', '.join(uncovered)} first (they can be placed again after the restore), or make a "
-            "new volume from the snapshot (linstor_incus_volume's source.snapshot)",
+            f"{target.get('linstor_name')} was not taken (a replica added after it). LINSTOR rolls this volume back "
+            "in place (as before 1.32, and on ZFS), which needs the snapshot on every disk, and would refuse only "
+            "after the newer snapshots were deleted. Nothing was deleted; remove the resources on "
+            f"{', '.join(uncovered)} first (they can be placed again after the restore), or make a new volume from "
+            "the snapshot (linstor_incus_volume's source.snapshot)",
             "name",
             uncovered_nodes=uncovered,
         )
@@ -777,7 +781,7 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
                    f"({_snapshots_phrase(source_props)})")
         if not check_mode:
             raise NamingError("source.snapshot", problem)
-        predict_copy(request, outcome, problem)
+        predict_copy(request, outcome, problem, source_rd["name"])
         return
     raw = next((snap for snap in client.view_snapshots([source_rd["name"]])
                 if (snap.get("resource_name") or "").lower() == source_rd["name"].lower()

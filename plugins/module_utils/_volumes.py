@@ -337,12 +337,14 @@ def find_source_rd(client: LinstorClient, request: VolumeRequest, outcome: Outco
     return source_rd
 
 
-def predict_copy(request: VolumeRequest, outcome: Outcome, problem: str) -> None:
-    """Check mode's copy of a source that is not there (yet): a new volume, what it will hold not known, and a
-    warning, as an earlier task of the same check run may make the source."""
+def predict_copy(request: VolumeRequest, outcome: Outcome, problem: str, source_rd: str | None = None) -> None:
+    """Check mode's copy of a source that is not there (yet): a new volume, what it will hold not known (its
+    content type is the source's: null), and a warning, as an earlier task of the same check run may make the
+    source. ``source_rd``: the source volume's RD when only its snapshot is missing."""
     outcome.changed = True
-    outcome.volume = {**_outline(request), "name": request.name, "incus_name": request.incus_name}
-    outcome.extra["source_resource_definition"] = None
+    outcome.volume = {**_outline(request), "name": request.name, "incus_name": request.incus_name,
+                      "content_type": request.content_type if request.content_type_given else None}
+    outcome.extra["source_resource_definition"] = source_rd
     outcome.warnings.append(check_mode_warning(problem, "the source"))
 
 
@@ -472,9 +474,10 @@ def plan_changes(request: VolumeRequest, rd: Mapping[str, Any], rename: bool = F
 
 def user_keys_written(request: VolumeRequest, plan: Plan | None) -> list[str]:
     """The ``properties`` keys a run writes: all of them for a new volume, the changed ones under ``plan``, and
-    those it removes (LINSTOR checks a key it is asked to delete against its whitelist too)."""
+    those it removes (LINSTOR checks a key it is asked to delete against its whitelist too): on an existing
+    volume, those it has; on a copy, all of them, as the source's properties are not read yet."""
     if plan is None:
-        return list(request.user_properties)
+        return list(request.user_properties) + (list(request.removed_properties) if request.source else [])
     return [key for key in plan.override_props if key in request.user_properties] + [
         key for key in plan.delete_props if key in request.removed_properties]
 
@@ -856,8 +859,8 @@ def copy_request_for(request: VolumeRequest, source_props: Mapping[str, str], si
     source_content = source_props.get(AUX_CONTENT_TYPE) or ""
     content_type = request.content_type if request.content_type_given else source_content
     if content_type != source_content:
-        raise NamingError("content_type", f"content_type {content_type!r} differs from the source volume's "
-                          f"{source_content!r}; a copy keeps the content type")
+        raise NamingError("content_type", f"content_type {content_type!r} differs from the content type "
+                          f"{source_content!r} of {source_described}; a copy keeps the content type")
     try:
         content_type = validate_content_type(request.volume_type, content_type)
     except NamingError as error:
@@ -990,38 +993,54 @@ def delete_rd(client: LinstorClient, rd_name: str, retries: int, delay: float, o
         time.sleep(delay)
 
 
-def in_use_nodes(resources: Iterable[Mapping[str, Any]]) -> list[str]:
-    """The nodes where a resource (as ``/v1/view/resources`` lists them) is in use: mounted, or the disk of a
-    running instance."""
-    return sorted(resource.get("node_name") or "?" for resource in resources
-                  if (resource.get("state") or {}).get("in_use"))
+def busy_nodes(client: LinstorClient, rd_names: list[str], retries: int, delay: float, check_mode: bool,
+               resources: list[dict[str, Any]] | None = None) -> dict[str, list[str]]:
+    """RD name (lower case) -> the nodes where its resource is in use (mounted, or the disk of a running instance),
+    read with ONE ``GET /v1/view/resources`` for all of them (or taken from ``resources``, a read the caller has),
+    read again up to ``retries`` times ``delay`` apart while any is in use (DRBD lets go of a device a moment
+    after its last user closed it); in check mode, the first read is the answer."""
+    attempt = 0
+    while True:
+        if resources is None:
+            resources = client.view_resources(rd_names)
+        busy: dict[str, list[str]] = {}
+        for resource in resources:
+            if (resource.get("state") or {}).get("in_use"):
+                busy.setdefault((resource.get("name") or "").lower(), []).append(resource.get("node_name") or "?")
+        if not busy or check_mode or attempt >= retries or client.stop_pending:
+            return {name: sorted(nodes) for name, nodes in busy.items()}
+        attempt += 1
+        time.sleep(delay)
+        resources = None
+
+
+def in_use_problem(operation: str, rd_name: str, nodes: list[str], doomed: str) -> str:
+    """Why an ``operation`` that would delete ``doomed`` (snapshots) first is refused on an RD in use."""
+    return (f"{operation}: resource definition {rd_name} is in use on {', '.join(nodes)} (mounted, or the disk of a "
+            "running instance). LINSTOR refuses that while it is in use, but only after this run would have deleted "
+            f"{doomed}. Nothing was deleted; stop what uses it (Incus does not do it on a running instance either) "
+            "and run again")
+
+
+def in_use_warning(problem: str) -> str:
+    """What check mode says instead of failing on :func:`in_use_problem`."""
+    return (f"{problem}. In check mode this is a warning, as an earlier task may stop what uses it; the real run "
+            "fails if it is still in use then")
 
 
 def refuse_in_use(client: LinstorClient, rd_name: str, operation: str, doomed: str, retries: int, delay: float,
                   check_mode: bool, warnings: list[str], resources: list[dict[str, Any]] | None = None) -> None:
     """Before an ``operation`` deletes ``doomed`` (snapshots) on its way to a step LINSTOR refuses on a resource in
-    use: fail, nothing written, while it is in use after ``retries`` more reads ``delay`` apart (the first read is
-    ``resources`` when the caller has it, else ONE ``GET /v1/view/resources``). Incus refuses such operations on
-    a running instance before it writes anything; LINSTOR only at that step, after the snapshots went. In check
-    mode, one read and a warning (an earlier task may stop what uses it)."""
-    attempt = 0
-    while True:
-        nodes = in_use_nodes(resources if resources is not None and attempt == 0
-                             else client.view_resources([rd_name]))
-        if not nodes or check_mode or attempt >= retries or client.stop_pending:
-            break
-        attempt += 1
-        time.sleep(delay)
+    use (:func:`busy_nodes`): fail, nothing written, naming the nodes; in check mode, warn (an earlier task may
+    stop what uses it). Incus does not do such operations on a running instance; LINSTOR refuses only at that
+    step, after the snapshots went."""
+    nodes = busy_nodes(client, [rd_name], retries, delay, check_mode, resources).get(rd_name.lower())
     if not nodes:
         return
-    problem = (f"{operation}: resource definition {rd_name} is in use on {', '.join(nodes)} (mounted, or the disk of "
-               "a running instance). LINSTOR refuses that while it is in use, but only after this run would have "
-               f"deleted {doomed}. Nothing was deleted; stop what uses it (Incus refuses the same on a running "
-               "instance) and run again")
+    problem = in_use_problem(operation, rd_name, nodes, doomed)
     if not check_mode:
         raise ModuleFailure(problem, None, in_use_nodes=nodes)
-    warnings.append(f"{problem}. In check mode this is a warning, as an earlier task may stop what uses it; the "
-                    "real run fails if it is still in use then")
+    warnings.append(in_use_warning(problem))
 
 
 def refuse_delete_in_use(client: LinstorClient, request: VolumeRequest, rd_name: str, linstor_snapshots: list[str],
@@ -1029,9 +1048,18 @@ def refuse_delete_in_use(client: LinstorClient, request: VolumeRequest, rd_name:
     """:func:`refuse_in_use` for a volume delete with snapshots to delete first. Without any, the RD's delete
     is the only step, and LINSTOR refuses it whole while in use (:func:`delete_rd` retries it)."""
     if linstor_snapshots:
-        refuse_in_use(client, rd_name, f"cannot delete volume {request.incus_name}",
-                      f"its snapshots ({', '.join(linstor_snapshots)})", request.delete_retries,
-                      request.delete_retry_delay, check_mode, warnings)
+        refuse_in_use(client, rd_name, delete_operation(request), snapshots_phrase(linstor_snapshots),
+                      request.delete_retries, request.delete_retry_delay, check_mode, warnings)
+
+
+def delete_operation(request: VolumeRequest) -> str:
+    """How a volume delete names itself in a refusal."""
+    return f"cannot delete volume {request.incus_name}"
+
+
+def snapshots_phrase(linstor_snapshots: list[str]) -> str:
+    """The snapshots a delete would remove first, as a refusal names them."""
+    return f"its snapshots ({', '.join(linstor_snapshots)})"
 
 
 def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, Any], outcome: Outcome,

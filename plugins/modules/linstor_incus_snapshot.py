@@ -103,13 +103,15 @@ notes:
   - "LINSTOR refuses to roll back a volume in use (mounted, or the disk of a running instance), but only at the
     rollback, after the newer snapshots would be gone. So a restore that removes newer snapshots first reads the
     volume's resources, and fails before deleting anything while one is in use, naming the nodes
-    (RV(in_use_nodes)); Incus refuses to restore a running instance too. In check mode that is a warning (an
-    earlier task may stop the instance)."
-  - "The same read finds disks on nodes the snapshot was not taken on (a replica added after it). LINSTOR rolls
-    back only on the snapshot's nodes: before 1.32 (and on ZFS) it refuses the rollback, after the newer snapshots
-    went; from 1.32 on LVM it drops those replicas. Such a restore fails before deleting anything, naming
-    O(name) and the nodes (RV(uncovered_nodes)); remove those resources first, or make a new volume from the
-    snapshot."
+    (RV(in_use_nodes)); Incus stops a running instance before it restores its volume. In check mode that is a
+    warning (an earlier task may stop the instance). The read is not repeated: right after an instance stopped,
+    DRBD may still hold the device for a moment; run again."
+  - "The same read finds disks on nodes the snapshot was not taken on (a replica added after it). LINSTOR before
+    1.32, and ZFS's rollback in place (its default for the most recent snapshot), need the snapshot on every disk
+    and refuse the rollback otherwise, after the newer snapshots went; there such a restore fails before deleting
+    anything, naming O(name) and the nodes (RV(uncovered_nodes)): remove those resources first, or make a new
+    volume from the snapshot. From 1.32 on other storage LINSTOR restores the snapshot's nodes and recreates the
+    others, and the restore goes ahead."
   - "A restore reports the volume's sizes after the rollback: the snapshot's from LINSTOR 1.31.3 on, whose
     rollback sets them back; before, LINSTOR leaves them as they are (hence the version request)."
   - "Concurrent runs creating the same snapshot (twins): LINSTOR has no conditional write, so a run first claims
@@ -308,6 +310,17 @@ left_behind:
   type: list
   elements: str
   sample: ["resource definition incus-volume-4df9f0598bd14d73953151614428d298"]
+duplicates:
+  description: On failure because several RDs claim one volume, their names (the failure names the option).
+  returned: on that failure
+  type: list
+  elements: str
+  sample: [incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9, incus-volume-9f8e7d6c5b4a39281706f5e4d3c2b1a0]
+resource_definition:
+  description: When the RD found for a volume lacks a valid C(Aux/Incus/content-type), that RD.
+  returned: on that failure
+  type: str
+  sample: incus-volume-4df9f0598bd14d73953151614428d298
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402

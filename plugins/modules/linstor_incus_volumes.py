@@ -158,7 +158,8 @@ attributes:
     support: full
     details:
       - Check mode sends only the GETs a real run sends before its first write - the listing, the snapshots of
-        volumes to delete and of volumes with mapped declared snapshots, LINSTOR's property list when keys outside
+        volumes to delete and of volumes with mapped declared snapshots, the resources of volumes to delete that have
+        snapshots (a warning in check mode when one is in use), LINSTOR's property list when keys outside
         C(Aux/) would be written, and, when a volume would be created in a group without volumes, the resource
         group - so it fails where the real run would fail before writing, or warns where an earlier task of the
         same check run may create what is missing (the resource group, a O(volumes[].rename_from) volume).
@@ -179,8 +180,9 @@ notes:
     M(linstor.incus.linstor_incus_snapshot)); a snapshot delete two. Volumes to delete send one GET of their
     snapshots, all of them in one, before anything is written; then each reads its snapshots again (one made since
     stops its delete before anything of it is deleted), when it has any reads its resources (it is not deleted while
-    one is in use, as M(linstor.incus.linstor_incus_volume) says) and sends one DELETE per snapshot, one PUT for
-    their mappings (when there are any) and the RD's DELETE."
+    one is in use, as M(linstor.incus.linstor_incus_volume) says; those with snapshots are read so while planning
+    too, all in one GET, and the run fails before any write while one is in use) and sends one DELETE per snapshot,
+    one PUT for their mappings (when there are any) and the RD's DELETE."
   - "When a volume must be created and the group has no volume yet, one GET of the resource group tells a missing
     group apart before anything is written: the run fails naming O(resource_group); in check mode it warns, as an
     earlier task of the same check run may be what creates the group."
@@ -289,12 +291,14 @@ parameter:
   sample: volumes[3].size
 in_use_nodes:
   description:
-    - When the delete of a volume with snapshots fails because a resource of it is in use, the nodes where it is
-      (nothing of that volume was deleted; the items before it are done, see RV(changes) and RV(failed_index)).
+    - When volumes to delete that have snapshots are in use, each of them with the C(index) of its item in
+      O(volumes), its C(resource_definition) and the C(nodes) where it is in use. The run fails while planning,
+      before writing anything, naming every such volume; one in use since is refused when its turn comes, before
+      anything of it is deleted (the items before it are done, see RV(changes) and RV(failed_index)).
   returned: failed
   type: list
-  elements: str
-  sample: [server01]
+  elements: dict
+  sample: [{"index": 3, "resource_definition": "incus-volume-61be43e12fed4845ab3f2443cccbe50c", "nodes": ["server01"]}]
 unmapped_snapshots:
   description:
     - When volumes to delete have LINSTOR snapshots that no mapping names and O(remove_unmapped_snapshots=false),
@@ -317,6 +321,39 @@ linstor_error:
   type: dict
   sample: {"message": "Not enough available nodes", "cause": "", "correction": "", "details": "",
            "ret_code": -4611686018407201820, "http_status": 500}
+duplicates:
+  description: On failure because several RDs claim one volume, their names (the failure names the option).
+  returned: on that failure
+  type: list
+  elements: str
+  sample: [incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9, incus-volume-9f8e7d6c5b4a39281706f5e4d3c2b1a0]
+resource_definition:
+  description: When the RD found for a volume lacks a valid C(Aux/Incus/content-type), that RD.
+  returned: on that failure
+  type: str
+  sample: incus-volume-4df9f0598bd14d73953151614428d298
+resource_definitions:
+  description: When an item's O(volumes[].rename_from) fails because both names exist, the two RDs.
+  returned: on that failure
+  type: list
+  elements: str
+  sample: [incus-volume-4df9f0598bd14d73953151614428d298, incus-volume-61be43e12fed4845ab3f2443cccbe50c]
+written:
+  description:
+    - When the failing item's update failed after part of it was written, what went through, as
+      RV(linstor.incus.linstor_incus_volume#module:written) says (its RV(changes) entry has it too).
+  returned: on that failure
+  type: list
+  elements: str
+  sample: [properties]
+snapshots_removed:
+  description:
+    - When the failing item's delete failed after some of its snapshots were deleted, those snapshots (its
+      RV(changes) entry, with the action C(deleted_partly), has them too).
+  returned: on that failure
+  type: list
+  elements: dict
+  sample: [{"name": "snap0", "linstor_name": "incus-volume-19dd0b015d22445f8097ba5e740948de"}]
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402

@@ -224,3 +224,36 @@ def test_parse_snapshot_request_names_the_option(change, parameter):
     with pytest.raises(NamingError) as error:
         snapshots.parse_snapshot_request({**BASE, **change})
     assert error.value.parameter == parameter
+
+
+def _resource(node: str, provider: str = "LVM_THIN", flags: tuple[str, ...] = ()) -> dict:
+    """A resource as ``/v1/view/resources`` lists it (the fields the refusal reads)."""
+    return {"node_name": node, "flags": list(flags),
+            "volumes": [{"volume_number": 0, "provider_kind": "DISKLESS" if flags else provider}]}
+
+
+TARGET = {"linstor_name": SNAP0, "nodes": ["server01", "server02"]}
+
+
+@pytest.mark.parametrize(("release", "provider", "refused"), [
+    ((1, 31, 3), "LVM_THIN", True),   # rollback in place before 1.32
+    ((1, 32, 0), "ZFS_THIN", True),   # ZFS rolls the most recent snapshot back in place
+    ((1, 32, 0), "ZFS", True),
+    ((1, 32, 0), "LVM_THIN", False),  # from 1.32 LINSTOR recreates the other resources
+    ((1, 34, 0), "LVM", False),
+])
+def test_a_disk_the_snapshot_lacks_refuses_a_rollback_in_place(release, provider, refused) -> None:
+    resources = [_resource("server01", provider), _resource("Server02", provider), _resource("server03", provider),
+                 _resource("server04", flags=("DRBD_DISKLESS", "TIE_BREAKER"))]
+    if not refused:
+        snapshots.refuse_uncovered_replicas("restore", RD, TARGET, resources, release)
+        return
+    with pytest.raises(snapshots.ModuleFailure) as failure:
+        snapshots.refuse_uncovered_replicas("restore", RD, TARGET, resources, release)
+    assert failure.value.parameter == "name"
+    assert failure.value.result["uncovered_nodes"] == ["server03"]  # not the diskless tie-breaker, any case
+
+
+def test_every_disk_on_a_snapshot_node_is_no_refusal() -> None:
+    resources = [_resource("server01", "ZFS_THIN"), _resource("server02", "ZFS_THIN")]
+    snapshots.refuse_uncovered_replicas("restore", RD, TARGET, resources, (1, 28, 0))
