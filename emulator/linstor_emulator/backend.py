@@ -50,6 +50,13 @@ ROLLBACK_RESETS_SIZES_RELEASE = (1, 31, 3)
 (CtrlSnapshotRollbackApiCallHandler.resetVlmDfnsInTransaction)."""
 CLONE_GROUP_REST_API = (1, 24)
 """From LINSTOR 1.30 (REST 1.24): a clone request takes resource_group and layer_list."""
+ROLLBACK_RECREATES_RELEASE = (1, 31, 2)
+"""From LINSTOR 1.31.2 a rollback restores the snapshot on its nodes and recreates the RD's other resources
+("allow rollback if no local snapshot"); before, every diskful node needs the snapshot."""
+ZFS_ROLLBACK_IN_PLACE_RELEASE = (1, 32, 0)
+"""From LINSTOR 1.32 a volume on ZFS (all the emulator's disks are) is rolled back in place again (ZfsChecks), which
+needs the snapshot on every diskful node (StorDriver/Zfs/RollbackStrategy=clone, which would restore instead, is
+not in the emulator's whitelist: not played)."""
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -1833,13 +1840,15 @@ class Backend:
             snap_vds = {r["vlm_nr"]: r for r in db.execute("SELECT * FROM snap_vlm_dfns WHERE snap = ?",
                                                             (snap["id"],))}
             rscs = db.execute("SELECT * FROM resources WHERE rd = ? ORDER BY node", (rd["id"],)).fetchall()
+            release = version_tuple(self.linstor_version)
+            in_place = release < ROLLBACK_RECREATES_RELEASE or release >= ZFS_ROLLBACK_IN_PLACE_RELEASE
             for rsc in rscs:
                 if json.loads(rsc["props"]).get("Emulator/InUse") == "true":
                     raise ctx.error(rc.FAIL_IN_USE,
                                     f"Resource '{rd['name']}' on node '{rsc['node']}' is still in use.",
                                     cause="Resource is mounted/in use.",
                                     correction=f"Un-mount resource '{rd['name']}' on the node '{rsc['node']}'.")
-                if "DISKLESS" not in json.loads(rsc["flags"]) and rsc["node"].lower() not in snap_nodes:
+                if in_place and "DISKLESS" not in json.loads(rsc["flags"]) and rsc["node"].lower() not in snap_nodes:
                     raise ctx.error(rc.FAIL_NOT_FOUND_SNAPSHOT,
                                     f"Snapshot '{snap['name']}' of resource '{rd['name']}' on node '{rsc['node']}' "
                                     "not found.")

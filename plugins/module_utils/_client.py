@@ -66,10 +66,13 @@ ROLLBACK_RESETS_SIZES_RELEASE = (1, 31, 3)
 """The first LINSTOR release whose snapshot rollback sets the volume definitions back to the snapshot's
 sizes (CtrlSnapshotRollbackApiCallHandler.resetVlmDfnsInTransaction); before, they stay. Its REST API
 version (1.25.1) is 1.31.2's too, so the release decides."""
-ROLLBACK_RECREATES_RELEASE = (1, 32, 0)
+ROLLBACK_RECREATES_RELEASE = (1, 31, 2)
 """The first LINSTOR release whose snapshot rollback restores the snapshot on its nodes and recreates the RD's
-other resources (CtrlSnapshotRollbackApiCallHandler, "allow rollback if no local snapshot"); before, and still
-with ZFS's rollback in place (its default for the most recent snapshot), every diskful node needs the snapshot."""
+other resources ("Snapshot rollback now allows and restores snapshots on nodes that don't have a local
+snapshot"); before, every diskful node needs the snapshot."""
+ZFS_ROLLBACK_IN_PLACE_RELEASE = (1, 32, 0)
+"""The first LINSTOR release that rolls a volume whose disks are all ZFS back in place (``zfs rollback``, ZfsChecks),
+unless ``StorDriver/Zfs/RollbackStrategy`` is ``clone``; that needs the snapshot on every diskful node again."""
 
 CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "controllers": {"type": "str"},

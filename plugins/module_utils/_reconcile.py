@@ -574,12 +574,12 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     warnings: list[str] = []
     plan_items(items, claims, check_mode, warnings)
     plan_snapshot_reads(client, items)
-    refuse_deletes_in_use(client, items, check_mode, warnings)
     refuse_unknown_property_keys(client, {
         _indexed_parameter(item.index, "properties"): user_keys_written(item.request, item.plan)
         for item in items if item.action in ("create", "update")})
     if any(item.action == "create" for item in items) and not claims:
         require_group(client, resource_group, check_mode, warnings)
+    refuse_deletes_in_use(client, items, check_mode, warnings)  # last: it may wait while volumes are in use
 
     changes: list[dict[str, Any]] = []
     after_rds: dict[int, dict[str, Any] | None] = {}

@@ -41,6 +41,7 @@ from typing import Any
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
     ROLLBACK_RECREATES_RELEASE,
     ROLLBACK_RESETS_SIZES_RELEASE,
+    ZFS_ROLLBACK_IN_PLACE_RELEASE,
     LinstorClient,
     LinstorError,
     is_diskless,
@@ -639,7 +640,7 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
     if removed:  # what LINSTOR's rollback refuses only after _delete_newer: refused before it
         resources = client.view_resources([rd["name"]])
         operation = f"cannot restore snapshot {request.name!r} of volume {request.incus_name}"
-        refuse_uncovered_replicas(operation, rd["name"], target, resources, client.release())
+        refuse_uncovered_replicas(operation, rd, target, resources, client.release())
         refuse_in_use(client, rd["name"], operation, f"the newer snapshots {', '.join(newer_names)}", 0, 0,
                       check_mode, outcome.warnings, resources)
     # With remove_newer_snapshots, mappings whose LINSTOR snapshot is gone go too: what an earlier
@@ -691,28 +692,44 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
     ) from failure
 
 
-def refuse_uncovered_replicas(operation: str, rd_name: str, target: Mapping[str, Any],
+ZFS_ROLLBACK_STRATEGY_KEY = "StorDriver/Zfs/RollbackStrategy"
+"""LINSTOR's choice between ``zfs rollback`` in place and a restore (``clone``); ``dynamic`` when unset."""
+
+
+def rolls_back_in_place(release: tuple[int, ...], diskful: list[dict[str, Any]], rd_props: Mapping[str, str]) -> bool:
+    """Whether LINSTOR rolls this volume back in place, needing the snapshot on every diskful node: before
+    :data:`ROLLBACK_RECREATES_RELEASE`; from :data:`ZFS_ROLLBACK_IN_PLACE_RELEASE`, when every disk is ZFS and
+    the RD does not set :data:`ZFS_ROLLBACK_STRATEGY_KEY` to ``clone`` (the group's or controller's value is not
+    read here)."""
+    if release < ROLLBACK_RECREATES_RELEASE:
+        return True
+    kinds = [str(volume.get("provider_kind") or "").upper() for resource in diskful
+             for volume in resource.get("volumes") or []]
+    all_zfs = bool(kinds) and all(kind in ("ZFS", "ZFS_THIN") for kind in kinds)
+    strategy = str(rd_props.get(ZFS_ROLLBACK_STRATEGY_KEY) or "dynamic").lower()
+    return release >= ZFS_ROLLBACK_IN_PLACE_RELEASE and all_zfs and strategy != "clone"
+
+
+def refuse_uncovered_replicas(operation: str, rd: Mapping[str, Any], target: Mapping[str, Any],
                               resources: list[dict[str, Any]], release: tuple[int, ...]) -> None:
     """Fail when the volume has a disk on a node the snapshot was not taken on (a replica added after it) and
-    LINSTOR rolls back in place: before :data:`ROLLBACK_RECREATES_RELEASE`, and on ZFS. Such a rollback
-    refuses it, but only after a restore that removes newer snapshots deleted them: nothing is deleted here.
+    LINSTOR rolls it back in place (:func:`rolls_back_in_place`). Such a rollback refuses it, but only after a
+    restore that removes newer snapshots deleted them: nothing is deleted here.
     """
     diskful = [resource for resource in resources if not is_diskless(resource)]
-    on_zfs = any(str(volume.get("provider_kind") or "").upper().startswith("ZFS")
-                 for resource in diskful for volume in resource.get("volumes") or [])
-    if release >= ROLLBACK_RECREATES_RELEASE and not on_zfs:
+    if not rolls_back_in_place(release, diskful, rd.get("props") or {}):
         return
     taken_on = {node.lower() for node in target.get("nodes") or []}
     uncovered = sorted(resource.get("node_name") or "?" for resource in diskful
                        if (resource.get("node_name") or "").lower() not in taken_on)
     if uncovered:
         raise ModuleFailure(
-            f"{operation}: resource definition {rd_name} has disks on {', '.join(uncovered)}, where LINSTOR snapshot "
-            f"{target.get('linstor_name')} was not taken (a replica added after it). LINSTOR rolls this volume back "
-            "in place (as before 1.32, and on ZFS), which needs the snapshot on every disk, and would refuse only "
-            "after the newer snapshots were deleted. Nothing was deleted; remove the resources on "
-            f"{', '.join(uncovered)} first (they can be placed again after the restore), or make a new volume from "
-            "the snapshot (linstor_incus_volume's source.snapshot)",
+            f"{operation}: resource definition {rd['name']} has disks on {', '.join(uncovered)}, where LINSTOR "
+            f"snapshot {target.get('linstor_name')} was not taken (a replica added after it). LINSTOR rolls this "
+            "volume back in place (as before 1.31.2, and with ZFS storage from 1.32), which needs the snapshot on "
+            "every disk, and would refuse only after the newer snapshots were deleted. Nothing was deleted; remove "
+            f"the resources on {', '.join(uncovered)} first (they can be placed again after the restore), or make a "
+            "new volume from the snapshot (linstor_incus_volume's source.snapshot)",
             "name",
             uncovered_nodes=uncovered,
         )

@@ -106,12 +106,13 @@ notes:
     (RV(in_use_nodes)); Incus stops a running instance before it restores its volume. In check mode that is a
     warning (an earlier task may stop the instance). The read is not repeated: right after an instance stopped,
     DRBD may still hold the device for a moment; run again."
-  - "The same read finds disks on nodes the snapshot was not taken on (a replica added after it). LINSTOR before
-    1.32, and ZFS's rollback in place (its default for the most recent snapshot), need the snapshot on every disk
-    and refuse the rollback otherwise, after the newer snapshots went; there such a restore fails before deleting
-    anything, naming O(name) and the nodes (RV(uncovered_nodes)): remove those resources first, or make a new
-    volume from the snapshot. From 1.32 on other storage LINSTOR restores the snapshot's nodes and recreates the
-    others, and the restore goes ahead."
+  - "The same read finds disks on nodes the snapshot was not taken on (a replica added after it). Where LINSTOR
+    rolls back in place - before 1.31.2, and from 1.32 when every disk is ZFS and the RD's
+    C(StorDriver/Zfs/RollbackStrategy) is not C(clone) (the group's or controller's value is not read) - it needs
+    the snapshot on every disk and refuses the rollback otherwise, after the newer snapshots went; there such a
+    restore fails before deleting anything, naming O(name) and the nodes (RV(uncovered_nodes)): remove those
+    resources first, or make a new volume from the snapshot. Elsewhere LINSTOR restores the snapshot's nodes and
+    recreates the others, and the restore goes ahead."
   - "A restore reports the volume's sizes after the rollback: the snapshot's from LINSTOR 1.31.3 on, whose
     rollback sets them back; before, LINSTOR leaves them as they are (hence the version request)."
   - "Concurrent runs creating the same snapshot (twins): LINSTOR has no conditional write, so a run first claims

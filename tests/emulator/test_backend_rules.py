@@ -411,6 +411,24 @@ def test_rollback_resets_sizes_and_only_to_the_most_recent(backend):
     assert backend.list_volume_definitions("rd1")[0]["size_kib"] == GIB
 
 
+@pytest.mark.parametrize(("version", "in_place"), [("1.31.0", True), ("1.31.3", False), ("1.32.0", True),
+                                                 ("1.34.0", True)])
+def test_rollback_with_a_disk_the_snapshot_lacks(tmp_path, version, in_place):
+    """Before 1.31.2 a rollback needs the snapshot on every diskful node; 1.31.2 and 1.31.3 restore it on its
+    nodes and recreate the others; from 1.32 ZFS (the emulator's storage) rolls back in place again."""
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version=version)
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    backend.create_snapshot("rd1", {"name": "s1"})
+    backend.autoplace("rd1", {"select_filter": {"additional_place_count": 1}})
+    if not in_place:
+        backend.rollback("rd1", "s1")
+        return
+    error = refused(backend.rollback, "rd1", "s1")
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_NOT_FOUND_SNAPSHOT & rc.MASK_BITS_CODE
+    assert "not found" in error.entries[0].message
+
+
 def test_rollback_to_unknown_snapshot_is_not_found(backend):
     make_rd(backend, "rd1")
     error = refused(backend.rollback, "rd1", "nope")

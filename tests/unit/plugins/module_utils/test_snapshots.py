@@ -233,27 +233,33 @@ def _resource(node: str, provider: str = "LVM_THIN", flags: tuple[str, ...] = ()
 
 
 TARGET = {"linstor_name": SNAP0, "nodes": ["server01", "server02"]}
+RD_ENTRY = {"name": RD, "props": {}}
 
 
-@pytest.mark.parametrize(("release", "provider", "refused"), [
-    ((1, 31, 3), "LVM_THIN", True),   # rollback in place before 1.32
-    ((1, 32, 0), "ZFS_THIN", True),   # ZFS rolls the most recent snapshot back in place
-    ((1, 32, 0), "ZFS", True),
-    ((1, 32, 0), "LVM_THIN", False),  # from 1.32 LINSTOR recreates the other resources
-    ((1, 34, 0), "LVM", False),
+@pytest.mark.parametrize(("release", "providers", "props", "refused"), [
+    ((1, 31, 1), ("LVM_THIN",), {}, True),            # every diskful node needs the snapshot before 1.31.2
+    ((1, 31, 2), ("ZFS_THIN",), {}, False),           # 1.31.2 restores on its nodes and recreates the others
+    ((1, 31, 3), ("LVM_THIN",), {}, False),
+    ((1, 32, 0), ("ZFS_THIN",), {}, True),            # from 1.32, all-ZFS disks roll back in place again
+    ((1, 32, 0), ("ZFS",), {"StorDriver/Zfs/RollbackStrategy": "rollback"}, True),
+    ((1, 32, 0), ("ZFS",), {"StorDriver/Zfs/RollbackStrategy": "Clone"}, False),  # unless told to restore
+    ((1, 32, 0), ("ZFS_THIN", "LVM_THIN"), {}, False),  # mixed storage is restored, not rolled back in place
+    ((1, 34, 0), ("LVM",), {}, False),
 ])
-def test_a_disk_the_snapshot_lacks_refuses_a_rollback_in_place(release, provider, refused) -> None:
-    resources = [_resource("server01", provider), _resource("Server02", provider), _resource("server03", provider),
+def test_a_disk_the_snapshot_lacks_refuses_a_rollback_in_place(release, providers, props, refused) -> None:
+    kinds = list(providers) * 3
+    resources = [_resource("server01", kinds[0]), _resource("Server02", kinds[1]), _resource("server03", kinds[2]),
                  _resource("server04", flags=("DRBD_DISKLESS", "TIE_BREAKER"))]
+    rd = {"name": RD, "props": props}
     if not refused:
-        snapshots.refuse_uncovered_replicas("restore", RD, TARGET, resources, release)
+        snapshots.refuse_uncovered_replicas("restore", rd, TARGET, resources, release)
         return
     with pytest.raises(snapshots.ModuleFailure) as failure:
-        snapshots.refuse_uncovered_replicas("restore", RD, TARGET, resources, release)
+        snapshots.refuse_uncovered_replicas("restore", rd, TARGET, resources, release)
     assert failure.value.parameter == "name"
     assert failure.value.result["uncovered_nodes"] == ["server03"]  # not the diskless tie-breaker, any case
 
 
 def test_every_disk_on_a_snapshot_node_is_no_refusal() -> None:
     resources = [_resource("server01", "ZFS_THIN"), _resource("server02", "ZFS_THIN")]
-    snapshots.refuse_uncovered_replicas("restore", RD, TARGET, resources, (1, 28, 0))
+    snapshots.refuse_uncovered_replicas("restore", RD_ENTRY, TARGET, resources, (1, 28, 0))
