@@ -44,6 +44,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     validate_content_type,
     validate_prefix,
     validate_project,
+    validate_resource_group,
     volume_problem,
     volume_view,
 )
@@ -275,6 +276,7 @@ def list_volumes(
     (a misspelt group must not look like a pool without volumes): :class:`InventoryError` then, or in
     check mode a warning appended to ``warnings`` (an earlier task of the check run may create the group).
     """
+    validate_resource_group(resource_group)
     validate_prefix(prefix)
     selection = selection or Selection()
     props = [] if scan_all else selection.server_filters(prefix)

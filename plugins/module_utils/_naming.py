@@ -170,6 +170,14 @@ def validate_linstor_name(value: str, parameter: str) -> str:
     return value
 
 
+def validate_resource_group(value: object) -> str:
+    """Return ``value`` if it can name the LINSTOR resource group of an Incus pool, else raise naming
+    ``resource_group`` (before anything is sent: a blank or malformed name is a typo, not a missing group)."""
+    if not value:
+        raise NamingError("resource_group", "resource_group is required: the LINSTOR resource group of the Incus pool")
+    return validate_linstor_name(value, "resource_group")
+
+
 def _linstor_name_problem(value: str) -> str | None:
     if not LINSTOR_NAME_MIN_LENGTH <= len(value.encode()) <= LINSTOR_NAME_MAX_LENGTH:
         return f"it must be {LINSTOR_NAME_MIN_LENGTH} to {LINSTOR_NAME_MAX_LENGTH} bytes long"

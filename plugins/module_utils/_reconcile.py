@@ -57,6 +57,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     snapshot_keys_and_claims,
     snapshot_mappings,
     validate_prefix,
+    validate_resource_group,
     volume_view,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
@@ -160,8 +161,7 @@ def parse_items(params: Mapping[str, Any]) -> list[Item]:
     Two items may not touch the same volume (by ``name`` or ``rename_from``).
     """
     validate_prefix(params.get("prefix"))
-    if not params.get("resource_group"):
-        raise NamingError("resource_group", "resource_group is required: the LINSTOR resource group of the Incus pool")
+    validate_resource_group(params.get("resource_group"))
     items: list[Item] = []
     claimed: dict[tuple[str, str], str] = {}
     for index, raw in enumerate(params.get("volumes") or []):

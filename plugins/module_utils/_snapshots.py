@@ -65,6 +65,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     snapshot_mappings,
     validate_prefix,
     validate_project,
+    validate_resource_group,
     validate_snapshot_name,
     validate_volume_name,
     volume_view,
@@ -126,9 +127,7 @@ def parse_snapshot_request(params: Mapping[str, Any]) -> SnapshotRequest:
     except NamingError as error:
         parameter = "volume" if error.parameter == "name" else error.parameter
         raise NamingError(parameter, error.message.replace("name ", "volume ", 1)) from error
-    resource_group = params.get("resource_group")
-    if not resource_group:
-        raise NamingError("resource_group", "resource_group is required: the LINSTOR resource group of the Incus pool")
+    resource_group = validate_resource_group(params.get("resource_group"))
     name = validate_snapshot_name(volume_type, params.get("name"), "name")
     state = params.get("state") or "present"
     if state not in STATES:
@@ -665,9 +664,11 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
     # the mappings of the snapshots that went; dangling ones only when all went (else the next run drops them)
     drop = [key for entry in deleted for key in snapshot_keys(props, entry["name"])] + \
         (dangling_keys if failure is None else [])
+    dropped_dangling = False
     if drop:  # the mappings of the snapshots that went, whatever happened to the others
         try:
             _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=drop))
+            dropped_dangling = bool(dangling_keys) and failure is None
         except LinstorError as error:
             failure = failure or error
             # once more (a PUT of deletions is safe to repeat), so that no mapping is left dangling
@@ -680,6 +681,10 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
             failure = error
     if failure is None:
         return
+    if not deleted and dropped_dangling:  # the rollback failed, but the dangling mappings went: a change
+        raise ModuleFailure(f"{failure} The dangling mappings {', '.join(dangling)} were removed before the rollback "
+                            "failed.", None, changed=True, removed_dangling_mappings=dangling,
+                            linstor_error=failure.to_dict()) from failure
     if not deleted:
         raise failure
     raise ModuleFailure(

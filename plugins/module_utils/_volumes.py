@@ -69,6 +69,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     validate_content_type,
     validate_prefix,
     validate_project,
+    validate_resource_group,
     validate_snapshot_name,
     validate_user_properties,
     validate_volume_name,
@@ -217,9 +218,7 @@ def parse_request(params: Mapping[str, Any]) -> VolumeRequest:
     incus_name = aux_name(prefix, volume_type, project, name)
     content_type = validate_content_type(volume_type, params.get("content_type"))
     state = params.get("state") or "present"
-    resource_group = params.get("resource_group")
-    if not resource_group:
-        raise NamingError("resource_group", "resource_group is required: the LINSTOR resource group of the Incus pool")
+    resource_group = validate_resource_group(params.get("resource_group"))
     size_bytes = _optional_size(params, "size")
     filesystem_size_bytes = _optional_size(params, "filesystem_size")
     if filesystem_size_bytes is not None and not has_filesystem_volume(volume_type, content_type):
