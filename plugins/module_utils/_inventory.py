@@ -72,6 +72,10 @@ class InventoryError(ValueError):
             self.parameter = parameter
 
 
+QUERY_REASON_LIMIT = 300
+"""How much of jmespath's reason a failed query's message quotes."""
+
+
 class QueryError(InventoryError):
     """The ``query`` option is not a valid JMESPath expression, or fails on the result."""
 
@@ -320,4 +324,7 @@ def apply_query(compiled: Any, data: dict[str, Any]) -> Any:
     try:
         return compiled.search(data)
     except (JMESPathError, TypeError, ValueError) as error:  # jmespath lets Python's own comparison errors through
-        raise QueryError(f"query {compiled.expression!r} failed on the result: {error}") from error
+        reason = str(error)  # jmespath's type errors quote the whole value they got: keep the start
+        if len(reason) > QUERY_REASON_LIMIT:
+            reason = reason[:QUERY_REASON_LIMIT] + "... (cut)"
+        raise QueryError(f"query {compiled.expression!r} failed on the result: {reason}") from error

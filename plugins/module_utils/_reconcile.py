@@ -77,6 +77,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     apply_plan_to_view,
     busy_nodes,
     check_mode_warning,
+    check_wait_option,
     creation_request,
     delete_operation,
     delete_volume,
@@ -162,6 +163,9 @@ def parse_items(params: Mapping[str, Any]) -> list[Item]:
     """
     validate_prefix(params.get("prefix"))
     validate_resource_group(params.get("resource_group"))
+    for option in ("delete_retries", "delete_retry_delay"):  # options of the whole list, named as such
+        if params.get(option) is not None:
+            check_wait_option(params[option], option)
     items: list[Item] = []
     claimed: dict[tuple[str, str], str] = {}
     for index, raw in enumerate(params.get("volumes") or []):

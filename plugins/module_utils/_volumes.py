@@ -181,9 +181,14 @@ def _optional_size(params: Mapping[str, Any], parameter: str) -> int | None:
     return None if value is None else parse_size(value, parameter)
 
 
-def _positive(value: Any, parameter: str, minimum: float = 0) -> Any:
-    if value is None or value < minimum:
-        raise NamingError(parameter, f"{parameter} must be at least {minimum}, got {value!r}")
+MAX_WAIT_SECONDS = 86400
+"""The longest ``wait_timeout``, ``delete_retry_delay`` (seconds) or ``delete_retries`` a run accepts: a day."""
+
+
+def check_wait_option(value: Any, parameter: str) -> Any:
+    """``value`` when it is a finite number from 0 to :data:`MAX_WAIT_SECONDS`, else raise naming ``parameter``."""
+    if value is None or not math.isfinite(value) or not 0 <= value <= MAX_WAIT_SECONDS:
+        raise NamingError(parameter, f"{parameter} must be a number from 0 to {MAX_WAIT_SECONDS}, got {value!r}")
     return value
 
 
@@ -271,9 +276,9 @@ def parse_request(params: Mapping[str, Any]) -> VolumeRequest:
         rename_from=rename_from,
         rename_from_incus_name=rename_from_incus_name,
         source=source,
-        wait_timeout=_positive(params.get("wait_timeout", DEFAULT_WAIT_TIMEOUT), "wait_timeout"),
-        delete_retries=_positive(params.get("delete_retries", DEFAULT_DELETE_RETRIES), "delete_retries"),
-        delete_retry_delay=_positive(params.get("delete_retry_delay", DEFAULT_DELETE_RETRY_DELAY),
+        wait_timeout=check_wait_option(params.get("wait_timeout", DEFAULT_WAIT_TIMEOUT), "wait_timeout"),
+        delete_retries=check_wait_option(params.get("delete_retries", DEFAULT_DELETE_RETRIES), "delete_retries"),
+        delete_retry_delay=check_wait_option(params.get("delete_retry_delay", DEFAULT_DELETE_RETRY_DELAY),
                                      "delete_retry_delay"),
         remove_unmapped_snapshots=bool(params.get("remove_unmapped_snapshots")),
     )
