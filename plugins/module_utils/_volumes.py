@@ -279,7 +279,7 @@ def parse_request(params: Mapping[str, Any]) -> VolumeRequest:
         wait_timeout=check_wait_option(params.get("wait_timeout", DEFAULT_WAIT_TIMEOUT), "wait_timeout"),
         delete_retries=check_wait_option(params.get("delete_retries", DEFAULT_DELETE_RETRIES), "delete_retries"),
         delete_retry_delay=check_wait_option(params.get("delete_retry_delay", DEFAULT_DELETE_RETRY_DELAY),
-                                     "delete_retry_delay"),
+                                             "delete_retry_delay"),
         remove_unmapped_snapshots=bool(params.get("remove_unmapped_snapshots")),
     )
 

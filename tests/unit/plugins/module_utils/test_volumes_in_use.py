@@ -23,8 +23,8 @@ def placed_rd(client: LinstorClient) -> tuple[str, list[str]]:
     """A new RD placed on two nodes, and those nodes."""
     name = "inuse" + uuid.uuid4().hex[:10]
     client.create_resource_definition(name, "DfltRscGrp", {})
-    client.request("POST", f"/v1/resource-definitions/{name}/volume-definitions", body={"volume_definition":
-                                                                                          {"size_kib": 8192}})
+    definition = {"volume_definition": {"size_kib": 8192}}
+    client.request("POST", f"/v1/resource-definitions/{name}/volume-definitions", body=definition)
     client.autoplace(name, 2)
     return name, sorted(resource["node_name"] for resource in client.view_resources([name]))
 
