@@ -131,8 +131,6 @@ class Item:
     rd: dict[str, Any] | None = None
     before: dict[str, Any] | None = None
     action: str | None = None  # "create", "update", "delete", "rename" (predicted in check mode only) or None
-    predicted: dict[str, Any] | None = None
-    """Check mode's view after a predicted ``rename`` of a volume not found (yet)."""
     plan: Plan | None = None
     snapshots_to_create: list[SnapshotRequest] = field(default_factory=list)
     snapshots_to_delete: list[SnapshotRequest] = field(default_factory=list)
@@ -280,7 +278,7 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
     except RenameSourceMissing as missing:
         if not check_mode:
             raise
-        item.before, item.predicted = predicted_rename_views(request)
+        item.before = predicted_rename_views(request)[0]
         item.action = "rename"
         item.snapshots_to_create = [snapshot for snapshot in item.snapshots if snapshot.state == "present"]
         warnings.append(check_mode_warning(missing.message, request.rename_from_incus_name or ""))
@@ -413,7 +411,7 @@ def planned_view(item: Item) -> dict[str, Any] | None:
         props, sizes = creation_request(request)
         view = new_volume_view(request, None, props, sizes)
     elif item.action == "rename":
-        view = copy.deepcopy(item.predicted)
+        view = predicted_rename_views(request)[1]
     elif item.action == "update" and item.before is not None and item.plan is not None:
         view = apply_plan_to_view(item.before, item.plan, request.prefix)
     else:
