@@ -1857,7 +1857,7 @@ class Backend:
                     raise ctx.error(rc.FAIL_NOT_FOUND_SNAPSHOT,
                                     f"Volume {vd['vlm_nr']} of snapshot '{snap['name']}' of resource '{rd['name']}' "
                                     "not found.")
-                if version_tuple(self.linstor_version) >= ROLLBACK_RESETS_SIZES_RELEASE:
+                if release >= ROLLBACK_RESETS_SIZES_RELEASE:
                     db.execute("UPDATE vlm_dfns SET size_kib = ? WHERE rd = ? AND vlm_nr = ?",
                                (snap_vds[vd["vlm_nr"]]["size_kib"], rd["id"], vd["vlm_nr"]))
         nodes = [r["node"] for r in rscs]
