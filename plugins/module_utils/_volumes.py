@@ -678,11 +678,17 @@ def missing_group_message(resource_group: str) -> str:
             "storage pool (its linstor.resource_group.name, by default the pool's name)")
 
 
+def _check_mode_sentence(problem: str, earlier_task_may: str, real_run_fails: str) -> str:
+    """What check mode says instead of failing on ``problem``, which an earlier task of the same check run may
+    mend."""
+    return (f"{problem}. In check mode this is a warning, as an earlier task may {earlier_task_may}; the real run "
+            f"fails {real_run_fails}")
+
+
 def check_mode_warning(problem: str, missing: str) -> str:
     """What check mode says instead of failing on ``problem``: an earlier task of the same check run (the
     pool role, linstor_incus_resource_group, a volume create) may be what creates ``missing``."""
-    return (f"{problem}. In check mode this is a warning, as an earlier task may create {missing}; the real run "
-            "fails unless it exists by then")
+    return _check_mode_sentence(problem, f"create {missing}", "unless it exists by then")
 
 
 def rename_source_missing_message(request: VolumeRequest) -> str:
@@ -1028,8 +1034,7 @@ def in_use_problem(operation: str, rd_name: str, nodes: list[str], doomed: str) 
 
 def in_use_warning(problem: str) -> str:
     """What check mode says instead of failing on :func:`in_use_problem`."""
-    return (f"{problem}. In check mode this is a warning, as an earlier task may stop what uses it; the real run "
-            "fails if it is still in use then")
+    return _check_mode_sentence(problem, "stop what uses it", "if it is still in use then")
 
 
 def refuse_in_use(client: LinstorClient, rd_name: str, operation: str, doomed: str, retries: int, delay: float,
