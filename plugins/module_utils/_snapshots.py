@@ -559,11 +559,23 @@ def delete_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
 
 def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
                     check_mode: bool) -> None:
-    """Move the mapping key from ``rename_from`` to ``name`` in one PUT; the LINSTOR snapshot stays."""
+    """Move the mapping key from ``rename_from`` to ``name`` in one PUT; the LINSTOR snapshot stays.
+
+    The RD's snapshots are read first whenever either name is mapped: a mapping to a snapshot the RD lacks is
+    no snapshot, and one under ``rename_from`` is refused rather than moved."""
     props = rd.get("props") or {}
     mappings = snapshot_mappings(props)
     new, old = mappings.get(request.name), mappings.get(request.rename_from)
-    dangling = _dangling_target(client, rd, request.name)
+    targets = {} if new is None and old is None else dangling_targets(
+        rd, read_rd_snapshots(client, [rd["name"]])[rd["name"]])
+    if request.rename_from in targets:
+        raise ModuleFailure(
+            f"cannot rename snapshot {request.rename_from!r} (rename_from) of volume {request.incus_name}: it maps to "
+            f"LINSTOR snapshot {old}, which {rd['name']} does not have (a dangling mapping, as an Incus copy inherits "
+            "its source's mappings); delete it with state=absent",
+            "rename_from",
+        )
+    dangling = targets.get(request.name)
     if dangling is not None:
         new = None  # a mapping to a snapshot the RD lacks is none
         if old is not None:

@@ -70,6 +70,8 @@ options:
       - If O(name) exists and O(rename_from) does not, nothing is done (the rename was done before). If neither
         exists the module fails naming both; if both exist it fails without writing anything. A mapping of O(name)
         to a LINSTOR snapshot the RD does not have (as an Incus copy inherits) counts as none, and is replaced.
+      - A mapping of O(rename_from) to a LINSTOR snapshot the RD does not have is not moved; the module fails
+        without writing (delete that mapping with O(state=absent)).
       - Only with O(state=present).
     type: str
   remove_newer_snapshots:
@@ -96,10 +98,10 @@ notes:
     or a rename (the lookup, then the RD's snapshot list, which tells a real snapshot from a mapping to a missing
     one, which a create or rename replaces). Creating sends five (lookup, claim, snapshot, a read of the RD that
     settles races, mapping), six when it replaces a mapping to a missing snapshot; deleting three (lookup, snapshot
-    delete, one PUT removing the keys); renaming two (lookup, one PUT; three when the new name held a mapping to a
-    missing snapshot); restoring four (lookup, the RD's snapshot list, the controller's version,
-    rollback) plus, when newer snapshots are removed, one GET of the resources (below), one delete per newer snapshot
-    and one PUT for their mappings. Check mode sends only the GETs."
+    delete, one PUT removing the keys); renaming three (lookup, the RD's snapshot list, one PUT); restoring four
+    (lookup, the RD's snapshot list, the controller's version, rollback) plus, when newer snapshots are removed,
+    one GET of the resources (below), one delete per newer snapshot and one PUT for their mappings. Check mode
+    sends only the GETs."
   - "LINSTOR refuses to roll back a volume in use (mounted, or the disk of a running instance), but only at the
     rollback, after the newer snapshots would be gone. So a restore that removes newer snapshots first reads the
     volume's resources, and fails before deleting anything while one is in use, naming the nodes
