@@ -540,10 +540,11 @@ class LinstorClient:
             params.append(("with_volume_definitions", "true"))
         return self.get(_path("resource-definitions"), params) or []
 
-    def resource_definition_property_keys(self) -> frozenset[str] | None:
-        """The property keys LINSTOR's whitelist allows on an RD, or None if this controller does not list them."""
+    def whitelisted_property_keys(self, objects: str) -> frozenset[str] | None:
+        """The property keys LINSTOR's whitelist allows on ``objects`` (``resource-definitions`` or
+        ``resource-groups``), or None if this controller does not list them."""
         try:
-            info = self.get(_path("resource-definitions", "properties", "info"))
+            info = self.get(_path(objects, "properties", "info"))
         except LinstorError as exc:
             if exc.not_found:
                 return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 
 # --- Property keys (as the Incus driver declares them) ---------------------------------------
@@ -615,6 +615,36 @@ def property_key_problem(key: str) -> str | None:
 def needs_whitelist_check(key: str) -> bool:
     """Tell whether LINSTOR checks ``key`` against its property whitelist (keys outside ``Aux/`` and ``EBS/Tags/``)."""
     return not key.startswith(FREE_PROPERTY_NAMESPACES)
+
+
+def refuse_unknown_property_keys(whitelist: Callable[[str], frozenset[str] | None],
+                                 keys_by_parameter: Mapping[str, Iterable[str]],
+                                 objects: str = "resource-definitions") -> None:
+    """Fail naming the parameter when LINSTOR's whitelist for ``objects`` lacks a key about to be written or removed.
+
+    ``whitelist`` is the client's ``whitelisted_property_keys``. LINSTOR would refuse the whole write
+    (``FAIL_INVLD_PROP``); asking first turns that into an error on the option, before anything is
+    written. Keys LINSTOR does not check (:func:`needs_whitelist_check`) need no request; a controller
+    that does not list its whitelist is left to decide itself.
+    """
+    pending = {parameter: sorted({key for key in keys if needs_whitelist_check(key)})
+               for parameter, keys in keys_by_parameter.items()}
+    pending = {parameter: keys for parameter, keys in pending.items() if keys}
+    if not pending:
+        return
+    allowed = whitelist(objects)
+    if allowed is None:
+        return
+    for parameter, keys in pending.items():
+        unknown = [key for key in keys if key not in allowed]
+        if unknown:
+            raise NamingError(
+                parameter,
+                f"{parameter}: LINSTOR does not allow the {objects[:-1]} property key(s) "
+                f"{', '.join(repr(key) for key in unknown)} (not in its whitelist, "
+                f"GET /v1/{objects}/properties/info); keys under "
+                f"{' and '.join(repr(namespace) for namespace in FREE_PROPERTY_NAMESPACES)} are free-form",
+            )
 
 
 BOOLEAN_WORDS = ("yes", "no", "true", "false")

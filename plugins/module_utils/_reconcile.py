@@ -53,6 +53,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_TYPE,
     EXACT_SIZE_KEY,
     NamingError,
+    refuse_unknown_property_keys,
     snapshot_key,
     snapshot_keys_and_claims,
     snapshot_mappings,
@@ -89,7 +90,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     plan_changes,
     predicted_rename_views,
     refuse_filesystem_keys,
-    refuse_unknown_property_keys,
     refuse_unmapped_snapshots,
     rename_source_missing_message,
     require_group,
@@ -576,7 +576,7 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     warnings: list[str] = []
     plan_items(items, claims, check_mode, warnings)
     plan_snapshot_reads(client, items)
-    refuse_unknown_property_keys(client, {
+    refuse_unknown_property_keys(client.whitelisted_property_keys, {
         _indexed_parameter(item.index, "properties"): user_keys_written(item.request, item.plan)
         for item in items if item.action in ("create", "update")})
     if any(item.action == "create" for item in items) and not claims:

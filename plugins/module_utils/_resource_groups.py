@@ -7,8 +7,9 @@ with the description "Resource group managed by Incus", a select filter holding
 ``linstor.resource_group.place_count`` and, when set, ``linstor.resource_group.storage_pool``,
 the DRBD options of the pool (``drbd.on_no_quorum`` defaults to ``suspend-io`` and
 ``drbd.auto_add_quorum_tiebreaker`` to ``true``; ``drbd.auto_diskful`` is unset unless given)
-and ``DrbdOptions/Disk/rs-discard-granularity=1048576``. When a DRBD option is unset on the
-pool, Incus removes its property from the group.
+and ``DrbdOptions/Disk/rs-discard-granularity=1048576``, unless the pool's ``linstor.raw.*`` keys (extra
+properties of the group) give that key another value. When a DRBD option is unset on the pool, Incus
+removes its property from the group.
 
 This module computes that desired state (:func:`desired_group`), compares it with the group
 LINSTOR returns (:func:`changes`) and applies the difference in one request. Deleting refuses
@@ -30,7 +31,10 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     NamingError,
     drbd_option_properties,
     property_values_match,
+    refuse_unknown_property_keys,
+    removed_user_properties,
     validate_linstor_name,
+    validate_user_properties,
 )
 
 # --- What Incus writes (declared once) --------------------------------------------------------
@@ -75,9 +79,11 @@ class DesiredGroup:
     storage_pool: str | None
     """``None``: no storage pool is requested; an existing group keeps whatever it has."""
     props: dict[str, str] = field(default_factory=dict)
-    """Managed properties and the values they must have."""
+    """Managed and user properties, and the values they must have."""
     absent_props: tuple[str, ...] = ()
-    """Managed properties the group must not carry (an unset DRBD option)."""
+    """Properties the group must not carry (an unset DRBD option, a user property given as null)."""
+    user_keys: tuple[str, ...] = ()
+    """The keys of the ``properties`` option (set or removed): those LINSTOR's whitelist is asked about."""
 
 
 def desired_group(
@@ -86,6 +92,7 @@ def desired_group(
     storage_pool: str | None = None,
     drbd_options: dict[str, Any] | None = None,
     description: str = INCUS_DESCRIPTION,
+    properties: dict[str, Any] | None = None,
 ) -> DesiredGroup:
     """Validate the options and return the group Incus would create; raises NamingError naming the option."""
     validate_linstor_name(name, "name")
@@ -101,10 +108,16 @@ def desired_group(
     unknown = sorted(set(options) - {"on_no_quorum", "auto_diskful", "auto_add_quorum_tiebreaker"})
     if unknown:
         raise NamingError(f"drbd_options.{unknown[0]}", f"drbd_options.{unknown[0]} is not a DRBD option Incus sets")
+    user_props = validate_user_properties(properties)
+    removed = removed_user_properties(properties)
     props = drbd_option_properties(**options)
-    props[RS_DISCARD_GRANULARITY_KEY] = RS_DISCARD_GRANULARITY
-    absent = tuple(key for key in MANAGED_PROPERTY_KEYS if key not in props)
-    return DesiredGroup(name, description, place_count, storage_pool, props, absent)
+    # Incus sets its resync tuning unless linstor.raw.* gives it, and puts it back when that key is unset
+    props[RS_DISCARD_GRANULARITY_KEY] = user_props.pop(RS_DISCARD_GRANULARITY_KEY, RS_DISCARD_GRANULARITY)
+    props.update(user_props)
+    absent = tuple(key for key in MANAGED_PROPERTY_KEYS if key not in props) + tuple(
+        key for key in removed if key != RS_DISCARD_GRANULARITY_KEY)
+    user_keys = tuple(sorted(set(properties or {}) - {RS_DISCARD_GRANULARITY_KEY}))
+    return DesiredGroup(name, description, place_count, storage_pool, props, absent, user_keys)
 
 
 def validate_storage_pool_name(value: str, parameter: str = "storage_pool") -> str:
@@ -217,12 +230,17 @@ def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: boo
     each after one read."""
     current = client.get_resource_group(desired.name)
     if current is None:
+        refuse_unknown_property_keys(client.whitelisted_property_keys, {
+            "properties": [key for key in desired.user_keys if key in desired.props]}, "resource-groups")
         warnings = [] if check_mode else _create(client, desired)
         return Outcome(True, {}, desired_view(desired), warnings)
     body = changes(current, desired)
     if not body:
         view = group_view(current)
         return Outcome(False, view, view)
+    written = list(body.get("override_props") or {}) + list(body.get("delete_props") or [])
+    refuse_unknown_property_keys(client.whitelisted_property_keys, {
+        "properties": [key for key in written if key in desired.user_keys]}, "resource-groups")
     warnings = [] if check_mode else _modify(client, current["name"], body)
     return Outcome(True, group_view(current), desired_view(desired, current), warnings)
 

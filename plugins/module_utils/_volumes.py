@@ -44,7 +44,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     CONTENT_FILESYSTEM,
     DEFAULT_VM_FILESYSTEM_SIZE,
     EXACT_SIZE_KEY,
-    FREE_PROPERTY_NAMESPACES,
     KIB,
     SNAPSHOT_KEY_NAMESPACES,
     NamingError,
@@ -56,11 +55,11 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     generate_name,
     has_filesystem_volume,
     lookup_filters,
-    needs_whitelist_check,
     normalize_volume_type,
     parse_size,
     per_snapshot_keys,
     property_values_match,
+    refuse_unknown_property_keys,
     removed_user_properties,
     sizes_equal_within_tolerance,
     snapshot_mappings,
@@ -484,34 +483,6 @@ def user_keys_written(request: VolumeRequest, plan: Plan | None) -> list[str]:
         return list(request.user_properties) + (list(request.removed_properties) if request.source else [])
     return [key for key in plan.override_props if key in request.user_properties] + [
         key for key in plan.delete_props if key in request.removed_properties]
-
-
-def refuse_unknown_property_keys(client: LinstorClient, keys_by_parameter: Mapping[str, Iterable[str]]) -> None:
-    """Fail naming the parameter when LINSTOR's RD whitelist lacks a key about to be written or removed.
-
-    LINSTOR would refuse the whole write (``FAIL_INVLD_PROP``); asking first turns that into an
-    error on the option, before anything is written. Keys LINSTOR does not check
-    (:func:`needs_whitelist_check`) need no request; a controller that does not list its whitelist
-    is left to decide itself.
-    """
-    pending = {parameter: sorted({key for key in keys if needs_whitelist_check(key)})
-               for parameter, keys in keys_by_parameter.items()}
-    pending = {parameter: keys for parameter, keys in pending.items() if keys}
-    if not pending:
-        return
-    allowed = client.resource_definition_property_keys()
-    if allowed is None:
-        return
-    for parameter, keys in pending.items():
-        unknown = [key for key in keys if key not in allowed]
-        if unknown:
-            raise NamingError(
-                parameter,
-                f"{parameter}: LINSTOR does not allow the resource-definition property key(s) "
-                f"{', '.join(repr(key) for key in unknown)} (not in its whitelist, "
-                "GET /v1/resource-definitions/properties/info); keys under "
-                f"{' and '.join(repr(namespace) for namespace in FREE_PROPERTY_NAMESPACES)} are free-form",
-            )
 
 
 def apply_plan_to_view(view: dict[str, Any], plan: Plan, prefix: str) -> dict[str, Any]:
@@ -1160,7 +1131,7 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
             require_group(client, request.resource_group, check_mode, outcome.warnings)
         if request.source is None:  # a copy has its source's content type: copy_request_for checks it
             refuse_filesystem_keys(request.user_properties, request.volume_type, request.content_type)
-        refuse_unknown_property_keys(client, {"properties": user_keys_written(request, None)})
+        refuse_unknown_property_keys(client.whitelisted_property_keys, {"properties": user_keys_written(request, None)})
         if request.source is not None and request.source.snapshot is not None:
             # _snapshots builds on this module; imported here to keep the import graph one-way.
             from ansible_collections.linstor.incus.plugins.module_utils._snapshots import copy_from_snapshot
@@ -1175,7 +1146,7 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     plan = plan_changes(request, existing, rename=existing is old_rd)
     if plan.empty:
         return outcome.result(diff)
-    refuse_unknown_property_keys(client, {"properties": user_keys_written(request, plan)})
+    refuse_unknown_property_keys(client.whitelisted_property_keys, {"properties": user_keys_written(request, plan)})
     outcome.changed = True
     outcome.volume = apply_plan_to_view(before, plan, request.prefix)
     if not check_mode:

@@ -12,11 +12,11 @@ description:
   - Creates, repairs or deletes the LINSTOR resource group that an Incus C(linstor) storage pool spawns
     its volumes from, exactly as Incus creates it when the pool is made with C(incus storage create POOL linstor).
   - The group gets the description C(Resource group managed by Incus), a select filter with O(place_count) and,
-    when given, O(storage_pool), the DRBD options of O(drbd_options) as properties, and
-    C(DrbdOptions/Disk/rs-discard-granularity=1048576).
+    when given, O(storage_pool), the DRBD options of O(drbd_options) and the extra O(properties) as properties,
+    and C(DrbdOptions/Disk/rs-discard-granularity=1048576) unless O(properties) gives it another value.
   - When the group exists, settings that drifted (place count, storage pool, description, the DRBD option
-    properties, the discard granularity) are put back with a single request. Other properties of the group and
-    other select filter fields are left alone.
+    properties, the discard granularity, the O(properties) given) are put back with a single request. Other
+    properties of the group and other select filter fields are left alone.
   - Incus adopts an existing group with the same name when a pool is created (it then reads the place count and
     storage pool from the group), so preparing the group with this module first and then creating the pool gives
     the same result as letting Incus create it.
@@ -92,11 +92,29 @@ options:
             C(drbd.auto_add_quorum_tiebreaker), the property C(DrbdOptions/auto-add-quorum-tiebreaker).
         type: bool
         default: true
+  properties:
+    description:
+      - Extra properties of the group, as the Incus pool keys C(linstor.raw.*) set them (C(linstor.raw.BCache/PoolName)
+        is the key C(BCache/PoolName) here). Values may be strings, integers or booleans. LINSTOR applies them to
+        every volume of the group that does not set the key itself.
+      - The same keys are refused as in the O(linstor.incus.linstor_incus_volume#module:properties) of a volume (Incus
+        refuses them in C(linstor.raw.*) too) - keys under C(Aux/Incus/), the keys of O(drbd_options) and the DRBD
+        properties Incus manages itself.
+      - C(DrbdOptions/Disk/rs-discard-granularity) replaces Incus's C(1048576); given as null (C(~)) it is put back to
+        C(1048576), as Incus does when that pool key is unset.
+      - Keys outside C(Aux/) are checked against the controller's list of resource-group properties
+        (C(GET /v1/resource-groups/properties/info)) before anything is written; a key LINSTOR does not know fails
+        the task, naming O(properties). That list is read with one more request, only when such a key is about to
+        be written or removed.
+      - Properties the group has but that are not listed here are left alone. Any other key given as null is
+        removed from the group if it is there.
+    type: dict
 notes:
   - A run that finds the group as wanted sends one request (a GET). Creating sends three (GET, a POST that creates
     the group, a PUT that sets its properties, as Incus does, because LINSTOR ignores properties in a create; if the
-    PUT fails, the group is deleted again). Repairing drift sends a GET and one PUT. Deleting sends a GET, a listing
-    of the resource definitions and a DELETE.
+    PUT fails, the group is deleted again). Repairing drift sends a GET and one PUT. Writing or removing a key of
+    O(properties) outside C(Aux/) adds one GET of LINSTOR's property list before the writes. Deleting sends a GET,
+    a listing of the resource definitions and a DELETE.
   - Incus deletes a pool's resource group only when it created it itself (C(volatile.pool.pristine)); a group made by
     this module is adopted by Incus and therefore stays when the Incus pool is deleted. Delete it with O(state=absent).
 seealso:
@@ -121,6 +139,13 @@ EXAMPLES = r"""
     drbd_options:
       on_no_quorum: io-error
       auto_diskful: 10m
+
+- name: Pool whose resync discards in 64 KiB units and whose volumes use DRBD protocol A (Incus linstor.raw.* keys)
+  linstor.incus.linstor_incus_resource_group:
+    name: async
+    properties:
+      DrbdOptions/Disk/rs-discard-granularity: 65536
+      DrbdOptions/Net/protocol: A
 
 - name: Delete the group once no volume uses it
   linstor.incus.linstor_incus_resource_group:
@@ -220,6 +245,7 @@ MODULE_OPTIONS = {
             "auto_add_quorum_tiebreaker": {"type": "bool", "default": DEFAULT_AUTO_ADD_QUORUM_TIEBREAKER},
         },
     },
+    "properties": {"type": "dict"},
 }
 
 
@@ -229,7 +255,7 @@ def operation(module: AnsibleModule, client) -> dict:
         outcome = ensure_absent(client, params["name"], module.check_mode)
     else:
         desired = desired_group(params["name"], params["place_count"], params["storage_pool"],
-                                params["drbd_options"], params["description"])
+                                params["drbd_options"], params["description"], params["properties"])
         outcome = ensure_present(client, desired, module.check_mode)
     for warning in outcome.warnings:
         module.warn(warning)
