@@ -10,7 +10,9 @@ class ModuleDocFragment:
 options:
   controllers:
     description:
-      - Comma-separated list of LINSTOR controllers, tried in order; the next is used when one cannot be reached.
+      - Comma-separated list of LINSTOR controllers, tried in order; the next is used when one cannot be reached
+        (not when one fails TLS verification, which fails the task).
+      - Credentials in an address (C(user:password@host)) are refused; use O(auth_token) or a client certificate.
       - C(linstor://host) means HTTP on port 3370, C(linstor+ssl://host) HTTPS on port 3371;
         C(http://host:port) and C(https://host:port) are accepted as they are, and a bare C(host[:port]) is read as C(linstor://).
       - When not set, the E(LS_CONTROLLERS) environment variable is used, then the C(controllers) key in the
@@ -30,7 +32,8 @@ options:
     type: path
   client_key:
     description:
-      - Private key (PEM file) of O(client_cert). Requires O(client_cert).
+      - Private key (PEM file) of O(client_cert). Requires O(client_cert). The path of the file, never the key
+        itself (a value holding a PEM block is refused without being shown).
       - Defaults to the C(keyfile) key of C(linstor-client.conf).
     type: path
   validate_certs:
@@ -42,7 +45,8 @@ options:
     description:
       - "Token sent as C(Authorization: Bearer <token>) to controllers that require authentication."
       - Defaults to the C(auth-token) key of C(linstor-client.conf).
-      - Never sent over plain HTTP unless O(allow_insecure_auth) is set.
+      - Never sent over plain HTTP unless O(allow_insecure_auth) is set. Surrounding whitespace is dropped; a token
+        holding any other character an HTTP header cannot carry (outside visible ASCII) is refused.
     type: str
   allow_insecure_auth:
     description:
@@ -51,7 +55,8 @@ options:
     default: false
   timeout:
     description:
-      - Seconds to wait for a controller to connect and answer each request.
+      - Seconds to wait for a controller to connect and to answer each request, and again for the reply to be read
+        in full (a controller sending its reply a byte at a time cannot hold the run).
     type: float
     default: 60
 notes:

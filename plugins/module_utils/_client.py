@@ -11,8 +11,10 @@ ApiCallRc reply bodies are decoded into warnings or a :class:`LinstorError`.
 from __future__ import annotations
 
 import configparser
+import json
 import os
 import re
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +23,8 @@ from urllib.parse import quote, urlsplit
 
 try:
     import requests
+    from urllib3.exceptions import HTTPError as TransportError
+    from urllib3.exceptions import ReadTimeoutError
 except ImportError:  # reported by the modules through missing_required_lib
     requests = None
 
@@ -48,6 +52,10 @@ HTTP_PORT = 3370
 HTTPS_PORT = 3371
 DEFAULT_CONTROLLER = "linstor://localhost"
 DEFAULT_TIMEOUT = 60
+MAX_REPLY_BYTES = 256 * 1024 * 1024
+"""The largest reply body read (a listing of 10,000 volumes with their properties is about 15 MiB); a larger one
+is no LINSTOR reply and fails the request instead of filling the memory."""
+_READ_CHUNK = 64 * 1024
 CONTROLLERS_ENV = "LS_CONTROLLERS"
 CLIENT_CONFIG_PATHS = (
     os.path.expanduser("~/.config/linstor/linstor-client.conf"),
@@ -167,9 +175,9 @@ class LinstorStopped(LinstorError):
 
 
 class LinstorConfigError(LinstorError):
-    """The connection options are wrong; raised before any request is sent."""
+    """The connection options (or linstor-client.conf, ``parameter`` None) are wrong; raised before any request."""
 
-    def __init__(self, message: str, parameter: str) -> None:
+    def __init__(self, message: str, parameter: str | None) -> None:
         super().__init__(message)
         self.parameter = parameter
 
@@ -208,32 +216,68 @@ def controller_url(entry: str) -> str:
     scheme, rest = entry.split("://", 1)
     defaults = {"linstor": ("http", HTTP_PORT), "linstor+ssl": ("https", HTTPS_PORT),
                 "http": ("http", HTTP_PORT), "https": ("https", HTTPS_PORT)}
+    shown = _without_credentials(entry)
     if scheme.lower() not in defaults:
         raise LinstorConfigError(
-            f"controllers: unsupported scheme '{scheme}://' in '{entry}'; use linstor://, linstor+ssl://, "
+            f"controllers: unsupported scheme '{scheme}://' in '{shown}'; use linstor://, linstor+ssl://, "
             "http:// or https://", "controllers")
     http_scheme, port = defaults[scheme.lower()]
     parts = urlsplit(f"{http_scheme}://{rest}")
+    if "@" in parts.netloc:
+        raise LinstorConfigError(
+            f"controllers: '{shown}' holds credentials (user:password@), which LINSTOR does not take; remove them "
+            "and give auth_token (or a client certificate) instead", "controllers")
     if not parts.hostname:
-        raise LinstorConfigError(f"controllers: no host in '{entry}'", "controllers")
+        raise LinstorConfigError(f"controllers: no host in '{shown}'", "controllers")
     try:
         port = parts.port or port
     except ValueError as exc:
-        raise LinstorConfigError(f"controllers: bad port in '{entry}': {exc}", "controllers") from exc
+        raise LinstorConfigError(f"controllers: bad port in '{shown}': {exc}", "controllers") from exc
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     return f"{http_scheme}://{host}:{port}"
+
+
+def _without_credentials(entry: str) -> str:
+    """A controller entry as messages show it: any ``user:password@`` replaced by ``***@``."""
+    return re.sub(r"(://)[^/@]*@", r"\1***@", entry)
 
 
 def read_client_config(paths: Iterable[str] = CLIENT_CONFIG_PATHS) -> dict[str, str]:
     """The ``[global]`` section of the first ``linstor-client.conf`` found, as the linstor CLI picks its file
     (python-linstor's ``Config``; the CLI also reads the drop-ins of ``/etc/linstor/linstor-client.d/``, which
-    this does not)."""
+    this does not). A file that cannot be read or parsed is a LinstorConfigError naming it, never quoting it
+    (it may hold the auth token)."""
     for path in paths:
         if os.path.isfile(path):
             parser = configparser.ConfigParser(interpolation=None)
-            parser.read(path)
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    parser.read_file(handle)
+            except OSError as exc:
+                raise LinstorConfigError(f"{path}: cannot read this linstor-client.conf ({exc.strerror})",
+                                         None) from None
+            except UnicodeDecodeError as exc:
+                raise LinstorConfigError(f"{path}: not UTF-8 text (at byte {exc.start}); fix this "
+                                         "linstor-client.conf", None) from None
+            except configparser.Error as exc:
+                raise LinstorConfigError(f"{path}: not a valid linstor-client.conf ({_config_problem(exc)})",
+                                         None) from None
             return dict(parser["global"]) if parser.has_section("global") else {}
     return {}
+
+
+def _config_problem(exc: configparser.Error) -> str:
+    """What is wrong in a config file, by line, without its text (a line may hold a secret)."""
+    if isinstance(exc, configparser.DuplicateOptionError):
+        return f"key {exc.option!r} given twice in section [{exc.section}], line {exc.lineno}"
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return f"section [{exc.section}] given twice, line {exc.lineno}"
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        return f"no [section] header before line {exc.lineno}"
+    if isinstance(exc, configparser.ParsingError):
+        lines = ", ".join(str(number) for number, _line in exc.errors)
+        return f"lines that are not 'key = value': {lines}"
+    return type(exc).__name__
 
 
 @dataclass
@@ -281,7 +325,7 @@ class ConnectionSettings:
             client_cert=params.get("client_cert") or config.get("certfile"),
             client_key=params.get("client_key") or config.get("keyfile"),
             validate_certs=params.get("validate_certs", True),
-            auth_token=params.get("auth_token") or config.get("auth-token"),
+            auth_token=_token(params.get("auth_token") or config.get("auth-token")),
             allow_insecure_auth=bool(params.get("allow_insecure_auth")),
             timeout=float(timeout),
         )
@@ -297,6 +341,9 @@ class ConnectionSettings:
         files = {"ca_cert": self.ca_cert if self.validate_certs and https else None, "client_cert": self.client_cert,
                  "client_key": self.client_key}
         for option, path in files.items():
+            if path and ("\n" in path or "-----BEGIN" in path):
+                raise LinstorConfigError(f"{option}: must be the path of a PEM file, not its contents (the value is "
+                                         "not shown)", option)
             if path and not os.path.exists(path):  # ca_cert may be a directory of CA certificates
                 raise LinstorConfigError(f"{option}: no such file: {path}", option)
         if self.auth_token and not self.allow_insecure_auth:
@@ -305,6 +352,22 @@ class ConnectionSettings:
                 raise LinstorConfigError(
                     "auth_token: refusing to send the token over plain HTTP to " + ", ".join(plain)
                     + "; use linstor+ssl:// or https:// controllers, or set allow_insecure_auth", "auth_token")
+
+
+TOKEN_CHARACTERS = re.compile(r"[\x21-\x7e]+")
+"""What an HTTP header can carry of a bearer token: visible ASCII."""
+
+
+def _token(token: str | None) -> str | None:
+    """The bearer token without surrounding whitespace (a vaulted file's trailing newline); one holding any other
+    character a header cannot carry is refused, without showing it."""
+    if token is None or not token.strip():
+        return None
+    token = token.strip()
+    if not TOKEN_CHARACTERS.fullmatch(token):
+        raise LinstorConfigError("auth_token: holds a space, a line break or a character an HTTP header cannot carry "
+                                 "(only visible ASCII); the token is not shown", "auth_token")
+    return token
 
 
 def _path(*segments: str) -> str:
@@ -321,8 +384,9 @@ class LinstorClient:
         self.settings = settings
         self.session = requests.Session()
         self.session.headers["Accept"] = "application/json"
-        if settings.auth_token:
-            self.session.headers["Authorization"] = f"Bearer {settings.auth_token}"
+        # set even without a token: requests then ignores ~/.netrc, whose credentials would replace the token
+        # (and go over plain HTTP, past the check of allow_insecure_auth)
+        self.session.auth = _BearerAuth(settings.auth_token)
         if settings.client_cert:
             self.session.cert = (settings.client_cert, settings.client_key) if settings.client_key \
                 else settings.client_cert
@@ -395,8 +459,12 @@ class LinstorClient:
             try:
                 # verify is passed on each request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE
                 # override the session's verify (ca_cert, validate_certs=false) otherwise.
+                # No redirects: LINSTOR's API sends none, and one is a proxy's (a login page, or https to http).
                 response = self.session.request(method, base + path, params=params, json=body,
-                                                timeout=self.settings.timeout, verify=self.session.verify)
+                                                timeout=self.settings.timeout, verify=self.session.verify,
+                                                allow_redirects=False, stream=True)
+                with response:
+                    content = _read_body(response, self.settings.timeout)
             except requests.exceptions.SSLError as exc:
                 raise LinstorConnectionError(
                     f"TLS failure talking to {base}: {exc}. Check ca_cert (the CA that signed the controller's "
@@ -411,22 +479,37 @@ class LinstorClient:
                         "Check the controller's state, then run again.") from exc
                 continue
             self._active = index
-            return self._decode(method, path, response)
+            return self._decode(method, path, base, response, content)
         raise LinstorConnectionError(
             f"could not reach any LINSTOR controller (from {self.settings.controllers_source}); tried: "
             + "; ".join(tried))
 
-    def _decode(self, method: str, path: str, response: Any) -> Any:
+    def _decode(self, method: str, path: str, base: str, response: Any, content: bytes) -> Any:
+        """The reply's JSON body; LinstorError for LINSTOR's error entries, an HTTP error, a redirect, or a
+        successful reply that is not LINSTOR's (not JSON, such as a proxy's login page)."""
+        text = content.decode("utf-8", "replace")
         try:
-            body = response.json() if response.content else None
+            body = json.loads(text) if content else None
         except ValueError:
             body = None
+        if 300 <= response.status_code < 400:
+            raise LinstorError(
+                f"{base} answered {method} {path} with a redirect (HTTP {response.status_code} to "
+                f"{response.headers.get('Location', 'nowhere')[:200]}), which LINSTOR's REST API never sends: check "
+                "that controllers names the controller itself (scheme, host and port), not a proxy",
+                status=response.status_code)
+        if response.status_code < 300 and body is None:
+            raise LinstorError(
+                f"{base} answered {method} {path} with HTTP {response.status_code} but not with LINSTOR's JSON "
+                f"reply ({response.headers.get('Content-Type') or 'no content type'}): check that controllers names "
+                "a LINSTOR controller's REST API (e.g. http://controller:3370)",
+                details=text.strip()[:500], status=response.status_code)
         if response.status_code == 401:  # LINSTOR's AuthenticationFilter: an ApiCallRc that does not say why
             given = "was not accepted" if self.settings.auth_token else "is required and none was given"
             entries = body if is_apicallrc_list(body) else []
             raise LinstorError(
                 f"LINSTOR refused {method} {path}: HTTP 401, authentication failed: the auth_token {given}",
-                details=entries[0].get("message", "") if entries else response.text.strip()[:500],
+                details=entries[0].get("message", "") if entries else text.strip()[:500],
                 ret_code=int(entries[0]["ret_code"]) if entries else None, status=401, entries=entries)
         if is_apicallrc_list(body):
             warnings = raise_for_apicallrc(body, response.status_code)
@@ -440,8 +523,8 @@ class LinstorClient:
                            "a LINSTOR controller's REST API (e.g. http://controller:3370)")
             else:
                 message = f"LINSTOR answered {method} {path} with HTTP {response.status_code}"
-            text = response.text.strip()[:500] if body is None else str(body)[:500]
-            raise LinstorError(message, details=text, status=response.status_code)
+            details = text.strip()[:500] if body is None else str(body)[:500]
+            raise LinstorError(message, details=details, status=response.status_code)
         return body
 
     def get(self, path: str, params: Any = None) -> Any:
@@ -674,6 +757,44 @@ class LinstorClient:
         if nodes:
             body["nodes"] = list(nodes)
         return self.post(_path("resource-definitions", name, "snapshot-restore-resource", snapshot), body)
+
+
+class _BearerAuth:
+    """requests' auth hook: the bearer token, if any, on every request (and no ~/.netrc credentials)."""
+
+    def __init__(self, token: str | None) -> None:
+        self.token = token
+
+    def __call__(self, request: Any) -> Any:
+        if self.token:
+            request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+
+def _read_body(response: Any, timeout: float) -> bytes:
+    """The reply body, read within ``timeout`` seconds of its headers and up to :data:`MAX_REPLY_BYTES`.
+
+    requests' own timeout bounds each wait for data, not the whole reply: a server sending a byte now and then
+    would hold the run forever. Transport failures come out as requests' exceptions, which the failover reads.
+    """
+    deadline = time.monotonic() + timeout
+    read = getattr(response.raw, "read1", None) or response.raw.read  # read1 returns what has arrived
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while chunk := read(_READ_CHUNK, decode_content=True):
+            size += len(chunk)
+            if size > MAX_REPLY_BYTES:
+                raise LinstorError(f"the reply is larger than {MAX_REPLY_BYTES // (1024 * 1024)} MiB, which is no "
+                                   "LINSTOR reply: check that controllers names a LINSTOR controller")
+            if time.monotonic() > deadline:
+                raise requests.exceptions.ReadTimeout(f"the reply was not complete after {timeout:g} s (timed out)")
+            chunks.append(chunk)
+    except ReadTimeoutError as exc:
+        raise requests.exceptions.ReadTimeout(str(exc)) from exc
+    except TransportError as exc:
+        raise requests.exceptions.ConnectionError(str(exc)) from exc
+    return b"".join(chunks)
 
 
 def _sent(exc: Exception) -> bool:

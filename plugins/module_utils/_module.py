@@ -96,6 +96,8 @@ def run_module(module: AnsibleModule, operation: Operation) -> None:
         module.fail_json(msg=missing_required_lib("requests"))
     try:
         client = client_from_params(module.params)
+        if client.settings.auth_token:  # masked wherever it came from (linstor-client.conf, a stripped newline)
+            module.no_log_values.add(client.settings.auth_token)
         with stop_signals_to(client):
             result = operation(module, client)
     except NamingError as exc:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import requests
 from ansible_collections.linstor.incus.plugins.module_utils import _client
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
     MASK_ERROR,
@@ -113,7 +114,8 @@ def test_token_never_goes_over_plain_http(tmp_path) -> None:
     assert "s3cr3t" not in str(caught.value)
     allowed = ConnectionSettings.from_params(
         {"controllers": "linstor://b", "auth_token": "s3cr3t", "allow_insecure_auth": True}, {}, nowhere)
-    assert LinstorClient(allowed).session.headers["Authorization"] == "Bearer s3cr3t"
+    prepared = LinstorClient(allowed).session.prepare_request(requests.Request("GET", "http://b:3370/v1/nodes"))
+    assert prepared.headers["Authorization"] == "Bearer s3cr3t"
     assert "s3cr3t" not in repr(allowed)
     secure = ConnectionSettings.from_params({"controllers": "linstor+ssl://a", "auth_token": "t"}, {}, nowhere)
     assert secure.auth_token == "t"
@@ -367,3 +369,73 @@ def test_module_utils_import_without_requests(monkeypatch) -> None:
     with pytest.raises(LinstorConfigError) as caught:
         LinstorClient(ConnectionSettings.from_params({"controllers": "a"}, {}, []))
     assert "requests" in str(caught.value)
+
+
+# -- secrets stay out of messages --------------------------------------------------------------------
+
+
+SECRET = "S3cr3tTokenXYZ"
+
+
+def test_a_token_is_stripped_and_one_no_header_can_carry_is_refused_unshown(tmp_path) -> None:
+    nowhere = [str(tmp_path / "none.conf")]
+    vaulted = ConnectionSettings.from_params({"controllers": "linstor+ssl://a", "auth_token": SECRET + "\n"}, {},
+                                             nowhere)
+    assert vaulted.auth_token == SECRET  # a vaulted file's trailing newline
+    assert ConnectionSettings.from_params({"controllers": "a", "auth_token": " \n"}, {}, nowhere).auth_token is None
+    for bad in (SECRET + "\nX-Other: 1", SECRET + "’", "two words"):
+        with pytest.raises(LinstorConfigError) as caught:
+            ConnectionSettings.from_params({"controllers": "linstor+ssl://a", "auth_token": bad}, {}, nowhere)
+        assert caught.value.parameter == "auth_token"
+        assert SECRET not in str(caught.value) and "two" not in str(caught.value)
+
+
+@pytest.mark.parametrize("content, problem", [
+    (f"[global]\ncontrollers = a\nauth-token {SECRET}\n", "lines that are not 'key = value': 3"),
+    (f"auth-token = {SECRET}\n", "no [section] header before line 1"),
+    (f"[global]\nauth-token = {SECRET}\nauth-token = {SECRET}\n", "key 'auth-token' given twice"),
+])
+def test_a_broken_config_file_is_named_and_never_quoted(tmp_path, content: str, problem: str) -> None:
+    conf = tmp_path / "linstor-client.conf"
+    conf.write_text(content)
+    with pytest.raises(LinstorConfigError) as caught:
+        ConnectionSettings.from_params({}, {}, [str(conf)])
+    assert str(conf) in str(caught.value) and problem in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
+def test_a_config_file_not_utf8_or_unreadable_is_named(tmp_path, monkeypatch) -> None:
+    conf = tmp_path / "linstor-client.conf"
+    conf.write_bytes(b"[global]\n# r\xe9seau\nauth-token = " + SECRET.encode() + b"\n")
+    with pytest.raises(LinstorConfigError, match="not UTF-8 text") as caught:
+        ConnectionSettings.from_params({}, {}, [str(conf)])
+    assert str(conf) in str(caught.value) and SECRET not in str(caught.value)
+    conf.write_text(f"[global]\nauth-token = {SECRET}\n")
+
+    def unreadable(*_args, **_kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(_client, "open", unreadable, raising=False)  # chmod 000 does not stop root
+    with pytest.raises(LinstorConfigError, match="cannot read this linstor-client.conf") as caught:
+        ConnectionSettings.from_params({}, {}, [str(conf)])
+    assert str(conf) in str(caught.value) and "Permission denied" in str(caught.value)
+
+
+def test_a_key_given_as_its_contents_is_refused_unshown(tmp_path) -> None:
+    pem = f"-----BEGIN PRIVATE KEY-----\n{SECRET}\n-----END PRIVATE KEY-----\n"
+    cert = tmp_path / "cert.pem"
+    cert.write_text("not checked here")
+    with pytest.raises(LinstorConfigError) as caught:
+        ConnectionSettings.from_params({"controllers": "linstor+ssl://a", "client_cert": str(cert), "client_key": pem},
+                                       {}, [str(tmp_path / "none.conf")])
+    assert caught.value.parameter == "client_key"
+    assert "not its contents" in str(caught.value) and SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize("entry", [f"https://admin:{SECRET}@ctrl", f"https://admin:{SECRET}@ctrl:33x",
+                                   f"ftp://admin:{SECRET}@ctrl"])
+def test_credentials_in_a_controller_address_are_refused_unshown(entry: str) -> None:
+    with pytest.raises(LinstorConfigError) as caught:
+        controller_url(entry)
+    assert caught.value.parameter == "controllers"
+    assert SECRET not in str(caught.value) and "***@ctrl" in str(caught.value)

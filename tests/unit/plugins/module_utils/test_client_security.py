@@ -8,12 +8,16 @@ certificates are made at run time by ``linstor_emulator.testing.make_pki``.
 
 from __future__ import annotations
 
+import http.server
 import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ansible_collections.linstor.incus.plugins.module_utils import _client
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
     ConnectionSettings,
     LinstorClient,
@@ -278,3 +282,97 @@ def test_error_reply_is_linstors_message_and_not_repeated(plain: EmulatorProcess
     assert caught.value.status == 500 and caught.value.message == "Satellite node2 went away"
     assert len([e for e in debug.requests() if e["method"] == "POST"]) == 1
     assert talk.get_resource_definition(rd_name) is None, "an error fault comes before the write"
+
+
+# -- servers that are not LINSTOR ------------------------------------------------------------------
+# A proxy's login page, a redirect, a server trickling or flooding its reply: no emulator behaves so, hence a
+# small web server of the test's own, which records the Authorization header of every request.
+
+
+class NotLinstor(http.server.BaseHTTPRequestHandler):
+    """Answers by path: /redirect (302 elsewhere), /html (200 with a login page), /trickle (a byte every 0.2 s),
+    /huge (2 MiB of JSON); records each request's path and Authorization header on the server."""
+
+    def log_message(self, *_args) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        self.server.seen.append((self.path, self.headers.get("Authorization")))
+        if self.path.startswith("/v1/redirect"):
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/v1/nodes")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path.startswith("/v1/html"):
+            self.reply(b"<html><body>Login required</body></html>", "text/html")
+        elif self.path.startswith("/v1/trickle"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            for _ in range(100):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.2)
+        elif self.path.startswith("/v1/huge"):
+            self.reply(b"[" + b"0," * (1024 * 1024) + b"0]", "application/json")
+        else:
+            self.reply(b"[]", "application/json")
+
+    def reply(self, body: bytes, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def not_linstor() -> Iterator[http.server.ThreadingHTTPServer]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotLinstor)
+    server.seen = []
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def plain_client(server: http.server.ThreadingHTTPServer, **options) -> LinstorClient:
+    return client(f"http://127.0.0.1:{server.server_port}", **options)
+
+
+def test_a_redirect_is_not_followed(not_linstor) -> None:
+    with pytest.raises(LinstorError, match="with a redirect") as caught:
+        plain_client(not_linstor).get("/v1/redirect")
+    assert caught.value.status == 302 and "/v1/nodes" in str(caught.value)
+    assert [path for path, _auth in not_linstor.seen] == ["/v1/redirect"]
+
+
+def test_a_successful_reply_that_is_not_json_is_no_linstor_reply(not_linstor) -> None:
+    with pytest.raises(LinstorError, match="not with LINSTOR's JSON reply") as caught:
+        plain_client(not_linstor).get("/v1/html")
+    assert "text/html" in str(caught.value) and "Login required" in caught.value.details
+
+
+def test_a_reply_trickling_in_ends_at_the_timeout(not_linstor) -> None:
+    """requests' timeout bounds each wait for data: 100 bytes at 0.2 s each would take 20 s with timeout=1."""
+    with pytest.raises(LinstorConnectionError, match="timed out"):
+        plain_client(not_linstor, timeout=1).get("/v1/trickle")
+
+
+def test_a_reply_too_large_fails_unread(not_linstor, monkeypatch) -> None:
+    monkeypatch.setattr(_client, "MAX_REPLY_BYTES", 1024 * 1024)
+    with pytest.raises(LinstorError, match="larger than 1 MiB"):
+        plain_client(not_linstor).get("/v1/huge")
+    assert plain_client(not_linstor).get("/v1/small") == []
+
+
+def test_netrc_credentials_never_replace_or_stand_in_for_the_token(not_linstor, tmp_path, monkeypatch) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login netrcuser password NetrcPassw0rd\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    plain_client(not_linstor).get("/v1/none")
+    plain_client(not_linstor, auth_token=TOKEN, allow_insecure_auth=True).get("/v1/token")
+    assert not_linstor.seen == [("/v1/none", None), ("/v1/token", f"Bearer {TOKEN}")]

@@ -103,6 +103,7 @@ class FakeModule:
         self.params = {name: spec.get("default") for name, spec in CONNECTION_ARGUMENT_SPEC.items()}
         self.params["controllers"] = "http://127.0.0.1:3370"
         self.warnings: list[str] = []
+        self.no_log_values: set[str] = set()
 
     def warn(self, warning: str) -> None:
         self.warnings.append(warning)
@@ -128,3 +129,13 @@ def test_linstor_warnings_become_ansible_warnings_on_success_and_on_failure(fail
     assert "linstor_warnings" not in finished.value.result
     assert finished.value.result["failed"] is fails
     assert finished.value.result["changed"] is True
+
+
+def test_the_token_sent_is_masked_whatever_its_source() -> None:
+    """Ansible masks the option's value as given; the token sent may differ (a stripped newline) or come from
+    linstor-client.conf, so run_module masks the one the client holds."""
+    module = FakeModule()
+    module.params.update(auth_token="vaulted-token\n", allow_insecure_auth=True)
+    with pytest.raises(Finished):
+        run_module(module, lambda module, client: {"changed": False})
+    assert module.no_log_values == {"vaulted-token"}
