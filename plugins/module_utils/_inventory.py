@@ -13,10 +13,12 @@ Request budget (whatever the number of volumes):
 LINSTOR cannot filter RDs by resource group on the server (``/v1/resource-definitions`` takes
 only ``resource_definitions``, ``with_volume_definitions``, ``props``, ``offset`` and ``limit``),
 so the listing filters on the aux keys on the server (:func:`listing_filters`, or Incus's exact
-lookup filters when one volume is named) and keeps the group's RDs here. The price: an RD that
-lacks every aux key (spawned, then its creator died before setting them) is invisible to that
-filter. ``scan_all`` trades the server-side filter for an unfiltered listing, still one request,
-that sees such orphans too; it transfers every RD of the controller, so it is for audits.
+lookup filters when one volume is named) and keeps the group's RDs here. The filter asks for the
+name and type keys, as Incus's lookup does (an RD lacking only its content type is listed, and
+reported as an orphan); the price: an RD that lacks its name or type key (spawned, then its creator
+died before setting them) is invisible to that filter. ``scan_all`` trades the server-side filter
+for an unfiltered listing, still one request, that sees such orphans too; it transfers every RD of
+the controller, so it is for audits.
 
 Pure functions (:func:`build_inventory`, :func:`resource_view`) do the work on LINSTOR's
 replies, with the snapshot views of ``_snapshots`` (one shape for every module);
@@ -121,9 +123,8 @@ class Selection:
         """
         exact_project = self.project if self.volume_type != TYPE_IMAGES else (self.project or "default")
         if self.name is not None and self.volume_type is not None and exact_project is not None:
-            filters = lookup_filters(prefix, self.volume_type, exact_project, self.name)
-            content = listing_filters(self.volume_type, self.content_type)[2]
-            return [*filters, content]
+            content = listing_filters(self.volume_type, self.content_type)[2:]
+            return lookup_filters(prefix, self.volume_type, exact_project, self.name) + content
         return listing_filters(self.volume_type, self.content_type)
 
     def matches(self, volume: dict[str, Any]) -> bool:

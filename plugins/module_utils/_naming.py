@@ -467,12 +467,14 @@ def lookup_filters(prefix: str, volume_type: str, project: str, name: str) -> li
 
 
 def listing_filters(volume_type: str | None = None, content_type: str | None = None) -> list[str]:
-    """``props`` query values selecting RDs that carry all three aux keys, optionally of one type/content type."""
+    """``props`` query values selecting the RDs Incus can find (those carrying its name and type keys), optionally
+    of one type, and of one content type when it is given. An RD lacking only its content type is listed, so that
+    an audit reports it: Incus finds it by name and type."""
     type_filter = AUX_TYPE if volume_type is None else f"{AUX_TYPE}={normalize_volume_type(volume_type)}"
-    if content_type is not None:
-        _check_content_type(content_type, "content_type")
-    content_filter = AUX_CONTENT_TYPE if content_type is None else f"{AUX_CONTENT_TYPE}={content_type}"
-    return [AUX_NAME, type_filter, content_filter]
+    if content_type is None:
+        return [AUX_NAME, type_filter]
+    _check_content_type(content_type, "content_type")
+    return [AUX_NAME, type_filter, f"{AUX_CONTENT_TYPE}={content_type}"]
 
 
 # --- Snapshots -------------------------------------------------------------------------------

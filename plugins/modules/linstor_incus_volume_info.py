@@ -14,10 +14,11 @@ description:
     LINSTOR resource group that carry Incus's auxiliary properties (C(Aux/Incus/name), C(Aux/Incus/type),
     C(Aux/Incus/content-type)) with a C(Aux/Incus/name) that starts with O(prefix), each in the shape
     M(linstor.incus.linstor_incus_volume) returns.
-  - Reads with one C(GET /v1/resource-definitions) whose C(props) filters select Incus volumes on the
-    controller, whatever the number of volumes; with O(name) and O(type) (and O(project), except for images)
-    it is the exact lookup Incus itself makes. LINSTOR cannot filter RDs by resource group, so the RDs of
-    other groups are dropped after the reply.
+  - Reads with one C(GET /v1/resource-definitions) whose C(props) filters select, on the controller, the RDs
+    carrying C(Aux/Incus/name) and C(Aux/Incus/type) (the keys Incus finds a volume by), whatever the number of
+    volumes; with O(name) and O(type) (and O(project), except for images) it is the exact lookup Incus itself
+    makes. A C(content-type) filter is added only with O(content_type). LINSTOR cannot filter RDs by resource
+    group, so the RDs of other groups are dropped after the reply.
   - O(include_resources) and O(include_snapshots) each add one request.
   - Reports what an operator should look at - orphans, duplicates, dangling snapshot mappings, unmapped
     snapshots and snapshot claims left behind (see RV(anomalies)).
@@ -67,10 +68,11 @@ options:
     default: false
   scan_all:
     description:
-      - List every RD of the controller instead of only those carrying Incus's aux keys (still one request), so
-        that orphans which lack the aux keys altogether (an RD spawned by Incus that never got its keys) are found.
-      - Without it, the controller filters on the aux keys, and only orphans whose aux keys are present but
-        incomplete or not what Incus writes are found. Use it for audits; it transfers every RD of the cluster.
+      - List every RD of the controller instead of only those carrying Incus's name and type keys (still one
+        request), so that orphans which lack either (an RD spawned by Incus that never got its keys) are found.
+      - Without it, the controller filters on those two keys, as Incus looks volumes up, and only orphans that
+        carry both are found (one lacking only C(Aux/Incus/content-type), or whose keys are not what Incus writes).
+        Use it for audits; it transfers every RD of the cluster.
     type: bool
     default: false
   query:
@@ -222,7 +224,7 @@ anomalies:
         - RDs of the group named like Incus's (prefix + 32 hex digits) that are not a valid Incus volume - aux keys
           missing or not what Incus writes - with C(resource_definition), C(resource_group), C(reason) and their
           C(aux_properties).
-        - Orphans lacking the aux keys are only found with O(scan_all=true).
+        - Orphans lacking C(Aux/Incus/name) or C(Aux/Incus/type) are only found with O(scan_all=true).
         - An RD whose C(Aux/Incus/name) names a snapshot (C(<volume>/<snapshot>)) is listed too, with a C(reason)
           saying so - Incus makes one to mount a snapshot and deletes it at unmount; it is not to be deleted while
           the snapshot is mounted.

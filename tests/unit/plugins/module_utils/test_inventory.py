@@ -68,8 +68,10 @@ def test_filters(selection: Selection, expected: list) -> None:
 
 def test_exact_lookup_uses_incus_filters_on_the_server() -> None:
     selection = Selection.from_options(name="c1", volume_type="containers", project="web")
-    assert selection.server_filters(PREFIX)[:2] == ["Aux/Incus/name=incus-volume-web_c1",
-                                                    "Aux/Incus/type=containers"]
+    assert selection.server_filters(PREFIX) == ["Aux/Incus/name=incus-volume-web_c1", "Aux/Incus/type=containers"]
+    block = Selection.from_options(name="c1", volume_type="custom", project="web", content_type="block")
+    assert block.server_filters(PREFIX) == ["Aux/Incus/name=incus-volume-web_c1", "Aux/Incus/type=custom",
+                                            "Aux/Incus/content-type=block"]
 
 
 def test_duplicates_name_every_rd() -> None:

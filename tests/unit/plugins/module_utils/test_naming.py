@@ -522,7 +522,7 @@ def test_lookup_filters_as_incus_queries() -> None:
 
 
 def test_listing_filters() -> None:
-    assert naming.listing_filters() == ["Aux/Incus/name", "Aux/Incus/type", "Aux/Incus/content-type"]
+    assert naming.listing_filters() == ["Aux/Incus/name", "Aux/Incus/type"]  # Incus finds an RD by these two
     assert naming.listing_filters("virtual-machine", "block") == [
         "Aux/Incus/name",
         "Aux/Incus/type=virtual-machines",
