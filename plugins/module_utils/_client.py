@@ -623,16 +623,16 @@ class LinstorClient:
             params.append(("with_volume_definitions", "true"))
         return self.get(_path("resource-definitions"), params) or []
 
-    def whitelisted_property_keys(self, objects: str) -> frozenset[str] | None:
-        """The property keys LINSTOR's whitelist allows on ``objects`` (``resource-definitions`` or
-        ``resource-groups``), or None if this controller does not list them."""
+    def property_rules(self, objects: str) -> dict[str, dict[str, Any]] | None:
+        """LINSTOR's whitelist for ``objects`` (``resource-definitions`` or ``resource-groups``): each allowed
+        key and its rule (PropsInfo: ``prop_type``, ``value``...), or None if this controller does not list it."""
         try:
             info = self.get(_path(objects, "properties", "info"))
         except LinstorError as exc:
             if exc.not_found:
                 return None
             raise
-        return frozenset(info or {})
+        return dict(info or {})
 
     def get_resource_definition(self, name: str) -> dict[str, Any] | None:
         """The RD, or None when it does not exist."""

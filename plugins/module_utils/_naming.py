@@ -15,6 +15,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
+from typing import Any
 
 # --- Property keys (as the Incus driver declares them) ---------------------------------------
 
@@ -619,34 +620,95 @@ def needs_whitelist_check(key: str) -> bool:
     return not key.startswith(FREE_PROPERTY_NAMESPACES)
 
 
-def refuse_unknown_property_keys(whitelist: Callable[[str], frozenset[str] | None],
-                                 keys_by_parameter: Mapping[str, Iterable[str]],
-                                 objects: str = "resource-definitions") -> None:
-    """Fail naming the parameter when LINSTOR's whitelist for ``objects`` lacks a key about to be written or removed.
+def refuse_invalid_properties(rules: Callable[[str], Mapping[str, Mapping[str, Any]] | None],
+                              properties_by_parameter: Mapping[str, Mapping[str, str | None]],
+                              objects: str = "resource-definitions") -> None:
+    """Fail naming the parameter when LINSTOR's whitelist for ``objects`` would refuse a property about to be
+    written (its key, or its value) or removed (its key; the value given is None).
 
-    ``whitelist`` is the client's ``whitelisted_property_keys``. LINSTOR would refuse the whole write
+    ``rules`` is the client's ``property_rules``. LINSTOR would refuse the whole write
     (``FAIL_INVLD_PROP``); asking first turns that into an error on the option, before anything is
     written. Keys LINSTOR does not check (:func:`needs_whitelist_check`) need no request; a controller
     that does not list its whitelist is left to decide itself.
     """
-    pending = {parameter: sorted({key for key in keys if needs_whitelist_check(key)})
-               for parameter, keys in keys_by_parameter.items()}
-    pending = {parameter: keys for parameter, keys in pending.items() if keys}
+    pending = {parameter: {key: value for key, value in sorted(properties.items()) if needs_whitelist_check(key)}
+               for parameter, properties in properties_by_parameter.items()}
+    pending = {parameter: properties for parameter, properties in pending.items() if properties}
     if not pending:
         return
-    allowed = whitelist(objects)
-    if allowed is None:
+    whitelist = rules(objects)
+    if whitelist is None:
         return
-    for parameter, keys in pending.items():
-        unknown = [key for key in keys if key not in allowed]
+    source = f"its whitelist, GET /v1/{objects}/properties/info"
+    for parameter, properties in pending.items():
+        unknown = [key for key in properties if key not in whitelist]
         if unknown:
             raise NamingError(
                 parameter,
                 f"{parameter}: LINSTOR does not allow the {objects[:-1]} property key(s) "
-                f"{', '.join(repr(key) for key in unknown)} (not in its whitelist, "
-                f"GET /v1/{objects}/properties/info); keys under "
+                f"{', '.join(repr(key) for key in unknown)} (not in {source}); keys under "
                 f"{' and '.join(repr(namespace) for namespace in FREE_PROPERTY_NAMESPACES)} are free-form",
             )
+        for key, value in properties.items():
+            requirement = None if value is None else property_value_problem(whitelist[key], value)
+            if requirement:
+                raise NamingError(parameter, f"{parameter}: LINSTOR does not accept {value!r} for {key!r}: it must "
+                                             f"be {requirement} ({source})")
+
+
+_LONG = re.compile(r"[+-]?[0-9]{1,19}")
+_RANGE = re.compile(r"\(\s*(-?[0-9]+)\s*-\s*(-?[0-9]+)\s*\)")
+
+
+def _long(value: str) -> int | None:
+    """``value`` as Java's Long.parseLong reads it, or None."""
+    if not _LONG.fullmatch(value):
+        return None
+    number = int(value)
+    return number if -(2**63) <= number < 2**63 else None
+
+
+def _in_range(pattern: str, value: str) -> bool | None:
+    """Whether ``value`` is a whole number within a rule's ``(min - max)``; None if the pattern is not one."""
+    bounds = _RANGE.fullmatch(pattern.strip())
+    if bounds is None:
+        return None
+    number = _long(value)
+    return number is not None and int(bounds.group(1)) <= number <= int(bounds.group(2))
+
+
+def _matches(pattern: str, value: str) -> bool | None:
+    """Whether ``value`` matches a rule's (Java) regular expression whole; None if Python cannot read it."""
+    try:
+        return re.fullmatch(pattern, value) is not None
+    except re.error:
+        return None
+
+
+def property_value_problem(rule: Mapping[str, Any], value: str) -> str | None:
+    """What LINSTOR's whitelist ``rule`` (a PropsInfo) requires of a value, when ``value`` is not that; else None.
+
+    Only what is certain is checked: a rule of another type, or one whose pattern cannot be read here, is
+    left to the controller (None)."""
+    kind, pattern = str(rule.get("prop_type") or "").lower(), str(rule.get("value") or "")
+    unit = f" ({rule['unit']})" if rule.get("unit") else ""
+    if kind == "long":
+        valid, requirement = _long(value) is not None, f"a whole number{unit}"
+    elif kind == "boolean":
+        valid, requirement = value.lower() in ("yes", "no"), "yes or no"
+    elif kind == "boolean_true_false":
+        valid, requirement = value.lower() in BOOLEAN_WORDS, "yes, no, true or false"
+    elif kind == "range":
+        valid, requirement = _in_range(pattern, value), f"a whole number in {pattern}{unit}"
+    elif kind == "numeric_or_symbol" and " or " in pattern:
+        numbers, symbols = pattern.split(" or ", 1)
+        valid = _in_range(numbers, value) if _long(value) is not None else _matches(symbols, value)
+        requirement = f"a whole number in {numbers} or one of {symbols}{unit}"
+    elif kind == "regex":
+        valid, requirement = _matches(pattern, value), f"a value matching {pattern}"
+    else:
+        return None
+    return None if valid is None or valid else requirement
 
 
 BOOLEAN_WORDS = ("yes", "no", "true", "false")

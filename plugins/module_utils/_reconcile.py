@@ -53,7 +53,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_TYPE,
     EXACT_SIZE_KEY,
     NamingError,
-    refuse_unknown_property_keys,
+    refuse_invalid_properties,
     snapshot_key,
     snapshot_keys_and_claims,
     snapshot_mappings,
@@ -98,7 +98,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     snapshots_to_remove,
     spawn_and_place,
     update_volume,
-    user_keys_written,
+    user_properties_written,
 )
 
 LIST_OPTIONS = ("resource_group", "prefix", "delete_retries", "delete_retry_delay", "remove_unmapped_snapshots")
@@ -576,8 +576,8 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     warnings: list[str] = []
     plan_items(items, claims, check_mode, warnings)
     plan_snapshot_reads(client, items)
-    refuse_unknown_property_keys(client.whitelisted_property_keys, {
-        _indexed_parameter(item.index, "properties"): user_keys_written(item.request, item.plan)
+    refuse_invalid_properties(client.property_rules, {
+        _indexed_parameter(item.index, "properties"): user_properties_written(item.request, item.plan)
         for item in items if item.action in ("create", "update")})
     if any(item.action == "create" for item in items) and not claims:
         require_group(client, resource_group, check_mode, warnings)

@@ -31,7 +31,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     NamingError,
     drbd_option_properties,
     property_values_match,
-    refuse_unknown_property_keys,
+    refuse_invalid_properties,
     removed_user_properties,
     validate_linstor_name,
     validate_user_properties,
@@ -230,17 +230,19 @@ def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: boo
     each after one read."""
     current = client.get_resource_group(desired.name)
     if current is None:
-        refuse_unknown_property_keys(client.whitelisted_property_keys, {
-            "properties": [key for key in desired.user_keys if key in desired.props]}, "resource-groups")
+        refuse_invalid_properties(client.property_rules, {
+            "properties": {key: desired.props[key] for key in desired.user_keys if key in desired.props}},
+            "resource-groups")
         warnings = [] if check_mode else _create(client, desired)
         return Outcome(True, {}, desired_view(desired), warnings)
     body = changes(current, desired)
     if not body:
         view = group_view(current)
         return Outcome(False, view, view)
-    written = list(body.get("override_props") or {}) + list(body.get("delete_props") or [])
-    refuse_unknown_property_keys(client.whitelisted_property_keys, {
-        "properties": [key for key in written if key in desired.user_keys]}, "resource-groups")
+    written = {**(body.get("override_props") or {}), **dict.fromkeys(body.get("delete_props") or [])}
+    refuse_invalid_properties(client.property_rules, {
+        "properties": {key: value for key, value in written.items() if key in desired.user_keys}},
+        "resource-groups")
     warnings = [] if check_mode else _modify(client, current["name"], body)
     return Outcome(True, group_view(current), desired_view(desired, current), warnings)
 

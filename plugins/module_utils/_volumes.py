@@ -59,7 +59,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     parse_size,
     per_snapshot_keys,
     property_values_match,
-    refuse_unknown_property_keys,
+    refuse_invalid_properties,
     removed_user_properties,
     sizes_equal_within_tolerance,
     snapshot_mappings,
@@ -475,14 +475,16 @@ def plan_changes(request: VolumeRequest, rd: Mapping[str, Any], rename: bool = F
     return plan
 
 
-def user_keys_written(request: VolumeRequest, plan: Plan | None) -> list[str]:
-    """The ``properties`` keys a run writes: all of them for a new volume, the changed ones under ``plan``, and
-    those it removes (LINSTOR checks a key it is asked to delete against its whitelist too): on an existing
-    volume, those it has; on a copy, all of them, as the source's properties are not read yet."""
+def user_properties_written(request: VolumeRequest, plan: Plan | None) -> dict[str, str | None]:
+    """The ``properties`` a run writes, with their values: all of them for a new volume, the changed ones under
+    ``plan``; and, as None, those it removes (LINSTOR checks a key it is asked to delete against its whitelist
+    too): on an existing volume, those it has; on a copy, all of them, as the source's properties are not read
+    yet."""
     if plan is None:
-        return list(request.user_properties) + (list(request.removed_properties) if request.source else [])
-    return [key for key in plan.override_props if key in request.user_properties] + [
-        key for key in plan.delete_props if key in request.removed_properties]
+        removed = request.removed_properties if request.source else ()
+        return {**request.user_properties, **dict.fromkeys(removed)}
+    return {**{key: value for key, value in plan.override_props.items() if key in request.user_properties},
+            **dict.fromkeys(key for key in plan.delete_props if key in request.removed_properties)}
 
 
 def apply_plan_to_view(view: dict[str, Any], plan: Plan, prefix: str) -> dict[str, Any]:
@@ -1131,7 +1133,7 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
             require_group(client, request.resource_group, check_mode, outcome.warnings)
         if request.source is None:  # a copy has its source's content type: copy_request_for checks it
             refuse_filesystem_keys(request.user_properties, request.volume_type, request.content_type)
-        refuse_unknown_property_keys(client.whitelisted_property_keys, {"properties": user_keys_written(request, None)})
+        refuse_invalid_properties(client.property_rules, {"properties": user_properties_written(request, None)})
         if request.source is not None and request.source.snapshot is not None:
             # _snapshots builds on this module; imported here to keep the import graph one-way.
             from ansible_collections.linstor.incus.plugins.module_utils._snapshots import copy_from_snapshot
@@ -1146,7 +1148,7 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     plan = plan_changes(request, existing, rename=existing is old_rd)
     if plan.empty:
         return outcome.result(diff)
-    refuse_unknown_property_keys(client.whitelisted_property_keys, {"properties": user_keys_written(request, plan)})
+    refuse_invalid_properties(client.property_rules, {"properties": user_properties_written(request, plan)})
     outcome.changed = True
     outcome.volume = apply_plan_to_view(before, plan, request.prefix)
     if not check_mode:

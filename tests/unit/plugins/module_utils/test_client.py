@@ -30,6 +30,11 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
     raise_for_apicallrc,
     severity,
 )
+from ansible_collections.linstor.incus.plugins.module_utils._naming import (
+    NamingError,
+    property_value_problem,
+    refuse_invalid_properties,
+)
 
 
 @pytest.mark.parametrize(
@@ -269,6 +274,49 @@ def test_props_filter_and_lifecycle(client: LinstorClient, rd_name: str) -> None
     finally:
         client.delete_resource_definition(rd_name)
     assert client.get_resource_definition(rd_name) is None
+
+
+PROPERTY_VALUES = [  # (key, value, whether LINSTOR accepts it), one or two per kind of whitelist rule
+    ("DrbdOptions/Net/max-buffers", "2048", True), ("DrbdOptions/Net/max-buffers", "abc", False),
+    ("DrbdOptions/Net/max-buffers", "16", False),  # range
+    ("DrbdOptions/Net/protocol", "A", True), ("DrbdOptions/Net/protocol", "Z", False),  # regex (symbols)
+    ("FileSystem/Type", "xfs", True), ("FileSystem/Type", "btrfs", False),  # regex
+    ("DrbdOptions/Resource/quorum", "majority", True), ("DrbdOptions/Resource/quorum", "2", True),
+    ("DrbdOptions/Resource/quorum", "most", False), ("DrbdOptions/Resource/quorum", "99", False),  # numeric or symbol
+    ("DrbdOptions/Net/allow-remote-read", "no", True), ("DrbdOptions/Net/allow-remote-read", "maybe", False),
+]
+
+
+def test_property_values_are_judged_as_the_controller_judges_them(client: LinstorClient, rd_name: str) -> None:
+    """property_value_problem against the controller's own whitelist (the emulator's, or a real LINSTOR's): a
+    value it calls wrong is one the controller refuses, and one it lets through the controller takes."""
+    rules = client.property_rules("resource-definitions")
+    client.create_resource_definition(rd_name)
+    try:
+        for key, value, accepted in PROPERTY_VALUES:
+            problem = property_value_problem(rules[key], value)
+            assert (problem is None) == accepted, (key, value, problem)
+            try:
+                client.modify_resource_definition(rd_name, override_props={key: value})
+                taken = True
+            except LinstorError:
+                taken = False
+            assert taken == accepted, (key, value)
+        with pytest.raises(NamingError) as caught:
+            refuse_invalid_properties(client.property_rules, {"volumes[1].properties": {
+                "Aux/free": "anything", "DrbdOptions/Net/max-buffers": "abc", "DrbdOptions/Net/protocol": None}})
+        assert caught.value.parameter == "volumes[1].properties"
+        assert "'abc' for 'DrbdOptions/Net/max-buffers'" in str(caught.value) and "(32 - 131072)" in str(caught.value)
+    finally:
+        client.delete_resource_definition(rd_name)
+
+
+def test_a_rule_this_cannot_read_is_left_to_the_controller() -> None:
+    assert property_value_problem({"prop_type": "regex", "value": r"\p{Alpha}+"}, "x1") is None  # Java only
+    assert property_value_problem({"prop_type": "range", "value": "1 to 5"}, "9") is None
+    assert property_value_problem({"prop_type": "string"}, "") is None
+    assert property_value_problem({"prop_type": "some_future_type", "value": "x"}, "y") is None
+    assert property_value_problem({"prop_type": "long", "unit": "KiB"}, "1.5") == "a whole number (KiB)"
 
 
 def test_a_404_without_a_linstor_reply_is_no_answer_about_the_object(tmp_path) -> None:
