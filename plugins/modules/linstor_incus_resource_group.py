@@ -103,9 +103,9 @@ options:
       - C(DrbdOptions/Disk/rs-discard-granularity) replaces Incus's C(1048576); given as null (C(~)) it is put back to
         C(1048576), as Incus does when that pool key is unset.
       - Keys outside C(Aux/) are checked against the controller's list of resource-group properties
-        (C(GET /v1/resource-groups/properties/info)) before anything is written; a key LINSTOR does not know fails
-        the task, naming O(properties). That list is read with one more request, only when such a key is about to
-        be written or removed.
+        (C(GET /v1/resource-groups/properties/info)) before anything is written; a key LINSTOR does not know, or a
+        value its rule refuses (C(DrbdOptions/Net/max-buffers=abc)), fails the task, naming O(properties). That list
+        is read with one more request, only when such a key is about to be written or removed.
       - Properties the group has but that are not listed here are left alone. Any other key given as null is
         removed from the group if it is there.
     type: dict

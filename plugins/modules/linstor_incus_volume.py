@@ -125,10 +125,10 @@ options:
       - Keys under C(Aux/Incus/) are refused (Incus refuses them too, "Incus metadata cannot be manually set"), as
         are the keys of O(drbd_options) and the DRBD properties Incus manages itself.
       - Keys outside C(Aux/) are checked against the controller's list of resource-definition properties
-        (C(GET /v1/resource-definitions/properties/info)) before anything is written; a key LINSTOR does not know
-        fails the task, naming O(properties). That list is read with one more request, only when such a key is
-        about to be written or removed (LINSTOR refuses to delete a key outside its whitelist too, such as the
-        C(cloned-from) it sets on a copy).
+        (C(GET /v1/resource-definitions/properties/info)) before anything is written; a key LINSTOR does not know,
+        or a value its rule refuses (C(FileSystem/Type=btrfs)), fails the task, naming O(properties). That list is
+        read with one more request, only when such a key is about to be written or removed (LINSTOR refuses to
+        delete a key outside its whitelist too, such as the C(cloned-from) it sets on a copy).
       - Properties the RD has but that are not listed here are left alone. A key given as null (C(~)) is removed
         from the RD if it is there (the keys refused above cannot be removed either).
       - C(FileSystem/Type) (V(ext4) or V(xfs), the volume's C(block.filesystem) in Incus) has LINSTOR make the

@@ -92,7 +92,8 @@ options:
             (C(~)) is removed. C(Aux/Incus/) keys are refused.
           - Keys outside C(Aux/) are checked against the controller's list of resource-definition properties
             (C(GET /v1/resource-definitions/properties/info)) before anything is written; a key LINSTOR does not
-            know fails the task, naming the item's O(volumes[].properties) (for example C(volumes[3].properties)).
+            know, or a value its rule refuses, fails the task, naming the item's O(volumes[].properties) (for
+            example C(volumes[3].properties)).
             That list is read with one more request per run, only when such a key is about to be written or removed.
           - C(FileSystem/) keys (LINSTOR's mkfs) are refused on volumes that are not filesystem volumes, as
             O(linstor.incus.linstor_incus_volume#module:properties) says.
