@@ -540,6 +540,8 @@ class Reverter:
     def __init__(self, client: LinstorClient) -> None:
         self._client = client
         self._steps: list[tuple[str, Callable[[], Any]]] = []
+        self.undone: list[str] = []
+        """What the last :meth:`fail` removed."""
 
     def add(self, description: str, step: Callable[[], Any]) -> None:
         self._steps.append((description, step))
@@ -550,10 +552,12 @@ class Reverter:
     def fail(self) -> list[str]:
         """Run every undo step; return the descriptions of those that failed (what is left behind)."""
         left: list[str] = []
+        self.undone = []
         with self._client.unstoppable():
             for description, step in reversed(self._steps):
                 try:
                     step()
+                    self.undone.append(description)
                 except Exception as error:  # noqa: BLE001 - every failure is reported, none may stop the undo
                     left.append(f"{description} ({error})")
         self._steps.clear()
@@ -568,6 +572,10 @@ def _reraise_after_revert(error: Exception, reverter: Reverter) -> None:
             None,
             left_behind=left,
         ) from error
+    if isinstance(error, LinstorConnectionError) and reverter.undone:
+        # the write whose reply was lost may have been applied: say that this run removed what it may have made
+        raise LinstorConnectionError(f"{error.message} This run then removed what it may have made "
+                                     f"({'; '.join(reverter.undone)}), so nothing of it is left.") from error
     raise error
 
 
