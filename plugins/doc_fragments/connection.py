@@ -64,4 +64,5 @@ notes:
     a POST that may have reached a controller is never repeated.
 requirements:
   - requests
+  - urllib3 >= 2.1
 """

@@ -25,8 +25,11 @@ try:
     import requests
     from urllib3.exceptions import HTTPError as TransportError
     from urllib3.exceptions import ReadTimeoutError
+    from urllib3.response import HTTPResponse
 except ImportError:  # reported by the modules through missing_required_lib
     requests = None
+URLLIB3_READS_AS_DATA_COMES = requests is not None and hasattr(HTTPResponse, "read1")
+"""urllib3 2.1 or later (``read1``), which bounding the time a reply takes to read needs."""
 
 # ApiCallRc classification: the top two bits of ret_code.
 MASK_SEVERITY = 0xC000000000000000
@@ -52,9 +55,11 @@ HTTP_PORT = 3370
 HTTPS_PORT = 3371
 DEFAULT_CONTROLLER = "linstor://localhost"
 DEFAULT_TIMEOUT = 60
-MAX_REPLY_BYTES = 256 * 1024 * 1024
-"""The largest reply body read (a listing of 10,000 volumes with their properties is about 15 MiB); a larger one
-is no LINSTOR reply and fails the request instead of filling the memory."""
+MAX_REPLY_BYTES = 1024 * 1024 * 1024
+"""The largest reply body read; a larger one fails the request instead of filling the memory. A listing of 10,000
+volumes with their properties is about 15 MiB, but a snapshot view repeats its RD's properties (every mapping) for
+each snapshot, so it grows with the square of the snapshots per volume: 160 volumes of 168 snapshots each make
+about 256 MiB."""
 _READ_CHUNK = 64 * 1024
 CONTROLLERS_ENV = "LS_CONTROLLERS"
 CLIENT_CONFIG_PATHS = (
@@ -239,14 +244,15 @@ def controller_url(entry: str) -> str:
 
 def _without_credentials(entry: str) -> str:
     """A controller entry as messages show it: any ``user:password@`` replaced by ``***@``."""
-    return re.sub(r"(://)[^/@]*@", r"\1***@", entry)
+    return re.sub(r"(://)[^/?#]*@", r"\1***@", entry)
 
 
-def read_client_config(paths: Iterable[str] = CLIENT_CONFIG_PATHS) -> dict[str, str]:
+def read_client_config(paths: Iterable[str] = CLIENT_CONFIG_PATHS, warnings: list[str] | None = None) -> dict[str, str]:
     """The ``[global]`` section of the first ``linstor-client.conf`` found, as the linstor CLI picks its file
     (python-linstor's ``Config``; the CLI also reads the drop-ins of ``/etc/linstor/linstor-client.d/``, which
-    this does not). A file that cannot be read or parsed is a LinstorConfigError naming it, never quoting it
-    (it may hold the auth token)."""
+    this does not). A file that cannot be opened (a root-only /etc file, say) is skipped with a warning appended
+    to ``warnings``, as the CLI skips it; one that cannot be parsed is a LinstorConfigError naming it, never
+    quoting it (it may hold the auth token)."""
     for path in paths:
         if os.path.isfile(path):
             parser = configparser.ConfigParser(interpolation=None)
@@ -254,8 +260,10 @@ def read_client_config(paths: Iterable[str] = CLIENT_CONFIG_PATHS) -> dict[str, 
                 with open(path, encoding="utf-8") as handle:
                     parser.read_file(handle)
             except OSError as exc:
-                raise LinstorConfigError(f"{path}: cannot read this linstor-client.conf ({exc.strerror})",
-                                         None) from None
+                if warnings is not None:
+                    warnings.append(f"{path}: cannot read this linstor-client.conf ({exc.strerror}); its settings "
+                                    "are not used")
+                continue
             except UnicodeDecodeError as exc:
                 raise LinstorConfigError(f"{path}: not UTF-8 text (at byte {exc.start}); fix this "
                                          "linstor-client.conf", None) from None
@@ -293,6 +301,8 @@ class ConnectionSettings:
     auth_token: str | None = field(default=None, repr=False)
     allow_insecure_auth: bool = False
     timeout: float = DEFAULT_TIMEOUT
+    warnings: list[str] = field(default_factory=list)
+    """What the module should warn of (a linstor-client.conf it could not read)."""
 
     @classmethod
     def from_params(
@@ -303,7 +313,8 @@ class ConnectionSettings:
     ) -> ConnectionSettings:
         """Resolve the module's connection options: option, else LS_CONTROLLERS, else linstor-client.conf."""
         environ = os.environ if environ is None else environ
-        config = read_client_config(config_paths)
+        warnings: list[str] = []
+        config = read_client_config(config_paths, warnings)
         if params.get("controllers"):
             raw, source = params["controllers"], "the controllers option"
         elif environ.get(CONTROLLERS_ENV):
@@ -328,6 +339,7 @@ class ConnectionSettings:
             auth_token=_token(params.get("auth_token") or config.get("auth-token")),
             allow_insecure_auth=bool(params.get("allow_insecure_auth")),
             timeout=float(timeout),
+            warnings=warnings,
         )
         settings.check()
         return settings
@@ -459,12 +471,12 @@ class LinstorClient:
             try:
                 # verify is passed on each request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE
                 # override the session's verify (ca_cert, validate_certs=false) otherwise.
-                # No redirects: LINSTOR's API sends none, and one is a proxy's (a login page, or https to http).
+                # The reply is read by the hook, bounded, before requests looks at it (see _read_reply).
                 response = self.session.request(method, base + path, params=params, json=body,
                                                 timeout=self.settings.timeout, verify=self.session.verify,
-                                                allow_redirects=False, stream=True)
-                with response:
-                    content = _read_body(response, self.settings.timeout)
+                                                allow_redirects=False, stream=True,
+                                                hooks={"response": _read_reply})
+                response.close()
             except requests.exceptions.SSLError as exc:
                 raise LinstorConnectionError(
                     f"TLS failure talking to {base}: {exc}. Check ca_cert (the CA that signed the controller's "
@@ -479,14 +491,15 @@ class LinstorClient:
                         "Check the controller's state, then run again.") from exc
                 continue
             self._active = index
-            return self._decode(method, path, base, response, content)
+            return self._decode(method, path, base, response)
         raise LinstorConnectionError(
             f"could not reach any LINSTOR controller (from {self.settings.controllers_source}); tried: "
             + "; ".join(tried))
 
-    def _decode(self, method: str, path: str, base: str, response: Any, content: bytes) -> Any:
+    def _decode(self, method: str, path: str, base: str, response: Any) -> Any:
         """The reply's JSON body; LinstorError for LINSTOR's error entries, an HTTP error, a redirect, or a
         successful reply that is not LINSTOR's (not JSON, such as a proxy's login page)."""
+        content: bytes = response.linstor_body
         text = content.decode("utf-8", "replace")
         try:
             body = json.loads(text) if content else None
@@ -495,8 +508,8 @@ class LinstorClient:
         if 300 <= response.status_code < 400:
             raise LinstorError(
                 f"{base} answered {method} {path} with a redirect (HTTP {response.status_code} to "
-                f"{response.headers.get('Location', 'nowhere')[:200]}), which LINSTOR's REST API never sends: check "
-                "that controllers names the controller itself (scheme, host and port), not a proxy",
+                f"{_origin(response.linstor_location)}), which LINSTOR's REST API never sends: check that "
+                "controllers names the controller itself (scheme, host and port), not a proxy",
                 status=response.status_code)
         if response.status_code < 300 and body is None:
             raise LinstorError(
@@ -771,6 +784,34 @@ class _BearerAuth:
         return request
 
 
+def _read_reply(response: Any, *_args: Any, timeout: float, **_kwargs: Any) -> Any:
+    """requests' response hook: read the body (:func:`_read_body`) into ``linstor_body``, and move a redirect's
+    ``Location`` to ``linstor_location``.
+
+    The hook runs before requests' redirect handling, which would otherwise read the body of a 3xx reply
+    itself, unbounded, and parse its ``Location`` even with ``allow_redirects=False``; without the header
+    there is no redirect to handle. Redirects are never followed: LINSTOR's API sends none, so one is a
+    proxy's (a login page, or HTTPS sent on to HTTP)."""
+    response.linstor_location = response.headers.pop("Location", None)
+    try:
+        response.linstor_body = _read_body(response, timeout)
+    except BaseException:
+        response.close()
+        raise
+    return response
+
+
+def _origin(url: str | None) -> str:
+    """Where a redirect points, as messages show it: scheme, host and port only (no credentials, path or query)."""
+    if not url:
+        return "nowhere"
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "") + "/..."
+    except ValueError:
+        return "an address that is not a URL"
+
+
 def _read_body(response: Any, timeout: float) -> bytes:
     """The reply body, read within ``timeout`` seconds of its headers and up to :data:`MAX_REPLY_BYTES`.
 
@@ -778,7 +819,7 @@ def _read_body(response: Any, timeout: float) -> bytes:
     would hold the run forever. Transport failures come out as requests' exceptions, which the failover reads.
     """
     deadline = time.monotonic() + timeout
-    read = getattr(response.raw, "read1", None) or response.raw.read  # read1 returns what has arrived
+    read = response.raw.read1  # what has arrived, so that the deadline is checked as data comes
     chunks: list[bytes] = []
     size = 0
     try:

@@ -94,10 +94,14 @@ def run_module(module: AnsibleModule, operation: Operation) -> None:
     """Build the client from the module's options, run the operation, exit with its result."""
     if _client.requests is None:
         module.fail_json(msg=missing_required_lib("requests"))
+    if not _client.URLLIB3_READS_AS_DATA_COMES:
+        module.fail_json(msg=missing_required_lib("urllib3 >= 2.1 (the transport of requests)"))
     try:
         client = client_from_params(module.params)
         if client.settings.auth_token:  # masked wherever it came from (linstor-client.conf, a stripped newline)
             module.no_log_values.add(client.settings.auth_token)
+        for warning in client.settings.warnings:
+            module.warn(warning)
         with stop_signals_to(client):
             result = operation(module, client)
     except NamingError as exc:

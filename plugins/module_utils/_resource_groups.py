@@ -116,7 +116,8 @@ def desired_group(
     props.update(user_props)
     absent = tuple(key for key in MANAGED_PROPERTY_KEYS if key not in props) + tuple(
         key for key in removed if key != RS_DISCARD_GRANULARITY_KEY)
-    user_keys = tuple(sorted(set(properties or {}) - {RS_DISCARD_GRANULARITY_KEY}))
+    user_keys = tuple(sorted(key for key, value in (properties or {}).items()  # a discard granularity given too
+                             if key != RS_DISCARD_GRANULARITY_KEY or value is not None))
     return DesiredGroup(name, description, place_count, storage_pool, props, absent, user_keys)
 
 

@@ -431,7 +431,7 @@ def test_a_token_is_stripped_and_one_no_header_can_carry_is_refused_unshown(tmp_
                                              nowhere)
     assert vaulted.auth_token == SECRET  # a vaulted file's trailing newline
     assert ConnectionSettings.from_params({"controllers": "a", "auth_token": " \n"}, {}, nowhere).auth_token is None
-    for bad in (SECRET + "\nX-Other: 1", SECRET + "’", "two words"):
+    for bad in (SECRET + "\nX-Other: 1", SECRET + "\u2019", "two words"):
         with pytest.raises(LinstorConfigError) as caught:
             ConnectionSettings.from_params({"controllers": "linstor+ssl://a", "auth_token": bad}, {}, nowhere)
         assert caught.value.parameter == "auth_token"
@@ -452,21 +452,27 @@ def test_a_broken_config_file_is_named_and_never_quoted(tmp_path, content: str, 
     assert SECRET not in str(caught.value)
 
 
-def test_a_config_file_not_utf8_or_unreadable_is_named(tmp_path, monkeypatch) -> None:
+def test_a_config_file_not_utf8_is_named_and_an_unreadable_one_skipped_with_a_warning(tmp_path, monkeypatch) -> None:
     conf = tmp_path / "linstor-client.conf"
     conf.write_bytes(b"[global]\n# r\xe9seau\nauth-token = " + SECRET.encode() + b"\n")
     with pytest.raises(LinstorConfigError, match="not UTF-8 text") as caught:
         ConnectionSettings.from_params({}, {}, [str(conf)])
     assert str(conf) in str(caught.value) and SECRET not in str(caught.value)
     conf.write_text(f"[global]\nauth-token = {SECRET}\n")
+    system = tmp_path / "system.conf"
+    system.write_text("[global]\ncontrollers = linstor://from-the-system-file\n")
+    real_open = open
 
-    def unreadable(*_args, **_kwargs):
-        raise PermissionError(13, "Permission denied")
+    def unreadable(path, *args, **kwargs):  # chmod 000 does not stop root
+        if str(path) == str(conf):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(_client, "open", unreadable, raising=False)  # chmod 000 does not stop root
-    with pytest.raises(LinstorConfigError, match="cannot read this linstor-client.conf") as caught:
-        ConnectionSettings.from_params({}, {}, [str(conf)])
-    assert str(conf) in str(caught.value) and "Permission denied" in str(caught.value)
+    monkeypatch.setattr(_client, "open", unreadable, raising=False)
+    settings = ConnectionSettings.from_params({}, {}, [str(conf), str(system)])
+    assert settings.controllers == ["http://from-the-system-file:3370"] and settings.auth_token is None
+    assert settings.warnings == [f"{conf}: cannot read this linstor-client.conf (Permission denied); its settings "
+                                 "are not used"]
 
 
 def test_a_key_given_as_its_contents_is_refused_unshown(tmp_path) -> None:
@@ -481,7 +487,7 @@ def test_a_key_given_as_its_contents_is_refused_unshown(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("entry", [f"https://admin:{SECRET}@ctrl", f"https://admin:{SECRET}@ctrl:33x",
-                                   f"ftp://admin:{SECRET}@ctrl"])
+                                   f"ftp://admin:{SECRET}@ctrl", f"https://admin:p@{SECRET}@ctrl:33x"])
 def test_credentials_in_a_controller_address_are_refused_unshown(entry: str) -> None:
     with pytest.raises(LinstorConfigError) as caught:
         controller_url(entry)

@@ -299,10 +299,17 @@ class NotLinstor(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         self.server.seen.append((self.path, self.headers.get("Authorization")))
         if self.path.startswith("/v1/redirect"):
+            locations = {"/v1/redirect-login": "http://user:secret@login.example:8443/sso?token=abc",
+                         "/v1/redirect-bad": "http://[::1/x"}
             self.send_response(302)
-            self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/v1/nodes")
-            self.send_header("Content-Length", "0")
+            self.send_header("Location", locations.get(self.path, f"http://127.0.0.1:{self.server.server_port}/v1/nodes"))
+            slow = self.path == "/v1/redirect-slow"
+            self.send_header("Content-Length", "100" if slow else "0")
             self.end_headers()
+            for _byte in range(100 if slow else 0):  # a body a byte at a time: bounded like any other
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.2)
         elif self.path.startswith("/v1/html"):
             self.reply(b"<html><body>Login required</body></html>", "text/html")
         elif self.path.startswith("/v1/trickle"):
@@ -310,7 +317,7 @@ class NotLinstor(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", "100")
             self.end_headers()
-            for _ in range(100):
+            for _byte in range(100):
                 self.wfile.write(b" ")
                 self.wfile.flush()
                 time.sleep(0.2)
@@ -345,8 +352,23 @@ def plain_client(server: http.server.ThreadingHTTPServer, **options) -> LinstorC
 def test_a_redirect_is_not_followed(not_linstor) -> None:
     with pytest.raises(LinstorError, match="with a redirect") as caught:
         plain_client(not_linstor).get("/v1/redirect")
-    assert caught.value.status == 302 and "/v1/nodes" in str(caught.value)
+    assert caught.value.status == 302 and f"http://127.0.0.1:{not_linstor.server_port}/..." in str(caught.value)
     assert [path for path, _auth in not_linstor.seen] == ["/v1/redirect"]
+
+
+def test_a_redirect_shows_only_where_it_points_and_a_bad_one_is_no_crash(not_linstor) -> None:
+    with pytest.raises(LinstorError, match="with a redirect") as caught:
+        plain_client(not_linstor).get("/v1/redirect-login")
+    assert "http://login.example:8443/..." in str(caught.value)
+    assert "secret" not in str(caught.value) and "token" not in str(caught.value)
+    with pytest.raises(LinstorError, match="an address that is not a URL"):
+        plain_client(not_linstor).get("/v1/redirect-bad")
+
+
+def test_a_redirect_trickling_its_body_ends_at_the_timeout(not_linstor) -> None:
+    """requests reads a redirect's body itself, unbounded, unless the client's hook reads it first."""
+    with pytest.raises(LinstorConnectionError, match="timed out"):
+        plain_client(not_linstor, timeout=1).get("/v1/redirect-slow")
 
 
 def test_a_successful_reply_that_is_not_json_is_no_linstor_reply(not_linstor) -> None:

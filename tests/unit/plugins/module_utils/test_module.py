@@ -13,6 +13,7 @@ import signal
 import threading
 
 import pytest
+from ansible_collections.linstor.incus.plugins.module_utils import _client
 from ansible_collections.linstor.incus.plugins.module_utils._client import CONNECTION_ARGUMENT_SPEC
 from ansible_collections.linstor.incus.plugins.module_utils._module import (
     STOP_SIGNALS,
@@ -129,6 +130,13 @@ def test_linstor_warnings_become_ansible_warnings_on_success_and_on_failure(fail
     assert "linstor_warnings" not in finished.value.result
     assert finished.value.result["failed"] is fails
     assert finished.value.result["changed"] is True
+
+
+def test_an_urllib3_without_read1_is_a_missing_requirement(monkeypatch) -> None:
+    monkeypatch.setattr(_client, "URLLIB3_READS_AS_DATA_COMES", False)
+    with pytest.raises(Finished) as finished:
+        run_module(FakeModule(), lambda module, client: {"changed": False})
+    assert finished.value.result["failed"] and "urllib3 >= 2.1" in finished.value.result["msg"]
 
 
 def test_the_token_sent_is_masked_whatever_its_source() -> None:
