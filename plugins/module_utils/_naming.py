@@ -737,7 +737,7 @@ def validate_user_properties(properties: dict[str, object] | None) -> dict[str, 
     as None is a removal (:func:`removed_user_properties`), checked here but not returned."""
     validated: dict[str, str] = {}
     for key, value in (properties or {}).items():
-        _check_user_key(key)
+        _check_user_key(key, removal=value is None)
         if value is not None:
             validated[key] = _property_value(key, value)
     return validated
@@ -747,12 +747,13 @@ def removed_user_properties(properties: dict[str, object] | None) -> list[str]:
     """The keys of ``properties`` given as None: to be removed from the RD (checked as any key)."""
     removed = sorted(key for key, value in (properties or {}).items() if value is None)
     for key in removed:
-        _check_user_key(key)
+        _check_user_key(key, removal=True)
     return removed
 
 
-def _check_user_key(key: object) -> None:
-    """Refuse a ``properties`` key Incus refuses to let users set (or that is no valid LINSTOR key)."""
+def _check_user_key(key: object, removal: bool = False) -> None:
+    """Refuse a ``properties`` key Incus refuses to let users set (or that is no valid LINSTOR key). A key of
+    ``drbd_options`` may be removed through ``properties`` (null), which ``drbd_options`` cannot say."""
     options_by_key = {option_key: option for option, option_key in DRBD_OPTION_KEYS.items()}
     if not isinstance(key, str) or not key:
         raise NamingError("properties", f"properties keys must be non-empty strings, got {key!r}")
@@ -766,8 +767,9 @@ def _check_user_key(key: object) -> None:
             f"{INCUS_KEY_PREFIX!r} are derived from name, type, project and content_type, and keys under "
             f"{SNAPSHOT_CLAIM_PREFIX!r} are written by snapshot creates)",
         )
-    if key in options_by_key:
-        raise NamingError("properties", f"set {key!r} with drbd_options.{options_by_key[key]}, not in properties")
+    if key in options_by_key and not removal:
+        raise NamingError("properties", f"set {key!r} with drbd_options.{options_by_key[key]}, not in properties "
+                                        "(properties only removes it, given as null)")
     if key in DRIVER_MANAGED_KEYS:
         raise NamingError("properties", f"DRBD property {key!r} cannot be manually set: remove it from properties")
     if key == EXACT_SIZE_KEY:

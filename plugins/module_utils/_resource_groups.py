@@ -27,6 +27,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._module import Modul
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUTO_ADD_QUORUM_TIEBREAKER_KEY,
     AUTO_DISKFUL_KEY,
+    DRBD_OPTION_KEYS,
     ON_NO_QUORUM_KEY,
     NamingError,
     drbd_option_properties,
@@ -110,6 +111,10 @@ def desired_group(
         raise NamingError(f"drbd_options.{unknown[0]}", f"drbd_options.{unknown[0]} is not a DRBD option Incus sets")
     user_props = validate_user_properties(properties)
     removed = removed_user_properties(properties)
+    for option, key in DRBD_OPTION_KEYS.items():
+        if key in removed:  # a group's DRBD options follow drbd_options, as a pool's drbd.* keys do
+            raise NamingError("properties", f"{key!r} of a resource group follows drbd_options.{option}; it cannot "
+                                            "be removed through properties")
     props = drbd_option_properties(**options)
     # Incus sets its resync tuning unless linstor.raw.* gives it, and puts it back when that key is unset
     props[RS_DISCARD_GRANULARITY_KEY] = user_props.pop(RS_DISCARD_GRANULARITY_KEY, RS_DISCARD_GRANULARITY)

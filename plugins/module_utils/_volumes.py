@@ -234,6 +234,11 @@ def parse_request(params: Mapping[str, Any]) -> VolumeRequest:
     drbd_options = {key: value for key, value in (params.get("drbd_options") or {}).items() if value is not None}
     drbd_properties = drbd_option_properties(**drbd_options)
     user_properties = validate_user_properties(params.get("properties"))
+    removed_properties = tuple(removed_user_properties(params.get("properties")))
+    both = sorted(set(drbd_properties) & set(removed_properties))
+    if both:
+        raise NamingError("properties", f"{both[0]!r} is set by drbd_options and removed by properties; give one of "
+                                        "them")
 
     rename_from = params.get("rename_from")
     rename_from_incus_name = None
@@ -270,7 +275,7 @@ def parse_request(params: Mapping[str, Any]) -> VolumeRequest:
         filesystem_size_bytes=filesystem_size_bytes,
         drbd_properties=drbd_properties,
         user_properties=user_properties,
-        removed_properties=tuple(removed_user_properties(params.get("properties"))),
+        removed_properties=removed_properties,
         drbd_options=drbd_options,
         rename_from=rename_from,
         rename_from_incus_name=rename_from_incus_name,

@@ -102,7 +102,9 @@ options:
   drbd_options:
     description:
       - DRBD options set as properties of the volume's RD, as the Incus pool keys C(drbd.*) set them.
-      - Options not given are not set (the RD inherits them from its resource group).
+      - Options not given are left as they are (a new RD inherits them from its resource group). To remove one from
+        an existing RD, so that it inherits the group's again, give its property as null in O(properties) (for
+        example C(DrbdOptions/Resource/on-no-quorum: ~)).
     type: dict
     suboptions:
       on_no_quorum:
@@ -123,7 +125,8 @@ options:
     description:
       - Extra properties of the volume's RD, as key/value pairs. Values may be strings, integers or booleans.
       - Keys under C(Aux/Incus/) are refused (Incus refuses them too, "Incus metadata cannot be manually set"), as
-        are the keys of O(drbd_options) and the DRBD properties Incus manages itself.
+        are the keys of O(drbd_options) (which O(properties) may only remove, given as null) and the DRBD properties
+        Incus manages itself.
       - Keys outside C(Aux/) are checked against the controller's list of resource-definition properties
         (C(GET /v1/resource-definitions/properties/info)) before anything is written; a key LINSTOR does not know,
         or a value its rule refuses (C(FileSystem/Type=btrfs)), fails the task, naming O(properties). That list is

@@ -100,7 +100,8 @@ options:
         type: dict
       drbd_options:
         description:
-          - DRBD options set as properties of the volume's RD, as the Incus pool keys C(drbd.*).
+          - DRBD options set as properties of the volume's RD, as the Incus pool keys C(drbd.*). One is removed by
+            giving its property as null in O(volumes[].properties), as in M(linstor.incus.linstor_incus_volume).
         type: dict
         suboptions:
           on_no_quorum:
