@@ -392,3 +392,16 @@ def test_properties_given_as_null_are_removed_when_the_rd_has_them() -> None:
     with pytest.raises(NamingError) as caught:  # keys that cannot be set cannot be removed either
         parse_request(params(properties={"Aux/Incus/name": None}))
     assert caught.value.parameter == "properties"
+
+
+def test_a_drbd_option_is_removed_through_properties_but_not_set_there() -> None:
+    request = parse_request(params(properties={"DrbdOptions/Resource/on-no-quorum": None}))
+    assert request.removed_properties == ("DrbdOptions/Resource/on-no-quorum",)
+    plan = plan_changes(request, rd(**{"DrbdOptions/Resource/on-no-quorum": "io-error"}))
+    assert plan.delete_props == ["DrbdOptions/Resource/on-no-quorum"]
+    for given in ({"properties": {"DrbdOptions/Resource/on-no-quorum": "io-error"}},
+                  {"properties": {"DrbdOptions/Resource/on-no-quorum": None},
+                   "drbd_options": {"on_no_quorum": "io-error"}}):
+        with pytest.raises(NamingError) as caught:
+            parse_request(params(**given))
+        assert caught.value.parameter == "properties"
