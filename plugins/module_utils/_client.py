@@ -24,7 +24,7 @@ from urllib.parse import quote, urlsplit
 try:
     import requests
     from urllib3.exceptions import HTTPError as TransportError
-    from urllib3.exceptions import ReadTimeoutError
+    from urllib3.exceptions import LocationValueError, ReadTimeoutError
     from urllib3.response import HTTPResponse
 except ImportError:  # reported by the modules through missing_required_lib
     requests = None
@@ -216,6 +216,9 @@ def raise_for_apicallrc(entries: list[dict[str, Any]], status: int | None) -> li
 def controller_url(entry: str) -> str:
     """One controller as a base URL: ``linstor://h`` is http on 3370, ``linstor+ssl://h`` https on 3371."""
     entry = entry.strip()
+    if any(char.isspace() for char in entry):
+        raise LinstorConfigError(f"controllers: '{_without_credentials(entry)}' holds white space; separate "
+                                 "controllers with commas", "controllers")
     if "://" not in entry:
         entry = "linstor://" + entry
     scheme, rest = entry.split("://", 1)
@@ -270,7 +273,12 @@ def read_client_config(paths: Iterable[str] = CLIENT_CONFIG_PATHS, warnings: lis
             except configparser.Error as exc:
                 raise LinstorConfigError(f"{path}: not a valid linstor-client.conf ({_config_problem(exc)})",
                                          None) from None
-            return dict(parser["global"]) if parser.has_section("global") else {}
+            settings = dict(parser["global"]) if parser.has_section("global") else {}
+            for key, value in settings.items():
+                if "\n" in value:  # an indented line continues the key above: never quote what it swallowed
+                    raise LinstorConfigError(f"{path}: the value of {key!r} in [global] runs on over an indented "
+                                             "line; write each key on a line of its own, not indented", None)
+            return settings
     return {}
 
 
@@ -373,8 +381,11 @@ TOKEN_CHARACTERS = re.compile(r"[\x21-\x7e]+")
 def _token(token: str | None) -> str | None:
     """The bearer token without surrounding whitespace (a vaulted file's trailing newline); one holding any other
     character a header cannot carry is refused, without showing it."""
-    if token is None or not token.strip():
+    if token is None:
         return None
+    if not token.strip():
+        raise LinstorConfigError("auth_token: is empty (only white space); give the token, or leave the option out",
+                                 "auth_token")
     token = token.strip()
     if not TOKEN_CHARACTERS.fullmatch(token):
         raise LinstorConfigError("auth_token: holds a space, a line break or a character an HTTP header cannot carry "
@@ -477,6 +488,8 @@ class LinstorClient:
                                                 allow_redirects=False, stream=True,
                                                 hooks={"response": _read_reply})
                 response.close()
+            except (requests.exceptions.InvalidURL, LocationValueError) as exc:
+                raise LinstorConfigError(f"controllers: {base} is not a URL requests can use", "controllers") from exc
             except requests.exceptions.SSLError as exc:
                 raise LinstorConnectionError(
                     f"TLS failure talking to {base}: {exc}. Check ca_cert (the CA that signed the controller's "

@@ -785,7 +785,8 @@ def _property_value(key: str, value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, (str, int)):
         return str(value)
-    raise NamingError("properties", f"properties value of {key!r} must be a string, number or boolean, got {value!r}")
+    raise NamingError("properties", f"properties value of {key!r} must be a string, a whole number or a boolean, got "
+                                    f"{value!r}")
 
 
 def parse_duration_seconds(value: str | int, parameter: str) -> int:

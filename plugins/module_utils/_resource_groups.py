@@ -28,6 +28,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUTO_ADD_QUORUM_TIEBREAKER_KEY,
     AUTO_DISKFUL_KEY,
     DRBD_OPTION_KEYS,
+    FILESYSTEM_NAMESPACE,
     ON_NO_QUORUM_KEY,
     NamingError,
     drbd_option_properties,
@@ -111,6 +112,12 @@ def desired_group(
         raise NamingError(f"drbd_options.{unknown[0]}", f"drbd_options.{unknown[0]} is not a DRBD option Incus sets")
     user_props = validate_user_properties(properties)
     removed = removed_user_properties(properties)
+    filesystem_keys = sorted(key for key in user_props if key.startswith(FILESYSTEM_NAMESPACE))
+    if filesystem_keys:
+        raise NamingError("properties", f"{filesystem_keys[0]!r} on a resource group reaches every volume spawned "
+                                        "from it, and LINSTOR would make that filesystem on raw disks too (virtual "
+                                        "machines, block volumes); set it per filesystem volume "
+                                        "(linstor_incus_volume's properties)")
     for option, key in DRBD_OPTION_KEYS.items():
         if key in removed:  # a group's DRBD options follow drbd_options, as a pool's drbd.* keys do
             raise NamingError("properties", f"{key!r} of a resource group follows drbd_options.{option}; it cannot "

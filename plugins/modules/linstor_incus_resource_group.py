@@ -99,7 +99,8 @@ options:
         every volume of the group that does not set the key itself.
       - The same keys are refused as in the O(linstor.incus.linstor_incus_volume#module:properties) of a volume (Incus
         refuses them in C(linstor.raw.*) too) - keys under C(Aux/Incus/), the keys of O(drbd_options) and the DRBD
-        properties Incus manages itself.
+        properties Incus manages itself. C(FileSystem/) keys are refused too (on the group they would reach every
+        volume, and LINSTOR would make that filesystem on the raw disks of virtual machines and block volumes).
       - C(DrbdOptions/Disk/rs-discard-granularity) replaces Incus's C(1048576); given as null (C(~)) it is put back to
         C(1048576), as Incus does when that pool key is unset.
       - Keys outside C(Aux/) are checked against the controller's list of resource-group properties

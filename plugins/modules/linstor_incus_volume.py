@@ -104,7 +104,7 @@ options:
       - DRBD options set as properties of the volume's RD, as the Incus pool keys C(drbd.*) set them.
       - Options not given are left as they are (a new RD inherits them from its resource group). To remove one from
         an existing RD, so that it inherits the group's again, give its property as null in O(properties) (for
-        example C(DrbdOptions/Resource/on-no-quorum: ~)).
+        example the key C(DrbdOptions/Resource/on-no-quorum) with the value C(~)).
     type: dict
     suboptions:
       on_no_quorum:

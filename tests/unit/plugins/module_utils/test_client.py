@@ -430,7 +430,8 @@ def test_a_token_is_stripped_and_one_no_header_can_carry_is_refused_unshown(tmp_
     vaulted = ConnectionSettings.from_params({"controllers": "linstor+ssl://a", "auth_token": SECRET + "\n"}, {},
                                              nowhere)
     assert vaulted.auth_token == SECRET  # a vaulted file's trailing newline
-    assert ConnectionSettings.from_params({"controllers": "a", "auth_token": " \n"}, {}, nowhere).auth_token is None
+    with pytest.raises(LinstorConfigError, match="auth_token: is empty"):
+        ConnectionSettings.from_params({"controllers": "a", "auth_token": " \n"}, {}, nowhere)
     for bad in (SECRET + "\nX-Other: 1", SECRET + "\u2019", "two words"):
         with pytest.raises(LinstorConfigError) as caught:
             ConnectionSettings.from_params({"controllers": "linstor+ssl://a", "auth_token": bad}, {}, nowhere)
@@ -440,6 +441,7 @@ def test_a_token_is_stripped_and_one_no_header_can_carry_is_refused_unshown(tmp_
 
 @pytest.mark.parametrize("content, problem", [
     (f"[global]\ncontrollers = a\nauth-token {SECRET}\n", "lines that are not 'key = value': 3"),
+    (f"[global]\ncontrollers = a\n  auth-token = {SECRET}\n", "the value of 'controllers' in [global] runs on"),
     (f"auth-token = {SECRET}\n", "no [section] header before line 1"),
     (f"[global]\nauth-token = {SECRET}\nauth-token = {SECRET}\n", "key 'auth-token' given twice"),
 ])
@@ -484,6 +486,16 @@ def test_a_key_given_as_its_contents_is_refused_unshown(tmp_path) -> None:
                                        {}, [str(tmp_path / "none.conf")])
     assert caught.value.parameter == "client_key"
     assert "not its contents" in str(caught.value) and SECRET not in str(caught.value)
+
+
+def test_an_address_with_white_space_or_one_requests_cannot_use_names_controllers(tmp_path) -> None:
+    with pytest.raises(LinstorConfigError, match="holds white space") as caught:
+        controller_url("linstor://ctrl example")
+    assert caught.value.parameter == "controllers"
+    settings = ConnectionSettings.from_params({"controllers": "linstor://a..b"}, {}, [str(tmp_path / "none.conf")])
+    with pytest.raises(LinstorConfigError, match="not a URL requests can use") as caught:
+        LinstorClient(settings).list_nodes()
+    assert caught.value.parameter == "controllers"
 
 
 @pytest.mark.parametrize("entry", [f"https://admin:{SECRET}@ctrl", f"https://admin:{SECRET}@ctrl:33x",

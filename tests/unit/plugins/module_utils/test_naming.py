@@ -686,7 +686,7 @@ def test_user_properties_are_passed_as_strings() -> None:
         ({"DrbdOptions/Net/allow-two-primaries": "no"}, "cannot be manually set"),
         ({"DrbdOptions/Resource/quorum": "off"}, "cannot be manually set"),
         ({"": "x"}, "non-empty"),
-        ({"Aux/list": ["a"]}, "string, number or boolean"),
+        ({"Aux/list": ["a"]}, "a string, a whole number or a boolean"),
         ({"Aux/": "x"}, "not a valid LINSTOR property key"),
         ({"Aux/a//b": "x"}, "segments between '/' must not be empty"),
         ({"Aux/a/": "x"}, "segments between '/' must not be empty"),
