@@ -175,7 +175,9 @@ def desired_view(desired: DesiredGroup, current: dict[str, Any] | None = None) -
         "name": desired.name, "description": "", "place_count": None, "storage_pool": None,
         "storage_pool_list": [], "props": {}}
     props = {key: value for key, value in view["props"].items() if key not in desired.absent_props}
-    props.update(desired.props)
+    # a value LINSTOR keeps normalised ("Yes" as "yes") is no change, and the view shows it as LINSTOR keeps it
+    props.update({key: value for key, value in desired.props.items()
+                  if not property_values_match(key, props.get(key), value)})
     view.update(description=desired.description, place_count=desired.place_count,
                 props=dict(sorted(props.items())))
     if desired.storage_pool is not None:
