@@ -1,5 +1,5 @@
 """The emulator's props-filtered listing of every Incus RD (issue 9): 10,000 Incus RDs (+20 % others),
-the three aux-key presence filters ``linstor_incus_volume_info`` sends, with volume definitions.
+the two aux-key presence filters (name, type) ``linstor_incus_volume_info`` sends, with volume definitions.
 
 Three figures, medians of ``--repeats`` runs:
 

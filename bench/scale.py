@@ -219,10 +219,10 @@ def tables(figures: list[SizeFigures], repeats: int) -> list[Table]:
              "one", ratio(largest.keep_alive, largest.new_connection), "<=", 2),
     ]
     emulator.notes += [
-        "Lookup: the two `props` filters Incus uses for one volume (20 different volumes). List: the three aux-key "
-        "presence filters linstor_incus_volume_info sends, answering every Incus RD: the first time after the "
-        "emulator started (it writes every RD's item), then 3 times again (items kept under each RD's version, "
-        "rewritten only for RDs changed since; the goal is judged on these).",
+        "Lookup: the two `props` filters Incus uses for one volume (20 different volumes). List: the two aux-key "
+        "presence filters (name, type) linstor_incus_volume_info sends, answering every Incus RD: the first time "
+        "after the emulator started (it writes every RD's item), then 3 times again (items kept under each RD's "
+        "version, rewritten only for RDs changed since; the goal is judged on these).",
         "Writes: `POST /v1/resource-definitions` (one RD, one property) in a row from 1 client, then from 4 threads.",
         "Keep-alive: `GET /v1/controller/version` over one requests.Session (how the modules send every request of "
         "a run) against a new connection per request; ~40 ms is the signature of Nagle's algorithm on the server "
