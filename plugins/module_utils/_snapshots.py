@@ -352,7 +352,8 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
     elif request.rename_from is not None:
         rename_snapshot(client, request, rd, outcome, check_mode)
     else:
-        create_snapshot(client, request, rd, outcome, check_mode, _dangling_target(client, rd, request.name))
+        create_snapshot(client, request, rd, outcome, check_mode,
+                        _dangling_targets_of(client, rd, [request.name]).get(request.name))
     return outcome.result(diff)
 
 
@@ -363,12 +364,13 @@ def dangling_targets(rd: Mapping[str, Any], rd_snapshots: Mapping[str, Any]) -> 
     return {name: mappings[name] for name in dangling_mappings(props, rd_snapshots)}
 
 
-def _dangling_target(client: LinstorClient, rd: Mapping[str, Any], name: str) -> str | None:
-    """The LINSTOR snapshot the mapping of ``name`` names when the RD lacks it (as an Incus copy inherits its
-    source's mappings), else None; the one request is sent only when ``name`` is mapped."""
-    if name not in snapshot_mappings(rd.get("props") or {}):
-        return None
-    return dangling_targets(rd, read_rd_snapshots(client, [rd["name"]])[rd["name"]]).get(name)
+def _dangling_targets_of(client: LinstorClient, rd: Mapping[str, Any], names: list[str]) -> dict[str, str]:
+    """:func:`dangling_targets` of the RD (mappings to a LINSTOR snapshot it lacks, as an Incus copy inherits its
+    source's mappings), read with one request only when one of ``names`` is mapped; else ``{}``."""
+    mappings = snapshot_mappings(rd.get("props") or {})
+    if not any(name in mappings for name in names):
+        return {}
+    return dangling_targets(rd, read_rd_snapshots(client, [rd["name"]])[rd["name"]])
 
 
 def dangling_warning(rd_name: str, name: str, dangling: str, replacement: str = "a new snapshot") -> str:
@@ -566,8 +568,7 @@ def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     props = rd.get("props") or {}
     mappings = snapshot_mappings(props)
     new, old = mappings.get(request.name), mappings.get(request.rename_from)
-    targets = {} if new is None and old is None else dangling_targets(
-        rd, read_rd_snapshots(client, [rd["name"]])[rd["name"]])
+    targets = _dangling_targets_of(client, rd, [request.name, request.rename_from])
     if request.rename_from in targets:
         raise ModuleFailure(
             f"cannot rename snapshot {request.rename_from!r} (rename_from) of volume {request.incus_name}: it maps to "
