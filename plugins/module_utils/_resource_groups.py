@@ -244,20 +244,19 @@ def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: boo
     """Create the group, then set its properties (two writes, as Incus), or repair its drift with one write;
     each after one read."""
     current = client.get_resource_group(desired.name)
-    if current is None:
-        refuse_invalid_properties(client.property_rules, {
-            "properties": {key: desired.props[key] for key in desired.user_keys if key in desired.props}},
-            "resource-groups")
-        warnings = [] if check_mode else _create(client, desired)
-        return Outcome(True, {}, desired_view(desired), warnings)
-    body = changes(current, desired)
-    if not body:
+    body = changes(current, desired) if current is not None else {}
+    if current is not None and not body:
         view = group_view(current)
         return Outcome(False, view, view)
-    written = {**(body.get("override_props") or {}), **dict.fromkeys(body.get("delete_props") or [])}
+    # what is written: every property of a new group; the properties the modify sets, and (None) removes
+    written = desired.props if current is None else {
+        **(body.get("override_props") or {}), **dict.fromkeys(body.get("delete_props") or [])}
     refuse_invalid_properties(client.property_rules, {
         "properties": {key: value for key, value in written.items() if key in desired.user_keys}},
         "resource-groups")
+    if current is None:
+        warnings = [] if check_mode else _create(client, desired)
+        return Outcome(True, {}, desired_view(desired), warnings)
     warnings = [] if check_mode else _modify(client, current["name"], body)
     return Outcome(True, group_view(current), desired_view(desired, current), warnings)
 
