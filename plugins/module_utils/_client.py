@@ -216,15 +216,15 @@ def raise_for_apicallrc(entries: list[dict[str, Any]], status: int | None) -> li
 def controller_url(entry: str) -> str:
     """One controller as a base URL: ``linstor://h`` is http on 3370, ``linstor+ssl://h`` https on 3371."""
     entry = entry.strip()
-    if any(char.isspace() for char in entry):
-        raise LinstorConfigError(f"controllers: '{_without_credentials(entry)}' holds white space; separate "
-                                 "controllers with commas", "controllers")
     if "://" not in entry:
         entry = "linstor://" + entry
+    shown = _without_credentials(entry)
+    if any(char.isspace() for char in entry):
+        raise LinstorConfigError(f"controllers: '{shown}' holds white space; separate controllers with commas",
+                                 "controllers")
     scheme, rest = entry.split("://", 1)
     defaults = {"linstor": ("http", HTTP_PORT), "linstor+ssl": ("https", HTTPS_PORT),
                 "http": ("http", HTTP_PORT), "https": ("https", HTTPS_PORT)}
-    shown = _without_credentials(entry)
     if scheme.lower() not in defaults:
         raise LinstorConfigError(
             f"controllers: unsupported scheme '{scheme}://' in '{shown}'; use linstor://, linstor+ssl://, "
