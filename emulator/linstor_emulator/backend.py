@@ -727,6 +727,10 @@ class Backend:
 
     def modify_resource_group(self, name: str, body: dict) -> list[RcEntry]:
         ctx = _rg_ctx(rc.MASK_MOD, name)
+        if KEY_EXACT_SIZE in (body.get("override_props") or {}):
+            # CtrlRscGrpApiCallHandler.checkProps (LINSTOR 1.27+): whitelisted for RDs and groups alike, refused here
+            raise ctx.error(rc.FAIL_INVLD_PROP, "Invalid property key",
+                            cause=f"The key '{KEY_EXACT_SIZE}' is not whitelisted.")
         override = self._check_props(ctx, body.get("override_props") or {}, delete=body.get("delete_props") or ())
         with self._tx() as db:
             row = self._load_rg(db, ctx, name)

@@ -774,7 +774,8 @@ def _check_user_key(key: object, removal: bool = False) -> None:
         raise NamingError("properties", f"DRBD property {key!r} cannot be manually set: remove it from properties")
     if key == EXACT_SIZE_KEY:
         raise NamingError("properties", f"{key!r} is set by the module as Incus sets it (on create, and removed "
-                                        "before a resize): remove it from properties")
+                                        "before a resize), and LINSTOR refuses it on a resource group: remove it "
+                                        "from properties")
 
 
 def _property_value(key: str, value: object) -> str:

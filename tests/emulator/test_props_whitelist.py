@@ -101,6 +101,20 @@ def test_keys_off_the_whitelist_are_refused_everywhere(backend, key):
     assert [rd["name"] for rd in backend.list_resource_definitions()] == ["rd1"]
 
 
+def test_exact_size_is_listed_for_groups_but_refused_on_one(client):
+    """CtrlRscGrpApiCallHandler.checkProps (LINSTOR 1.27+): groups share the RD whitelist, ExactSize included,
+    but a group refuses that key, before it writes anything of the request."""
+    assert "DrbdOptions/ExactSize" in client.get(RG_INFO).body
+    assert client.post("/v1/resource-groups", {"name": "wl-exact"}).status == 201
+    assert client.put("/v1/resource-groups/wl-exact", {"override_props": {"Aux/a": "1"}}).status == 200
+    reply = client.put("/v1/resource-groups/wl-exact", {"override_props": {"Aux/b": "2",
+                                                                           "DrbdOptions/ExactSize": "false"}})
+    assert reply.status == 500
+    assert reply.body[0]["message"] == "Invalid property key"
+    assert reply.body[0]["cause"] == "The key 'DrbdOptions/ExactSize' is not whitelisted."
+    assert client.get("/v1/resource-groups/wl-exact").body["props"] == {"Aux/a": "1"}
+
+
 def test_each_object_has_its_own_whitelist(backend):
     backend.create_resource_definition({"resource_definition": {"name": "rd1"}})
     # a net option is a resource-definition key, not a volume-definition one
@@ -123,11 +137,12 @@ def test_free_namespaces_and_every_key_the_collection_writes(backend):
                   "DrbdOptions/Disk/rs-discard-granularity": "1048576",
                   "DrbdOptions/Resource/quorum": "majority", "StorPoolName": "pool1", "FileSystem/Type": "ext4"})
     assert collection_keys() <= set(props)
+    group_props = {key: value for key, value in props.items() if key != "DrbdOptions/ExactSize"}
     backend.create_resource_group({"name": "rg1"})
-    backend.modify_resource_group("rg1", {"override_props": props})
+    backend.modify_resource_group("rg1", {"override_props": group_props})
     backend.create_resource_definition({"resource_definition": {"name": "rd1", "props": props}})
     assert backend.get_resource_definition("rd1")["props"] == props
-    assert backend.get_resource_group("rg1")["props"] == props
+    assert backend.get_resource_group("rg1")["props"] == group_props
     backend.modify_resource_definition("rd1", {"delete_props": ["Aux/x/y/z", "DrbdOptions/ExactSize",
                                                                 "Aux/never-set", "PrefNic"]})
     assert "DrbdOptions/ExactSize" not in backend.get_resource_definition("rd1")["props"]
