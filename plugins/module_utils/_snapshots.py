@@ -10,16 +10,17 @@ snapshot with a random prefixed name, and records which one it is in the RD prop
 
 Requests of :func:`ensure_snapshot` (counted by the integration tests):
 
-- a run that changes nothing: 1 (the volume lookup, whose properties hold the mappings); 2 for a create
-  (and the RD's snapshot list: a mapping to a snapshot the RD lacks, as an Incus copy inherits, is replaced);
+- a run that changes nothing: 1 for a delete (the volume lookup, whose properties hold the mappings); 2 for
+  a create or a rename (and the RD's snapshot list: a mapping to a snapshot the RD lacks, as an Incus copy
+  inherits, is replaced by a create and refused by a rename);
 - create: 5 (lookup, the claim, the snapshot, the read-back that settles twins, the mapping;
   +1 when twins claim the name, +1 for a run that deletes its own snapshot after losing, +1 when a mapping
   to a missing snapshot is replaced);
 - delete: 3 (lookup, snapshot delete, one PUT dropping the mapping keys);
-- rename: 2 (lookup, one PUT moving the key; +1, the snapshot list, when the new name is mapped);
-- restore: 4 + 1 per newer snapshot removed (+1 PUT for their keys): lookup, the RD's snapshot
-  list (for created-on times), the controller's version (whether the rollback resets the sizes:
-  LINSTOR 1.31.3 on), deletes, rollback.
+- rename: 3 (lookup, the RD's snapshot list, one PUT moving the key);
+- restore: 4 (lookup, the RD's snapshot list for created-on times, the controller's version: whether the
+  rollback resets the sizes, LINSTOR 1.31.3 on; rollback); removing newer snapshots adds one GET of the
+  resources (none may be in use), one delete per snapshot and one PUT for their keys.
 
 Race between twins (several runs creating the same snapshot at once): LINSTOR has no
 conditional write, so a run makes its intent visible before it acts: it claims the name on the

@@ -250,8 +250,9 @@ removed_dangling_mappings:
   elements: str
   sample: [snap4]
 volume:
-  description: The volume as M(linstor.incus.linstor_incus_volume) returns it, after the run.
-  returned: when the volume exists
+  description: The volume as M(linstor.incus.linstor_incus_volume) returns it, after the run; empty when the volume
+    does not exist.
+  returned: always
   type: dict
 race:
   description:
