@@ -88,8 +88,10 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     plan_changes,
     predict_copy,
     refuse_in_use,
+    require_group,
     settle_concurrent_create,
     single,
+    warn_if_group_missing,
 )
 
 SEQUENCE_NUMBER_KEY = "SequenceNumber"
@@ -333,13 +335,14 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
         missing = (f"volume {request.volume!r} ({request.volume_type}, project {request.project}) does not exist in "
                    f"resource group {request.resource_group} (no resource definition with {AUX_NAME}="
                    f"{request.incus_name})")
+        outcome = Outcome(None)
         if request.state == "absent":
-            outcome = Outcome(None)
+            warn_if_group_missing(client, request.resource_group, outcome.warnings)
             outcome.extra.update(snapshot={}, snapshots=[])
             return outcome.result(diff)
+        require_group(client, request.resource_group, check_mode, outcome.warnings)  # a misspelt group, named
         if check_mode and request.state == "present" and request.rename_from is None:
             # an earlier task of the same check run may create the volume: predict, and say so
-            outcome = Outcome(None)
             outcome.changed = True
             outcome.warnings.append(check_mode_warning(missing, "the volume"))
             outcome.extra.update(snapshot=snapshot_entry(request.name, None), snapshots=[], volume_missing=True)

@@ -327,8 +327,9 @@ def find_volumes(
 
 def find_source_rd(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
                    check_mode: bool) -> dict[str, Any] | None:
-    """The RD of the volume a copy is made from (one lookup). When it is missing, fail naming ``source.volume``;
-    in check mode, predict the copy instead (:func:`predict_copy`) and return None."""
+    """The RD of the volume a copy is made from (one lookup). When it is missing, fail naming ``source.volume``
+    (``resource_group`` when that group does not exist); in check mode, predict the copy instead
+    (:func:`predict_copy`) and return None."""
     source = request.source
     if source is None:  # pragma: no cover - only copies call this
         raise ValueError("find_source_rd needs request.source")
@@ -336,6 +337,8 @@ def find_source_rd(client: LinstorClient, request: VolumeRequest, outcome: Outco
                          request.resource_group)
     source_rd = single(found[source.volume], source.incus_name, "source.volume", request.prefix)
     if source_rd is None:
+        if not check_mode:  # check mode asked before any create (ensure_volume)
+            require_group(client, request.resource_group, check_mode, outcome.warnings)
         problem = (f"source.volume {source.volume!r} ({source.volume_type}, project {source.project}) does not exist "
                    f"in resource group {request.resource_group} (no resource definition with "
                    f"{AUX_NAME}={source.incus_name})")
@@ -704,12 +707,20 @@ def missing_group_warning(resource_group: str) -> str:
 
 
 def require_group(client: LinstorClient, resource_group: str, check_mode: bool, warnings: list[str]) -> None:
-    """Before a create: fail naming ``resource_group`` when LINSTOR has no such group (one request); in check
-    mode, warn (:func:`missing_group_warning`) and let the prediction go on."""
+    """Before a create in check mode, or when a volume the task needs was not found in the group: fail naming
+    ``resource_group`` when LINSTOR has no such group (one request; a misspelt group, not a missing volume);
+    in check mode, warn (:func:`missing_group_warning`) and let the prediction go on."""
     if client.get_resource_group(resource_group) is None:
         if not check_mode:
             raise ModuleFailure(missing_group_message(resource_group), "resource_group")
         warnings.append(missing_group_warning(resource_group))
+
+
+def warn_if_group_missing(client: LinstorClient, resource_group: str, warnings: list[str]) -> None:
+    """A delete that found nothing: no failure (deleting a group after its volumes is a teardown), but a warning
+    when the group itself does not exist, as a misspelt one would (one request)."""
+    if client.get_resource_group(resource_group) is None:
+        warnings.append(missing_group_message(resource_group) + "; nothing was deleted")
 
 
 def spawn_and_place(client: LinstorClient, request: VolumeRequest, props: dict[str, str], sizes: list[int],
@@ -1118,6 +1129,8 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
                 resource_definitions=[old_rd["name"], rd["name"]],
             )
         if rd is None and old_rd is None:
+            group_warnings: list[str] = []
+            require_group(client, request.resource_group, check_mode, group_warnings)
             message = rename_source_missing_message(request)
             if not check_mode:
                 raise ModuleFailure(message, "rename_from")
@@ -1126,7 +1139,7 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
             outcome = Outcome(before)
             outcome.volume = after
             outcome.changed = True
-            outcome.warnings.append(check_mode_warning(message, request.rename_from_incus_name or ""))
+            outcome.warnings += group_warnings + [check_mode_warning(message, request.rename_from_incus_name or "")]
             return outcome.result(diff)
     existing = rd if rd is not None else old_rd
     before = volume_view(existing, request.prefix) if existing is not None else None
@@ -1135,9 +1148,8 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     if request.state == "absent":
         if existing is not None:
             delete_volume(client, request, existing, outcome, check_mode)
-        else:  # gone, or never in a group that exists? Deleting a group after its volumes is a teardown:
-            if client.get_resource_group(request.resource_group) is None:  # no failure, but a misspelt
-                outcome.warnings.append(missing_group_message(request.resource_group) + "; nothing was deleted")
+        else:  # gone, or never in a group that exists?
+            warn_if_group_missing(client, request.resource_group, outcome.warnings)
             outcome.extra["snapshots_removed"] = []
         return outcome.result(diff)
 

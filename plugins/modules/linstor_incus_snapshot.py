@@ -100,8 +100,9 @@ notes:
     settles races, mapping), six when it replaces a mapping to a missing snapshot; deleting three (lookup, snapshot
     delete, one PUT removing the keys); renaming three (lookup, the RD's snapshot list, one PUT); restoring four
     (lookup, the RD's snapshot list, the controller's version, rollback) plus, when newer snapshots are removed,
-    one GET of the resources (below), one delete per newer snapshot and one PUT for their mappings. Check mode
-    sends only the GETs."
+    one GET of the resources (below), one delete per newer snapshot and one PUT for their mappings. When the volume
+    is not found, the resource group is read too, so that a misspelt O(resource_group) fails naming it (a delete
+    only warns, as a teardown that also deleted the group may run again). Check mode sends only the GETs."
   - "LINSTOR refuses to roll back a volume in use (mounted, or the disk of a running instance), but only at the
     rollback, after the newer snapshots would be gone. So a restore that removes newer snapshots first reads the
     volume's resources, and fails before deleting anything while one is in use, naming the nodes

@@ -222,9 +222,10 @@ notes:
     status until complete, the confirming lookup); LINSTOR before 1.32 takes no properties in a clone request, so
     there the copy gets its own in one more PUT after the clone. A copy from a snapshot sends eight (lookup, the
     source's lookup, its snapshots, the new RD, the restore of the volume definitions, then of the resources, one PUT
-    giving the copy its own identity, the confirming lookup). A delete or a check-mode
-    create of a volume that is not found reads the resource group too, so that a misspelt O(resource_group) fails
-    (a delete only warns, so that a teardown that also deleted the group can run again). In check mode a missing
+    giving the copy its own identity, the confirming lookup). A delete, a check-mode create, a rename or a copy whose
+    volume (O(rename_from), O(source)) is not found reads the resource group too, so that a misspelt
+    O(resource_group) fails naming it (a delete only warns, so that a teardown that also deleted the group can run
+    again). In check mode a missing
     group is a warning, not a failure, as an earlier task of the same check run may be what creates it.
   - Deleting sends the lookup, a listing of the RD's snapshots (when there are any, a GET of its resources, see
     O(state=absent)), one DELETE per snapshot, one PUT dropping the snapshot mappings (when there are any) and the
