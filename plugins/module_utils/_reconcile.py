@@ -289,6 +289,7 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
         item.action = "delete" if rd is not None else None
         return
     mappings: dict[str, str] = {}
+    props: dict[str, str] = {}
     if rd is None:
         if request.size_bytes is None:
             parameter = _indexed_parameter(item.index, "size")
@@ -305,11 +306,14 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
         except NamingError as error:
             raise _indexed(error, item.index) from error
         item.action = None if item.plan.empty else "update"
-        mappings = snapshot_mappings(rd.get("props") or {})
+        props = rd.get("props") or {}
+        mappings = snapshot_mappings(props)
     for snapshot in item.snapshots:
         if snapshot.state == "present" and snapshot.name not in mappings:
             item.snapshots_to_create.append(snapshot)
-        elif snapshot.state == "absent" and snapshot.name in mappings:
+        elif snapshot.state == "absent" and snapshot_keys_and_claims(props, snapshot.name):
+            # a mapping, or only a claim (left by a killed create): delete_snapshot drops either, as the
+            # snapshot module does
             item.snapshots_to_delete.append(snapshot)
 
 

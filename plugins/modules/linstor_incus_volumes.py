@@ -129,7 +129,9 @@ options:
           state:
             description:
               - V(present) creates the snapshot when it does not exist (a LINSTOR snapshot with a random name, then
-                its mapping C(Aux/Incus/snapshot-name/<name>)); V(absent) deletes it when it exists.
+                its mapping C(Aux/Incus/snapshot-name/<name>)); V(absent) deletes it when it exists, and drops a
+                claim on the name that a create killed before its mapping left, as
+                M(linstor.incus.linstor_incus_snapshot) does.
             type: str
             choices: [present, absent]
             default: present
