@@ -33,8 +33,8 @@ each 1 GET of its snapshots again (one made since stops it before it deletes any
 1 GET of its resources (not while one is in use: ``_volumes.refuse_delete_in_use``; volumes with snapshots to
 delete are read so while planning too, all in 1 GET: :func:`refuse_deletes_in_use`), 1 DELETE per snapshot
 (+1 PUT for their mappings) + the RD's DELETE.
-When a volume must be created and the listing holds no RD of the group, one
-``GET /v1/resource-groups/<group>`` tells a missing (misspelt) group before anything is written.
+When the listing holds no RD of the group, one ``GET /v1/resource-groups/<group>`` tells a missing
+(misspelt) group before anything is written (a warning when the list only deletes).
 When ``properties`` keys outside ``Aux/`` are about to be written, one
 ``GET /v1/resource-definitions/properties/info`` checks them against LINSTOR's whitelist first.
 """
@@ -99,6 +99,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     spawn_and_place,
     update_volume,
     user_properties_written,
+    warn_if_group_missing,
 )
 
 LIST_OPTIONS = ("resource_group", "prefix", "delete_retries", "delete_retry_delay", "remove_unmapped_snapshots")
@@ -578,13 +579,16 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     resource_group = params["resource_group"]
     claims = read_group(client, resource_group)
     warnings: list[str] = []
+    if items and not claims:  # no Incus volume in the group, or no such group (misspelt): one GET tells
+        if all(item.request.state == "absent" for item in items):
+            warn_if_group_missing(client, resource_group, warnings)
+        else:
+            require_group(client, resource_group, check_mode, warnings)
     plan_items(items, claims, check_mode, warnings)
     plan_snapshot_reads(client, items)
     refuse_invalid_properties(client.property_rules, {
         _indexed_parameter(item.index, "properties"): user_properties_written(item.request, item.plan)
         for item in items if item.action in ("create", "update")})
-    if any(item.action == "create" for item in items) and not claims:
-        require_group(client, resource_group, check_mode, warnings)
     refuse_deletes_in_use(client, items, check_mode, warnings)  # last: it may wait while volumes are in use
 
     changes: list[dict[str, Any]] = []

@@ -187,9 +187,10 @@ notes:
     one is in use, as M(linstor.incus.linstor_incus_volume) says; those with snapshots are read so while planning
     too, all in one GET, and the run fails before any write while one is in use) and sends one DELETE per snapshot,
     one PUT for their mappings (when there are any) and the RD's DELETE."
-  - "When a volume must be created and the group has no volume yet, one GET of the resource group tells a missing
-    group apart before anything is written: the run fails naming O(resource_group); in check mode it warns, as an
-    earlier task of the same check run may be what creates the group."
+  - "When the group has no volume (none of Incus's), one GET of the resource group tells a missing (misspelt) group
+    apart before anything is written: the run fails naming O(resource_group); in check mode it warns, as an
+    earlier task of the same check run may be what creates the group. A list that only deletes warns instead
+    (nothing was deleted), so that a teardown that also deleted the group can run again."
 seealso:
   - module: linstor.incus.linstor_incus_volume
   - module: linstor.incus.linstor_incus_snapshot
