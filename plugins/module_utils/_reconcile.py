@@ -67,6 +67,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
     dangling_targets,
     dangling_warning,
     delete_snapshot,
+    keys_dropped_by_create,
     parse_snapshot_request,
     read_rd_snapshots,
 )
@@ -428,8 +429,12 @@ def planned_view(item: Item) -> dict[str, Any] | None:
             view["properties"].pop(key, None)
         view["snapshots"].pop(snapshot.name, None)
     for snapshot in item.snapshots_to_create:
+        key = snapshot_key(snapshot.name)
+        for dropped in keys_dropped_by_create(view["properties"], snapshot.name, key,
+                                              item.dangling.get(snapshot.name)):
+            view["properties"].pop(dropped)
         view["snapshots"][snapshot.name] = None  # LINSTOR's name is drawn when the snapshot is made
-        view["properties"][snapshot_key(snapshot.name)] = None  # the mapping the real run writes
+        view["properties"][key] = None  # the mapping the real run writes
     return view
 
 

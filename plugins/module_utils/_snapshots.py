@@ -33,7 +33,6 @@ exist before its mapping does (docs/reliability.md, "Why a snapshot create sends
 from __future__ import annotations
 
 import contextlib
-import copy
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -404,13 +403,12 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     sizes = _current_sizes(rd)
     outcome.changed = True
     if check_mode:  # the LINSTOR name is drawn at random when the snapshot is made: unknown here
-        outcome.volume = copy.deepcopy(outcome.volume)
-        outcome.volume["snapshots"][request.name] = None
-        outcome.volume["properties"][key] = None  # the mapping the real run writes, its value as yet unknown
+        # what the real run's last PUT drops (claims on the name, the dangling mapping's other key form), and the
+        # mapping it writes, its value as yet unknown
+        predicted = _rd_after(rd, {key: None}, keys_dropped_by_create(props, request.name, key, dangling))
+        outcome.volume = volume_view(predicted, request.prefix)
         outcome.extra["snapshot"] = snapshot_entry(request.name, None, sizes=sizes)
-        _snapshot_list(outcome, props, None)
-        outcome.extra["snapshots"] = [entry for entry in outcome.extra["snapshots"] if entry["name"] != request.name]
-        outcome.extra["snapshots"].append(snapshot_entry(request.name, None, sizes=sizes) | {"exists": None})
+        _snapshot_list(outcome, predicted["props"], None)
         return
     own = generate_name(request.prefix)
     claim = snapshot_claim_key(own)
@@ -434,9 +432,7 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         # dangling mapping's keys).
         mapped = snapshot_mappings(read_back).get(request.name)
         record = {} if mapped is not None and not _same(mapped, dangling) else {key: survivor}
-        drop = snapshot_claim_keys(read_back, request.name) + [
-            other for other in snapshot_keys(read_back, request.name)
-            if other != key and _same(read_back[other], dangling)]
+        drop = keys_dropped_by_create(read_back, request.name, key, dangling)
         if record.get(key) == own:
             reverter.add(f"mapping {key} of {rd['name']}", lambda: _unmap_own(client, rd["name"], key, own))
         if record or drop:
@@ -463,6 +459,13 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     outcome.volume = volume_view(after, request.prefix)
     outcome.extra["snapshot"] = snapshot_entry(request.name, survivor, sizes=sizes)
     _snapshot_list(outcome, after.get("props") or {}, None)
+
+
+def keys_dropped_by_create(props: Mapping[str, str], name: str, key: str, dangling: str | None) -> list[str]:
+    """The keys a snapshot create's mapping PUT drops: every claim on ``name``, and the other key forms of a
+    mapping to the ``dangling`` LINSTOR snapshot (``key``, the mapping written, is overwritten instead)."""
+    return snapshot_claim_keys(props, name) + [
+        other for other in snapshot_keys(props, name) if other != key and _same(props[other], dangling)]
 
 
 STALE_CLAIM_MS = 15 * 60 * 1000

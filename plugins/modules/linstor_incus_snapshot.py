@@ -226,7 +226,9 @@ snapshot:
 snapshots:
   description:
     - The volume's snapshots after the run, oldest first when their created-on times were read, with the same keys
-      as RV(snapshot) and C(exists) (false for a mapping whose LINSTOR snapshot is missing, null when not read).
+      as RV(snapshot) and C(exists) (false for a mapping whose LINSTOR snapshot is missing). C(exists) and the
+      details are null unless the run lists the snapshots from a read of the RD's snapshots made after its writes
+      (a restore); a create or rename reads them before writing, to tell a mapping to a missing snapshot.
   returned: always
   type: list
   elements: dict
