@@ -622,23 +622,24 @@ def needs_whitelist_check(key: str) -> bool:
 
 def refuse_invalid_properties(rules: Callable[[str], Mapping[str, Mapping[str, Any]] | None],
                               properties_by_parameter: Mapping[str, Mapping[str, str | None]],
-                              objects: str = "resource-definitions") -> None:
+                              objects: str = "resource-definitions") -> Mapping[str, Mapping[str, Any]] | None:
     """Fail naming the parameter when LINSTOR's whitelist for ``objects`` would refuse a property about to be
     written (its key, or its value) or removed (its key; the value given is None).
 
     ``rules`` is the client's ``property_rules``. LINSTOR would refuse the whole write
     (``FAIL_INVLD_PROP``); asking first turns that into an error on the option, before anything is
     written. Keys LINSTOR does not check (:func:`needs_whitelist_check`) need no request; a controller
-    that does not list its whitelist is left to decide itself.
+    that does not list its whitelist is left to decide itself. Returns the whitelist read (for
+    :func:`stored_properties`), None when none was needed or the controller lists none.
     """
     pending = {parameter: {key: value for key, value in sorted(properties.items()) if needs_whitelist_check(key)}
                for parameter, properties in properties_by_parameter.items()}
     pending = {parameter: properties for parameter, properties in pending.items() if properties}
     if not pending:
-        return
+        return None
     whitelist = rules(objects)
     if whitelist is None:
-        return
+        return None
     source = f"its whitelist, GET /v1/{objects}/properties/info"
     for parameter, properties in pending.items():
         unknown = [key for key in properties if key not in whitelist]
@@ -654,6 +655,23 @@ def refuse_invalid_properties(rules: Callable[[str], Mapping[str, Mapping[str, A
             if requirement:
                 raise NamingError(parameter, f"{parameter}: LINSTOR does not accept {value!r} for {key!r}: it must "
                                              f"be {requirement} ({source})")
+    return whitelist
+
+
+def stored_properties(rules: Mapping[str, Mapping[str, Any]] | None, props: Mapping[str, Any]) -> dict[str, Any]:
+    """``props`` as LINSTOR stores them (its Property.normalize): the value of a key whose rule is boolean
+    lower-cased, ``yes``/``no`` of a true/false rule written ``true``/``false``; every other value (and every
+    value when ``rules`` is None, or not a string: a prediction's unknown) as given."""
+    stored = dict(props)
+    for key, value in props.items():
+        kind = (rules or {}).get(key, {}).get("prop_type")
+        if not isinstance(value, str) or value.lower() not in BOOLEAN_WORDS:
+            continue
+        if kind == "boolean":
+            stored[key] = value.lower()
+        elif kind == "boolean_true_false":
+            stored[key] = LINSTOR_TRUE_FALSE.get(value.lower(), value.lower())
+    return stored
 
 
 _LONG = re.compile(r"[+-]?[0-9]{1,19}")

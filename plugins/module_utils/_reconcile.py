@@ -57,6 +57,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     snapshot_key,
     snapshot_keys_and_claims,
     snapshot_mappings,
+    stored_properties,
     validate_prefix,
     validate_resource_group,
     volume_view,
@@ -591,7 +592,7 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
             require_group(client, resource_group, check_mode, warnings)
     plan_items(items, claims, check_mode, warnings)
     plan_snapshot_reads(client, items)
-    refuse_invalid_properties(client.property_rules, {
+    rules = refuse_invalid_properties(client.property_rules, {
         _indexed_parameter(item.index, "properties"): user_properties_written(item.request, item.plan)
         for item in items if item.action in ("create", "update")})
     refuse_deletes_in_use(client, items, check_mode, warnings)  # last: it may wait while volumes are in use
@@ -626,6 +627,9 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
             changes.append(entry)
 
     views = _views_after(client, items, after_rds, check_mode, resource_group, warnings)
+    if rules:  # values planned from the list, as LINSTOR stores them ("Yes" as "yes"), as a read shows them
+        views = {index: view and dict(view, properties=stored_properties(rules, view["properties"]))
+                 for index, view in views.items()}
     result: dict[str, Any] = {
         "changed": bool(changes),
         "volumes": [views[item.index] for item in items if item.request.state == "present"],

@@ -35,6 +35,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     property_values_match,
     refuse_invalid_properties,
     removed_user_properties,
+    stored_properties,
     validate_linstor_name,
     validate_user_properties,
 )
@@ -251,14 +252,16 @@ def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: boo
     # what is written: every property of a new group; the properties the modify sets, and (None) removes
     written = desired.props if current is None else {
         **(body.get("override_props") or {}), **dict.fromkeys(body.get("delete_props") or [])}
-    refuse_invalid_properties(client.property_rules, {
+    rules = refuse_invalid_properties(client.property_rules, {
         "properties": {key: value for key, value in written.items() if key in desired.user_keys}},
         "resource-groups")
+    after = desired_view(desired, current)
+    after["props"] = stored_properties(rules, after["props"])  # "Yes" shown as LINSTOR keeps it
     if current is None:
         warnings = [] if check_mode else _create(client, desired)
-        return Outcome(True, {}, desired_view(desired), warnings)
+        return Outcome(True, {}, after, warnings)
     warnings = [] if check_mode else _modify(client, current["name"], body)
-    return Outcome(True, group_view(current), desired_view(desired, current), warnings)
+    return Outcome(True, group_view(current), after, warnings)
 
 
 def _modify(client: LinstorClient, name: str, body: dict[str, Any]) -> list[str]:

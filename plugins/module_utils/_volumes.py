@@ -63,6 +63,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     removed_user_properties,
     sizes_equal_within_tolerance,
     snapshot_mappings,
+    stored_properties,
     type_filter,
     unmapped_snapshots,
     validate_content_type,
@@ -1158,7 +1159,8 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
             require_group(client, request.resource_group, check_mode, outcome.warnings)
         if request.source is None:  # a copy has its source's content type: copy_request_for checks it
             refuse_filesystem_keys(request.user_properties, request.volume_type, request.content_type)
-        refuse_invalid_properties(client.property_rules, {"properties": user_properties_written(request, None)})
+        rules = refuse_invalid_properties(client.property_rules,
+                                          {"properties": user_properties_written(request, None)})
         if request.source is not None and request.source.snapshot is not None:
             # _snapshots builds on this module; imported here to keep the import graph one-way.
             from ansible_collections.linstor.incus.plugins.module_utils._snapshots import copy_from_snapshot
@@ -1168,14 +1170,22 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
             copy_volume(client, request, outcome, check_mode)
         else:
             create_volume(client, request, outcome, check_mode)
-        return outcome.result(diff)
+        return _as_stored(outcome, rules).result(diff)
 
     plan = plan_changes(request, existing, rename=existing is old_rd)
     if plan.empty:
         return outcome.result(diff)
-    refuse_invalid_properties(client.property_rules, {"properties": user_properties_written(request, plan)})
+    rules = refuse_invalid_properties(client.property_rules, {"properties": user_properties_written(request, plan)})
     outcome.changed = True
     outcome.volume = apply_plan_to_view(before, plan, request.prefix)
     if not check_mode:
         update_volume(client, existing["name"], plan, outcome)
-    return outcome.result(diff)
+    return _as_stored(outcome, rules).result(diff)
+
+
+def _as_stored(outcome: Outcome, rules: Mapping[str, Mapping[str, Any]] | None) -> Outcome:
+    """The outcome with the volume's property values as LINSTOR stores them (``Yes`` as ``yes``), when a
+    whitelist was read for them: a view predicted or planned from the request shows what a read shows."""
+    if rules and outcome.volume.get("properties"):
+        outcome.volume = dict(outcome.volume, properties=stored_properties(rules, outcome.volume["properties"]))
+    return outcome
