@@ -129,7 +129,8 @@ notes:
   - "A run killed between its claim and its mapping leaves the claim (and maybe its LINSTOR snapshot) behind;
     M(linstor.incus.linstor_incus_volume_info) lists such claims. The next create of the name drops it: a claimed
     snapshot LINSTOR made less than 15 minutes before the new run's own is taken as that snapshot (the killed run's
-    work is finished), an older one stays unmapped, with a warning. O(state=absent) drops it too."
+    work is finished), an older one stays unmapped, with a warning. O(state=absent) drops it too. Check mode, which
+    makes no snapshot to compare times with, predicts a new snapshot in either case."
   - "The returned RV(snapshot) carries the nodes and created-on time of the LINSTOR snapshot when the run reads the
     snapshot list (a restore); other runs stay within their request budget and return null there.
     M(linstor.incus.linstor_incus_volume_info) shows every snapshot with its details."
