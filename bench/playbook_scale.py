@@ -127,7 +127,8 @@ def run(directory: Path, loop_sizes: list[int], one_call_sizes: list[int]) -> li
     speedups.notes += [
         "Wall: the whole ansible-playbook process, start-up included (what a user waits for). Tasks: the role's "
         "tasks only (bench_timer callback), the summary table it prints included.",
-        "The loop method also runs one (here empty) snapshot loop task; the role prints its summary either way.",
+        "The loop method first runs the module method in check mode (the whole list checked before any write), "
+        "then its per-volume tasks and one (here empty) snapshot loop task; the role prints its summary either way.",
     ]
     return [table, speedups]
 
