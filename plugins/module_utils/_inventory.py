@@ -14,8 +14,9 @@ LINSTOR cannot filter RDs by resource group on the server (``/v1/resource-defini
 only ``resource_definitions``, ``with_volume_definitions``, ``props``, ``offset`` and ``limit``),
 so the listing filters on the aux keys on the server (:func:`listing_filters`, or Incus's exact
 lookup filters when one volume is named) and keeps the group's RDs here. The filter asks for the
-name and type keys, as Incus's lookup does (an RD lacking only its content type is listed, and
-reported as an orphan); the price: an RD that lacks its name or type key (spawned, then its creator
+name and type keys, as Incus's lookup does, never the content type (an RD lacking only its content
+type is listed, and reported as an orphan, and like a twin of the other content type named among the
+duplicates of the volume it blocks); the price: an RD that lacks its name or type key (spawned, then its creator
 died before setting them) is invisible to that filter. ``scan_all`` trades the server-side filter
 for an unfiltered listing, still one request, that sees such orphans too; it transfers every RD of
 the controller, so it is for audits.
@@ -33,9 +34,12 @@ from typing import Any
 
 from ansible_collections.linstor.incus.plugins.module_utils._client import is_diskless
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
+    AUX_NAME,
+    AUX_TYPE,
     DEFAULT_PREFIX,
     TYPE_IMAGES,
     NamingError,
+    check_content_type,
     claimed_snapshots,
     is_generated_name,
     is_incus_key,
@@ -110,7 +114,7 @@ class Selection:
             if volume_type is not None:
                 validate_content_type(volume_type, content_type)
             else:
-                listing_filters(content_type=content_type)  # refuses an unknown content type
+                check_content_type(content_type)
         if name is not None and (not isinstance(name, str) or not name):
             raise NamingError("name", f"name must be a non-empty string, got {name!r}")
         return cls(name, volume_type, project, content_type)
@@ -119,13 +123,14 @@ class Selection:
         """The ``props`` filters of the one listing request.
 
         With ``name`` and ``type`` given (and ``project``, except for images, which live in the
-        default project), this is Incus's own exact lookup; otherwise the listing filter.
+        default project), this is Incus's own exact lookup; otherwise the listing filter. Neither
+        filters on the content type (:meth:`matches` does): Incus does not, so a twin of another
+        content type is read, and reported among the duplicates.
         """
         exact_project = self.project if self.volume_type != TYPE_IMAGES else (self.project or "default")
         if self.name is not None and self.volume_type is not None and exact_project is not None:
-            content = listing_filters(self.volume_type, self.content_type)[2:]
-            return lookup_filters(prefix, self.volume_type, exact_project, self.name) + content
-        return listing_filters(self.volume_type, self.content_type)
+            return lookup_filters(prefix, self.volume_type, exact_project, self.name)
+        return listing_filters(self.volume_type)
 
     def matches(self, volume: dict[str, Any]) -> bool:
         return all(wanted is None or volume[key] == wanted for key, wanted in (
@@ -181,13 +186,20 @@ def build_inventory(
     selection = selection or Selection()
     volumes: list[dict[str, Any]] = []
     orphans: list[dict[str, Any]] = []
+    orphan_claims: list[dict[str, Any]] = []
+    claimants: dict[tuple[str, str], list[str]] = {}  # Incus's lookup: the group's RDs by type and name keys
     for rd in rds:
         if not in_group(rd, resource_group):
             continue
+        props = rd.get("props") or {}
+        if AUX_NAME in props and AUX_TYPE in props:
+            claimants.setdefault((props[AUX_TYPE], props[AUX_NAME]), []).append(rd["name"])
         view = volume_view(rd, prefix)
         if view is None:
             if is_generated_name(prefix, rd.get("name", "")):
-                props = rd.get("props") or {}
+                orphan_claims += [{**_orphan_identity(rd["name"]), "snapshot": incus_snapshot,
+                                   "linstor_snapshot": linstor_snapshot}
+                                  for linstor_snapshot, incus_snapshot in sorted(claimed_snapshots(props).items())]
                 orphans.append({
                     "resource_definition": rd["name"],
                     "resource_group": rd.get("resource_group_name"),
@@ -201,19 +213,19 @@ def build_inventory(
     volumes.sort(key=lambda v: (v["type"], v["project"], v["name"], v["resource_definition"]))
     orphans.sort(key=lambda orphan: orphan["resource_definition"])
 
-    by_identity: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for volume in volumes:
-        by_identity.setdefault((volume["type"], volume["incus_name"]), []).append(volume)
-    duplicates = [{
-        "name": group[0]["name"],
-        "project": group[0]["project"],
-        "type": volume_type,
-        "incus_name": incus_name,
-        "resource_definitions": sorted(volume["resource_definition"] for volume in group),
-    } for (volume_type, incus_name), group in sorted(by_identity.items()) if len(group) > 1]
+    # A volume listed is a duplicate when Incus's lookup finds more RDs than its own: any RD of the group with
+    # its name and type keys, whatever else it lacks (its content type) or however it differs
+    listed = {volume["resource_definition"]: volume for volume in volumes}
+    duplicates = []
+    for (volume_type, incus_name), rd_names in sorted(claimants.items()):
+        shown = [listed[name] for name in sorted(rd_names) if name in listed]
+        if len(rd_names) > 1 and shown:
+            duplicates.append({"name": shown[0]["name"], "project": shown[0]["project"], "type": volume_type,
+                               "incus_name": incus_name, "resource_definitions": sorted(rd_names)})
     snapshot_claims = [{**_identity(volume), "snapshot": incus_snapshot, "linstor_snapshot": linstor_snapshot}
                        for volume in volumes
                        for linstor_snapshot, incus_snapshot in sorted(claimed_snapshots(volume["properties"]).items())]
+    snapshot_claims += orphan_claims
 
     dangling: list[dict[str, Any]] = []
     unmapped: list[dict[str, Any]] = []
@@ -228,8 +240,7 @@ def build_inventory(
             unmapped += _unmapped(_identity(volume), volume["properties"], rd_snapshots, prefix)
         for orphan in orphans:
             rd_snapshots = details.get(orphan["resource_definition"].lower(), {})
-            identity = {"name": None, "project": None, "type": None, "incus_name": None,
-                        "resource_definition": orphan["resource_definition"]}
+            identity = _orphan_identity(orphan["resource_definition"])
             unmapped += _unmapped(identity, orphan["aux_properties"], rd_snapshots, prefix)
 
     if resources is not None:
@@ -250,6 +261,11 @@ def build_inventory(
             "snapshot_claims": snapshot_claims,
         },
     }
+
+
+def _orphan_identity(rd_name: str) -> dict[str, Any]:
+    """The identity fields of an anomaly on an orphan RD: no Incus identity, its RD."""
+    return {"name": None, "project": None, "type": None, "incus_name": None, "resource_definition": rd_name}
 
 
 def _unmapped(identity: dict[str, Any], props: dict[str, str], rd_snapshots: dict[str, dict[str, Any]],

@@ -256,7 +256,8 @@ def default_content_type(volume_type: str) -> str:
     return CONTENT_BLOCK if volume_type in (TYPE_VIRTUAL_MACHINES, TYPE_IMAGES) else CONTENT_FILESYSTEM
 
 
-def _check_content_type(content_type: str, parameter: str) -> None:
+def check_content_type(content_type: str, parameter: str = "content_type") -> None:
+    """Fail naming ``parameter`` unless ``content_type`` is one of Incus's content types."""
     if content_type not in CONTENT_TYPES:
         raise NamingError(
             parameter,
@@ -269,7 +270,7 @@ def validate_content_type(volume_type: str, content_type: str | None, parameter:
     volume_type = normalize_volume_type(volume_type)
     if content_type is None:
         return default_content_type(volume_type)
-    _check_content_type(content_type, parameter)
+    check_content_type(content_type, parameter)
     allowed = ALLOWED_CONTENT_TYPES[volume_type]
     if content_type not in allowed:
         raise NamingError(
@@ -467,15 +468,12 @@ def lookup_filters(prefix: str, volume_type: str, project: str, name: str) -> li
     return [f"{AUX_NAME}={aux_name(prefix, volume_type, project, name)}", type_filter(volume_type)]
 
 
-def listing_filters(volume_type: str | None = None, content_type: str | None = None) -> list[str]:
+def listing_filters(volume_type: str | None = None) -> list[str]:
     """``props`` query values selecting the RDs Incus can find (those carrying its name and type keys), optionally
-    of one type, and of one content type when it is given. An RD lacking only its content type is listed, so that
-    an audit reports it: Incus finds it by name and type."""
+    of one type. Never the content type: Incus finds an RD by name and type, so an RD lacking its content type,
+    or a twin of another content type, must be listed for an audit to report it."""
     type_filter = AUX_TYPE if volume_type is None else f"{AUX_TYPE}={normalize_volume_type(volume_type)}"
-    if content_type is None:
-        return [AUX_NAME, type_filter]
-    _check_content_type(content_type, "content_type")
-    return [AUX_NAME, type_filter, f"{AUX_CONTENT_TYPE}={content_type}"]
+    return [AUX_NAME, type_filter]
 
 
 # --- Snapshots -------------------------------------------------------------------------------

@@ -17,8 +17,10 @@ description:
   - Reads with one C(GET /v1/resource-definitions) whose C(props) filters select, on the controller, the RDs
     carrying C(Aux/Incus/name) and C(Aux/Incus/type) (the keys Incus finds a volume by), whatever the number of
     volumes; with O(name) and O(type) (and O(project), except for images) it is the exact lookup Incus itself
-    makes. A C(content-type) filter is added only with O(content_type). LINSTOR cannot filter RDs by resource
-    group, so the RDs of other groups are dropped after the reply.
+    makes. The content type is not filtered on the controller (Incus's lookup does not filter on it either);
+    O(content_type) selects among the RDs read, so that a twin of the other content type is still read and
+    reported (RV(anomalies.duplicates)). LINSTOR cannot filter RDs by resource group, so the RDs of other groups
+    are dropped after the reply.
   - O(include_resources) and O(include_snapshots) each add one request.
   - Reports what an operator should look at - orphans, duplicates, dangling snapshot mappings, unmapped
     snapshots and snapshot claims left behind (see RV(anomalies)).
@@ -234,6 +236,9 @@ anomalies:
       description:
         - Incus volumes claimed by more than one RD (Incus refuses to use them, "Multiple resource definitions
           found"), with C(name), C(project), C(type), C(incus_name) and the C(resource_definitions).
+        - As Incus's lookup, every RD of the group with the volume's C(Aux/Incus/name) and C(Aux/Incus/type)
+          counts, whatever else it lacks or holds (an RD without C(Aux/Incus/content-type), of the other content
+          type, or not named with the prefix), so such an RD is named here next to the volume it blocks.
       type: list
       elements: dict
     dangling_snapshot_mappings:
@@ -262,7 +267,9 @@ anomalies:
         - LINSTOR keeps the RD's properties in every snapshot, the claim included (it is written before the
           snapshot is taken), and copies them onto an RD made from the snapshot. So a volume Incus makes from a
           snapshot this collection took (a copy from it, or the RD Incus mounts it through) carries that claim,
-          naming a LINSTOR snapshot of the source volume. It is as harmless, and goes the same ways.
+          naming a LINSTOR snapshot of the source volume. It is as harmless, and goes the same ways. On an RD listed
+          among RV(anomalies.orphans) (the RD of a mounted snapshot is one), the identity fields are null and
+          C(resource_definition) names the RD.
       type: list
       elements: dict
 query_result:

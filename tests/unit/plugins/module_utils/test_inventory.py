@@ -69,9 +69,10 @@ def test_filters(selection: Selection, expected: list) -> None:
 def test_exact_lookup_uses_incus_filters_on_the_server() -> None:
     selection = Selection.from_options(name="c1", volume_type="containers", project="web")
     assert selection.server_filters(PREFIX) == ["Aux/Incus/name=incus-volume-web_c1", "Aux/Incus/type=containers"]
+    # the content type is never filtered on the server (Incus does not): a twin of the other content type is read
     block = Selection.from_options(name="c1", volume_type="custom", project="web", content_type="block")
-    assert block.server_filters(PREFIX) == ["Aux/Incus/name=incus-volume-web_c1", "Aux/Incus/type=custom",
-                                            "Aux/Incus/content-type=block"]
+    assert block.server_filters(PREFIX) == ["Aux/Incus/name=incus-volume-web_c1", "Aux/Incus/type=custom"]
+    assert Selection.from_options(content_type="block").server_filters(PREFIX) == ["Aux/Incus/name", "Aux/Incus/type"]
 
 
 def test_duplicates_name_every_rd() -> None:
@@ -79,6 +80,42 @@ def test_duplicates_name_every_rd() -> None:
     assert result["anomalies"]["duplicates"] == [{
         "name": "c1", "project": "default", "type": "containers", "incus_name": "incus-volume-c1",
         "resource_definitions": sorted([C1["name"], TWIN["name"]])}]
+
+
+def test_a_twin_incus_finds_is_a_duplicate_whatever_else_it_lacks_or_its_content_type() -> None:
+    """Incus looks a volume up by name and type only: an RD lacking its content type (even one not named with
+    the prefix), or carrying the other content type, makes the volume one Incus refuses to use."""
+    no_content = {key: value for key, value in C1["props"].items() if key != "Aux/Incus/content-type"}
+    restored = rd("restored-c1", no_content)
+    result = build_inventory([C1, restored, V1], "linstor", PREFIX)
+    assert names(result) == [("containers", "default", "c1"), ("virtual-machines", "default", "v1")]
+    assert result["anomalies"]["duplicates"] == [{
+        "name": "c1", "project": "default", "type": "containers", "incus_name": "incus-volume-c1",
+        "resource_definitions": sorted([C1["name"], "restored-c1"])}]
+    filesystem_twin = rd("incus-volume-44444444444444444444444444444444", aux("default_vol", "custom", "filesystem"))
+    only_block = Selection.from_options(content_type="block")
+    result = build_inventory([VOL, filesystem_twin], "linstor", PREFIX, only_block)
+    assert names(result) == [("custom", "default", "vol")]
+    assert result["anomalies"]["duplicates"] == [{
+        "name": "vol", "project": "default", "type": "custom", "incus_name": "incus-volume-default_vol",
+        "resource_definitions": sorted([VOL["name"], filesystem_twin["name"]])}]
+    # a twin in another group is not Incus's concern, nor one of two volumes the selection does not list
+    assert build_inventory([C1, rd("incus-volume-55555555555555555555555555555555", C1["props"], group="other")],
+                           "linstor", PREFIX)["anomalies"]["duplicates"] == []
+    assert build_inventory([C1, TWIN], "linstor", PREFIX,
+                           Selection.from_options(volume_type="custom"))["anomalies"]["duplicates"] == []
+
+
+def test_snapshot_claims_left_on_an_orphan_are_listed() -> None:
+    """The RD Incus mounts a snapshot through is an orphan here, and may carry a claim its snapshot captured."""
+    mount = rd("incus-volume-66666666666666666666666666666666", {
+        "Aux/Incus/name": "incus-volume-c1/snap0", "Aux/Incus/type": "containers",
+        "Aux/Incus/content-type": "filesystem", "Aux/linstor-incus/snapshot-claim/incus-volume-aa": "snap0"})
+    result = build_inventory([C1, mount], "linstor", PREFIX)
+    assert [orphan["resource_definition"] for orphan in result["anomalies"]["orphans"]] == [mount["name"]]
+    assert result["anomalies"]["snapshot_claims"] == [{
+        "name": None, "project": None, "type": None, "incus_name": None, "resource_definition": mount["name"],
+        "snapshot": "snap0", "linstor_snapshot": "incus-volume-aa"}]
 
 
 def test_snapshot_claims_left_on_an_rd_are_listed() -> None:

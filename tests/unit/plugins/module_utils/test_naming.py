@@ -523,16 +523,12 @@ def test_lookup_filters_as_incus_queries() -> None:
 
 def test_listing_filters() -> None:
     assert naming.listing_filters() == ["Aux/Incus/name", "Aux/Incus/type"]  # Incus finds an RD by these two
-    assert naming.listing_filters("virtual-machine", "block") == [
-        "Aux/Incus/name",
-        "Aux/Incus/type=virtual-machines",
-        "Aux/Incus/content-type=block",
-    ]
+    assert naming.listing_filters("virtual-machine") == ["Aux/Incus/name", "Aux/Incus/type=virtual-machines"]
 
 
 def test_listing_filters_errors() -> None:
     with pytest.raises(NamingError) as error:
-        naming.listing_filters(content_type="disk")
+        naming.check_content_type("disk")
     assert_names(error, "content_type")
     with pytest.raises(NamingError) as error:
         naming.listing_filters(volume_type="vms")
