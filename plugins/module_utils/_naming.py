@@ -789,9 +789,9 @@ def _check_user_key(key: object, removal: bool = False) -> None:
     if key in DRIVER_MANAGED_KEYS:
         raise NamingError("properties", f"DRBD property {key!r} cannot be manually set: remove it from properties")
     if key == EXACT_SIZE_KEY:
-        raise NamingError("properties", f"{key!r} is set by the module as Incus sets it (on create, and removed "
-                                        "before a resize), and LINSTOR refuses it on a resource group: remove it "
-                                        "from properties")
+        raise NamingError("properties", f"{key!r} cannot be set through properties: the volume modules set it on "
+                                        "each volume as Incus does (on create, and remove it before a resize), and "
+                                        "LINSTOR refuses it on a resource group; remove it from properties")
 
 
 def _property_value(key: str, value: object) -> str:

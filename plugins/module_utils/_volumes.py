@@ -708,9 +708,10 @@ def missing_group_warning(resource_group: str) -> str:
 
 
 def require_group(client: LinstorClient, resource_group: str, check_mode: bool, warnings: list[str]) -> None:
-    """Before a create in check mode, or when a volume the task needs was not found in the group: fail naming
-    ``resource_group`` when LINSTOR has no such group (one request; a misspelt group, not a missing volume);
-    in check mode, warn (:func:`missing_group_warning`) and let the prediction go on."""
+    """When a volume the task needs was not found in the group, or the group holds none (a list), and before a
+    create in check mode: fail naming ``resource_group`` when LINSTOR has no such group (one request; a misspelt
+    group, not a missing volume); in check mode, warn (:func:`missing_group_warning`) and let the prediction
+    go on."""
     if client.get_resource_group(resource_group) is None:
         if not check_mode:
             raise ModuleFailure(missing_group_message(resource_group), "resource_group")

@@ -131,7 +131,8 @@ options:
               - V(present) creates the snapshot when it does not exist (a LINSTOR snapshot with a random name, then
                 its mapping C(Aux/Incus/snapshot-name/<name>)); V(absent) deletes it when it exists, and drops a
                 claim on the name that a create killed before its mapping left, as
-                M(linstor.incus.linstor_incus_snapshot) does.
+                M(linstor.incus.linstor_incus_snapshot) does (counted as C(snapshot_deleted) even when only such
+                a claim held the name, no LINSTOR snapshot).
             type: str
             choices: [present, absent]
             default: present

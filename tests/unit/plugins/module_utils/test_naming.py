@@ -688,7 +688,7 @@ def test_user_properties_are_passed_as_strings() -> None:
         ({"Aux/a/": "x"}, "segments between '/' must not be empty"),
         ({"/FileSystem/Type": "x"}, "segments between '/' must not be empty"),
         ({"Aux/" + "k" * 252: "x"}, "at most 255 characters"),
-        ({"DrbdOptions/ExactSize": "false"}, "set by the module as Incus sets it"),
+        ({"DrbdOptions/ExactSize": "false"}, "the volume modules set it on each volume as Incus does"),
     ],
 )
 def test_refused_user_properties(properties: dict, hint: str) -> None:
