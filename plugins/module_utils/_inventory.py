@@ -34,8 +34,6 @@ from typing import Any
 
 from ansible_collections.linstor.incus.plugins.module_utils._client import is_diskless
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
-    AUX_NAME,
-    AUX_TYPE,
     DEFAULT_PREFIX,
     TYPE_IMAGES,
     NamingError,
@@ -60,6 +58,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
     volume_snapshots,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
+    claims_by_identity,
     in_group,
     missing_group_message,
     missing_group_warning,
@@ -187,13 +186,11 @@ def build_inventory(
     volumes: list[dict[str, Any]] = []
     orphans: list[dict[str, Any]] = []
     orphan_claims: list[dict[str, Any]] = []
-    claimants: dict[tuple[str, str], list[str]] = {}  # Incus's lookup: the group's RDs by type and name keys
+    rds = list(rds)
     for rd in rds:
         if not in_group(rd, resource_group):
             continue
         props = rd.get("props") or {}
-        if AUX_NAME in props and AUX_TYPE in props:
-            claimants.setdefault((props[AUX_TYPE], props[AUX_NAME]), []).append(rd["name"])
         view = volume_view(rd, prefix)
         if view is None:
             if is_generated_name(prefix, rd.get("name", "")):
@@ -217,7 +214,8 @@ def build_inventory(
     # its name and type keys, whatever else it lacks (its content type) or however it differs
     listed = {volume["resource_definition"]: volume for volume in volumes}
     duplicates = []
-    for (volume_type, incus_name), rd_names in sorted(claimants.items()):
+    for (volume_type, incus_name), claimants in sorted(claims_by_identity(rds, resource_group).items()):
+        rd_names = [rd["name"] for rd in claimants]
         shown = [listed[name] for name in sorted(rd_names) if name in listed]
         if len(rd_names) > 1 and shown:
             duplicates.append({"name": shown[0]["name"], "project": shown[0]["project"], "type": volume_type,

@@ -57,7 +57,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     snapshot_key,
     snapshot_keys_and_claims,
     snapshot_mappings,
-    stored_properties,
     validate_prefix,
     validate_resource_group,
     volume_view,
@@ -81,10 +80,10 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     busy_nodes,
     check_mode_warning,
     check_wait_option,
+    claims_by_identity,
     creation_request,
     delete_operation,
     delete_volume,
-    in_group,
     in_use_problem,
     in_use_warning,
     new_volume_view,
@@ -99,6 +98,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     snapshots_phrase,
     snapshots_to_remove,
     spawn_and_place,
+    stored_view,
     update_volume,
     user_properties_written,
     warn_if_group_missing,
@@ -227,13 +227,8 @@ def read_group(client: LinstorClient, resource_group: str) -> dict[tuple[str, st
     The same keys Incus's lookup filters on (content type is checked by :func:`._volumes.single`,
     as for one volume), so an RD with a broken content type is refused here as it is there.
     """
-    claims: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for rd in client.list_resource_definitions(props=[AUX_NAME, AUX_TYPE], with_volume_definitions=True):
-        if not in_group(rd, resource_group):
-            continue
-        props = rd.get("props") or {}
-        claims.setdefault((props.get(AUX_TYPE), props.get(AUX_NAME)), []).append(rd)
-    return claims
+    listing = client.list_resource_definitions(props=[AUX_NAME, AUX_TYPE], with_volume_definitions=True)
+    return claims_by_identity(listing, resource_group)
 
 
 def _single(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]], incus_name: str,
@@ -291,8 +286,6 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
     if request.state == "absent":
         item.action = "delete" if rd is not None else None
         return
-    mappings: dict[str, str] = {}
-    props: dict[str, str] = {}
     if rd is None:
         if request.size_bytes is None:
             parameter = _indexed_parameter(item.index, "size")
@@ -309,8 +302,8 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
         except NamingError as error:
             raise _indexed(error, item.index) from error
         item.action = None if item.plan.empty else "update"
-        props = rd.get("props") or {}
-        mappings = snapshot_mappings(props)
+    props = (rd.get("props") or {}) if rd is not None else {}
+    mappings = snapshot_mappings(props)
     for snapshot in item.snapshots:
         if snapshot.state == "present" and snapshot.name not in mappings:
             item.snapshots_to_create.append(snapshot)
@@ -627,9 +620,7 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
             changes.append(entry)
 
     views = _views_after(client, items, after_rds, check_mode, resource_group, warnings)
-    if rules:  # values planned from the list, as LINSTOR stores them ("Yes" as "yes"), as a read shows them
-        views = {index: view and dict(view, properties=stored_properties(rules, view["properties"]))
-                 for index, view in views.items()}
+    views = {index: stored_view(view, rules) for index, view in views.items()}  # as a read shows planned values
     result: dict[str, Any] = {
         "changed": bool(changes),
         "volumes": [views[item.index] for item in items if item.request.state == "present"],

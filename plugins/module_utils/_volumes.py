@@ -297,6 +297,18 @@ def in_group(rd: Mapping[str, Any], resource_group: str) -> bool:
     return (rd.get("resource_group_name") or "").lower() == resource_group.lower()
 
 
+def claims_by_identity(rds: Iterable[Mapping[str, Any]], resource_group: str) -> dict[tuple[str, str], list[Any]]:
+    """Incus's lookup over a listing: the RDs of ``resource_group`` carrying ``Aux/Incus/type`` and
+    ``Aux/Incus/name``, by (type, name) as the keys hold them, whatever else they lack (their content type).
+    More than one RD under an identity is a volume Incus refuses to use."""
+    claims: dict[tuple[str, str], list[Any]] = {}
+    for rd in rds:
+        props = rd.get("props") or {}
+        if in_group(rd, resource_group) and AUX_NAME in props and AUX_TYPE in props:
+            claims.setdefault((props[AUX_TYPE], props[AUX_NAME]), []).append(rd)
+    return claims
+
+
 def find_volumes(
     client: LinstorClient,
     prefix: str,
@@ -313,17 +325,12 @@ def find_volumes(
     volume of that type) and told apart here.
     Returns volume name -> the RDs claiming it (more than one is a conflict).
     """
-    incus_names = {aux_name(prefix, volume_type, project, name): name for name in names}
     # Two names: Incus's type filter alone. Content type is not filtered on, as in lookup_filters,
     # so an RD claiming a name with a broken content type is still seen (and refused by single()).
     filters = lookup_filters(prefix, volume_type, project, names[0]) if len(names) == 1 else [type_filter(volume_type)]
-    found: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
-    for rd in client.list_resource_definitions(props=filters, with_volume_definitions=True):
-        props = rd.get("props") or {}
-        name = incus_names.get(props.get(AUX_NAME))
-        if name is not None and props.get(AUX_TYPE) == volume_type and in_group(rd, resource_group):
-            found[name].append(rd)
-    return found
+    claims = claims_by_identity(client.list_resource_definitions(props=filters, with_volume_definitions=True),
+                                resource_group)
+    return {name: claims.get((volume_type, aux_name(prefix, volume_type, project, name)), []) for name in names}
 
 
 def find_source_rd(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
@@ -1171,22 +1178,23 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
             copy_volume(client, request, outcome, check_mode)
         else:
             create_volume(client, request, outcome, check_mode)
-        return _as_stored(outcome, rules).result(diff)
+        outcome.volume = stored_view(outcome.volume, rules)
+        return outcome.result(diff)
 
     plan = plan_changes(request, existing, rename=existing is old_rd)
     if plan.empty:
         return outcome.result(diff)
     rules = refuse_invalid_properties(client.property_rules, {"properties": user_properties_written(request, plan)})
     outcome.changed = True
-    outcome.volume = apply_plan_to_view(before, plan, request.prefix)
+    outcome.volume = stored_view(apply_plan_to_view(before, plan, request.prefix), rules)
     if not check_mode:
         update_volume(client, existing["name"], plan, outcome)
-    return _as_stored(outcome, rules).result(diff)
+    return outcome.result(diff)
 
 
-def _as_stored(outcome: Outcome, rules: Mapping[str, Mapping[str, Any]] | None) -> Outcome:
-    """The outcome with the volume's property values as LINSTOR stores them (``Yes`` as ``yes``), when a
-    whitelist was read for them: a view predicted or planned from the request shows what a read shows."""
-    if rules and outcome.volume.get("properties"):
-        outcome.volume = dict(outcome.volume, properties=stored_properties(rules, outcome.volume["properties"]))
-    return outcome
+def stored_view(view: dict[str, Any] | None, rules: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Any] | None:
+    """A volume view with its property values as LINSTOR stores them (``Yes`` as ``yes``), when a whitelist was
+    read for them (:func:`._naming.stored_properties`): a view planned from the request shows what a read shows."""
+    if not rules or not view:
+        return view
+    return dict(view, properties=stored_properties(rules, view["properties"]))
