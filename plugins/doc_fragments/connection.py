@@ -10,15 +10,17 @@ class ModuleDocFragment:
 options:
   controllers:
     description:
-      - Comma-separated list of LINSTOR controllers, tried in order; the next is used when one cannot be reached
-        (not when one fails TLS verification, which fails the task).
+      - LINSTOR controllers, tried in order; the next is used when one cannot be reached (not when one fails TLS
+        verification, which fails the task).
+      - A list, or a comma-separated string as E(LS_CONTROLLERS) holds them (C(linstor://ctrl1,linstor://ctrl2)).
       - Credentials in an address (C(user:password@host)) are refused; use O(auth_token) or a client certificate.
       - C(linstor://host) means HTTP on port 3370, C(linstor+ssl://host) HTTPS on port 3371;
         C(http://host:port) and C(https://host:port) are accepted as they are, and a bare C(host[:port]) is read as C(linstor://).
       - When not set, the E(LS_CONTROLLERS) environment variable is used, then the C(controllers) key in the
         C([global]) section of C(~/.config/linstor/linstor-client.conf) or C(/etc/linstor/linstor-client.conf),
         as the C(linstor) command reads them, then C(linstor://localhost).
-    type: str
+    type: list
+    elements: str
   ca_cert:
     description:
       - CA certificate (PEM file) to verify the controllers' HTTPS certificates with.

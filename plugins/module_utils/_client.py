@@ -79,6 +79,10 @@ ROLLBACK_RESETS_SIZES_RELEASE = (1, 31, 3)
 """The first LINSTOR release whose snapshot rollback sets the volume definitions back to the snapshot's
 sizes (CtrlSnapshotRollbackApiCallHandler.resetVlmDfnsInTransaction); before, they stay. Its REST API
 version (1.25.1) is 1.31.2's too, so the release decides."""
+ROLLBACK_VIA_RESTORE_RELEASE = (1, 31, 0)
+"""The first LINSTOR release that may roll a volume back by deleting its resources and restoring the snapshot into
+the RD (always before 1.32; from 1.32 unless it rolls back in place, :data:`ZFS_ROLLBACK_IN_PLACE_RELEASE`). The
+restore copies the RD properties the snapshot captured over the RD's own (CtrlSnapshotRestoreApiCallHandler)."""
 ROLLBACK_RECREATES_RELEASE = (1, 31, 2)
 """The first LINSTOR release whose snapshot rollback restores the snapshot on its nodes and recreates the RD's
 other resources ("Snapshot rollback now allows and restores snapshots on nodes that don't have a local
@@ -88,7 +92,7 @@ ZFS_ROLLBACK_IN_PLACE_RELEASE = (1, 32, 0)
 unless ``StorDriver/Zfs/RollbackStrategy`` is ``clone``; that needs the snapshot on every diskful node again."""
 
 CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
-    "controllers": {"type": "str"},
+    "controllers": {"type": "list", "elements": "str"},
     "ca_cert": {"type": "path", "aliases": ["cacert"]},
     "client_cert": {"type": "path"},
     "client_key": {"type": "path", "no_log": False},
@@ -324,7 +328,8 @@ class ConnectionSettings:
         warnings: list[str] = []
         config = read_client_config(config_paths, warnings)
         if params.get("controllers"):
-            raw, source = params["controllers"], "the controllers option"
+            option = params["controllers"]  # a list (the module option), or a string as LS_CONTROLLERS holds them
+            raw, source = option if isinstance(option, str) else ",".join(option), "the controllers option"
         elif environ.get(CONTROLLERS_ENV):
             raw, source = environ[CONTROLLERS_ENV], f"the {CONTROLLERS_ENV} environment variable"
         elif config.get("controllers"):
