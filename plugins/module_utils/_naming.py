@@ -480,7 +480,7 @@ def listing_filters(volume_type: str | None = None) -> list[str]:
 
 
 def _snapshot_name_problem(value: str) -> str | None:
-    """What every Incus snapshot name obeys (Incus's instance snapshot rule) and a LINSTOR key needs."""
+    """What the name of any snapshot, old or new, obeys: the mapping key ``snapshot-name/<name>`` needs it."""
     if not value:
         return "it must not be empty"
     if any(char.isspace() for char in value) or "/" in value:
@@ -490,17 +490,18 @@ def _snapshot_name_problem(value: str) -> str | None:
     return None
 
 
-def validate_snapshot_name(volume_type: str, value: str, parameter: str = "name") -> str:
-    """Return ``value`` if Incus accepts it as the name of a snapshot of a volume of this type.
+def validate_snapshot_name(value: str, parameter: str = "name", existing: bool = False) -> str:
+    """Return ``value`` if Incus accepts it as the name of a snapshot.
 
-    Instance snapshots may hold anything but white space and ``/``; snapshots of custom
-    volumes and images follow Incus's stricter API name rule.
+    Incus (v7) gives a snapshot of any volume type, made or renamed, a name by its API name rule
+    (``validate.IsAPIName``). A name that only refers to a snapshot (``existing``: to delete, restore,
+    rename or copy from) need only make a mapping key, since an older Incus let instance snapshots hold
+    anything but white space and ``/``.
     """
-    volume_type = normalize_volume_type(volume_type)
     if not isinstance(value, str):
         raise NamingError(parameter, f"{parameter} must be a string, got {value!r}")
     problem = _snapshot_name_problem(value)
-    if problem is None and volume_type not in INSTANCE_TYPES:
+    if problem is None and not existing:
         problem = _api_name_problem(value)
     if problem:
         raise NamingError(parameter, f"{parameter} {value!r} is not a valid Incus snapshot name: {problem}")

@@ -130,15 +130,15 @@ def parse_snapshot_request(params: Mapping[str, Any]) -> SnapshotRequest:
         parameter = "volume" if error.parameter == "name" else error.parameter
         raise NamingError(parameter, error.message.replace("name ", "volume ", 1)) from error
     resource_group = validate_resource_group(params.get("resource_group"))
-    name = validate_snapshot_name(volume_type, params.get("name"), "name")
     state = params.get("state") or "present"
     if state not in STATES:
         raise NamingError("state", f"state {state!r} is not one of {', '.join(STATES)}")
+    name = validate_snapshot_name(params.get("name"), "name", existing=state != "present")
     rename_from = params.get("rename_from")
     if rename_from is not None:
         if state != "present":
             raise NamingError("rename_from", f"rename_from can only be used with state=present, not {state}")
-        validate_snapshot_name(volume_type, rename_from, "rename_from")
+        validate_snapshot_name(rename_from, "rename_from", existing=True)
         if rename_from == name:
             raise NamingError("rename_from", f"rename_from {rename_from!r} is the same snapshot as name {name!r}")
     return SnapshotRequest(
@@ -812,7 +812,7 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     snapshot = snapshot if snapshot is not None else getattr(source, "snapshot", None)
     if not snapshot:
         raise NamingError("source.snapshot", "source.snapshot is required to copy from a snapshot")
-    validate_snapshot_name(source.volume_type, snapshot, "source.snapshot")
+    validate_snapshot_name(snapshot, "source.snapshot", existing=True)
     source_rd = find_source_rd(client, request, outcome, check_mode)
     if source_rd is None:  # check mode, predicted
         return

@@ -210,7 +210,7 @@ def parse_source(params: Mapping[str, Any], volume_type: str, project: str, pref
         raise NamingError(parameter, f"source: {error.message}") from error
     snapshot = source.get("snapshot")
     if snapshot is not None:
-        validate_snapshot_name(source_type, snapshot, "source.snapshot")
+        validate_snapshot_name(snapshot, "source.snapshot", existing=True)
     return SourceSpec(source["volume"], source_type, source_project, incus_name, snapshot)
 
 

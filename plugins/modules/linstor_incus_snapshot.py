@@ -38,8 +38,11 @@ options:
     required: true
   name:
     description:
-      - Name of the snapshot in Incus. Snapshots of instances may hold anything but white space and C(/); snapshots
-        of custom volumes and images follow Incus's API name rule.
+      - Name of the snapshot in Incus. A snapshot to create (or to rename to) follows Incus's API name rule, as
+        Incus 7 checks it for every volume type; at most 64 characters, no white space, none of
+        C($ ? & + " ' ` * /), a letter or digit first and last.
+      - To delete or restore a snapshot, the name need only hold no white space or C(/), as an older Incus named
+        instance snapshots.
     type: str
     required: true
   state:

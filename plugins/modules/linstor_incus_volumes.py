@@ -123,7 +123,10 @@ options:
         default: []
         suboptions:
           name:
-            description: Name of the snapshot in Incus.
+            description:
+              - Name of the snapshot in Incus, checked as M(linstor.incus.linstor_incus_snapshot) checks its
+                O(linstor.incus.linstor_incus_snapshot#module:name) (Incus's API name rule for one V(present); for
+                one V(absent), only no white space or C(/)).
             type: str
             required: true
           state:
