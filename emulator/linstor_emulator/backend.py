@@ -53,6 +53,10 @@ CLONE_GROUP_REST_API = (1, 24)
 ROLLBACK_RECREATES_RELEASE = (1, 31, 2)
 """From LINSTOR 1.31.2 a rollback restores the snapshot on its nodes and recreates the RD's other resources
 ("allow rollback if no local snapshot"); before, every diskful node needs the snapshot."""
+ROLLBACK_VIA_RESTORE_RELEASE = (1, 31, 0)
+"""From LINSTOR 1.31 a rollback deletes the resources and restores the snapshot into the RD (a safety snapshot
+guards it), and the restore copies the RD properties the snapshot captured onto the RD, over its own
+(CtrlSnapshotRestoreApiCallHandler.restoreResourceInTransaction); until 1.32 for every storage, ZFS included."""
 ZFS_ROLLBACK_IN_PLACE_RELEASE = (1, 32, 0)
 """From LINSTOR 1.32 a volume on ZFS (all the emulator's disks are) is rolled back in place again (ZfsChecks), which
 needs the snapshot on every diskful node (StorDriver/Zfs/RollbackStrategy=clone, which would restore instead, is
@@ -1846,6 +1850,7 @@ class Backend:
             rscs = db.execute("SELECT * FROM resources WHERE rd = ? ORDER BY node", (rd["id"],)).fetchall()
             release = version_tuple(self.linstor_version)
             in_place = release < ROLLBACK_RECREATES_RELEASE or release >= ZFS_ROLLBACK_IN_PLACE_RELEASE
+            via_restore = ROLLBACK_VIA_RESTORE_RELEASE <= release < ZFS_ROLLBACK_IN_PLACE_RELEASE
             for rsc in rscs:
                 if json.loads(rsc["props"]).get("Emulator/InUse") == "true":
                     raise ctx.error(rc.FAIL_IN_USE,
@@ -1864,6 +1869,9 @@ class Backend:
                 if release >= ROLLBACK_RESETS_SIZES_RELEASE:
                     db.execute("UPDATE vlm_dfns SET size_kib = ? WHERE rd = ? AND vlm_nr = ?",
                                (snap_vds[vd["vlm_nr"]]["size_kib"], rd["id"], vd["vlm_nr"]))
+            if via_restore:
+                current = self._rd_props(db, rd["id"])
+                self._set_rd_props(db, rd["id"], current, current | json.loads(snap["rd_props"]))
         nodes = [r["node"] for r in rscs]
         return [ctx.entry(rc.MODIFIED, f"Snapshot '{snap['name']}' of resource '{rd['name']}' marked down for "
                           "rollback."),

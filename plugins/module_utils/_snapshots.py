@@ -19,8 +19,10 @@ Requests of :func:`ensure_snapshot` (counted by the integration tests):
 - delete: 3 (lookup, snapshot delete, one PUT dropping the mapping keys);
 - rename: 3 (lookup, the RD's snapshot list, one PUT moving the key);
 - restore: 4 (lookup, the RD's snapshot list for created-on times, the controller's version: whether the
-  rollback resets the sizes, LINSTOR 1.31.3 on; rollback); removing newer snapshots adds one GET of the
-  resources (none may be in use), one delete per snapshot and one PUT for their keys.
+  rollback resets the sizes, LINSTOR 1.31.3 on; rollback), and from LINSTOR 1.31 one GET of the RD after the
+  rollback (+1 PUT when the rollback copied the snapshot's ``Aux/`` properties back:
+  :func:`_put_back_aux_properties`); removing newer snapshots adds one GET of the resources (none may be in
+  use), one delete per snapshot and one PUT for their keys.
 
 Race between twins (several runs creating the same snapshot at once): LINSTOR has no
 conditional write, so a run makes its intent visible before it acts: it claims the name on the
@@ -41,6 +43,7 @@ from typing import Any
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
     ROLLBACK_RECREATES_RELEASE,
     ROLLBACK_RESETS_SIZES_RELEASE,
+    ROLLBACK_VIA_RESTORE_RELEASE,
     ZFS_ROLLBACK_IN_PLACE_RELEASE,
     LinstorClient,
     LinstorError,
@@ -49,6 +52,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_NAME,
+    AUX_NAMESPACE,
     EXACT_SIZE_KEY,
     NamingError,
     aux_name,
@@ -700,6 +704,7 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
         except LinstorError as error:
             failure = error
     if failure is None:
+        _put_back_aux_properties(client, after, request, outcome)
         return
     if not deleted and dropped_dangling:  # the rollback failed, but the dangling mappings went: a change
         raise ModuleFailure(f"{failure} The dangling mappings {', '.join(dangling)} were removed before the rollback "
@@ -715,6 +720,49 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
         removed_snapshots=deleted,
         linstor_error=failure.to_dict(),
     ) from failure
+
+
+def _put_back_aux_properties(client: LinstorClient, wanted: Mapping[str, Any], request: SnapshotRequest,
+                             outcome: Outcome) -> None:
+    """Put the RD's ``Aux/`` properties back as they were before a rollback that LINSTOR may have done by a restore.
+
+    Such a restore (:data:`ROLLBACK_VIA_RESTORE_RELEASE`) copies the RD properties the snapshot captured over the
+    RD's own: the volume's Incus name as it was then (a rename since would be undone, and the volume lost to
+    Incus's lookup), mappings of snapshots deleted since, the snapshot's own claim. Incus keeps its view in its
+    database, so every ``Aux/`` key goes back (one GET; a PUT only when one changed, tried twice). Other
+    properties (DRBD options) are left as LINSTOR's rollback made them, and reported. ``wanted`` is the RD as the
+    restore planned it.
+    """
+    if client.release() < ROLLBACK_VIA_RESTORE_RELEASE:
+        return
+    read = client.get_resource_definition(wanted["name"])
+    if read is None:
+        return
+    props = read.get("props") or {}
+    wanted_props = wanted.get("props") or {}
+    override = {key: value for key, value in wanted_props.items()
+                if key.startswith(AUX_NAMESPACE) and props.get(key) != value}
+    delete = sorted(key for key in props if key.startswith(AUX_NAMESPACE) and key not in wanted_props)
+    if override or delete:
+        try:
+            _warn(outcome, client.modify_resource_definition(wanted["name"], override_props=override,
+                                                             delete_props=delete))
+        except LinstorError:  # a PUT of values is safe to repeat
+            try:
+                _warn(outcome, client.modify_resource_definition(wanted["name"], override_props=override,
+                                                                 delete_props=delete))
+            except LinstorError as error:
+                raise ModuleFailure(
+                    f"{error} Snapshot {request.name!r} was restored, but LINSTOR's rollback copied the properties "
+                    f"the snapshot had captured onto resource definition {wanted['name']}, and putting the Aux/ "
+                    f"properties back failed; set {override} and delete {delete} on it (until then Incus may not "
+                    "find the volume by its name)",
+                    None,
+                    changed=True,
+                    linstor_error=error.to_dict(),
+                ) from error
+    restored = {key: value for key, value in props.items() if key not in set(delete)} | override
+    outcome.volume = volume_view(dict(wanted, props=restored), request.prefix) or outcome.volume
 
 
 ZFS_ROLLBACK_STRATEGY_KEY = "StorDriver/Zfs/RollbackStrategy"

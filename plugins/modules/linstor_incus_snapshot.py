@@ -61,6 +61,12 @@ options:
         the module fails naming them unless O(remove_newer_snapshots) is true, in which case they are deleted
         (each LINSTOR snapshot, then their mappings) before the rollback. LINSTOR sets the volume sizes back to
         the snapshot's from 1.31.3 on; an older controller leaves them, and the module reports what it leaves.
+      - From LINSTOR 1.31 a rollback may restore the snapshot into the RD (before 1.32 always; from 1.32 unless the
+        volume is on ZFS and rolled back in place), which also sets the RD properties the snapshot captured back,
+        among them the volume's Incus name and mappings of snapshots deleted since. The module then puts every
+        C(Aux/) property back as it was before the rollback (one more GET, and a PUT when one changed), so Incus
+        still finds the volume by its name. Other properties (DRBD options) keep the values LINSTOR's rollback
+        gave them; the result shows them, check mode does not predict them.
       - A restore always reports changed, because LINSTOR keeps no record that would tell whether the volume still
         holds the snapshot's data.
     type: str

@@ -429,6 +429,25 @@ def test_rollback_with_a_disk_the_snapshot_lacks(tmp_path, version, in_place):
     assert "not found" in error.entries[0].message
 
 
+@pytest.mark.parametrize(("version", "via_restore"), [("1.30.4", False), ("1.31.0", True), ("1.31.3", True),
+                                                     ("1.32.0", False), ("1.34.0", False)])
+def test_a_rollback_by_restore_copies_the_captured_rd_properties(tmp_path, version, via_restore):
+    """From 1.31 to before 1.32 every rollback restores the snapshot into the RD, and the restore copies the RD
+    properties the snapshot captured over the RD's own (keys added since stay); in place, they stay as they are."""
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version=version)
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    backend.modify_resource_definition("rd1", {"override_props": {"Aux/name": "old", "Aux/gone": "x"}})
+    backend.create_snapshot("rd1", {"name": "s1"})
+    backend.modify_resource_definition("rd1", {"override_props": {"Aux/name": "new", "Aux/added": "y"},
+                                               "delete_props": ["Aux/gone"]})
+    backend.rollback("rd1", "s1")
+    props = backend.get_resource_definition("rd1")["props"]
+    expected = {"Aux/name": "old", "Aux/gone": "x"} if via_restore else {"Aux/name": "new"}
+    assert {key: props.get(key) for key in ("Aux/name", "Aux/gone")} == {"Aux/gone": None} | expected
+    assert props["Aux/added"] == "y"
+
+
 def test_rollback_to_unknown_snapshot_is_not_found(backend):
     make_rd(backend, "rd1")
     error = refused(backend.rollback, "rd1", "nope")

@@ -125,3 +125,35 @@ def test_from_1_31_3_a_restore_reports_the_snapshot_s_sizes(tmp_path: Path) -> N
         assert [vd["size_kib"] for vd in restored.result["volume"]["volume_definitions"]] == [32768]
     finally:
         env.process.stop()
+
+
+@pytest.mark.parametrize("release", ["1.31.0", "1.31.3"])
+def test_a_restore_keeps_the_aux_properties_a_rollback_via_restore_copies_back(tmp_path: Path, release: str) -> None:
+    """From 1.31 LINSTOR may roll back by restoring the snapshot into the RD, which copies the RD properties the
+    snapshot captured over the RD's own (before 1.32 always). The volume keeps its Incus name, mappings and tags
+    (every Aux/ key as before the rollback); other properties are as LINSTOR's rollback left them, and reported."""
+    env = start_env(tmp_path, extra=("--linstor-version", release))
+    try:
+        env.must(VOLUME, name="old", type="custom", size="32MiB",
+                 properties={"Aux/tag": "a", "DrbdOptions/Net/max-buffers": "8000"})
+        env.must(SNAPSHOT, volume="old", type="custom", name="s0")
+        env.must(SNAPSHOT, volume="old", type="custom", name="s1")
+        env.must(SNAPSHOT, volume="old", type="custom", name="s0", state="absent")
+        env.must(VOLUME, name="new", rename_from="old", type="custom",
+                 properties={"Aux/tag": "b", "DrbdOptions/Net/max-buffers": "9000"})
+        restored = env.run(SNAPSHOT, volume="new", type="custom", name="s1", state="restored")
+        assert not restored.failed and restored.changed, restored.msg
+        assert rds_claiming(env, "default_old") == []
+        [rd] = rds_claiming(env, "default_new")
+        props = rd_props(env, rd)
+        assert props["Aux/tag"] == "b"
+        assert [key for key in props if key.startswith(PER_SNAPSHOT)] == ["Aux/Incus/snapshot-name/s1"]
+        assert props["DrbdOptions/Net/max-buffers"] == "8000", "LINSTOR's rollback set the snapshot's value back"
+        assert restored.result["volume"]["name"] == "new"
+        assert restored.result["volume"]["properties"] == props
+        assert [entry["name"] for entry in restored.result["snapshots"]] == ["s1"]
+        again = env.run(VOLUME, name="new", type="custom", check_mode=True,
+                        properties={"Aux/tag": "b", "DrbdOptions/Net/max-buffers": "9000"})
+        assert again.changed and again.result["volume"]["name"] == "new", "the volume is found by its name"
+    finally:
+        env.process.stop()
