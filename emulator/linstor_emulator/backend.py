@@ -744,6 +744,9 @@ class Backend:
             new_filter = self._clean_filter(ctx, body.get("select_filter") or {})
             if body.get("select_filter") is not None:
                 select_filter = merge_filter(select_filter, new_filter)
+                # node_name_list defaults to [] in LINSTOR's request class (JsonGenTypes.AutoSelectFilter), and
+                # AutoSelectorConfig.applyChanges takes a list that is not null: a modify without it clears it
+                select_filter["node_name_list"] = new_filter.get("node_name_list") or []
             description = body["description"] if body.get("description") is not None else row["description"]
             peer_slots = body["peer_slots"] if body.get("peer_slots") is not None else row["peer_slots"]
             db.execute("UPDATE rsc_grps SET props = ?, select_filter = ?, description = ?, peer_slots = ? "

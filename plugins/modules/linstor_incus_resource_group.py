@@ -116,6 +116,10 @@ notes:
     PUT fails, the group is deleted again). Repairing drift sends a GET and one PUT. Writing or removing a key of
     O(properties) outside C(Aux/) adds one GET of LINSTOR's property list before the writes. Deleting sends a GET,
     a listing of the resource definitions and a DELETE.
+  - LINSTOR clears a group's node list (C(linstor resource-group modify --nodes)) on every change of its select filter
+    that does not name the list, and does not show the list in its replies. Repairing O(place_count) or
+    O(storage_pool) therefore clears such a list, as a change of the pool's keys through Incus or the C(linstor)
+    client does; set it again afterwards. A run that changes neither leaves it.
   - Incus deletes a pool's resource group only when it created it itself (C(volatile.pool.pristine)); a group made by
     this module is adopted by Incus and therefore stays when the Incus pool is deleted. Delete it with O(state=absent).
 seealso:

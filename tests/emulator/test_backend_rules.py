@@ -285,6 +285,24 @@ def test_group_filter_keeps_one_pool_list_as_linstor(backend):
     assert [v["storage_pool_name"] for r in backend.list_resources(["rd1"]) for v in r["volumes"]] == ["pool1"]
 
 
+def test_group_modify_without_a_node_list_clears_it_as_linstor(backend):
+    """LINSTOR's request class defaults node_name_list to [] and a modify applies any list not null: a select
+    filter that does not name it clears it (and no reply shows it)."""
+    backend.create_resource_group({"name": "rg", "select_filter": {"place_count": 1, "node_name_list": ["node3"]}})
+
+    def placed_on(rd: str) -> list[str]:
+        make_rd(backend, rd, rg="rg")
+        backend.autoplace(rd, {})
+        return [resource["node_name"] for resource in backend.list_resources([rd])]
+
+    assert placed_on("rd1") == ["node3"]
+    backend.modify_resource_group("rg", {"select_filter": {"place_count": 1, "node_name_list": ["node3"]}})
+    assert placed_on("rd2") == ["node3"]
+    backend.modify_resource_group("rg", {"select_filter": {"place_count": 1}})
+    assert "node_name_list" not in backend.get_resource_group("rg")["select_filter"]
+    assert placed_on("rd3") != ["node3"]
+
+
 def test_autoplace_too_few_nodes(backend):
     make_rd(backend, "rd1")
     error = refused(backend.autoplace, "rd1", {"select_filter": {"place_count": 4}})
