@@ -53,6 +53,9 @@ CLONE_GROUP_REST_API = (1, 24)
 ROLLBACK_RECREATES_RELEASE = (1, 31, 2)
 """From LINSTOR 1.31.2 a rollback restores the snapshot on its nodes and recreates the RD's other resources
 ("allow rollback if no local snapshot"); before, every diskful node needs the snapshot."""
+CLONE_ERRORS_500_RELEASE = (1, 32, 2)
+"""From LINSTOR 1.32.2 a clone that fails answers HTTP 500 (201 before), its errors in the clone-started object
+either way (ResourceDefinitions.mapToCloneStarted)."""
 ROLLBACK_VIA_RESTORE_RELEASE = (1, 31, 0)
 """From LINSTOR 1.31 a rollback deletes the resources and restores the snapshot into the RD (a safety snapshot
 guards it), and the restore copies the RD properties the snapshot captured onto the RD, over its own

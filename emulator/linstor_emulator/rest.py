@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import bodies, whitelist
 from . import errors as rc
-from .backend import CLONE_GROUP_REST_API, CLONE_PROPS_REST_API, Backend
+from .backend import CLONE_ERRORS_500_RELEASE, CLONE_GROUP_REST_API, CLONE_PROPS_REST_API, Backend, version_tuple
 from .errors import LinstorError, RcEntry, http_status
 from .faults import FaultSpecError, FaultTable
 
@@ -254,10 +254,22 @@ def _rd_delete(b: Backend, r: Request) -> Reply:
 @route("POST", "/v1/resource-definitions/{rd}/clone")
 def _rd_clone(b: Backend, r: Request) -> Reply:
     schema = bodies.clone_request(b.rest_api_at_least(CLONE_GROUP_REST_API), b.rest_api_at_least(CLONE_PROPS_REST_API))
-    entries, clone_name = b.clone(r.params["rd"], r.obj(schema))
+    body = r.obj(schema)  # a body LINSTOR cannot parse is refused before the clone starts, as any request
     source = r.params["rd"]
-    return Reply(201, {"location": f"/v1/resource-definitions/{source}/clone/{clone_name}",
-                       "source_name": source, "clone_name": clone_name, "messages": _entries(entries)})
+    clone_name = body.get("name") or "__invalid_name__"
+    status = 201
+    try:
+        entries, clone_name = b.clone(source, body)
+    except LinstorError as error:
+        # A missing source fails before the clone's transaction (getNodeNamesForClone): a plain error reply. The
+        # transaction's errors (reportingExceptions) come in the clone-started object, as in LINSTOR.
+        if error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_NOT_FOUND_RSC_DFN & rc.MASK_BITS_CODE:
+            raise
+        entries = error.entries
+        if version_tuple(b.linstor_version) >= CLONE_ERRORS_500_RELEASE:
+            status = 500
+    return Reply(status, {"location": f"/v1/resource-definitions/{source}/clone/{clone_name}",
+                          "source_name": source, "clone_name": clone_name, "messages": _entries(entries)})
 
 
 @route("GET", "/v1/resource-definitions/{rd}/clone/{clone}")

@@ -545,6 +545,9 @@ class LinstorClient:
         if is_apicallrc_list(body):
             warnings = raise_for_apicallrc(body, response.status_code)
             return body if method == "GET" else warnings
+        if response.status_code >= 400 and isinstance(body, dict) and is_apicallrc_list(body.get("messages")):
+            # a failed clone from LINSTOR 1.32.2: its errors in the clone-started object, with HTTP 500
+            raise_for_apicallrc(body["messages"], response.status_code)
         if response.status_code >= 400:
             if response.status_code in (401, 403):
                 message = (f"LINSTOR refused {method} {path}: HTTP {response.status_code} "

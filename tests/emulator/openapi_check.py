@@ -18,6 +18,10 @@ written down here, once, with its source:
   only with an ``ApiCallRcList`` body whose first error entry's code gives exactly that status
   (400 only for API_CALL_PARSE_ERROR). Any other unlisted status, in particular a 2xx other
   than the listed one, fails.
+* A clone that fails inside its transaction answers, from LINSTOR 1.32.2, HTTP 500 with the
+  ``ResourceDefinitionCloneStarted`` object its 201 carries, errors in ``messages``
+  (ResourceDefinitions.mapToCloneStarted), not an ApiCallRc list. Such a reply is validated
+  against that schema, and its first error entry must hold an error (``CLONE_FAILED``).
 * A few single-object GETs the controller serves are missing from the spec
   (``EXTRA_OPERATIONS``); they are validated against the schema of the list's items.
 """
@@ -37,6 +41,7 @@ SPEC_URI = "urn:linstor:rest_v1_openapi"
 SPEC_PATH = Path(__file__).resolve().parents[2].parent / "shared/linstor/rest_v1_openapi.yaml"
 
 MASK_ERROR = 0xC000000000000000
+CLONE_FAILED = ("post", "/v1/resource-definitions/{resource}/clone", 500)
 
 # Paths the controller serves (LINBIT/linstor-server, controller/.../api/rest/v1) that the spec leaves out.
 EXTRA_OPERATIONS = {
@@ -111,6 +116,14 @@ class SpecChecker:
             else:
                 raise SpecViolation(f"{where}: status {status} for an operation the spec lacks")
             self._validate(body, pointer, where)
+            self.checked += 1
+            return pointer
+        if (method, template, status) == CLONE_FAILED and isinstance(body, dict):
+            pointer = _pointer("components", "schemas", "ResourceDefinitionCloneStarted")
+            self._validate(body, pointer, where)
+            codes = [entry.get("ret_code", 0) & 0xFFFFFFFFFFFFFFFF for entry in body.get("messages") or []]
+            if not any(code & MASK_ERROR == MASK_ERROR for code in codes):
+                raise SpecViolation(f"{where}: a failed clone's messages hold no error")
             self.checked += 1
             return pointer
         responses = operation["responses"]

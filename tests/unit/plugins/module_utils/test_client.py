@@ -216,6 +216,24 @@ def test_errors_are_decoded_whatever_the_status(client: LinstorClient, rd_name: 
     assert len(warnings) == 1 and severity(warnings[0]["ret_code"]) == MASK_WARN
 
 
+def test_a_failed_clone_is_decoded_from_its_clone_started_reply(client: LinstorClient, rd_name: str,
+                                                                needs_placement) -> None:
+    """A clone failing in its transaction answers with the clone-started object, errors in ``messages``: HTTP 201
+    before LINSTOR 1.32.2, HTTP 500 from it (the emulator answers as 1.34). Either way LINSTOR's error is raised."""
+    target = rd_name + "-copy"
+    try:
+        client.spawn("DfltRscGrp", rd_name, [4096], {}, definitions_only=True)
+        client.spawn("DfltRscGrp", target, [4096], {}, definitions_only=True)
+        with pytest.raises(LinstorError) as caught:
+            client.clone(rd_name, target)
+        assert severity(caught.value.ret_code) == MASK_ERROR
+        assert "already exists" in caught.value.message
+        assert caught.value.status in (201, 500)
+    finally:
+        client.delete_resource_definition(target)
+        client.delete_resource_definition(rd_name)
+
+
 def test_a_stop_fails_the_next_request_unsent_and_only_once(client: LinstorClient, rd_name: str) -> None:
     client.request_stop("SIGTERM")
     client.request_stop("SIGINT")  # a second signal before the first is acted on changes nothing
