@@ -953,10 +953,14 @@ def volume_problem(rd: dict, prefix: str) -> str | None:
 
 
 def drbd_port(rd: dict) -> int | None:
-    """The RD's DRBD TCP port (``linstor resource-definition list``'s Port column), if it has a DRBD layer."""
+    """The RD's DRBD TCP port (``linstor resource-definition list``'s Port column), if it has a DRBD layer and one.
+
+    From LINSTOR 1.32 each resource has its own port and an RD without one reports -1 (Json.COMPAT_RD_PORT): None.
+    """
     for layer in rd.get("layer_data") or []:
         if isinstance(layer, dict) and layer.get("type") == "DRBD":
-            return (layer.get("data") or {}).get("port")
+            port = (layer.get("data") or {}).get("port")
+            return port if isinstance(port, int) and port >= 0 else None
     return None
 
 

@@ -355,7 +355,9 @@ volume:
       type: str
       sample: remote
     port:
-      description: The RD's DRBD TCP port, when it has a DRBD layer (null in check mode for a new volume).
+      description:
+        - The RD's DRBD TCP port, when it has a DRBD layer (null in check mode for a new volume).
+        - Null from LINSTOR 1.32 for an RD without a port of its own (each resource has its own port then).
       type: int
       sample: 7004
     volume_definitions:

@@ -185,7 +185,9 @@ volumes:
       type: str
       sample: linstor
     port:
-      description: The RD's DRBD TCP port, when it has a DRBD layer.
+      description:
+        - The RD's DRBD TCP port, when it has a DRBD layer.
+        - Null from LINSTOR 1.32 for an RD without a port of its own (each resource has its own port then).
       type: int
       sample: 7004
     volume_definitions:

@@ -1108,6 +1108,8 @@ def test_drbd_port() -> None:
     assert naming.drbd_port(EXAMPLE_RDS[0]) == 7004
     assert naming.drbd_port({"layer_data": [{"type": "STORAGE"}]}) is None
     assert naming.drbd_port({}) is None
+    # LINSTOR 1.32+: ports belong to the resources, an RD without one reports -1
+    assert naming.drbd_port({"layer_data": [{"type": "DRBD", "data": {"port": -1}}, {"type": "STORAGE"}]}) is None
 
 
 def test_view_with_another_prefix_does_not_see_the_example() -> None:
