@@ -46,6 +46,9 @@ options:
   project:
     description:
       - Incus project of the volume. Images always live in C(default); another project fails for them.
+      - For a custom volume, the project Incus keeps it in. A project without C(features.storage.volumes=true)
+        keeps its custom volumes in C(default) (Incus's StorageVolumeProject), so give C(default) for them; the
+        project given here is not looked up in Incus.
     type: str
     default: default
 """
