@@ -658,19 +658,12 @@ def refuse_invalid_properties(rules: Callable[[str], Mapping[str, Mapping[str, A
 
 
 def stored_properties(rules: Mapping[str, Mapping[str, Any]] | None, props: Mapping[str, Any]) -> dict[str, Any]:
-    """``props`` as LINSTOR stores them (its Property.normalize): the value of a key whose rule is boolean
-    lower-cased, ``yes``/``no`` of a true/false rule written ``true``/``false``; every other value (and every
-    value when ``rules`` is None, or not a string: a prediction's unknown) as given."""
-    stored = dict(props)
-    for key, value in props.items():
-        kind = (rules or {}).get(key, {}).get("prop_type")
-        if not isinstance(value, str) or value.lower() not in BOOLEAN_WORDS:
-            continue
-        if kind == "boolean":
-            stored[key] = value.lower()
-        elif kind == "boolean_true_false":
-            stored[key] = LINSTOR_TRUE_FALSE.get(value.lower(), value.lower())
-    return stored
+    """``props`` as LINSTOR stores them (:func:`stored_values`, with each key's rule); every value as given when
+    ``rules`` is None, and one that is not a string (a prediction's unknown)."""
+    if rules is None:
+        return dict(props)
+    return {key: stored_values(key, value, rules.get(key) or {})[0] if isinstance(value, str) else value
+            for key, value in props.items()}
 
 
 _LONG = re.compile(r"[+-]?[0-9]{1,19}")
@@ -733,20 +726,30 @@ LINSTOR_TRUE_FALSE = {"yes": "true", "no": "false"}
 """How LINSTOR writes yes/no for a whitelisted property whose rule is true/false."""
 
 
-def property_values_match(key: str, stored: str | None, wanted: str) -> bool:
-    """Tell whether ``stored`` already holds ``wanted`` as LINSTOR keeps it.
+def stored_values(key: str, value: str, rule: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """What LINSTOR may store for ``value`` of ``key`` (its Property.normalize), first the likeliest.
 
-    LINSTOR normalises the values of whitelisted boolean properties: lower case, and ``yes``/``no``
-    written ``true``/``false`` where the rule says so. ``Yes`` given thus reads back ``yes`` (or
-    ``true``), and must not count as a change on every run. Other values, and every value under
-    ``Aux/`` or ``EBS/Tags/``, are kept exactly as given.
+    A whitelisted key whose rule is boolean keeps a boolean word lower-cased; one whose rule is true/false keeps
+    ``yes``/``no`` as ``true``/``false``. With ``rule`` None (the whitelist not read), every form it may take;
+    under ``Aux/`` and ``EBS/Tags/``, and for any other value, ``value`` as given.
     """
-    if stored == wanted:
-        return True
-    folded = wanted.lower()
-    if stored is None or not needs_whitelist_check(key) or folded not in BOOLEAN_WORDS:
-        return False
-    return stored in (folded, LINSTOR_TRUE_FALSE.get(folded))
+    folded = value.lower()
+    if not needs_whitelist_check(key) or folded not in BOOLEAN_WORDS:
+        return (value,)
+    kind = None if rule is None else rule.get("prop_type")
+    if kind == "boolean":
+        return (folded,)
+    if kind == "boolean_true_false":
+        return (LINSTOR_TRUE_FALSE.get(folded, folded),)
+    if rule is not None:
+        return (value,)
+    return tuple(dict.fromkeys((value, folded, LINSTOR_TRUE_FALSE.get(folded, folded))))
+
+
+def property_values_match(key: str, stored: str | None, wanted: str) -> bool:
+    """Tell whether ``stored`` already holds ``wanted`` as LINSTOR keeps it (:func:`stored_values`, the rule
+    unknown: a no-change run reads no whitelist), so that ``Yes`` read back as ``yes`` is no change."""
+    return stored is not None and stored in stored_values(key, wanted, None)
 
 
 def validate_user_properties(properties: dict[str, object] | None) -> dict[str, str]:

@@ -1188,3 +1188,20 @@ def test_only_keys_outside_aux_need_the_whitelist(key: str, checked: bool) -> No
 )
 def test_property_values_match_as_linstor_normalises(key: str, stored: str | None, wanted: str, match: bool) -> None:
     assert naming.property_values_match(key, stored, wanted) is match
+
+
+def test_stored_properties_follow_each_keys_rule() -> None:
+    """With the whitelist read, one stored form per value; the same normalisation property_values_match allows."""
+    rules = {"DrbdOptions/Disk/disk-flushes": {"prop_type": "boolean"},
+             "DrbdOptions/ExactSize": {"prop_type": "boolean_true_false"},
+             "DrbdOptions/Net/max-buffers": {"prop_type": "range", "value": "(32 - 131072)"}}
+    props = {"DrbdOptions/Disk/disk-flushes": "Yes", "DrbdOptions/ExactSize": "yes",
+             "DrbdOptions/Net/max-buffers": "8000", "Aux/site": "Yes", "FileSystem/Type": "YES", "unknown": None}
+    stored = naming.stored_properties(rules, props)
+    assert stored == {"DrbdOptions/Disk/disk-flushes": "yes", "DrbdOptions/ExactSize": "true",
+                      "DrbdOptions/Net/max-buffers": "8000", "Aux/site": "Yes", "FileSystem/Type": "YES",
+                      "unknown": None}
+    assert naming.stored_properties(None, props) == props
+    for key, value in props.items():
+        if isinstance(value, str):
+            assert naming.property_values_match(key, stored[key], value), key
