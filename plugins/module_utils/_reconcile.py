@@ -91,6 +91,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     plan_changes,
     predicted_rename_views,
     refuse_filesystem_keys,
+    refuse_other_content_type,
     refuse_unmapped_snapshots,
     rename_source_missing_message,
     require_group,
@@ -284,6 +285,11 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
     item.rd = rd
     item.before = volume_view(rd, request.prefix) if rd is not None else None
     if request.state == "absent":
+        if rd is not None:
+            try:
+                refuse_other_content_type(request, rd)
+            except NamingError as error:
+                raise _indexed(error, item.index) from error
         item.action = "delete" if rd is not None else None
         return
     if rd is None:

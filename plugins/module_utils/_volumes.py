@@ -450,6 +450,20 @@ def refuse_filesystem_keys(keys: Iterable[str], volume_type: str, content_type: 
         raise NamingError("properties", f"properties {problem}")
 
 
+def refuse_other_content_type(request: VolumeRequest, rd: Mapping[str, Any]) -> None:
+    """Fail naming ``content_type`` when it is given and the volume has another: a volume is never converted,
+    and one the task did not describe is not deleted either."""
+    current_content = (rd.get("props") or {}).get(AUX_CONTENT_TYPE)
+    if not request.content_type_given or current_content == request.content_type:
+        return
+    if request.state == "absent":
+        remedy = "it is not deleted (remove content_type to delete it whatever its content type)"
+    else:
+        remedy = "the content type of a volume cannot be converted (remove content_type, or delete the volume first)"
+    raise NamingError("content_type", f"volume {request.incus_name} has content type {current_content!r}, not "
+                                      f"{request.content_type!r}; {remedy}")
+
+
 def plan_changes(request: VolumeRequest, rd: Mapping[str, Any], rename: bool = False,
                  subject: str = "the volume") -> Plan:
     """What must change on an existing volume's RD; raises before any write when it cannot.
@@ -458,12 +472,7 @@ def plan_changes(request: VolumeRequest, rd: Mapping[str, Any], rename: bool = F
     """
     props = rd.get("props") or {}
     current_content = props.get(AUX_CONTENT_TYPE)
-    if request.content_type_given and current_content != request.content_type:
-        raise NamingError(
-            "content_type",
-            f"volume {request.incus_name} has content type {current_content!r}, not {request.content_type!r}; "
-            "the content type of a volume cannot be converted (remove content_type, or delete the volume first)",
-        )
+    refuse_other_content_type(request, rd)
     plan = Plan()
     if rename:
         plan.override_props[AUX_NAME] = request.incus_name
@@ -1156,6 +1165,7 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
 
     if request.state == "absent":
         if existing is not None:
+            refuse_other_content_type(request, existing)
             delete_volume(client, request, existing, outcome, check_mode)
         else:  # gone, or never in a group that exists?
             warn_if_group_missing(client, request.resource_group, outcome.warnings)

@@ -51,7 +51,8 @@ options:
       - Defaults to C(filesystem) for containers and custom volumes and to C(block) for virtual machines and images
         when a volume is created or copied (a copy keeps the source's content type).
       - When not set for an existing volume, its content type is kept. When set and different from the existing
-        volume's, the module fails; a content type is never converted.
+        volume's, the module fails before writing anything; a content type is never converted, and with
+        O(state=absent) a volume of another content type than the one given is not deleted.
       - Containers are always C(filesystem) and virtual machines always C(block); C(iso) is for custom volumes only.
     type: str
     choices: [filesystem, block, iso]
