@@ -58,7 +58,8 @@ options:
   timeout:
     description:
       - Seconds to wait for a controller to connect and to answer each request, and again for the reply to be read
-        in full (a controller sending its reply a byte at a time cannot hold the run).
+        in full (a controller sending its reply a byte at a time cannot hold the run). More than 0, at most 86400
+        (a day).
     type: float
     default: 60
 notes:

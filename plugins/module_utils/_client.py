@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import math
 import os
 import re
 import time
@@ -90,6 +91,10 @@ snapshot"); before, every diskful node needs the snapshot."""
 ZFS_ROLLBACK_IN_PLACE_RELEASE = (1, 32, 0)
 """The first LINSTOR release that rolls a volume whose disks are all ZFS back in place (``zfs rollback``, ZfsChecks),
 unless ``StorDriver/Zfs/RollbackStrategy`` is ``clone``; that needs the snapshot on every diskful node again."""
+
+MAX_WAIT_SECONDS = 86400
+"""The longest wait a run accepts, in seconds (``timeout``, ``wait_timeout``, ``delete_retry_delay``) or in
+retries (``delete_retries``): a day."""
 
 CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "controllers": {"type": "list", "elements": "str"},
@@ -340,8 +345,9 @@ class ConnectionSettings:
         if not controllers:
             raise LinstorConfigError(f"controllers: no controller given in {source}", "controllers")
         timeout = DEFAULT_TIMEOUT if params.get("timeout") is None else params["timeout"]
-        if timeout <= 0:
-            raise LinstorConfigError("timeout: must be a positive number of seconds", "timeout")
+        if not math.isfinite(timeout) or not 0 < timeout <= MAX_WAIT_SECONDS:
+            raise LinstorConfigError(f"timeout: must be a positive number of seconds, at most {MAX_WAIT_SECONDS}, got "
+                                     f"{timeout!r}", "timeout")
         settings = cls(
             controllers=controllers,
             controllers_source=source,

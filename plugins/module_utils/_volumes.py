@@ -30,6 +30,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
     FAIL_IN_USE,
     FAIL_NOT_FOUND_RSC_GRP,
     FAIL_UNKNOWN_ERROR,
+    MAX_WAIT_SECONDS,
     WARN_RSC_ALREADY_DEPLOYED,
     LinstorClient,
     LinstorConnectionError,
@@ -179,10 +180,6 @@ class VolumeRequest:
 def _optional_size(params: Mapping[str, Any], parameter: str) -> int | None:
     value = params.get(parameter)
     return None if value is None else parse_size(value, parameter)
-
-
-MAX_WAIT_SECONDS = 86400
-"""The longest ``wait_timeout``, ``delete_retry_delay`` (seconds) or ``delete_retries`` a run accepts: a day."""
 
 
 def check_wait_option(value: Any, parameter: str) -> Any:

@@ -131,10 +131,11 @@ def test_connection_option_checks(tmp_path) -> None:
     with pytest.raises(LinstorConfigError) as caught:
         ConnectionSettings.from_params({"controllers": "a", "client_key": "/k.pem"}, {}, nowhere)
     assert caught.value.parameter == "client_key"
-    for timeout in (-1, 0):
-        with pytest.raises(LinstorConfigError) as caught:
+    for timeout in (-1, 0, float("nan"), float("inf"), 1e300, 86401):
+        with pytest.raises(LinstorConfigError, match="positive number of seconds, at most 86400") as caught:
             ConnectionSettings.from_params({"controllers": "a", "timeout": timeout}, {}, nowhere)
         assert caught.value.parameter == "timeout"
+    assert ConnectionSettings.from_params({"controllers": "a", "timeout": 86400}, {}, nowhere).timeout == 86400
     for option in ("ca_cert", "client_cert"):
         with pytest.raises(LinstorConfigError, match="no such file") as caught:
             ConnectionSettings.from_params({"controllers": "linstor+ssl://a", option: str(tmp_path / "missing.pem")},
