@@ -61,6 +61,8 @@ DRBD_OPTION_KEYS = {
 """``drbd_options`` sub-option -> the DRBD property it sets."""
 ON_NO_QUORUM_VALUES = ("io-error", "suspend-io")
 AUTO_DISKFUL_MINIMUM_SECONDS = 60
+GO_DURATION_MAX_SECONDS = (2**63 - 1) // 10**9
+"""The longest duration Go's time.ParseDuration reads (about 2562047h), as Incus reads ``drbd.auto_diskful``."""
 
 DRIVER_MANAGED_KEYS = (ALLOW_TWO_PRIMARIES_KEY, "DrbdOptions/Resource/quorum", "DrbdOptions/auto-verify-alg")
 """DRBD properties Incus refuses to let users set by hand (``linstor.raw.*``)."""
@@ -310,8 +312,9 @@ def has_filesystem_volume(volume_type: str, content_type: str) -> bool:
 # --- Incus names -----------------------------------------------------------------------------
 
 
-def _api_name_problem(value: str) -> str | None:
-    """Incus's rule for API object names (``validate.IsAPIName``)."""
+def api_name_problem(value: str) -> str | None:
+    """Incus's rule for API object names (``validate.IsAPIName``): storage pools, projects, custom volumes and
+    snapshots; None when ``value`` obeys it."""
     if len(value) > 64:
         return "it must be at most 64 characters long"
     if any(char.isspace() for char in value):
@@ -328,7 +331,7 @@ def validate_project(value: str, parameter: str = "project") -> str:
     """Return ``value`` if Incus accepts it as a project name (which also keeps ``<project>_<name>`` splittable)."""
     if not isinstance(value, str):
         raise NamingError(parameter, f"{parameter} must be a string, got {value!r}")
-    problem = _api_name_problem(value)
+    problem = api_name_problem(value)
     if problem is None and PROJECT_SEPARATOR in value:
         problem = f"Incus project names may not contain {PROJECT_SEPARATOR!r}"
     if problem:
@@ -362,7 +365,7 @@ def validate_volume_name(volume_type: str, value: str, parameter: str = "name") 
         problem = _instance_name_problem(value)
         kind = "instance name"
     elif volume_type == TYPE_CUSTOM:
-        problem = _api_name_problem(value)
+        problem = api_name_problem(value)
         kind = "custom volume name"
     else:
         problem = None if _FINGERPRINT_RE.fullmatch(value) else "use the full fingerprint, 64 lowercase hex digits"
@@ -502,7 +505,7 @@ def validate_snapshot_name(value: str, parameter: str = "name", existing: bool =
         raise NamingError(parameter, f"{parameter} must be a string, got {value!r}")
     problem = _snapshot_name_problem(value)
     if problem is None and not existing:
-        problem = _api_name_problem(value)
+        problem = api_name_problem(value)
     if problem:
         raise NamingError(parameter, f"{parameter} {value!r} is not a valid Incus snapshot name: {problem}")
     return value
@@ -861,6 +864,12 @@ def drbd_option_properties(
             raise NamingError(
                 "drbd_options.auto_diskful",
                 f"drbd_options.auto_diskful {auto_diskful!r} is too short; Incus requires at least 1m (60 seconds)",
+            )
+        if seconds > GO_DURATION_MAX_SECONDS:
+            raise NamingError(
+                "drbd_options.auto_diskful",
+                f"drbd_options.auto_diskful {auto_diskful!r} is too long; Incus reads it as a Go duration, at most "
+                f"{GO_DURATION_MAX_SECONDS // 3600}h",
             )
         props[AUTO_DISKFUL_KEY] = str(seconds)
     if auto_add_quorum_tiebreaker is not None:

@@ -1205,3 +1205,11 @@ def test_stored_properties_follow_each_keys_rule() -> None:
     for key, value in props.items():
         if isinstance(value, str):
             assert naming.property_values_match(key, stored[key], value), key
+
+
+def test_auto_diskful_is_bounded_by_go_durations() -> None:
+    """Incus reads drbd.auto_diskful with Go's time.ParseDuration, which overflows past about 2562047h."""
+    assert naming.drbd_option_properties(auto_diskful="2562047h") == {"DrbdOptions/auto-diskful": str(2562047 * 3600)}
+    with pytest.raises(NamingError, match="too long") as error:
+        naming.drbd_option_properties(auto_diskful="2562048h")
+    assert_names(error, "drbd_options.auto_diskful")
