@@ -503,9 +503,7 @@ def validate_snapshot_name(value: str, parameter: str = "name", existing: bool =
     """
     if not isinstance(value, str):
         raise NamingError(parameter, f"{parameter} must be a string, got {value!r}")
-    problem = _snapshot_name_problem(value)
-    if problem is None and not existing:
-        problem = api_name_problem(value)
+    problem = (api_name_problem(value) if value and not existing else None) or _snapshot_name_problem(value)
     if problem:
         raise NamingError(parameter, f"{parameter} {value!r} is not a valid Incus snapshot name: {problem}")
     return value

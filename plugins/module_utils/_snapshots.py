@@ -145,6 +145,9 @@ def parse_snapshot_request(params: Mapping[str, Any]) -> SnapshotRequest:
         validate_snapshot_name(rename_from, "rename_from", existing=True)
         if rename_from == name:
             raise NamingError("rename_from", f"rename_from {rename_from!r} is the same snapshot as name {name!r}")
+    if params.get("remove_newer_snapshots") and state != "restored":
+        raise NamingError("remove_newer_snapshots", f"remove_newer_snapshots only applies to state=restored, not "
+                                                    f"{state}; remove it")
     return SnapshotRequest(
         volume=volume,
         volume_type=volume_type,

@@ -86,7 +86,8 @@ options:
   remove_newer_snapshots:
     description:
       - With O(state=restored), delete the snapshots newer than O(name) first, as the Incus pool key
-        C(linstor.remove_snapshots) does. Without it, newer snapshots make the restore fail, naming them.
+        C(linstor.remove_snapshots) does. Without it, newer snapshots make the restore fail, naming them. With
+        another O(state) it is refused, before anything is done.
       - LINSTOR snapshots newer than O(name) that no Incus snapshot maps to are never deleted; they make the restore
         fail.
       - Mappings whose LINSTOR snapshot no longer exists (dangling, e.g. left by a restore whose reply was lost) are

@@ -577,6 +577,11 @@ def test_existing_snapshot_names_need_only_make_a_key(value: str) -> None:
         naming.validate_snapshot_name(value, "name")
 
 
+def test_a_new_snapshot_name_too_long_is_told_the_api_rule_s_length() -> None:
+    with pytest.raises(NamingError, match="at most 64 characters"):
+        naming.validate_snapshot_name("s" * 240)
+
+
 @pytest.mark.parametrize("value", ["", "snap 0", "a/b", "s" * 232, 3])
 def test_existing_snapshot_names_must_make_a_key(value: object) -> None:
     with pytest.raises(NamingError) as error:
