@@ -204,7 +204,9 @@ def parse_source(params: Mapping[str, Any], volume_type: str, project: str, pref
         incus_name = aux_name(prefix, source_type, source_project, source["volume"])
     except NamingError as error:
         parameter = {"name": "source.volume", "project": "source.project"}.get(error.parameter, error.parameter)
-        raise NamingError(parameter, f"source: {error.message}") from error
+        told = (parameter + error.message[len(error.parameter):] if error.message.startswith(error.parameter + " ")
+                else f"{parameter}: {error.message}")
+        raise NamingError(parameter, told) from error
     snapshot = source.get("snapshot")
     if snapshot is not None:
         validate_snapshot_name(snapshot, "source.snapshot", existing=True)

@@ -110,6 +110,13 @@ def test_source_defaults_to_the_new_volume_type_and_project() -> None:
     assert request.source.incus_name == "incus-volume-web_c2"
 
 
+def test_a_source_identity_error_names_the_source_option_in_its_message() -> None:
+    with pytest.raises(NamingError) as caught:
+        parse_request(params(type="virtual-machine", source={"volume": "f" * 64, "type": "image", "project": "web"}))
+    assert caught.value.parameter == "source.project"
+    assert caught.value.message.startswith("source.project must be 'default' for images")
+
+
 def test_filesystem_volume_follows_incus_is_vm_block() -> None:
     assert has_filesystem_volume("virtual-machines", "block")
     assert has_filesystem_volume("images", "block")
