@@ -602,6 +602,10 @@ class LinstorClient:
     def list_nodes(self) -> list[dict[str, Any]]:
         return self.get(_path("nodes")) or []
 
+    def view_storage_pools(self) -> list[dict[str, Any]]:
+        """Every storage pool of every node (``node_name``, ``storage_pool_name``, ``provider_kind``, ...)."""
+        return self.get(_path("view", "storage-pools")) or []
+
     # -- resource groups -------------------------------------------------------------------------
 
     def list_resource_groups(self) -> list[dict[str, Any]]:

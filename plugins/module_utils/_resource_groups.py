@@ -257,11 +257,34 @@ def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: boo
         "resource-groups")
     after = desired_view(desired, current)
     after["props"] = stored_properties(rules, after["props"])  # "Yes" shown as LINSTOR keeps it
+    warnings = placement_warnings(client, desired, current) if current is None or "select_filter" in body else []
     if current is None:
-        warnings = [] if check_mode else _create(client, desired)
+        warnings += [] if check_mode else _create(client, desired)
         return Outcome(True, {}, after, warnings)
-    warnings = [] if check_mode else _modify(client, current["name"], body)
+    warnings += [] if check_mode else _modify(client, current["name"], body)
     return Outcome(True, group_view(current), after, warnings)
+
+
+def placement_warnings(client: LinstorClient, desired: DesiredGroup, current: dict[str, Any] | None) -> list[str]:
+    """What will keep LINSTOR from placing the group's volumes, from one read of the cluster's storage pools: a
+    storage pool no node has, a place count above the nodes that can hold a replica. Warnings, not errors: the
+    nodes and pools may come after the group."""
+    pools = ([desired.storage_pool] if desired.storage_pool is not None
+             else storage_pools((current or {}).get("select_filter") or {}))
+    diskful = [pool for pool in client.view_storage_pools()
+               if str(pool.get("provider_kind") or "").upper() != "DISKLESS"]
+    wanted = {name.lower() for name in pools}
+    hosts = {pool.get("node_name") for pool in diskful
+             if not wanted or str(pool.get("storage_pool_name") or "").lower() in wanted}
+    if pools and not hosts:
+        return [f"storage_pool {', '.join(pools)}: no node has such a storage pool (GET /v1/view/storage-pools), so "
+                f"LINSTOR cannot place volumes of resource group {desired.name} until one has"]
+    if len(hosts) < desired.place_count:
+        where = f"storage pool {', '.join(pools)}" if pools else "a diskful storage pool"
+        return [f"place_count {desired.place_count} is more than the {len(hosts)} node(s) with {where}, so LINSTOR "
+                f"cannot give volumes of resource group {desired.name} {desired.place_count} replicas until there "
+                "are more"]
+    return []
 
 
 def _modify(client: LinstorClient, name: str, body: dict[str, Any]) -> list[str]:
