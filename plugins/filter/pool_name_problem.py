@@ -11,7 +11,7 @@ version_added: 0.1.0
 description:
   - Applies the rule Incus applies to a new storage pool's name (its API name rule), so that a role or playbook can
     refuse a name before it writes anything for the pool (such as its LINSTOR resource group).
-  - At most 64 characters, no white space, none of C($ ? & + " ' ` * /), a letter or digit first and last.
+  - At most 64 bytes (UTF-8), no white space, none of C($ ? & + " ' ` * /), a letter or digit first and last.
 positional: _input
 options:
   _input:

@@ -315,8 +315,8 @@ def has_filesystem_volume(volume_type: str, content_type: str) -> bool:
 def api_name_problem(value: str) -> str | None:
     """Incus's rule for API object names (``validate.IsAPIName``): storage pools, projects, custom volumes and
     snapshots; None when ``value`` obeys it."""
-    if len(value) > 64:
-        return "it must be at most 64 characters long"
+    if len(value.encode()) > 64:  # Go's len: bytes
+        return "it must be at most 64 bytes long"
     if any(char.isspace() for char in value):
         return "it must not contain white space"
     for char in _API_NAME_RESERVED_CHARS:
@@ -496,7 +496,7 @@ def _snapshot_name_problem(value: str) -> str | None:
 def validate_snapshot_name(value: str, parameter: str = "name", existing: bool = False) -> str:
     """Return ``value`` if Incus accepts it as the name of a snapshot.
 
-    Incus (v7) gives a snapshot of any volume type, made or renamed, a name by its API name rule
+    Incus (from 6.16) gives a snapshot of any volume type, made or renamed, a name by its API name rule
     (``validate.IsAPIName``). A name that only refers to a snapshot (``existing``: to delete, restore,
     rename or copy from) need only make a mapping key, since an older Incus let instance snapshots hold
     anything but white space and ``/``.
@@ -728,7 +728,8 @@ LINSTOR_TRUE_FALSE = {"yes": "true", "no": "false"}
 
 
 def stored_values(key: str, value: str, rule: Mapping[str, Any] | None) -> tuple[str, ...]:
-    """What LINSTOR may store for ``value`` of ``key`` (its Property.normalize), first the likeliest.
+    """What LINSTOR may store for ``value`` of ``key`` (its Property.normalize): with the rule known, the one value;
+    with it unknown, ``value`` as given first.
 
     A whitelisted key whose rule is boolean keeps a boolean word lower-cased; one whose rule is true/false keeps
     ``yes``/``no`` as ``true``/``false``. With ``rule`` None (the whitelist not read), every form it may take;

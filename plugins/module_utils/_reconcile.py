@@ -70,6 +70,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
     keys_dropped_by_create,
     parse_snapshot_request,
     read_rd_snapshots,
+    refuse_new_snapshot_name,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     Outcome,
@@ -360,6 +361,18 @@ def plan_snapshot_reads(client: LinstorClient, items: list[Item]) -> None:
             item.snapshots_to_create.append(snapshot)
 
 
+def refuse_new_snapshot_names(items: list[Item]) -> None:
+    """Before any write, the snapshots to create: named by Incus's API name rule (one that exists already keeps
+    whatever name an older Incus gave it)."""
+    for item in items:
+        for snapshot in item.snapshots_to_create:
+            inner = f".snapshots[{item.snapshots.index(snapshot)}]"
+            try:
+                refuse_new_snapshot_name(snapshot.name, "name")
+            except NamingError as error:
+                raise _indexed(error, item.index, inner) from error
+
+
 def refuse_deletes_in_use(client: LinstorClient, items: list[Item], check_mode: bool, warnings: list[str]) -> None:
     """Before any write, the volumes to delete that have snapshots: ONE ``GET /v1/view/resources`` for all of
     them (read again as ``delete_retries`` says while any is in use); fail naming every one in use, or in check
@@ -591,6 +604,7 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
             require_group(client, resource_group, check_mode, warnings)
     plan_items(items, claims, check_mode, warnings)
     plan_snapshot_reads(client, items)
+    refuse_new_snapshot_names(items)
     rules = refuse_invalid_properties(client.property_rules, {
         _indexed_parameter(item.index, "properties"): user_properties_written(item.request, item.plan)
         for item in items if item.action in ("create", "update")})

@@ -137,7 +137,9 @@ def parse_snapshot_request(params: Mapping[str, Any]) -> SnapshotRequest:
     state = params.get("state") or "present"
     if state not in STATES:
         raise NamingError("state", f"state {state!r} is not one of {', '.join(STATES)}")
-    name = validate_snapshot_name(params.get("name"), "name", existing=state != "present")
+    # only a key here: the API rule is checked where the name is made (refuse_new_snapshot_name), since a snapshot
+    # an older Incus named otherwise may exist already
+    name = validate_snapshot_name(params.get("name"), "name", existing=True)
     rename_from = params.get("rename_from")
     if rename_from is not None:
         if state != "present":
@@ -349,6 +351,7 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
         require_group(client, request.resource_group, check_mode, outcome.warnings)  # a misspelt group, named
         if check_mode and request.state == "present" and request.rename_from is None:
             # an earlier task of the same check run may create the volume: predict, and say so
+            refuse_new_snapshot_name(request.name, "name")
             outcome.changed = True
             outcome.warnings.append(check_mode_warning(missing, "the volume"))
             outcome.extra.update(snapshot=snapshot_entry(request.name, None), snapshots=[], volume_missing=True)
@@ -365,6 +368,12 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
         create_snapshot(client, request, rd, outcome, check_mode,
                         _dangling_targets_of(client, rd, [request.name]).get(request.name))
     return outcome.result(diff)
+
+
+def refuse_new_snapshot_name(name: str, parameter: str) -> None:
+    """Fail naming ``parameter`` before a snapshot is made (or renamed) to ``name`` that Incus would not name so
+    (its API name rule); a snapshot that exists already keeps whatever name an older Incus gave it."""
+    validate_snapshot_name(name, parameter)
 
 
 def dangling_targets(rd: Mapping[str, Any], rd_snapshots: Mapping[str, Any]) -> dict[str, str]:
@@ -406,6 +415,7 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         outcome.extra["snapshot"] = snapshot_entry(request.name, existing)
         _snapshot_list(outcome, props, None)
         return
+    refuse_new_snapshot_name(request.name, "name")  # only a snapshot about to be made: an older one keeps its name
     key = snapshot_key(request.name)
     sizes = _current_sizes(rd)
     outcome.changed = True
@@ -613,6 +623,7 @@ def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         outcome.extra["snapshot"] = snapshot_entry(request.name, new)
         _snapshot_list(outcome, props, None)
         return
+    refuse_new_snapshot_name(request.name, "name")
     override = {snapshot_key(request.name): old}
     delete = snapshot_keys(props, request.rename_from) + [  # the dangling mapping's other form, not another's
         key for key in snapshot_keys(props, request.name) if key not in override and _same(props[key], dangling)]
@@ -706,8 +717,11 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
             _warn(outcome, client.rollback_snapshot(rd["name"], target["linstor_name"]))
         except LinstorError as error:
             failure = error
+            # a rollback whose reply was lost (or that failed halfway) may have run: its properties go back too
+            with contextlib.suppress(ModuleFailure):
+                _put_back_aux_properties(client, after, request, outcome, deleted)
     if failure is None:
-        _put_back_aux_properties(client, after, request, outcome)
+        _put_back_aux_properties(client, after, request, outcome, deleted)
         return
     if not deleted and dropped_dangling:  # the rollback failed, but the dangling mappings went: a change
         raise ModuleFailure(f"{failure} The dangling mappings {', '.join(dangling)} were removed before the rollback "
@@ -726,44 +740,48 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
 
 
 def _put_back_aux_properties(client: LinstorClient, wanted: Mapping[str, Any], request: SnapshotRequest,
-                             outcome: Outcome) -> None:
+                             outcome: Outcome, removed: list[dict[str, str]]) -> None:
     """Put the RD's ``Aux/`` properties back as they were before a rollback that LINSTOR may have done by a restore.
 
     Such a restore (:data:`ROLLBACK_VIA_RESTORE_RELEASE`) copies the RD properties the snapshot captured over the
     RD's own: the volume's Incus name as it was then (a rename since would be undone, and the volume lost to
     Incus's lookup), mappings of snapshots deleted since, the snapshot's own claim. Incus keeps its view in its
-    database, so every ``Aux/`` key goes back (one GET; a PUT only when one changed, tried twice). Other
-    properties (DRBD options) are left as LINSTOR's rollback made them, and reported. ``wanted`` is the RD as the
-    restore planned it.
+    database, so every ``Aux/`` key goes back (one GET; a PUT only when one changed, tried twice), whatever signal
+    comes meanwhile. Other properties (DRBD options) are left as LINSTOR's rollback made them, and reported.
+    ``wanted`` is the RD as the restore planned it; ``removed``, the newer snapshots it deleted (for a failure).
     """
     if client.release() < ROLLBACK_VIA_RESTORE_RELEASE:
         return
-    read = client.get_resource_definition(wanted["name"])
+    wanted_props = wanted.get("props") or {}
+    wanted_aux = {key: value for key, value in wanted_props.items() if key.startswith(AUX_NAMESPACE)}
+    override: dict[str, str] = {}
+    delete: list[str] = []
+    with client.unstoppable():  # the rollback may have taken the volume's old name back: this must not stop halfway
+        try:
+            read = client.get_resource_definition(wanted["name"])
+            props = (read or {}).get("props") or {}
+            override = {key: value for key, value in wanted_aux.items() if props.get(key) != value}
+            delete = sorted(key for key in props if key.startswith(AUX_NAMESPACE) and key not in wanted_props)
+            if override or delete:
+                try:
+                    _warn(outcome, client.modify_resource_definition(wanted["name"], override_props=override,
+                                                                     delete_props=delete))
+                except LinstorError:  # a PUT of values is safe to repeat
+                    _warn(outcome, client.modify_resource_definition(wanted["name"], override_props=override,
+                                                                     delete_props=delete))
+        except LinstorError as error:
+            raise ModuleFailure(
+                f"{error} Snapshot {request.name!r} was restored (or its rollback may have run), but the Aux/ "
+                f"properties of resource definition {wanted['name']}, which LINSTOR's rollback may have set back "
+                f"to the snapshot's, could not be read or put back: set {wanted_aux} on it and delete every other "
+                "Aux/Incus/ and Aux/linstor-incus/ key (until then Incus may not find the volume by its name)",
+                None,
+                changed=True,
+                removed_snapshots=removed,
+                linstor_error=error.to_dict(),
+            ) from error
     if read is None:
         return
-    props = read.get("props") or {}
-    wanted_props = wanted.get("props") or {}
-    override = {key: value for key, value in wanted_props.items()
-                if key.startswith(AUX_NAMESPACE) and props.get(key) != value}
-    delete = sorted(key for key in props if key.startswith(AUX_NAMESPACE) and key not in wanted_props)
-    if override or delete:
-        try:
-            _warn(outcome, client.modify_resource_definition(wanted["name"], override_props=override,
-                                                             delete_props=delete))
-        except LinstorError:  # a PUT of values is safe to repeat
-            try:
-                _warn(outcome, client.modify_resource_definition(wanted["name"], override_props=override,
-                                                                 delete_props=delete))
-            except LinstorError as error:
-                raise ModuleFailure(
-                    f"{error} Snapshot {request.name!r} was restored, but LINSTOR's rollback copied the properties "
-                    f"the snapshot had captured onto resource definition {wanted['name']}, and putting the Aux/ "
-                    f"properties back failed; set {override} and delete {delete} on it (until then Incus may not "
-                    "find the volume by its name)",
-                    None,
-                    changed=True,
-                    linstor_error=error.to_dict(),
-                ) from error
     restored = {key: value for key, value in props.items() if key not in set(delete)} | override
     outcome.volume = volume_view(dict(wanted, props=restored), request.prefix) or outcome.volume
 

@@ -38,11 +38,11 @@ options:
     required: true
   name:
     description:
-      - Name of the snapshot in Incus. A snapshot to create (or to rename to) follows Incus's API name rule, as
-        Incus 7 checks it for every volume type; at most 64 characters, no white space, none of
-        C($ ? & + " ' ` * /), a letter or digit first and last.
-      - To delete or restore a snapshot, the name need only hold no white space or C(/), as an older Incus named
-        instance snapshots.
+      - Name of the snapshot in Incus. A snapshot about to be created (or renamed to) must follow Incus's API name
+        rule, as Incus checks it for every volume type; at most 64 bytes, no white space, none of
+        C($ ? & + " ' ` * /), a letter or digit first and last. This is checked after the lookup, before any write.
+      - A snapshot that exists (declared present, or to delete or restore) may have any name without white space or
+        C(/), as an older Incus named instance snapshots.
     type: str
     required: true
   state:

@@ -157,3 +157,38 @@ def test_a_restore_keeps_the_aux_properties_a_rollback_via_restore_copies_back(t
         assert again.changed and again.result["volume"]["name"] == "new", "the volume is found by its name"
     finally:
         env.process.stop()
+
+
+def test_a_rollback_whose_reply_is_lost_still_gets_its_aux_properties_back(tmp_path: Path) -> None:
+    """The rollback ran (a 1.31 rollback by restore took the old name back) but its reply was lost: the run fails,
+    and the Aux/ properties are put back all the same, so the volume keeps its name."""
+    env = start_env(tmp_path, extra=("--linstor-version", "1.31.3"))
+    try:
+        env.must(VOLUME, name="old", type="custom", size="32MiB")
+        env.must(SNAPSHOT, volume="old", type="custom", name="s1")
+        env.must(VOLUME, name="new", rename_from="old", type="custom")
+        env.debug.add_fault("drop_after", "/v1/resource-definitions/[^/]+/snapshot-rollback/.*", "POST")
+        restored = env.run(SNAPSHOT, volume="new", type="custom", name="s1", state="restored")
+        assert restored.failed and restored.traceback is None
+        assert rds_claiming(env, "default_old") == []
+        assert len(rds_claiming(env, "default_new")) == 1
+    finally:
+        env.process.stop()
+
+
+def test_a_read_back_that_fails_after_the_rollback_says_what_to_put_back(tmp_path: Path) -> None:
+    """If the RD cannot be read after a rollback by restore, the run fails as a change, naming the Aux/ properties
+    to set again (the volume's name among them) and the newer snapshots it deleted."""
+    env = start_env(tmp_path, extra=("--linstor-version", "1.31.3"))
+    try:
+        env.must(VOLUME, name="old", type="custom", size="32MiB")
+        env.must(SNAPSHOT, volume="old", type="custom", name="s1")
+        env.must(VOLUME, name="new", rename_from="old", type="custom")
+        [rd] = rds_claiming(env, "default_new")
+        env.debug.add_fault("error", f"/v1/resource-definitions/{rd}", "GET", times=0)
+        restored = env.run(SNAPSHOT, volume="new", type="custom", name="s1", state="restored")
+        assert restored.failed and restored.changed and restored.traceback is None
+        assert "'Aux/Incus/name': 'incus-volume-default_new'" in restored.msg
+        assert restored.result["removed_snapshots"] == []
+    finally:
+        env.process.stop()

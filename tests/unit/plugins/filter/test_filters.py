@@ -17,7 +17,8 @@ def test_pool_names_incus_takes(name: str) -> None:
 
 @pytest.mark.parametrize(("name", "reason"), [
     ("my pool", "white space"), ("a/b", "'/'"), ("-pool", "start and end"), ("pool-", "start and end"),
-    ("p" * 65, "64 characters"), ("a$b", "'$'"), ("", "non-empty string"), (None, "non-empty string"),
+    ("p" * 65, "64 bytes"), ("é" * 33, "64 bytes"), ("a$b", "'$'"), ("", "non-empty string"),
+    (None, "non-empty string"),
 ])
 def test_pool_names_incus_refuses(name: object, reason: str) -> None:
     problem = pool_name_problem(name)

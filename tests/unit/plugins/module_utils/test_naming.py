@@ -578,7 +578,7 @@ def test_existing_snapshot_names_need_only_make_a_key(value: str) -> None:
 
 
 def test_a_new_snapshot_name_too_long_is_told_the_api_rule_s_length() -> None:
-    with pytest.raises(NamingError, match="at most 64 characters"):
+    with pytest.raises(NamingError, match="at most 64 bytes"):
         naming.validate_snapshot_name("s" * 240)
 
 
