@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from ansible_collections.linstor.incus.plugins.filter.pool_name_problem import FilterModule as PoolNameFilters
 from ansible_collections.linstor.incus.plugins.filter.prefix_problem import FilterModule as PrefixFilters
+from ansible_collections.linstor.incus.plugins.filter.role_failure_message import role_failure_message
 
 pool_name_problem = PoolNameFilters().filters()["pool_name_problem"]
 prefix_problem = PrefixFilters().filters()["prefix_problem"]
@@ -29,3 +30,24 @@ def test_prefix_problem_is_the_modules_rule() -> None:
     assert prefix_problem("incus-volume-") == ""
     assert "must start with a letter" in prefix_problem("9 vol/")
     assert prefix_problem(None) != ""
+
+
+def test_role_failure_message_names_the_role_variables() -> None:
+    variables = {"volumes": "volumes_list", "timeout": "volumes_timeout", "drbd_options": "pool_drbd_options"}
+    told = role_failure_message({"msg": "volumes[1].size: size 'ten' is not a size", "parameter": "volumes[1].size"},
+                                variables)
+    assert told == "volumes_list[1].size: size 'ten' is not a size"
+    assert role_failure_message({"msg": "timeout: must be positive", "parameter": "timeout"}, variables) == \
+        "volumes_timeout: must be positive"
+    assert role_failure_message({"msg": "drbd_options.auto_diskful '30s' is too short",
+                                 "parameter": "drbd_options.auto_diskful"}, variables) == \
+        "pool_drbd_options.auto_diskful: drbd_options.auto_diskful '30s' is too short"
+    # a loop's first failed item; indexed paths at the start or after "; " renamed, other text kept
+    looped = {"msg": "One or more items failed", "results": [
+        {"failed": False},
+        {"failed": True, "msg": "volumes[1].rename_from: gone; volumes[3].name: taken by myvolumes[1]"}]}
+    assert role_failure_message(looped, variables) == \
+        "volumes_list[1].rename_from: gone; volumes_list[3].name: taken by myvolumes[1]"
+    # an option the mapping does not know, or none: the message as it is
+    assert role_failure_message({"msg": "size: nope", "parameter": "size"}, variables) == "size: nope"
+    assert role_failure_message({"msg": "Not enough available nodes"}, variables) == "Not enough available nodes"

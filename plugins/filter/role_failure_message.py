@@ -1,0 +1,77 @@
+# Copyright: (c) 2026, linstor.incus contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The linstor.incus.role_failure_message filter: a module's failure told in the role variables a user set."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: role_failure_message
+short_description: Tell a module's failure in the names of the role variables behind its options
+version_added: 0.1.0
+description:
+  - The collection's roles pass their variables on to module options (C(pool_place_count) to C(place_count),
+    C(volumes_list) to C(volumes)). A module names its own option when it refuses a value; this filter rewrites
+    such a failure in the role's names, for a role's C(rescue).
+  - Takes the failed result (a looped task's result is told by its first failed item). When the result names a
+    parameter (C(volumes[1].size)) whose option the mapping knows, the message starts with the role variable
+    (C(volumes_list[1].size: ...)) instead of the option. An option path with an index at the start of the message,
+    or after C(; ), is renamed the same way. Any other failure keeps its message.
+positional: _input
+options:
+  _input:
+    description: The failed result, as C(ansible_failed_result).
+    type: dict
+    required: true
+  variables:
+    description: Module option -> role variable (C({place_count: pool_place_count})).
+    type: dict
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Fail naming the role variable
+  ansible.builtin.fail:
+    msg: "{{ ansible_failed_result | linstor.incus.role_failure_message({'place_count': 'pool_place_count'}) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: The failure's message, in the role's names.
+  type: str
+"""
+
+import re  # noqa: E402
+from collections.abc import Mapping  # noqa: E402
+from typing import Any  # noqa: E402
+
+
+def _first_failure(result: Mapping[str, Any]) -> Mapping[str, Any]:
+    items = [item for item in result.get("results") or [] if isinstance(item, Mapping) and item.get("failed")]
+    return items[0] if items else result
+
+
+def _renamed(path: str, variables: Mapping[str, str]) -> str | None:
+    """``path`` (``volumes[1].size``, ``drbd_options.auto_diskful``) with its option renamed; None if unknown."""
+    option = re.match(r"[^.\[]*", path).group(0)
+    return variables[option] + path[len(option):] if option in variables else None
+
+
+def role_failure_message(result: Mapping[str, Any], variables: Mapping[str, str]) -> str:
+    """The failure's message with the module's option names replaced by ``variables``' role variables."""
+    failure = _first_failure(result or {})
+    message = str(failure.get("msg") or "")
+    parameter = str(failure.get("parameter") or "")
+    variable = _renamed(parameter, variables) if parameter else None
+    if variable is not None:
+        told = message[len(parameter) + 2:] if message.startswith(parameter + ": ") else message
+        return f"{variable}: {told}"
+    return re.sub(r"(^|; )([A-Za-z_]+)(\[\d+\])",
+                  lambda match: match.group(1) + variables.get(match.group(2), match.group(2)) + match.group(3),
+                  message)
+
+
+class FilterModule:
+    """linstor.incus filters."""
+
+    def filters(self) -> dict:
+        return {"role_failure_message": role_failure_message}
