@@ -10,12 +10,12 @@ short_description: Tell a module's failure in the names of the role variables be
 version_added: 0.1.0
 description:
   - The collection's roles pass their variables on to module options (C(pool_place_count) to C(place_count),
-    C(volumes_list) to C(volumes)). A module names its own option when it refuses a value; this filter rewrites
+    C(volumes_list) to C(volumes)). A module names its own option when it refuses a value, and this filter rewrites
     such a failure in the role's names, for a role's C(rescue).
   - Takes the failed result (a looped task's result is told by its first failed item). When the result names a
     parameter (C(volumes[1].size)) whose option the mapping knows, the message starts with the role variable
-    (C(volumes_list[1].size: ...)) instead of the option. An option path with an index at the start of the message,
-    or after C(; ), is renamed the same way. Any other failure keeps its message.
+    (C(volumes_list[1].size) followed by the module's reason) instead of the option. An option path with an index at the start of the message,
+    or after a semicolon, is renamed the same way. Any other failure keeps its message.
 positional: _input
 options:
   _input:
@@ -23,7 +23,7 @@ options:
     type: dict
     required: true
   variables:
-    description: Module option -> role variable (C({place_count: pool_place_count})).
+    description: Module option -> role variable, for example C(place_count) -> C(pool_place_count).
     type: dict
     required: true
 """
