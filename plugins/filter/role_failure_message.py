@@ -14,8 +14,8 @@ description:
     such a failure in the role's names, for a role's C(rescue).
   - Takes the failed result (a looped task's result is told by its first failed item). When the result names a
     parameter (C(volumes[1].size)) whose option the mapping knows, the message starts with the role variable
-    (C(volumes_list[1].size) followed by the module's reason) instead of the option. An option path with an index at the start of the message,
-    or after a semicolon, is renamed the same way. Any other failure keeps its message.
+    (C(volumes_list[1].size) followed by the module's reason) instead of the option. An option path with an index
+    at the start of the message, or after a semicolon, is renamed the same way. Any other failure keeps its message.
 positional: _input
 options:
   _input:
