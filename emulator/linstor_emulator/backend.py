@@ -56,6 +56,9 @@ ROLLBACK_RECREATES_RELEASE = (1, 31, 2)
 CLONE_ERRORS_500_RELEASE = (1, 32, 2)
 """From LINSTOR 1.32.2 a clone that fails answers HTTP 500 (201 before), its errors in the clone-started object
 either way (ResourceDefinitions.mapToCloneStarted)."""
+CLONE_SOURCE_CHECKED_FIRST_RELEASE = (1, 33, 0)
+"""From LINSTOR 1.33 a clone looks its source up before its transaction (getNodeNamesForClone), so a missing source
+fails with a plain error reply; before, inside it, in the clone-started object like the clone's other errors."""
 ROLLBACK_VIA_RESTORE_RELEASE = (1, 31, 0)
 """From LINSTOR 1.31 a rollback deletes the resources and restores the snapshot into the RD (a safety snapshot
 guards it), and the restore copies the RD properties the snapshot captured onto the RD, over its own

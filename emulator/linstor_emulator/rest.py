@@ -24,7 +24,14 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import bodies, whitelist
 from . import errors as rc
-from .backend import CLONE_ERRORS_500_RELEASE, CLONE_GROUP_REST_API, CLONE_PROPS_REST_API, Backend, version_tuple
+from .backend import (
+    CLONE_ERRORS_500_RELEASE,
+    CLONE_GROUP_REST_API,
+    CLONE_PROPS_REST_API,
+    CLONE_SOURCE_CHECKED_FIRST_RELEASE,
+    Backend,
+    version_tuple,
+)
 from .errors import LinstorError, RcEntry, http_status
 from .faults import FaultSpecError, FaultTable
 
@@ -261,9 +268,11 @@ def _rd_clone(b: Backend, r: Request) -> Reply:
     try:
         entries, clone_name = b.clone(source, body)
     except LinstorError as error:
-        # A missing source fails before the clone's transaction (getNodeNamesForClone): a plain error reply. The
-        # transaction's errors (reportingExceptions) come in the clone-started object, as in LINSTOR.
-        if error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_NOT_FOUND_RSC_DFN & rc.MASK_BITS_CODE:
+        # From 1.33 a missing source fails before the clone's transaction (getNodeNamesForClone): a plain error
+        # reply. The transaction's errors (reportingExceptions) come in the clone-started object, as in LINSTOR.
+        release = version_tuple(b.linstor_version)
+        if (error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_NOT_FOUND_RSC_DFN & rc.MASK_BITS_CODE
+                and release >= CLONE_SOURCE_CHECKED_FIRST_RELEASE):
             raise
         entries = error.entries
         if version_tuple(b.linstor_version) >= CLONE_ERRORS_500_RELEASE:
