@@ -1858,7 +1858,7 @@ class Backend:
                                                             (snap["id"],))}
             rscs = db.execute("SELECT * FROM resources WHERE rd = ? ORDER BY node", (rd["id"],)).fetchall()
             release = version_tuple(self.linstor_version)
-            in_place = release < ROLLBACK_RECREATES_RELEASE or release >= ZFS_ROLLBACK_IN_PLACE_RELEASE
+            needs_every_disk = release < ROLLBACK_RECREATES_RELEASE or release >= ZFS_ROLLBACK_IN_PLACE_RELEASE
             via_restore = ROLLBACK_VIA_RESTORE_RELEASE <= release < ZFS_ROLLBACK_IN_PLACE_RELEASE
             for rsc in rscs:
                 if json.loads(rsc["props"]).get("Emulator/InUse") == "true":
@@ -1866,7 +1866,8 @@ class Backend:
                                     f"Resource '{rd['name']}' on node '{rsc['node']}' is still in use.",
                                     cause="Resource is mounted/in use.",
                                     correction=f"Un-mount resource '{rd['name']}' on the node '{rsc['node']}'.")
-                if in_place and "DISKLESS" not in json.loads(rsc["flags"]) and rsc["node"].lower() not in snap_nodes:
+                if (needs_every_disk and "DISKLESS" not in json.loads(rsc["flags"])
+                        and rsc["node"].lower() not in snap_nodes):
                     raise ctx.error(rc.FAIL_NOT_FOUND_SNAPSHOT,
                                     f"Snapshot '{snap['name']}' of resource '{rd['name']}' on node '{rsc['node']}' "
                                     "not found.")

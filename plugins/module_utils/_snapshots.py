@@ -790,11 +790,12 @@ ZFS_ROLLBACK_STRATEGY_KEY = "StorDriver/Zfs/RollbackStrategy"
 """LINSTOR's choice between ``zfs rollback`` in place and a restore (``clone``); ``dynamic`` when unset."""
 
 
-def rolls_back_in_place(release: tuple[int, ...], diskful: list[dict[str, Any]], rd_props: Mapping[str, str]) -> bool:
-    """Whether LINSTOR rolls this volume back in place, needing the snapshot on every diskful node: before
-    :data:`ROLLBACK_RECREATES_RELEASE`; from :data:`ZFS_ROLLBACK_IN_PLACE_RELEASE`, when every disk is ZFS and
-    the RD does not set :data:`ZFS_ROLLBACK_STRATEGY_KEY` to ``clone`` (the group's or controller's value is not
-    read here)."""
+def rollback_needs_every_disk(release: tuple[int, ...], diskful: list[dict[str, Any]],
+                              rd_props: Mapping[str, str]) -> bool:
+    """Whether LINSTOR's rollback of this volume needs the snapshot on every diskful node: before
+    :data:`ROLLBACK_RECREATES_RELEASE` (in place, or from 1.31 by a restore that does not recreate the other
+    replicas yet); from :data:`ZFS_ROLLBACK_IN_PLACE_RELEASE`, when every disk is ZFS and the RD does not set
+    :data:`ZFS_ROLLBACK_STRATEGY_KEY` to ``clone`` (in place; the group's or controller's value is not read here)."""
     if release < ROLLBACK_RECREATES_RELEASE:
         return True
     kinds = [str(volume.get("provider_kind") or "").upper() for resource in diskful
@@ -807,11 +808,11 @@ def rolls_back_in_place(release: tuple[int, ...], diskful: list[dict[str, Any]],
 def refuse_uncovered_replicas(operation: str, rd: Mapping[str, Any], target: Mapping[str, Any],
                               resources: list[dict[str, Any]], release: tuple[int, ...]) -> None:
     """Fail when the volume has a disk on a node the snapshot was not taken on (a replica added after it) and
-    LINSTOR rolls it back in place (:func:`rolls_back_in_place`). Such a rollback refuses it, but only after a
+    LINSTOR's rollback needs the snapshot there (:func:`rollback_needs_every_disk`). It refuses it, but only after a
     restore that removes newer snapshots deleted them: nothing is deleted here.
     """
     diskful = [resource for resource in resources if not is_diskless(resource)]
-    if not rolls_back_in_place(release, diskful, rd.get("props") or {}):
+    if not rollback_needs_every_disk(release, diskful, rd.get("props") or {}):
         return
     taken_on = {node.lower() for node in target.get("nodes") or []}
     uncovered = sorted(resource.get("node_name") or "?" for resource in diskful
@@ -819,9 +820,9 @@ def refuse_uncovered_replicas(operation: str, rd: Mapping[str, Any], target: Map
     if uncovered:
         raise ModuleFailure(
             f"{operation}: resource definition {rd['name']} has disks on {', '.join(uncovered)}, where LINSTOR "
-            f"snapshot {target.get('linstor_name')} was not taken (a replica added after it). LINSTOR rolls this "
-            "volume back in place (as before 1.31.2, and with ZFS storage from 1.32), which needs the snapshot on "
-            "every disk, and would refuse only after the newer snapshots were deleted. Nothing was deleted; remove "
+            f"snapshot {target.get('linstor_name')} was not taken (a replica added after it). LINSTOR's rollback of "
+            "this volume (before 1.31.2, and in place with ZFS storage from 1.32) needs the snapshot on every disk, "
+            "and would refuse only after the newer snapshots were deleted. Nothing was deleted; remove "
             f"the resources on {', '.join(uncovered)} first (they can be placed again after the restore), or make a "
             "new volume from the snapshot (linstor_incus_volume's source.snapshot)",
             "name",

@@ -109,7 +109,8 @@ notes:
     one, which a create or rename replaces). Creating sends five (lookup, claim, snapshot, a read of the RD that
     settles races, mapping), six when it replaces a mapping to a missing snapshot; deleting three (lookup, snapshot
     delete, one PUT removing the keys); renaming three (lookup, the RD's snapshot list, one PUT); restoring four
-    (lookup, the RD's snapshot list, the controller's version, rollback) plus, when newer snapshots are removed,
+    (lookup, the RD's snapshot list, the controller's version, rollback), five from LINSTOR 1.31 (a read of the RD
+    after the rollback, and a PUT when its Aux/ properties must be put back) plus, when newer snapshots are removed,
     one GET of the resources (below), one delete per newer snapshot and one PUT for their mappings. When the volume
     is not found, the resource group is read too, so that a misspelt O(resource_group) fails naming it (a delete
     only warns, as a teardown that also deleted the group may run again). Check mode sends only the GETs."
@@ -119,10 +120,10 @@ notes:
     (RV(in_use_nodes)); Incus stops a running instance before it restores its volume. In check mode that is a
     warning (an earlier task may stop the instance). The read is not repeated: right after an instance stopped,
     DRBD may still hold the device for a moment; run again."
-  - "The same read finds disks on nodes the snapshot was not taken on (a replica added after it). Where LINSTOR
-    rolls back in place - before 1.31.2, and from 1.32 when every disk is ZFS and the RD's
-    C(StorDriver/Zfs/RollbackStrategy) is not C(clone) (the group's or controller's value is not read) - it needs
-    the snapshot on every disk and refuses the rollback otherwise, after the newer snapshots went; there such a
+  - "The same read finds disks on nodes the snapshot was not taken on (a replica added after it). Where LINSTOR's
+    rollback needs the snapshot on every disk - before 1.31.2, and from 1.32 when every disk is ZFS and the RD's
+    C(StorDriver/Zfs/RollbackStrategy) is not C(clone) (the group's or controller's value is not read) - it
+    refuses the rollback otherwise, after the newer snapshots went; there such a
     restore fails before deleting anything, naming O(name) and the nodes (RV(uncovered_nodes)): remove those
     resources first, or make a new volume from the snapshot. Elsewhere LINSTOR restores the snapshot's nodes and
     recreates the others, and the restore goes ahead."

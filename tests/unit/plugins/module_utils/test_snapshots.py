@@ -245,7 +245,7 @@ RD_ENTRY = {"name": RD, "props": {}}
     ((1, 32, 0), ("ZFS_THIN", "LVM_THIN"), {}, False),  # mixed storage is restored, not rolled back in place
     ((1, 34, 0), ("LVM",), {}, False),
 ])
-def test_a_disk_the_snapshot_lacks_refuses_a_rollback_in_place(release, providers, props, refused) -> None:
+def test_a_disk_the_snapshot_lacks_refuses_a_rollback_that_needs_every_disk(release, providers, props, refused) -> None:
     kinds = list(providers) * 3
     resources = [_resource("server01", kinds[0]), _resource("Server02", kinds[1]), _resource("server03", kinds[2]),
                  _resource("server04", flags=("DRBD_DISKLESS", "TIE_BREAKER"))]
