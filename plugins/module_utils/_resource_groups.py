@@ -267,18 +267,23 @@ def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: boo
 
 def placement_warnings(client: LinstorClient, desired: DesiredGroup, current: dict[str, Any] | None) -> list[str]:
     """What will keep LINSTOR from placing the group's volumes, from one read of the cluster's storage pools: a
-    storage pool no node has, a place count above the nodes that can hold a replica. Warnings, not errors: the
-    nodes and pools may come after the group."""
-    pools = ([desired.storage_pool] if desired.storage_pool is not None
-             else storage_pools((current or {}).get("select_filter") or {}))
-    diskful = [pool for pool in client.view_storage_pools()
-               if str(pool.get("provider_kind") or "").upper() != "DISKLESS"]
+    storage pool no node has as a diskful pool, a place count above the nodes that can hold a replica. Warnings, not
+    errors: the nodes and pools may come after the group (and a failed read is only a warning too)."""
+    given = desired.storage_pool is not None
+    pools = [desired.storage_pool] if given else storage_pools((current or {}).get("select_filter") or {})
+    try:
+        listing = client.view_storage_pools()
+    except LinstorError as error:
+        return [f"could not read the cluster's storage pools to check that volumes of resource group {desired.name} "
+                f"can be placed: {error}"]
+    diskful = [pool for pool in listing if str(pool.get("provider_kind") or "").upper() != "DISKLESS"]
     wanted = {name.lower() for name in pools}
     hosts = {pool.get("node_name") for pool in diskful
              if not wanted or str(pool.get("storage_pool_name") or "").lower() in wanted}
+    named = f"storage_pool {', '.join(pools)}" if given else f"the group's storage pool {', '.join(pools)}"
     if pools and not hosts:
-        return [f"storage_pool {', '.join(pools)}: no node has such a storage pool (GET /v1/view/storage-pools), so "
-                f"LINSTOR cannot place volumes of resource group {desired.name} until one has"]
+        return [f"{named}: no node has it as a diskful storage pool (GET /v1/view/storage-pools), so LINSTOR cannot "
+                f"place volumes of resource group {desired.name} until one has"]
     if len(hosts) < desired.place_count:
         where = f"storage pool {', '.join(pools)}" if pools else "a diskful storage pool"
         return [f"place_count {desired.place_count} is more than the {len(hosts)} node(s) with {where}, so LINSTOR "
