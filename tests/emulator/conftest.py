@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,3 +87,9 @@ class SpecClient:
 @pytest.fixture(scope="module")
 def client(emulator: EmulatorProcess, spec: SpecChecker) -> SpecClient:
     return SpecClient(emulator.url, spec)
+
+
+@pytest.fixture
+def spec_client_for(spec: SpecChecker) -> Callable[[str], SpecClient]:
+    """A spec-checking client for another emulator (one a test starts itself, e.g. as an older LINSTOR)."""
+    return lambda url: SpecClient(url, spec)

@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from linstor_emulator.testing import EmulatorProcess
 from openapi_check import SpecChecker, SpecViolation
 
 GIB = 1024 * 1024
@@ -257,14 +258,11 @@ def test_clone_and_status(client, group):
 
 
 @pytest.mark.parametrize(("version", "status"), [("1.32.0", 201), ("1.33.0", 404)])
-def test_a_clone_of_a_missing_source_answers_as_the_release_did(tmp_path, spec, version, status):
+def test_a_clone_of_a_missing_source_answers_as_the_release_did(tmp_path, spec_client_for, version, status):
     """Before 1.33 the source is looked up inside the clone's transaction: its error comes in the clone-started
     object (HTTP 201 before 1.32.2); from 1.33 before it, as a plain error reply (404)."""
-    from conftest import SpecClient
-    from linstor_emulator.testing import EmulatorProcess
-
     with EmulatorProcess(tmp_path / "state.sqlite3", extra=("--linstor-version", version)) as emulator:
-        reply = SpecClient(emulator.url, spec).post("/v1/resource-definitions/nothing/clone", {"name": "x-dst"})
+        reply = spec_client_for(emulator.url).post("/v1/resource-definitions/nothing/clone", {"name": "x-dst"})
     assert reply.status == status
     messages = reply.body["messages"] if isinstance(reply.body, dict) else reply.body
     assert "error" in kinds(messages)
