@@ -159,6 +159,16 @@ class NamingError(ValueError):
         self.parameter = parameter
         self.message = message
 
+    def renamed(self, names: Mapping[str, str]) -> NamingError:
+        """The same error told under the option ``names`` gives its parameter (``name`` checked for a snapshot's
+        ``volume``, say), its message's leading parameter renamed too; itself when ``names`` has none."""
+        parameter = names.get(self.parameter)
+        if parameter is None:
+            return self
+        told = (parameter + self.message[len(self.parameter):] if self.message.startswith(self.parameter + " ")
+                else f"{parameter}: {self.message}")
+        return NamingError(parameter, told)
+
 
 # --- LINSTOR names and the prefix ------------------------------------------------------------
 

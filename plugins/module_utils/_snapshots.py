@@ -131,8 +131,7 @@ def parse_snapshot_request(params: Mapping[str, Any]) -> SnapshotRequest:
     try:
         incus_name = aux_name(prefix, volume_type, project, volume)
     except NamingError as error:
-        parameter = "volume" if error.parameter == "name" else error.parameter
-        raise NamingError(parameter, error.message.replace("name ", "volume ", 1)) from error
+        raise error.renamed({"name": "volume"}) from error
     resource_group = validate_resource_group(params.get("resource_group"))
     state = params.get("state") or "present"
     if state not in STATES:

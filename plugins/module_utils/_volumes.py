@@ -203,10 +203,7 @@ def parse_source(params: Mapping[str, Any], volume_type: str, project: str, pref
     try:
         incus_name = aux_name(prefix, source_type, source_project, source["volume"])
     except NamingError as error:
-        parameter = {"name": "source.volume", "project": "source.project"}.get(error.parameter, error.parameter)
-        told = (parameter + error.message[len(error.parameter):] if error.message.startswith(error.parameter + " ")
-                else f"{parameter}: {error.message}")
-        raise NamingError(parameter, told) from error
+        raise error.renamed({"name": "source.volume", "project": "source.project"}) from error
     snapshot = source.get("snapshot")
     if snapshot is not None:
         validate_snapshot_name(snapshot, "source.snapshot", existing=True)

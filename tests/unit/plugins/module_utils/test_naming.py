@@ -1218,3 +1218,12 @@ def test_auto_diskful_is_bounded_by_go_durations() -> None:
     with pytest.raises(NamingError, match="too long") as error:
         naming.drbd_option_properties(auto_diskful="2562048h")
     assert_names(error, "drbd_options.auto_diskful")
+
+
+def test_a_naming_error_renamed_to_the_option_it_was_checked_for() -> None:
+    error = NamingError("name", "name 'a_b' is not a valid Incus instance name")
+    assert (error.renamed({"name": "volume"}).parameter, error.renamed({"name": "volume"}).message) == \
+        ("volume", "volume 'a_b' is not a valid Incus instance name")
+    told = NamingError("project", "Incus keeps images in default").renamed({"project": "source.project"})
+    assert (told.parameter, told.message) == ("source.project", "source.project: Incus keeps images in default")
+    assert error.renamed({"project": "source.project"}) is error
