@@ -36,7 +36,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import is_di
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     DEFAULT_PREFIX,
     TYPE_IMAGES,
-    NamingError,
     check_content_type,
     claimed_snapshots,
     is_generated_name,
@@ -46,6 +45,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     normalize_volume_type,
     unmapped_snapshots,
     validate_content_type,
+    validate_listed_name,
     validate_prefix,
     validate_project,
     validate_resource_group,
@@ -114,8 +114,8 @@ class Selection:
                 validate_content_type(volume_type, content_type)
             else:
                 check_content_type(content_type)
-        if name is not None and (not isinstance(name, str) or not name):
-            raise NamingError("name", f"name must be a non-empty string, got {name!r}")
+        if name is not None:
+            validate_listed_name(name, volume_type)
         return cls(name, volume_type, project, content_type)
 
     def server_filters(self, prefix: str) -> list[str]:

@@ -385,6 +385,22 @@ def validate_volume_name(volume_type: str, value: str, parameter: str = "name") 
     return value
 
 
+def validate_listed_name(value: object, volume_type: str | None, parameter: str = "name") -> str:
+    """Return ``value`` if it can name a volume of ``volume_type`` (of any type when ``None``).
+
+    Every name Incus accepts for an instance or an image also obeys its API name rule, so that rule
+    is what a name of no given type must obey.
+    """
+    if volume_type is not None:
+        return validate_volume_name(volume_type, value, parameter)
+    if not isinstance(value, str):
+        raise NamingError(parameter, f"{parameter} must be a string, got {value!r}")
+    problem = api_name_problem(value)
+    if problem:
+        raise NamingError(parameter, f"{parameter} {value!r} is not the name of any Incus volume: {problem}")
+    return value
+
+
 def _validate_identity(volume_type: str, project: str, name: str) -> str:
     volume_type = normalize_volume_type(volume_type)
     validate_project(project)

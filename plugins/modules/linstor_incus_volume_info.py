@@ -37,6 +37,8 @@ options:
     description:
       - Only the volume with this logical name (without prefix or project), for example V(c1), V(vol) or an
         image fingerprint.
+      - A name Incus could not give a volume of O(type) (of any type, without O(type)) is refused, so that a
+        misspelt filter fails instead of listing nothing.
     type: str
   type:
     description:

@@ -140,6 +140,23 @@ def test_bad_filters_name_the_parameter() -> None:
     assert caught.value.parameter == "project"
 
 
+@pytest.mark.parametrize(("name", "volume_type"), [
+    ("", None), ("c1/snap0", None), ("two words", None), (7, None),
+    ("vol.1", "containers"), ("c1", "images"), ("-c1", "virtual-machines"),
+])
+def test_a_name_no_volume_of_the_type_can_have_is_refused(name: object, volume_type: str | None) -> None:
+    with pytest.raises(NamingError) as caught:
+        Selection.from_options(name=name, volume_type=volume_type)
+    assert caught.value.parameter == "name"
+
+
+@pytest.mark.parametrize(("name", "volume_type"), [
+    ("c1", None), ("vol.1", None), ("123", None), ("vol.1", "custom"), ("c1", "containers"), ("a" * 64, "image"),
+])
+def test_a_name_a_volume_of_the_type_can_have_is_kept(name: str, volume_type: str | None) -> None:
+    assert Selection.from_options(name=name, volume_type=volume_type).name == name
+
+
 def test_query() -> None:
     result = build_inventory(ALL, "linstor", PREFIX)
     compiled = compile_query("volumes[?type=='custom'].incus_name")
