@@ -38,7 +38,8 @@ options:
   state:
     description:
       - V(present) creates the group or repairs its settings.
-      - V(absent) deletes the group, only when no resource definition belongs to it.
+      - V(absent) deletes the group, only when no resource definition belongs to it. The other options are still
+        checked (a bad value fails naming it) though only O(name) is used.
     type: str
     choices: [present, absent]
     default: present
@@ -260,11 +261,11 @@ MODULE_OPTIONS = {
 
 def operation(module: AnsibleModule, client) -> dict:
     params = module.params
+    desired = desired_group(params["name"], params["place_count"], params["storage_pool"],
+                            params["drbd_options"], params["description"], params["properties"])
     if params["state"] == "absent":
-        outcome = ensure_absent(client, params["name"], module.check_mode)
+        outcome = ensure_absent(client, desired.name, module.check_mode)
     else:
-        desired = desired_group(params["name"], params["place_count"], params["storage_pool"],
-                                params["drbd_options"], params["description"], params["properties"])
         outcome = ensure_present(client, desired, module.check_mode)
     for warning in outcome.warnings:
         module.warn(warning)
