@@ -63,6 +63,10 @@ ROLLBACK_VIA_RESTORE_RELEASE = (1, 31, 0)
 """From LINSTOR 1.31 a rollback deletes the resources and restores the snapshot into the RD (a safety snapshot
 guards it), and the restore copies the RD properties the snapshot captured onto the RD, over its own
 (CtrlSnapshotRestoreApiCallHandler.restoreResourceInTransaction); until 1.32 for every storage, ZFS included."""
+SNAPSHOT_PROPS_SPLIT_RELEASE = (1, 30, 0)
+"""From LINSTOR 1.30 a snapshot lists the RD properties it captured (resource_definition_props) apart from its own
+(snapshot_definition_props); before, one set held both. The deprecated props holds both either way (the captured RD
+properties, then the snapshot's own over them: Json.apiToSnapshot)."""
 ZFS_ROLLBACK_IN_PLACE_RELEASE = (1, 32, 0)
 """From LINSTOR 1.32 a volume on ZFS (all the emulator's disks are) is rolled back in place again (ZfsChecks), which
 needs the snapshot on every diskful node (StorDriver/Zfs/RollbackStrategy=clone, which would restore instead, is
@@ -1771,11 +1775,13 @@ class Backend:
         nodes = db.execute("SELECT * FROM snap_nodes WHERE snap = ? ORDER BY upper(node)",
                            (snap["id"],)).fetchall()
         vds = db.execute("SELECT * FROM snap_vlm_dfns WHERE snap = ? ORDER BY vlm_nr", (snap["id"],)).fetchall()
-        props = json.loads(snap["props"])
+        own_props, rd_props = json.loads(snap["props"]), json.loads(snap["rd_props"])
+        split = version_tuple(self.linstor_version) >= SNAPSHOT_PROPS_SPLIT_RELEASE
         return {
             "name": snap["name"], "resource_name": rd_name, "nodes": [n["node"] for n in nodes],
-            "props": props, "snapshot_definition_props": props,
-            "resource_definition_props": json.loads(snap["rd_props"]), "flags": json.loads(snap["flags"]),
+            "props": rd_props | own_props,
+            **({"snapshot_definition_props": own_props, "resource_definition_props": rd_props} if split else {}),
+            "flags": json.loads(snap["flags"]),
             "volume_definitions": [{"volume_number": v["vlm_nr"], "size_kib": v["size_kib"],
                                     "snapshot_volume_definition_props": {},
                                     "volume_definition_props": json.loads(v["vd_props"])} for v in vds],

@@ -182,7 +182,7 @@ def describe_snapshot(snapshot: Mapping[str, Any]) -> dict[str, Any]:
     per_node = snapshot.get("snapshots") or []
     stamps = [node["create_timestamp"] for node in per_node if node.get("create_timestamp") is not None]
     created = min(stamps) if stamps else None
-    props = snapshot.get("props") or snapshot.get("snapshot_definition_props") or {}
+    props = snapshot.get("snapshot_definition_props") or snapshot.get("props") or {}  # props: the RD's too
     try:
         sequence = int(props[SEQUENCE_NUMBER_KEY])
     except (KeyError, TypeError, ValueError):

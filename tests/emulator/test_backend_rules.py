@@ -507,6 +507,20 @@ def test_snapshot_view_has_sizes_nodes_and_timestamps(backend):
     assert len(snap["snapshots"]) == 2 and all(n["create_timestamp"] > 0 for n in snap["snapshots"])
     assert snap["flags"] == ["SUCCESSFUL"]
     assert snap["resource_definition_props"] == {"Aux/x": "1"}
+    assert snap["snapshot_definition_props"] == {"SequenceNumber": "1"}
+
+
+@pytest.mark.parametrize(("version", "split"), [("1.29.0", False), ("1.30.4", True), ("1.34.0", True)])
+def test_a_snapshots_props_hold_the_captured_rd_properties_too(tmp_path, version, split):
+    """The deprecated props is the captured RD properties with the snapshot's own over them; from 1.30 each set is
+    also listed on its own (Json.apiToSnapshot), before it is the one set LINSTOR kept."""
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version=version)
+    make_rd(backend, "rd1", {"Aux/x": "1"})
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    backend.create_snapshot("rd1", {"name": "s1"})
+    [snap] = backend.list_snapshots("rd1")
+    assert snap["props"] == {"Aux/x": "1", "SequenceNumber": "1"}
+    assert ("resource_definition_props" in snap) is split and ("snapshot_definition_props" in snap) is split
 
 
 def test_restore_volume_definitions_then_resources_into_another_rd(backend):
