@@ -1536,6 +1536,7 @@ class Backend:
         diskless = "DISKLESS" in flags
         state = "Diskless" if diskless else "UpToDate"
         drbd_volumes, storage_volumes, volumes = [], [], []
+        other_nodes = [peer for peer in sorted(peers, key=str.lower) if peer.lower() != row["node"].lower()]
         for vd in vds:
             size = 0 if diskless else vd["size_kib"]
             device = f"/dev/drbd{vd['minor']}"
@@ -1548,15 +1549,17 @@ class Backend:
                 drbd_volume["backing_device"] = backing
                 drbd_volume["meta_disk"] = "internal"
             drbd_volumes.append(drbd_volume)
-            storage_volumes.append({"volume_number": vd["vlm_nr"], "device_path": backing or "",
-                                    "allocated_size_kib": size, "usable_size_kib": size, "disk_state": "[]"})
+            storage_volume = {"volume_number": vd["vlm_nr"], "device_path": backing or "",
+                              "allocated_size_kib": size, "usable_size_kib": size, "disk_state": "[]"}
+            storage_volumes.append(storage_volume)
+            replication = {peer: {"replication_state": "Established"} for peer in other_nodes}
             volumes.append({
                 "volume_number": vd["vlm_nr"], "storage_pool_name": row["stor_pool"], "provider_kind": provider,
                 "device_path": device, "allocated_size_kib": size, "usable_size_kib": vd["size_kib"],
-                "props": {}, "flags": [], "state": {"disk_state": state},
-                "layer_data_list": [{"type": "DRBD"}, {"type": "STORAGE"}], "uuid": vd["uuid"], "reports": []})
-        connections = {peer: {"connected": True, "message": "Connected"}
-                       for peer in sorted(peers, key=str.lower) if peer.lower() != row["node"].lower()}
+                "props": {}, "flags": [], "state": {"disk_state": state, "replication_states": replication},
+                "layer_data_list": [{"type": "DRBD", "data": drbd_volume}, {"type": "STORAGE", "data": storage_volume}],
+                "uuid": vd["uuid"], "reports": []})
+        connections = {peer: {"connected": True, "message": "Connected"} for peer in other_nodes}
         reply = {
             "name": row["rd_name"], "node_name": row["node"], "props": json.loads(row["props"]), "flags": flags,
             "layer_object": {

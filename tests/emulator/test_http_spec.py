@@ -305,3 +305,15 @@ def test_checker_rejects_what_the_spec_does_not_list(spec: SpecChecker):
         spec.check("POST", "/v1/resource-definitions", 500, [{"ret_code": -4611686018406940371, "message": "m"}])
     with pytest.raises(SpecViolation):  # 409 is never a LINSTOR status
         spec.check("DELETE", "/v1/resource-definitions/x", 409, [])
+
+
+def test_checker_validates_volume_layer_data_by_its_layer_type(spec: SpecChecker):
+    def resources(layer: dict) -> list:
+        return [{"name": "r", "node_name": "n", "volumes": [{"volume_number": 0, "layer_data_list": [layer]}]}]
+
+    spec.check("GET", "/v1/view/resources", 200, resources({"type": "DRBD", "data": {"device_path": "/dev/drbd1000"}}))
+    spec.check("GET", "/v1/view/resources", 200, resources({"type": "STORAGE", "data": {"usable_size_kib": 1}}))
+    with pytest.raises(SpecViolation, match="DRBD volume layer data"):
+        spec.check("GET", "/v1/view/resources", 200, resources({"type": "DRBD", "data": {"device_path": 5}}))
+    with pytest.raises(SpecViolation):  # data must be an object whatever the layer
+        spec.check("GET", "/v1/view/resources", 200, resources({"type": "STORAGE", "data": []}))

@@ -109,6 +109,16 @@ def test_python_linstor_end_to_end(lin):
 
     resources = client.resource_list_raise(filter_by_resources=["e2e-vol1"]).resources
     assert len(resources) == 2
+    # What `linstor volume list` reads: each volume's layer data and its replication to the other node.
+    placed = client.volume_list_raise(filter_by_resources=["e2e-vol1"]).resources
+    assert sorted(resource.node_name for resource in placed) == sorted(r.node_name for r in resources)
+    for resource in placed:
+        [volume] = resource.volumes
+        assert volume.usable_size == 64 * 1024 and volume.drbd_data.device_path == volume.device_path
+        assert volume.storage_data.data_v0["usable_size_kib"] == 64 * 1024
+        [peer] = [other.node_name for other in placed if other.node_name != resource.node_name]
+        assert {node: state.replication_state for node, state in volume.state.replication_states.items()} == {
+            peer: "Established"}
 
     ok(client.snapshot_create(None, "e2e-vol1", "snap1"))
     ok(client.snapshot_create(None, "e2e-vol1", "snap2"))
