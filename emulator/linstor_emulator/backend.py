@@ -232,6 +232,47 @@ RENDERED_FILTER_KEYS = ("place_count", "storage_pool", "storage_pool_list", "not
                         "x_replicas_on_different_map", "layer_stack", "provider_list", "diskless_on_remaining")
 
 
+# The names LINSTOR parses, without case, into a layer kind (LinstorParsingUtils.asDeviceLayerKindOrNull) and a
+# provider kind (asProviderKind); anything else is FAIL_INVLD_LAYER_KIND.
+LAYER_KINDS = {"DRBD": "DRBD", "CRYPT": "LUKS", "CRYPT_SETUP": "LUKS", "LUKS": "LUKS", "STORAGE": "STORAGE",
+               "LVM": "STORAGE", "SPDK": "STORAGE", "ZFS": "STORAGE", "NVME": "NVME", "WRITECACHE": "WRITECACHE",
+               "CACHE": "CACHE", "BCACHE": "BCACHE"}
+PROVIDER_KINDS = {"DRBD_DISKLESS": "DISKLESS", "DRBDDISKLESS": "DISKLESS", "DISKLESS": "DISKLESS", "LVM": "LVM",
+                  "LVMTHIN": "LVM_THIN", "LVM_THIN": "LVM_THIN", "ZFS": "ZFS", "ZFSTHIN": "ZFS_THIN",
+                  "ZFS_THIN": "ZFS_THIN", "FILE": "FILE", "FILE_THIN": "FILE_THIN", "SPDK": "SPDK",
+                  "REMOTE_SPDK": "REMOTE_SPDK", "EBS_TARGET": "EBS_TARGET", "EBS_INIT": "EBS_INIT",
+                  "STORAGE_SPACES": "STORAGE_SPACES", "STORAGE_SPACES_TARGET": "STORAGE_SPACES",
+                  "STORAGE_SPACES_THIN": "STORAGE_SPACES_THIN", "STORAGE_SPACES_THIN_TARGET": "STORAGE_SPACES_THIN"}
+
+
+def parse_kinds(ctx: Context, names: list, kinds: dict[str, str], what: str) -> list[str]:
+    """``names`` as LINSTOR parses them into layer or provider kinds (``what``: "layer", "provider")."""
+    parsed = []
+    for name in names:
+        kind = kinds.get(name.upper()) if isinstance(name, str) else None
+        if kind is None:
+            raise ctx.error(rc.FAIL_INVLD_LAYER_KIND, f"Given {what} kind '{name}' is invalid")
+        parsed.append(kind)
+    return parsed
+
+
+def refuse_external_name(ctx: Context, name: str, external_name: str | None) -> None:
+    """LINSTOR makes a resource name from an external name when no name is given (ExternalNameConverter);
+    the emulator does not, and says so rather than call the missing name invalid."""
+    if not name and external_name:
+        raise ctx.error(rc.FAIL_INVLD_RSC_NAME, f"The emulator does not make a resource name from the external name "
+                        f"'{external_name}' as LINSTOR does; give the name.")
+
+
+def parse_filter_kinds(ctx: Context, select_filter: dict) -> dict:
+    """``select_filter`` with its layer stack and provider list parsed as LINSTOR parses them."""
+    parsed = dict(select_filter)
+    for key, kinds, what in (("layer_stack", LAYER_KINDS, "layer"), ("provider_list", PROVIDER_KINDS, "provider")):
+        if parsed.get(key) is not None:
+            parsed[key] = parse_kinds(ctx, parsed[key], kinds, what)
+    return parsed
+
+
 def merge_filter(base: dict, override: dict) -> dict:
     """``override``'s set fields over ``base``; ``storage_pool`` and ``storage_pool_list`` are one field
     (LINSTOR keeps a single storage pool name list), stored as ``storage_pool_list``."""
@@ -737,7 +778,7 @@ class Backend:
         place_count = select_filter.get("place_count")
         if place_count is not None and (not isinstance(place_count, int) or place_count < 1):
             raise ctx.error(rc.FAIL_INVLD_PLACE_COUNT, f"{ctx.description}, place-count must be positive.")
-        return {k: v for k, v in select_filter.items() if v is not None}
+        return parse_filter_kinds(ctx, {k: v for k, v in select_filter.items() if v is not None})
 
     def modify_resource_group(self, name: str, body: dict) -> list[RcEntry]:
         ctx = _rg_ctx(rc.MASK_MOD, name)
@@ -891,6 +932,7 @@ class Backend:
             raise ctx.error(rc.FAIL_INVLD_RSC_NAME, f"The specified resource name '{name}' is invalid.",
                             cause=str(exc)) from None
         props = self._check_props(ctx, props)
+        layer_stack = parse_kinds(ctx, layer_stack or ["DRBD", "STORAGE"], LAYER_KINDS, "layer")
         rg_name = rg_name or DEFAULT_RSC_GRP
         if rg_name.lower() == DEFAULT_RSC_GRP.lower() and db.execute(
                 "SELECT 1 FROM rsc_grps WHERE name = ?", (rg_name,)).fetchone() is None:
@@ -907,7 +949,7 @@ class Backend:
             "INSERT INTO rsc_dfns(name, rg, port, secret, peer_slots, flags, layer_stack, uuid) "
             "VALUES (?, ?, ?, ?, ?, '[]', ?, ?)",
             (name, rg["name"], chosen_port, secrets.token_urlsafe(15)[:20], slots,
-             _dumps(layer_stack or ["DRBD", "STORAGE"]), new_uuid))
+             _dumps(layer_stack), new_uuid))
         db.executemany("INSERT INTO rd_props VALUES (?, ?, ?)", [(cursor.lastrowid, k, v) for k, v in props.items()])
         row = db.execute("SELECT * FROM rsc_dfns WHERE id = ?", (cursor.lastrowid,)).fetchone()
         entries = []
@@ -923,6 +965,7 @@ class Backend:
         rd = body.get("resource_definition") or {}
         name = rd.get("name") or ""
         ctx = _rd_ctx(rc.MASK_CRT, name)
+        refuse_external_name(ctx, name, rd.get("external_name"))
         layers = [layer.get("type") for layer in rd.get("layer_data") or [] if isinstance(layer, dict)]
         with self._tx() as db:
             _, entries = self._create_rd(db, ctx, name, rd.get("resource_group_name"), rd.get("props") or {},
@@ -1474,10 +1517,9 @@ class Backend:
 
     def autoplace(self, rd_name: str, body: dict) -> list[RcEntry]:
         ctx = Context(rc.MASK_CRT, rc.MASK_RSC, {rc.KEY_RSC_DFN: rd_name}, f"Auto-placing resource: {rd_name}")
-        select_filter = body.get("select_filter") or {}
         with self._tx() as db:
             rd = self._load_rd(db, ctx, rd_name)
-            self._clean_filter(ctx, select_filter)
+            select_filter = self._clean_filter(ctx, body.get("select_filter") or {})
             try:
                 return self._autoplace(db, ctx, rd, select_filter, bool(body.get("diskless_on_remaining")))
             except LinstorError as exc:
@@ -1611,6 +1653,7 @@ class Backend:
         ctx = _rg_ctx(rc.MASK_CRT, rg_name)
         ctx.obj_refs[rc.KEY_RSC_DFN] = rd_name
         rd_ctx = _rd_ctx(rc.MASK_CRT, rd_name)
+        refuse_external_name(rd_ctx, rd_name, body.get("resource_definition_external_name"))
         sizes = body.get("volume_sizes") or []
         partial = bool(body.get("partial"))
         definitions_only = bool(body.get("definitions_only"))
@@ -1630,7 +1673,8 @@ class Backend:
                                 f"{len(sizes)} sizes were provided.",
                                 correction="Either provide the correct count of volume sizes or use the 'partial' "
                                 "option")
-            select_filter = merge_filter(json.loads(rg["select_filter"]), body.get("select_filter") or {})
+            select_filter = merge_filter(json.loads(rg["select_filter"]),
+                                         parse_filter_kinds(rd_ctx, body.get("select_filter") or {}))
             rd, created = self._create_rd(db, rd_ctx, rd_name, rg["name"], props, peer_slots=body.get("peer_slots"),
                                           layer_stack=select_filter.get("layer_stack"))
             entries.extend(created)
@@ -1670,6 +1714,7 @@ class Backend:
     def clone(self, src_name: str, body: dict) -> tuple[list[RcEntry], str]:
         clone_name = body.get("name") or ""
         ctx = _rd_ctx(rc.MASK_CRT, clone_name)
+        refuse_external_name(ctx, clone_name, body.get("external_name"))
         if not clone_name:
             raise ctx.error(rc.FAIL_INVLD_RSC_NAME, "No name for the cloned resource was specified.")
         override = self._check_props(ctx, body.get("override_props") or {}, delete=body.get("delete_props") or ())

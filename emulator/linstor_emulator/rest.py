@@ -506,7 +506,7 @@ class Api:
             match = regex.match(path)
             if match:
                 path_known = True
-                if route_method == method:
+                if route_method == method or (method == "HEAD" and route_method == "GET"):  # HEAD: a GET's headers
                     handler, params = func, match.groupdict()
                     break
         if handler is None:
@@ -590,9 +590,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's signature
         if self.verbose:

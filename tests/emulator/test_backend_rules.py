@@ -112,6 +112,40 @@ def test_resource_group_rules(backend):
     assert warning.ret_code == rc.WARN_NOT_FOUND | rc.MASK_DEL | rc.MASK_RSC_GRP
 
 
+def test_layer_and_provider_names_are_parsed_as_linstor_parses_them(backend):
+    backend.create_resource_group({"name": "rg1", "select_filter": {"layer_stack": ["drbd", "zfs"],
+                                                                   "provider_list": ["zfsthin", "Diskless"]}})
+    shown = backend.get_resource_group("rg1")["select_filter"]
+    assert shown["layer_stack"] == ["DRBD", "STORAGE"] and shown["provider_list"] == ["ZFS_THIN", "DISKLESS"]
+    backend.create_resource_definition({"resource_definition": {"name": "rd1", "layer_data": [
+        {"type": "drbd"}, {"type": "storage"}]}})
+    [rd] = backend.list_resource_definitions(["rd1"])
+    assert [layer["type"] for layer in rd["layer_data"]] == ["DRBD", "STORAGE"]
+    assert rd["layer_data"][0]["data"]["port"] >= 7000
+    for call, *args in (
+            (backend.create_resource_group, {"name": "rg2", "select_filter": {"layer_stack": ["bogus"]}}),
+            (backend.modify_resource_group, "rg1", {"select_filter": {"provider_list": ["NOPE"]}}),
+            (backend.create_resource_definition, {"resource_definition": {"name": "rd2",
+                                                                          "layer_data": [{"type": "raid"}]}}),
+            (backend.spawn, "rg1", {"resource_definition_name": "rd3", "volume_sizes": [GIB],
+                                    "select_filter": {"layer_stack": ["DRBD", "x"]}})):
+        error = refused(call, *args)
+        assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_INVLD_LAYER_KIND & rc.MASK_BITS_CODE
+        assert error.entries[0].message.startswith("Given ") and error.entries[0].message.endswith("is invalid")
+    assert backend.get_resource_group("rg1")["select_filter"]["provider_list"] == ["ZFS_THIN", "DISKLESS"]
+    assert [rd["name"] for rd in backend.list_resource_definitions()] == ["rd1"]
+
+
+def test_an_external_name_without_a_name_is_refused_saying_why(backend):
+    backend.create_resource_group({"name": "rg1"})
+    for call, *args in ((backend.create_resource_definition, {"resource_definition": {"external_name": "My Vol"}}),
+                        (backend.spawn, "rg1", {"resource_definition_external_name": "My Vol", "volume_sizes": []}),
+                        (backend.clone, "rd0", {"external_name": "My Vol"})):
+        error = refused(call, *args)
+        assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_INVLD_RSC_NAME & rc.MASK_BITS_CODE
+        assert "external name 'My Vol'" in error.entries[0].message
+
+
 def test_unknown_resource_group_is_not_found(backend):
     error = refused(backend.create_resource_definition,
                     {"resource_definition": {"name": "rd1", "resource_group_name": "nope"}})

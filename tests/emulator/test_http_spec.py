@@ -277,6 +277,29 @@ def test_unknown_path_and_debug_api_hidden(emulator):
         info.value.close()
 
 
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("OPTIONS", "/v1/resource-definitions", 405), ("OPTIONS", "/v1/query-max-volume-size", 404),
+    ("PATCH", "/v1/nodes", 405), ("HEAD", "/v1/no-such-thing", 404)])
+def test_every_method_gets_an_apicallrc_reply(emulator, method, path, status):
+    """Not the HTML page of Python's HTTP server: a wrong method 405, an unknown path 404, LINSTOR's error list."""
+    request = urllib.request.Request(emulator.url + path, method=method)
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request)
+    assert info.value.code == status
+    assert info.value.headers["Content-Type"] == "application/json"
+    body = info.value.read()
+    info.value.close()
+    if method != "HEAD":
+        [entry] = json.loads(body)
+        assert entry["ret_code"] < 0 and entry["message"]
+
+
+def test_head_answers_a_gets_headers_without_its_body(emulator):
+    with urllib.request.urlopen(urllib.request.Request(emulator.url + "/v1/nodes", method="HEAD")) as reply:
+        assert reply.status == 200 and int(reply.headers["Content-Length"]) > 0
+        assert reply.read() == b""
+
+
 def test_request_log_debug_api(emulator):
     base = emulator.url
     urllib.request.urlopen(urllib.request.Request(base + "/_emulator/requests", method="DELETE")).close()
