@@ -256,6 +256,11 @@ def parse_kinds(ctx: Context, names: list, kinds: dict[str, str], what: str) -> 
     return parsed
 
 
+def _derived_uuid(parent: str, part: object) -> str:
+    """A stable UUID of its own for an object the state keeps no row for (a node's interface, a snapshot volume)."""
+    return str(uuid.uuid5(uuid.UUID(parent), str(part)))
+
+
 def refuse_external_name(ctx: Context, name: str, external_name: str | None) -> None:
     """LINSTOR makes a resource name from an external name when no name is given (ExternalNameConverter);
     the emulator does not, and says so rather than call the missing name invalid."""
@@ -668,7 +673,8 @@ class Backend:
         return {
             "name": row["name"], "type": "Satellite", "flags": [], "props": {"CurStltConnName": "default"},
             "net_interfaces": [{"name": "default", "address": row["address"], "satellite_port": 3366,
-                                "satellite_encryption_type": "PLAIN", "is_active": True, "uuid": row["uuid"]}],
+                                "satellite_encryption_type": "PLAIN", "is_active": True,
+                                "uuid": _derived_uuid(row["uuid"], "default")}],
             "connection_status": "ONLINE", "uuid": row["uuid"],
             "storage_providers": ["DISKLESS", "LVM", "LVM_THIN", "ZFS", "ZFS_THIN", "FILE", "FILE_THIN"],
             "resource_layers": ["DRBD", "LUKS", "STORAGE", "NVME", "WRITECACHE", "CACHE", "BCACHE"],
@@ -1837,7 +1843,8 @@ class Backend:
             "snapshots": [{"snapshot_name": snap["name"], "node_name": n["node"], "create_timestamp": n["created_ms"],
                            "flags": [], "uuid": n["uuid"], "snapshot_props": {},
                            "resource_props": json.loads(n["rsc_props"]),
-                           "snapshot_volumes": [{"uuid": n["uuid"], "vlm_nr": v["vlm_nr"], "props": {},
+                           "snapshot_volumes": [{"uuid": _derived_uuid(n["uuid"], v["vlm_nr"]), "vlm_nr": v["vlm_nr"],
+                                                 "props": {},
                                                  "snapshot_volume_props": {}, "volume_props": {}, "state": "Complete"}
                                                 for v in vds]}
                           for n in nodes],

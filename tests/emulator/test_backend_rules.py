@@ -540,6 +540,9 @@ def test_snapshot_view_has_sizes_nodes_and_timestamps(backend):
     assert snap["volume_definitions"][0]["size_kib"] == 4096
     assert len(snap["snapshots"]) == 2 and all(n["create_timestamp"] > 0 for n in snap["snapshots"])
     assert snap["flags"] == ["SUCCESSFUL"]
+    uuids = [snap["uuid"]] + [u for node in snap["snapshots"] for u in
+                              [node["uuid"]] + [volume["uuid"] for volume in node["snapshot_volumes"]]]
+    assert len(set(uuids)) == len(uuids) == 5, "every object has a UUID of its own"
     assert snap["resource_definition_props"] == {"Aux/x": "1"}
     assert snap["snapshot_definition_props"] == {"SequenceNumber": "1"}
 
