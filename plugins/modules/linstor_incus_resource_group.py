@@ -84,6 +84,9 @@ options:
           - Time after which a primary diskless resource is made diskful if the node has storage, as a duration
             such as C(1m), C(90s) or C(1h30m), at least one minute; the Incus pool key C(drbd.auto_diskful), the
             property C(DrbdOptions/auto-diskful) (written in seconds).
+          - LINSTOR reads that property in minutes (its AutoDiskfulTask) while Incus writes seconds, so LINSTOR waits
+            60 times the duration given (C(10m) is written C(600), ten hours for LINSTOR). The module writes what
+            Incus writes, so that Incus finds its own value; give the duration with that in mind.
           - When not set the group must not carry the property, and it is removed if present, as Incus does when
             the pool key is unset.
         type: str
@@ -143,12 +146,12 @@ EXAMPLES = r"""
     storage_pool: thin
     controllers: linstor://ctrl1,linstor://ctrl2
 
-- name: Pool where losing quorum gives I/O errors and diskless primaries turn diskful after ten minutes
+- name: Pool where losing quorum gives I/O errors and diskless primaries turn diskful (Incus's drbd.auto_diskful=1m)
   linstor.incus.linstor_incus_resource_group:
     name: vms
     drbd_options:
       on_no_quorum: io-error
-      auto_diskful: 10m
+      auto_diskful: 1m  # written as 60, which LINSTOR reads as 60 minutes
 
 - name: Pool whose resync discards in 64 KiB units and whose volumes use DRBD protocol A (Incus linstor.raw.* keys)
   linstor.incus.linstor_incus_resource_group:

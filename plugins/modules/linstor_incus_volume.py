@@ -116,7 +116,8 @@ options:
       auto_diskful:
         description:
           - C(DrbdOptions/auto-diskful), the pool key C(drbd.auto_diskful), a duration such as C(1m), C(90s) or
-            C(1h30m) of at least one minute, written in seconds.
+            C(1h30m) of at least one minute, written in seconds as Incus writes it. LINSTOR reads the property in
+            minutes, so it waits 60 times the duration given (C(10m) is written C(600), ten hours for LINSTOR).
         type: str
       auto_add_quorum_tiebreaker:
         description:
