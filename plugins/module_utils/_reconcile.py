@@ -31,8 +31,8 @@ rename, resize or property change 1 PUT (+1 PUT per resized volume definition); 
 1 GET of their snapshots, all in one while planning (shared with the check of mapped declared snapshots), then
 each 1 GET of its snapshots again (one made since stops it before it deletes anything), and when it has any,
 1 GET of its resources (not while one is in use: ``_volumes.refuse_delete_in_use``; volumes with snapshots to
-delete are read so while planning too, all in 1 GET: :func:`refuse_deletes_in_use`), 1 DELETE per snapshot
-(+1 PUT for their mappings) + the RD's DELETE.
+delete are read so while planning too, all in 1 GET: :func:`refuse_deletes_in_use`; in check mode every volume to
+delete is, to warn of one in use), 1 DELETE per snapshot (+1 PUT for their mappings) + the RD's DELETE.
 When the listing holds no RD of the group, one ``GET /v1/resource-groups/<group>`` tells a missing
 (misspelt) group before anything is written (a warning when the list only deletes).
 When ``properties`` keys outside ``Aux/`` are about to be written, one
@@ -83,6 +83,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     check_wait_option,
     claims_by_identity,
     creation_request,
+    delete_in_use_warning,
     delete_operation,
     delete_volume,
     in_use_problem,
@@ -377,17 +378,20 @@ def refuse_deletes_in_use(client: LinstorClient, items: list[Item], check_mode: 
     """Before any write, the volumes to delete that have snapshots: ONE ``GET /v1/view/resources`` for all of
     them (read again as ``delete_retries`` says while any is in use); fail naming every one in use, or in check
     mode warn (:func:`._volumes.busy_nodes`). Each delete checks again at its turn (:func:`._volumes.delete_volume`)."""
-    deleting = [item for item in items if item.action == "delete" and item.rd is not None and item.linstor_snapshots]
+    deleting = [item for item in items if item.action == "delete" and item.rd is not None
+                and (item.linstor_snapshots or check_mode)]  # check mode warns of the others too
     if not deleting:
         return
     options = deleting[0].request  # delete_retries and delete_retry_delay are options of the whole list
     busy = busy_nodes(client, [item.rd["name"] for item in deleting], options.delete_retries,
                       options.delete_retry_delay, check_mode)
     refused = [(item, nodes, in_use_problem(delete_operation(item.request), item.rd["name"], nodes,
-                                            snapshots_phrase(item.linstor_snapshots or [])))
-               for item in deleting for nodes in [busy.get(item.rd["name"].lower())] if nodes]
+                                            snapshots_phrase(item.linstor_snapshots)))
+               for item in deleting if item.linstor_snapshots for nodes in [busy.get(item.rd["name"].lower())] if nodes]
     if check_mode:
         warnings.extend(in_use_warning(problem) for _item, _nodes, problem in refused)
+        warnings.extend(delete_in_use_warning(item.request, item.rd["name"], nodes) for item in deleting
+                        if not item.linstor_snapshots for nodes in [busy.get(item.rd["name"].lower())] if nodes)
     elif refused:
         raise ModuleFailure(
             "; ".join(f"{_indexed_parameter(item.index, None)}: {problem}" for item, _nodes, problem in refused),

@@ -82,6 +82,8 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     _reraise_after_revert,
     apply_plan,
     apply_plan_to_view,
+    busy_nodes,
+    check_mode_sentence,
     check_mode_warning,
     copy_request_for,
     find_source_rd,
@@ -673,12 +675,14 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
         raise ModuleFailure(restore_refusal(request.name, newer_names), "remove_newer_snapshots",
                             newer_snapshots=newer_names)
     removed = [{"name": by_linstor[snap.lower()], "linstor_name": snap} for snap in newer]
+    operation = f"cannot restore snapshot {request.name!r} of volume {request.incus_name}"
     if removed:  # what LINSTOR's rollback refuses only after _delete_newer: refused before it
         resources = client.view_resources([rd["name"]])
-        operation = f"cannot restore snapshot {request.name!r} of volume {request.incus_name}"
         refuse_uncovered_replicas(operation, rd, target, resources, client.release())
         refuse_in_use(client, rd["name"], operation, f"the newer snapshots {', '.join(newer_names)}", 0, 0,
                       check_mode, outcome.warnings, resources)
+    elif check_mode:  # the rollback is the only write, and LINSTOR refuses it whole: check mode warns
+        outcome.warnings.extend(rollback_refusal_warnings(client, operation, rd, target))
     # With remove_newer_snapshots, mappings whose LINSTOR snapshot is gone go too: what an earlier
     # restore left when a delete's reply or the mapping PUT was lost, so a re-run converges.
     dangling = dangling_mappings(props, rd_snapshots) if request.remove_newer_snapshots else []
@@ -804,18 +808,46 @@ def rollback_needs_every_disk(release: tuple[int, ...], diskful: list[dict[str, 
     return release >= ZFS_ROLLBACK_IN_PLACE_RELEASE and all_zfs and strategy != "clone"
 
 
-def refuse_uncovered_replicas(operation: str, rd: Mapping[str, Any], target: Mapping[str, Any],
-                              resources: list[dict[str, Any]], release: tuple[int, ...]) -> None:
-    """Fail when the volume has a disk on a node the snapshot was not taken on (a replica added after it) and
-    LINSTOR's rollback needs the snapshot there (:func:`rollback_needs_every_disk`). It refuses it, but only after a
-    restore that removes newer snapshots deleted them: nothing is deleted here.
-    """
+def rollback_refusal_warnings(client: LinstorClient, operation: str, rd: Mapping[str, Any],
+                              target: Mapping[str, Any]) -> list[str]:
+    """Check mode, for a restore whose rollback is the only write: what LINSTOR will refuse it for (a disk on a node
+    the snapshot was not taken on, a resource in use), read with one ``GET /v1/view/resources``."""
+    resources = client.view_resources([rd["name"]])
+    warnings: list[str] = []
+    uncovered = uncovered_replicas(rd, target, resources, client.release())
+    if uncovered:
+        warnings.append(check_mode_sentence(
+            f"{operation}: resource definition {rd['name']} has disks on {', '.join(uncovered)}, where LINSTOR "
+            f"snapshot {target.get('linstor_name')} was not taken (a replica added after it), and LINSTOR's rollback "
+            "of this volume needs the snapshot on every disk", f"remove the resources on {', '.join(uncovered)}",
+            "with LINSTOR's error (nothing is deleted)"))
+    nodes = busy_nodes(client, [rd["name"]], 0, 0, True, resources).get(rd["name"].lower())
+    if nodes:
+        warnings.append(check_mode_sentence(
+            f"{operation}: resource definition {rd['name']} is in use on {', '.join(nodes)} (mounted, or the disk of a "
+            "running instance), and LINSTOR refuses a rollback while it is", "stop what uses it",
+            "if it is still in use then"))
+    return warnings
+
+
+def uncovered_replicas(rd: Mapping[str, Any], target: Mapping[str, Any], resources: list[dict[str, Any]],
+                       release: tuple[int, ...]) -> list[str]:
+    """The nodes with a disk of the volume that the snapshot was not taken on (a replica added after it), when
+    LINSTOR's rollback needs the snapshot there (:func:`rollback_needs_every_disk`)."""
     diskful = [resource for resource in resources if not is_diskless(resource)]
     if not rollback_needs_every_disk(release, diskful, rd.get("props") or {}):
-        return
+        return []
     taken_on = {node.lower() for node in target.get("nodes") or []}
-    uncovered = sorted(resource.get("node_name") or "?" for resource in diskful
-                       if (resource.get("node_name") or "").lower() not in taken_on)
+    return sorted(resource.get("node_name") or "?" for resource in diskful
+                  if (resource.get("node_name") or "").lower() not in taken_on)
+
+
+def refuse_uncovered_replicas(operation: str, rd: Mapping[str, Any], target: Mapping[str, Any],
+                              resources: list[dict[str, Any]], release: tuple[int, ...]) -> None:
+    """Fail when the volume has :func:`uncovered_replicas`. LINSTOR refuses the rollback then, but only after a
+    restore that removes newer snapshots deleted them: nothing is deleted here.
+    """
+    uncovered = uncovered_replicas(rd, target, resources, release)
     if uncovered:
         raise ModuleFailure(
             f"{operation}: resource definition {rd['name']} has disks on {', '.join(uncovered)}, where LINSTOR "

@@ -680,7 +680,7 @@ def missing_group_message(resource_group: str) -> str:
             "storage pool (its linstor.resource_group.name, by default the pool's name)")
 
 
-def _check_mode_sentence(problem: str, earlier_task_may: str, real_run_fails: str) -> str:
+def check_mode_sentence(problem: str, earlier_task_may: str, real_run_fails: str) -> str:
     """What check mode says instead of failing on ``problem``, which an earlier task of the same check run may
     mend."""
     return (f"{problem}. In check mode this is a warning, as an earlier task may {earlier_task_may}; the real run "
@@ -690,7 +690,7 @@ def _check_mode_sentence(problem: str, earlier_task_may: str, real_run_fails: st
 def check_mode_warning(problem: str, missing: str) -> str:
     """What check mode says instead of failing on ``problem``: an earlier task of the same check run (the
     pool role, linstor_incus_resource_group, a volume create) may be what creates ``missing``."""
-    return _check_mode_sentence(problem, f"create {missing}", "unless it exists by then")
+    return check_mode_sentence(problem, f"create {missing}", "unless it exists by then")
 
 
 def rename_source_missing_message(request: VolumeRequest) -> str:
@@ -1045,7 +1045,7 @@ def in_use_problem(operation: str, rd_name: str, nodes: list[str], doomed: str) 
 
 def in_use_warning(problem: str) -> str:
     """What check mode says instead of failing on :func:`in_use_problem`."""
-    return _check_mode_sentence(problem, "stop what uses it", "if it is still in use then")
+    return check_mode_sentence(problem, "stop what uses it", "if it is still in use then")
 
 
 def refuse_in_use(client: LinstorClient, rd_name: str, operation: str, doomed: str, retries: int, delay: float,
@@ -1066,10 +1066,23 @@ def refuse_in_use(client: LinstorClient, rd_name: str, operation: str, doomed: s
 def refuse_delete_in_use(client: LinstorClient, request: VolumeRequest, rd_name: str, linstor_snapshots: list[str],
                          check_mode: bool, warnings: list[str]) -> None:
     """:func:`refuse_in_use` for a volume delete with snapshots to delete first. Without any, the RD's delete
-    is the only step, and LINSTOR refuses it whole while in use (:func:`delete_rd` retries it)."""
+    is the only step, and LINSTOR refuses it whole while in use (:func:`delete_rd` retries it): only check mode
+    reads, to warn (:func:`delete_in_use_warning`)."""
     if linstor_snapshots:
         refuse_in_use(client, rd_name, delete_operation(request), snapshots_phrase(linstor_snapshots),
                       request.delete_retries, request.delete_retry_delay, check_mode, warnings)
+    elif check_mode:
+        nodes = busy_nodes(client, [rd_name], 0, 0, True).get(rd_name.lower())
+        if nodes:
+            warnings.append(delete_in_use_warning(request, rd_name, nodes))
+
+
+def delete_in_use_warning(request: VolumeRequest, rd_name: str, nodes: list[str]) -> str:
+    """What check mode says of a delete (without snapshots) that LINSTOR will refuse if the RD is still in use."""
+    problem = (f"{delete_operation(request)}: resource definition {rd_name} is in use on {', '.join(nodes)} (mounted, "
+               "or the disk of a running instance), and LINSTOR refuses to delete it while it is")
+    return check_mode_sentence(problem, "stop what uses it", f"if it is still in use after {request.delete_retries} "
+                                f"retries {request.delete_retry_delay:g} s apart")
 
 
 def delete_operation(request: VolumeRequest) -> str:

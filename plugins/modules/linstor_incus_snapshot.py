@@ -127,6 +127,9 @@ notes:
     restore fails before deleting anything, naming O(name) and the nodes (RV(uncovered_nodes)): remove those
     resources first, or make a new volume from the snapshot. Elsewhere LINSTOR restores the snapshot's nodes and
     recreates the others, and the restore goes ahead."
+  - "A restore of the most recent snapshot writes nothing before the rollback, which LINSTOR refuses whole in either
+    case (nothing is lost): the real run sends no such read and fails with LINSTOR's error, while check mode reads
+    the resources (one more GET) to warn of it."
   - "A restore reports the volume's sizes after the rollback: the snapshot's from LINSTOR 1.31.3 on, whose
     rollback sets them back; before, LINSTOR leaves them as they are (hence the version request)."
   - "Concurrent runs creating the same snapshot (twins): LINSTOR has no conditional write, so a run first claims

@@ -231,7 +231,8 @@ notes:
     group is a warning, not a failure, as an earlier task of the same check run may be what creates it.
   - Deleting sends the lookup, a listing of the RD's snapshots (when there are any, a GET of its resources, see
     O(state=absent)), one DELETE per snapshot, one PUT dropping the snapshot mappings (when there are any) and the
-    DELETE of the RD.
+    DELETE of the RD. In check mode the resources are read whether or not there are snapshots, to warn of a
+    resource in use, which LINSTOR's delete refuses.
   - An RD that matches the lookup but lacks a valid C(Aux/Incus/content-type), or two RDs claiming the same volume,
     make the module fail without writing anything, naming the RDs; Incus refuses such volumes too.
   - Runs that create (or copy) the same volume at the same moment each confirm with the lookup once their RD is

@@ -189,8 +189,9 @@ notes:
     snapshots, all of them in one, before anything is written; then each reads its snapshots again (one made since
     stops its delete before anything of it is deleted), when it has any reads its resources (it is not deleted while
     one is in use, as M(linstor.incus.linstor_incus_volume) says; those with snapshots are read so while planning
-    too, all in one GET, and the run fails before any write while one is in use) and sends one DELETE per snapshot,
-    one PUT for their mappings (when there are any) and the RD's DELETE."
+    too, all in one GET, and the run fails before any write while one is in use; in check mode all of them are, to
+    warn of one in use) and sends one DELETE per snapshot, one PUT for their mappings (when there are any) and the
+    RD's DELETE."
   - "When the group has no volume (none of Incus's), one GET of the resource group tells a missing (misspelt) group
     apart before anything is written: the run fails naming O(resource_group); in check mode it warns, as an
     earlier task of the same check run may be what creates the group. A list that only deletes warns instead
