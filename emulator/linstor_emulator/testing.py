@@ -156,8 +156,9 @@ class Pki:
     other_client_key: Path
 
 
-def make_pki(directory: Path) -> Pki:
+def make_pki(directory: Path | str) -> Pki:
     """Write a throw-away PKI into ``directory`` (EC P-256 keys, valid for a day)."""
+    directory = Path(directory)
     import datetime
     import ipaddress
 

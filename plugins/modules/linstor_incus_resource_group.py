@@ -227,7 +227,7 @@ parameter:
   description: On failure caused by an option, the option to change.
   returned: on such failures
   type: str
-  sample: resource_group
+  sample: place_count
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402

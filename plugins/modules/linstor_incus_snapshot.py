@@ -177,10 +177,11 @@ EXAMPLES = r"""
     rename_from: snap0
     resource_group: remote
 
-- name: Roll the virtual machine v1 back to snap3, deleting newer snapshots; show which would go first
+- name: Roll the virtual machine v1 of project web back to snap3, deleting newer snapshots; show which would go first
   linstor.incus.linstor_incus_snapshot:
     volume: v1
     type: virtual-machine
+    project: web
     name: snap3
     state: restored
     remove_newer_snapshots: true

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from emulator_process import EmulatorProcess
 from linstor_emulator.backend import Backend
+from linstor_emulator.testing import EmulatorProcess
 from openapi_check import SPEC_PATH, SpecChecker
 
 

@@ -20,7 +20,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from emulator_process import EmulatorProcess
+from linstor_emulator.testing import EmulatorProcess
 
 GIB = 1024 * 1024
 FIGURES = Path(__file__).resolve().parents[2] / ".state" / "figures" / "durability.json"

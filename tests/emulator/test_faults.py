@@ -10,10 +10,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from emulator_process import DebugApi, EmulatorProcess
 from linstor_emulator import errors as rc
 from linstor_emulator import rest
 from linstor_emulator.backend import Backend
+from linstor_emulator.testing import DebugApi, EmulatorProcess
 
 RD_LIST = "/v1/resource-definitions"
 

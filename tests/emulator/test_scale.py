@@ -9,8 +9,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from emulator_process import EmulatorProcess
 from linstor_emulator.backend import Backend
+from linstor_emulator.testing import EmulatorProcess
 
 INCUS_RDS = 10_000
 OTHER_RDS = 2_000

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from emulator_process import DebugApi, EmulatorProcess
 from linstor_emulator import errors as rc
-from linstor_emulator.testing import Pki, make_pki
+from linstor_emulator.testing import DebugApi, EmulatorProcess, Pki, make_pki
 
 TOKEN = "emulator-test-token-0123456789"
 
