@@ -63,8 +63,9 @@ options:
       - Required to create a volume (not for a copy, which defaults to the source's size).
       - As Incus, sizes are raised to at least 4 MiB and rounded up to 8 KiB.
       - For an existing volume, a larger size grows it; a size within 512 bytes of the current one is no change; a
-        smaller size (after the rounding up to 8 KiB, so 1 GiB less 513 bytes is still 1 GiB) fails, because LINSTOR cannot shrink a deployed volume (Incus refuses to shrink block volumes,
-        and a filesystem volume would need its filesystem shrunk first, which only Incus can do).
+        smaller size (after the rounding up to 8 KiB, so 1 GiB less 513 bytes is still 1 GiB) fails, because
+        LINSTOR cannot shrink a deployed volume (Incus refuses to shrink block volumes, and a filesystem volume
+        would need its filesystem shrunk first, which only Incus can do).
     type: str
   filesystem_size:
     description:
@@ -326,7 +327,7 @@ RETURN = r"""
 volume:
   description:
     - The volume as Incus sees it after the run (in check mode, as it would be). Empty after O(state=absent).
-  returned: always
+  returned: success
   type: dict
   contains:
     name:
