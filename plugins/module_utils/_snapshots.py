@@ -366,8 +366,9 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
     elif request.rename_from is not None:
         rename_snapshot(client, request, rd, outcome, check_mode)
     else:
-        create_snapshot(client, request, rd, outcome, check_mode,
-                        _dangling_targets_of(client, rd, [request.name]).get(request.name))
+        rd_snapshots = _snapshots_if_mapped(client, rd, [request.name])
+        dangling = dangling_targets(rd, rd_snapshots).get(request.name) if rd_snapshots is not None else None
+        create_snapshot(client, request, rd, outcome, check_mode, dangling, rd_snapshots)
     return outcome.result(diff)
 
 
@@ -384,13 +385,20 @@ def dangling_targets(rd: Mapping[str, Any], rd_snapshots: Mapping[str, Any]) -> 
     return {name: mappings[name] for name in dangling_mappings(props, rd_snapshots)}
 
 
-def _dangling_targets_of(client: LinstorClient, rd: Mapping[str, Any], names: list[str]) -> dict[str, str]:
-    """:func:`dangling_targets` of the RD (mappings to a LINSTOR snapshot it lacks, as an Incus copy inherits its
-    source's mappings), read with one request only when one of ``names`` is mapped; else ``{}``."""
+def _snapshots_if_mapped(client: LinstorClient, rd: Mapping[str, Any],
+                         names: list[str]) -> dict[str, dict[str, Any]] | None:
+    """The RD's snapshots (:func:`read_rd_snapshots`), read with one request only when one of ``names`` is mapped
+    (to tell a mapping to a LINSTOR snapshot the RD lacks, as an Incus copy inherits its source's); else None."""
     mappings = snapshot_mappings(rd.get("props") or {})
     if not any(name in mappings for name in names):
-        return {}
-    return dangling_targets(rd, read_rd_snapshots(client, [rd["name"]])[rd["name"]])
+        return None
+    return read_rd_snapshots(client, [rd["name"]])[rd["name"]]
+
+
+def _dangling_targets_of(client: LinstorClient, rd: Mapping[str, Any], names: list[str]) -> dict[str, str]:
+    """:func:`dangling_targets` of the RD among ``names`` (:func:`_snapshots_if_mapped`); ``{}`` when not read."""
+    rd_snapshots = _snapshots_if_mapped(client, rd, names)
+    return {} if rd_snapshots is None else dangling_targets(rd, rd_snapshots)
 
 
 def dangling_warning(rd_name: str, name: str, dangling: str, replacement: str = "a new snapshot") -> str:
@@ -400,12 +408,14 @@ def dangling_warning(rd_name: str, name: str, dangling: str, replacement: str = 
 
 
 def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
-                    check_mode: bool, dangling: str | None = None) -> None:
+                    check_mode: bool, dangling: str | None = None,
+                    rd_snapshots: Mapping[str, Mapping[str, Any]] | None = None) -> None:
     """Claim the name, create the LINSTOR snapshot, settle twins (:func:`settle_twins`), then record the mapping.
 
     Every write is undone if a later step fails: no claim, no unmapped snapshot is left behind.
     ``dangling``: the LINSTOR name the mapping holds when the RD has no such snapshot (the caller
     checked); the snapshot is then made and that mapping overwritten, as Incus overwrites it.
+    ``rd_snapshots``: the RD's snapshots when the caller read them, which a snapshot found mapped is reported with.
     """
     props = rd.get("props") or {}
     existing = snapshot_mappings(props).get(request.name)
@@ -413,8 +423,9 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         outcome.warnings.append(dangling_warning(rd["name"], request.name, existing))
         existing = None
     if existing is not None:
-        outcome.extra["snapshot"] = snapshot_entry(request.name, existing)
-        _snapshot_list(outcome, props, None)
+        described = {name.lower(): value for name, value in (rd_snapshots or {}).items()}.get(existing.lower())
+        outcome.extra["snapshot"] = snapshot_entry(request.name, existing, described)
+        _snapshot_list(outcome, props, rd_snapshots)
         return
     refuse_new_snapshot_name(request.name, "name")  # only a snapshot about to be made: an older one keeps its name
     key = snapshot_key(request.name)

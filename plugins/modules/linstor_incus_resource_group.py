@@ -170,7 +170,7 @@ RETURN = r"""
 resource_group:
   description:
     - The resource group's settings after the run (in check mode, as they would be); empty when the group is absent.
-  returned: always
+  returned: success
   type: dict
   contains:
     name:

@@ -213,7 +213,7 @@ RETURN = r"""
 snapshot:
   description:
     - The snapshot after the run (in check mode, as it would be); empty after O(state=absent).
-  returned: always
+  returned: success
   type: dict
   contains:
     name:
@@ -225,7 +225,8 @@ snapshot:
       type: str
       sample: incus-volume-19dd0b015d22445f8097ba5e740948de
     nodes:
-      description: Nodes holding the LINSTOR snapshot; null unless the run read the snapshot list (a restore).
+      description: Nodes holding the LINSTOR snapshot; null unless the run read the snapshot list (a restore, or a
+        create that finds the snapshot made).
       type: list
       elements: str
       sample: [server01, server02]
@@ -236,16 +237,18 @@ snapshot:
       elements: dict
       sample: [{"number": 0, "size_kib": 10485760}, {"number": 1, "size_kib": 512000}]
     created_on:
-      description: When LINSTOR took the snapshot (ISO 8601, UTC); null unless the run read the snapshot list.
+      description: When LINSTOR took the snapshot (ISO 8601, UTC); null unless the run read the snapshot list (a
+        restore, or a create that finds the snapshot made).
       type: str
       sample: "2026-11-25T15:04:05.123Z"
 snapshots:
   description:
     - The volume's snapshots after the run, oldest first when their created-on times were read, with the same keys
       as RV(snapshot) and C(exists) (false for a mapping whose LINSTOR snapshot is missing). C(exists) and the
-      details are null unless the run lists the snapshots from a read of the RD's snapshots made after its writes
-      (a restore); a create or rename reads them before writing, to tell a mapping to a missing snapshot.
-  returned: always
+      details are null unless the run read the RD's snapshots and wrote nothing after - a restore (read before its
+      rollback, which changes no snapshot), a create that finds the snapshot made (the read that tells a mapping
+      to a missing snapshot); a create or rename that writes reads them only before its writes.
+  returned: success
   type: list
   elements: dict
   sample: [{"name": "snap0", "linstor_name": "incus-volume-19dd0b015d22445f8097ba5e740948de", "exists": true,
@@ -271,7 +274,7 @@ removed_dangling_mappings:
 volume:
   description: The volume as M(linstor.incus.linstor_incus_volume) returns it, after the run; empty when the volume
     does not exist.
-  returned: always
+  returned: success
   type: dict
 race:
   description:

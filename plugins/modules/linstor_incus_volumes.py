@@ -239,7 +239,7 @@ volumes:
     - Each declared volume of O(volumes[].state=present), in the declared order, as it is after the run (in check
       mode, as it would be), in the shape of the RV(linstor.incus.linstor_incus_volume#module:volume) that
       M(linstor.incus.linstor_incus_volume) returns.
-  returned: always
+  returned: success
   type: list
   elements: dict
   sample:
@@ -265,7 +265,7 @@ changes:
     - A deleted volume's entry has C(snapshots_removed), the LINSTOR snapshots deleted with it (in check mode, that
       would be deleted). C(name) is null for a LINSTOR snapshot no mapping names, one a snapshot create claims or
       any with O(remove_unmapped_snapshots=true).
-  returned: always
+  returned: on success, and on a failure while writing (with RV(failed_index))
   type: list
   elements: dict
   sample:
