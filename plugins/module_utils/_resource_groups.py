@@ -258,10 +258,18 @@ def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: boo
     after = desired_view(desired, current)
     after["props"] = stored_properties(rules, after["props"])  # "Yes" shown as LINSTOR keeps it
     warnings = placement_warnings(client, desired, current) if current is None or "select_filter" in body else []
-    if current is None:
-        warnings += [] if check_mode else _create(client, desired)
-        return Outcome(True, {}, after, warnings)
-    warnings += [] if check_mode else _modify(client, current["name"], body)
+    try:
+        if current is None:
+            warnings += [] if check_mode else _create(client, desired)
+            return Outcome(True, {}, after, warnings)
+        warnings += [] if check_mode else _modify(client, current["name"], body)
+    except ModuleFailure as failure:  # what was found before the write still stands: the failure says it too
+        failure.result["linstor_warnings"] = warnings + failure.result.get("linstor_warnings", [])
+        raise
+    except LinstorError as error:
+        if not warnings:
+            raise
+        raise ModuleFailure(str(error), None, linstor_error=error.to_dict(), linstor_warnings=warnings) from error
     return Outcome(True, group_view(current), after, warnings)
 
 
