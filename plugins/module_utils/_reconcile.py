@@ -90,6 +90,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     in_use_warning,
     new_volume_view,
     parse_request,
+    placement_warnings,
     plan_changes,
     predicted_rename_views,
     refuse_filesystem_keys,
@@ -601,12 +602,17 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     resource_group = params["resource_group"]
     claims = read_group(client, resource_group)
     warnings: list[str] = []
+    group: dict[str, Any] | None = None
+    group_read = False
     if items and not claims:  # no Incus volume in the group, or no such group (misspelt): one GET tells
         if all(item.request.state == "absent" for item in items):
             warn_if_group_missing(client, resource_group, warnings)
         else:
-            require_group(client, resource_group, check_mode, warnings)
+            group, group_read = require_group(client, resource_group, check_mode, warnings), True
     plan_items(items, claims, check_mode, warnings)
+    if check_mode and any(item.action == "create" and item.request.source is None for item in items):
+        # what a real run learns from LINSTOR's refusal of the placement: the group (if not read), its placement
+        warnings += placement_warnings(client, group if group_read else client.get_resource_group(resource_group))
     plan_snapshot_reads(client, items)
     refuse_new_snapshot_names(items)
     rules = refuse_invalid_properties(client.property_rules, {

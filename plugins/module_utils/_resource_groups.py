@@ -19,6 +19,7 @@ while any resource definition still belongs to the group (:func:`ensure_absent`)
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -279,25 +280,43 @@ def placement_warnings(client: LinstorClient, desired: DesiredGroup, current: di
     errors: the nodes and pools may come after the group (and a failed read is only a warning too)."""
     given = desired.storage_pool is not None
     pools = [desired.storage_pool] if given else storage_pools((current or {}).get("select_filter") or {})
+    problem = placement_problem(client, desired.name, desired.place_count, pools, given)
+    return [problem] if problem else []
+
+
+def group_placement_problem(client: LinstorClient, group: Mapping[str, Any]) -> str | None:
+    """:func:`placement_problem` of an existing group, as its select filter stands (None without a place count)."""
+    select_filter = group.get("select_filter") or {}
+    place_count = select_filter.get("place_count")
+    if not isinstance(place_count, int):
+        return None
+    return placement_problem(client, group.get("name") or "", place_count, storage_pools(select_filter), False)
+
+
+def placement_problem(client: LinstorClient, group_name: str, place_count: int, pools: list[str],
+                      pools_given: bool) -> str | None:
+    """What keeps LINSTOR from placing ``place_count`` replicas of a group's volume, from one read of the cluster's
+    storage pools (``GET /v1/view/storage-pools``): a storage pool no node has as a diskful pool, a place count above
+    the nodes that can hold a replica. ``pools_given``: the pools are an option's, not the group's. A failed read is
+    said as such."""
     try:
         listing = client.view_storage_pools()
     except LinstorError as error:
-        return [f"could not read the cluster's storage pools to check that volumes of resource group {desired.name} "
-                f"can be placed: {error}"]
+        return (f"could not read the cluster's storage pools to check that volumes of resource group {group_name} "
+                f"can be placed: {error}")
     diskful = [pool for pool in listing if str(pool.get("provider_kind") or "").upper() != "DISKLESS"]
     wanted = {name.lower() for name in pools}
     hosts = {pool.get("node_name") for pool in diskful
              if not wanted or str(pool.get("storage_pool_name") or "").lower() in wanted}
-    named = f"storage_pool {', '.join(pools)}" if given else f"the group's storage pool {', '.join(pools)}"
+    named = f"storage_pool {', '.join(pools)}" if pools_given else f"the group's storage pool {', '.join(pools)}"
     if pools and not hosts:
-        return [f"{named}: no node has it as a diskful storage pool (GET /v1/view/storage-pools), so LINSTOR cannot "
-                f"place volumes of resource group {desired.name} until one has"]
-    if len(hosts) < desired.place_count:
+        return (f"{named}: no node has it as a diskful storage pool (GET /v1/view/storage-pools), so LINSTOR cannot "
+                f"place volumes of resource group {group_name} until one has")
+    if len(hosts) < place_count:
         where = f"storage pool {', '.join(pools)}" if pools else "a diskful storage pool"
-        return [f"place_count {desired.place_count} is more than the {len(hosts)} node(s) with {where}, so LINSTOR "
-                f"cannot give volumes of resource group {desired.name} {desired.place_count} replicas until there "
-                "are more"]
-    return []
+        return (f"place_count {place_count} is more than the {len(hosts)} node(s) with {where}, so LINSTOR "
+                f"cannot give volumes of resource group {group_name} {place_count} replicas until there are more")
+    return None
 
 
 def _modify(client: LinstorClient, name: str, body: dict[str, Any]) -> list[str]:

@@ -83,11 +83,11 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     apply_plan,
     apply_plan_to_view,
     busy_nodes,
-    check_mode_sentence,
     check_mode_warning,
     copy_request_for,
     find_source_rd,
     find_volumes,
+    foreseen_refusal,
     new_rd_with_undo,
     new_volume_view,
     plan_changes,
@@ -827,17 +827,17 @@ def rollback_refusal_warnings(client: LinstorClient, operation: str, rd: Mapping
     warnings: list[str] = []
     uncovered = uncovered_replicas(rd, target, resources, client.release())
     if uncovered:
-        warnings.append(check_mode_sentence(
+        warnings.append(foreseen_refusal(
             f"{operation}: resource definition {rd['name']} has disks on {', '.join(uncovered)}, where LINSTOR "
             f"snapshot {target.get('linstor_name')} was not taken (a replica added after it), and LINSTOR's rollback "
-            "of this volume needs the snapshot on every disk", f"remove the resources on {', '.join(uncovered)}",
-            "with LINSTOR's error (nothing is deleted)"))
+            "of this volume needs the snapshot on every disk", f"at the rollback unless the resources on "
+            f"{', '.join(uncovered)} are removed first (nothing is deleted)"))
     nodes = busy_nodes(client, [rd["name"]], 0, 0, True, resources).get(rd["name"].lower())
     if nodes:
-        warnings.append(check_mode_sentence(
+        warnings.append(foreseen_refusal(
             f"{operation}: resource definition {rd['name']} is in use on {', '.join(nodes)} (mounted, or the disk of a "
-            "running instance), and LINSTOR refuses a rollback while it is", "stop what uses it",
-            "if it is still in use then"))
+            "running instance), and LINSTOR refuses a rollback while it is", "at the rollback if it is still in use "
+            "then (nothing is deleted)"))
     return warnings
 
 

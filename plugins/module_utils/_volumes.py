@@ -79,6 +79,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     volume_view,
     without_snapshot_keys,
 )
+from ansible_collections.linstor.incus.plugins.module_utils._resource_groups import group_placement_problem
 
 DEFAULT_WAIT_TIMEOUT = 600.0
 """Seconds a copy waits for LINSTOR's clone to reach COMPLETE or FAILED."""
@@ -680,17 +681,25 @@ def missing_group_message(resource_group: str) -> str:
             "storage pool (its linstor.resource_group.name, by default the pool's name)")
 
 
-def check_mode_sentence(problem: str, earlier_task_may: str, real_run_fails: str) -> str:
+def _check_mode_sentence(problem: str, earlier_task_may: str, real_run_fails: str) -> str:
     """What check mode says instead of failing on ``problem``, which an earlier task of the same check run may
-    mend."""
+    mend. Its words "In check mode this is a warning" tell a failure the real run meets before any write (the volumes
+    role's loop method stops on them); a refusal LINSTOR gives a real run at a later step is
+    :func:`foreseen_refusal`."""
     return (f"{problem}. In check mode this is a warning, as an earlier task may {earlier_task_may}; the real run "
             f"fails {real_run_fails}")
+
+
+def foreseen_refusal(problem: str, real_run_fails: str) -> str:
+    """What check mode says of a step LINSTOR will refuse in the real run, which then fails there (not before its
+    first write, unlike :func:`_check_mode_sentence`)."""
+    return f"{problem}. Check mode foresees LINSTOR's refusal: the real run fails {real_run_fails}"
 
 
 def check_mode_warning(problem: str, missing: str) -> str:
     """What check mode says instead of failing on ``problem``: an earlier task of the same check run (the
     pool role, linstor_incus_resource_group, a volume create) may be what creates ``missing``."""
-    return check_mode_sentence(problem, f"create {missing}", "unless it exists by then")
+    return _check_mode_sentence(problem, f"create {missing}", "unless it exists by then")
 
 
 def rename_source_missing_message(request: VolumeRequest) -> str:
@@ -710,7 +719,7 @@ def predicted_rename_views(request: VolumeRequest) -> tuple[dict[str, Any], dict
 def _outline(request: VolumeRequest) -> dict[str, Any]:
     """A volume check mode predicts without knowing what it holds: the request's identity, nothing more."""
     return {"project": request.project, "type": request.volume_type, "content_type": request.content_type,
-            "resource_definition": None, "resource_group": request.resource_group,
+            "resource_definition": None, "resource_group": request.resource_group, "port": None,
             "volume_definitions": [], "snapshots": {}, "properties": {}}
 
 
@@ -719,15 +728,29 @@ def missing_group_warning(resource_group: str) -> str:
     return check_mode_warning(missing_group_message(resource_group), "the group")
 
 
-def require_group(client: LinstorClient, resource_group: str, check_mode: bool, warnings: list[str]) -> None:
+def require_group(client: LinstorClient, resource_group: str, check_mode: bool,
+                  warnings: list[str]) -> dict[str, Any] | None:
     """When a volume the task needs was not found in the group, or the group holds none (a list), and before a
     create in check mode: fail naming ``resource_group`` when LINSTOR has no such group (one request; a misspelt
     group, not a missing volume); in check mode, warn (:func:`missing_group_warning`) and let the prediction
-    go on."""
-    if client.get_resource_group(resource_group) is None:
+    go on. Returns the group (None when missing, in check mode)."""
+    group = client.get_resource_group(resource_group)
+    if group is None:
         if not check_mode:
             raise ModuleFailure(missing_group_message(resource_group), "resource_group")
         warnings.append(missing_group_warning(resource_group))
+    return group
+
+
+def placement_warnings(client: LinstorClient, group: Mapping[str, Any] | None) -> list[str]:
+    """Check mode, before a create that autoplaces in ``group``: what will keep LINSTOR from placing it (one read of
+    the storage pools, :func:`._resource_groups.group_placement_problem`); the real run fails with LINSTOR's error
+    then, its new RD deleted again."""
+    problem = group_placement_problem(client, group) if group is not None else None
+    if problem is None:
+        return []
+    return [foreseen_refusal(problem, "at that volume's placement unless that changes first (its new RD is deleted "
+                             "again)")]
 
 
 def warn_if_group_missing(client: LinstorClient, resource_group: str, warnings: list[str]) -> None:
@@ -1045,7 +1068,7 @@ def in_use_problem(operation: str, rd_name: str, nodes: list[str], doomed: str) 
 
 def in_use_warning(problem: str) -> str:
     """What check mode says instead of failing on :func:`in_use_problem`."""
-    return check_mode_sentence(problem, "stop what uses it", "if it is still in use then")
+    return _check_mode_sentence(problem, "stop what uses it", "if it is still in use then")
 
 
 def refuse_in_use(client: LinstorClient, rd_name: str, operation: str, doomed: str, retries: int, delay: float,
@@ -1081,8 +1104,8 @@ def delete_in_use_warning(request: VolumeRequest, rd_name: str, nodes: list[str]
     """What check mode says of a delete (without snapshots) that LINSTOR will refuse if the RD is still in use."""
     problem = (f"{delete_operation(request)}: resource definition {rd_name} is in use on {', '.join(nodes)} (mounted, "
                "or the disk of a running instance), and LINSTOR refuses to delete it while it is")
-    return check_mode_sentence(problem, "stop what uses it", f"if it is still in use after {request.delete_retries} "
-                                f"retries {request.delete_retry_delay:g} s apart")
+    return foreseen_refusal(problem, f"at that delete if it is still in use after {request.delete_retries} retries "
+                            f"{request.delete_retry_delay:g} s apart")
 
 
 def delete_operation(request: VolumeRequest) -> str:
@@ -1182,8 +1205,10 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
         return outcome.result(diff)
 
     if existing is None:
-        if check_mode:  # a real create learns it from the spawn's refusal, without one more request
-            require_group(client, request.resource_group, check_mode, outcome.warnings)
+        if check_mode:  # a real create learns both from LINSTOR's refusals, without these requests
+            group = require_group(client, request.resource_group, check_mode, outcome.warnings)
+            if request.source is None:  # a copy is placed where its source is
+                outcome.warnings += placement_warnings(client, group)
         if request.source is None:  # a copy has its source's content type: copy_request_for checks it
             refuse_filesystem_keys(request.user_properties, request.volume_type, request.content_type)
         rules = refuse_invalid_properties(client.property_rules,
