@@ -1825,6 +1825,14 @@ class Backend:
                 ctx.entry(rc.MASK_INFO | rc.CREATED, f"Resumed IO of '[{rd['name']}]' on "
                           + ", ".join(f"'{r['node']}'" for r in chosen) + " after snapshot")]
 
+    def _captured_props(self, snap: sqlite3.Row) -> dict:
+        """What a restore copies onto the RD: the RD properties the snapshot captured; before 1.30 the one set the
+        snapshot definition kept, its own SequenceNumber included (:data:`SNAPSHOT_PROPS_SPLIT_RELEASE`)."""
+        captured = json.loads(snap["rd_props"])
+        if version_tuple(self.linstor_version) < SNAPSHOT_PROPS_SPLIT_RELEASE:
+            captured |= json.loads(snap["props"])
+        return captured
+
     def _snapshot_json(self, db: sqlite3.Connection, snap: sqlite3.Row, rd_name: str) -> dict:
         nodes = db.execute("SELECT * FROM snap_nodes WHERE snap = ? ORDER BY upper(node)",
                            (snap["id"],)).fetchall()
@@ -1942,7 +1950,7 @@ class Backend:
                                (snap_vds[vd["vlm_nr"]]["size_kib"], rd["id"], vd["vlm_nr"]))
             if via_restore:
                 current = self._rd_props(db, rd["id"])
-                self._set_rd_props(db, rd["id"], current, current | json.loads(snap["rd_props"]))
+                self._set_rd_props(db, rd["id"], current, current | self._captured_props(snap))
         nodes = [r["node"] for r in rscs]
         return [ctx.entry(rc.MODIFIED, f"Snapshot '{snap['name']}' of resource '{rd['name']}' marked down for "
                           "rollback."),
@@ -2013,7 +2021,7 @@ class Backend:
             # LINSTOR copies the RD properties the snapshot captured onto the target RD, overriding
             # (CtrlSnapshotRestoreApiCallHandler: ctrlPropsHelper.copy(snapshot dfn's RD props, toRscDfn)).
             target_props = self._rd_props(db, target["id"])
-            self._set_rd_props(db, target["id"], target_props, target_props | json.loads(snap["rd_props"]))
+            self._set_rd_props(db, target["id"], target_props, target_props | self._captured_props(snap))
             nodes = []
             for node in snap_nodes:
                 pool = renames.get(node["stor_pool"].lower(), node["stor_pool"])

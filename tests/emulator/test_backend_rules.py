@@ -576,6 +576,22 @@ def test_restore_volume_definitions_then_resources_into_another_rd(backend):
     assert error.entries[0].message == "Cannot restore to resource definition which already has resources"
 
 
+@pytest.mark.parametrize(("version", "sequence_copied"), [("1.29.0", True), ("1.30.4", False), ("1.34.0", False)])
+def test_a_restore_copies_what_the_snapshot_captured(tmp_path, version, sequence_copied):
+    """The RD properties the snapshot captured go onto the target; before 1.30 the snapshot definition kept one set,
+    its own SequenceNumber in it, and all of it is copied."""
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version=version)
+    make_rd(backend, "src", {"Aux/x": "1"})
+    backend.autoplace("src", {"select_filter": {"place_count": 2}})
+    backend.create_snapshot("src", {"name": "s1"})
+    backend.create_resource_definition({"resource_definition": {"name": "dst"}})
+    backend.restore_volume_definitions("src", "s1", {"to_resource": "dst"})
+    backend.restore_resources("src", "s1", {"to_resource": "dst"})
+    [dst] = backend.list_resource_definitions(["dst"])
+    assert dst["props"]["Aux/x"] == "1"
+    assert ("SequenceNumber" in dst["props"]) is sequence_copied
+
+
 # ---------------------------------------------------------------- ports, volumes
 
 def test_port_allocation_unique_from_7000_and_reused(backend):
