@@ -280,8 +280,17 @@ def placement_warnings(client: LinstorClient, desired: DesiredGroup, current: di
     errors: the nodes and pools may come after the group (and a failed read is only a warning too)."""
     given = desired.storage_pool is not None
     pools = [desired.storage_pool] if given else storage_pools((current or {}).get("select_filter") or {})
-    problem = placement_problem(client, desired.name, desired.place_count, pools, given)
+    try:
+        problem = placement_problem(client, desired.name, desired.place_count, pools, given)
+    except LinstorError as error:
+        return [unread_pools_warning(desired.name, error)]
     return [problem] if problem else []
+
+
+def unread_pools_warning(group_name: str, error: LinstorError) -> str:
+    """What a placement check says when the storage pools could not be read."""
+    return (f"could not read the cluster's storage pools to check that volumes of resource group {group_name} "
+            f"can be placed: {error}")
 
 
 def group_placement_problem(client: LinstorClient, group: Mapping[str, Any]) -> str | None:
@@ -297,13 +306,9 @@ def placement_problem(client: LinstorClient, group_name: str, place_count: int, 
                       pools_given: bool) -> str | None:
     """What keeps LINSTOR from placing ``place_count`` replicas of a group's volume, from one read of the cluster's
     storage pools (``GET /v1/view/storage-pools``): a storage pool no node has as a diskful pool, a place count above
-    the nodes that can hold a replica. ``pools_given``: the pools are an option's, not the group's. A failed read is
-    said as such."""
-    try:
-        listing = client.view_storage_pools()
-    except LinstorError as error:
-        return (f"could not read the cluster's storage pools to check that volumes of resource group {group_name} "
-                f"can be placed: {error}")
+    the nodes that can hold a replica. ``pools_given``: the pools are an option's, not the group's. A failed read
+    raises LinstorError (:func:`unread_pools_warning`)."""
+    listing = client.view_storage_pools()
     diskful = [pool for pool in listing if str(pool.get("provider_kind") or "").upper() != "DISKLESS"]
     wanted = {name.lower() for name in pools}
     hosts = {pool.get("node_name") for pool in diskful

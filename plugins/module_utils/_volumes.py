@@ -79,7 +79,10 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     volume_view,
     without_snapshot_keys,
 )
-from ansible_collections.linstor.incus.plugins.module_utils._resource_groups import group_placement_problem
+from ansible_collections.linstor.incus.plugins.module_utils._resource_groups import (
+    group_placement_problem,
+    unread_pools_warning,
+)
 
 DEFAULT_WAIT_TIMEOUT = 600.0
 """Seconds a copy waits for LINSTOR's clone to reach COMPLETE or FAILED."""
@@ -746,7 +749,10 @@ def placement_warnings(client: LinstorClient, group: Mapping[str, Any] | None) -
     """Check mode, before a create that autoplaces in ``group``: what will keep LINSTOR from placing it (one read of
     the storage pools, :func:`._resource_groups.group_placement_problem`); the real run fails with LINSTOR's error
     then, its new RD deleted again."""
-    problem = group_placement_problem(client, group) if group is not None else None
+    try:
+        problem = group_placement_problem(client, group) if group is not None else None
+    except LinstorError as error:
+        return [unread_pools_warning(group.get("name") or "", error)]
     if problem is None:
         return []
     return [foreseen_refusal(problem, "at that volume's placement unless that changes first (its new RD is deleted "
