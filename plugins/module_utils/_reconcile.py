@@ -37,6 +37,8 @@ When the listing holds no RD of the group, one ``GET /v1/resource-groups/<group>
 (misspelt) group before anything is written (a warning when the list only deletes).
 When ``properties`` keys outside ``Aux/`` are about to be written, one
 ``GET /v1/resource-definitions/properties/info`` checks them against LINSTOR's whitelist first.
+Check mode sends, beyond these reads, what foresees LINSTOR's refusals at a later step: when volumes would be
+created, the group (if not read) and ``GET /v1/view/storage-pools`` (:func:`._volumes.placement_warnings`).
 """
 
 from __future__ import annotations

@@ -831,13 +831,13 @@ def rollback_refusal_warnings(client: LinstorClient, operation: str, rd: Mapping
             f"{operation}: resource definition {rd['name']} has disks on {', '.join(uncovered)}, where LINSTOR "
             f"snapshot {target.get('linstor_name')} was not taken (a replica added after it), and LINSTOR's rollback "
             "of this volume needs the snapshot on every disk", f"at the rollback unless the resources on "
-            f"{', '.join(uncovered)} are removed first (nothing is deleted)"))
+            f"{', '.join(uncovered)} are removed first (no snapshot is deleted)"))
     nodes = busy_nodes(client, [rd["name"]], 0, 0, True, resources).get(rd["name"].lower())
     if nodes:
         warnings.append(foreseen_refusal(
             f"{operation}: resource definition {rd['name']} is in use on {', '.join(nodes)} (mounted, or the disk of a "
             "running instance), and LINSTOR refuses a rollback while it is", "at the rollback if it is still in use "
-            "then (nothing is deleted)"))
+            "then (no snapshot is deleted)"))
     return warnings
 
 

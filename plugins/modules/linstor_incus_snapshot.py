@@ -113,7 +113,8 @@ notes:
     after the rollback, and a PUT when its Aux/ properties must be put back) plus, when newer snapshots are removed,
     one GET of the resources (below), one delete per newer snapshot and one PUT for their mappings. When the volume
     is not found, the resource group is read too, so that a misspelt O(resource_group) fails naming it (a delete
-    only warns, as a teardown that also deleted the group may run again). Check mode sends only the GETs."
+    only warns, as a teardown that also deleted the group may run again). Check mode sends only the GETs (and,
+    for a restore of the most recent snapshot, one the real run does not send: see below)."
   - "LINSTOR refuses to roll back a volume in use (mounted, or the disk of a running instance), but only at the
     rollback, after the newer snapshots would be gone. So a restore that removes newer snapshots first reads the
     volume's resources, and fails before deleting anything while one is in use, naming the nodes
@@ -127,9 +128,9 @@ notes:
     restore fails before deleting anything, naming O(name) and the nodes (RV(uncovered_nodes)): remove those
     resources first, or make a new volume from the snapshot. Elsewhere LINSTOR restores the snapshot's nodes and
     recreates the others, and the restore goes ahead."
-  - "A restore of the most recent snapshot writes nothing before the rollback, which LINSTOR refuses whole in either
-    case (nothing is lost): the real run sends no such read and fails with LINSTOR's error, while check mode reads
-    the resources (one more GET) to warn of it."
+  - "A restore of the most recent snapshot deletes no snapshot before the rollback (only mappings to missing ones,
+    with O(remove_newer_snapshots)), which LINSTOR refuses whole in either case: the real run sends no such read and
+    fails with LINSTOR's error, while check mode reads the resources (one more GET) to warn of it."
   - "A restore reports the volume's sizes after the rollback: the snapshot's from LINSTOR 1.31.3 on, whose
     rollback sets them back; before, LINSTOR leaves them as they are (hence the version request)."
   - "Concurrent runs creating the same snapshot (twins): LINSTOR has no conditional write, so a run first claims

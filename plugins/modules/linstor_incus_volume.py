@@ -238,7 +238,9 @@ notes:
     DELETE of the RD. In check mode the resources are read whether or not there are snapshots, to warn of a
     resource in use, which LINSTOR's delete refuses.
   - An RD that matches the lookup but lacks a valid C(Aux/Incus/content-type), or two RDs claiming the same volume,
-    make the module fail without writing anything, naming the RDs; Incus refuses such volumes too.
+    make the module fail without writing anything, naming the RDs; Incus refuses such volumes too. Before failing
+    on two RDs, the lookup is sent up to three more times half a second apart, as they may be twins of runs creating
+    the volume at that moment, about to settle on one.
   - Runs that create (or copy) the same volume at the same moment each confirm with the lookup once their RD is
     placed; when twins claim the volume, the RD placed first (the earliest resource C(create_timestamp) on the
     controller) stays, read with one more request, and every other run deletes its own RD and returns

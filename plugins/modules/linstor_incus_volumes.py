@@ -165,12 +165,16 @@ attributes:
     description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details:
-      - Check mode sends only the GETs a real run sends before its first write - the listing, the snapshots of
+      - Check mode sends the GETs a real run sends before its first write - the listing, the snapshots of
         volumes to delete and of volumes with mapped declared snapshots, the resources of volumes to delete that have
         snapshots (a warning in check mode when one is in use), LINSTOR's property list when keys outside
         C(Aux/) would be written, and, when a volume would be created in a group without volumes, the resource
         group - so it fails where the real run would fail before writing, or warns where an earlier task of the
         same check run may create what is missing (the resource group, a O(volumes[].rename_from) volume).
+      - It also sends GETs the real run does not, to foresee what LINSTOR will refuse at a later step - the
+        resources of volumes to delete without snapshots (one in use), and, when volumes would be created, the
+        resource group and the cluster's storage pools (too few nodes for its C(place_count)) - and warns of it
+        ("Check mode foresees LINSTOR's refusal").
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
