@@ -173,14 +173,20 @@ class NamingError(ValueError):
 # --- LINSTOR names and the prefix ------------------------------------------------------------
 
 
-def validate_linstor_name(value: str, parameter: str) -> str:
-    """Return ``value`` if LINSTOR accepts it as a resource or snapshot name, else raise."""
+def _checked_name(value: object, parameter: str, problem_of: Callable[[str], str | None], what: str) -> str:
+    """Return ``value`` if it is a string ``problem_of`` finds nothing wrong with; else raise naming ``parameter``
+    and saying it is not ``what`` (e.g. "a valid LINSTOR name") and why."""
     if not isinstance(value, str):
         raise NamingError(parameter, f"{parameter} must be a string, got {value!r}")
-    problem = _linstor_name_problem(value)
+    problem = problem_of(value)
     if problem:
-        raise NamingError(parameter, f"{parameter} {value!r} is not a valid LINSTOR name: {problem}")
+        raise NamingError(parameter, f"{parameter} {value!r} is not {what}: {problem}")
     return value
+
+
+def validate_linstor_name(value: str, parameter: str) -> str:
+    """Return ``value`` if LINSTOR accepts it as a resource or snapshot name, else raise."""
+    return _checked_name(value, parameter, _linstor_name_problem, "a valid LINSTOR name")
 
 
 def validate_resource_group(value: object) -> str:
@@ -339,14 +345,14 @@ def api_name_problem(value: str) -> str | None:
 
 def validate_project(value: str, parameter: str = "project") -> str:
     """Return ``value`` if Incus accepts it as a project name (which also keeps ``<project>_<name>`` splittable)."""
-    if not isinstance(value, str):
-        raise NamingError(parameter, f"{parameter} must be a string, got {value!r}")
+    return _checked_name(value, parameter, _project_name_problem, "a valid Incus project name")
+
+
+def _project_name_problem(value: str) -> str | None:
     problem = api_name_problem(value)
     if problem is None and PROJECT_SEPARATOR in value:
-        problem = f"Incus project names may not contain {PROJECT_SEPARATOR!r}"
-    if problem:
-        raise NamingError(parameter, f"{parameter} {value!r} is not a valid Incus project name: {problem}")
-    return value
+        return f"Incus project names may not contain {PROJECT_SEPARATOR!r}"
+    return problem
 
 
 def _instance_name_problem(value: str) -> str | None:
@@ -369,20 +375,15 @@ def validate_volume_name(volume_type: str, value: str, parameter: str = "name") 
     by their full SHA-256 fingerprint (64 lowercase hex digits), as Incus stores it.
     """
     volume_type = normalize_volume_type(volume_type)
-    if not isinstance(value, str):
-        raise NamingError(parameter, f"{parameter} must be a string, got {value!r}")
     if volume_type in INSTANCE_TYPES:
-        problem = _instance_name_problem(value)
-        kind = "instance name"
-    elif volume_type == TYPE_CUSTOM:
-        problem = api_name_problem(value)
-        kind = "custom volume name"
-    else:
-        problem = None if _FINGERPRINT_RE.fullmatch(value) else "use the full fingerprint, 64 lowercase hex digits"
-        kind = "image name"
-    if problem:
-        raise NamingError(parameter, f"{parameter} {value!r} is not a valid Incus {kind}: {problem}")
-    return value
+        return _checked_name(value, parameter, _instance_name_problem, "a valid Incus instance name")
+    if volume_type == TYPE_CUSTOM:
+        return _checked_name(value, parameter, api_name_problem, "a valid Incus custom volume name")
+    return _checked_name(value, parameter, _image_name_problem, "a valid Incus image name")
+
+
+def _image_name_problem(value: str) -> str | None:
+    return None if _FINGERPRINT_RE.fullmatch(value) else "use the full fingerprint, 64 lowercase hex digits"
 
 
 def validate_listed_name(value: object, volume_type: str | None, parameter: str = "name") -> str:
@@ -393,12 +394,7 @@ def validate_listed_name(value: object, volume_type: str | None, parameter: str 
     """
     if volume_type is not None:
         return validate_volume_name(volume_type, value, parameter)
-    if not isinstance(value, str):
-        raise NamingError(parameter, f"{parameter} must be a string, got {value!r}")
-    problem = api_name_problem(value)
-    if problem:
-        raise NamingError(parameter, f"{parameter} {value!r} is not the name of any Incus volume: {problem}")
-    return value
+    return _checked_name(value, parameter, api_name_problem, "the name of any Incus volume")
 
 
 def _validate_identity(volume_type: str, project: str, name: str) -> str:
@@ -527,12 +523,10 @@ def validate_snapshot_name(value: str, parameter: str = "name", existing: bool =
     rename or copy from) need only make a mapping key, since an older Incus let instance snapshots hold
     anything but white space and ``/``.
     """
-    if not isinstance(value, str):
-        raise NamingError(parameter, f"{parameter} must be a string, got {value!r}")
-    problem = (api_name_problem(value) if value and not existing else None) or _snapshot_name_problem(value)
-    if problem:
-        raise NamingError(parameter, f"{parameter} {value!r} is not a valid Incus snapshot name: {problem}")
-    return value
+    def problem_of(name: str) -> str | None:
+        return (api_name_problem(name) if name and not existing else None) or _snapshot_name_problem(name)
+
+    return _checked_name(value, parameter, problem_of, "a valid Incus snapshot name")
 
 
 def snapshot_key(snapshot_name: str) -> str:
