@@ -88,6 +88,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     find_source_rd,
     find_volumes,
     foreseen_refusal,
+    in_use_statement,
     new_rd_with_undo,
     new_volume_view,
     plan_changes,
@@ -835,9 +836,8 @@ def rollback_refusal_warnings(client: LinstorClient, operation: str, rd: Mapping
     nodes = busy_nodes(client, [rd["name"]], 0, 0, True, resources).get(rd["name"].lower())
     if nodes:
         warnings.append(foreseen_refusal(
-            f"{operation}: resource definition {rd['name']} is in use on {', '.join(nodes)} (mounted, or the disk of a "
-            "running instance), and LINSTOR refuses a rollback while it is", "at the rollback if it is still in use "
-            "then (no snapshot is deleted)"))
+            f"{in_use_statement(operation, rd['name'], nodes)}, and LINSTOR refuses a rollback while it is",
+            "at the rollback if it is still in use then (no snapshot is deleted)"))
     return warnings
 
 

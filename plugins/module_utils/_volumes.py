@@ -1064,10 +1064,16 @@ def busy_nodes(client: LinstorClient, rd_names: list[str], retries: int, delay: 
         resources = None
 
 
+def in_use_statement(operation: str, rd_name: str, nodes: list[str]) -> str:
+    """How every refusal and warning of an RD in use begins: the ``operation``, the RD, the nodes."""
+    return (f"{operation}: resource definition {rd_name} is in use on {', '.join(nodes)} (mounted, or the disk of a "
+            "running instance)")
+
+
 def in_use_problem(operation: str, rd_name: str, nodes: list[str], doomed: str) -> str:
     """Why an ``operation`` that would delete ``doomed`` (snapshots) first is refused on an RD in use."""
-    return (f"{operation}: resource definition {rd_name} is in use on {', '.join(nodes)} (mounted, or the disk of a "
-            "running instance). LINSTOR refuses that while it is in use, but only after this run would have deleted "
+    return (f"{in_use_statement(operation, rd_name, nodes)}. LINSTOR refuses that while it is in use, but only after "
+            "this run would have deleted "
             f"{doomed}. Nothing was deleted; stop what uses it (Incus does not do it on a running instance either) "
             "and run again")
 
@@ -1108,8 +1114,8 @@ def refuse_delete_in_use(client: LinstorClient, request: VolumeRequest, rd_name:
 
 def delete_in_use_warning(request: VolumeRequest, rd_name: str, nodes: list[str]) -> str:
     """What check mode says of a delete (without snapshots) that LINSTOR will refuse if the RD is still in use."""
-    problem = (f"{delete_operation(request)}: resource definition {rd_name} is in use on {', '.join(nodes)} (mounted, "
-               "or the disk of a running instance), and LINSTOR refuses to delete it while it is")
+    problem = (f"{in_use_statement(delete_operation(request), rd_name, nodes)}, and LINSTOR refuses to delete it "
+               "while it is")
     return foreseen_refusal(problem, f"at that delete if it is still in use after {request.delete_retries} retries "
                             f"{request.delete_retry_delay:g} s apart")
 
