@@ -380,21 +380,29 @@ def refuse_new_snapshot_names(items: list[Item]) -> None:
 def refuse_deletes_in_use(client: LinstorClient, items: list[Item], check_mode: bool, warnings: list[str]) -> None:
     """Before any write, the volumes to delete that have snapshots: ONE ``GET /v1/view/resources`` for all of
     them (read again as ``delete_retries`` says while any is in use); fail naming every one in use, or in check
-    mode warn (:func:`._volumes.busy_nodes`). Each delete checks again at its turn (:func:`._volumes.delete_volume`)."""
+    mode warn (:func:`._volumes.busy_nodes`). Each delete checks again at its turn (:func:`._volumes.delete_volume`).
+    Check mode reads the volumes without snapshots in the same GET, to foresee LINSTOR's refusal of their delete."""
     deleting = [item for item in items if item.action == "delete" and item.rd is not None
-                and (item.linstor_snapshots or check_mode)]  # check mode warns of the others too
+                and (item.linstor_snapshots or check_mode)]
     if not deleting:
         return
     options = deleting[0].request  # delete_retries and delete_retry_delay are options of the whole list
     busy = busy_nodes(client, [item.rd["name"] for item in deleting], options.delete_retries,
                       options.delete_retry_delay, check_mode)
-    refused = [(item, nodes, in_use_problem(delete_operation(item.request), item.rd["name"], nodes,
-                                            snapshots_phrase(item.linstor_snapshots)))
-               for item in deleting if item.linstor_snapshots for nodes in [busy.get(item.rd["name"].lower())] if nodes]
+    refused: list[tuple[Item, list[str], str]] = []
+    foreseen: list[str] = []
+    for item in deleting:
+        nodes = busy.get(item.rd["name"].lower())
+        if not nodes:
+            continue
+        if item.linstor_snapshots:
+            refused.append((item, nodes, in_use_problem(delete_operation(item.request), item.rd["name"], nodes,
+                                                        snapshots_phrase(item.linstor_snapshots))))
+        else:
+            foreseen.append(delete_in_use_warning(item.request, item.rd["name"], nodes))
     if check_mode:
         warnings.extend(in_use_warning(problem) for _item, _nodes, problem in refused)
-        warnings.extend(delete_in_use_warning(item.request, item.rd["name"], nodes) for item in deleting
-                        if not item.linstor_snapshots for nodes in [busy.get(item.rd["name"].lower())] if nodes)
+        warnings.extend(foreseen)
     elif refused:
         raise ModuleFailure(
             "; ".join(f"{_indexed_parameter(item.index, None)}: {problem}" for item, _nodes, problem in refused),
