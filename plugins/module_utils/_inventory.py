@@ -37,12 +37,12 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     DEFAULT_PREFIX,
     TYPE_IMAGES,
     check_content_type,
-    claimed_snapshots,
     is_generated_name,
     is_incus_key,
     listing_filters,
     lookup_filters,
     normalize_volume_type,
+    open_claims,
     unmapped_snapshots,
     validate_content_type,
     validate_listed_name,
@@ -196,7 +196,7 @@ def build_inventory(
             if is_generated_name(prefix, rd.get("name", "")):
                 orphan_claims += [{**_orphan_identity(rd["name"]), "snapshot": incus_snapshot,
                                    "linstor_snapshot": linstor_snapshot}
-                                  for linstor_snapshot, incus_snapshot in sorted(claimed_snapshots(props).items())]
+                                  for linstor_snapshot, incus_snapshot in sorted(open_claims(props).items())]
                 orphans.append({
                     "resource_definition": rd["name"],
                     "resource_group": rd.get("resource_group_name"),
@@ -222,7 +222,7 @@ def build_inventory(
                                "incus_name": incus_name, "resource_definitions": sorted(rd_names)})
     snapshot_claims = [{**_identity(volume), "snapshot": incus_snapshot, "linstor_snapshot": linstor_snapshot}
                        for volume in volumes
-                       for linstor_snapshot, incus_snapshot in sorted(claimed_snapshots(volume["properties"]).items())]
+                       for linstor_snapshot, incus_snapshot in sorted(open_claims(volume["properties"]).items())]
     snapshot_claims += orphan_claims
 
     dangling: list[dict[str, Any]] = []

@@ -562,6 +562,16 @@ def claimed_snapshots(props: Mapping[str, str]) -> dict[str, str]:
             if key.startswith(SNAPSHOT_CLAIM_PREFIX) and len(key) > len(SNAPSHOT_CLAIM_PREFIX)}
 
 
+def open_claims(props: Mapping[str, str]) -> dict[str, str]:
+    """The claims (:func:`claimed_snapshots`) on Incus snapshot names no mapping names: a create running, or one
+    killed before its mapping. A claim on a mapped name holds nothing: a twin's that yields to the mapping, or
+    one LINSTOR copied back from a snapshot's captured properties (a copy or restore of a snapshot taken while
+    the claim was on the RD); no create, delete or rename reads it."""
+    mapped = set(snapshot_mappings(dict(props)))
+    return {linstor_name: claimed for linstor_name, claimed in claimed_snapshots(props).items()
+            if claimed not in mapped}
+
+
 def snapshot_claims(props: Mapping[str, str], snapshot_name: str) -> list[str]:
     """The LINSTOR snapshots that runs creating Incus snapshot ``snapshot_name`` have claimed, sorted."""
     return sorted(linstor_name for linstor_name, claimed in claimed_snapshots(props).items()

@@ -533,7 +533,9 @@ def settle_twins(client: LinstorClient, rd_name: str, name: str, own: str, props
         return own
     described = read_rd_snapshots(client, [rd_name])[rd_name]
     by_name = {linstor_name.lower(): value for linstor_name, value in described.items()}
-    created = [twin for twin in claimed if twin.lower() in by_name]
+    # a snapshot another name maps is that name's (its claim came back with a restore of the RD's properties)
+    taken = {linstor_name.lower() for linstor_name in snapshot_mappings(dict(props)).values()}
+    created = [twin for twin in claimed if twin.lower() in by_name and twin.lower() not in taken]
     own_stamp = by_name.get(own.lower(), {}).get("created_timestamp")
     if own_stamp is not None:
         stale = [twin for twin in created

@@ -260,14 +260,15 @@ anomalies:
     snapshot_claims:
       description:
         - Claims that M(linstor.incus.linstor_incus_snapshot) writes on the RD while it creates a snapshot
-          (C(Aux/linstor-incus/snapshot-claim/<LINSTOR snapshot>) = the Incus snapshot name), with the volume's
-          identity, C(snapshot) (the Incus name) and C(linstor_snapshot).
+          (C(Aux/linstor-incus/snapshot-claim/<LINSTOR snapshot>) = the Incus snapshot name), on snapshot names
+          no mapping holds, with the volume's identity, C(snapshot) (the Incus name) and C(linstor_snapshot).
+          A claim on a mapped name holds nothing and is not listed.
         - A claim lives for the second a create runs. One that stays was left by a run killed between its claim
           and its mapping; Incus ignores it. The next create of that snapshot name drops it, taking the claimed
           LINSTOR snapshot as that snapshot if it was made less than 15 minutes before its own; an older one
           stays unmapped (RV(anomalies.unmapped_snapshots)). M(linstor.incus.linstor_incus_snapshot) with
           O(linstor.incus.linstor_incus_snapshot#module:state=absent) for the name drops it too, and deletes no
-          LINSTOR snapshot that is not mapped.
+          LINSTOR snapshot, since the name is not mapped.
         - LINSTOR keeps the RD's properties in every snapshot, the claim included (it is written before the
           snapshot is taken), and copies them onto an RD made from the snapshot. So a volume Incus makes from a
           snapshot this collection took (a copy from it, or the RD Incus mounts it through) carries that claim,

@@ -184,6 +184,15 @@ def test_a_claimed_snapshot_made_long_before_is_a_leftover_not_a_twin():
     assert snapshots.settle_twins(view, RD, "snap0", SNAP0, props) == SNAP1
 
 
+def test_a_claimed_snapshot_another_name_maps_is_not_a_twin():
+    """A restore of the RD's properties (LINSTOR 1.31.x rollback) brings back the claim a snapshot was taken under;
+    once that snapshot is renamed, its old name's next create must not take it as a twin."""
+    claim = "Aux/linstor-incus/snapshot-claim/"
+    props = {claim + SNAP0: "snap0", claim + SNAP1: "snap0", "Aux/Incus/snapshot-name/renamed": SNAP1.upper()}
+    view = SnapshotView([linstor_snapshot(SNAP0, 50_000), linstor_snapshot(SNAP1, 40_000)])
+    assert snapshots.settle_twins(view, RD, "snap0", SNAP0, props) == SNAP0
+
+
 def test_restore_refusal_uses_incus_message_and_names_the_snapshots():
     message = snapshots.restore_refusal("snap0", ["snap1", "snap2"])
     assert message.startswith("Snapshot 'snap0' cannot be restored due to subsequent snapshot(s). "
