@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.parameters import remove_values
 from ansible_collections.linstor.incus.plugins.module_utils import _client
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
     CONNECTION_ARGUMENT_SPEC,
@@ -96,12 +97,16 @@ def run_module(module: AnsibleModule, operation: Operation) -> None:
         module.fail_json(msg=missing_required_lib("requests"))
     if not _client.URLLIB3_READS_AS_DATA_COMES:
         module.fail_json(msg=missing_required_lib("urllib3 >= 2.1 (the transport of requests)"))
+
+    def warn(warning: str) -> None:  # Ansible masks secrets in the result, not in warnings (a reply may echo them)
+        module.warn(remove_values(warning, module.no_log_values))
+
     try:
         client = client_from_params(module.params)
         if client.settings.auth_token:  # masked wherever it came from (linstor-client.conf, a stripped newline)
             module.no_log_values.add(client.settings.auth_token)
         for warning in client.settings.warnings:
-            module.warn(warning)
+            warn(warning)
         with stop_signals_to(client):
             result = operation(module, client)
     except NamingError as exc:
@@ -109,7 +114,7 @@ def run_module(module: AnsibleModule, operation: Operation) -> None:
     except ModuleFailure as exc:
         extra = dict(exc.result)
         for warning in extra.pop("linstor_warnings", []):
-            module.warn(warning)
+            warn(warning)
         if exc.parameter:
             extra["parameter"] = exc.parameter
         module.fail_json(msg=exc.message, **extra)
@@ -120,7 +125,7 @@ def run_module(module: AnsibleModule, operation: Operation) -> None:
     except Exception as exc:  # an unexpected failure still gets a readable message and the traceback
         module.fail_json(msg=f"unexpected error: {exc!r}", exception=traceback.format_exc())
     for warning in result.pop("linstor_warnings", []):
-        module.warn(warning)
+        warn(warning)
     module.exit_json(**result)
 
 

@@ -270,9 +270,7 @@ def operation(module: AnsibleModule, client) -> dict:
         outcome = ensure_absent(client, desired.name, module.check_mode)
     else:
         outcome = ensure_present(client, desired, module.check_mode)
-    for warning in outcome.warnings:
-        module.warn(warning)
-    result = {"changed": outcome.changed, "resource_group": outcome.after}
+    result = {"changed": outcome.changed, "resource_group": outcome.after, "linstor_warnings": outcome.warnings}
     if module._diff:
         diff = Diff(outcome.before)
         diff.after = outcome.after

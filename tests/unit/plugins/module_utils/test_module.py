@@ -147,3 +147,21 @@ def test_the_token_sent_is_masked_whatever_its_source() -> None:
     with pytest.raises(Finished):
         run_module(module, lambda module, client: {"changed": False})
     assert module.no_log_values == {"vaulted-token"}
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_warnings_are_masked_like_the_result(fails: bool) -> None:
+    """Ansible masks no_log values in the result but not in warnings, and a warning may quote a reply that echoes
+    the request's headers (a proxy's error page)."""
+    echoed = "could not read the storage pools. Details: <pre>Authorization: Bearer s3cret-token</pre>"
+
+    def operation(module, client) -> dict:
+        if fails:
+            raise ModuleFailure("it failed", None, linstor_warnings=[echoed])
+        return {"changed": False, "linstor_warnings": [echoed]}
+
+    module = FakeModule()
+    module.params.update(auth_token="s3cret-token", allow_insecure_auth=True)
+    with pytest.raises(Finished):
+        run_module(module, operation)
+    assert module.warnings == [echoed.replace("s3cret-token", "********")]
