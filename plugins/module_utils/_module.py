@@ -49,6 +49,12 @@ class ModuleFailure(Exception):
 Operation = Callable[[AnsibleModule, LinstorClient], dict[str, Any]]
 
 
+def full_stop(text: object) -> str:
+    """``text`` as a sentence that ends with one full stop, for a message that goes on after it."""
+    words = str(text).rstrip()
+    return words if words.endswith(".") else words + "."
+
+
 def argument_spec(module_options: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The module's own options plus the shared connection options."""
     spec = copy.deepcopy(CONNECTION_ARGUMENT_SPEC)

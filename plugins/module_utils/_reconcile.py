@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient, LinstorError
-from ansible_collections.linstor.incus.plugins.module_utils._module import Diff, ModuleFailure
+from ansible_collections.linstor.incus.plugins.module_utils._module import Diff, ModuleFailure, full_stop
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_NAME,
     AUX_TYPE,
@@ -738,15 +738,18 @@ def _run_failure(item: Item, failure: ItemFailure, changes: list[dict[str, Any]]
             extra["in_use_nodes"] = [_in_use_entry(item, error.result["in_use_nodes"])]
         if error.parameter in LIST_OPTIONS:
             reported = error.parameter
-    if failure.left:
-        extra["left_behind"] = failure.left
+    # what the failed step's own undo left (its message says so), then what this item's undo left
+    left = list(extra.get("left_behind") or []) + failure.left
+    if left:
+        extra["left_behind"] = left
     if warnings:
         extra["linstor_warnings"] = warnings
     undo = ""
-    if item.action == "create":
-        undo = (" What this item made was removed again." if not failure.left else
-                f" Removing what this item made also failed; left behind: {'; '.join(failure.left)}.")
+    if item.action == "create" and failure.left:
+        undo = f" Removing what this item made also failed; left behind: {'; '.join(failure.left)}."
+    elif item.action == "create" and not left:
+        undo = " What this item made was removed again."
     done = (f" Done before the failure: {len(changes)} volume(s) changed (see changes)." if changes else
             " Nothing was changed before the failure.")
-    return ModuleFailure(f"{parameter} ({item.request.incus_name}): {error}.{undo}{done} Later items were not "
-                         "touched; fix the cause and run again.", reported, **extra)
+    return ModuleFailure(f"{parameter} ({item.request.incus_name}): {full_stop(error)}{undo}{done} Later items were "
+                         "not touched; fix the cause and run again.", reported, **extra)

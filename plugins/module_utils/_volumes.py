@@ -37,7 +37,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
     LinstorError,
     code_of,
 )
-from ansible_collections.linstor.incus.plugins.module_utils._module import Diff, ModuleFailure
+from ansible_collections.linstor.incus.plugins.module_utils._module import Diff, ModuleFailure, full_stop
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_CONTENT_TYPE,
     AUX_NAME,
@@ -584,7 +584,7 @@ class Reverter:
                     step()
                     self.undone.append(description)
                 except Exception as error:  # noqa: BLE001 - every failure is reported, none may stop the undo
-                    left.append(f"{description} ({error})")
+                    left.append(f"{description} ({str(error).rstrip().rstrip('.')})")
         self._steps.clear()
         return left
 
@@ -592,9 +592,13 @@ class Reverter:
 def _reraise_after_revert(error: Exception, reverter: Reverter) -> None:
     left = reverter.fail()
     if left:
+        why = (" (a resource definition left behind carries the volume's Incus keys, so the next run takes it for "
+               "the volume, placed or not)" if any(item.startswith("resource definition ") for item in left) else "")
         raise ModuleFailure(
-            f"{error}. Undoing the steps already made also failed; left behind: {'; '.join(left)}",
+            f"{full_stop(error)} Undoing the steps already made also failed; left behind: {'; '.join(left)}. Remove "
+            f"what is left behind by hand before running the task again{why}.",
             None,
+            changed=True,
             left_behind=left,
         ) from error
     if isinstance(error, LinstorConnectionError) and reverter.undone:

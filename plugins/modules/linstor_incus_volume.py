@@ -474,7 +474,10 @@ linstor_error:
            "ret_code": -4611686018407201820, "http_status": 500}
 left_behind:
   description:
-    - When a failed run could not undo what it had made, what is left (to remove by hand, or by running again).
+    - When a failed run could not undo what it had made, what is left, to remove by hand before running the task
+      again. A resource definition left behind carries the volume's Incus keys, so the next run takes it for
+      the volume, placed or not; a left claim or unmapped snapshot stays one (see
+      M(linstor.incus.linstor_incus_volume_info)'s RV(linstor.incus.linstor_incus_volume_info#module:anomalies)).
   returned: on such failures
   type: list
   elements: str

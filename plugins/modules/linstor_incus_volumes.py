@@ -297,7 +297,10 @@ failed_index:
   type: int
   sample: 3
 left_behind:
-  description: On such a failure, what undoing the failed item's steps could not remove.
+  description:
+    - On such a failure, what undoing the failed item's steps could not remove, to remove by hand before running
+      the task again (a resource definition left behind carries the volume's Incus keys, so the next run takes it
+      for the volume, placed or not).
   returned: when undoing failed
   type: list
   elements: str
