@@ -312,6 +312,7 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
             item.plan = plan_changes(request, rd, rename=renamed)
         except NamingError as error:
             raise _indexed(error, item.index) from error
+        warnings += item.plan.warnings
         item.action = None if item.plan.empty else "update"
     props = (rd.get("props") or {}) if rd is not None else {}
     mappings = snapshot_mappings(props)

@@ -960,6 +960,7 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     plan = plan_changes(copy_request, {"props": after_props, "volume_definitions": definitions},
                         subject=f"the snapshot {snapshot!r} of {source.incus_name}")
     plan.override_props.clear()
+    outcome.warnings += plan.warnings
     outcome.changed = True
     outcome.extra["source_resource_definition"] = source_rd["name"]
     outcome.extra["source_snapshot"] = {"name": snapshot, "linstor_name": target["linstor_name"]}

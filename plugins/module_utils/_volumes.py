@@ -401,6 +401,8 @@ class Plan:
     override_props: dict[str, str] = field(default_factory=dict)
     delete_props: list[str] = field(default_factory=list)
     resize_kib: dict[int, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """What the change leaves for someone else to do (a filesystem to grow)."""
 
     @property
     def empty(self) -> bool:
@@ -424,14 +426,16 @@ def resize_target_kib(current_kib: int, wanted_bytes: int, parameter: str, conte
                       subject: str = "the volume") -> int | None:
     """The new ``size_kib`` for a volume, None when the size is already right; refuses to shrink.
 
-    Within 512 bytes is no change (as Incus); a size that rounds up to the current one is no
-    change either. LINSTOR cannot shrink a deployed volume; Incus refuses it for block volumes,
-    and a filesystem would need shrinking first, which this module cannot do.
+    As Incus (``SetVolumeQuota``): the size is rounded up first (:func:`volume_size_bytes`), then
+    within 512 bytes of the current one is no change, so 100 bytes more than the current size is a
+    grow by one 8 KiB block. LINSTOR cannot shrink a deployed volume; Incus refuses it for block
+    volumes, and a filesystem would need shrinking first, which this module cannot do.
     """
     current_bytes = current_kib * KIB
-    if sizes_equal_within_tolerance(current_bytes, wanted_bytes) or volume_size_bytes(wanted_bytes) == current_bytes:
+    target_bytes = volume_size_bytes(wanted_bytes)
+    if sizes_equal_within_tolerance(current_bytes, target_bytes):
         return None
-    if wanted_bytes < current_bytes:
+    if target_bytes < current_bytes:
         reason = ("block volumes cannot be shrunk" if content_type != CONTENT_FILESYSTEM else
                   "shrinking a filesystem volume needs the filesystem shrunk first, which only Incus can do, "
                   "and LINSTOR cannot shrink a deployed volume")
@@ -440,7 +444,32 @@ def resize_target_kib(current_kib: int, wanted_bytes: int, parameter: str, conte
             f"{parameter} {describe_size(wanted_bytes)} is smaller than {subject}'s "
             f"{describe_size(current_bytes)}: {reason}",
         )
-    return volume_size_kib(wanted_bytes)
+    return target_bytes // KIB
+
+
+def drbd_device(rd: Mapping[str, Any], number: int) -> str | None:
+    """The DRBD device of the RD's volume ``number`` (``/dev/drbd<minor>``), when its definition was read with it."""
+    for definition in rd.get("volume_definitions") or []:
+        if definition.get("volume_number") != number:
+            continue
+        for layer in definition.get("layer_data") or []:
+            minor = (layer.get("data") or {}).get("minor_number") if layer.get("type") == "DRBD" else None
+            if isinstance(minor, int):
+                return f"/dev/drbd{minor}"
+    return None
+
+
+def filesystem_grow_warning(incus_name: str, rd: Mapping[str, Any], number: int, size_kib: int) -> str:
+    """What growing a filesystem volume through LINSTOR leaves undone: the filesystem on it, which Incus grows only
+    in a resize it makes itself (``SetVolumeQuota`` returns early once LINSTOR has the size)."""
+    device = drbd_device(rd, number)
+    rd_name = rd.get("name")
+    if device is None:
+        device = "/dev/drbd<minor>" + (f" (`linstor volume list -r {rd_name}` shows the minor)" if rd_name else "")
+    return (f"volume {incus_name}: LINSTOR grows volume {number} to {describe_size(size_kib * KIB)}, but a filesystem "
+            "on it keeps its size, and Incus will not grow it later (it grows a filesystem only in a resize it makes "
+            "itself, and LINSTOR has the size now). Grow it on a node where the volume is placed: "
+            f"`resize2fs {device}` (ext4) or `xfs_growfs <mount point>` (xfs, mounted)")
 
 
 def refuse_filesystem_keys(keys: Iterable[str], volume_type: str, content_type: str) -> None:
@@ -495,6 +524,8 @@ def plan_changes(request: VolumeRequest, rd: Mapping[str, Any], rename: bool = F
         target = resize_target_kib(sizes[number], wanted_bytes, parameter, content or "", subject)
         if target is not None:
             plan.resize_kib[number] = target
+            if content == CONTENT_FILESYSTEM:
+                plan.warnings.append(filesystem_grow_warning(request.incus_name, rd, number, target))
     if plan.resize_kib and EXACT_SIZE_KEY in props:
         plan.delete_props.append(EXACT_SIZE_KEY)
     return plan
@@ -964,6 +995,7 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
     plan = plan_changes(copy_request, {"props": after_props, "volume_definitions": source_definitions},
                         subject=f"the source volume {source.incus_name}")
     plan.override_props.clear()
+    outcome.warnings += plan.warnings
     outcome.changed = True
     outcome.extra["source_resource_definition"] = source_rd["name"]
     if check_mode:
@@ -1244,6 +1276,7 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     plan = plan_changes(request, existing, rename=existing is old_rd)
     if plan.empty:
         return outcome.result(diff)
+    outcome.warnings += plan.warnings
     rules = refuse_invalid_properties(client.property_rules, {"properties": user_properties_written(request, plan)})
     outcome.changed = True
     outcome.volume = stored_view(apply_plan_to_view(before, plan, request.prefix), rules)

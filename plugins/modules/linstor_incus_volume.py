@@ -62,16 +62,21 @@ options:
         a number of bytes. Bare C(K), C(M), C(G)... are read as binary units.
       - Required to create a volume (not for a copy, which defaults to the source's size).
       - As Incus, sizes are raised to at least 4 MiB and rounded up to 8 KiB.
-      - For an existing volume, a larger size grows it; a size within 512 bytes of the current one is no change; a
-        smaller size (after the rounding up to 8 KiB, so 1 GiB less 513 bytes is still 1 GiB) fails, because
-        LINSTOR cannot shrink a deployed volume (Incus refuses to shrink block volumes, and a filesystem volume
-        would need its filesystem shrunk first, which only Incus can do).
+      - Growing a filesystem volume grows the LINSTOR volume only; a filesystem on it keeps its size, and Incus will
+        not grow it afterwards (it does that only in a resize it makes itself, which it skips once LINSTOR has the
+        size). The task warns, naming the DRBD device to run C(resize2fs) on; or resize through Incus instead.
+      - For an existing volume, the size is rounded up first, then, as Incus, a size within 512 bytes of the current
+        one is no change (so 1 GiB less 300 bytes is 1 GiB, and 1 GiB and 100 bytes grows a 1 GiB volume by 8 KiB);
+        a larger size grows it; a smaller size fails, because LINSTOR cannot shrink a deployed volume (Incus refuses
+        to shrink block volumes, and a filesystem volume would need its filesystem shrunk first, which only Incus
+        can do).
     type: str
   filesystem_size:
     description:
       - Size of the filesystem volume (volume 1) of a virtual machine or block image, which holds the instance's
         configuration files.
-      - Defaults to C(500MiB) when a volume is created. For an existing volume it is only grown when given.
+      - Defaults to C(500MiB) when a volume is created. For an existing volume it is only grown when given; the
+        filesystem on it keeps its size (see O(size)).
       - Fails for other volume types.
     type: str
   state:
@@ -292,6 +297,9 @@ EXAMPLES = r"""
     type: custom
     resource_group: remote
 
+# LINSTOR grows the volumes, not what is on them: move the disk's GPT backup header (sgdisk -e, or the guest's
+# growpart) and grow the config volume's filesystem (resize2fs on its DRBD device; the task's warning names it).
+# Incus will not grow that filesystem later. To have Incus do both, resize through Incus instead.
 - name: Grow the virtual machine's disk and its filesystem volume
   linstor.incus.linstor_incus_volume:
     name: v1

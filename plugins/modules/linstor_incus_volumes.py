@@ -65,7 +65,10 @@ options:
         description:
           - Size of the volume (a virtual machine's block disk), with Incus units such as C(10GiB).
           - Required to create a volume. An existing volume is grown when it is larger; a smaller size fails before
-            anything is written.
+            anything is written. Sizes are rounded as by M(linstor.incus.linstor_incus_volume).
+          - Growing a filesystem volume (or O(volumes[].filesystem_size)) grows the LINSTOR volume only; a filesystem
+            on it keeps its size and Incus will not grow it afterwards. The run warns, naming the DRBD device to run
+            C(resize2fs) on.
         type: str
       filesystem_size:
         description:

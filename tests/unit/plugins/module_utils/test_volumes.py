@@ -132,8 +132,8 @@ def test_filesystem_volume_follows_incus_is_vm_block() -> None:
     ("current_kib", "wanted", "expected"),
     [
         (1048576, GIB, None),
-        (1048576, GIB + 100, None),  # within 512 bytes
-        (1048576, GIB - 300, None),
+        (1048576, GIB + 100, 1048576 + 8),  # rounded up before the 512-byte tolerance, as Incus does
+        (1048576, GIB - 300, None),  # rounds up to the current size
         (1048576, GIB - 4096, None),  # rounds up to the current size
         (1048576, 2 * GIB, 2097152),
         (1048576, GIB + 4096, 1048576 + 8),  # rounded up to 8 KiB
@@ -164,6 +164,24 @@ def test_plan_grow_drops_exact_size_and_sets_properties() -> None:
     assert plan.resize_kib == {0: 2097152}
     assert plan.delete_props == [EXACT_SIZE_KEY]
     assert plan.override_props == {"FileSystem/Type": "xfs", "DrbdOptions/Resource/on-no-quorum": "io-error"}
+
+
+def test_plan_grow_of_a_filesystem_warns_that_the_filesystem_keeps_its_size() -> None:
+    """Incus grows a filesystem only in a resize it makes itself: after a grow made here it never will."""
+    container = rd()
+    container["volume_definitions"][0]["layer_data"] = [{"type": "DRBD", "data": {"minor_number": 1007}},
+                                                        {"type": "STORAGE"}]
+    [warning] = plan_changes(parse_request(params(size="2GiB")), container).warnings
+    assert "volume incus-volume-c1: LINSTOR grows volume 0 to 2GiB" in warning
+    assert "`resize2fs /dev/drbd1007`" in warning
+    vm = rd(volume_type="virtual-machines", content="block", sizes=(1048576, 512000))
+    [warning] = plan_changes(parse_request(params(type="virtual-machine", size="2GiB", filesystem_size="1GiB")),
+                             vm).warnings
+    assert "LINSTOR grows volume 1 to 1GiB" in warning
+    assert f"`linstor volume list -r {vm['name']}` shows the minor" in warning  # read without its layer data
+    assert plan_changes(parse_request(params(type="virtual-machine", size="2GiB")), vm).warnings == []  # a disk
+    custom_block = rd(volume_type="custom", incus="incus-volume-default_c1", content="block")
+    assert plan_changes(parse_request(params(type="custom", size="2GiB")), custom_block).warnings == []
 
 
 def test_plan_rename_changes_only_the_name() -> None:
