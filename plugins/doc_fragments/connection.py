@@ -57,8 +57,8 @@ options:
     default: false
   timeout:
     description:
-      - Seconds to wait for a controller to connect and to answer each request, and again for the reply to be read
-        in full (a controller sending its reply a byte at a time cannot hold the run). More than 0, at most 86400
+      - Seconds each request may take in all, from connecting to the controller to reading its reply in full (a
+        controller sending its headers or its reply a byte at a time cannot hold the run). More than 0, at most 86400
         (a day).
     type: float
     default: 60

@@ -15,17 +15,22 @@ import json
 import math
 import os
 import re
-import time
+import socket
+import threading
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 try:
     import requests
+    import requests.adapters
+    from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, ProxyManager
+    from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.exceptions import HTTPError as TransportError
-    from urllib3.exceptions import LocationValueError, ReadTimeoutError
+    from urllib3.exceptions import LocationValueError, NewConnectionError, ReadTimeoutError
     from urllib3.response import HTTPResponse
 except ImportError:  # reported by the modules through missing_required_lib
     requests = None
@@ -51,6 +56,12 @@ FAIL_NOT_FOUND_RSC_GRP = 317
 WARN_RSC_ALREADY_DEPLOYED = 1006
 """ApiConsts.WARN_RSC_ALREADY_DEPLOYED: an autoplace that placed nothing more ("already deployed on N nodes")."""
 _UNSIGNED_64 = 0xFFFFFFFFFFFFFFFF
+
+OBJECT = "a JSON object"
+LISTING = "a JSON list of objects"
+APICALLRC = "a list of ApiCallRc entries"
+CLONE_STARTED = "a clone-started object or a list of ApiCallRc entries"
+"""The reply each request expects (:meth:`LinstorClient.request`'s ``expect``), worded as its error names it."""
 
 HTTP_PORT = 3370
 HTTPS_PORT = 3371
@@ -147,9 +158,19 @@ class LinstorError(Exception):
 
     @property
     def not_found(self) -> bool:
-        """True when LINSTOR answered that the object does not exist: a 404 with LINSTOR's ApiCallRc reply
+        """True when LINSTOR answered that the object does not exist: a 404 with LINSTOR's ApiCallRc error
         (a 404 from anything else, such as a wrong port or proxy path, is no answer about the object)."""
-        return self.status == 404 and bool(self.entries)
+        return self.status == 404 and bool(self.errors)
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        """The error entries of LINSTOR's reply, in its order (the message, cause... above are the first's)."""
+        return [entry for entry in self.entries if severity(entry["ret_code"]) == MASK_ERROR]
+
+    @property
+    def warnings(self) -> list[dict[str, Any]]:
+        """The warning entries of LINSTOR's failed reply."""
+        return [entry for entry in self.entries if severity(entry["ret_code"]) == MASK_WARN]
 
     @property
     def code(self) -> int | None:
@@ -163,13 +184,19 @@ class LinstorError(Exception):
                    for entry in self.entries)
 
     def __str__(self) -> str:
-        parts = [self.message]
-        parts += [f"{label}: {text}" for label, text in
-                  (("Cause", self.cause), ("Correction", self.correction), ("Details", self.details)) if text]
-        return " ".join(part if part.endswith(".") else part + "." for part in parts).strip()
+        """The message with its cause, correction and details, then every further error entry of the reply the
+        same way, then its warnings."""
+        texts = [_sentences(self.message, self.cause, self.correction, self.details)]
+        texts += [_sentences(*_entry_dict(entry)[:4]) for entry in self.errors[1:]]
+        if self.warnings:
+            texts.append("LINSTOR also warned: " + " ".join(_sentences(*_entry_dict(entry)[:4])
+                                                              for entry in self.warnings))
+        return " ".join(texts).strip()
 
     def to_dict(self) -> dict[str, Any]:
-        """The error as module results carry it."""
+        """The error as module results carry it: the first error's fields, and every error and warning entry of
+        LINSTOR's reply (``errors``, ``warnings``: message, cause, correction, details, ret_code)."""
+        keys = ("message", "cause", "correction", "details", "ret_code")
         return {
             "message": self.message,
             "cause": self.cause,
@@ -177,11 +204,28 @@ class LinstorError(Exception):
             "details": self.details,
             "ret_code": self.ret_code,
             "http_status": self.status,
+            "errors": [dict(zip(keys, _entry_dict(entry), strict=True)) for entry in self.errors],
+            "warnings": [dict(zip(keys, _entry_dict(entry), strict=True)) for entry in self.warnings],
         }
 
 
+def _entry_dict(entry: Mapping[str, Any]) -> tuple[str, str, str, str, int]:
+    """An ApiCallRc entry's message, cause, correction, details (as text) and ret_code."""
+    texts = (str(entry.get(key) or "") for key in ("message", "cause", "correction", "details"))
+    message, cause, correction, details = texts
+    return message or "LINSTOR reported an error", cause, correction, details, entry["ret_code"]
+
+
+def _sentences(message: str, cause: str = "", correction: str = "", details: str = "") -> str:
+    """An error as the user reads it: its message, then its cause, correction and details, each a sentence."""
+    parts = [message] + [f"{label}: {text}" for label, text in
+                         (("Cause", cause), ("Correction", correction), ("Details", details)) if text]
+    return " ".join(part if part.endswith(".") else part + "." for part in parts).strip()
+
+
 class LinstorConnectionError(LinstorError):
-    """No controller in the list could be reached."""
+    """No controller in the list could be reached, or a write reached one and its outcome is unknown (its reply
+    was lost, late or not LINSTOR's): it may have been applied."""
 
 
 class LinstorStopped(LinstorError):
@@ -202,24 +246,40 @@ def severity(ret_code: int) -> int:
 
 
 def is_apicallrc_list(body: Any) -> bool:
-    """True when a reply body is a list of ApiCallRc entries."""
-    return isinstance(body, list) and bool(body) and all(isinstance(e, dict) and "ret_code" in e for e in body)
+    """True when a reply body is a list of ApiCallRc entries (each an object with an integer ``ret_code``)."""
+    return isinstance(body, list) and bool(body) and all(
+        isinstance(e, dict) and isinstance(e.get("ret_code"), int) and not isinstance(e["ret_code"], bool)
+        for e in body)
 
 
 def raise_for_apicallrc(entries: list[dict[str, Any]], status: int | None) -> list[dict[str, Any]]:
-    """Raise a LinstorError for the first error entry; return the warning entries."""
+    """Raise a LinstorError for the error entries (the first's fields, all of them in its text and ``entries``);
+    return the warning entries."""
     for entry in entries:
-        if severity(int(entry["ret_code"])) == MASK_ERROR:
-            raise LinstorError(
-                entry.get("message") or "LINSTOR reported an error",
-                cause=entry.get("cause", ""),
-                correction=entry.get("correction", ""),
-                details=entry.get("details", ""),
-                ret_code=int(entry["ret_code"]),
-                status=status,
-                entries=entries,
-            )
-    return [entry for entry in entries if severity(int(entry["ret_code"])) == MASK_WARN]
+        if severity(entry["ret_code"]) == MASK_ERROR:
+            message, cause, correction, details, ret_code = _entry_dict(entry)
+            raise LinstorError(message, cause=cause, correction=correction, details=details, ret_code=ret_code,
+                               status=status, entries=entries)
+    return [entry for entry in entries if severity(entry["ret_code"]) == MASK_WARN]
+
+
+def _apicallrc_entries(body: Any, expect: str) -> Any:
+    """The ApiCallRc entries a reply holds: the list itself when any item has a ``ret_code``, or a clone-started
+    object's ``messages`` (unchecked); None when it holds none."""
+    if expect == CLONE_STARTED and isinstance(body, dict):
+        return body.get("messages") or []
+    if isinstance(body, list) and any(isinstance(item, dict) and "ret_code" in item for item in body):
+        return body
+    return None
+
+
+def _has_shape(body: Any, expect: str) -> bool:
+    """Whether a reply without ApiCallRc entries is what ``expect`` names (an empty list for a write)."""
+    if expect == OBJECT:
+        return isinstance(body, dict)
+    if expect == LISTING:
+        return isinstance(body, list) and all(isinstance(item, dict) for item in body)
+    return body == []
 
 
 def controller_url(entry: str) -> str:
@@ -417,6 +477,8 @@ class LinstorClient:
             raise LinstorConfigError("the Python library 'requests' is required", "requests")
         self.settings = settings
         self.session = requests.Session()
+        for scheme in ("http://", "https://"):
+            self.session.mount(scheme, _DeadlineAdapter())  # timeout bounds a whole request (_Deadline)
         self.session.headers["Accept"] = "application/json"
         # set even without a token: requests then ignores ~/.netrc, whose credentials would replace the token
         # (and go over plain HTTP, past the check of allow_insecure_auth)
@@ -477,28 +539,26 @@ class LinstorClient:
 
     # -- transport -------------------------------------------------------------------------------
 
-    def request(self, method: str, path: str, *, params: Any = None, body: Any = None) -> Any:
+    def request(self, method: str, path: str, *, params: Any = None, body: Any = None,
+                expect: str | None = None) -> Any:
         """Send one request, failing over between controllers; return the decoded body.
 
         A controller that cannot be connected to is skipped for any request (nothing was sent).
         A failure after the request may have reached a controller is retried on the next one only
         for idempotent methods. ApiCallRc error entries raise LinstorError whatever the status.
+        ``expect`` is the reply's shape (:data:`OBJECT`, :data:`LISTING`, ...): :data:`OBJECT` for a GET,
+        :data:`APICALLRC` for a write unless given; a write returns the warning entries of LINSTOR's reply.
         """
+        expect = expect or (OBJECT if method == "GET" else APICALLRC)
         self._honour_stop(f"{method} {path} was sent")
         order = list(range(self._active, len(self.settings.controllers))) + list(range(self._active))
         tried: list[str] = []
+        sent = False
         for index in order:
             base = self.settings.controllers[index]
             self.request_count += 1
             try:
-                # verify is passed on each request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE
-                # override the session's verify (ca_cert, validate_certs=false) otherwise.
-                # The reply is read by the hook, bounded, before requests looks at it (see _read_reply).
-                response = self.session.request(method, base + path, params=params, json=body,
-                                                timeout=self.settings.timeout, verify=self.session.verify,
-                                                allow_redirects=False, stream=True,
-                                                hooks={"response": _read_reply})
-                response.close()
+                response = self._send(method, base + path, params, body)
             except (requests.exceptions.InvalidURL, LocationValueError) as exc:
                 raise LinstorConfigError(f"controllers: {base} is not a URL requests can use", "controllers") from exc
             except requests.exceptions.SSLError as exc:
@@ -507,68 +567,123 @@ class LinstorClient:
                     "certificate), and client_cert/client_key where the controller requires a client certificate"
                 ) from exc
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                tried.append(f"{base} ({_short_reason(exc)})")
-                if _sent(exc) and method not in IDEMPOTENT_METHODS:
+                if not _sent(exc):
+                    tried.append(f"{base} ({_short_reason(exc)})")
+                    continue
+                sent = True
+                outcome = "no reply" if method == "GET" else "it may have been applied"
+                tried.append(f"sent to {base}; {outcome} ({_short_reason(exc)})")
+                if method not in IDEMPOTENT_METHODS:
                     raise LinstorConnectionError(
-                        f"{method} {path} to {base} failed after it may have been applied "
-                        f"({_short_reason(exc)}); not repeated because it is not safe to repeat. "
+                        f"{method} {path} was {tried[-1]}; not repeated because it is not safe to repeat. "
                         "Check the controller's state, then run again.") from exc
                 continue
             self._active = index
-            return self._decode(method, path, base, response)
+            return self._decode(method, path, base, response, expect)
+        if sent:
+            check = "" if method == "GET" else " Check the controller's state, then run again."
+            raise LinstorConnectionError(
+                f"no LINSTOR controller (from {self.settings.controllers_source}) answered {method} {path}: "
+                + "; ".join(tried) + "." + check)
         raise LinstorConnectionError(
             f"could not reach any LINSTOR controller (from {self.settings.controllers_source}); tried: "
             + "; ".join(tried))
 
-    def _decode(self, method: str, path: str, base: str, response: Any) -> Any:
-        """The reply's JSON body; LinstorError for LINSTOR's error entries, an HTTP error, a redirect, or a
-        successful reply that is not LINSTOR's (not JSON, such as a proxy's login page)."""
+    def _send(self, method: str, url: str, params: Any, body: Any) -> Any:
+        """One HTTP request, its reply read whole within ``timeout`` seconds of its start (:class:`_Deadline`);
+        requests' exceptions on failure, a :class:`requests.exceptions.ReadTimeout` when the time ran out."""
+        timeout = self.settings.timeout
+        late = f"no complete reply within {timeout:g} s (timed out)"
+        with _Deadline(timeout) as deadline:
+            try:
+                # verify is passed on each request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE
+                # override the session's verify (ca_cert, validate_certs=false) otherwise.
+                # The reply is read by the hook, bounded, before requests looks at it (see _read_reply).
+                response = self.session.request(method, url, params=params, json=body, timeout=timeout,
+                                                verify=self.session.verify, allow_redirects=False, stream=True,
+                                                hooks={"response": _read_reply})
+            except Exception as exc:  # whatever the cut socket made of it (an SSL error, a closed connection)
+                if deadline.fired:
+                    raise requests.exceptions.ReadTimeout(late) from exc
+                raise
+            response.close()
+            if deadline.fired:  # the cut socket ended the headers or the body early: a reply cut short
+                raise requests.exceptions.ReadTimeout(late)
+        return response
+
+    def _decode(self, method: str, path: str, base: str, response: Any, expect: str) -> Any:
+        """The reply's JSON body, checked against ``expect``; a write's warning entries. LinstorError for LINSTOR's
+        error entries, any HTTP error, a redirect, or a reply that is not LINSTOR's (not JSON, such as a proxy's
+        login page, or JSON of another shape)."""
+        status = response.status_code
         content: bytes = response.linstor_body
         text = content.decode("utf-8", "replace")
         try:
-            body = json.loads(text) if content else None
+            body, is_json = json.loads(text), True
         except ValueError:
-            body = None
-        if 300 <= response.status_code < 400:
+            body, is_json = None, False
+        if 300 <= status < 400:
+            raise LinstorError(_redirect_message(method, path, base, status, response.linstor_location),
+                               status=status)
+        entries = _apicallrc_entries(body, expect)
+        if status == 401:  # LINSTOR's AuthenticationFilter: an ApiCallRc that does not say why
+            given = "was not accepted" if self.settings.auth_token else "is required and none was given"
+            entries = entries if is_apicallrc_list(entries) else []
             raise LinstorError(
-                f"{base} answered {method} {path} with a redirect (HTTP {response.status_code} to "
-                f"{_origin(response.linstor_location)}), which LINSTOR's REST API never sends: check that "
-                "controllers names the controller itself (scheme, host and port), not a proxy",
-                status=response.status_code)
-        if response.status_code < 300 and body is None:
+                f"LINSTOR at {base} refused {method} {path}: HTTP 401, authentication failed: the auth_token {given}",
+                details=entries[0].get("message", "") if entries else text.strip()[:500],
+                ret_code=entries[0]["ret_code"] if entries else None, status=401, entries=entries)
+        if status >= 400:
+            if is_apicallrc_list(entries):
+                raise_for_apicallrc(entries, status)
+                raise LinstorError(
+                    f"{base} answered {method} {path} with HTTP {status} but no error entry: "
+                    + " ".join(_sentences(*_entry_dict(entry)[:4]) for entry in entries), status=status,
+                    entries=entries)
+            if status == 403:
+                message = (f"LINSTOR at {base} refused {method} {path}: HTTP 403 "
+                           "(authentication failed: check auth_token and the client certificate)")
+            elif status == 404:
+                message = (f"{method} {path} got HTTP 404 without a LINSTOR reply from {base}: check that controllers "
+                           "names a LINSTOR controller's REST API (e.g. http://controller:3370)")
+            else:
+                message = f"{base} answered {method} {path} with HTTP {status}"
+            details = text.strip()[:500] if body is None else str(body)[:500]
+            raise LinstorError(message, details=details, status=status)
+        if not is_json:
             raise LinstorError(
-                f"{base} answered {method} {path} with HTTP {response.status_code} but not with LINSTOR's JSON "
+                f"{base} answered {method} {path} with HTTP {status} but not with LINSTOR's JSON "
                 f"reply ({response.headers.get('Content-Type') or 'no content type'}): check that controllers names "
                 "a LINSTOR controller's REST API (e.g. http://controller:3370)",
-                details=text.strip()[:500], status=response.status_code)
-        if response.status_code == 401:  # LINSTOR's AuthenticationFilter: an ApiCallRc that does not say why
-            given = "was not accepted" if self.settings.auth_token else "is required and none was given"
-            entries = body if is_apicallrc_list(body) else []
-            raise LinstorError(
-                f"LINSTOR refused {method} {path}: HTTP 401, authentication failed: the auth_token {given}",
-                details=entries[0].get("message", "") if entries else text.strip()[:500],
-                ret_code=int(entries[0]["ret_code"]) if entries else None, status=401, entries=entries)
-        if is_apicallrc_list(body):
-            warnings = raise_for_apicallrc(body, response.status_code)
-            return body if method == "GET" else warnings
-        if response.status_code >= 400 and isinstance(body, dict) and is_apicallrc_list(body.get("messages")):
-            # a failed clone from LINSTOR 1.32.2: its errors in the clone-started object, with HTTP 500
-            raise_for_apicallrc(body["messages"], response.status_code)
-        if response.status_code >= 400:
-            if response.status_code in (401, 403):
-                message = (f"LINSTOR refused {method} {path}: HTTP {response.status_code} "
-                           "(authentication failed: check auth_token and the client certificate)")
-            elif response.status_code == 404:
-                message = (f"{method} {path} got HTTP 404 without a LINSTOR reply: check that controllers names "
-                           "a LINSTOR controller's REST API (e.g. http://controller:3370)")
-            else:
-                message = f"LINSTOR answered {method} {path} with HTTP {response.status_code}"
-            details = text.strip()[:500] if body is None else str(body)[:500]
-            raise LinstorError(message, details=details, status=response.status_code)
-        return body
+                details=text.strip()[:500], status=status)
+        if entries is None:  # data, or an empty ApiCallRc list
+            if not _has_shape(body, expect):
+                raise self._unlike_linstor(method, path, base, status, body, expect)
+            return body
+        if not (entries == [] or is_apicallrc_list(entries)):
+            raise self._unlike_linstor(method, path, base, status, body, expect)
+        warnings = raise_for_apicallrc(entries, status)  # LINSTOR's errors, whatever the status
+        if expect in (APICALLRC, CLONE_STARTED):
+            return warnings
+        raise self._unlike_linstor(method, path, base, status, body, expect)  # status entries, never GET data
 
-    def get(self, path: str, params: Any = None) -> Any:
-        return self.request("GET", path, params=params)
+    @staticmethod
+    def _unlike_linstor(method: str, path: str, base: str, status: int, body: Any, expect: str) -> LinstorError:
+        """The error for a JSON reply of the wrong shape; a write reached the controller, so it may have been
+        applied (a :class:`LinstorConnectionError`, which the operations undo as a lost reply)."""
+        shown = json.dumps(body)
+        message = (f"{base} answered {method} {path} with HTTP {status} and {shown[:200]}"
+                   f"{'...' if len(shown) > 200 else ''}, where LINSTOR answers with {expect}")
+        if method == "GET":
+            return LinstorError(message + ": check that controllers names a LINSTOR controller", status=status)
+        return LinstorConnectionError(message + "; the request reached it, so it may have been applied. Check the "
+                                      "controller's state, then run again.", status=status)
+
+    def get(self, path: str, params: Any = None, expect: str = OBJECT) -> Any:
+        return self.request("GET", path, params=params, expect=expect)
+
+    def _list(self, path: str, params: Any = None) -> list[dict[str, Any]]:
+        return self.get(path, params, LISTING)
 
     def post(self, path: str, body: Any = None) -> Any:
         return self.request("POST", path, body=body if body is not None else {})
@@ -587,7 +702,7 @@ class LinstorClient:
     def _version(self, field: str) -> tuple[int, ...]:
         """A version of the controller's, e.g. (1, 24, 0); ``/v1/controller/version`` is asked once per client."""
         if self._controller_version is None:
-            self._controller_version = self.controller_version() or {}
+            self._controller_version = self.controller_version()
         numbers = re.findall(r"[0-9]+", str(self._controller_version.get(field) or ""))[:3]
         return tuple(int(number) for number in numbers) or (0,)
 
@@ -600,16 +715,16 @@ class LinstorClient:
         return self._version("version")
 
     def list_nodes(self) -> list[dict[str, Any]]:
-        return self.get(_path("nodes")) or []
+        return self._list(_path("nodes"))
 
     def view_storage_pools(self) -> list[dict[str, Any]]:
         """Every storage pool of every node (``node_name``, ``storage_pool_name``, ``provider_kind``, ...)."""
-        return self.get(_path("view", "storage-pools")) or []
+        return self._list(_path("view", "storage-pools"))
 
     # -- resource groups -------------------------------------------------------------------------
 
     def list_resource_groups(self) -> list[dict[str, Any]]:
-        return self.get(_path("resource-groups")) or []
+        return self._list(_path("resource-groups"))
 
     def get_resource_group(self, name: str) -> dict[str, Any] | None:
         """The resource group, or None when it does not exist."""
@@ -665,7 +780,7 @@ class LinstorClient:
         params += [("resource_definitions", name) for name in names]
         if with_volume_definitions:
             params.append(("with_volume_definitions", "true"))
-        return self.get(_path("resource-definitions"), params) or []
+        return self._list(_path("resource-definitions"), params)
 
     def property_rules(self, objects: str) -> dict[str, dict[str, Any]] | None:
         """LINSTOR's whitelist for ``objects`` (``resource-definitions`` or ``resource-groups``): each allowed
@@ -676,7 +791,7 @@ class LinstorClient:
             if exc.not_found:
                 return None
             raise
-        return dict(info or {})
+        return info
 
     def get_resource_definition(self, name: str) -> dict[str, Any] | None:
         """The RD, or None when it does not exist."""
@@ -742,8 +857,7 @@ class LinstorClient:
             body["delete_props"] = list(delete_props)
         if delete_namespaces:
             body["delete_namespaces"] = list(delete_namespaces)
-        started = self.post(_path("resource-definitions", source, "clone"), body)
-        return raise_for_apicallrc(started.get("messages") or [], None) if isinstance(started, dict) else started
+        return self.request("POST", _path("resource-definitions", source, "clone"), body=body, expect=CLONE_STARTED)
 
     def clone_status(self, source: str, target: str) -> dict[str, Any]:
         return self.get(_path("resource-definitions", source, "clone", target))
@@ -751,7 +865,7 @@ class LinstorClient:
     # -- volume definitions and resources ------------------------------------------------------
 
     def list_volume_definitions(self, name: str) -> list[dict[str, Any]]:
-        return self.get(_path("resource-definitions", name, "volume-definitions")) or []
+        return self._list(_path("resource-definitions", name, "volume-definitions"))
 
     def modify_volume_definition(self, name: str, volume_number: int, size_kib: int) -> list[dict[str, Any]]:
         return self.put(_path("resource-definitions", name, "volume-definitions", str(volume_number)),
@@ -763,9 +877,9 @@ class LinstorClient:
         here, so that a URL never grows with the number of volumes."""
         names = list(resource_definitions)
         if len(names) <= NAME_FILTER_LIMIT:
-            return self.get(_path("view", view), [("resources", name) for name in names]) or []
+            return self._list(_path("view", view), [("resources", name) for name in names])
         wanted = {name.lower() for name in names}
-        return [item for item in self.get(_path("view", view)) or []
+        return [item for item in self._list(_path("view", view))
                 if (item.get("resource_name") or item.get("name") or "").lower() in wanted]
 
     def view_resources(self, resource_definitions: Iterable[str] = ()) -> list[dict[str, Any]]:
@@ -774,7 +888,7 @@ class LinstorClient:
     # -- snapshots -----------------------------------------------------------------------------
 
     def list_snapshots(self, name: str) -> list[dict[str, Any]]:
-        return self.get(_path("resource-definitions", name, "snapshots")) or []
+        return self._list(_path("resource-definitions", name, "snapshots"))
 
     def view_snapshots(self, resource_definitions: Iterable[str] = ()) -> list[dict[str, Any]]:
         return self._view("snapshots", resource_definitions)
@@ -815,21 +929,38 @@ class _BearerAuth:
         return request
 
 
-def _read_reply(response: Any, *_args: Any, timeout: float, **_kwargs: Any) -> Any:
+def _read_reply(response: Any, *_args: Any, **_kwargs: Any) -> Any:
     """requests' response hook: read the body (:func:`_read_body`) into ``linstor_body``, and move a redirect's
     ``Location`` to ``linstor_location``.
 
     The hook runs before requests' redirect handling, which would otherwise read the body of a 3xx reply
-    itself, unbounded, and parse its ``Location`` even with ``allow_redirects=False``; without the header
-    there is no redirect to handle. Redirects are never followed: LINSTOR's API sends none, so one is a
-    proxy's (a login page, or HTTPS sent on to HTTP)."""
+    itself and parse its ``Location`` even with ``allow_redirects=False``; without the header there is no
+    redirect to handle. Redirects are never followed (:func:`_redirect_message`)."""
     response.linstor_location = response.headers.pop("Location", None)
     try:
-        response.linstor_body = _read_body(response, timeout)
+        response.linstor_body = _read_body(response)
     except BaseException:
         response.close()
         raise
     return response
+
+
+def _redirect_message(method: str, path: str, base: str, status: int, location: str | None) -> str:
+    """Why a redirect is not followed. LINSTOR's HTTPS forwarder answers on the HTTP port with a redirect to HTTPS on
+    the same host: then the controllers entry is to name HTTPS. Any other is a proxy's (a login page, or HTTPS sent
+    on to HTTP), which LINSTOR's REST API never sends."""
+    answered = f"{base} answered {method} {path} with a redirect (HTTP {status} to {_origin(location)})"
+    try:
+        target = urlsplit(location or "")
+        port = target.port or 443
+    except ValueError:
+        target, port = None, None
+    if target and target.scheme == "https" and target.hostname == urlsplit(base).hostname:
+        host = f"[{target.hostname}]" if ":" in target.hostname else target.hostname
+        return (f"{answered}: the controller serves HTTPS there; use linstor+ssl://{host}:{port} (or "
+                f"https://{host}:{port}) in controllers")
+    return (f"{answered}, which LINSTOR's REST API never sends: check that controllers names the controller itself "
+            "(scheme, host and port), not a proxy")
 
 
 def _origin(url: str | None) -> str:
@@ -843,24 +974,23 @@ def _origin(url: str | None) -> str:
         return "an address that is not a URL"
 
 
-def _read_body(response: Any, timeout: float) -> bytes:
-    """The reply body, read within ``timeout`` seconds of its headers and up to :data:`MAX_REPLY_BYTES`.
+def _read_body(response: Any) -> bytes:
+    """The reply body, up to :data:`MAX_REPLY_BYTES` (its time is bounded by :class:`_Deadline`).
 
-    requests' own timeout bounds each wait for data, not the whole reply: a server sending a byte now and then
-    would hold the run forever. Transport failures come out as requests' exceptions, which the failover reads.
+    Transport failures come out as requests' exceptions, which the failover reads.
     """
-    deadline = time.monotonic() + timeout
-    read = response.raw.read1  # what has arrived, so that the deadline is checked as data comes
+    read = response.raw.read1  # what has arrived, so that a flood stops at the limit
     chunks: list[bytes] = []
     size = 0
     try:
         while chunk := read(_READ_CHUNK, decode_content=True):
             size += len(chunk)
             if size > MAX_REPLY_BYTES:
-                raise LinstorError(f"the reply is larger than {MAX_REPLY_BYTES // (1024 * 1024)} MiB, which is no "
-                                   "LINSTOR reply: check that controllers names a LINSTOR controller")
-            if time.monotonic() > deadline:
-                raise requests.exceptions.ReadTimeout(f"the reply was not complete after {timeout:g} s (timed out)")
+                parts = urlsplit(response.url)
+                raise LinstorError(
+                    f"{parts.scheme}://{parts.netloc} answered {response.request.method} {parts.path} with a reply "
+                    f"larger than {MAX_REPLY_BYTES // (1024 * 1024)} MiB, which is no LINSTOR reply: check that "
+                    "controllers names a LINSTOR controller")
             chunks.append(chunk)
     except ReadTimeoutError as exc:
         raise requests.exceptions.ReadTimeout(str(exc)) from exc
@@ -869,20 +999,105 @@ def _read_body(response: Any, timeout: float) -> bytes:
     return b"".join(chunks)
 
 
+_IN_FLIGHT: ContextVar[_Deadline | None] = ContextVar("linstor_request_deadline", default=None)
+"""The deadline of the request this thread is sending, which its connection arms with its socket."""
+
+
+class _Deadline:
+    """The time limit of one request, headers and body alike: ``timeout`` seconds after it began, a timer thread
+    shuts its socket down, which ends any read (requests' own timeout bounds each wait for data, not the whole
+    reply: a controller sending a byte now and then would hold the run). ``fired`` tells the transport failure
+    that follows from a real one. Used as a context manager around the request."""
+
+    def __init__(self, timeout: float) -> None:
+        self._lock = threading.Lock()
+        self._socket: socket.socket | None = None
+        self._expired = False
+        self.fired = False
+        self._timer = threading.Timer(timeout, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._token = _IN_FLIGHT.set(self)
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._timer.cancel()
+        with self._lock:  # a timer firing late must not cut the pooled connection the next request uses
+            self._socket = None
+        _IN_FLIGHT.reset(self._token)
+
+    def arm(self, sock: socket.socket) -> None:
+        """The socket the reply comes on (called as the connection starts reading it)."""
+        with self._lock:
+            self._socket = sock
+            if self._expired:
+                self._cut()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self._expired = True
+            if self._socket is not None:
+                self._cut()
+
+    def _cut(self) -> None:
+        self.fired = True
+        with suppress(OSError):  # already closed; the plain socket's shutdown: an SSLSocket's own would drop its
+            socket.socket.shutdown(self._socket, socket.SHUT_RDWR)  # TLS state under the reading thread
+
+
+if requests is not None:
+    class _ArmsDeadline:
+        """A urllib3 connection that arms the deadline of the request in flight with its socket."""
+
+        def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+            deadline = _IN_FLIGHT.get()
+            if deadline is not None and self.sock is not None:
+                deadline.arm(self.sock)
+            return super().getresponse(*args, **kwargs)
+
+    class _HTTPConnection(_ArmsDeadline, HTTPConnection):
+        pass
+
+    class _HTTPSConnection(_ArmsDeadline, HTTPSConnection):
+        pass
+
+    class _HTTPPool(HTTPConnectionPool):
+        ConnectionCls = _HTTPConnection
+
+    class _HTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = _HTTPSConnection
+
+    _POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+    class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+        """requests' adapter whose connections arm :class:`_Deadline` (directly or through an HTTP proxy)."""
+
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = _POOLS
+
+        def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
+            manager = super().proxy_manager_for(*args, **kwargs)
+            if isinstance(manager, ProxyManager):  # a SOCKS proxy's manager keeps its own pools
+                manager.pool_classes_by_scheme = _POOLS
+            return manager
+
+
 def _sent(exc: Exception) -> bool:
-    """Whether a failed request may have reached the controller (not a refused or timed-out connect)."""
+    """Whether a failed request may have reached the controller: not when the connection was never made (refused,
+    no route, a name that did not resolve, a connect timeout)."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return False
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        text = repr(exc)
-        return not any(marker in text for marker in ("NewConnectionError", "Connection refused",
-                                                     "Name or service not known", "No route to host"))
-    return True
+    cause = exc.args[0] if exc.args else None
+    return not isinstance(getattr(cause, "reason", cause), NewConnectionError)
 
 
 def _short_reason(exc: Exception) -> str:
     text = str(exc)
-    for marker in ("Connection refused", "timed out", "Name or service not known", "No route to host",
+    for marker in ("Connection refused", "timed out", "Name or service not known",
+                   "Temporary failure in name resolution", "No address associated with hostname", "No route to host",
                    "Connection reset", "Remote end closed"):
         if marker in text:
             return marker.lower()

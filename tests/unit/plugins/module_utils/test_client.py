@@ -431,6 +431,71 @@ def test_post_that_may_have_been_applied_is_not_repeated(controller, dropping_se
     assert client.get_resource_definition(rd_name) is None, "a GET fails over to the next controller"
 
 
+def test_a_name_that_does_not_resolve_was_never_sent(controller, monkeypatch, rd_name: str) -> None:
+    """A resolver failing for now ("Temporary failure in name resolution") sent nothing: even a POST goes to the
+    next controller."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def resolver_down(host, *args, **kwargs):
+        if host == "ctrl-unresolved.example":
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver_down)
+    entries = f"linstor://ctrl-unresolved.example,{controller.controllers}"
+    client = LinstorClient(ConnectionSettings.from_params({"controllers": entries, "timeout": 5}, {}, []))
+    try:
+        assert client.spawn("DfltRscGrp", rd_name, [8192], {}) == []
+        assert client.request_count == 2
+        assert client.get_resource_definition(rd_name) is not None
+    finally:
+        client.delete_resource_definition(rd_name)
+    alone = LinstorClient(ConnectionSettings.from_params({"controllers": "ctrl-unresolved.example"}, {}, []))
+    with pytest.raises(LinstorConnectionError, match=r"could not reach any LINSTOR controller .*; tried: "
+                                                     r"http://ctrl-unresolved.example:3370 \(temporary failure"):
+        alone.delete_resource_definition(rd_name)
+
+
+def test_every_error_of_a_reply_is_told(client: LinstorClient, rd_name: str) -> None:
+    """A group's new place count autoplaces each of its RDs: LINSTOR's reply holds "modified" and one error per RD
+    that cannot be placed, each naming its RD. All of them reach the message and the module result."""
+    group = rd_name + "-rg"
+    client.create_resource_group({"name": group, "select_filter": {"place_count": 1}})
+    try:
+        for name in (rd_name + "-a", rd_name + "-b"):
+            client.spawn(group, name, [4096], {})
+        with pytest.raises(LinstorError) as caught:
+            client.modify_resource_group(group, {"select_filter": {"place_count": 9}})
+        error = caught.value
+        assert error.also_reports(_client.MODIFIED)
+        assert f"resource: {rd_name}-a" in str(error) and f"resource: {rd_name}-b" in str(error)
+        result = error.to_dict()
+        assert [entry["details"].splitlines()[-1] for entry in result["errors"]] == [
+            f"Auto-placing resource: {rd_name}-a", f"Auto-placing resource: {rd_name}-b"]
+        assert result["message"] == result["errors"][0]["message"] and result["http_status"] == 500
+        assert result["ret_code"] == result["errors"][0]["ret_code"] and result["warnings"] == []
+    finally:
+        for name in (rd_name + "-a", rd_name + "-b"):
+            client.delete_resource_definition(name)
+        client.delete_resource_group(group)
+
+
+def test_the_warnings_of_an_error_reply_are_told() -> None:
+    entries = [{"ret_code": MASK_ERROR | 1, "message": "first failed", "cause": "c1"},
+               {"ret_code": MASK_WARN | 2, "message": "careful", "details": "d2"},
+               {"ret_code": MASK_ERROR | 3, "message": "second failed", "correction": "fix it"},
+               {"ret_code": MASK_INFO | 4, "message": "fyi"}]
+    with pytest.raises(LinstorError) as caught:
+        raise_for_apicallrc(entries, 500)
+    error = caught.value
+    assert (error.message, error.cause, error.ret_code) == ("first failed", "c1", MASK_ERROR | 1)
+    assert str(error) == ("first failed. Cause: c1. second failed. Correction: fix it. LINSTOR also warned: careful. "
+                          "Details: d2.")
+    assert error.to_dict()["warnings"] == [{"message": "careful", "cause": "", "correction": "", "details": "d2",
+                                            "ret_code": MASK_WARN | 2}]
+    assert [entry["message"] for entry in error.to_dict()["errors"]] == ["first failed", "second failed"]
+
+
 def test_module_utils_import_without_requests(monkeypatch) -> None:
     monkeypatch.setattr(_client, "requests", None)
     with pytest.raises(LinstorConfigError) as caught:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from ansible_collections.linstor.incus.plugins.module_utils import _client
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
+    MASK_INFO,
     ConnectionSettings,
     LinstorClient,
     LinstorConfigError,
@@ -290,17 +291,21 @@ def test_error_reply_is_linstors_message_and_not_repeated(plain: EmulatorProcess
 
 
 class NotLinstor(http.server.BaseHTTPRequestHandler):
-    """Answers by path: /redirect (302 elsewhere), /html (200 with a login page), /trickle (a byte every 0.2 s),
-    /huge (2 MiB of JSON); records each request's path and Authorization header on the server."""
+    """Answers a request the server has a ``canned`` reply for with it (any method); else a GET by path: /redirect
+    (302 elsewhere), /html (200 with a login page), /trickle (a byte every 0.2 s), /slow-headers (its header a byte
+    a second), /huge (2 MiB of JSON); records each request's path and Authorization header on the server."""
 
     def log_message(self, *_args) -> None:
         pass
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         self.server.seen.append((self.path, self.headers.get("Authorization")))
+        if self.canned():
+            return
         if self.path.startswith("/v1/redirect"):
             locations = {"/v1/redirect-login": "http://user:secret@login.example:8443/sso?token=abc",
-                         "/v1/redirect-bad": "http://[::1/x"}
+                         "/v1/redirect-bad": "http://[::1/x",
+                         "/v1/redirect-https": "https://127.0.0.1:3371/v1/redirect-https"}
             self.send_response(302)
             self.send_header("Location", locations.get(self.path, f"http://127.0.0.1:{self.server.server_port}/v1/nodes"))
             slow = self.path == "/v1/redirect-slow"
@@ -321,10 +326,31 @@ class NotLinstor(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(b" ")
                 self.wfile.flush()
                 time.sleep(0.2)
+        elif self.path.startswith("/v1/slow-headers"):  # a slow loris: the status line, then a byte a second
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            for _byte in range(60):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(1)
         elif self.path.startswith("/v1/huge"):
             self.reply(b"[" + b"0," * (1024 * 1024) + b"0]", "application/json")
         else:
-            self.reply(b"[]", "application/json")
+            self.reply(b"{}", "application/json")
+
+    def canned(self) -> bool:
+        """Answers with the server's ``canned[(method, path)]`` reply (status, JSON text), if there is one."""
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if (self.command, self.path.split("?")[0]) not in self.server.canned:
+            return False
+        status, text = self.server.canned[(self.command, self.path.split("?")[0])]
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(text)))
+        self.end_headers()
+        self.wfile.write(text.encode())
+        return True
+
+    do_POST = do_PUT = do_DELETE = do_GET  # noqa: N815 - http.server's names
 
     def reply(self, body: bytes, content_type: str) -> None:
         self.send_response(200)
@@ -338,6 +364,7 @@ class NotLinstor(http.server.BaseHTTPRequestHandler):
 def not_linstor() -> Iterator[http.server.ThreadingHTTPServer]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotLinstor)
     server.seen = []
+    server.canned = {}
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server
@@ -387,7 +414,7 @@ def test_a_reply_too_large_fails_unread(not_linstor, monkeypatch) -> None:
     monkeypatch.setattr(_client, "MAX_REPLY_BYTES", 1024 * 1024)
     with pytest.raises(LinstorError, match="larger than 1 MiB"):
         plain_client(not_linstor).get("/v1/huge")
-    assert plain_client(not_linstor).get("/v1/small") == []
+    assert plain_client(not_linstor).get("/v1/small") == {}
 
 
 def test_netrc_credentials_never_replace_or_stand_in_for_the_token(not_linstor, tmp_path, monkeypatch) -> None:
@@ -398,3 +425,118 @@ def test_netrc_credentials_never_replace_or_stand_in_for_the_token(not_linstor, 
     plain_client(not_linstor).get("/v1/none")
     plain_client(not_linstor, auth_token=TOKEN, allow_insecure_auth=True).get("/v1/token")
     assert not_linstor.seen == [("/v1/none", None), ("/v1/token", f"Bearer {TOKEN}")]
+
+
+def test_linstors_redirect_to_https_names_the_entry_to_use(not_linstor) -> None:
+    """LINSTOR's HTTPS forwarder answers /v1 on the HTTP port with a redirect to HTTPS on 3371 of the same host."""
+    with pytest.raises(LinstorError, match="with a redirect") as caught:
+        plain_client(not_linstor).get("/v1/redirect-https")
+    text = str(caught.value)
+    assert "the controller serves HTTPS there" in text and "use linstor+ssl://127.0.0.1:3371" in text
+    assert "never sends" not in text
+    assert [path for path, _auth in not_linstor.seen] == ["/v1/redirect-https"], "not followed"
+
+
+def test_headers_sent_a_byte_a_second_end_at_the_timeout(not_linstor) -> None:
+    """requests' timeout bounds each wait for data, and a byte comes every second: the request's own deadline must
+    end it, as a timeout (a GET: no reply; a write: it may have been applied)."""
+    base = f"http://127.0.0.1:{not_linstor.server_port}"
+    began = time.monotonic()
+    with pytest.raises(LinstorConnectionError) as caught:
+        plain_client(not_linstor, timeout=2).get("/v1/slow-headers")
+    assert time.monotonic() - began < 5
+    assert f"answered GET /v1/slow-headers: sent to {base}; no reply (timed out)" in str(caught.value)
+    began = time.monotonic()
+    with pytest.raises(LinstorConnectionError) as caught:
+        plain_client(not_linstor, timeout=2).post("/v1/slow-headers")
+    assert time.monotonic() - began < 5
+    assert f"sent to {base}; it may have been applied (timed out); not repeated" in str(caught.value)
+
+
+def test_an_http_error_is_an_error_whatever_its_entries_say(not_linstor) -> None:
+    """An ApiCallRc list is never data: an HTTP 500 whose entries report no error is an error, not an empty
+    listing (a module took one for "no such volume" and created a duplicate)."""
+    base = f"http://127.0.0.1:{not_linstor.server_port}"
+    not_linstor.canned[("GET", "/v1/resource-definitions")] = (500, '[{"ret_code": 0, "message": "all fine?"}]')
+    with pytest.raises(LinstorError) as caught:
+        plain_client(not_linstor).list_resource_definitions()
+    assert caught.value.status == 500
+    assert str(caught.value) == (f"{base} answered GET /v1/resource-definitions with HTTP 500 but no error entry: "
+                                 "all fine?.")
+    not_linstor.canned[("GET", "/v1/resource-definitions")] = (200, f'[{{"ret_code": {MASK_INFO | 1}, '
+                                                                    '"message": "listed"}]')
+    with pytest.raises(LinstorError, match="where LINSTOR answers with a JSON list of objects"):
+        plain_client(not_linstor).list_resource_definitions()
+    not_linstor.canned[("GET", "/v1/resource-definitions/rd1")] = (404, '[{"ret_code": 0, "message": "hm"}]')
+    with pytest.raises(LinstorError, match="HTTP 404 but no error entry") as caught:
+        plain_client(not_linstor).get_resource_definition("rd1")
+    assert not caught.value.not_found, "only LINSTOR's error says the object does not exist"
+
+
+@pytest.mark.parametrize("reply", ['{"name": "x"}', '"hello"', '["a"]', "[1, 2]", '[{"ret_code": "oops"}]',
+                                   "null", '[{"name": "x"}, {"ret_code": 0}]'])
+def test_a_listing_of_the_wrong_shape_names_the_controller_and_request(not_linstor, reply: str) -> None:
+    not_linstor.canned[("GET", "/v1/resource-definitions")] = (200, reply)
+    with pytest.raises(LinstorError) as caught:
+        plain_client(not_linstor).list_resource_definitions()
+    assert not isinstance(caught.value, LinstorConnectionError)
+    assert str(caught.value).startswith(f"http://127.0.0.1:{not_linstor.server_port} answered GET "
+                                        f"/v1/resource-definitions with HTTP 200 and {reply}, where LINSTOR answers "
+                                        "with a JSON list of objects")
+
+
+@pytest.mark.parametrize(("method", "path", "reply"), [
+    ("PUT", "/v1/resource-definitions/rd1", '{"name": "x"}'),
+    ("DELETE", "/v1/resource-definitions/rd1", '"hello"'),
+    ("POST", "/v1/resource-definitions", '[{"ret_code": "oops"}]'),
+    ("POST", "/v1/resource-definitions/rd1/clone", '{"messages": "none"}'),
+    ("GET", "/v1/resource-definitions/rd1", "[]"),
+])
+def test_a_reply_of_the_wrong_shape_to_a_write_may_have_been_applied(not_linstor, method: str, path: str,
+                                                                     reply: str) -> None:
+    not_linstor.canned[(method, path)] = (200, reply)
+    talk = plain_client(not_linstor)
+    call = {"PUT": lambda: talk.modify_resource_definition("rd1", {"Aux/a": "1"}),
+            "DELETE": lambda: talk.delete_resource_definition("rd1"),
+            "POST": (lambda: talk.clone("rd1", "rd2")) if "clone" in path else lambda: talk.create_resource_definition(
+                "rd1"),
+            "GET": lambda: talk.get_resource_definition("rd1")}[method]
+    with pytest.raises(LinstorError) as caught:
+        call()
+    text = str(caught.value)
+    assert text.startswith(f"http://127.0.0.1:{not_linstor.server_port} answered {method} {path} with HTTP 200 and "
+                           f"{reply}")
+    assert isinstance(caught.value, LinstorConnectionError) == (method != "GET")
+    assert ("may have been applied" in text) == (method != "GET")
+
+
+def test_http_errors_name_the_controller(not_linstor, monkeypatch) -> None:
+    base = f"http://127.0.0.1:{not_linstor.server_port}"
+    not_linstor.canned[("GET", "/v1/nodes")] = (503, '{"error": "maintenance"}')
+    with pytest.raises(LinstorError) as caught:
+        plain_client(not_linstor).list_nodes()
+    assert str(caught.value).startswith(f"{base} answered GET /v1/nodes with HTTP 503")
+    monkeypatch.setattr(_client, "MAX_REPLY_BYTES", 1024 * 1024)
+    with pytest.raises(LinstorError, match=f"^{base} answered GET /v1/huge with a reply larger than 1 MiB"):
+        plain_client(not_linstor).get("/v1/huge")
+
+
+def test_a_put_or_delete_whose_reply_was_lost_says_it_was_sent(plain: EmulatorProcess, debug: DebugApi,
+                                                               rd_name: str) -> None:
+    """A PUT or DELETE is safe to repeat, so it goes to the next controller; when none answers, the failure says
+    it was sent and may have been applied, not that no controller could be reached."""
+    base = f"http://127.0.0.1:{plain.port}"
+    talk = client(f"linstor://127.0.0.1:{plain.port},linstor://127.0.0.1:{closed_port()}", timeout=5)
+    talk.spawn("DfltRscGrp", rd_name, [8192], {})
+    debug.add_fault("drop_after", "/v1/resource-definitions/[^/]+/volume-definitions/0", "PUT")
+    with pytest.raises(LinstorConnectionError) as caught:
+        talk.modify_volume_definition(rd_name, 0, 16384)
+    assert str(caught.value).startswith(f"no LINSTOR controller (from the controllers option) answered PUT "
+                                        f"/v1/resource-definitions/{rd_name}/volume-definitions/0: sent to {base}; it "
+                                        "may have been applied (remote end closed); http://127.0.0.1:")
+    assert "could not reach" not in str(caught.value)
+    assert talk.list_volume_definitions(rd_name)[0]["size_kib"] == 16384, "it was applied"
+    debug.add_fault("drop_after", "/v1/resource-definitions/[^/]+", "DELETE")
+    with pytest.raises(LinstorConnectionError, match=f"sent to {base}; it may have been applied"):
+        talk.delete_resource_definition(rd_name)
+    assert talk.get_resource_definition(rd_name) is None
