@@ -282,6 +282,15 @@ def _has_shape(body: Any, expect: str) -> bool:
     return body == []
 
 
+FILE_OPTIONS = ("ca_cert", "client_cert", "client_key")
+"""The connection options that name a PEM file."""
+
+
+def is_pem_contents(value: object) -> bool:
+    """Whether a file option holds a PEM file's contents (a pasted key) instead of its path."""
+    return isinstance(value, str) and ("\n" in value or "-----BEGIN" in value)
+
+
 def controller_url(entry: str) -> str:
     """One controller as a base URL: ``linstor://h`` is http on 3370, ``linstor+ssl://h`` https on 3371."""
     entry = entry.strip()
@@ -432,7 +441,7 @@ class ConnectionSettings:
         files = {"ca_cert": self.ca_cert if self.validate_certs and https else None, "client_cert": self.client_cert,
                  "client_key": self.client_key}
         for option, path in files.items():
-            if path and ("\n" in path or "-----BEGIN" in path):
+            if is_pem_contents(path):
                 raise LinstorConfigError(f"{option}: must be the path of a PEM file, not its contents (the value is "
                                          "not shown)", option)
             if path and not os.path.exists(path):  # ca_cert may be a directory of CA certificates

@@ -24,10 +24,12 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible_collections.linstor.incus.plugins.module_utils import _client
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
     CONNECTION_ARGUMENT_SPEC,
+    FILE_OPTIONS,
     LinstorClient,
     LinstorConfigError,
     LinstorError,
     client_from_params,
+    is_pem_contents,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._naming import NamingError
 
@@ -107,6 +109,9 @@ def run_module(module: AnsibleModule, operation: Operation) -> None:
     def warn(warning: str) -> None:  # Ansible masks secrets in the result, not in warnings (a reply may echo them)
         module.warn(remove_values(warning, module.no_log_values))
 
+    for option in FILE_OPTIONS:  # a pasted private key, refused below, stays out of the result's invocation
+        if is_pem_contents(module.params.get(option)):
+            module.no_log_values.add(module.params[option])
     try:
         client = client_from_params(module.params)
         if client.settings.auth_token:  # masked wherever it came from (linstor-client.conf, a stripped newline)

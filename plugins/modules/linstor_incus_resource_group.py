@@ -211,11 +211,16 @@ resource_definitions:
 linstor_error:
   description:
     - When LINSTOR answered with an error (or could not be reached), the error as it came - C(message), C(cause),
-      C(correction), C(details), C(ret_code) and C(http_status) (null when no controller answered).
+      C(correction), C(details) and C(ret_code) of its first error entry, C(http_status) (null when no controller
+      answered), and every error and warning entry of the reply in C(errors) and C(warnings) (each with
+      C(message), C(cause), C(correction), C(details) and C(ret_code); empty when no controller answered). The
+      failure's C(msg) tells them all.
   returned: on such failures
   type: dict
   sample: {"message": "Not enough available nodes", "cause": "", "correction": "", "details": "",
-           "ret_code": -4611686018407201820, "http_status": 500}
+           "ret_code": -4611686018407201820, "http_status": 500,
+           "errors": [{"message": "Not enough available nodes", "cause": "", "correction": "", "details": "",
+                       "ret_code": -4611686018407201820}], "warnings": []}
 left_behind:
   description:
     - When a failed run could not undo what it had made, what is left (to remove by hand, or by running again).

@@ -284,11 +284,16 @@ query_result:
 linstor_error:
   description:
     - When LINSTOR answered with an error (or could not be reached), the error as it came - C(message), C(cause),
-      C(correction), C(details), C(ret_code) and C(http_status) (null when no controller answered).
+      C(correction), C(details) and C(ret_code) of its first error entry, C(http_status) (null when no controller
+      answered), and every error and warning entry of the reply in C(errors) and C(warnings) (each with
+      C(message), C(cause), C(correction), C(details) and C(ret_code); empty when no controller answered). The
+      failure's C(msg) tells them all.
   returned: on such failures
   type: dict
   sample: {"message": "Not enough available nodes", "cause": "", "correction": "", "details": "",
-           "ret_code": -4611686018407201820, "http_status": 500}
+           "ret_code": -4611686018407201820, "http_status": 500,
+           "errors": [{"message": "Not enough available nodes", "cause": "", "correction": "", "details": "",
+                       "ret_code": -4611686018407201820}], "warnings": []}
 parameter:
   description: On failure caused by an option, the option to change.
   returned: on such failures

@@ -165,3 +165,18 @@ def test_warnings_are_masked_like_the_result(fails: bool) -> None:
     with pytest.raises(Finished):
         run_module(module, operation)
     assert module.warnings == [echoed.replace("s3cret-token", "********")]
+
+
+def test_a_pasted_private_key_is_refused_and_masked(tmp_path) -> None:
+    """client_key is a path (no_log off, so the path shows in messages); a key pasted into it must not show in the
+    result's invocation."""
+    pasted = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----\n"
+    module = FakeModule()
+    certificate = tmp_path / "client.crt"
+    certificate.write_text("not read before the key is refused")
+    module.params.update(client_cert=str(certificate), client_key=pasted)
+    with pytest.raises(Finished) as finished:
+        run_module(module, lambda module, client: {"changed": False})
+    assert finished.value.result["parameter"] == "client_key"
+    assert pasted in module.no_log_values
+    assert "MIGHAgEA" not in finished.value.result["msg"]
