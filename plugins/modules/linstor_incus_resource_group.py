@@ -69,7 +69,9 @@ options:
     description:
       - DRBD options of the pool, set as properties of the group. The same keys as the Incus pool keys C(drbd.*)
         and as the C(drbd_options) of the M(linstor.incus.linstor_incus_volume) module.
-      - Defaults as Incus fills them in when a pool is created.
+      - Defaults as Incus fills them in when a pool is created. As Incus applies a pool's whole configuration, an
+        option left out is set to its default, not left as it is (a task that raises only O(place_count) puts
+        C(on_no_quorum) back to V(suspend-io)): give every option the pool needs in every task that manages it.
     type: dict
     suboptions:
       on_no_quorum:
@@ -105,13 +107,14 @@ options:
         refuses them in C(linstor.raw.*) too) - keys under C(Aux/Incus/), the keys of O(drbd_options) and the DRBD
         properties Incus manages itself. C(FileSystem/) keys are refused too (on the group they would reach every
         volume, and LINSTOR would make that filesystem on the raw disks of virtual machines and block volumes).
-      - C(DrbdOptions/Disk/rs-discard-granularity) replaces Incus's C(1048576); given as null (C(~)) it is put back to
-        C(1048576), as Incus does when that pool key is unset.
+      - C(DrbdOptions/Disk/rs-discard-granularity) replaces Incus's C(1048576). Not listed, or given as null (C(~)),
+        it is set to C(1048576), as Incus does for a pool without that key; so, as with O(drbd_options), a task
+        that leaves it out puts back a value an earlier task changed.
       - Keys outside C(Aux/) are checked against the controller's list of resource-group properties
         (C(GET /v1/resource-groups/properties/info)) before anything is written; a key LINSTOR does not know, or a
         value its rule refuses (C(DrbdOptions/Net/max-buffers=abc)), fails the task, naming O(properties). That list
         is read with one more request, only when such a key is about to be written or removed.
-      - Properties the group has but that are not listed here are left alone. Any other key given as null is
+      - Other properties the group has but that are not listed here are left alone. Any other key given as null is
         removed from the group if it is there.
     type: dict
 notes:
