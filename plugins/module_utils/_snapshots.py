@@ -351,7 +351,7 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
             outcome.extra.update(snapshot={}, snapshots=[])
             return outcome.result(diff)
         require_group(client, request.resource_group, check_mode, outcome.warnings)  # a misspelt group, named
-        if check_mode and request.state == "present" and request.rename_from is None:
+        if check_mode and request.state == "present":
             # an earlier task of the same check run may create the volume: predict, and say so
             refuse_new_snapshot_name(request.name, "name")
             outcome.changed = True
@@ -627,13 +627,21 @@ def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
             "rename_from",
         )
     if new is None and old is None:
-        raise ModuleFailure(
-            f"cannot rename: neither snapshot {request.rename_from!r} (rename_from) nor {request.name!r} (name) "
-            f"exists on volume {request.incus_name}"
-            + (f" ({request.name!r} maps to LINSTOR snapshot {dangling}, which {rd['name']} does not have)"
-               if dangling else ""),
-            "rename_from",
-        )
+        missing = (f"cannot rename: neither snapshot {request.rename_from!r} (rename_from) nor {request.name!r} (name) "
+                   f"exists on volume {request.incus_name}"
+                   + (f" ({request.name!r} maps to LINSTOR snapshot {dangling}, which {rd['name']} does not have)"
+                      if dangling else ""))
+        if not check_mode:
+            raise ModuleFailure(missing, "rename_from")
+        # an earlier task of the same check run may create rename_from: predict the rename (LINSTOR name unknown)
+        refuse_new_snapshot_name(request.name, "name")
+        outcome.changed = True
+        outcome.warnings.append(check_mode_warning(missing, f"snapshot {request.rename_from!r}"))
+        predicted = _rd_after(rd, {snapshot_key(request.name): None})
+        outcome.volume = volume_view(predicted, request.prefix) or outcome.volume
+        outcome.extra.update(snapshot=snapshot_entry(request.name, None), snapshot_missing=True)
+        _snapshot_list(outcome, predicted["props"], None)
+        return
     if new is not None:
         outcome.extra["snapshot"] = snapshot_entry(request.name, new)
         _snapshot_list(outcome, props, None)

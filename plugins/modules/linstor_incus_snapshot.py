@@ -77,8 +77,9 @@ options:
       - Current Incus name of a snapshot of O(volume) to rename to O(name). Only the mapping key moves (one request
         setting the new key and deleting the old ones); the LINSTOR snapshot keeps its name and data.
       - If O(name) exists and O(rename_from) does not, nothing is done (the rename was done before). If neither
-        exists the module fails naming both; if both exist it fails without writing anything. A mapping of O(name)
-        to a LINSTOR snapshot the RD does not have (as an Incus copy inherits) counts as none, and is replaced.
+        exists the module fails naming both (in check mode it warns and predicts the rename, as an earlier task may
+        take O(rename_from)); if both exist it fails without writing anything. A mapping of O(name) to a LINSTOR
+        snapshot the RD does not have (as an Incus copy inherits) counts as none, and is replaced.
       - A mapping of O(rename_from) to a LINSTOR snapshot the RD does not have is not moved; the module fails
         without writing (delete that mapping with O(state=absent)).
       - Only with O(state=present).
@@ -290,8 +291,15 @@ race:
            "deleted_own": "incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9", "wrote_mapping": false}
 volume_missing:
   description:
-    - In check mode, true when the volume does not exist (yet) and the snapshot would be created with it; the run
-      warns instead of failing, as an earlier task of the same check run may create the volume.
+    - In check mode, true when the volume does not exist (yet) and the snapshot would be created (or renamed) with
+      it; the run warns instead of failing, as an earlier task of the same check run may create the volume.
+  returned: in check mode, when that happened
+  type: bool
+  sample: true
+snapshot_missing:
+  description:
+    - In check mode, true when a rename finds neither O(rename_from) nor O(name) on the volume; the run predicts the
+      rename and warns instead of failing, as an earlier task of the same check run may take that snapshot.
   returned: in check mode, when that happened
   type: bool
   sample: true
