@@ -62,6 +62,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     in_group,
     missing_group_message,
     missing_group_warning,
+    other_prefix_warning,
 )
 
 
@@ -306,6 +307,8 @@ def list_volumes(
             raise InventoryError(missing_group_message(resource_group), "resource_group")
         if warnings is not None:
             warnings.append(missing_group_warning(resource_group))
+    if warnings is not None:
+        warnings += filter(None, [other_prefix_warning(rds, resource_group, prefix)])
     names = sorted(rd["name"] for rd in rds)
     snapshots = resources = None
     if include_snapshots:

@@ -91,6 +91,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     in_use_problem,
     in_use_warning,
     new_volume_view,
+    other_prefix_warning,
     parse_request,
     placement_warnings,
     plan_changes,
@@ -227,13 +228,17 @@ def parse_items(params: Mapping[str, Any]) -> list[Item]:
 # --- Reading and planning -----------------------------------------------------------------------
 
 
-def read_group(client: LinstorClient, resource_group: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
+def read_group(client: LinstorClient, resource_group: str, prefix: str | None = None,
+               warnings: list[str] | None = None) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """ONE request: the group's RDs carrying ``Aux/Incus/name`` and ``Aux/Incus/type``, by (type, name).
 
     The same keys Incus's lookup filters on (content type is checked by :func:`._volumes.single`,
-    as for one volume), so an RD with a broken content type is refused here as it is there.
+    as for one volume), so an RD with a broken content type is refused here as it is there. With ``prefix``,
+    volumes named with another go to ``warnings`` (:func:`._volumes.other_prefix_warning`).
     """
     listing = client.list_resource_definitions(props=[AUX_NAME, AUX_TYPE], with_volume_definitions=True)
+    if prefix is not None and warnings is not None:
+        warnings += filter(None, [other_prefix_warning(listing, resource_group, prefix)])
     return claims_by_identity(listing, resource_group)
 
 
@@ -611,8 +616,8 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     """Bring every declared volume to its declared state; return the module result."""
     items = parse_items(params)
     resource_group = params["resource_group"]
-    claims = read_group(client, resource_group)
     warnings: list[str] = []
+    claims = read_group(client, resource_group, params["prefix"], warnings)
     group: dict[str, Any] | None = None
     group_read = False
     if items and not claims:  # no Incus volume in the group, or no such group (misspelt): one GET tells

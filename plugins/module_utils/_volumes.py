@@ -45,6 +45,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     CONTENT_FILESYSTEM,
     DEFAULT_VM_FILESYSTEM_SIZE,
     EXACT_SIZE_KEY,
+    GENERATED_SUFFIX_LENGTH,
     KIB,
     SNAPSHOT_KEY_NAMESPACES,
     NamingError,
@@ -55,6 +56,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     filesystem_keys_problem,
     generate_name,
     has_filesystem_volume,
+    is_generated_name,
     lookup_filters,
     normalize_volume_type,
     parse_size,
@@ -295,6 +297,28 @@ def parse_request(params: Mapping[str, Any]) -> VolumeRequest:
 def in_group(rd: Mapping[str, Any], resource_group: str) -> bool:
     """Whether an RD belongs to the resource group (LINSTOR names are case-insensitive)."""
     return (rd.get("resource_group_name") or "").lower() == resource_group.lower()
+
+
+def other_prefix_warning(rds: Iterable[Mapping[str, Any]], resource_group: str, prefix: str) -> str | None:
+    """A listing of the group's Incus volumes holding some whose ``Aux/Incus/name`` lacks ``prefix``: another Incus
+    pool's (another ``linstor.volume.prefix``), or a ``prefix`` option that is not the pool's, which makes every
+    volume of the pool invisible to the task (and a volume it declares, a second one beside Incus's)."""
+    rd_prefixes: dict[str, int] = {}
+    for rd in rds:
+        incus_name = (rd.get("props") or {}).get(AUX_NAME)
+        if not in_group(rd, resource_group) or incus_name is None or incus_name.startswith(prefix):
+            continue
+        rd_name = rd.get("name") or ""
+        rd_prefix = rd_name[:-GENERATED_SUFFIX_LENGTH]
+        shown = repr(rd_prefix) if rd_prefix and is_generated_name(rd_prefix, rd_name) else "another prefix"
+        rd_prefixes[shown] = rd_prefixes.get(shown, 0) + 1
+    if not rd_prefixes:
+        return None
+    named = ", ".join(f"{shown} ({count})" for shown, count in sorted(rd_prefixes.items()))
+    return (f"resource group {resource_group} holds {sum(rd_prefixes.values())} Incus volume(s) whose Aux/Incus/name "
+            f"does not start with prefix {prefix!r}, which this task does not see (their resource definitions are "
+            f"named with {named}): they are another Incus pool's, with another linstor.volume.prefix, or prefix is not "
+            "this pool's linstor.volume.prefix")
 
 
 def claims_by_identity(rds: Iterable[Mapping[str, Any]], resource_group: str) -> dict[tuple[str, str], list[Any]]:
