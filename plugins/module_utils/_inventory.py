@@ -180,7 +180,7 @@ def build_inventory(
     (any superset of the group's is fine). ``snapshots``: ``/v1/view/snapshots`` items, or
     ``None`` when not read (then each volume has no ``snapshot_details`` and the two snapshot
     anomaly lists stay empty). ``resources``: ``/v1/view/resources`` items, or ``None`` (then no
-    ``resources`` key).
+    ``resources`` key, and no ``unplaced`` anomaly).
     """
     validate_prefix(prefix)
     selection = selection or Selection()
@@ -242,13 +242,16 @@ def build_inventory(
             identity = _orphan_identity(orphan["resource_definition"])
             unmapped += _unmapped(identity, orphan["aux_properties"], rd_snapshots, prefix)
 
+    unplaced: list[dict[str, Any]] = []
     if resources is not None:
         placed: dict[str, list[dict[str, Any]]] = {}
         for resource in resources:
-            placed.setdefault(resource.get("name", ""), []).append(resource_view(resource))
+            placed.setdefault(resource.get("name", "").lower(), []).append(resource_view(resource))
         for volume in volumes:
-            volume["resources"] = sorted(placed.get(volume["resource_definition"], []),
+            volume["resources"] = sorted(placed.get(volume["resource_definition"].lower(), []),
                                          key=lambda item: item["node"] or "")
+            if not any(not resource["diskless"] for resource in volume["resources"]):
+                unplaced.append({**_identity(volume), "nodes": [resource["node"] for resource in volume["resources"]]})
 
     return {
         "volumes": volumes,
@@ -258,6 +261,7 @@ def build_inventory(
             "dangling_snapshot_mappings": dangling,
             "unmapped_snapshots": unmapped,
             "snapshot_claims": snapshot_claims,
+            "unplaced": unplaced,
         },
     }
 

@@ -126,9 +126,10 @@ EXAMPLES = r"""
   linstor.incus.linstor_incus_volume_info:
     resource_group: linstor
     include_snapshots: true
+    include_resources: true
     scan_all: true
     query: "[anomalies.orphans, anomalies.duplicates, anomalies.dangling_snapshot_mappings,
-      anomalies.unmapped_snapshots, anomalies.snapshot_claims][] | length(@)"
+      anomalies.unmapped_snapshots, anomalies.snapshot_claims, anomalies.unplaced][] | length(@)"
   register: audit
   failed_when: audit.query_result > 0
 
@@ -275,6 +276,15 @@ anomalies:
           naming a LINSTOR snapshot of the source volume. It is as harmless, and goes the same ways. On an RD listed
           among RV(anomalies.orphans) (the RD of a mounted snapshot is one), the identity fields are null and
           C(resource_definition) names the RD.
+      type: list
+      elements: dict
+    unplaced:
+      description:
+        - Volumes with no diskful resource, which hold no data, with the volume's identity and C(nodes) (the
+          diskless resources it has, if any). Only checked with O(include_resources=true).
+        - A create whose undo failed leaves such an RD (the module's failure names it in C(left_behind)), and every
+          later lookup takes it for the volume. Delete it (C(linstor resource-definition delete <rd>)), or place it
+          (C(linstor resource-definition auto-place <rd>)) when its volume is meant to be new and empty.
       type: list
       elements: dict
 query_result:

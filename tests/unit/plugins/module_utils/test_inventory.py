@@ -175,3 +175,16 @@ def test_jmespath_is_imported_only_for_a_query() -> None:
             "_inventory.compile_query('volumes')\n"
             "assert 'jmespath' in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_volumes_without_a_diskful_resource_are_unplaced() -> None:
+    """Read only with the resources: a volume with no replica, or only diskless ones, holds no data."""
+    def resource(rd_name: str, node: str, flags: list[str]) -> dict:
+        return {"name": rd_name.upper(), "node_name": node, "flags": flags, "volumes": []}
+
+    resources = [resource(C1["name"], "n1", []), resource(C1["name"], "n3", ["DISKLESS", "TIE_BREAKER"]),
+                 resource(V1["name"], "n2", ["DISKLESS", "DRBD_DISKLESS"])]
+    result = build_inventory([C1, V1, VOL], "linstor", PREFIX, resources=resources)
+    assert [(item["name"], item["nodes"]) for item in result["anomalies"]["unplaced"]] == [("vol", []), ("v1", ["n2"])]
+    assert [len(volume["resources"]) for volume in result["volumes"]] == [2, 0, 1]  # names compare without case
+    assert build_inventory([C1, V1, VOL], "linstor", PREFIX)["anomalies"]["unplaced"] == []  # not read
