@@ -316,9 +316,16 @@ def controller_url(entry: str) -> str:
     if not parts.hostname:
         raise LinstorConfigError(f"controllers: no host in '{shown}'", "controllers")
     try:
-        port = parts.port or port
+        given_port = parts.port
     except ValueError as exc:
         raise LinstorConfigError(f"controllers: bad port in '{shown}': {exc}", "controllers") from exc
+    if given_port == 0:
+        raise LinstorConfigError(f"controllers: bad port in '{shown}': 0 is no port", "controllers")
+    if parts.path.strip("/") or parts.query or parts.fragment:
+        raise LinstorConfigError(
+            f"controllers: '{shown}' has a path or query after the address, which LINSTOR's clients drop: the REST "
+            "API is at the root of the controller's address (give scheme, host and port only)", "controllers")
+    port = given_port or port
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     return f"{http_scheme}://{host}:{port}"
 
@@ -576,12 +583,15 @@ class LinstorClient:
                     "certificate), and client_cert/client_key where the controller requires a client certificate"
                 ) from exc
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                reason = _short_reason(exc)
+                if reason == "timed out":  # the option to raise, if the controller is only slow
+                    reason = f"timed out after timeout={self.settings.timeout:g} s"
                 if not _sent(exc):
-                    tried.append(f"{base} ({_short_reason(exc)})")
+                    tried.append(f"{base} ({reason})")
                     continue
                 sent = True
                 outcome = "no reply" if method == "GET" else "it may have been applied"
-                tried.append(f"sent to {base}; {outcome} ({_short_reason(exc)})")
+                tried.append(f"sent to {base}; {outcome} ({reason})")
                 if method not in IDEMPOTENT_METHODS:
                     raise LinstorConnectionError(
                         f"{method} {path} was {tried[-1]}; not repeated because it is not safe to repeat. "

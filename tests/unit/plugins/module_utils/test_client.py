@@ -50,13 +50,15 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
         ("ctrl:3999", "http://ctrl:3999"),
         (" linstor://[::1] ", "http://[::1]:3370"),
         ("linstor+ssl://[fd00::5]:3371", "https://[fd00::5]:3371"),
+        ("http://ctrl:3370/", "http://ctrl:3370"),  # a bare trailing slash is no path
     ],
 )
 def test_controller_url(entry: str, url: str) -> None:
     assert controller_url(entry) == url
 
 
-@pytest.mark.parametrize("entry", ["ftp://ctrl", "linstor://", "linstor://ctrl:notaport"])
+@pytest.mark.parametrize("entry", ["ftp://ctrl", "linstor://", "linstor://ctrl:notaport", "ctrl:0",
+                                   "https://lb/linstor", "http://ctrl:3370/v1", "http://ctrl?x=1"])
 def test_controller_url_refuses_bad_entries(entry: str) -> None:
     with pytest.raises(LinstorConfigError) as caught:
         controller_url(entry)

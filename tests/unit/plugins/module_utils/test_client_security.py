@@ -444,13 +444,13 @@ def test_headers_sent_a_byte_a_second_end_at_the_timeout(not_linstor) -> None:
     began = time.monotonic()
     with pytest.raises(LinstorConnectionError) as caught:
         plain_client(not_linstor, timeout=2).get("/v1/slow-headers")
-    assert time.monotonic() - began < 5
-    assert f"answered GET /v1/slow-headers: sent to {base}; no reply (timed out)" in str(caught.value)
+    assert time.monotonic() - began < 30  # not a speed target: without the deadline it never ends
+    assert f"answered GET /v1/slow-headers: sent to {base}; no reply (timed out after timeout=2 s)" in str(caught.value)
     began = time.monotonic()
     with pytest.raises(LinstorConnectionError) as caught:
         plain_client(not_linstor, timeout=2).post("/v1/slow-headers")
-    assert time.monotonic() - began < 5
-    assert f"sent to {base}; it may have been applied (timed out); not repeated" in str(caught.value)
+    assert time.monotonic() - began < 30
+    assert f"sent to {base}; it may have been applied (timed out after timeout=2 s); not repeated" in str(caught.value)
 
 
 def test_an_http_error_is_an_error_whatever_its_entries_say(not_linstor) -> None:
