@@ -31,6 +31,7 @@ try:
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.exceptions import HTTPError as TransportError
     from urllib3.exceptions import LocationValueError, NewConnectionError, ReadTimeoutError
+    from urllib3.exceptions import ProxyError as UrllibProxyError
     from urllib3.response import HTTPResponse
 except ImportError:  # reported by the modules through missing_required_lib
     requests = None
@@ -961,6 +962,9 @@ def _read_reply(response: Any, *_args: Any, **_kwargs: Any) -> Any:
     except BaseException:
         response.close()
         raise
+    deadline = _IN_FLIGHT.get()
+    if deadline is not None:  # read whole: a timer firing from now on must not turn this reply into a timeout
+        deadline.disarm()
     return response
 
 
@@ -1032,6 +1036,7 @@ class _Deadline:
         self._lock = threading.Lock()
         self._socket: socket.socket | None = None
         self._expired = False
+        self._done = False
         self.fired = False
         self._timer = threading.Timer(timeout, self._expire)
         self._timer.daemon = True
@@ -1042,14 +1047,26 @@ class _Deadline:
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self._timer.cancel()
-        with self._lock:  # a timer firing late must not cut the pooled connection the next request uses
-            self._socket = None
+        self.disarm()
         _IN_FLIGHT.reset(self._token)
 
-    def arm(self, sock: socket.socket) -> None:
-        """The socket the reply comes on (called as the connection starts reading it)."""
+    def disarm(self) -> None:
+        """The reply is read whole: from now on the timer cuts nothing, so ``fired`` tells a reply cut short only
+        (a complete reply is no timeout), and a timer firing late never cuts the pooled connection the next request
+        uses."""
+        self._timer.cancel()
         with self._lock:
+            self._done = True
+            self._socket = None
+
+    def arm(self, sock: object) -> None:
+        """The socket the reply comes on (called as the connection starts reading it). A TLS connection tunnelled
+        through an HTTPS proxy reads through no socket of its own: that one is left to requests' timeout."""
+        if not isinstance(sock, socket.socket):
+            return
+        with self._lock:
+            if self._done:
+                return
             self._socket = sock
             if self._expired:
                 self._cut()
@@ -1110,7 +1127,10 @@ def _sent(exc: Exception) -> bool:
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return False
     cause = exc.args[0] if exc.args else None
-    return not isinstance(getattr(cause, "reason", cause), NewConnectionError)
+    reason = getattr(cause, "reason", cause)
+    if isinstance(reason, UrllibProxyError):  # the proxy itself could not be reached, or could not connect
+        reason = reason.original_error
+    return not isinstance(reason, NewConnectionError)
 
 
 def _short_reason(exc: Exception) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from ansible_collections.linstor.incus.plugins.module_utils import _client
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
     MASK_INFO,
@@ -540,3 +541,30 @@ def test_a_put_or_delete_whose_reply_was_lost_says_it_was_sent(plain: EmulatorPr
     with pytest.raises(LinstorConnectionError, match=f"sent to {base}; it may have been applied"):
         talk.delete_resource_definition(rd_name)
     assert talk.get_resource_definition(rd_name) is None
+
+
+def test_a_post_through_a_proxy_that_cannot_be_reached_fails_over(plain: EmulatorProcess, debug: DebugApi,
+                                                                   monkeypatch, rd_name: str) -> None:
+    """requests wraps a refused connection to the proxy in a ProxyError: nothing was sent, so a POST goes on to the
+    next controller (here the emulator, which no_proxy exempts) instead of reporting a write that may have been
+    applied."""
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    talk = client(f"linstor://10.255.255.1:3370,linstor://127.0.0.1:{plain.port}", timeout=5)
+    talk.spawn("DfltRscGrp", rd_name, [8192], {}, definitions_only=True)
+    assert talk.request_count == 2
+    assert [e["method"] for e in debug.requests()] == ["POST"]
+    assert talk.get_resource_definition(rd_name) is not None
+
+
+def test_a_reply_read_whole_is_no_timeout_however_late_requests_ends(not_linstor, monkeypatch) -> None:
+    """The deadline is disarmed once the reply is read: requests' own work after the read (here held past the
+    timeout) must not turn a complete reply into a timeout."""
+    original = requests.sessions.extract_cookies_to_jar
+
+    def late(*args, **kwargs):
+        time.sleep(1.5)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(requests.sessions, "extract_cookies_to_jar", late)
+    assert plain_client(not_linstor, timeout=1).get("/v1/anything") == {}
