@@ -64,6 +64,9 @@ APICALLRC = "a list of ApiCallRc entries"
 CLONE_STARTED = "a clone-started object or a list of ApiCallRc entries"
 """The reply each request expects (:meth:`LinstorClient.request`'s ``expect``), worded as its error names it."""
 
+CHECK_THE_CONTROLLER = "Check the controller's state, then run again."
+"""The last sentence of a write that may have been applied, for the user to act on (an undo replaces it)."""
+
 HTTP_PORT = 3370
 HTTPS_PORT = 3371
 DEFAULT_CONTROLLER = "linstor://localhost"
@@ -596,12 +599,12 @@ class LinstorClient:
                 if method not in IDEMPOTENT_METHODS:
                     raise LinstorConnectionError(
                         f"{method} {path} was {tried[-1]}; not repeated because it is not safe to repeat. "
-                        "Check the controller's state, then run again.") from exc
+                        + CHECK_THE_CONTROLLER) from exc
                 continue
             self._active = index
             return self._decode(method, path, base, response, expect)
         if sent:
-            check = "" if method == "GET" else " Check the controller's state, then run again."
+            check = "" if method == "GET" else " " + CHECK_THE_CONTROLLER
             raise LinstorConnectionError(
                 f"no LINSTOR controller (from {self.settings.controllers_source}) answered {method} {path}: "
                 + "; ".join(tried) + "." + check)
@@ -696,8 +699,8 @@ class LinstorClient:
                    f"{'...' if len(shown) > 200 else ''}, where LINSTOR answers with {expect}")
         if method == "GET":
             return LinstorError(message + ": check that controllers names a LINSTOR controller", status=status)
-        return LinstorConnectionError(message + "; the request reached it, so it may have been applied. Check the "
-                                      "controller's state, then run again.", status=status)
+        return LinstorConnectionError(message + "; the request reached it, so it may have been applied. "
+                                      + CHECK_THE_CONTROLLER, status=status)
 
     def get(self, path: str, params: Any = None, expect: str = OBJECT) -> Any:
         return self.request("GET", path, params=params, expect=expect)

@@ -88,6 +88,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     delete_in_use_warning,
     delete_operation,
     delete_volume,
+    filesystem_grow_warnings,
     in_use_problem,
     in_use_warning,
     new_volume_view,
@@ -317,7 +318,8 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
             item.plan = plan_changes(request, rd, rename=renamed)
         except NamingError as error:
             raise _indexed(error, item.index) from error
-        warnings += item.plan.warnings
+        if check_mode:  # the real run says it once the grow is done (apply_item)
+            warnings += filesystem_grow_warnings(request.incus_name, rd, item.plan)
         item.action = None if item.plan.empty else "update"
     props = (rd.get("props") or {}) if rd is not None else {}
     mappings = snapshot_mappings(props)
@@ -545,6 +547,7 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
             entry["resource_definition"] = rd_name
         elif item.action == "update" and rd is not None and item.plan is not None:
             update_volume(client, rd["name"], item.plan, outcome)
+            warnings += filesystem_grow_warnings(request.incus_name, rd, item.plan)
             entry["actions"] += actions_of(item)
             view = apply_plan_to_view(volume_view(rd, request.prefix) or {}, item.plan, request.prefix)
             rd = rd_from_view(view)

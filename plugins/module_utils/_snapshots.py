@@ -85,6 +85,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     busy_nodes,
     check_mode_warning,
     copy_request_for,
+    filesystem_grow_warnings,
     find_source_rd,
     find_volumes,
     foreseen_refusal,
@@ -968,11 +969,11 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     plan = plan_changes(copy_request, {"props": after_props, "volume_definitions": definitions},
                         subject=f"the snapshot {snapshot!r} of {source.incus_name}")
     plan.override_props.clear()
-    outcome.warnings += plan.warnings
     outcome.changed = True
     outcome.extra["source_resource_definition"] = source_rd["name"]
     outcome.extra["source_snapshot"] = {"name": snapshot, "linstor_name": target["linstor_name"]}
     if check_mode:
+        outcome.warnings += filesystem_grow_warnings(request.incus_name, {}, plan)
         outcome.volume = apply_plan_to_view(template, plan, request.prefix)
         return
     rd_name, reverter = new_rd_with_undo(client, request.prefix)
@@ -986,5 +987,6 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
             apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
         _reraise_after_revert(error, reverter)
+    outcome.warnings += filesystem_grow_warnings(request.incus_name, {"name": rd_name}, plan)
     # Confirm with Incus's lookup, as a create does: of twins made at the same moment, one RD stays.
     outcome.volume = settle_concurrent_create(client, request, rd_name, reverter, outcome)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
+    CHECK_THE_CONTROLLER,
     CLONE_PROPERTIES_REST_API,
     FAIL_IN_USE,
     FAIL_NOT_FOUND_RSC_GRP,
@@ -50,7 +51,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     SNAPSHOT_KEY_NAMESPACES,
     NamingError,
     aux_name,
-    claimed_snapshots,
     creation_properties,
     drbd_option_properties,
     filesystem_keys_problem,
@@ -59,6 +59,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     is_generated_name,
     lookup_filters,
     normalize_volume_type,
+    open_claims,
     parse_size,
     per_snapshot_keys,
     property_values_match,
@@ -425,8 +426,9 @@ class Plan:
     override_props: dict[str, str] = field(default_factory=dict)
     delete_props: list[str] = field(default_factory=list)
     resize_kib: dict[int, int] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    """What the change leaves for someone else to do (a filesystem to grow)."""
+    grown_filesystems: list[int] = field(default_factory=list)
+    """The volumes of ``resize_kib`` that hold a filesystem, which stays as large as it was
+    (:func:`filesystem_grow_warnings`)."""
 
     @property
     def empty(self) -> bool:
@@ -483,17 +485,22 @@ def drbd_device(rd: Mapping[str, Any], number: int) -> str | None:
     return None
 
 
-def filesystem_grow_warning(incus_name: str, rd: Mapping[str, Any], number: int, size_kib: int) -> str:
+def filesystem_grow_warnings(incus_name: str, rd: Mapping[str, Any], plan: Plan) -> list[str]:
     """What growing a filesystem volume through LINSTOR leaves undone: the filesystem on it, which Incus grows only
-    in a resize it makes itself (``SetVolumeQuota`` returns early once LINSTOR has the size)."""
-    device = drbd_device(rd, number)
-    rd_name = rd.get("name")
-    if device is None:
-        device = "/dev/drbd<minor>" + (f" (`linstor volume list -r {rd_name}` shows the minor)" if rd_name else "")
-    return (f"volume {incus_name}: LINSTOR grows volume {number} to {describe_size(size_kib * KIB)}, but a filesystem "
-            "on it keeps its size, and Incus will not grow it later (it grows a filesystem only in a resize it makes "
-            "itself, and LINSTOR has the size now). Grow it on a node where the volume is placed: "
+    in a resize it makes itself (``SetVolumeQuota`` returns early once LINSTOR has the size). ``rd``: the RD grown
+    (its name, and its DRBD minors when read with them); empty for a copy not made yet."""
+    warnings = []
+    for number in plan.grown_filesystems:
+        device = drbd_device(rd, number)
+        rd_name = rd.get("name")
+        if device is None:
+            device = "/dev/drbd<minor>" + (f" (`linstor volume list -r {rd_name}` shows the minor)" if rd_name else "")
+        warnings.append(
+            f"volume {incus_name}: LINSTOR grows volume {number} to {describe_size(plan.resize_kib[number] * KIB)}, "
+            "but a filesystem on it keeps its size, and Incus will not grow it later (it grows a filesystem only in a "
+            "resize it makes itself, and LINSTOR has the size now). Grow it on a node where the volume is placed: "
             f"`resize2fs {device}` (ext4) or `xfs_growfs <mount point>` (xfs, mounted)")
+    return warnings
 
 
 def refuse_filesystem_keys(keys: Iterable[str], volume_type: str, content_type: str) -> None:
@@ -549,7 +556,7 @@ def plan_changes(request: VolumeRequest, rd: Mapping[str, Any], rename: bool = F
         if target is not None:
             plan.resize_kib[number] = target
             if content == CONTENT_FILESYSTEM:
-                plan.warnings.append(filesystem_grow_warning(request.incus_name, rd, number, target))
+                plan.grown_filesystems.append(number)
     if plan.resize_kib and EXACT_SIZE_KEY in props:
         plan.delete_props.append(EXACT_SIZE_KEY)
     return plan
@@ -645,20 +652,23 @@ class Reverter:
 
 
 def _reraise_after_revert(error: Exception, reverter: Reverter) -> None:
+    """Undo what the run made, then fail with ``error``, saying what the undo removed or left behind."""
     left = reverter.fail()
     if left:
         why = (" (a resource definition left behind carries the volume's Incus keys, so the next run takes it for "
                "the volume, placed or not)" if any(item.startswith("resource definition ") for item in left) else "")
+        found = dict(error.result) if isinstance(error, ModuleFailure) else \
+            {"linstor_error": error.to_dict()} if isinstance(error, LinstorError) else {}
         raise ModuleFailure(
             f"{full_stop(error)} Undoing the steps already made also failed; left behind: {'; '.join(left)}. Remove "
             f"what is left behind by hand before running the task again{why}.",
-            None,
-            changed=True,
-            left_behind=left,
+            error.parameter if isinstance(error, ModuleFailure) else None,
+            **{**found, "changed": True, "left_behind": list(found.get("left_behind") or []) + left},
         ) from error
     if isinstance(error, LinstorConnectionError) and reverter.undone:
         # the write whose reply was lost may have been applied: say that this run removed what it may have made
-        raise LinstorConnectionError(f"{error.message} This run then removed what it may have made "
+        sent = error.message.removesuffix(CHECK_THE_CONTROLLER).rstrip()
+        raise LinstorConnectionError(f"{sent} This run then removed what it may have made "
                                      f"({'; '.join(reverter.undone)}), so nothing of it is left.") from error
     raise error
 
@@ -1019,10 +1029,10 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
     plan = plan_changes(copy_request, {"props": after_props, "volume_definitions": source_definitions},
                         subject=f"the source volume {source.incus_name}")
     plan.override_props.clear()
-    outcome.warnings += plan.warnings
     outcome.changed = True
     outcome.extra["source_resource_definition"] = source_rd["name"]
     if check_mode:
+        outcome.warnings += filesystem_grow_warnings(request.incus_name, {}, plan)
         outcome.volume = apply_plan_to_view(template, plan, request.prefix)
         return
     born_whole = client.rest_api_version() >= CLONE_PROPERTIES_REST_API
@@ -1043,6 +1053,7 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
             apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
         _reraise_after_revert(error, reverter)
+    outcome.warnings += filesystem_grow_warnings(request.incus_name, {"name": rd_name}, plan)
     outcome.volume = settle_concurrent_create(client, request, rd_name, reverter, outcome)
 
 
@@ -1059,8 +1070,9 @@ def snapshots_to_remove(props: Mapping[str, str], linstor_snapshots: list[str]) 
 
 def foreign_snapshots(props: Mapping[str, str], linstor_snapshots: list[str]) -> list[str]:
     """The RD's LINSTOR snapshots that are not the volume's in Incus's eyes: no mapping names them,
-    and no snapshot create (running, or killed before its mapping) claims them."""
-    claimed = {name.lower() for name in claimed_snapshots(props)}
+    and no snapshot create (running, or killed before its mapping) claims them for a name no mapping holds
+    (:func:`._naming.open_claims`: the losing twin of a mapped name left its snapshot unmapped)."""
+    claimed = {name.lower() for name in open_claims(props)}
     return [snap for snap in unmapped_snapshots(props, linstor_snapshots) if snap.lower() not in claimed]
 
 
@@ -1300,8 +1312,8 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     plan = plan_changes(request, existing, rename=existing is old_rd)
     if plan.empty:
         return outcome.result(diff)
-    outcome.warnings += plan.warnings
     rules = refuse_invalid_properties(client.property_rules, {"properties": user_properties_written(request, plan)})
+    outcome.warnings += filesystem_grow_warnings(request.incus_name, existing, plan)
     outcome.changed = True
     outcome.volume = stored_view(apply_plan_to_view(before, plan, request.prefix), rules)
     if not check_mode:

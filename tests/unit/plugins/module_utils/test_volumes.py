@@ -10,7 +10,11 @@ import contextlib
 from typing import Any
 
 import pytest
-from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorConnectionError, LinstorError
+from ansible_collections.linstor.incus.plugins.module_utils._client import (
+    CHECK_THE_CONTROLLER,
+    LinstorConnectionError,
+    LinstorError,
+)
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     EXACT_SIZE_KEY,
@@ -23,9 +27,11 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     Outcome,
     Plan,
     Reverter,
+    _reraise_after_revert,
     apply_plan_to_view,
     copy_volume,
     create_volume,
+    filesystem_grow_warnings,
     foreign_snapshots,
     has_filesystem_volume,
     new_volume_view,
@@ -172,17 +178,21 @@ def test_plan_grow_of_a_filesystem_warns_that_the_filesystem_keeps_its_size() ->
     container = rd()
     container["volume_definitions"][0]["layer_data"] = [{"type": "DRBD", "data": {"minor_number": 1007}},
                                                         {"type": "STORAGE"}]
-    [warning] = plan_changes(parse_request(params(size="2GiB")), container).warnings
+    [warning] = filesystem_grow_warnings("incus-volume-c1", container,
+                                         plan_changes(parse_request(params(size="2GiB")), container))
     assert "volume incus-volume-c1: LINSTOR grows volume 0 to 2GiB" in warning
     assert "`resize2fs /dev/drbd1007`" in warning
     vm = rd(volume_type="virtual-machines", content="block", sizes=(1048576, 512000))
-    [warning] = plan_changes(parse_request(params(type="virtual-machine", size="2GiB", filesystem_size="1GiB")),
-                             vm).warnings
+    plan = plan_changes(parse_request(params(type="virtual-machine", size="2GiB", filesystem_size="1GiB")), vm)
+    assert plan.grown_filesystems == [1]
+    [warning] = filesystem_grow_warnings("incus-volume-v1", vm, plan)
     assert "LINSTOR grows volume 1 to 1GiB" in warning
     assert f"`linstor volume list -r {vm['name']}` shows the minor" in warning  # read without its layer data
-    assert plan_changes(parse_request(params(type="virtual-machine", size="2GiB")), vm).warnings == []  # a disk
+    [warning] = filesystem_grow_warnings("incus-volume-v1", {}, plan)  # a copy not made yet
+    assert "`resize2fs /dev/drbd<minor>`" in warning
+    assert plan_changes(parse_request(params(type="virtual-machine", size="2GiB")), vm).grown_filesystems == []
     custom_block = rd(volume_type="custom", incus="incus-volume-default_c1", content="block")
-    assert plan_changes(parse_request(params(type="custom", size="2GiB")), custom_block).warnings == []
+    assert plan_changes(parse_request(params(type="custom", size="2GiB")), custom_block).grown_filesystems == []
 
 
 def test_plan_rename_changes_only_the_name() -> None:
@@ -253,6 +263,9 @@ def test_foreign_snapshots_are_neither_mapped_nor_claimed() -> None:
              "Aux/linstor-incus/snapshot-claim/incus-volume-s2": "snap2"}
     names = ["incus-volume-s0", "INCUS-VOLUME-S1", "incus-volume-s2", "backup-1", "incus-volume-s3"]
     assert foreign_snapshots(props, names) == ["backup-1", "incus-volume-s3"]
+    # a claim on a mapped name holds nothing: the snapshot a losing twin left is unmapped, not the volume's
+    props["Aux/linstor-incus/snapshot-claim/incus-volume-s3"] = "snap0"
+    assert foreign_snapshots(props, names) == ["backup-1", "incus-volume-s3"]
 
 
 def test_unmapped_snapshots_refuse_a_delete_unless_asked_to_go() -> None:
@@ -301,6 +314,38 @@ def test_reverter_runs_every_step_in_reverse_and_reports_failures() -> None:
     reverter.add("again", lambda: done.append("again"))
     reverter.success()
     assert reverter.fail() == []
+
+
+def test_a_failed_undo_keeps_linstors_error_and_says_what_is_left() -> None:
+    reverter = Reverter(UndoBlocks())
+
+    def unreachable() -> None:
+        raise LinstorConnectionError("could not reach any LINSTOR controller.")
+
+    reverter.add("resource definition incus-volume-aa", unreachable)
+    error = LinstorError("Not enough available nodes", ret_code=-4611686018407201820, status=500,
+                         entries=[{"ret_code": -4611686018407201820, "message": "Not enough available nodes"}])
+    with pytest.raises(ModuleFailure) as caught:
+        _reraise_after_revert(error, reverter)
+    assert caught.value.result["changed"] is True
+    assert caught.value.result["left_behind"] == ["resource definition incus-volume-aa (could not reach any LINSTOR "
+                                                  "controller)"]
+    assert caught.value.result["linstor_error"]["errors"][0]["message"] == "Not enough available nodes"
+    assert caught.value.message.startswith("Not enough available nodes. Undoing the steps already made also failed")
+    assert "Remove what is left behind by hand before running the task again (a resource definition" in \
+        caught.value.message
+
+
+def test_a_lost_reply_undone_says_so_instead_of_asking_to_check() -> None:
+    reverter = Reverter(UndoBlocks())
+    reverter.add("resource definition incus-volume-aa", lambda: None)
+    lost = LinstorConnectionError(f"POST /v1/x was sent to http://c:3370; it may have been applied (timed out); not "
+                                  f"repeated because it is not safe to repeat. {CHECK_THE_CONTROLLER}")
+    with pytest.raises(LinstorConnectionError) as caught:
+        _reraise_after_revert(lost, reverter)
+    assert str(caught.value) == ("POST /v1/x was sent to http://c:3370; it may have been applied (timed out); not "
+                                 "repeated because it is not safe to repeat. This run then removed what it may have "
+                                 "made (resource definition incus-volume-aa), so nothing of it is left.")
 
 
 class CloneStandIn(UndoBlocks):
