@@ -32,7 +32,7 @@ options:
         C(_) or C(-), with at least one letter.
       - A volume named with another prefix is not seen. A task that reads the group's volumes with one listing
         (M(linstor.incus.linstor_incus_volume_info) unless it looks one volume up by name, type and project, and
-        M(linstor.incus.linstor_incus_volumes)) warns when the group holds such volumes, naming their prefixes: a
+        M(linstor.incus.linstor_incus_volumes)) warns when the group holds such volumes, naming their prefixes; a
         prefix that is not the pool's would otherwise show an empty pool, and create a second volume beside each
         of Incus's.
     type: str

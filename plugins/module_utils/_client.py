@@ -193,8 +193,8 @@ class LinstorError(Exception):
         texts = [_sentences(self.message, self.cause, self.correction, self.details)]
         texts += [_sentences(*_entry_dict(entry)[:4]) for entry in self.errors[1:]]
         if self.warnings:
-            texts.append("LINSTOR also warned: " + " ".join(_sentences(*_entry_dict(entry)[:4])
-                                                              for entry in self.warnings))
+            warned = " ".join(_sentences(*_entry_dict(entry)[:4]) for entry in self.warnings)
+            texts.append("LINSTOR also warned: " + warned)
         return " ".join(texts).strip()
 
     def to_dict(self) -> dict[str, Any]:

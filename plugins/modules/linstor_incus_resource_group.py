@@ -71,7 +71,7 @@ options:
         and as the C(drbd_options) of the M(linstor.incus.linstor_incus_volume) module.
       - Defaults as Incus fills them in when a pool is created. As Incus applies a pool's whole configuration, an
         option left out is set to its default, not left as it is (a task that raises only O(place_count) puts
-        C(on_no_quorum) back to V(suspend-io)): give every option the pool needs in every task that manages it.
+        C(on_no_quorum) back to V(suspend-io)), so give every option the pool needs in every task that manages it.
     type: dict
     suboptions:
       on_no_quorum:

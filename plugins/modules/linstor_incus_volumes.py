@@ -23,7 +23,7 @@ description:
   - Items are written in the declared order. The first item that fails while writing stops the run; what that item
     made (its new RD, its new snapshots) is removed again, and the failure reports in RV(changes) what the earlier
     items did. Later items are not touched. Running again once the cause is fixed completes the rest. If removing
-    what the item made fails too (the controller went away), the failure names it in RV(left_behind): remove it by
+    what the item made fails too (the controller went away), the failure names it in RV(left_behind); remove it by
     hand before running again.
 author:
   - linstor.incus contributors (@linstor-incus)

@@ -543,8 +543,8 @@ def test_a_put_or_delete_whose_reply_was_lost_says_it_was_sent(plain: EmulatorPr
     assert talk.get_resource_definition(rd_name) is None
 
 
-def test_a_post_through_a_proxy_that_cannot_be_reached_fails_over(plain: EmulatorProcess, debug: DebugApi,
-                                                                   monkeypatch, rd_name: str) -> None:
+def test_a_post_through_a_proxy_that_cannot_be_reached_fails_over(
+        plain: EmulatorProcess, debug: DebugApi, monkeypatch, rd_name: str) -> None:
     """requests wraps a refused connection to the proxy in a ProxyError: nothing was sent, so a POST goes on to the
     next controller (here the emulator, which no_proxy exempts) instead of reporting a write that may have been
     applied."""
