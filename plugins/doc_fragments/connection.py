@@ -58,8 +58,8 @@ options:
   timeout:
     description:
       - Seconds each request may take in all, from connecting to the controller to reading its reply in full (a
-        controller sending its headers or its reply a byte at a time cannot hold the run). More than 0, at most 86400
-        (a day).
+        controller sending its headers or its reply a byte at a time cannot hold the run); through a SOCKS proxy, or
+        HTTPS tunnelled through an HTTPS proxy, each wait for data only. More than 0, at most 86400 (a day).
     type: float
     default: 60
 notes:
