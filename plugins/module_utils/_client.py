@@ -191,9 +191,9 @@ class LinstorError(Exception):
         """The message with its cause, correction and details, then every further error entry of the reply the
         same way, then its warnings."""
         texts = [_sentences(self.message, self.cause, self.correction, self.details)]
-        texts += [_sentences(*_entry_dict(entry)[:4]) for entry in self.errors[1:]]
+        texts += [_sentences(*_entry_fields(entry)[:4]) for entry in self.errors[1:]]
         if self.warnings:
-            warned = " ".join(_sentences(*_entry_dict(entry)[:4]) for entry in self.warnings)
+            warned = " ".join(_sentences(*_entry_fields(entry)[:4]) for entry in self.warnings)
             texts.append("LINSTOR also warned: " + warned)
         return " ".join(texts).strip()
 
@@ -208,12 +208,12 @@ class LinstorError(Exception):
             "details": self.details,
             "ret_code": self.ret_code,
             "http_status": self.status,
-            "errors": [dict(zip(keys, _entry_dict(entry), strict=True)) for entry in self.errors],
-            "warnings": [dict(zip(keys, _entry_dict(entry), strict=True)) for entry in self.warnings],
+            "errors": [dict(zip(keys, _entry_fields(entry), strict=True)) for entry in self.errors],
+            "warnings": [dict(zip(keys, _entry_fields(entry), strict=True)) for entry in self.warnings],
         }
 
 
-def _entry_dict(entry: Mapping[str, Any]) -> tuple[str, str, str, str, int]:
+def _entry_fields(entry: Mapping[str, Any]) -> tuple[str, str, str, str, int]:
     """An ApiCallRc entry's message, cause, correction, details (as text) and ret_code."""
     texts = (str(entry.get(key) or "") for key in ("message", "cause", "correction", "details"))
     message, cause, correction, details = texts
@@ -261,7 +261,7 @@ def raise_for_apicallrc(entries: list[dict[str, Any]], status: int | None) -> li
     return the warning entries."""
     for entry in entries:
         if severity(entry["ret_code"]) == MASK_ERROR:
-            message, cause, correction, details, ret_code = _entry_dict(entry)
+            message, cause, correction, details, ret_code = _entry_fields(entry)
             raise LinstorError(message, cause=cause, correction=correction, details=details, ret_code=ret_code,
                                status=status, entries=entries)
     return [entry for entry in entries if severity(entry["ret_code"]) == MASK_WARN]
@@ -661,7 +661,7 @@ class LinstorClient:
                 raise_for_apicallrc(entries, status)
                 raise LinstorError(
                     f"{base} answered {method} {path} with HTTP {status} but no error entry: "
-                    + " ".join(_sentences(*_entry_dict(entry)[:4]) for entry in entries), status=status,
+                    + " ".join(_sentences(*_entry_fields(entry)[:4]) for entry in entries), status=status,
                     entries=entries)
             if status == 403:
                 message = (f"LINSTOR at {base} refused {method} {path}: HTTP 403 "

@@ -62,7 +62,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     in_group,
     missing_group_message,
     missing_group_warning,
-    other_prefix_warning,
+    other_prefix_warnings,
 )
 
 
@@ -312,7 +312,7 @@ def list_volumes(
         if warnings is not None:
             warnings.append(missing_group_warning(resource_group))
     if warnings is not None:
-        warnings += filter(None, [other_prefix_warning(rds, resource_group, prefix)])
+        warnings += other_prefix_warnings(rds, resource_group, prefix)
     names = sorted(rd["name"] for rd in rds)
     snapshots = resources = None
     if include_snapshots:

@@ -92,7 +92,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     in_use_problem,
     in_use_warning,
     new_volume_view,
-    other_prefix_warning,
+    other_prefix_warnings,
     parse_request,
     placement_warnings,
     plan_changes,
@@ -235,11 +235,11 @@ def read_group(client: LinstorClient, resource_group: str, prefix: str | None = 
 
     The same keys Incus's lookup filters on (content type is checked by :func:`._volumes.single`,
     as for one volume), so an RD with a broken content type is refused here as it is there. With ``prefix``,
-    volumes named with another go to ``warnings`` (:func:`._volumes.other_prefix_warning`).
+    volumes named with another go to ``warnings`` (:func:`._volumes.other_prefix_warnings`).
     """
     listing = client.list_resource_definitions(props=[AUX_NAME, AUX_TYPE], with_volume_definitions=True)
     if prefix is not None and warnings is not None:
-        warnings += filter(None, [other_prefix_warning(listing, resource_group, prefix)])
+        warnings += other_prefix_warnings(listing, resource_group, prefix)
     return claims_by_identity(listing, resource_group)
 
 

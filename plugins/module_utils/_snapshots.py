@@ -524,7 +524,8 @@ def settle_twins(client: LinstorClient, rd_name: str, name: str, own: str, props
     the finished twin's mapping. None when neither a mapping nor this run's claim is left (a
     concurrent delete). A mapping to ``dangling`` (a snapshot the RD does not have) counts as none.
     """
-    mapped = snapshot_mappings(dict(props)).get(name)
+    mappings = snapshot_mappings(dict(props))
+    mapped = mappings.get(name)
     if mapped is not None and not _same(mapped, dangling):
         return own if mapped.lower() == own.lower() else mapped
     claimed = snapshot_claims(props, name)
@@ -535,7 +536,7 @@ def settle_twins(client: LinstorClient, rd_name: str, name: str, own: str, props
     described = read_rd_snapshots(client, [rd_name])[rd_name]
     by_name = {linstor_name.lower(): value for linstor_name, value in described.items()}
     # a snapshot another name maps is that name's (its claim came back with a restore of the RD's properties)
-    taken = {linstor_name.lower() for linstor_name in snapshot_mappings(dict(props)).values()}
+    taken = {linstor_name.lower() for linstor_name in mappings.values()}
     created = [twin for twin in claimed if twin.lower() in by_name and twin.lower() not in taken]
     own_stamp = by_name.get(own.lower(), {}).get("created_timestamp")
     if own_stamp is not None:

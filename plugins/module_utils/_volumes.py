@@ -300,7 +300,7 @@ def in_group(rd: Mapping[str, Any], resource_group: str) -> bool:
     return (rd.get("resource_group_name") or "").lower() == resource_group.lower()
 
 
-def other_prefix_warning(rds: Iterable[Mapping[str, Any]], resource_group: str, prefix: str) -> str | None:
+def other_prefix_warnings(rds: Iterable[Mapping[str, Any]], resource_group: str, prefix: str) -> list[str]:
     """A listing of the group's Incus volumes holding some whose ``Aux/Incus/name`` lacks ``prefix``: another Incus
     pool's (another ``linstor.volume.prefix``), or a ``prefix`` option that is not the pool's, which makes every
     volume of the pool invisible to the task (and a volume it declares, a second one beside Incus's)."""
@@ -314,12 +314,12 @@ def other_prefix_warning(rds: Iterable[Mapping[str, Any]], resource_group: str, 
         shown = repr(rd_prefix) if rd_prefix and is_generated_name(rd_prefix, rd_name) else "another prefix"
         rd_prefixes[shown] = rd_prefixes.get(shown, 0) + 1
     if not rd_prefixes:
-        return None
+        return []
     named = ", ".join(f"{shown} ({count})" for shown, count in sorted(rd_prefixes.items()))
-    return (f"resource group {resource_group} holds {sum(rd_prefixes.values())} Incus volume(s) whose Aux/Incus/name "
+    return [f"resource group {resource_group} holds {sum(rd_prefixes.values())} Incus volume(s) whose Aux/Incus/name "
             f"does not start with prefix {prefix!r}, which this task does not see (their resource definitions are "
             f"named with {named}): they are another Incus pool's, with another linstor.volume.prefix, or prefix is not "
-            "this pool's linstor.volume.prefix")
+            "this pool's linstor.volume.prefix"]
 
 
 def claims_by_identity(rds: Iterable[Mapping[str, Any]], resource_group: str) -> dict[tuple[str, str], list[Any]]:
@@ -490,9 +490,9 @@ def filesystem_grow_warnings(incus_name: str, rd: Mapping[str, Any], plan: Plan)
     in a resize it makes itself (``SetVolumeQuota`` returns early once LINSTOR has the size). ``rd``: the RD grown
     (its name, and its DRBD minors when read with them); empty for a copy not made yet."""
     warnings = []
+    rd_name = rd.get("name")
     for number in plan.grown_filesystems:
         device = drbd_device(rd, number)
-        rd_name = rd.get("name")
         if device is None:
             device = "/dev/drbd<minor>" + (f" (`linstor volume list -r {rd_name}` shows the minor)" if rd_name else "")
         warnings.append(

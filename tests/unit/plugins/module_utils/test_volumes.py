@@ -35,7 +35,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     foreign_snapshots,
     has_filesystem_volume,
     new_volume_view,
-    other_prefix_warning,
+    other_prefix_warnings,
     parse_request,
     plan_changes,
     planned_sizes_kib,
@@ -484,9 +484,8 @@ def test_volumes_named_with_another_prefix_are_told() -> None:
     theirs = [rd(name="lx-" + "b" * 32, incus="lx-c1"), rd(name="lx-" + "c" * 32, incus="lx-default_d1"),
               rd(name="handmade", incus="hand-c2")]
     elsewhere = {**rd(name="lx-" + "d" * 32, incus="lx-c3"), "resource_group_name": "other"}
-    warning = other_prefix_warning([ours, *theirs, elsewhere], "RG", PREFIX)
-    assert warning is not None
+    [warning] = other_prefix_warnings([ours, *theirs, elsewhere], "RG", PREFIX)
     assert warning.startswith("resource group RG holds 3 Incus volume(s) whose Aux/Incus/name does not start with "
                               "prefix 'incus-volume-'")
     assert "named with 'lx-' (2), another prefix (1)" in warning
-    assert other_prefix_warning([ours, elsewhere], "rg", PREFIX) is None
+    assert other_prefix_warnings([ours, elsewhere], "rg", PREFIX) == []
