@@ -218,6 +218,15 @@ def _rg_ctx(op: int, name: str) -> Context:
     return Context(op, rc.MASK_RSC_GRP, {rc.KEY_RSC_GRP: name}, f"Resource group: {name}")
 
 
+def _rsc_ctx(op: int, rd: str, node: str) -> Context:
+    return Context(op, rc.MASK_RSC, {rc.KEY_RSC_DFN: rd, rc.KEY_NODE: node}, f"Node: {node}, Resource: {rd}")
+
+
+def _restore_ctx(rd: str) -> Context:
+    """A snapshot restore into ``rd`` (CtrlSnapshotRestoreApiCallHandler.makeSnapshotRestoreContext)."""
+    return Context(rc.MASK_CRT, rc.MASK_SNAPSHOT, {rc.KEY_RSC_DFN: rd}, f"Resource: '{rd}'")
+
+
 def _snap_ctx(op: int, rd: str, snap: str, nodes: list[str] | None = None) -> Context:
     description = f"Resource: {rd}, Snapshot: {snap}"
     if nodes:
@@ -1412,8 +1421,7 @@ class Backend:
         return entries
 
     def delete_resource(self, rd_name: str, node_name: str) -> list[RcEntry]:
-        ctx = Context(rc.MASK_DEL, rc.MASK_RSC, {rc.KEY_RSC_DFN: rd_name, rc.KEY_NODE: node_name},
-                      f"Node: {node_name}, Resource: {rd_name}")
+        ctx = _rsc_ctx(rc.MASK_DEL, rd_name, node_name)
         with self._tx() as db:
             rd = self._load_rd(db, ctx, rd_name)
             row = db.execute("SELECT * FROM resources WHERE rd = ? AND node = ?", (rd["id"], node_name)).fetchone()
@@ -1940,18 +1948,39 @@ class Backend:
                     raise ctx.error(rc.FAIL_NOT_FOUND_SNAPSHOT,
                                     f"Snapshot '{snap['name']}' of resource '{rd['name']}' on node '{rsc['node']}' "
                                     "not found.")
-            for vd in db.execute("SELECT * FROM vlm_dfns WHERE rd = ?", (rd["id"],)).fetchall():
+            mismatched: list[RcEntry] = []
+            for vd in db.execute("SELECT * FROM vlm_dfns WHERE rd = ? ORDER BY vlm_nr", (rd["id"],)).fetchall():
                 if vd["vlm_nr"] not in snap_vds:
                     raise ctx.error(rc.FAIL_NOT_FOUND_SNAPSHOT,
                                     f"Volume {vd['vlm_nr']} of snapshot '{snap['name']}' of resource '{rd['name']}' "
                                     "not found.")
+                snap_size = snap_vds[vd["vlm_nr"]]["size_kib"]
                 if release >= ROLLBACK_RESETS_SIZES_RELEASE:
                     db.execute("UPDATE vlm_dfns SET size_kib = ? WHERE rd = ? AND vlm_nr = ?",
-                               (snap_vds[vd["vlm_nr"]]["size_kib"], rd["id"], vd["vlm_nr"]))
-            if via_restore:
+                               (snap_size, rd["id"], vd["vlm_nr"]))
+                elif via_restore and snap_size != vd["size_kib"]:
+                    mismatched.append(_restore_ctx(rd["name"]).error(
+                        rc.FAIL_INVLD_VLM_SIZE, f"Snapshot size does not match for volume number {vd['vlm_nr']}; "
+                        f"snapshot size: {snap_size}KiB, required size: {vd['size_kib']}KiB").entries[0])
+            if mismatched:
+                # Before 1.31.3 the rollback deletes the resources, then the restore into the RD refuses the grown
+                # sizes (restoreOnNode); restoreResourceInTransaction reports that as an entry, not as an error,
+                # so the safety snapshot is deleted too and nothing puts the resources back.
+                db.execute("DELETE FROM resources WHERE rd = ?", (rd["id"],))
+            elif via_restore:
                 current = self._rd_props(db, rd["id"])
                 self._set_rd_props(db, rd["id"], current, current | self._captured_props(snap))
+                if release < ROLLBACK_RECREATES_RELEASE:  # it restores the disks only ("TODO: try to re-create
+                    for rsc in rscs:                        # diskless resources" in 1.31.0)
+                        if "DISKLESS" in json.loads(rsc["flags"]):
+                            db.execute("DELETE FROM resources WHERE rd = ? AND node = ?", (rd["id"], rsc["node"]))
         nodes = [r["node"] for r in rscs]
+        if mismatched:
+            return [ctx.entry(rc.MODIFIED, f"Snapshot '{snap['name']}' of resource '{rd['name']}' marked down for "
+                              "rollback."),
+                    *(_rsc_ctx(rc.MASK_DEL, rd["name"], node).entry(
+                        rc.DELETED, f"Resource '{rd['name']}' on node '{node}' deleted.") for node in nodes),
+                    *mismatched]
         return [ctx.entry(rc.MODIFIED, f"Snapshot '{snap['name']}' of resource '{rd['name']}' marked down for "
                           "rollback."),
                 ctx.entry(rc.MASK_INFO | rc.MODIFIED, f"Deactivated resource '{rd['name']}' on "

@@ -694,26 +694,31 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
             "name",
             newer_snapshots=unmapped,
         )
+    release = client.release()
+    operation = f"cannot restore snapshot {request.name!r} of volume {request.incus_name}"
+    refuse_resized_since(operation, rd, target, release)
     newer_names = [by_linstor[snap.lower()] for snap in newer]
     if newer and not request.remove_newer_snapshots:
         raise ModuleFailure(restore_refusal(request.name, newer_names), "remove_newer_snapshots",
                             newer_snapshots=newer_names)
     removed = [{"name": by_linstor[snap.lower()], "linstor_name": snap} for snap in newer]
-    operation = f"cannot restore snapshot {request.name!r} of volume {request.incus_name}"
-    if removed:  # what LINSTOR's rollback refuses only after _delete_newer: refused before it
+    resources: list[dict[str, Any]] = []
+    if removed or check_mode or ROLLBACK_VIA_RESTORE_RELEASE <= release < ROLLBACK_RECREATES_RELEASE:
         resources = client.view_resources([rd["name"]])
-        refuse_uncovered_replicas(operation, rd, target, resources, client.release())
+    if removed:  # what LINSTOR's rollback refuses only after _delete_newer: refused before it
+        refuse_uncovered_replicas(operation, rd, target, resources, release)
         refuse_in_use(client, rd["name"], operation, f"the newer snapshots {', '.join(newer_names)}", 0, 0,
                       check_mode, outcome.warnings, resources)
     elif check_mode:  # the rollback is the only write, and LINSTOR refuses it whole: check mode warns
-        outcome.warnings.extend(rollback_refusal_warnings(client, operation, rd, target))
+        outcome.warnings.extend(rollback_refusal_warnings(client, operation, rd, target, resources))
+    outcome.warnings.extend(dropped_diskless_warnings(rd["name"], resources, release))
     # With remove_newer_snapshots, mappings whose LINSTOR snapshot is gone go too: what an earlier
     # restore left when a delete's reply or the mapping PUT was lost, so a re-run converges.
     dangling = dangling_mappings(props, rd_snapshots) if request.remove_newer_snapshots else []
     dangling_keys = [key for name in dangling for key in snapshot_keys(props, name)]
     keys = [key for entry in removed for key in snapshot_keys(props, entry["name"])] + dangling_keys
     sizes = None  # a controller before LINSTOR 1.31.3 leaves the volume definitions' sizes as they are
-    if client.release() >= ROLLBACK_RESETS_SIZES_RELEASE:
+    if release >= ROLLBACK_RESETS_SIZES_RELEASE:
         sizes = {vd["number"]: vd["size_kib"] for vd in target["volume_definitions"]}
     after = _rd_after(rd, delete=keys, sizes=sizes)
     outcome.changed = True
@@ -833,10 +838,9 @@ def rollback_needs_every_disk(release: tuple[int, ...], diskful: list[dict[str, 
 
 
 def rollback_refusal_warnings(client: LinstorClient, operation: str, rd: Mapping[str, Any],
-                              target: Mapping[str, Any]) -> list[str]:
+                              target: Mapping[str, Any], resources: list[dict[str, Any]]) -> list[str]:
     """Check mode, for a restore whose rollback is the only write: what LINSTOR will refuse it for (a disk on a node
-    the snapshot was not taken on, a resource in use), read with one ``GET /v1/view/resources``."""
-    resources = client.view_resources([rd["name"]])
+    the snapshot was not taken on, a resource in use), from the volume's ``resources`` (``GET /v1/view/resources``)."""
     warnings: list[str] = []
     uncovered = uncovered_replicas(rd, target, resources, client.release())
     if uncovered:
@@ -851,6 +855,48 @@ def rollback_refusal_warnings(client: LinstorClient, operation: str, rd: Mapping
             f"{in_use_statement(operation, rd['name'], nodes)}, and LINSTOR refuses a rollback while it is",
             "at the rollback if it is still in use then (no snapshot is deleted)"))
     return warnings
+
+
+def _release_text(release: tuple[int, ...]) -> str:
+    return ".".join(str(part) for part in release)
+
+
+def refuse_resized_since(operation: str, rd: Mapping[str, Any], target: Mapping[str, Any],
+                         release: tuple[int, ...]) -> None:
+    """Fail, before anything is deleted, when LINSTOR's rollback would leave the volume with no resource.
+
+    From :data:`ROLLBACK_VIA_RESTORE_RELEASE` to before :data:`ROLLBACK_RESETS_SIZES_RELEASE` a rollback deletes the
+    volume's resources and restores the snapshot into the RD, and that restore refuses a volume definition whose size
+    is not the snapshot's (CtrlSnapshotRestoreApiCallHandler.restoreOnNode) without putting the resources back."""
+    if not ROLLBACK_VIA_RESTORE_RELEASE <= release < ROLLBACK_RESETS_SIZES_RELEASE:
+        return
+    taken = {vd["number"]: vd["size_kib"] for vd in target.get("volume_definitions") or []}
+    resized = [f"volume {vd['number']} is {vd['size_kib']} KiB and was {taken.get(vd['number'])} KiB"
+               for vd in _current_sizes(rd) if taken.get(vd["number"]) != vd["size_kib"]]
+    if resized:
+        raise ModuleFailure(
+            f"{operation}: in resource definition {rd['name']}, {'; '.join(resized)} when LINSTOR snapshot "
+            f"{target.get('linstor_name')} was taken. LINSTOR {_release_text(release)} rolls a volume back by deleting "
+            "its resources and restoring the snapshot into them, and that restore fails when a size has changed since, "
+            "leaving the volume with no resource (fixed in LINSTOR 1.31.3). Nothing was changed; upgrade LINSTOR to "
+            "1.31.3 or later, or make a new volume from the snapshot (linstor_incus_volume's source.snapshot)",
+            "name",
+        )
+
+
+def dropped_diskless_warnings(rd_name: str, resources: list[dict[str, Any]], release: tuple[int, ...]) -> list[str]:
+    """The diskless resources a rollback removes: from :data:`ROLLBACK_VIA_RESTORE_RELEASE` to before
+    :data:`ROLLBACK_RECREATES_RELEASE` LINSTOR deletes every resource and restores the snapshot on its (diskful)
+    nodes only."""
+    if not ROLLBACK_VIA_RESTORE_RELEASE <= release < ROLLBACK_RECREATES_RELEASE:
+        return []
+    nodes = sorted(resource.get("node_name") or "?" for resource in resources if is_diskless(resource))
+    if not nodes:
+        return []
+    return [f"LINSTOR {_release_text(release)} rolls a volume back by deleting its resources and restoring the "
+            f"snapshot only on the nodes it was taken on: the diskless resources of resource definition {rd_name} on "
+            f"{', '.join(nodes)} are not made again (LINSTOR 1.31.2 and later make them). Incus makes one again where "
+            f"it next uses the volume; or run `linstor resource make-available NODE {rd_name}` for each"]
 
 
 def uncovered_replicas(rd: Mapping[str, Any], target: Mapping[str, Any], resources: list[dict[str, Any]],

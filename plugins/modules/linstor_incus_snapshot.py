@@ -112,7 +112,8 @@ notes:
     delete, one PUT removing the keys); renaming three (lookup, the RD's snapshot list, one PUT); restoring four
     (lookup, the RD's snapshot list, the controller's version, rollback), five from LINSTOR 1.31 (a read of the RD
     after the rollback, and a PUT when its Aux/ properties must be put back) plus, when newer snapshots are removed,
-    one GET of the resources (below), one delete per newer snapshot and one PUT for their mappings. When the volume
+    one GET of the resources (below; against LINSTOR 1.31.0 and 1.31.1 always, for the diskless resources their
+    rollback drops), one delete per newer snapshot and one PUT for their mappings. When the volume
     is not found, the resource group is read too, so that a misspelt O(resource_group) fails naming it (a delete
     only warns, as a teardown that also deleted the group may run again). Check mode sends only the GETs (and,
     for a restore of the most recent snapshot, one the real run does not send: see below)."
@@ -134,6 +135,12 @@ notes:
     fails with LINSTOR's error, while check mode reads the resources (one more GET) to warn of it."
   - "A restore reports the volume's sizes after the rollback: the snapshot's from LINSTOR 1.31.3 on, whose
     rollback sets them back; before, LINSTOR leaves them as they are (hence the version request)."
+  - "LINSTOR 1.31.0 to 1.31.2 roll a volume back by deleting its resources and restoring the snapshot into them,
+    and that restore fails when a volume's size has changed since the snapshot (the volume was grown), leaving
+    the volume with no resource (fixed in 1.31.3). Against those releases such a restore fails before anything is
+    deleted, naming O(name); upgrade LINSTOR, or make a new volume from the snapshot. 1.31.0 and 1.31.1 also
+    restore the snapshot on its nodes only, so the volume's diskless resources are not made again: the run warns,
+    naming their nodes (Incus makes one again where it next uses the volume)."
   - "Concurrent runs creating the same snapshot (twins): LINSTOR has no conditional write, so a run first claims
     the name on the RD (the key C(Aux/linstor-incus/snapshot-claim/<LINSTOR snapshot>), which Incus ignores), then
     creates its LINSTOR snapshot, then reads the RD back, and only then records the mapping, in the same PUT that

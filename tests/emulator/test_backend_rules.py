@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from linstor_emulator import errors as rc
 from linstor_emulator.backend import DEFAULT_RSC_GRP, KEY_CLONED_FROM, TCP_PORT_MIN, Backend
-from linstor_emulator.errors import LinstorError, to_signed64
+from linstor_emulator.errors import LinstorError, http_status, to_signed64
 from linstor_emulator.names import InvalidName, check_resource_name
 
 GIB = 1024 * 1024
@@ -498,6 +498,49 @@ def test_a_rollback_by_restore_copies_the_captured_rd_properties(tmp_path, versi
     expected = {"Aux/name": "old", "Aux/gone": "x"} if via_restore else {"Aux/name": "new"}
     assert {key: props.get(key) for key in ("Aux/name", "Aux/gone")} == {"Aux/gone": None} | expected
     assert props["Aux/added"] == "y"
+
+
+@pytest.mark.parametrize("version", ["1.30.4", "1.31.0", "1.31.3", "1.34.0"])
+def test_a_rollback_after_a_grow(tmp_path, version):
+    """Before 1.31.3 the volume definitions keep their grown size. In place (before 1.31, and ZFS from 1.32) that is
+    all; from 1.31.0 to before 1.31.3 the rollback by restore deletes the resources, then the restore refuses the
+    sizes and only reports it, so the reply fails and the RD is left with no resource (fixed in 1.31.3)."""
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version=version)
+    make_rd(backend, "rd1", size=GIB, props={"Aux/name": "old"})
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    backend.create_snapshot("rd1", {"name": "s1"})
+    backend.modify_resource_definition("rd1", {"override_props": {"Aux/name": "new"}})
+    backend.modify_volume_definition("rd1", 0, {"size_kib": 2 * GIB})
+    entries = backend.rollback("rd1", "s1")
+    sizes = [vd["size_kib"] for vd in backend.list_volume_definitions("rd1")]
+    placed = [r["node_name"] for r in backend.list_resources(["rd1"])]
+    if version != "1.31.0":
+        assert not [entry for entry in entries if entry.is_error]
+        assert sizes == ([GIB] if version in ("1.31.3", "1.34.0") else [2 * GIB]) and len(placed) == 2
+        return
+    [error] = [entry for entry in entries if entry.is_error]
+    assert error.ret_code == rc.FAIL_INVLD_VLM_SIZE | rc.MASK_CRT | rc.MASK_SNAPSHOT
+    assert error.message == (f"Snapshot size does not match for volume number 0; snapshot size: {GIB}KiB, "
+                             f"required size: {2 * GIB}KiB")
+    assert http_status(entries, 200) == 500
+    assert sizes == [2 * GIB] and placed == []
+    assert backend.get_resource_definition("rd1")["props"]["Aux/name"] == "new", "the failed restore copied nothing"
+
+
+@pytest.mark.parametrize(("version", "kept"), [("1.30.4", True), ("1.31.0", False), ("1.31.3", True),
+                                              ("1.34.0", True)])
+def test_a_rollback_by_restore_before_1_31_2_drops_the_diskless_resources(tmp_path, version, kept):
+    """1.31.0 and 1.31.1 delete every resource and restore the snapshot on its (diskful) nodes only; from 1.31.2
+    the other resources are made again; in place, nothing is deleted."""
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version=version)
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    [spare] = {"node1", "node2", "node3"} - {r["node_name"] for r in backend.list_resources(["rd1"])}
+    backend.create_resource("rd1", spare, {"resource": {"flags": ["DISKLESS"]}})
+    backend.create_snapshot("rd1", {"name": "s1"})
+    backend.rollback("rd1", "s1")
+    placed = {r["node_name"] for r in backend.list_resources(["rd1"])}
+    assert (spare in placed) is kept and len(placed) == (3 if kept else 2)
 
 
 def test_rollback_to_unknown_snapshot_is_not_found(backend):

@@ -84,6 +84,12 @@ class ModuleRun:
     def msg(self) -> str:
         return str(self.result.get("msg", ""))
 
+    @property
+    def warnings(self) -> list[str]:
+        """The texts of the run's warnings (ansible-core 2.19+ gives each as a structured event)."""
+        return [str(entry["event"]["msg"]) if isinstance(entry, dict) else str(entry)
+                for entry in self.result.get("warnings") or []]
+
 
 def run_module(module: str, args: dict[str, Any], *, check_mode: bool = False, diff: bool = False) -> ModuleRun:
     """Run ``linstor.incus.<module>`` in-process the way Ansible's unit tests do; never raises.

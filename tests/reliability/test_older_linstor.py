@@ -192,3 +192,55 @@ def test_a_read_back_that_fails_after_the_rollback_says_what_to_put_back(tmp_pat
         assert restored.result["removed_snapshots"] == []
     finally:
         env.process.stop()
+
+
+def test_on_1_31_0_a_restore_of_a_snapshot_from_before_a_grow_is_refused_before_any_write(tmp_path: Path) -> None:
+    """From 1.31.0 to before 1.31.3 LINSTOR rolls back by deleting the resources and restoring the snapshot into the
+    RD, and that restore fails on a grown volume, leaving it with no resource (the emulator plays it). The module
+    refuses such a restore, in check mode too, before it deletes anything: newer snapshots, resources, mappings."""
+    env = start_env(tmp_path, extra=("--linstor-version", "1.31.0"))
+    try:
+        env.must(VOLUME, name="g1", type="custom", size="32MiB")
+        env.must(SNAPSHOT, volume="g1", type="custom", name="before")
+        env.must(VOLUME, name="g1", type="custom", size="64MiB")
+        env.must(SNAPSHOT, volume="g1", type="custom", name="after")
+        [rd] = rds_claiming(env, "default_g1")
+        placed = env.get("/v1/view/resources", resources=rd)
+        env.debug.clear_requests()
+        for check_mode in (True, False):
+            refused = env.run(SNAPSHOT, check_mode=check_mode, volume="g1", type="custom", name="before",
+                              state="restored", remove_newer_snapshots=True)
+            assert refused.failed and not refused.changed and refused.traceback is None, refused.result
+            assert refused.result["parameter"] == "name"
+            assert "volume 0 is 65536 KiB and was 32768 KiB" in refused.msg and "1.31.3" in refused.msg
+        assert env.writes() == []
+        assert [snap["name"] for snap in env.get(f"/v1/resource-definitions/{rd}/snapshots")] != []
+        assert len([key for key in rd_props(env, rd) if key.startswith("Aux/Incus/snapshot-name/")]) == 2
+        assert env.get("/v1/view/resources", resources=rd) == placed
+
+        restored = env.run(SNAPSHOT, volume="g1", type="custom", name="after", state="restored")
+        assert not restored.failed and restored.changed, "a snapshot of the volume's own size restores"
+        assert len(env.get("/v1/view/resources", resources=rd)) == 2
+    finally:
+        env.process.stop()
+
+
+def test_on_1_31_0_a_restore_warns_that_the_diskless_resources_are_not_made_again(tmp_path: Path) -> None:
+    """1.31.0 and 1.31.1 restore the snapshot on its (diskful) nodes only; the run says which diskless resources go."""
+    env = start_env(tmp_path, extra=("--linstor-version", "1.31.0"))
+    try:
+        env.must(VOLUME, name="d1", type="custom", size="32MiB")
+        [rd] = rds_claiming(env, "default_d1")
+        [spare] = {"node1", "node2", "node3"} - {r["node_name"] for r in env.get("/v1/view/resources", resources=rd)}
+        requests.post(f"{env.url}/v1/resource-definitions/{rd}/resources",
+                      json=[{"resource": {"node_name": spare, "flags": ["DISKLESS"]}}], timeout=30).raise_for_status()
+        env.must(SNAPSHOT, volume="d1", type="custom", name="s1")
+        for check_mode in (True, False):
+            restored = env.run(SNAPSHOT, check_mode=check_mode, volume="d1", type="custom", name="s1",
+                               state="restored")
+            assert not restored.failed and restored.changed, restored.msg
+            [warning] = [text for text in restored.warnings if "diskless" in text]
+            assert f"on {spare} are not made again" in warning and "1.31.0" in warning
+        assert spare not in {r["node_name"] for r in env.get("/v1/view/resources", resources=rd)}
+    finally:
+        env.process.stop()
