@@ -24,8 +24,8 @@ The flow of :func:`reconcile`:
    views are LINSTOR's (it adds properties and a DRBD port to a new RD).
 
 Request budget: nothing to do = 1 request, whatever the number of volumes; a run that writes to
-volumes that stay adds 1 read-back listing, whatever their number. Each created volume costs 2 (spawn
-with every property, autoplace); a
+volumes that stay adds 1 read-back listing, whatever their number. Each created volume costs 3 (spawn
+with every property, autoplace, the confirming lookup that settles twins: :func:`spawn_volume`); a
 rename, resize or property change 1 PUT (+1 PUT per resized volume definition); a snapshot create
 4 (claim, snapshot, the read-back that settles twins, mapping); a snapshot delete 2; volumes to delete
 1 GET of their snapshots, all in one while planning (shared with the check of mapped declared snapshots), then
@@ -97,11 +97,13 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     placement_warnings,
     plan_changes,
     predicted_rename_views,
+    read_until_settled,
     refuse_filesystem_keys,
     refuse_other_content_type,
     refuse_unmapped_snapshots,
     rename_source_missing_message,
     require_group,
+    settle_concurrent_create,
     single,
     snapshots_phrase,
     snapshots_to_remove,
@@ -154,6 +156,11 @@ class Item:
     @property
     def key(self) -> tuple[str, str]:
         return self.request.volume_type, self.request.incus_name
+
+    def lookup_keys(self) -> list[tuple[str, str]]:
+        """The identities the item's lookup reads: its volume's, and the one it is renamed from."""
+        old = self.request.rename_from_incus_name
+        return [self.key] + ([(self.request.volume_type, old)] if old else [])
 
     @property
     def has_work(self) -> bool:
@@ -498,16 +505,16 @@ def actions_of(item: Item) -> list[str]:
 
 
 def spawn_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome) -> dict[str, Any]:
-    """Spawn and place a new volume's RD as the single-volume module does, without its confirm GET.
+    """Spawn, place and confirm a new volume's RD as the single-volume module does.
 
-    The new RD is deleted again if placing fails. Returns the RD as it was asked for; the run reads
-    every new RD back with one listing at the end.
+    The new RD is deleted again if placing fails. The confirm (Incus's lookup) settles runs that created the
+    same volume at the same moment (:func:`._volumes.settle_concurrent_create`): the RD LINSTOR placed first
+    stays, and a run whose RD is not that one deletes its own and goes on with the survivor
+    (``outcome.extra["concurrent_create"]``). Returns the RD kept, as the lookup read it.
     """
     props, sizes = creation_request(request)
     rd_name, reverter = spawn_and_place(client, request, props, sizes, outcome)
-    reverter.success()
-    return {"name": rd_name, "resource_group_name": request.resource_group, "props": props,
-            "volume_definitions": [{"volume_number": n, "size_kib": s} for n, s in enumerate(sizes)]}
+    return rd_from_view(settle_concurrent_create(client, request, rd_name, reverter, outcome))
 
 
 class ItemFailure(Exception):
@@ -540,11 +547,14 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
             rd = None
         elif item.action == "create":
             rd = spawn_volume(client, request, outcome)
-            created = True
             rd_name = rd["name"]
-            reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
-            entry["actions"].append("created")
             entry["resource_definition"] = rd_name
+            if "concurrent_create" in outcome.extra:  # a twin's RD stays: this item goes on with it
+                entry["concurrent_create"] = {"index": item.index, **outcome.extra["concurrent_create"]}
+            else:
+                created = True
+                reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
+                entry["actions"].append("created")
         elif item.action == "update" and rd is not None and item.plan is not None:
             update_volume(client, rd["name"], item.plan, outcome)
             warnings += filesystem_grow_warnings(request.incus_name, rd, item.plan)
@@ -620,7 +630,15 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     items = parse_items(params)
     resource_group = params["resource_group"]
     warnings: list[str] = []
-    claims = read_group(client, resource_group, params["prefix"], warnings)
+    declared = {key for item in items for key in item.lookup_keys()}
+    read_warnings: list[str] = []
+
+    def read_declared() -> dict[tuple[str, str], list[dict[str, Any]]]:
+        read_warnings.clear()
+        return read_group(client, resource_group, params["prefix"], read_warnings)
+
+    claims = read_until_settled(read_declared, lambda claims: any(len(claims.get(key, [])) > 1 for key in declared))
+    warnings += read_warnings
     group: dict[str, Any] | None = None
     group_read = False
     if items and not claims:  # no Incus volume in the group, or no such group (misspelt): one GET tells
@@ -640,6 +658,7 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     refuse_deletes_in_use(client, items, check_mode, warnings)  # last: it may wait while volumes are in use
 
     changes: list[dict[str, Any]] = []
+    concurrent_creates: list[dict[str, Any]] = []
     after_rds: dict[int, dict[str, Any] | None] = {}
     for item in items:
         if not item.has_work:
@@ -665,6 +684,8 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
             if failure.entry is not None:
                 changes.append(failure.entry)
             raise _run_failure(item, failure, changes, warnings) from failure.error
+        if "concurrent_create" in entry:
+            concurrent_creates.append(entry.pop("concurrent_create"))
         if entry["actions"]:
             changes.append(entry)
 
@@ -676,6 +697,8 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
         "changes": changes,
         "summary": summarise(changes, items),
     }
+    if concurrent_creates:
+        result["concurrent_creates"] = concurrent_creates
     if diff:
         result["diff"] = _diffs(items, views, changes)
     if warnings:

@@ -334,6 +334,23 @@ def claims_by_identity(rds: Iterable[Mapping[str, Any]], resource_group: str) ->
     return claims
 
 
+Claims = dict[Any, list[dict[str, Any]]]
+"""A lookup's answer: each volume (by name, or by type and Incus name) -> the RDs claiming it."""
+
+
+def read_until_settled(read: Callable[[], Claims], duplicated: Callable[[Claims], bool]) -> Claims:
+    """``read()``, read again (:data:`DUPLICATE_SETTLE_READS` times at most) while ``duplicated`` says that several
+    RDs claim a volume the run is about: twins may be runs creating it right now, about to settle on one
+    (:func:`settle_concurrent_create`). A duplicate still there after that is one to fail on."""
+    found = read()
+    for _retry in range(DUPLICATE_SETTLE_READS):
+        if not duplicated(found):
+            break
+        time.sleep(DUPLICATE_SETTLE_DELAY)
+        found = read()
+    return found
+
+
 def find_volumes(
     client: LinstorClient,
     prefix: str,
@@ -1243,14 +1260,10 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     """Bring one Incus volume to the state the module's options describe; return the module result."""
     request = parse_request(params)
     names = [request.name] if request.rename_from is None else [request.name, request.rename_from]
-    found = find_volumes(client, request.prefix, request.volume_type, request.project, names, request.resource_group)
-    for _retry in range(DUPLICATE_SETTLE_READS):
-        if all(len(rds) <= 1 for rds in found.values()):
-            break
-        # Twins may be runs creating the volume right now, about to settle on one: read again shortly.
-        time.sleep(DUPLICATE_SETTLE_DELAY)
-        found = find_volumes(client, request.prefix, request.volume_type, request.project, names,
-                             request.resource_group)
+    found = read_until_settled(
+        lambda: find_volumes(client, request.prefix, request.volume_type, request.project, names,
+                             request.resource_group),
+        lambda found: any(len(rds) > 1 for rds in found.values()))
     rd = single(found[request.name], request.incus_name, "name", request.prefix)
     old_rd = None
     if request.rename_from is not None:

@@ -191,8 +191,10 @@ notes:
     changes nothing sends one, whatever the number of volumes (two when snapshots are declared present and mapped:
     the snapshot list of their volumes, which tells a real snapshot from a mapping to one the RD lacks, as an Incus
     copy keeps its source's mappings; such a snapshot is created again), and a run that writes to volumes that stay
-    sends one more listing at the end, which reads them back. Each new volume sends two (spawn with every property,
-    autoplace). A rename, a property change or a grow sends one PUT (plus one PUT per resized volume definition). A
+    sends one more listing at the end, which reads them back. Each new volume sends three (spawn with every property,
+    autoplace, and Incus's lookup, which confirms it and settles runs creating the same volume at the same moment,
+    as M(linstor.incus.linstor_incus_volume) does; plus one GET of the resources when such twins are found). A
+    rename, a property change or a grow sends one PUT (plus one PUT per resized volume definition). A
     snapshot create sends four (claim, snapshot, a read of the RD that settles concurrent twins, mapping, as
     M(linstor.incus.linstor_incus_snapshot)); a snapshot delete two. Volumes to delete send one GET of their
     snapshots, all of them in one, before anything is written; then each reads its snapshots again (one made since
@@ -201,6 +203,11 @@ notes:
     too, all in one GET, and the run fails before any write while one is in use; in check mode all of them are, to
     warn of one in use) and sends one DELETE per snapshot, one PUT for their mappings (when there are any) and the
     RD's DELETE."
+  - "Runs of the same list at the same moment (a play on several hosts without C(run_once)) settle as
+    M(linstor.incus.linstor_incus_volume) does: each new volume is confirmed with Incus's lookup once placed, the RD
+    LINSTOR placed first stays, and a run whose RD is not that one deletes its own and goes on with the survivor
+    (RV(concurrent_creates)). When the listing shows two RDs claiming a declared volume, it is read again up to three
+    times half a second apart (they may be such twins, about to settle) before the run fails naming them."
   - "When the group has no volume (none of Incus's), one GET of the resource group tells a missing (misspelt) group
     apart before anything is written: the run fails naming O(resource_group); in check mode it warns, as an
     earlier task of the same check run may be what creates the group. A list that only deletes warns instead
@@ -296,6 +303,27 @@ summary:
   type: dict
   sample: {"created": 1, "renamed": 0, "resized": 0, "updated": 0, "deleted": 0, "snapshot_created": 1,
            "snapshot_deleted": 0, "unchanged": 3}
+concurrent_creates:
+  description:
+    - The volumes this run created at the same moment as another run (twins, for example the same play on several
+      hosts without C(run_once)), where the other run's resource definition stays, as LINSTOR placed it first. This
+      run deleted its own, went on with the survivor (the item's snapshots are made on it) and reports no creation
+      for that item, as M(linstor.incus.linstor_incus_volume) does, with a warning.
+  returned: when such a twin was found
+  type: list
+  elements: dict
+  contains:
+    index:
+      description: The item's index in O(volumes).
+      type: int
+    deleted:
+      description: The RD this run created and deleted again.
+      type: str
+    survivor:
+      description: The RD that claims the volume.
+      type: str
+  sample: [{"index": 0, "deleted": "incus-volume-0e6c2f3f8f7a4f9c9b1d2a3b4c5d6e7f",
+            "survivor": "incus-volume-61be43e12fed4845ab3f2443cccbe50c"}]
 failed_index:
   description: On a failure while writing, the index in O(volumes) of the item that failed.
   returned: on such failures

@@ -87,6 +87,44 @@ def test_concurrent_volume_creates_leave_one_rd(env: Env, tmp_path: Path) -> Non
         assert not row["rerun_failed"] and not row["rerun_changed"], row
 
 
+def test_concurrent_list_creates_leave_one_rd_per_volume(env: Env, tmp_path: Path) -> None:
+    """The same linstor_incus_volumes run on every host of a play at once (no run_once): each volume and its
+    snapshot exist once, as with the single-volume module; a run whose RD yielded names it in concurrent_creates."""
+    rounds = []
+    for number in range(ROUNDS):
+        names = [f"list-{number}-a", f"list-{number}-b"]
+        volumes = [{"name": names[0], "type": "container", "size": "64MiB", "snapshots": [{"name": "s1"}]},
+                   {"name": names[1], "type": "container", "size": "32MiB"}]
+        results = race(env, tmp_path / f"list-{number}", "linstor_incus_volumes", {"volumes": volumes})
+        state = scan(env)
+        left = {name: rds_claiming(env, name) for name in names}
+        survivors = {name: rds[0] for name, rds in left.items() if len(rds) == 1}
+        creators = {name: sum(entry["name"] == name and "created" in entry["actions"]
+                              for r in results for entry in r.get("changes") or []) for name in names}
+        reported = {(view["name"], view["resource_definition"]) for r in results if not r.get("failed")
+                    for view in r.get("volumes") or []}
+        yielded = [entry for r in results for entry in r.get("concurrent_creates") or []]
+        again = env.run("linstor_incus_volumes", volumes=volumes)
+        row = {"target": "volume list", "round": number, "logical_name": ", ".join(names),
+               "rds_left": sorted(len(rds) for rds in left.values()), "creators": sorted(creators.values()),
+               "all_report_survivor": reported == set(survivors.items()),
+               "yielded_to_survivor": all(entry["survivor"] == survivors.get(names[entry["index"]])
+                                          for entry in yielded),
+               "unmapped": len(state.unmapped), "duplicates": len(state.duplicates), "orphans": len(state.orphans),
+               "snapshots_left": len(state.snapshots.get(survivors.get(names[0], ""), [])),
+               "races_lost": len(yielded), "rerun_failed": again.failed, "rerun_changed": again.changed,
+               **_summary(results)}
+        record("races", **row)
+        rounds.append((row, [r.get("msg") for r in results if r.get("failed")]))
+    for row, failures in rounds:
+        assert row["rds_left"] == [1, 1] and row["creators"] == [1, 1], row
+        assert row["tracebacks"] == 0 and row["failed"] == 0, (row, failures)
+        assert row["all_report_survivor"] and row["yielded_to_survivor"], row
+        assert row["unmapped"] == 0 and row["duplicates"] == 0 and row["orphans"] == 0, row
+        assert row["snapshots_left"] == 1, row
+        assert not row["rerun_failed"] and not row["rerun_changed"], row
+
+
 def test_concurrent_snapshot_creates_leave_one_mapped_snapshot(env: Env, tmp_path: Path) -> None:
     env.must("linstor_incus_volume", name="racevol", type="container", size="64MiB")
     rounds = []
