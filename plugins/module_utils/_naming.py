@@ -907,6 +907,18 @@ def drbd_option_properties(
     return props
 
 
+def drbd_options_of(props: Mapping[str, str]) -> dict[str, Any]:
+    """The ``drbd_options`` the DRBD properties of ``props`` set (None for a property not there), as
+    :func:`drbd_option_properties` takes them: ``auto_diskful`` in seconds, as Incus writes it."""
+    tiebreaker = props.get(AUTO_ADD_QUORUM_TIEBREAKER_KEY)
+    try:
+        enabled = None if tiebreaker is None else _boolean(tiebreaker, "drbd_options.auto_add_quorum_tiebreaker")
+    except NamingError:  # a value set by hand that LINSTOR took: shown as it is
+        enabled = tiebreaker
+    return {"on_no_quorum": props.get(ON_NO_QUORUM_KEY), "auto_diskful": props.get(AUTO_DISKFUL_KEY),
+            "auto_add_quorum_tiebreaker": enabled}
+
+
 # --- Sizes -----------------------------------------------------------------------------------
 
 

@@ -33,6 +33,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     ON_NO_QUORUM_KEY,
     NamingError,
     drbd_option_properties,
+    drbd_options_of,
     property_values_match,
     refuse_invalid_properties,
     removed_user_properties,
@@ -168,6 +169,7 @@ def group_view(group: dict[str, Any] | None) -> dict[str, Any]:
         "storage_pool": pools[0] if len(pools) == 1 else None,
         "storage_pool_list": pools,
         "props": dict(sorted((group.get("props") or {}).items())),
+        "drbd_options": drbd_options_of(group.get("props") or {}),
     }
 
 
@@ -181,7 +183,7 @@ def desired_view(desired: DesiredGroup, current: dict[str, Any] | None = None) -
     props.update({key: value for key, value in desired.props.items()
                   if not property_values_match(key, props.get(key), value)})
     view.update(description=desired.description, place_count=desired.place_count,
-                props=dict(sorted(props.items())))
+                props=dict(sorted(props.items())), drbd_options=drbd_options_of(props))
     if desired.storage_pool is not None:
         view.update(storage_pool=desired.storage_pool, storage_pool_list=[desired.storage_pool])
     return view

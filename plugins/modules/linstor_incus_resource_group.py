@@ -195,6 +195,11 @@ resource_group:
     props:
       description: Every property of the group.
       type: dict
+    drbd_options:
+      description:
+        - The DRBD options the group's properties set, as O(drbd_options) takes them (null for one the group does
+          not carry); C(auto_diskful) in seconds, as written on the group.
+      type: dict
   sample:
     name: remote
     description: Resource group managed by Incus
@@ -205,6 +210,10 @@ resource_group:
       DrbdOptions/Disk/rs-discard-granularity: "1048576"
       DrbdOptions/Resource/on-no-quorum: suspend-io
       DrbdOptions/auto-add-quorum-tiebreaker: "true"
+    drbd_options:
+      on_no_quorum: suspend-io
+      auto_diskful: null
+      auto_add_quorum_tiebreaker: true
 resource_definitions:
   description: On a refused delete, the resource definitions that still belong to the group.
   returned: failure

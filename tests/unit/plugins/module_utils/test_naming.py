@@ -758,6 +758,25 @@ def test_auto_add_quorum_tiebreaker_errors(value: object) -> None:
     assert_names(error, "drbd_options.auto_add_quorum_tiebreaker")
 
 
+@pytest.mark.parametrize("options", [
+    {"on_no_quorum": "io-error", "auto_diskful": "5m", "auto_add_quorum_tiebreaker": False},
+    {"on_no_quorum": "suspend-io", "auto_diskful": None, "auto_add_quorum_tiebreaker": True},
+    {"on_no_quorum": None, "auto_diskful": "90", "auto_add_quorum_tiebreaker": None},
+])
+def test_drbd_options_of_reads_back_what_drbd_option_properties_writes(options: dict) -> None:
+    """What a group's properties say, as drbd_options: given again, it writes the same properties."""
+    props = {"DrbdOptions/Net/max-buffers": "8000", **naming.drbd_option_properties(**options)}
+    read = naming.drbd_options_of(props)
+    assert set(read) == set(naming.DRBD_OPTION_KEYS)
+    assert naming.drbd_option_properties(**read) == naming.drbd_option_properties(**options)
+    assert read["auto_add_quorum_tiebreaker"] == options["auto_add_quorum_tiebreaker"]
+
+
+def test_drbd_options_of_shows_a_value_it_cannot_read_as_it_is() -> None:
+    assert naming.drbd_options_of({"DrbdOptions/auto-add-quorum-tiebreaker": "perhaps"}) == {
+        "on_no_quorum": None, "auto_diskful": None, "auto_add_quorum_tiebreaker": "perhaps"}
+
+
 @pytest.mark.parametrize("value", ["io-error", "suspend-io"])
 def test_on_no_quorum(value: str) -> None:
     assert naming.drbd_option_properties(on_no_quorum=value) == {"DrbdOptions/Resource/on-no-quorum": value}
