@@ -15,7 +15,9 @@ description:
   - Takes the failed result (a looped task's result is told by its first failed item). When the result names a
     parameter (C(volumes[1].size)) whose option the mapping knows, the message starts with the role variable
     (C(volumes_list[1].size) followed by the module's reason) instead of the option. An option path with an index
-    at the start of the message, or after a semicolon, is renamed the same way. Any other failure keeps its message.
+    at the start of the message, or after a semicolon, is renamed the same way, and a message that starts with an
+    option the mapping knows and its quoted value (C(resource_group 'x' does not exist), a check-mode warning the
+    role fails on) starts with the role variable. Any other failure keeps its message.
 positional: _input
 options:
   _input:
@@ -65,6 +67,9 @@ def role_failure_message(result: Mapping[str, Any], variables: Mapping[str, str]
     if variable is not None:
         told = message[len(parameter) + 2:] if message.startswith(parameter + ": ") else message
         return f"{variable}: {told}"
+    quoted = re.match(r"([A-Za-z_]+) '", message)  # a message naming an option and quoting its value
+    if quoted and quoted.group(1) in variables:
+        return f"{variables[quoted.group(1)]}: {message}"
     return re.sub(r"(^|; )([A-Za-z_]+)(\[\d+\])",
                   lambda match: match.group(1) + variables.get(match.group(2), match.group(2)) + match.group(3),
                   message)

@@ -51,3 +51,7 @@ def test_role_failure_message_names_the_role_variables() -> None:
     # an option the mapping does not know, or none: the message as it is
     assert role_failure_message({"msg": "size: nope", "parameter": "size"}, variables) == "size: nope"
     assert role_failure_message({"msg": "Not enough available nodes"}, variables) == "Not enough available nodes"
+    # no parameter, but the message names an option and quotes its value (a check-mode warning the loop fails on)
+    assert role_failure_message({"msg": "timeout '0' is not allowed"}, variables) == \
+        "volumes_timeout: timeout '0' is not allowed"
+    assert role_failure_message({"msg": "size '0' is not allowed"}, variables) == "size '0' is not allowed"
