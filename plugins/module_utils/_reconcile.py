@@ -17,9 +17,10 @@ The flow of :func:`reconcile`:
    with one snapshot listing when volumes are deleted or declared snapshots are mapped), still
    without writing: a conflict, a missing ``size`` for a volume to create, a shrink, unmapped
    snapshots on a volume to delete... fail here, before any write;
-4. the writes run item by item, in the declared order. The first failing item stops the run; what
-   that item made is undone (its new RD, its new snapshots), and the failure reports ``changes``,
-   what earlier items did;
+4. the writes run item by item, in the declared order. The first failing item stops the run; its failed
+   step is undone (a new RD not placed yet, a snapshot not mapped yet: nothing is half-made), a new volume
+   once placed is kept with its snapshots made by then (:func:`apply_item`), and the failure reports
+   ``changes``, what the items did;
 5. when a volume that stays was written, ONE more listing reads the group back, so the returned
    views are LINSTOR's (it adds properties and a DRBD port to a new RD).
 
@@ -77,7 +78,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     Outcome,
     Plan,
-    Reverter,
     VolumeRequest,
     apply_plan_to_view,
     busy_nodes,
@@ -504,41 +504,30 @@ def actions_of(item: Item) -> list[str]:
 # --- Writing --------------------------------------------------------------------------------------
 
 
-def spawn_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome) -> dict[str, Any]:
-    """Spawn, place and confirm a new volume's RD as the single-volume module does.
-
-    The new RD is deleted again if placing fails. The confirm (Incus's lookup) settles runs that created the
-    same volume at the same moment (:func:`._volumes.settle_concurrent_create`): the RD LINSTOR placed first
-    stays, and a run whose RD is not that one deletes its own and goes on with the survivor
-    (``outcome.extra["concurrent_create"]``). Returns the RD kept, as the lookup read it.
-    """
-    props, sizes = creation_request(request)
-    rd_name, reverter = spawn_and_place(client, request, props, sizes, outcome)
-    return rd_from_view(settle_concurrent_create(client, request, rd_name, reverter, outcome))
-
-
 class ItemFailure(Exception):
-    """An item failed while writing; ``entry`` holds what it did and kept, ``left`` what its undo left."""
+    """An item failed while writing; ``entry`` holds what it did and kept (None when nothing)."""
 
-    def __init__(self, error: Exception, entry: dict[str, Any] | None, left: list[str]) -> None:
+    def __init__(self, error: Exception, entry: dict[str, Any] | None) -> None:
         super().__init__(str(error))
         self.error = error
         self.entry = entry
-        self.left = left
 
 
 def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warnings: list[str]) -> dict[str, Any] | None:
     """Write what the item needs; return the RD afterwards (None when deleted).
 
-    ``entry`` (the item's ``changes`` entry) is filled in as each step succeeds. When a step fails, a
-    volume this item created is removed again with the snapshots it made (nothing is half-made), and
-    :class:`ItemFailure` carries what stays done.
+    ``entry`` (the item's ``changes`` entry) is filled in as each step succeeds; :class:`ItemFailure` carries
+    it when a step fails. Each step leaves nothing half-made. A new volume is spawned and placed (its RD deleted
+    again if that fails), then confirmed with Incus's lookup, which settles runs creating it at the same moment
+    (:func:`._volumes.settle_concurrent_create`): the RD LINSTOR placed first stays, and a run whose own RD is
+    not that one deletes it and goes on with the survivor (``concurrent_create``). Once placed, the volume is
+    kept whatever fails later, as the single-volume module keeps it: a run creating it at that moment may
+    already rely on it. Its snapshots made by then are whole (mapped), and stay too; a re-run finishes the item.
     """
     request = item.request
     rd = item.rd
     outcome = Outcome(item.before)
-    reverter = Reverter(client)
-    created = False
+    placed: str | None = None  # a new RD placed but not confirmed yet
     try:
         if item.action == "delete" and rd is not None:
             delete_volume(client, request, rd, outcome, False)
@@ -546,14 +535,14 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
             entry["snapshots_removed"] = outcome.extra.get("snapshots_removed", [])
             rd = None
         elif item.action == "create":
-            rd = spawn_volume(client, request, outcome)
-            rd_name = rd["name"]
-            entry["resource_definition"] = rd_name
+            props, sizes = creation_request(request)
+            placed, reverter = spawn_and_place(client, request, props, sizes, outcome)
+            rd = rd_from_view(settle_concurrent_create(client, request, placed, reverter, outcome))
+            placed = None
+            entry["resource_definition"] = rd["name"]
             if "concurrent_create" in outcome.extra:  # a twin's RD stays: this item goes on with it
                 entry["concurrent_create"] = {"index": item.index, **outcome.extra["concurrent_create"]}
             else:
-                created = True
-                reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
                 entry["actions"].append("created")
         elif item.action == "update" and rd is not None and item.plan is not None:
             update_volume(client, rd["name"], item.plan, outcome)
@@ -569,15 +558,9 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
             entry["actions"].append("snapshot_deleted")
             entry["snapshots_deleted"].append(snapshot.name)
         for snapshot in item.snapshots_to_create:
-            rd_name = rd["name"]
             snapshot_outcome = Outcome(volume_view(rd, request.prefix))
             create_snapshot(client, snapshot, rd, snapshot_outcome, False, item.dangling.get(snapshot.name))
             warnings.extend(snapshot_outcome.warnings)
-            kept = (snapshot_outcome.extra.get("snapshot") or {}).get("linstor_name")
-            race = snapshot_outcome.extra.get("race")
-            if created and kept and (race is None or race["wrote_mapping"]):  # the new volume's own snapshots
-                reverter.add(f"snapshot {kept} of {rd_name}",
-                             lambda rd_name=rd_name, kept=kept: client.delete_snapshot(rd_name, kept))
             rd = rd_from_view(snapshot_outcome.volume)
             if snapshot_outcome.changed:
                 entry["actions"].append("snapshot_created")
@@ -596,11 +579,11 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
                                  if (action == "resized" and resized)
                                  or (action != "resized" and "properties" in written)]
             entry["written"] = written
-        left = reverter.fail() if created else []
-        kept_entry = None if created and not left else entry
-        if kept_entry is not None and not kept_entry["actions"] and not kept_entry.get("written"):
-            kept_entry = None
-        raise ItemFailure(error, kept_entry, left) from error
+        if placed is not None and not (isinstance(error, ModuleFailure) and error.result.get("left_behind")):
+            # placed, but the confirming lookup failed: the RD is kept (settle_concurrent_create says so)
+            entry["actions"].append("created")
+            entry["resource_definition"] = placed
+        raise ItemFailure(error, entry if entry["actions"] or entry.get("written") else None) from error
     warnings.extend(outcome.warnings)
     return rd
 
@@ -681,9 +664,11 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
         try:
             after_rds[item.index] = apply_item(client, item, entry, warnings)
         except ItemFailure as failure:
+            if "concurrent_create" in entry:
+                concurrent_creates.append(entry.pop("concurrent_create"))
             if failure.entry is not None:
                 changes.append(failure.entry)
-            raise _run_failure(item, failure, changes, warnings) from failure.error
+            raise _run_failure(item, failure, changes, warnings, concurrent_creates) from failure.error
         if "concurrent_create" in entry:
             concurrent_creates.append(entry.pop("concurrent_create"))
         if entry["actions"]:
@@ -752,8 +737,8 @@ def _diffs(items: list[Item], views: Mapping[int, dict[str, Any] | None],
     return diffs
 
 
-def _run_failure(item: Item, failure: ItemFailure, changes: list[dict[str, Any]],
-                 warnings: list[str]) -> ModuleFailure:
+def _run_failure(item: Item, failure: ItemFailure, changes: list[dict[str, Any]], warnings: list[str],
+                 concurrent_creates: list[dict[str, Any]]) -> ModuleFailure:
     """The module failure for an item that failed while writing: what failed, what stays done."""
     error = failure.error
     parameter = _indexed_parameter(item.index, None)
@@ -770,16 +755,19 @@ def _run_failure(item: Item, failure: ItemFailure, changes: list[dict[str, Any]]
             extra["in_use_nodes"] = [_in_use_entry(item, error.result["in_use_nodes"])]
         if error.parameter in LIST_OPTIONS:
             reported = error.parameter
-    # what the failed step's own undo left (its message says so), then what this item's undo left
-    left = list(extra.get("left_behind") or []) + failure.left
-    if left:
-        extra["left_behind"] = left
+    if concurrent_creates:
+        extra["concurrent_creates"] = concurrent_creates
     if warnings:
         extra["linstor_warnings"] = warnings
     undo = ""
-    if item.action == "create" and failure.left:
-        undo = f" Removing what this item made also failed; left behind: {'; '.join(failure.left)}."
-    elif item.action == "create" and not left:
+    yielded = next((entry for entry in concurrent_creates if entry["index"] == item.index), None)
+    if item.action == "create" and failure.entry is not None and "created" in failure.entry["actions"]:
+        undo = (f" Its new volume is kept (resource definition {failure.entry['resource_definition']}), as a run "
+                "creating it at the same moment may already rely on it; running again finishes the item.")
+    elif item.action == "create" and yielded is not None:
+        undo = (f" Another run created this volume at the same moment (resource definition {yielded['survivor']}); "
+                f"this run deleted its own ({yielded['deleted']}) and went on with that one.")
+    elif item.action == "create" and not extra.get("left_behind"):  # the failed step's own undo left it otherwise
         undo = " What this item made was removed again."
     done = (f" Done before the failure: {len(changes)} volume(s) changed (see changes)." if changes else
             " Nothing was changed before the failure.")

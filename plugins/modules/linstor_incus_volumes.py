@@ -20,11 +20,13 @@ description:
     alone.
   - Every item is checked, then planned against the listing, before anything is written; an error names the item
     and option, for example C(volumes[3].size).
-  - Items are written in the declared order. The first item that fails while writing stops the run; what that item
-    made (its new RD, its new snapshots) is removed again, and the failure reports in RV(changes) what the earlier
-    items did. Later items are not touched. Running again once the cause is fixed completes the rest. If removing
-    what the item made fails too (the controller went away), the failure names it in RV(left_behind); remove it by
-    hand before running again.
+  - Items are written in the declared order. The first item that fails while writing stops the run; the step that
+    failed is undone, so nothing is half-made (a new volume that could not be placed is removed again, a snapshot that
+    could not be mapped is deleted), and the failure reports in RV(changes) what the items did. A new volume once
+    placed is kept, with the snapshots made on it by then, as M(linstor.incus.linstor_incus_volume) keeps it (a run
+    creating it at the same moment may already rely on it). Later items are not touched. Running again once the
+    cause is fixed completes the rest. If undoing the failed step fails too (the controller went away), the failure
+    names what is left in RV(left_behind); remove it by hand before running again.
 author:
   - linstor.incus contributors (@linstor-incus)
 extends_documentation_fragment:

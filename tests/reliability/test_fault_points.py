@@ -238,3 +238,46 @@ def test_a_failed_confirming_lookup_keeps_the_placed_volume(env: Env) -> None:
     again = env.run(VOLUME, name="unconfirmed", type="container", size="64MiB")
     assert not again.failed and not again.changed, again.result
     assert again.result["volume"]["resource_definition"] == state.volumes["containers:incus-volume-unconfirmed"]
+
+
+def test_list_a_failed_confirming_lookup_keeps_the_placed_volume(env: Env) -> None:
+    """linstor_incus_volumes as linstor_incus_volume: the new volume whose confirming lookup fails is kept, reported
+    in changes as created (with its RD) and in the message; the re-run finds it and finishes the list."""
+    env.must("linstor_incus_volumes", volumes=[{"name": "first", "type": "container", "size": "64MiB"}])
+    volumes = [{"name": "first", "type": "container", "size": "64MiB"},
+               {"name": "unconfirmed-list", "type": "container", "size": "64MiB"},
+               {"name": "after", "type": "container", "size": "64MiB"}]
+    fault = env.debug.add_fault("error", "/v1/resource-definitions", "GET", nth=2, times=1)
+    outcome = env.run("linstor_incus_volumes", volumes=volumes)
+    env.debug.clear_faults()
+    assert fault["id"] in [entry["fault"]["id"] for entry in env.debug.requests() if entry.get("fault")]
+    assert outcome.failed and outcome.changed and outcome.traceback is None, outcome.result
+    state = scan(env)
+    kept = state.volumes.get("containers:incus-volume-unconfirmed-list")
+    assert kept and not state.problems and "containers:incus-volume-after" not in state.volumes, state.summary()
+    assert [(entry["name"], entry["actions"], entry["resource_definition"]) for entry in outcome.result["changes"]] \
+        == [("unconfirmed-list", ["created"], kept)], outcome.result
+    assert f"is kept (resource definition {kept})" in outcome.msg and "removed again" not in outcome.msg
+    again = env.run("linstor_incus_volumes", volumes=volumes)
+    assert not again.failed and [entry["name"] for entry in again.result["changes"]] == ["after"], again.result
+
+
+def test_list_a_snapshot_failing_on_a_new_volume_keeps_the_volume_and_earlier_snapshots(env: Env) -> None:
+    """Once placed and confirmed, a new volume may be a concurrent run's survivor: a later failure of its item
+    (its second snapshot's create refused) keeps it with its first snapshot, whole; the re-run makes the second."""
+    volumes = [{"name": "kept-new", "type": "container", "size": "64MiB",
+                "snapshots": [{"name": "s1"}, {"name": "s2"}]}]
+    fault = env.debug.add_fault("error", "/v1/resource-definitions/[^/]+/snapshots", "POST", nth=2, times=1)
+    outcome = env.run("linstor_incus_volumes", volumes=volumes)
+    env.debug.clear_faults()
+    assert fault["id"] in [entry["fault"]["id"] for entry in env.debug.requests() if entry.get("fault")]
+    assert outcome.failed and outcome.changed and outcome.traceback is None, outcome.result
+    state = scan(env)
+    rd = state.volumes.get("containers:incus-volume-kept-new")
+    assert rd and not state.problems, state.summary()
+    assert len(state.snapshots[rd]) == 1, state.snapshots[rd]
+    [entry] = outcome.result["changes"]
+    assert entry["actions"] == ["created", "snapshot_created"] and entry["snapshots_created"] == ["s1"], entry
+    assert "is kept" in outcome.msg, outcome.msg
+    again = env.run("linstor_incus_volumes", volumes=volumes)
+    assert not again.failed and again.result["changes"][0]["snapshots_created"] == ["s2"], again.result
