@@ -36,7 +36,8 @@ from .names import (
     check_snapshot_name,
 )
 
-RELEASES = {"1.28.0": "1.23.0", "1.29.0": "1.23.0", "1.30.4": "1.24.0", "1.31.0": "1.25.0", "1.31.3": "1.25.1",
+RELEASES = {"1.28.0": "1.23.0", "1.29.0": "1.23.0", "1.30.4": "1.24.0", "1.31.0": "1.25.0", "1.31.1": "1.25.1",
+            "1.31.2": "1.25.1", "1.31.3": "1.25.1",
             "1.32.0": "1.26.0", "1.33.0": "1.27.0", "1.34.0": "1.28.0"}
 """LINSTOR release -> the REST API version it reports (JsonGenTypes.REST_API_VERSION of its tag)."""
 VERSION = "1.34.0"
@@ -223,8 +224,9 @@ def _rsc_ctx(op: int, rd: str, node: str) -> Context:
 
 
 def _restore_ctx(rd: str) -> Context:
-    """A snapshot restore into ``rd`` (CtrlSnapshotRestoreApiCallHandler.makeSnapshotRestoreContext)."""
-    return Context(rc.MASK_CRT, rc.MASK_SNAPSHOT, {rc.KEY_RSC_DFN: rd}, f"Resource: '{rd}'")
+    """Restoring resources into ``rd``, as CtrlSnapshotRestoreApiCallHandler.restoreResourceInTransaction reports
+    what fails in it (the resource mask, no object references)."""
+    return Context(rc.MASK_CRT, rc.MASK_RSC, {}, f"Resource: {rd}")
 
 
 def _snap_ctx(op: int, rd: str, snap: str, nodes: list[str] | None = None) -> Context:

@@ -710,7 +710,7 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
         refuse_in_use(client, rd["name"], operation, f"the newer snapshots {', '.join(newer_names)}", 0, 0,
                       check_mode, outcome.warnings, resources)
     elif check_mode:  # the rollback is the only write, and LINSTOR refuses it whole: check mode warns
-        outcome.warnings.extend(rollback_refusal_warnings(client, operation, rd, target, resources))
+        outcome.warnings.extend(rollback_refusal_warnings(client, operation, rd, target, resources, release))
     outcome.warnings.extend(dropped_diskless_warnings(rd["name"], resources, release))
     # With remove_newer_snapshots, mappings whose LINSTOR snapshot is gone go too: what an earlier
     # restore left when a delete's reply or the mapping PUT was lost, so a re-run converges.
@@ -838,11 +838,12 @@ def rollback_needs_every_disk(release: tuple[int, ...], diskful: list[dict[str, 
 
 
 def rollback_refusal_warnings(client: LinstorClient, operation: str, rd: Mapping[str, Any],
-                              target: Mapping[str, Any], resources: list[dict[str, Any]]) -> list[str]:
+                              target: Mapping[str, Any], resources: list[dict[str, Any]],
+                              release: tuple[int, ...]) -> list[str]:
     """Check mode, for a restore whose rollback is the only write: what LINSTOR will refuse it for (a disk on a node
     the snapshot was not taken on, a resource in use), from the volume's ``resources`` (``GET /v1/view/resources``)."""
     warnings: list[str] = []
-    uncovered = uncovered_replicas(rd, target, resources, client.release())
+    uncovered = uncovered_replicas(rd, target, resources, release)
     if uncovered:
         warnings.append(foreseen_refusal(
             f"{operation}: resource definition {rd['name']} has disks on {', '.join(uncovered)}, where LINSTOR "
@@ -871,8 +872,9 @@ def refuse_resized_since(operation: str, rd: Mapping[str, Any], target: Mapping[
     if not ROLLBACK_VIA_RESTORE_RELEASE <= release < ROLLBACK_RESETS_SIZES_RELEASE:
         return
     taken = {vd["number"]: vd["size_kib"] for vd in target.get("volume_definitions") or []}
-    resized = [f"volume {vd['number']} is {vd['size_kib']} KiB and was {taken.get(vd['number'])} KiB"
-               for vd in _current_sizes(rd) if taken.get(vd["number"]) != vd["size_kib"]]
+    # a volume the snapshot lacks is not one of these: LINSTOR refuses that rollback before it deletes anything
+    resized = [f"volume {vd['number']} is {vd['size_kib']} KiB and was {taken[vd['number']]} KiB"
+               for vd in _current_sizes(rd) if vd["number"] in taken and taken[vd["number"]] != vd["size_kib"]]
     if resized:
         raise ModuleFailure(
             f"{operation}: in resource definition {rd['name']}, {'; '.join(resized)} when LINSTOR snapshot "

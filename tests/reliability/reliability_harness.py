@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_CONTENT_TYPE,
@@ -102,6 +103,9 @@ def run_module(module: str, args: dict[str, Any], *, check_mode: bool = False, d
     payload.update(_ansible_check_mode=check_mode, _ansible_diff=diff, _ansible_remote_tmp="/tmp",
                    _ansible_keep_remote_files=False)
     main = importlib.import_module(f"{MODULES}.{module}").main
+    # Ansible keeps a module's warnings in a process-wide table, as a module is one process: start each run clean
+    ansible_warnings._global_warnings.clear()
+    ansible_warnings._global_deprecations.clear()
     out = io.StringIO()
     code: int | None = None
     escaped: str | None = None

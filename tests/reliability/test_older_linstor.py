@@ -194,11 +194,13 @@ def test_a_read_back_that_fails_after_the_rollback_says_what_to_put_back(tmp_pat
         env.process.stop()
 
 
-def test_on_1_31_0_a_restore_of_a_snapshot_from_before_a_grow_is_refused_before_any_write(tmp_path: Path) -> None:
+@pytest.mark.parametrize("release", ["1.31.0", "1.31.2"])
+def test_before_1_31_3_a_restore_of_a_snapshot_from_before_a_grow_is_refused_before_any_write(
+        tmp_path: Path, release: str) -> None:
     """From 1.31.0 to before 1.31.3 LINSTOR rolls back by deleting the resources and restoring the snapshot into the
     RD, and that restore fails on a grown volume, leaving it with no resource (the emulator plays it). The module
     refuses such a restore, in check mode too, before it deletes anything: newer snapshots, resources, mappings."""
-    env = start_env(tmp_path, extra=("--linstor-version", "1.31.0"))
+    env = start_env(tmp_path, extra=("--linstor-version", release))
     try:
         env.must(VOLUME, name="g1", type="custom", size="32MiB")
         env.must(SNAPSHOT, volume="g1", type="custom", name="before")
@@ -225,9 +227,12 @@ def test_on_1_31_0_a_restore_of_a_snapshot_from_before_a_grow_is_refused_before_
         env.process.stop()
 
 
-def test_on_1_31_0_a_restore_warns_that_the_diskless_resources_are_not_made_again(tmp_path: Path) -> None:
-    """1.31.0 and 1.31.1 restore the snapshot on its (diskful) nodes only; the run says which diskless resources go."""
-    env = start_env(tmp_path, extra=("--linstor-version", "1.31.0"))
+@pytest.mark.parametrize(("release", "dropped"), [("1.31.1", True), ("1.31.2", False)])
+def test_before_1_31_2_a_restore_warns_that_the_diskless_resources_are_not_made_again(
+        tmp_path: Path, release: str, dropped: bool) -> None:
+    """1.31.0 and 1.31.1 restore the snapshot on its (diskful) nodes only; the run says which diskless resources go.
+    From 1.31.2 LINSTOR makes them again, and the run says nothing of them."""
+    env = start_env(tmp_path, extra=("--linstor-version", release))
     try:
         env.must(VOLUME, name="d1", type="custom", size="32MiB")
         [rd] = rds_claiming(env, "default_d1")
@@ -239,8 +244,9 @@ def test_on_1_31_0_a_restore_warns_that_the_diskless_resources_are_not_made_agai
             restored = env.run(SNAPSHOT, check_mode=check_mode, volume="d1", type="custom", name="s1",
                                state="restored")
             assert not restored.failed and restored.changed, restored.msg
-            [warning] = [text for text in restored.warnings if "diskless" in text]
-            assert f"on {spare} are not made again" in warning and "1.31.0" in warning
-        assert spare not in {r["node_name"] for r in env.get("/v1/view/resources", resources=rd)}
+            warnings = [text for text in restored.warnings if "diskless" in text]
+            assert len(warnings) == dropped, restored.warnings
+            assert not dropped or (f"on {spare} are not made again" in warnings[0] and release in warnings[0])
+        assert (spare in {r["node_name"] for r in env.get("/v1/view/resources", resources=rd)}) is not dropped
     finally:
         env.process.stop()
