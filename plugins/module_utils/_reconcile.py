@@ -12,7 +12,9 @@ The flow of :func:`reconcile`:
 
 1. every item is parsed and checked (:func:`parse_items`); an error names ``volumes[i].<option>``;
 2. ONE ``GET /v1/resource-definitions`` (filtered on the presence of ``Aux/Incus/name`` and
-   ``Aux/Incus/type``, the two keys Incus's own lookup filters on) reads every volume of the group;
+   ``Aux/Incus/type``, the two keys Incus's own lookup filters on) reads every volume of the group (read
+   again up to 3 times, 0.5 s apart, while a declared volume or its ``rename_from`` has two claimants, which
+   may be twins about to settle: :func:`._volumes.read_until_settled`);
 3. every item is planned against that listing (:func:`plan_items`, then :func:`plan_snapshot_reads`
    with one snapshot listing when volumes are deleted or declared snapshots are mapped), still
    without writing: a conflict, a missing ``size`` for a volume to create, a shrink, unmapped
@@ -26,7 +28,7 @@ The flow of :func:`reconcile`:
 
 Request budget: nothing to do = 1 request, whatever the number of volumes; a run that writes to
 volumes that stay adds 1 read-back listing, whatever their number. Each created volume costs 3 (spawn
-with every property, autoplace, the confirming lookup that settles twins: :func:`spawn_volume`); a
+with every property, autoplace, the confirming lookup that settles twins: :func:`._volumes.settle_concurrent_create`); a
 rename, resize or property change 1 PUT (+1 PUT per resized volume definition); a snapshot create
 4 (claim, snapshot, the read-back that settles twins, mapping); a snapshot delete 2; volumes to delete
 1 GET of their snapshots, all in one while planning (shared with the check of mapped declared snapshots), then

@@ -22,7 +22,9 @@ Requests of :func:`ensure_snapshot` (counted by the integration tests):
   rollback resets the sizes, LINSTOR 1.31.3 on; rollback), and from LINSTOR 1.31 one GET of the RD after the
   rollback (+1 PUT when the rollback copied the snapshot's ``Aux/`` properties back:
   :func:`_put_back_aux_properties`); removing newer snapshots adds one GET of the resources (none may be in
-  use), one delete per snapshot and one PUT for their keys.
+  use), one delete per snapshot and one PUT for their keys; against LINSTOR 1.31.0 and 1.31.1 the resources are
+  read on every restore (the diskless ones their rollback drops: :func:`dropped_diskless_warnings`), and from
+  1.31.0 to 1.31.2 a snapshot from before a grow is refused before any write (:func:`refuse_resized_since`).
 
 Race between twins (several runs creating the same snapshot at once): LINSTOR has no
 conditional write, so a run makes its intent visible before it acts: it claims the name on the

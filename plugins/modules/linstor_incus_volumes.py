@@ -311,7 +311,7 @@ concurrent_creates:
       hosts without C(run_once)), where the other run's resource definition stays, as LINSTOR placed it first. This
       run deleted its own, went on with the survivor (the item's snapshots are made on it) and reports no creation
       for that item, as M(linstor.incus.linstor_incus_volume) does, with a warning.
-  returned: when such a twin was found
+  returned: when such a twin was found, on success and on a failure while writing
   type: list
   elements: dict
   contains:
