@@ -515,16 +515,18 @@ class ItemFailure(Exception):
         self.entry = entry
 
 
-def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warnings: list[str]) -> dict[str, Any] | None:
+def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warnings: list[str],
+               concurrent_creates: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Write what the item needs; return the RD afterwards (None when deleted).
 
     ``entry`` (the item's ``changes`` entry) is filled in as each step succeeds; :class:`ItemFailure` carries
     it when a step fails. Each step leaves nothing half-made. A new volume is spawned and placed (its RD deleted
     again if that fails), then confirmed with Incus's lookup, which settles runs creating it at the same moment
     (:func:`._volumes.settle_concurrent_create`): the RD LINSTOR placed first stays, and a run whose own RD is
-    not that one deletes it and goes on with the survivor (``concurrent_create``). Once placed, the volume is
-    kept whatever fails later, as the single-volume module keeps it: a run creating it at that moment may
-    already rely on it. Its snapshots made by then are whole (mapped), and stay too; a re-run finishes the item.
+    not that one deletes it, goes on with the survivor and says so in ``concurrent_creates``. Once placed, the
+    volume is kept whatever fails later, as the single-volume module keeps it: a run creating it at that moment
+    may already rely on it. Its snapshots made by then are whole (mapped), and stay too; a re-run finishes the
+    item.
     """
     request = item.request
     rd = item.rd
@@ -543,7 +545,7 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
             placed = None
             entry["resource_definition"] = rd["name"]
             if "concurrent_create" in outcome.extra:  # a twin's RD stays: this item goes on with it
-                entry["concurrent_create"] = {"index": item.index, **outcome.extra["concurrent_create"]}
+                concurrent_creates.append({"index": item.index, **outcome.extra["concurrent_create"]})
             else:
                 entry["actions"].append("created")
         elif item.action == "update" and rd is not None and item.plan is not None:
@@ -664,15 +666,11 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
             changes.append(entry)
             continue
         try:
-            after_rds[item.index] = apply_item(client, item, entry, warnings)
+            after_rds[item.index] = apply_item(client, item, entry, warnings, concurrent_creates)
         except ItemFailure as failure:
-            if "concurrent_create" in entry:
-                concurrent_creates.append(entry.pop("concurrent_create"))
             if failure.entry is not None:
                 changes.append(failure.entry)
             raise _run_failure(item, failure, changes, warnings, concurrent_creates) from failure.error
-        if "concurrent_create" in entry:
-            concurrent_creates.append(entry.pop("concurrent_create"))
         if entry["actions"]:
             changes.append(entry)
 

@@ -705,7 +705,7 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
                             newer_snapshots=newer_names)
     removed = [{"name": by_linstor[snap.lower()], "linstor_name": snap} for snap in newer]
     resources: list[dict[str, Any]] = []
-    if removed or check_mode or ROLLBACK_VIA_RESTORE_RELEASE <= release < ROLLBACK_RECREATES_RELEASE:
+    if removed or check_mode or rollback_drops_diskless(release):
         resources = client.view_resources([rd["name"]])
     if removed:  # what LINSTOR's rollback refuses only after _delete_newer: refused before it
         refuse_uncovered_replicas(operation, rd, target, resources, release)
@@ -864,6 +864,12 @@ def _release_text(release: tuple[int, ...]) -> str:
     return ".".join(str(part) for part in release)
 
 
+def rollback_drops_diskless(release: tuple[int, ...]) -> bool:
+    """Whether LINSTOR's rollback deletes every resource and restores the snapshot on its (diskful) nodes only:
+    from :data:`ROLLBACK_VIA_RESTORE_RELEASE` to before :data:`ROLLBACK_RECREATES_RELEASE`."""
+    return ROLLBACK_VIA_RESTORE_RELEASE <= release < ROLLBACK_RECREATES_RELEASE
+
+
 def refuse_resized_since(operation: str, rd: Mapping[str, Any], target: Mapping[str, Any],
                          release: tuple[int, ...]) -> None:
     """Fail, before anything is deleted, when LINSTOR's rollback would leave the volume with no resource.
@@ -889,10 +895,8 @@ def refuse_resized_since(operation: str, rd: Mapping[str, Any], target: Mapping[
 
 
 def dropped_diskless_warnings(rd_name: str, resources: list[dict[str, Any]], release: tuple[int, ...]) -> list[str]:
-    """The diskless resources a rollback removes: from :data:`ROLLBACK_VIA_RESTORE_RELEASE` to before
-    :data:`ROLLBACK_RECREATES_RELEASE` LINSTOR deletes every resource and restores the snapshot on its (diskful)
-    nodes only."""
-    if not ROLLBACK_VIA_RESTORE_RELEASE <= release < ROLLBACK_RECREATES_RELEASE:
+    """The diskless resources of ``resources`` a rollback removes (:func:`rollback_drops_diskless`)."""
+    if not rollback_drops_diskless(release):
         return []
     nodes = sorted(resource.get("node_name") or "?" for resource in resources if is_diskless(resource))
     if not nodes:

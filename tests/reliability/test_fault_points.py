@@ -224,14 +224,22 @@ def test_points_cover_every_write_step(env: Env, operation: str) -> None:
     assert not untested, f"{operation}: writes without a fault point: {untested}"
 
 
-def test_a_failed_confirming_lookup_keeps_the_placed_volume(env: Env) -> None:
-    """The lookup after autoplace is a read: its failure undoes nothing, because the placed RD may
-    already be a concurrent run's survivor. The run says so (changed) and the RD is a whole volume."""
-    fault = env.debug.add_fault("error", "/v1/resource-definitions", "GET", nth=2, times=1)
-    outcome = env.run(VOLUME, name="unconfirmed", type="container", size="64MiB")
+def failed_with_one_error(env: Env, path: str, method: str, nth: int, module: str, **args: Any) -> ModuleRun:
+    """Run ``module`` with the ``nth`` ``method`` request to ``path`` answered by an error (once): the run must hit
+    that fault and fail as a change, without a traceback."""
+    fault = env.debug.add_fault("error", path, method, nth=nth, times=1)
+    outcome = env.run(module, **args)
     env.debug.clear_faults()
     assert fault["id"] in [entry["fault"]["id"] for entry in env.debug.requests() if entry.get("fault")]
     assert outcome.failed and outcome.changed and outcome.traceback is None, outcome.result
+    return outcome
+
+
+def test_a_failed_confirming_lookup_keeps_the_placed_volume(env: Env) -> None:
+    """The lookup after autoplace is a read: its failure undoes nothing, because the placed RD may
+    already be a concurrent run's survivor. The run says so (changed) and the RD is a whole volume."""
+    outcome = failed_with_one_error(env, "/v1/resource-definitions", "GET", 2, VOLUME, name="unconfirmed",
+                                    type="container", size="64MiB")
     assert "is kept" in outcome.msg and outcome.result["linstor_error"]["message"], outcome.result
     state = scan(env)
     assert not state.problems and "containers:incus-volume-unconfirmed" in state.volumes, state.summary()
@@ -247,11 +255,7 @@ def test_list_a_failed_confirming_lookup_keeps_the_placed_volume(env: Env) -> No
     volumes = [{"name": "first", "type": "container", "size": "64MiB"},
                {"name": "unconfirmed-list", "type": "container", "size": "64MiB"},
                {"name": "after", "type": "container", "size": "64MiB"}]
-    fault = env.debug.add_fault("error", "/v1/resource-definitions", "GET", nth=2, times=1)
-    outcome = env.run("linstor_incus_volumes", volumes=volumes)
-    env.debug.clear_faults()
-    assert fault["id"] in [entry["fault"]["id"] for entry in env.debug.requests() if entry.get("fault")]
-    assert outcome.failed and outcome.changed and outcome.traceback is None, outcome.result
+    outcome = failed_with_one_error(env, "/v1/resource-definitions", "GET", 2, "linstor_incus_volumes", volumes=volumes)
     state = scan(env)
     kept = state.volumes.get("containers:incus-volume-unconfirmed-list")
     assert kept and not state.problems and "containers:incus-volume-after" not in state.volumes, state.summary()
@@ -267,11 +271,8 @@ def test_list_a_snapshot_failing_on_a_new_volume_keeps_the_volume_and_earlier_sn
     (its second snapshot's create refused) keeps it with its first snapshot, whole; the re-run makes the second."""
     volumes = [{"name": "kept-new", "type": "container", "size": "64MiB",
                 "snapshots": [{"name": "s1"}, {"name": "s2"}]}]
-    fault = env.debug.add_fault("error", "/v1/resource-definitions/[^/]+/snapshots", "POST", nth=2, times=1)
-    outcome = env.run("linstor_incus_volumes", volumes=volumes)
-    env.debug.clear_faults()
-    assert fault["id"] in [entry["fault"]["id"] for entry in env.debug.requests() if entry.get("fault")]
-    assert outcome.failed and outcome.changed and outcome.traceback is None, outcome.result
+    outcome = failed_with_one_error(env, "/v1/resource-definitions/[^/]+/snapshots", "POST", 2, "linstor_incus_volumes",
+                                    volumes=volumes)
     state = scan(env)
     rd = state.volumes.get("containers:incus-volume-kept-new")
     assert rd and not state.problems, state.summary()
