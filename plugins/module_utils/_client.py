@@ -54,6 +54,11 @@ FAIL_UNKNOWN_ERROR = 998
 open by udev after its last user closed it)."""
 FAIL_NOT_FOUND_RSC_GRP = 317
 """ApiConsts.FAIL_NOT_FOUND_RSC_GRP: the resource group does not exist."""
+FAIL_NOT_FOUND_RSC = 302
+"""ApiConsts.FAIL_NOT_FOUND_RSC: no such resource; a snapshot create answers it for an RD with no (diskful) resource
+("No resources found for snapshotting")."""
+FAIL_EXISTS_SNAPSHOT_DFN = 514
+"""ApiConsts.FAIL_EXISTS_SNAPSHOT_DFN: an RD's delete answers it while the RD has snapshots."""
 WARN_RSC_ALREADY_DEPLOYED = 1006
 """ApiConsts.WARN_RSC_ALREADY_DEPLOYED: an autoplace that placed nothing more ("already deployed on N nodes")."""
 _UNSIGNED_64 = 0xFFFFFFFFFFFFFFFF

@@ -566,6 +566,7 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
             create_snapshot(client, snapshot, rd, snapshot_outcome, False, item.dangling.get(snapshot.name))
             warnings.extend(snapshot_outcome.warnings)
             rd = rd_from_view(snapshot_outcome.volume)
+            entry["resource_definition"] = rd["name"]  # another, when the RD found was a twin that gave way
             if snapshot_outcome.changed:
                 entry["actions"].append("snapshot_created")
                 entry["snapshots_created"].append(snapshot.name)

@@ -13,9 +13,10 @@ Requests of :func:`ensure_snapshot` (counted by the integration tests):
 - a run that changes nothing: 1 for a delete (the volume lookup, whose properties hold the mappings); 2 for
   a create or a rename (and the RD's snapshot list: a mapping to a snapshot the RD lacks, as an Incus copy
   inherits, is replaced by a create and refused by a rename);
-- create: 5 (lookup, the claim, the snapshot, the read-back that settles twins, the mapping;
+- create: 5 (lookup, the claim, the snapshot, the read-back that settles twins (Incus's lookup again), the mapping;
   +1 when twins claim the name, +1 for a run that deletes its own snapshot after losing, +1 when a mapping
-  to a missing snapshot is replaced);
+  to a missing snapshot is replaced; when the RD found gives way to a twin of the volume, or is gone or not placed
+  yet: +1 or +2 to take back the writes, and the create again on the RD the lookup then finds);
 - delete: 3 (lookup, snapshot delete, one PUT dropping the mapping keys);
 - rename: 3 (lookup, the RD's snapshot list, one PUT moving the key);
 - restore: 4 (lookup, the RD's snapshot list for created-on times, the controller's version: whether the
@@ -38,7 +39,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +53,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
     LinstorError,
     is_diskless,
 )
-from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
+from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure, full_stop
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_NAME,
     AUX_NAMESPACE,
@@ -78,6 +80,8 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     without_snapshot_keys,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
+    DUPLICATE_SETTLE_DELAY,
+    DUPLICATE_SETTLE_READS,
     Outcome,
     Reverter,
     VolumeRequest,
@@ -90,12 +94,14 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     filesystem_grow_warnings,
     find_source_rd,
     find_volumes,
+    first_placed,
     foreseen_refusal,
     in_use_statement,
     new_rd_with_undo,
     new_volume_view,
     plan_changes,
     predict_copy,
+    read_until_settled,
     refuse_in_use,
     require_group,
     settle_concurrent_create,
@@ -334,9 +340,7 @@ def _snapshot_list(outcome: Outcome, props: Mapping[str, str], rd_snapshots: Map
 
 
 def _find_volume_rd(client: LinstorClient, request: SnapshotRequest) -> dict[str, Any] | None:
-    found = find_volumes(client, request.prefix, request.volume_type, request.project, [request.volume],
-                         request.resource_group)
-    return single(found[request.volume], request.incus_name, "volume", request.prefix)
+    return single(_find_claimants(client, request), request.incus_name, "volume", request.prefix)
 
 
 def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode: bool = False,
@@ -420,40 +424,101 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     ``dangling``: the LINSTOR name the mapping holds when the RD has no such snapshot (the caller
     checked); the snapshot is then made and that mapping overwritten, as Incus overwrites it.
     ``rd_snapshots``: the RD's snapshots when the caller read them, which a snapshot found mapped is reported with.
+
+    ``rd`` may be an RD that runs creating the volume at this moment are about to settle on or remove
+    (:func:`._volumes.settle_concurrent_create`): the read-back is Incus's lookup, so it sees such twins. When the
+    RD yields to one placed earlier, or is deleted or not placed yet, the run takes back what it wrote and makes
+    the snapshot on the volume's RD as the lookup then finds it (:func:`_make_snapshot`), at most
+    :data:`._volumes.DUPLICATE_SETTLE_READS` times; the maker of a yielding RD waits for that
+    (:func:`._volumes.delete_own_rd`).
     """
-    props = rd.get("props") or {}
-    existing = snapshot_mappings(props).get(request.name)
-    if _same(existing, dangling):
-        outcome.warnings.append(dangling_warning(rd["name"], request.name, existing))
-        existing = None
-    if existing is not None:
-        described = {name.lower(): value for name, value in (rd_snapshots or {}).items()}.get(existing.lower())
-        outcome.extra["snapshot"] = snapshot_entry(request.name, existing, described)
-        _snapshot_list(outcome, props, rd_snapshots)
+    if _report_mapped(request, rd, outcome, dangling, rd_snapshots):
         return
     refuse_new_snapshot_name(request.name, "name")  # only a snapshot about to be made: an older one keeps its name
-    key = snapshot_key(request.name)
-    sizes = _current_sizes(rd)
     outcome.changed = True
     if check_mode:  # the LINSTOR name is drawn at random when the snapshot is made: unknown here
         # what the real run's last PUT drops (claims on the name, the dangling mapping's other key form), and the
         # mapping it writes, its value as yet unknown
+        props = rd.get("props") or {}
+        key = snapshot_key(request.name)
         predicted = _rd_after(rd, {key: None}, keys_dropped_by_create(props, request.name, key, dangling))
         outcome.volume = volume_view(predicted, request.prefix)
-        outcome.extra["snapshot"] = snapshot_entry(request.name, None, sizes=sizes)
+        outcome.extra["snapshot"] = snapshot_entry(request.name, None, sizes=_current_sizes(rd))
         _snapshot_list(outcome, predicted["props"], None)
         return
+    for retries_left in range(DUPLICATE_SETTLE_READS, -1, -1):
+        moved_to = _make_snapshot(client, request, rd, outcome, dangling, retries_left > 0)
+        if moved_to is None:
+            return
+        if moved_to["name"].lower() != rd["name"].lower():
+            outcome.warnings.append(
+                f"resource definition {rd['name']}, found as volume {request.incus_name}, was made by a run creating "
+                f"that volume at this moment and gave way to {moved_to['name']}, placed earlier; this run took back "
+                f"what it wrote on {rd['name']} and went on with {moved_to['name']}")
+        rd = moved_to
+        outcome.volume = volume_view(rd, request.prefix)
+        outcome.diff.before = volume_view(rd, request.prefix)  # the volume this run's change is made on
+        outcome.changed = False  # nothing this run wrote is left: only what it makes on the survivor counts
+        rd_snapshots = _snapshots_if_mapped(client, rd, [request.name])
+        dangling = dangling_targets(rd, rd_snapshots).get(request.name) if rd_snapshots is not None else None
+        if _report_mapped(request, rd, outcome, dangling, rd_snapshots):
+            return
+        outcome.changed = True
+
+
+def _report_mapped(request: SnapshotRequest, rd: Mapping[str, Any], outcome: Outcome, dangling: str | None,
+                   rd_snapshots: Mapping[str, Mapping[str, Any]] | None) -> bool:
+    """Report the snapshot and return True when the RD maps ``request.name`` already (to a snapshot it has: a
+    mapping to ``dangling`` is replaced, with a warning)."""
+    props = rd.get("props") or {}
+    existing = snapshot_mappings(props).get(request.name)
+    if _same(existing, dangling):
+        outcome.warnings.append(dangling_warning(rd["name"], request.name, existing))
+        return False
+    if existing is None:
+        return False
+    described = {name.lower(): value for name, value in (rd_snapshots or {}).items()}.get(existing.lower())
+    outcome.extra["snapshot"] = snapshot_entry(request.name, existing, described)
+    _snapshot_list(outcome, props, rd_snapshots)
+    return True
+
+
+def _make_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
+                   dangling: str | None, may_move: bool) -> dict[str, Any] | None:
+    """The writes of :func:`create_snapshot` on ``rd``. Returns None when done, or (``may_move``) the RD to make
+    the snapshot on instead, once this run's writes on ``rd`` are taken back: ``rd`` gave way to a twin placed
+    earlier (:func:`._volumes.first_placed`, the rule its maker settles by), or was deleted or not placed yet
+    (:func:`_volume_found_again`)."""
+    key = snapshot_key(request.name)
+    sizes = _current_sizes(rd)
     own = generate_name(request.prefix)
     claim = snapshot_claim_key(own)
     reverter = Reverter(client)
     # Undo steps are registered before each write: a write whose reply is lost may still have been applied.
     reverter.add(f"claim {claim} of {rd['name']}",
-                 lambda: client.modify_resource_definition(rd["name"], delete_props=[claim]))
+                 lambda: _gone_with_rd(lambda: client.modify_resource_definition(rd["name"], delete_props=[claim])))
     try:
-        _warn(outcome, client.modify_resource_definition(rd["name"], override_props={claim: request.name}))
-        reverter.add(f"snapshot {own} of {rd['name']}", lambda: client.delete_snapshot(rd["name"], own))
-        _warn(outcome, client.create_snapshot(rd["name"], own))
-        after = _read_rd(client, rd["name"])
+        try:
+            _warn(outcome, client.modify_resource_definition(rd["name"], override_props={claim: request.name}))
+            reverter.add(f"snapshot {own} of {rd['name']}",
+                         lambda: _gone_with_rd(lambda: client.delete_snapshot(rd["name"], own)))
+            _warn(outcome, client.create_snapshot(rd["name"], own))
+        except LinstorError as error:
+            if not (may_move and error.not_found):
+                raise
+            # the RD was deleted (a twin that yielded) or has no resource yet (a twin not placed yet)
+            _reraise_unless_undone(str(error), reverter)
+            return _volume_found_again(client, request, error)
+        claimants = _find_claimants(client, request)
+        after = next((found for found in claimants if found["name"].lower() == rd["name"].lower()), None)
+        if after is None:  # renamed or moved meanwhile: the RD itself holds the claims
+            after = _read_rd(client, rd["name"])
+        elif may_move and len(claimants) > 1:
+            survivor = first_placed(client, claimants)
+            if survivor["name"] != after["name"]:
+                _reraise_unless_undone(f"resource definition {rd['name']} gave way to {survivor['name']}, placed "
+                                       f"earlier for volume {request.incus_name} by another run", reverter)
+                return survivor
         read_back = (after or {}).get("props") or {}
         survivor = settle_twins(client, rd["name"], request.name, own, read_back, outcome.warnings, dangling)
         if survivor is None:
@@ -492,6 +557,44 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     outcome.volume = volume_view(after, request.prefix)
     outcome.extra["snapshot"] = snapshot_entry(request.name, survivor, sizes=sizes)
     _snapshot_list(outcome, after.get("props") or {}, None)
+    return None
+
+
+def _find_claimants(client: LinstorClient, request: SnapshotRequest) -> list[dict[str, Any]]:
+    """Every RD of the group that claims the snapshot's volume (Incus's lookup)."""
+    return find_volumes(client, request.prefix, request.volume_type, request.project, [request.volume],
+                        request.resource_group)[request.volume]
+
+
+def _gone_with_rd(undo: Callable[[], Any]) -> None:
+    """Run an undo step on an RD; an RD LINSTOR no longer has took what the step would remove with it."""
+    try:
+        undo()
+    except LinstorError as error:
+        if not error.not_found:
+            raise
+
+
+def _reraise_unless_undone(cause: str, reverter: Reverter) -> None:
+    """Take back this run's writes on an RD before it goes on with another; fail, saying what is left behind and
+    why the run was taking it back (``cause``), when that fails."""
+    left = reverter.fail()
+    if left:
+        raise ModuleFailure(f"{full_stop(cause)} Taking back this run's claim and snapshot failed; left behind: "
+                            f"{'; '.join(left)}. Remove what is left behind by hand before running the task again.",
+                            None, changed=True, left_behind=left)
+
+
+def _volume_found_again(client: LinstorClient, request: SnapshotRequest, error: LinstorError) -> dict[str, Any]:
+    """The volume's RD, looked up again after ``error`` (its RD deleted, or not placed yet: runs creating the
+    volume at this moment, which settle within moments); fails naming ``volume`` when it is gone."""
+    time.sleep(DUPLICATE_SETTLE_DELAY)
+    claimants = read_until_settled(lambda: _find_claimants(client, request), lambda found: len(found) > 1)
+    rd = single(claimants, request.incus_name, "volume", request.prefix)
+    if rd is None:
+        raise ModuleFailure(f"volume {request.volume!r} ({request.volume_type}, project {request.project}) was "
+                            f"deleted while this run snapshotted it ({full_stop(error)})", "volume")
+    return rd
 
 
 def keys_dropped_by_create(props: Mapping[str, str], name: str, key: str, dangling: str | None) -> list[str]:

@@ -28,6 +28,7 @@ from typing import Any
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
     CHECK_THE_CONTROLLER,
     CLONE_PROPERTIES_REST_API,
+    FAIL_EXISTS_SNAPSHOT_DFN,
     FAIL_IN_USE,
     FAIL_NOT_FOUND_RSC_GRP,
     FAIL_UNKNOWN_ERROR,
@@ -98,6 +99,10 @@ DUPLICATE_SETTLE_READS = 3
 DUPLICATE_SETTLE_DELAY = 0.5
 """When a lookup finds several RDs claiming one volume, how often (and how many seconds apart) it reads
 again before failing: concurrent creates settle on one RD within moments (settle_concurrent_create)."""
+YIELDING_DELETE_WAIT = 10.0
+"""Seconds a run waits for the delete of an RD it made and must remove while LINSTOR refuses it for snapshots: a
+run that found the volume while this RD claimed it may have snapshotted it, and takes that snapshot back as soon
+as its read-back shows the RD yielding (:func:`._snapshots.create_snapshot`)."""
 
 CLONED_FROM_KEY = "cloned-from"
 """Property LINSTOR sets on a clone, naming the RD it was cloned from (shown in check mode's prediction)."""
@@ -759,8 +764,24 @@ def new_rd_with_undo(client: LinstorClient, prefix: str) -> tuple[str, Reverter]
     """
     rd_name = generate_name(prefix)
     reverter = Reverter(client)
-    reverter.add(f"resource definition {rd_name}", lambda: client.delete_resource_definition(rd_name))
+    reverter.add(f"resource definition {rd_name}", lambda: delete_own_rd(client, rd_name))
     return rd_name, reverter
+
+
+def delete_own_rd(client: LinstorClient, rd_name: str) -> None:
+    """Delete an RD this run made and did not keep, trying again for :data:`YIELDING_DELETE_WAIT` seconds while
+    LINSTOR refuses it for snapshots: only a run that took it for the volume can have snapshotted it, and that
+    run deletes its snapshot again once it reads the volume back (a refusal still there after the wait is one
+    to report)."""
+    deadline = time.monotonic() + YIELDING_DELETE_WAIT
+    while True:
+        try:
+            client.delete_resource_definition(rd_name)
+            return
+        except LinstorError as error:
+            if error.code != FAIL_EXISTS_SNAPSHOT_DFN or time.monotonic() + DUPLICATE_SETTLE_DELAY > deadline:
+                raise
+        time.sleep(DUPLICATE_SETTLE_DELAY)
 
 
 def missing_group_message(resource_group: str) -> str:

@@ -107,10 +107,10 @@ notes:
   - "Requests sent, which the integration tests assert against the LINSTOR emulator's request log: a run that
     changes nothing sends one for a delete (the lookup, whose RD properties hold the mappings) and two for a create
     or a rename (the lookup, then the RD's snapshot list, which tells a real snapshot from a mapping to a missing
-    one, which a create or rename replaces). Creating sends five (lookup, claim, snapshot, a read of the RD that
-    settles races, mapping), six when it replaces a mapping to a missing snapshot; deleting three (lookup, snapshot
-    delete, one PUT removing the keys); renaming three (lookup, the RD's snapshot list, one PUT); restoring four
-    (lookup, the RD's snapshot list, the controller's version, rollback), five from LINSTOR 1.31 (a read of the RD
+    one, which a create or rename replaces). Creating sends five (lookup, claim, snapshot, Incus's lookup again,
+    which settles races, mapping), six when it replaces a mapping to a missing snapshot; deleting three (lookup,
+    snapshot delete, one PUT removing the keys); renaming three (lookup, the RD's snapshot list, one PUT); restoring
+    four (lookup, the RD's snapshot list, the controller's version, rollback), five from LINSTOR 1.31 (a read of the RD
     after the rollback, and a PUT when its Aux/ properties must be put back) plus, when newer snapshots are removed,
     one GET of the resources (below; against LINSTOR 1.31.0 and 1.31.1 always, for the diskless resources their
     rollback drops), one delete per newer snapshot and one PUT for their mappings. When the volume
@@ -145,12 +145,20 @@ notes:
     naming their nodes (Incus makes one again where it next uses the volume)."
   - "Concurrent runs creating the same snapshot (twins): LINSTOR has no conditional write, so a run first claims
     the name on the RD (the key C(Aux/linstor-incus/snapshot-claim/<LINSTOR snapshot>), which Incus ignores), then
-    creates its LINSTOR snapshot, then reads the RD back, and only then records the mapping, in the same PUT that
+    creates its LINSTOR snapshot, then reads the RD back (with Incus's lookup), and only then records the mapping,
+    in the same PUT that
     drops every claim on the name. A mapping found at the read-back is a finished twin's and stays; otherwise, of
     the claimed snapshots, the one LINSTOR created first stays (one more request, only when twins claim the name).
     A twin created before this run's snapshot claimed before it, so every run agrees, and a run whose replies came
     late finds the finished twin's mapping. A run whose snapshot does not stay records the survivor's mapping,
     deletes its own LINSTOR snapshot and reports the survivor in RV(race), with C(changed=false)."
+  - "A snapshot made while other runs create the volume (the same play on several hosts without C(run_once)) may
+    find the resource definition of one of them that later gives way to another placed first
+    (M(linstor.incus.linstor_incus_volume), RV(linstor.incus.linstor_incus_volume#module:concurrent_create)). The
+    read-back is Incus's lookup, so it sees both: the run then deletes its claim and snapshot on the one that gives
+    way (whose maker waits for that before it deletes it) and makes the snapshot on the other, with a warning naming
+    both; RV(volume) is the survivor. The same when that resource definition is already deleted, or not placed yet
+    (LINSTOR finds no resource to snapshot): the volume is looked up again, at most three times, half a second apart."
   - "A run killed between its claim and its mapping leaves the claim (and maybe its LINSTOR snapshot) behind;
     M(linstor.incus.linstor_incus_volume_info) lists such claims. The next create of the name drops it: a claimed
     snapshot LINSTOR made less than 15 minutes before the new run's own is taken as that snapshot (the killed run's

@@ -197,8 +197,8 @@ notes:
     autoplace, and Incus's lookup, which confirms it and settles runs creating the same volume at the same moment,
     as M(linstor.incus.linstor_incus_volume) does; plus one GET of the resources when such twins are found). A
     rename, a property change or a grow sends one PUT (plus one PUT per resized volume definition). A
-    snapshot create sends four (claim, snapshot, a read of the RD that settles concurrent twins, mapping, as
-    M(linstor.incus.linstor_incus_snapshot)); a snapshot delete two. Volumes to delete send one GET of their
+    snapshot create sends four (claim, snapshot, Incus's lookup of the volume, which settles concurrent twins,
+    mapping, as M(linstor.incus.linstor_incus_snapshot)); a snapshot delete two. Volumes to delete send one GET of their
     snapshots, all of them in one, before anything is written; then each reads its snapshots again (one made since
     stops its delete before anything of it is deleted), when it has any reads its resources (it is not deleted while
     one is in use, as M(linstor.incus.linstor_incus_volume) says; those with snapshots are read so while planning
@@ -209,7 +209,9 @@ notes:
     M(linstor.incus.linstor_incus_volume) does: each new volume is confirmed with Incus's lookup once placed, the RD
     LINSTOR placed first stays, and a run whose RD is not that one deletes its own and goes on with the survivor
     (RV(concurrent_creates)). When the listing shows two RDs claiming a declared volume, it is read again up to three
-    times half a second apart (they may be such twins, about to settle) before the run fails naming them."
+    times half a second apart (they may be such twins, about to settle) before the run fails naming them. A late
+    run whose listing found the RD of a twin that then gives way, and which snapshots that volume, moves its
+    snapshot to the survivor as M(linstor.incus.linstor_incus_snapshot) does (its item reports the survivor)."
   - "When the group has no volume (none of Incus's), one GET of the resource group tells a missing (misspelt) group
     apart before anything is written: the run fails naming O(resource_group); in check mode it warns, as an
     earlier task of the same check run may be what creates the group. A list that only deletes warns instead

@@ -87,7 +87,8 @@ def races_section(rows: list[dict[str, Any]] | None) -> str:
         ])
     return ("**Races** (per round, 8 processes released together on one logical name; the rows \"answered late\" "
             "are 2 runs with one reply held back by the emulator, which replays the window a late reply opens "
-            "every time):\n\n"
+            "every time; the rows \"on a twin\" are 1 run whose claim is answered late while the volume's resource "
+            "definitions are made over REST, as runs creating it make them):\n\n"
             + table(["creating", "rounds", "runs", "left per logical name (RDs / LINSTOR snapshots)",
                      "unmapped snapshots", "failed runs", "tracebacks", "runs that lost and undid their own",
                      "rounds where every run reports the survivor"], body))

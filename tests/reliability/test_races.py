@@ -11,17 +11,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
+    AUX_CONTENT_TYPE,
+    AUX_NAME,
+    AUX_TYPE,
     SNAPSHOT_CLAIM_PREFIX,
+    aux_name,
     snapshot_mappings,
 )
-from reliability_harness import Env, rds_claiming, record, scan
+from reliability_harness import PREFIX, Env, rds_claiming, record, scan
 
 RD = "/v1/resource-definitions/[^/]+"
 LATE_DELAY = 3.0
@@ -89,14 +95,14 @@ def test_concurrent_volume_creates_leave_one_rd(env: Env, tmp_path: Path) -> Non
 
 def test_concurrent_list_creates_leave_one_rd_per_volume(env: Env, tmp_path: Path) -> None:
     """The same linstor_incus_volumes run on every host of a play at once (no run_once): each new volume exists
-    once, as with the single-volume module (a run whose RD yielded names it in concurrent_creates), and a snapshot
-    declared on an existing volume once. (A snapshot declared on a volume the racers create is left out: a late
-    run may snapshot a twin that then yields, see docs/reliability.md, limits.)"""
+    once, as with the single-volume module (a run whose RD yielded names it in concurrent_creates), and each
+    declared snapshot once, mapped: on an existing volume, and on a new one (a late run whose listing found a
+    twin's RD before that RD gave way takes back its snapshot there and makes it on the survivor)."""
     env.must("linstor_incus_volumes", volumes=[{"name": "list-base", "type": "container", "size": "32MiB"}])
     rounds = []
     for number in range(ROUNDS):
         names = [f"list-{number}-a", f"list-{number}-b"]
-        volumes = [{"name": names[0], "type": "container", "size": "64MiB"},
+        volumes = [{"name": names[0], "type": "container", "size": "64MiB", "snapshots": [{"name": "first"}]},
                    {"name": names[1], "type": "container", "size": "32MiB"},
                    {"name": "list-base", "type": "container", "snapshots": [{"name": f"s{number}"}]}]
         results = race(env, tmp_path / f"list-{number}", "linstor_incus_volumes", {"volumes": volumes})
@@ -117,9 +123,13 @@ def test_concurrent_list_creates_leave_one_rd_per_volume(env: Env, tmp_path: Pat
                <= set(survivors.values()) | {entry["deleted"] for entry in yielded},
                "yielded_to_survivor": all(entry["survivor"] == survivors.get(names[entry["index"]])
                                           for entry in yielded),
-               "unmapped": len(state.unmapped), "duplicates": len(state.duplicates), "orphans": len(state.orphans),
+               "unmapped": len(state.unmapped), "dangling": len(state.dangling), "duplicates": len(state.duplicates),
+               "orphans": len(state.orphans),
                "snapshots_left": len(state.snapshots.get(base, [])) - number,  # earlier rounds left one each
-               "races_lost": len(yielded), "rerun_failed": again.failed, "rerun_changed": again.changed,
+               "new_volume_snapshots": len(state.snapshots.get(survivors.get(names[0], ""), [])),
+               "races_lost": len(yielded),
+               "snapshots_moved": sum("gave way to" in json.dumps(r.get("warnings")) for r in results),
+               "rerun_failed": again.failed, "rerun_changed": again.changed,
                **_summary(results)}
         record("races", **row)
         rounds.append((row, [r.get("msg") for r in results if r.get("failed")]))
@@ -127,8 +137,8 @@ def test_concurrent_list_creates_leave_one_rd_per_volume(env: Env, tmp_path: Pat
         assert row["tracebacks"] == 0 and row["failed"] == 0, (row, failures)
         assert row["rds_left"] == [1, 1] and row["creators"] == [1, 1], row
         assert row["reports_explained"] and row["yielded_to_survivor"], row
-        assert row["unmapped"] == 0 and row["duplicates"] == 0 and row["orphans"] == 0, row
-        assert row["snapshots_left"] == 1, row
+        assert row["unmapped"] == 0 and row["dangling"] == 0 and row["duplicates"] == 0 and row["orphans"] == 0, row
+        assert row["snapshots_left"] == 1 and row["new_volume_snapshots"] == 1, row
         assert not row["rerun_failed"] and not row["rerun_changed"], row
 
 
@@ -288,3 +298,148 @@ def test_copy_twin_with_a_late_lookup(request: pytest.FixtureRequest, env: Env, 
     assert not early.failed and not late_result.get("failed"), (early.result, late_result)
     assert early.result["volume"]["resource_definition"] == rds[0], (early.result, rds)
     assert late_result["concurrent_create"]["survivor"] == rds[0] and not late_result["changed"], late_result
+
+
+# --- A snapshot made while runs create its volume --------------------------------------------------------
+
+
+def twin_by_hand(env: Env, volume: str, place: bool) -> str:
+    """An RD claiming container ``volume``, spawned over REST as a run creating it spawns its own (placed if
+    ``place``); its name."""
+    rd_name = f"{PREFIX}{uuid.uuid4().hex}"
+    props = {AUX_NAME: aux_name(PREFIX, "containers", "default", volume), AUX_TYPE: "containers",
+             AUX_CONTENT_TYPE: "filesystem"}
+    requests.post(f"{env.url}/v1/resource-groups/{env.group}/spawn", timeout=30, json={
+        "resource_definition_name": rd_name, "volume_sizes": [65536], "definitions_only": True,
+        "resource_definition_props": props}).raise_for_status()
+    if place:
+        place_by_hand(env, rd_name)
+    return rd_name
+
+
+def place_by_hand(env: Env, rd_name: str) -> None:
+    requests.post(f"{env.url}/v1/resource-definitions/{rd_name}/autoplace", json={}, timeout=30).raise_for_status()
+
+
+def rd_props(env: Env, rd_name: str) -> dict[str, str]:
+    return next(rd for rd in scan(env).rds if rd["name"] == rd_name).get("props") or {}
+
+
+def claims_on(env: Env, rd_name: str) -> list[str]:
+    return [key for key in rd_props(env, rd_name) if key.startswith(SNAPSHOT_CLAIM_PREFIX)]
+
+
+def test_list_snapshot_on_a_twin_of_a_volume_being_created_moves_to_the_survivor(env: Env, tmp_path: Path) -> None:
+    """As below, through linstor_incus_volumes (a late racer of the same list): its listing found the twin; the
+    item reports the survivor."""
+    twin = twin_by_hand(env, "lt", place=False)
+    fault = env.debug.add_fault("delay", RD, "PUT", delay_seconds=LATE_DELAY)  # the claim on the twin, answered late
+    volumes = [{"name": "lt", "type": "container", "size": "64MiB", "snapshots": [{"name": "s1"}]}]
+    listing = start_racer(env, tmp_path / "z", "linstor_incus_volumes", {"volumes": volumes})
+    wait_until_seen(env, fault["id"])
+    survivor = twin_by_hand(env, "lt", place=True)
+    place_by_hand(env, twin)
+    result = finish(listing)
+    env.debug.clear_faults()
+    state = scan(env)
+    assert not result.get("failed") and result["changed"], result
+    assert result["changes"] == [{"index": 0, "name": "lt", "type": "containers", "project": "default",
+                                  "incus_name": "incus-volume-lt",
+                                  "resource_definition": survivor, "actions": ["snapshot_created"],
+                                  "snapshots_created": ["s1"], "snapshots_deleted": []}], result["changes"]
+    assert result["volumes"][0]["resource_definition"] == survivor, result["volumes"]
+    assert state.snapshots[survivor] == [snapshot_mappings(rd_props(env, survivor))["s1"]], state
+    assert state.snapshots[twin] == [] and claims_on(env, twin) == [], state
+    assert f"gave way to {survivor}" in json.dumps(result.get("warnings")), result.get("warnings")
+
+
+@pytest.mark.parametrize("twin_fate", ["gives way", "is deleted"])
+def test_snapshot_on_a_twin_of_a_volume_being_created_moves_to_the_survivor(
+        env: Env, tmp_path: Path, twin_fate: str) -> None:
+    """A run's lookup found the RD of a run creating the volume, not placed yet, and claimed the snapshot on it;
+    then another run's RD was placed first, so that RD is the volume. Whether the twin is still there when the
+    snapshot is made (its read-back sees both RDs) or already deleted by its maker (the snapshot's create finds no
+    RD), the run takes back what it wrote on the twin and makes the snapshot on the survivor."""
+    twin = twin_by_hand(env, "tw", place=False)
+    fault = env.debug.add_fault("delay", RD, "PUT", delay_seconds=LATE_DELAY)  # the claim on the twin, answered late
+    snapshotting = start_racer(env, tmp_path / "z", "linstor_incus_snapshot",
+                               {"volume": "tw", "type": "container", "name": "s1"})
+    wait_until_seen(env, fault["id"])
+    survivor = twin_by_hand(env, "tw", place=True)
+    place_by_hand(env, twin)  # placed after the survivor: the twin gives way
+    if twin_fate == "is deleted":  # its maker's delete, before the snapshot
+        requests.delete(f"{env.url}/v1/resource-definitions/{twin}", timeout=30).raise_for_status()
+    result = finish(snapshotting)
+    env.debug.clear_faults()
+    state = scan(env)
+    mapped = snapshot_mappings(rd_props(env, survivor)).get("s1")
+    record("races", target=f"snapshot on a twin that {twin_fate}", round=0, logical_name="tw/s1",
+           runs=1, failed=int(bool(result.get("failed"))), changed=int(bool(result.get("changed"))), tracebacks=0,
+           snapshots_left=len(state.snapshots[survivor]), unmapped=len(state.unmapped),
+           all_report_survivor=(result.get("volume") or {}).get("resource_definition") == survivor)
+    assert not result.get("failed") and result["changed"], result
+    assert result["volume"]["resource_definition"] == survivor, (result, survivor, twin)
+    assert result["snapshot"]["linstor_name"] == mapped and state.snapshots[survivor] == [mapped], (result, state)
+    assert not state.unmapped and not state.dangling and not claims_on(env, survivor), state
+    warned = json.dumps(result.get("warnings"))
+    assert f"{twin}, found as volume" in warned and f"gave way to {survivor}" in warned, warned
+    if twin_fate == "gives way":
+        assert state.snapshots[twin] == [] and claims_on(env, twin) == [], state
+        # what its maker does next: the delete goes through, nothing of this run's is on it
+        requests.delete(f"{env.url}/v1/resource-definitions/{twin}", timeout=30).raise_for_status()
+    assert rds_claiming(env, "tw") == [survivor]
+    again = env.run("linstor_incus_snapshot", volume="tw", type="container", name="s1")
+    assert not again.failed and not again.changed, again.result
+
+
+def test_snapshot_on_a_volume_not_placed_yet_waits_for_its_placement(env: Env, tmp_path: Path) -> None:
+    """The only RD of the volume, being created by another run, has no resource yet when the snapshot is made:
+    LINSTOR answers that it found no resources; the run takes back its claim, looks the volume up again and
+    makes the snapshot once the RD is placed (the same RD: no warning)."""
+    rd_name = twin_by_hand(env, "np", place=False)
+    # the lookup after the refused snapshot, answered late: the RD is placed meanwhile
+    fault = env.debug.add_fault("delay", "/v1/resource-definitions", "GET", nth=2, delay_seconds=1.0)
+    snapshotting = start_racer(env, tmp_path / "z", "linstor_incus_snapshot",
+                               {"volume": "np", "type": "container", "name": "s1"})
+    wait_until_seen(env, fault["id"])
+    place_by_hand(env, rd_name)
+    result = finish(snapshotting)
+    env.debug.clear_faults()
+    state = scan(env)
+    refused = [entry for entry in env.debug.requests()
+               if entry["method"] == "POST" and entry["path"].endswith("/snapshots") and entry["status"] >= 400]
+    assert not result.get("failed") and result["changed"], result
+    assert [entry["status"] for entry in refused] == [404], refused  # "No resources found for snapshotting"
+    assert state.snapshots[rd_name] == [snapshot_mappings(rd_props(env, rd_name))["s1"]], state
+    assert not state.unmapped and not claims_on(env, rd_name), state
+    assert "gave way" not in json.dumps(result.get("warnings")), result
+
+
+def test_a_run_whose_twin_gave_way_waits_for_a_snapshot_taken_back(env: Env, tmp_path: Path) -> None:
+    """The maker of an RD that gives way deletes it; a run that snapshotted it meanwhile (it took that RD for
+    the volume) takes the snapshot back once its read-back sees the survivor. LINSTOR refuses the RD's delete
+    until then: the maker tries again instead of leaving two RDs claiming the volume."""
+    lookup = env.debug.add_fault("delay", "/v1/resource-definitions", "GET", delay_seconds=LATE_DELAY)
+    # the second autoplace is the maker's (the first places the survivor, by hand): answered late
+    placed = env.debug.add_fault("delay", RD + "/autoplace", "POST", nth=2, delay_seconds=LATE_DELAY)
+    maker = start_racer(env, tmp_path / "m", "linstor_incus_volume", {"name": "wt", "type": "container",
+                                                                      "size": "64MiB"})
+    wait_until_seen(env, lookup["id"])  # its lookup found nothing
+    survivor = twin_by_hand(env, "wt", place=True)
+    wait_until_seen(env, placed["id"])  # its RD is placed after the survivor
+    twin = next(name for name in rds_claiming(env, "wt") if name != survivor)
+    snapshot = f"{PREFIX}{uuid.uuid4().hex}"  # what a run that took the twin for the volume made
+    requests.post(f"{env.url}/v1/resource-definitions/{twin}/snapshots", json={"name": snapshot},
+                  timeout=30).raise_for_status()
+    taken_back = threading.Timer(LATE_DELAY + 1.0, lambda: requests.delete(
+        f"{env.url}/v1/resource-definitions/{twin}/snapshots/{snapshot}", timeout=30).raise_for_status())
+    taken_back.start()
+    result = finish(maker)
+    taken_back.join()
+    env.debug.clear_faults()
+    deletes = [entry["status"] for entry in env.debug.requests()
+               if entry["method"] == "DELETE" and entry["path"] == f"/v1/resource-definitions/{twin}"]
+    assert not result.get("failed") and not result["changed"], result
+    assert result["concurrent_create"] == {"deleted": twin, "survivor": survivor}, result
+    assert len(deletes) >= 2 and deletes[0] != 200 and deletes[-1] == 200, deletes
+    assert rds_claiming(env, "wt") == [survivor]
