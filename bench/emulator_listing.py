@@ -3,7 +3,7 @@ the two aux-key presence filters (name, type) ``linstor_incus_volume_info`` send
 
 Three figures, medians of ``--repeats`` runs:
 
-- over HTTP (a running emulator, urllib, reply read and parsed as ``bench/scale.py`` times it): the
+- over HTTP (a running emulator, urllib, reply read and parsed; ``bench/scale.py`` times the read alone): the
   first listing after start (every RD's item written), then the same listing again (items kept);
 - in process, the backend building the reply's bytes as the REST route sends them (no HTTP), first
   and again;
