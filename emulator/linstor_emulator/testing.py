@@ -9,23 +9,16 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import ssl
 import subprocess
 import sys
 import threading
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 READY_PREFIX = "linstor-emulator listening on "
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -38,7 +31,9 @@ class EmulatorProcess:
     """
 
     state: Path
-    port: int = field(default_factory=free_port)
+    port: int = 0
+    """0: the emulator binds a free port itself, read from its listening line (no other process can take it between
+    the choice and the bind); give a port to start again where an earlier process listened."""
     extra: tuple[str, ...] = ()
     debug_api: bool = True
     process: subprocess.Popen | None = None
@@ -74,6 +69,7 @@ class EmulatorProcess:
             stderr = self.process.stderr.read() if self.process.stderr else ""
             raise RuntimeError(f"the emulator did not start (exit {self.process.returncode}): {stderr.strip()}")
         self._first_line = lines[0]
+        self.port = int(lines[0][len(READY_PREFIX):].split()[0].rsplit(":", 1)[1])
         return self
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
