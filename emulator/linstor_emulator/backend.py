@@ -68,6 +68,9 @@ SNAPSHOT_PROPS_SPLIT_RELEASE = (1, 30, 0)
 """From LINSTOR 1.30 a snapshot lists the RD properties it captured (resource_definition_props) apart from its own
 (snapshot_definition_props); before, one set held both. The deprecated props holds both either way (the captured RD
 properties, then the snapshot's own over them: Json.apiToSnapshot)."""
+SNAPSHOT_NO_RESOURCES_NAMED_RELEASE = (1, 31, 2)
+"""From LINSTOR 1.31.2 the refusal of a snapshot of an RD without a diskful resource says "or no resources"
+(CtrlSnapshotCrtHelper.ensureSnapshotsViable)."""
 ZFS_ROLLBACK_IN_PLACE_RELEASE = (1, 32, 0)
 """From LINSTOR 1.32 a volume on ZFS (all the emulator's disks are) is rolled back in place again (ZfsChecks), which
 needs the snapshot on every diskful node (StorDriver/Zfs/RollbackStrategy=clone, which would restore instead, is
@@ -1784,11 +1787,22 @@ class Backend:
                             cause=str(exc)) from None
         with self._tx() as db:
             rd = self._load_rd(db, ctx, rd_name)
+            if db.execute("SELECT 1 FROM snapshots WHERE rd = ? AND name = ?", (rd["id"], snap_name)).fetchone():
+                raise ctx.error(rc.FAIL_EXISTS_SNAPSHOT_DFN,
+                                f"A snapshot definition with the name '{snap_name}' already exists in resource "
+                                f"definition '{rd['name']}'.")
             rscs = db.execute("SELECT * FROM resources WHERE rd = ? ORDER BY upper(node)",
                               (rd["id"],)).fetchall()
+            diskful = [r for r in rscs if "DISKLESS" not in json.loads(r["flags"])]
+            if not diskful:  # every node is online here: ensureSnapshotsViable, before the nodes are looked at
+                named = version_tuple(self.linstor_version) >= SNAPSHOT_NO_RESOURCES_NAMED_RELEASE
+                raise ctx.error(rc.FAIL_NOT_CONNECTED, "No diskful connected satellite for snapshot"
+                                + (" or no resources." if named else "."),
+                                details="Snapshots need at least one diskful online satellite.")
             wanted = body.get("nodes") or []
-            chosen = []
+            chosen = diskful
             if wanted:
+                chosen = []
                 by_node = {r["node"].lower(): r for r in rscs}
                 for node in wanted:
                     rsc = by_node.get(node.lower())
@@ -1799,14 +1813,6 @@ class Backend:
                         raise ctx.error(rc.FAIL_SNAPSHOTS_NOT_SUPPORTED,
                                         f"Cannot create snapshot from diskless resource on node '{rsc['node']}'")
                     chosen.append(rsc)
-            else:
-                chosen = [r for r in rscs if "DISKLESS" not in json.loads(r["flags"])]
-            if not chosen:
-                raise ctx.error(rc.FAIL_NOT_FOUND_RSC, "No resources found for snapshotting")
-            if db.execute("SELECT 1 FROM snapshots WHERE rd = ? AND name = ?", (rd["id"], snap_name)).fetchone():
-                raise ctx.error(rc.FAIL_EXISTS_SNAPSHOT_DFN,
-                                f"A snapshot definition with the name '{snap_name}' already exists in resource "
-                                f"definition '{rd['name']}'.")
             # the highest number in use + 1, as SnapshotDefinitionControllerFactory: a number frees up with its snapshot
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM snapshots WHERE rd = ?", (rd["id"],)).fetchone()[0]
             now = _now_ms()

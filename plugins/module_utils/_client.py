@@ -54,9 +54,9 @@ FAIL_UNKNOWN_ERROR = 998
 open by udev after its last user closed it)."""
 FAIL_NOT_FOUND_RSC_GRP = 317
 """ApiConsts.FAIL_NOT_FOUND_RSC_GRP: the resource group does not exist."""
-FAIL_NOT_FOUND_RSC = 302
-"""ApiConsts.FAIL_NOT_FOUND_RSC: no such resource; a snapshot create answers it for an RD with no (diskful) resource
-("No resources found for snapshotting")."""
+FAIL_NOT_CONNECTED = 995
+"""ApiConsts.FAIL_NOT_CONNECTED: a snapshot create answers it for an RD with no diskful resource on a connected node,
+no resource at all included ("No diskful connected satellite for snapshot"; "... or no resources." from 1.31.2)."""
 FAIL_EXISTS_SNAPSHOT_DFN = 514
 """ApiConsts.FAIL_EXISTS_SNAPSHOT_DFN: an RD's delete answers it while the RD has snapshots."""
 WARN_RSC_ALREADY_DEPLOYED = 1006

@@ -532,6 +532,7 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
     rd = item.rd
     outcome = Outcome(item.before)
     placed: str | None = None  # a new RD placed but not confirmed yet
+    snapshot_outcome: Outcome | None = None
     try:
         if item.action == "delete" and rd is not None:
             delete_volume(client, request, rd, outcome, False)
@@ -572,6 +573,9 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
                 entry["snapshots_created"].append(snapshot.name)
     except (LinstorError, ModuleFailure) as error:
         warnings.extend(outcome.warnings)
+        if snapshot_outcome is not None and snapshot_outcome.volume:  # the create may have moved to a twin's RD
+            warnings.extend(snapshot_outcome.warnings)
+            entry["resource_definition"] = snapshot_outcome.volume["resource_definition"]
         if item.action == "delete" and isinstance(error, ModuleFailure) and error.result.get("changed"):
             # delete_volume removed snapshots before the RD's delete failed: the volume is partly gone
             entry["actions"].append("deleted_partly")

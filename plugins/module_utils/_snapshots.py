@@ -15,8 +15,9 @@ Requests of :func:`ensure_snapshot` (counted by the integration tests):
   inherits, is replaced by a create and refused by a rename);
 - create: 5 (lookup, the claim, the snapshot, the read-back that settles twins (Incus's lookup again), the mapping;
   +1 when twins claim the name, +1 for a run that deletes its own snapshot after losing, +1 when a mapping
-  to a missing snapshot is replaced; when the RD found gives way to a twin of the volume, or is gone or not placed
-  yet: +1 or +2 to take back the writes, and the create again on the RD the lookup then finds);
+  to a missing snapshot is replaced; +1 (the twins' resources) when the read-back finds twin RDs of the volume;
+  when the RD found gives way to one, or is gone or not placed yet: +1 or +2 to take back the writes, the lookup
+  again (1 to 4) when it was gone or not placed, +1 when the RD gone on with maps the name, and the create again);
 - delete: 3 (lookup, snapshot delete, one PUT dropping the mapping keys);
 - rename: 3 (lookup, the RD's snapshot list, one PUT moving the key);
 - restore: 4 (lookup, the RD's snapshot list for created-on times, the controller's version: whether the
@@ -45,6 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
+    FAIL_NOT_CONNECTED,
     ROLLBACK_RECREATES_RELEASE,
     ROLLBACK_RESETS_SIZES_RELEASE,
     ROLLBACK_VIA_RESTORE_RELEASE,
@@ -340,7 +342,10 @@ def _snapshot_list(outcome: Outcome, props: Mapping[str, str], rd_snapshots: Map
 
 
 def _find_volume_rd(client: LinstorClient, request: SnapshotRequest) -> dict[str, Any] | None:
-    return single(_find_claimants(client, request), request.incus_name, "volume", request.prefix)
+    """The volume's RD (Incus's lookup), read again while several RDs claim it (:func:`._volumes.read_until_settled`:
+    runs creating it at this moment settle within moments); None when there is none."""
+    claimants = read_until_settled(lambda: _find_claimants(client, request), lambda found: len(found) > 1)
+    return single(claimants, request.incus_name, "volume", request.prefix)
 
 
 def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode: bool = False,
@@ -446,16 +451,15 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         outcome.extra["snapshot"] = snapshot_entry(request.name, None, sizes=_current_sizes(rd))
         _snapshot_list(outcome, predicted["props"], None)
         return
-    for retries_left in range(DUPLICATE_SETTLE_READS, -1, -1):
-        moved_to = _make_snapshot(client, request, rd, outcome, dangling, retries_left > 0)
-        if moved_to is None:
+    for attempt in range(SNAPSHOT_MOVES + 1):
+        move = _make_snapshot(client, request, rd, outcome, dangling, last=attempt == SNAPSHOT_MOVES)
+        if move is None:
             return
-        if moved_to["name"].lower() != rd["name"].lower():
+        if move.rd["name"].lower() != rd["name"].lower():
             outcome.warnings.append(
-                f"resource definition {rd['name']}, found as volume {request.incus_name}, was made by a run creating "
-                f"that volume at this moment and gave way to {moved_to['name']}, placed earlier; this run took back "
-                f"what it wrote on {rd['name']} and went on with {moved_to['name']}")
-        rd = moved_to
+                f"resource definition {rd['name']}, found as volume {request.incus_name}, {move.reason}; this run took "
+                f"back what it wrote on it and went on with {move.rd['name']}, the volume's resource definition now")
+        rd = move.rd
         outcome.volume = volume_view(rd, request.prefix)
         outcome.diff.before = volume_view(rd, request.prefix)  # the volume this run's change is made on
         outcome.changed = False  # nothing this run wrote is left: only what it makes on the survivor counts
@@ -464,6 +468,19 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         if _report_mapped(request, rd, outcome, dangling, rd_snapshots):
             return
         outcome.changed = True
+
+
+SNAPSHOT_MOVES = DUPLICATE_SETTLE_READS
+"""How often a snapshot create goes on with another RD (or the same, once placed) after the one it wrote on gave way
+to a twin, was deleted or was not placed yet; the attempt after the last move fails rather than map on such an RD."""
+
+
+@dataclass(frozen=True)
+class _Move:
+    """The RD a snapshot create goes on with, and why the one it wrote on is left (for the warning)."""
+
+    rd: dict[str, Any]
+    reason: str
 
 
 def _report_mapped(request: SnapshotRequest, rd: Mapping[str, Any], outcome: Outcome, dangling: str | None,
@@ -484,11 +501,12 @@ def _report_mapped(request: SnapshotRequest, rd: Mapping[str, Any], outcome: Out
 
 
 def _make_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
-                   dangling: str | None, may_move: bool) -> dict[str, Any] | None:
-    """The writes of :func:`create_snapshot` on ``rd``. Returns None when done, or (``may_move``) the RD to make
-    the snapshot on instead, once this run's writes on ``rd`` are taken back: ``rd`` gave way to a twin placed
-    earlier (:func:`._volumes.first_placed`, the rule its maker settles by), or was deleted or not placed yet
-    (:func:`_volume_found_again`)."""
+                   dangling: str | None, last: bool) -> _Move | None:
+    """The writes of :func:`create_snapshot` on ``rd``. Returns None when done, or the RD to make the snapshot on
+    instead, once this run's writes on ``rd`` are taken back: ``rd`` gave way to a twin placed earlier
+    (:func:`._volumes.first_placed`, the rule its maker settles by) or is being deleted (read-back), or LINSTOR no
+    longer has it or found no diskful resource to snapshot (not placed yet): :func:`_volume_found_again`. On the
+    ``last`` attempt such a case fails instead (with LINSTOR's error, or naming the RD and why it is left)."""
     key = snapshot_key(request.name)
     sizes = _current_sizes(rd)
     own = generate_name(request.prefix)
@@ -504,21 +522,26 @@ def _make_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str
                          lambda: _gone_with_rd(lambda: client.delete_snapshot(rd["name"], own)))
             _warn(outcome, client.create_snapshot(rd["name"], own))
         except LinstorError as error:
-            if not (may_move and error.not_found):
+            if last or not (error.not_found or error.code == FAIL_NOT_CONNECTED):
                 raise
-            # the RD was deleted (a twin that yielded) or has no resource yet (a twin not placed yet)
-            _reraise_unless_undone(str(error), reverter)
+            # deleted (a twin that gave way), or no diskful resource yet (a twin not placed yet, or every disk's
+            # node offline: the lookup again finds the same RD, and the last attempt fails with LINSTOR's error)
+            _take_back(reverter, str(error))
             return _volume_found_again(client, request, error)
         claimants = _find_claimants(client, request)
-        after = next((found for found in claimants if found["name"].lower() == rd["name"].lower()), None)
+        after = next((found for found in claimants if _same(found["name"], rd["name"])), None)
         if after is None:  # renamed or moved meanwhile: the RD itself holds the claims
             after = _read_rd(client, rd["name"])
-        elif may_move and len(claimants) > 1:
-            survivor = first_placed(client, claimants)
-            if survivor["name"] != after["name"]:
-                _reraise_unless_undone(f"resource definition {rd['name']} gave way to {survivor['name']}, placed "
-                                       f"earlier for volume {request.incus_name} by another run", reverter)
-                return survivor
+        else:
+            move = _giving_way(client, after, claimants)
+            if move is not None:
+                if last:
+                    raise ModuleFailure(
+                        f"resource definition {rd['name']}, found as volume {request.incus_name}, {move.reason}, "
+                        f"after this run moved its snapshot {SNAPSHOT_MOVES} times; runs creating the volume at this "
+                        "moment have not settled. Run again.", "volume")
+                _take_back(reverter, f"resource definition {rd['name']} {move.reason}")
+                return move
         read_back = (after or {}).get("props") or {}
         survivor = settle_twins(client, rd["name"], request.name, own, read_back, outcome.warnings, dangling)
         if survivor is None:
@@ -560,6 +583,30 @@ def _make_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str
     return None
 
 
+def _live(claimants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The claimants LINSTOR is not deleting (an RD being deleted is listed with flag DELETE until its resources
+    are gone)."""
+    return [found for found in claimants if "DELETE" not in (found.get("flags") or [])]
+
+
+def _giving_way(client: LinstorClient, rd: dict[str, Any], claimants: list[dict[str, Any]]) -> _Move | None:
+    """Whether ``rd``, read back among the volume's ``claimants``, is the volume's RD: None when it is (alone, or
+    placed first among live twins: their makers delete theirs); else where to go on (the twin placed first), and why.
+    Costs one request (:func:`._volumes.first_placed`) only when live twins claim the volume."""
+    live = _live(claimants)
+    if rd not in live:
+        if not live:
+            raise ModuleFailure(f"resource definition {rd['name']}, the volume's only one, is being deleted", "volume")
+        return _Move(first_placed(client, live) if len(live) > 1 else live[0], "is being deleted")
+    if len(live) == 1:
+        return None
+    survivor = first_placed(client, live)
+    if _same(survivor["name"], rd["name"]):
+        return None
+    return _Move(survivor, f"was made by a run creating the volume at this moment and gave way to {survivor['name']}, "
+                           "placed earlier")
+
+
 def _find_claimants(client: LinstorClient, request: SnapshotRequest) -> list[dict[str, Any]]:
     """Every RD of the group that claims the snapshot's volume (Incus's lookup)."""
     return find_volumes(client, request.prefix, request.volume_type, request.project, [request.volume],
@@ -575,7 +622,7 @@ def _gone_with_rd(undo: Callable[[], Any]) -> None:
             raise
 
 
-def _reraise_unless_undone(cause: str, reverter: Reverter) -> None:
+def _take_back(reverter: Reverter, cause: str) -> None:
     """Take back this run's writes on an RD before it goes on with another; fail, saying what is left behind and
     why the run was taking it back (``cause``), when that fails."""
     left = reverter.fail()
@@ -585,16 +632,17 @@ def _reraise_unless_undone(cause: str, reverter: Reverter) -> None:
                             None, changed=True, left_behind=left)
 
 
-def _volume_found_again(client: LinstorClient, request: SnapshotRequest, error: LinstorError) -> dict[str, Any]:
-    """The volume's RD, looked up again after ``error`` (its RD deleted, or not placed yet: runs creating the
-    volume at this moment, which settle within moments); fails naming ``volume`` when it is gone."""
+def _volume_found_again(client: LinstorClient, request: SnapshotRequest, error: LinstorError) -> _Move:
+    """The volume's RD, looked up again half a second after ``error`` on the one the run wrote on (deleted, or not
+    placed yet: runs creating the volume at this moment, which settle within moments;
+    :func:`._volumes.read_until_settled` waits while twins claim it). Fails naming ``volume`` when it is gone."""
     time.sleep(DUPLICATE_SETTLE_DELAY)
-    claimants = read_until_settled(lambda: _find_claimants(client, request), lambda found: len(found) > 1)
+    claimants = read_until_settled(lambda: _live(_find_claimants(client, request)), lambda found: len(found) > 1)
     rd = single(claimants, request.incus_name, "volume", request.prefix)
     if rd is None:
         raise ModuleFailure(f"volume {request.volume!r} ({request.volume_type}, project {request.project}) was "
                             f"deleted while this run snapshotted it ({full_stop(error)})", "volume")
-    return rd
+    return _Move(rd, f"could not be snapshotted ({full_stop(error)})")
 
 
 def keys_dropped_by_create(props: Mapping[str, str], name: str, key: str, dangling: str | None) -> list[str]:

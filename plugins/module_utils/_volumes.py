@@ -99,10 +99,10 @@ DUPLICATE_SETTLE_READS = 3
 DUPLICATE_SETTLE_DELAY = 0.5
 """When a lookup finds several RDs claiming one volume, how often (and how many seconds apart) it reads
 again before failing: concurrent creates settle on one RD within moments (settle_concurrent_create)."""
-YIELDING_DELETE_WAIT = 10.0
-"""Seconds a run waits for the delete of an RD it made and must remove while LINSTOR refuses it for snapshots: a
-run that found the volume while this RD claimed it may have snapshotted it, and takes that snapshot back as soon
-as its read-back shows the RD yielding (:func:`._snapshots.create_snapshot`)."""
+SNAPSHOT_TAKE_BACK_REQUESTS = 4
+"""Requests a run sends between its snapshot on an RD that gives way and taking that snapshot back (the snapshot's
+reply, the read-back, the twins' resources, the snapshot's delete): the maker of such an RD waits for them, each up to
+its ``timeout`` (:func:`delete_own_rd`)."""
 
 CLONED_FROM_KEY = "cloned-from"
 """Property LINSTOR sets on a clone, naming the RD it was cloned from (shown in check mode's prediction)."""
@@ -769,19 +769,34 @@ def new_rd_with_undo(client: LinstorClient, prefix: str) -> tuple[str, Reverter]
 
 
 def delete_own_rd(client: LinstorClient, rd_name: str) -> None:
-    """Delete an RD this run made and did not keep, trying again for :data:`YIELDING_DELETE_WAIT` seconds while
-    LINSTOR refuses it for snapshots: only a run that took it for the volume can have snapshotted it, and that
-    run deletes its snapshot again once it reads the volume back (a refusal still there after the wait is one
-    to report)."""
-    deadline = time.monotonic() + YIELDING_DELETE_WAIT
+    """Delete an RD this run made and did not keep.
+
+    LINSTOR refuses while the RD has snapshots. Only a run that took it for the volume meanwhile can have made one,
+    and that run takes it back once its read-back shows the RD giving way (:func:`._snapshots.create_snapshot`);
+    while the RD carries such a run's claim (:func:`._naming.open_claims`), the delete is tried again, for as long as
+    :data:`SNAPSHOT_TAKE_BACK_REQUESTS` requests may take. A refusal with no claim left (a snapshot mapped, or not
+    made by this collection) is reported at once.
+    """
+    deadline: float | None = None  # from the first refusal
+    delay = DUPLICATE_SETTLE_DELAY
     while True:
         try:
             client.delete_resource_definition(rd_name)
             return
         except LinstorError as error:
-            if error.code != FAIL_EXISTS_SNAPSHOT_DFN or time.monotonic() + DUPLICATE_SETTLE_DELAY > deadline:
+            if error.code != FAIL_EXISTS_SNAPSHOT_DFN:
                 raise
-        time.sleep(DUPLICATE_SETTLE_DELAY)
+            if deadline is None:
+                deadline = time.monotonic() + SNAPSHOT_TAKE_BACK_REQUESTS * client.settings.timeout
+            if time.monotonic() + delay > deadline:
+                raise
+            rd = client.get_resource_definition(rd_name)
+            if rd is None:
+                return
+            if not open_claims(rd.get("props") or {}):
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, CLONE_POLL_MAX)
 
 
 def missing_group_message(resource_group: str) -> str:

@@ -552,7 +552,10 @@ def test_rollback_to_unknown_snapshot_is_not_found(backend):
 def test_snapshot_needs_resources_and_unique_names(backend):
     make_rd(backend, "rd1")
     error = refused(backend.create_snapshot, "rd1", {"name": "s1"})
-    assert error.entries[0].message == "No resources found for snapshotting"
+    # CtrlSnapshotCrtHelper.ensureSnapshotsViable: no diskful resource on a connected node (HTTP 500)
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_NOT_CONNECTED & rc.MASK_BITS_CODE
+    assert error.entries[0].message == "No diskful connected satellite for snapshot or no resources."
+    assert http_status(error.entries, 201) == 500
     backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
     backend.create_snapshot("rd1", {"name": "s1"})
     error = refused(backend.create_snapshot, "rd1", {"name": "S1"})
@@ -726,3 +729,15 @@ def test_failed_write_leaves_no_trace(backend):
     assert backend.list_resource_definitions(props=["Aux/a"]) == []
     make_rd(backend, "rd2")  # the port that the failed spawn took is free again
     assert backend.get_resource_definition("rd2")["layer_data"][0]["data"]["port"] == TCP_PORT_MIN
+
+
+@pytest.mark.parametrize(("version", "message"), [
+    ("1.31.1", "No diskful connected satellite for snapshot."),
+    ("1.31.2", "No diskful connected satellite for snapshot or no resources."),
+])
+def test_a_snapshot_without_a_diskful_resource_is_refused_as_the_release_words_it(tmp_path, version, message):
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version=version)
+    make_rd(backend, "rd1")
+    error = refused(backend.create_snapshot, "rd1", {"name": "s1"})
+    assert error.entries[0].message == message
+    assert error.entries[0].details.startswith("Snapshots need at least one diskful online satellite.")

@@ -128,7 +128,7 @@ def test_concurrent_list_creates_leave_one_rd_per_volume(env: Env, tmp_path: Pat
                "snapshots_left": len(state.snapshots.get(base, [])) - number,  # earlier rounds left one each
                "new_volume_snapshots": len(state.snapshots.get(survivors.get(names[0], ""), [])),
                "races_lost": len(yielded),
-               "snapshots_moved": sum("gave way to" in json.dumps(r.get("warnings")) for r in results),
+               "snapshots_moved": sum("went on with" in json.dumps(r.get("warnings")) for r in results),
                "rerun_failed": again.failed, "rerun_changed": again.changed,
                **_summary(results)}
         record("races", **row)
@@ -382,7 +382,8 @@ def test_snapshot_on_a_twin_of_a_volume_being_created_moves_to_the_survivor(
     assert result["snapshot"]["linstor_name"] == mapped and state.snapshots[survivor] == [mapped], (result, state)
     assert not state.unmapped and not state.dangling and not claims_on(env, survivor), state
     warned = json.dumps(result.get("warnings"))
-    assert f"{twin}, found as volume" in warned and f"gave way to {survivor}" in warned, warned
+    why = f"gave way to {survivor}" if twin_fate == "gives way" else "could not be snapshotted (Resource definition"
+    assert f"{twin}, found as volume" in warned and why in warned and f"went on with {survivor}" in warned, warned
     if twin_fate == "gives way":
         assert state.snapshots[twin] == [] and claims_on(env, twin) == [], state
         # what its maker does next: the delete goes through, nothing of this run's is on it
@@ -409,16 +410,19 @@ def test_snapshot_on_a_volume_not_placed_yet_waits_for_its_placement(env: Env, t
     refused = [entry for entry in env.debug.requests()
                if entry["method"] == "POST" and entry["path"].endswith("/snapshots") and entry["status"] >= 400]
     assert not result.get("failed") and result["changed"], result
-    assert [entry["status"] for entry in refused] == [404], refused  # "No resources found for snapshotting"
+    assert [entry["status"] for entry in refused] == [500], refused  # FAIL_NOT_CONNECTED: no diskful resource
     assert state.snapshots[rd_name] == [snapshot_mappings(rd_props(env, rd_name))["s1"]], state
     assert not state.unmapped and not claims_on(env, rd_name), state
-    assert "gave way" not in json.dumps(result.get("warnings")), result
+    assert "went on with" not in json.dumps(result.get("warnings")), result
 
 
-def test_a_run_whose_twin_gave_way_waits_for_a_snapshot_taken_back(env: Env, tmp_path: Path) -> None:
-    """The maker of an RD that gives way deletes it; a run that snapshotted it meanwhile (it took that RD for
-    the volume) takes the snapshot back once its read-back sees the survivor. LINSTOR refuses the RD's delete
-    until then: the maker tries again instead of leaving two RDs claiming the volume."""
+@pytest.mark.parametrize("claimed", [True, False], ids=["claimed: a run takes it back", "not claimed"])
+def test_a_run_whose_twin_gave_way_waits_only_for_a_snapshot_a_run_takes_back(env: Env, tmp_path: Path,
+                                                                              claimed: bool) -> None:
+    """The maker of an RD that gives way deletes it; LINSTOR refuses while the RD has a snapshot. One made by a run
+    that took the RD for the volume comes with that run's claim, and goes again once its read-back sees the
+    survivor: the maker tries again meanwhile, and one RD is left. A snapshot with no claim (Incus's, or one mapped)
+    stays: the maker fails at once, naming the RD it leaves behind, as before."""
     lookup = env.debug.add_fault("delay", "/v1/resource-definitions", "GET", delay_seconds=LATE_DELAY)
     # the second autoplace is the maker's (the first places the survivor, by hand): answered late
     placed = env.debug.add_fault("delay", RD + "/autoplace", "POST", nth=2, delay_seconds=LATE_DELAY)
@@ -428,18 +432,96 @@ def test_a_run_whose_twin_gave_way_waits_for_a_snapshot_taken_back(env: Env, tmp
     survivor = twin_by_hand(env, "wt", place=True)
     wait_until_seen(env, placed["id"])  # its RD is placed after the survivor
     twin = next(name for name in rds_claiming(env, "wt") if name != survivor)
-    snapshot = f"{PREFIX}{uuid.uuid4().hex}"  # what a run that took the twin for the volume made
-    requests.post(f"{env.url}/v1/resource-definitions/{twin}/snapshots", json={"name": snapshot},
-                  timeout=30).raise_for_status()
-    taken_back = threading.Timer(LATE_DELAY + 1.0, lambda: requests.delete(
-        f"{env.url}/v1/resource-definitions/{twin}/snapshots/{snapshot}", timeout=30).raise_for_status())
-    taken_back.start()
+    snapshot = f"{PREFIX}{uuid.uuid4().hex}"
+    rd_url = f"{env.url}/v1/resource-definitions/{twin}"
+    claim = {SNAPSHOT_CLAIM_PREFIX + snapshot: "s1"} if claimed else {}
+    requests.put(rd_url, json={"override_props": claim}, timeout=30).raise_for_status()
+    requests.post(f"{rd_url}/snapshots", json={"name": snapshot}, timeout=30).raise_for_status()
+
+    def take_back() -> None:  # as the snapshotting run undoes its writes: the snapshot, then the claim
+        requests.delete(f"{rd_url}/snapshots/{snapshot}", timeout=30).raise_for_status()
+        requests.put(rd_url, json={"delete_props": list(claim)}, timeout=30).raise_for_status()
+
+    taken_back = threading.Timer(LATE_DELAY + 1.0, take_back)
+    if claimed:
+        taken_back.start()
     result = finish(maker)
-    taken_back.join()
+    if claimed:
+        taken_back.join()
     env.debug.clear_faults()
     deletes = [entry["status"] for entry in env.debug.requests()
                if entry["method"] == "DELETE" and entry["path"] == f"/v1/resource-definitions/{twin}"]
-    assert not result.get("failed") and not result["changed"], result
-    assert result["concurrent_create"] == {"deleted": twin, "survivor": survivor}, result
-    assert len(deletes) >= 2 and deletes[0] != 200 and deletes[-1] == 200, deletes
-    assert rds_claiming(env, "wt") == [survivor]
+    if claimed:
+        assert not result.get("failed") and not result["changed"], result
+        assert result["concurrent_create"] == {"deleted": twin, "survivor": survivor}, result
+        assert len(deletes) >= 2 and deletes[0] != 200 and deletes[-1] == 200, deletes
+        assert rds_claiming(env, "wt") == [survivor]
+    else:
+        [left] = result["left_behind"]
+        assert result.get("failed") and left.startswith(
+            f"resource definition {twin} (Cannot delete resource definition '{twin}' because it has snapshots."), result
+        assert deletes == [500], deletes
+        assert sorted(rds_claiming(env, "wt")) == sorted([survivor, twin])
+
+
+@pytest.mark.parametrize("read_back_delay", [LATE_DELAY, 12.0], ids=["read-back late", "read-back later than 10 s"])
+def test_a_maker_and_a_run_snapshotting_its_rd_leave_one_rd(env: Env, tmp_path: Path, read_back_delay: float) -> None:
+    """Both sides real: a volume create (the maker) whose RD gives way, and a snapshot run whose lookup found that
+    RD before it was placed. The maker's delete is refused while the snapshot is on its RD; the snapshot run's
+    read-back (answered late) sees the survivor, takes its claim and snapshot back and makes the snapshot there;
+    the maker's next delete goes through. Each step is held open by a delayed reply, added once the step before
+    it was seen, so the order is the same every time. The maker waits as long as the snapshot run's requests may
+    take (four of its timeout, 10 s here): a read-back answered after 12 s is still waited for."""
+    spawned = env.debug.add_fault("delay", "/v1/resource-groups/[^/]+/spawn", "POST", delay_seconds=LATE_DELAY)
+    maker = start_racer(env, tmp_path / "m", "linstor_incus_volume", {"name": "mx", "type": "container",
+                                                                      "size": "64MiB"})
+    wait_until_seen(env, spawned["id"])  # the maker's RD exists, not placed yet; its reply comes later
+    claimed = env.debug.add_fault("delay", RD, "PUT", delay_seconds=LATE_DELAY)
+    snapshotting = start_racer(env, tmp_path / "s", "linstor_incus_snapshot",
+                               {"volume": "mx", "type": "container", "name": "s1", "timeout": 30})
+    wait_until_seen(env, claimed["id"])  # its lookup found the maker's RD alone, and claimed s1 on it
+    confirm = env.debug.add_fault("delay", "/v1/resource-definitions", "GET", delay_seconds=LATE_DELAY)
+    survivor = twin_by_hand(env, "mx", place=True)  # placed before the maker's RD (placed once its reply comes)
+    wait_until_seen(env, confirm["id"])  # the maker's confirming lookup: both RDs; answered late
+    read_back = env.debug.add_fault("delay", "/v1/resource-definitions", "GET", delay_seconds=read_back_delay)
+    wait_until_seen(env, read_back["id"])  # the snapshot on the maker's RD is made; the read-back answered late
+    made = finish(maker)
+    moved = finish(snapshotting)
+    env.debug.clear_faults()
+    state = scan(env)
+    twin = made.get("concurrent_create", {}).get("deleted")
+    deletes = [entry["status"] for entry in env.debug.requests()
+               if entry["method"] == "DELETE" and entry["path"] == f"/v1/resource-definitions/{twin}"]
+    record("races", target=f"snapshot on a twin, its maker real too, {read_back_delay:g} s", round=0,
+           logical_name="mx/s1", runs=2,
+           failed=int(bool(made.get("failed"))) + int(bool(moved.get("failed"))),
+           changed=int(bool(made.get("changed"))) + int(bool(moved.get("changed"))), tracebacks=0,
+           snapshots_left=len(state.snapshots.get(survivor, [])), unmapped=len(state.unmapped),
+           races_lost=1, all_report_survivor=(moved.get("volume") or {}).get("resource_definition") == survivor)
+    assert not made.get("failed") and not moved.get("failed"), (made, moved)
+    assert made["concurrent_create"]["survivor"] == survivor and not made["changed"], made
+    assert deletes[0] == 500 and deletes[-1] == 200, deletes  # refused while the snapshot was on it
+    assert moved["changed"] and moved["volume"]["resource_definition"] == survivor, moved
+    assert rds_claiming(env, "mx") == [survivor]
+    assert state.snapshots[survivor] == [snapshot_mappings(rd_props(env, survivor))["s1"]], state
+    assert not state.unmapped and not state.dangling and not claims_on(env, survivor), state
+
+
+def test_a_snapshot_run_whose_lookup_finds_twins_waits_for_them_to_settle(env: Env) -> None:
+    """The lookup of linstor_incus_snapshot finds two RDs claiming the volume, as while runs create it; the one that
+    gives way is deleted by its maker moments later. The lookup is read again meanwhile (as linstor_incus_volume's
+    is), and the snapshot is made on the RD left, instead of failing on the duplicate."""
+    survivor = twin_by_hand(env, "st", place=True)
+    twin = twin_by_hand(env, "st", place=True)
+    env.debug.clear_requests()
+    maker_deletes = threading.Timer(0.7, lambda: requests.delete(f"{env.url}/v1/resource-definitions/{twin}",
+                                                                 timeout=30).raise_for_status())
+    maker_deletes.start()
+    outcome = env.run("linstor_incus_snapshot", volume="st", type="container", name="s1")
+    maker_deletes.join()
+    lookups = [entry for entry in env.debug.requests()
+               if entry["method"] == "GET" and entry["path"] == "/v1/resource-definitions"]
+    assert not outcome.failed and outcome.changed, outcome.result
+    assert outcome.result["volume"]["resource_definition"] == survivor, outcome.result
+    assert len(lookups) >= 3, lookups  # read again while both claimed it, then the read-back
+    assert rds_claiming(env, "st") == [survivor]

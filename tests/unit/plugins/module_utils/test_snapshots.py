@@ -281,3 +281,19 @@ def test_a_name_is_checked_against_incus_s_rule_only_where_a_snapshot_is_made() 
     with pytest.raises(NamingError, match="is not a valid Incus snapshot name") as caught:
         snapshots.refuse_new_snapshot_name(request.name, "name")
     assert caught.value.parameter == "name"
+
+
+def test_an_rd_being_deleted_is_left_for_the_one_linstor_keeps():
+    """A real controller lists an RD it is deleting with flag DELETE until its resources are gone (the emulator
+    deletes at once): a snapshot create that read its RD back so goes on with the other claimant, or fails
+    naming ``volume`` when there is none. No request is needed while at most one claimant is not being deleted."""
+    own = {"name": RD, "flags": ["DELETE"], "props": {}}
+    other = {"name": SNAP2, "flags": [], "props": {}}
+    move = snapshots._giving_way(None, own, [own, other])
+    assert move == snapshots._Move(other, "is being deleted")
+    with pytest.raises(snapshots.ModuleFailure) as failure:
+        snapshots._giving_way(None, own, [own])
+    assert failure.value.parameter == "volume"
+    assert f"{RD}, the volume's only one, is being deleted" in str(failure.value)
+    kept = {"name": RD, "flags": [], "props": {}}
+    assert snapshots._giving_way(None, kept, [kept, {"name": SNAP2, "flags": ["DELETE"]}]) is None
