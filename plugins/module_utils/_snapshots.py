@@ -13,9 +13,11 @@ Requests of :func:`ensure_snapshot` (counted by the integration tests):
 - a run that changes nothing: 1 for a delete (the volume lookup, whose properties hold the mappings); 2 for
   a create or a rename (and the RD's snapshot list: a mapping to a snapshot the RD lacks, as an Incus copy
   inherits, is replaced by a create and refused by a rename);
+- every state: the lookup is read again, up to 3 times, while two RDs (not being deleted) claim the volume;
 - create: 5 (lookup, the claim, the snapshot, the read-back that settles twins (Incus's lookup again), the mapping;
   +1 when twins claim the name, +1 for a run that deletes its own snapshot after losing, +1 when a mapping
-  to a missing snapshot is replaced; +1 (the twins' resources) when the read-back finds twin RDs of the volume;
+  to a missing snapshot is replaced; +1 (the twins' resources) when the read-back finds two or more RDs of the
+  volume not being deleted;
   when the RD found gives way to one, or is gone or not placed yet: +1 or +2 to take back the writes, the lookup
   again (1 to 4) when it was gone or not placed, +1 when the RD gone on with maps the name, and the create again);
 - delete: 3 (lookup, snapshot delete, one PUT dropping the mapping keys);
@@ -343,8 +345,9 @@ def _snapshot_list(outcome: Outcome, props: Mapping[str, str], rd_snapshots: Map
 
 def _find_volume_rd(client: LinstorClient, request: SnapshotRequest) -> dict[str, Any] | None:
     """The volume's RD (Incus's lookup), read again while several RDs claim it (:func:`._volumes.read_until_settled`:
-    runs creating it at this moment settle within moments); None when there is none."""
-    claimants = read_until_settled(lambda: _find_claimants(client, request), lambda found: len(found) > 1)
+    runs creating it at this moment settle within moments); None when there is none. An RD LINSTOR is deleting
+    (flag DELETE, :func:`_live`) is not the volume's."""
+    claimants = read_until_settled(lambda: _live(_find_claimants(client, request)), lambda found: len(found) > 1)
     return single(claimants, request.incus_name, "volume", request.prefix)
 
 
@@ -527,19 +530,23 @@ def _make_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str
             # deleted (a twin that gave way), or no diskful resource yet (a twin not placed yet, or every disk's
             # node offline: the lookup again finds the same RD, and the last attempt fails with LINSTOR's error)
             _take_back(reverter, str(error))
-            return _volume_found_again(client, request, error)
+            return _volume_found_again(client, request, full_stop(error))
         claimants = _find_claimants(client, request)
         after = next((found for found in claimants if _same(found["name"], rd["name"])), None)
         if after is None:  # renamed or moved meanwhile: the RD itself holds the claims
             after = _read_rd(client, rd["name"])
+            if after is None and not last:  # deleted since the snapshot (LINSTOR deletes it with its resources)
+                _take_back(reverter, f"resource definition {rd['name']} was deleted")
+                return _volume_found_again(client, request, f"resource definition {rd['name']} was deleted.")
         else:
             move = _giving_way(client, after, claimants)
             if move is not None:
                 if last:
                     raise ModuleFailure(
-                        f"resource definition {rd['name']}, found as volume {request.incus_name}, {move.reason}, "
-                        f"after this run moved its snapshot {SNAPSHOT_MOVES} times; runs creating the volume at this "
-                        "moment have not settled. Run again.", "volume")
+                        f"resource definition {rd['name']}, found as volume {request.incus_name}, {move.reason}, at "
+                        f"this run's last of {SNAPSHOT_MOVES + 1} attempts; runs creating the volume at this moment "
+                        "have not settled. Run again.", "volume")
+                single([move.rd], request.incus_name, "volume", request.prefix)  # a volume's RD, whole
                 _take_back(reverter, f"resource definition {rd['name']} {move.reason}")
                 return move
         read_back = (after or {}).get("props") or {}
@@ -632,17 +639,16 @@ def _take_back(reverter: Reverter, cause: str) -> None:
                             None, changed=True, left_behind=left)
 
 
-def _volume_found_again(client: LinstorClient, request: SnapshotRequest, error: LinstorError) -> _Move:
-    """The volume's RD, looked up again half a second after ``error`` on the one the run wrote on (deleted, or not
+def _volume_found_again(client: LinstorClient, request: SnapshotRequest, cause: str) -> _Move:
+    """The volume's RD, looked up again half a second after ``cause`` befell the one the run wrote on (deleted, or not
     placed yet: runs creating the volume at this moment, which settle within moments;
     :func:`._volumes.read_until_settled` waits while twins claim it). Fails naming ``volume`` when it is gone."""
     time.sleep(DUPLICATE_SETTLE_DELAY)
-    claimants = read_until_settled(lambda: _live(_find_claimants(client, request)), lambda found: len(found) > 1)
-    rd = single(claimants, request.incus_name, "volume", request.prefix)
+    rd = _find_volume_rd(client, request)
     if rd is None:
         raise ModuleFailure(f"volume {request.volume!r} ({request.volume_type}, project {request.project}) was "
-                            f"deleted while this run snapshotted it ({full_stop(error)})", "volume")
-    return _Move(rd, f"could not be snapshotted ({full_stop(error)})")
+                            f"deleted while this run snapshotted it ({cause})", "volume")
+    return _Move(rd, f"could not be snapshotted ({cause})")
 
 
 def keys_dropped_by_create(props: Mapping[str, str], name: str, key: str, dangling: str | None) -> list[str]:

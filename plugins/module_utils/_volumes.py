@@ -774,29 +774,34 @@ def delete_own_rd(client: LinstorClient, rd_name: str) -> None:
     LINSTOR refuses while the RD has snapshots. Only a run that took it for the volume meanwhile can have made one,
     and that run takes it back once its read-back shows the RD giving way (:func:`._snapshots.create_snapshot`);
     while the RD carries such a run's claim (:func:`._naming.open_claims`), the delete is tried again, for as long as
-    :data:`SNAPSHOT_TAKE_BACK_REQUESTS` requests may take. A refusal with no claim left (a snapshot mapped, or not
-    made by this collection) is reported at once.
+    :data:`SNAPSHOT_TAKE_BACK_REQUESTS` requests of this run's ``timeout`` may take (plus one pause). Once no claim
+    is left, it is tried once more (the snapshot may have gone with it); a refusal then (a snapshot mapped, or not
+    made by this collection) is reported.
     """
     deadline: float | None = None  # from the first refusal
     delay = DUPLICATE_SETTLE_DELAY
+    claimed = True
     while True:
         try:
             client.delete_resource_definition(rd_name)
             return
         except LinstorError as error:
-            if error.code != FAIL_EXISTS_SNAPSHOT_DFN:
+            if error.code != FAIL_EXISTS_SNAPSHOT_DFN or not claimed:
                 raise
             if deadline is None:
-                deadline = time.monotonic() + SNAPSHOT_TAKE_BACK_REQUESTS * client.settings.timeout
+                deadline = time.monotonic() + SNAPSHOT_TAKE_BACK_REQUESTS * client.settings.timeout + CLONE_POLL_MAX
             if time.monotonic() + delay > deadline:
                 raise
-            rd = client.get_resource_definition(rd_name)
+            try:
+                rd = client.get_resource_definition(rd_name)
+            except LinstorError:
+                raise error from None  # the refusal is what is left behind
             if rd is None:
                 return
-            if not open_claims(rd.get("props") or {}):
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, CLONE_POLL_MAX)
+            claimed = bool(open_claims(rd.get("props") or {}))
+        if claimed:
+            time.sleep(delay)
+            delay = min(delay * 2, CLONE_POLL_MAX)
 
 
 def missing_group_message(resource_group: str) -> str:

@@ -157,13 +157,13 @@ notes:
     (M(linstor.incus.linstor_incus_volume), RV(linstor.incus.linstor_incus_volume#module:concurrent_create)). The
     read-back is Incus's lookup, so it sees both: the run then deletes its claim and snapshot on the one that gives
     way (whose maker waits for that before it deletes it) and makes the snapshot on the other, with a warning naming
-    both; RV(volume) is the survivor. The same when that resource definition is already deleted (or being deleted),
-    or not placed yet (LINSTOR refuses the snapshot: no diskful resource): the volume is looked up again half a
-    second later, and twins still listed then are waited for as by the first lookup of
-    M(linstor.incus.linstor_incus_volume). After three such moves the run fails naming the volume's resource
-    definitions, taking back what it wrote. When the first lookup finds two resource definitions claiming the
-    volume, it is sent up to three more times half a second apart (they may be such twins, about to settle)
-    before the run fails naming them."
+    both; RV(volume) is the survivor. The same when that resource definition is already deleted (or being deleted:
+    flag C(DELETE)), or not placed yet (LINSTOR refuses the snapshot: no diskful resource): the volume is looked up
+    again half a second later (the same resource definition, once placed, needs no warning). Three such moves at
+    most: a fourth attempt that meets the same takes back what it wrote and fails. When a lookup finds two
+    resource definitions claiming the volume, it is sent up to three more times half a second apart (they may be
+    such twins, about to settle) before the run fails naming them; a resource definition being deleted is not
+    counted."
   - "A run killed between its claim and its mapping leaves the claim (and maybe its LINSTOR snapshot) behind;
     M(linstor.incus.linstor_incus_volume_info) lists such claims. The next create of the name drops it: a claimed
     snapshot LINSTOR made less than 15 minutes before the new run's own is taken as that snapshot (the killed run's

@@ -422,7 +422,7 @@ def test_a_run_whose_twin_gave_way_waits_only_for_a_snapshot_a_run_takes_back(en
     """The maker of an RD that gives way deletes it; LINSTOR refuses while the RD has a snapshot. One made by a run
     that took the RD for the volume comes with that run's claim, and goes again once its read-back sees the
     survivor: the maker tries again meanwhile, and one RD is left. A snapshot with no claim (Incus's, or one mapped)
-    stays: the maker fails at once, naming the RD it leaves behind, as before."""
+    stays: the maker tries once more, then fails, naming the RD it leaves behind, as before."""
     lookup = env.debug.add_fault("delay", "/v1/resource-definitions", "GET", delay_seconds=LATE_DELAY)
     # the second autoplace is the maker's (the first places the survivor, by hand): answered late
     placed = env.debug.add_fault("delay", RD + "/autoplace", "POST", nth=2, delay_seconds=LATE_DELAY)
@@ -460,8 +460,39 @@ def test_a_run_whose_twin_gave_way_waits_only_for_a_snapshot_a_run_takes_back(en
         [left] = result["left_behind"]
         assert result.get("failed") and left.startswith(
             f"resource definition {twin} (Cannot delete resource definition '{twin}' because it has snapshots."), result
-        assert deletes == [500], deletes
+        assert deletes == [500, 500], deletes  # refused; no claim on it: tried once more, then reported
         assert sorted(rds_claiming(env, "wt")) == sorted([survivor, twin])
+
+
+def test_a_maker_tries_once_more_when_the_snapshot_went_between_its_refusal_and_its_read(
+        env: Env, tmp_path: Path) -> None:
+    """The snapshot run takes its snapshot and claim back while the maker's refused delete is being answered: the
+    maker's read of the RD shows no claim, and it sends the delete once more (it goes through) instead of leaving
+    the RD behind."""
+    lookup = env.debug.add_fault("delay", "/v1/resource-definitions", "GET", delay_seconds=LATE_DELAY)
+    placed = env.debug.add_fault("delay", RD + "/autoplace", "POST", nth=2, delay_seconds=LATE_DELAY)
+    maker = start_racer(env, tmp_path / "m", "linstor_incus_volume", {"name": "wr", "type": "container",
+                                                                      "size": "64MiB"})
+    wait_until_seen(env, lookup["id"])
+    survivor = twin_by_hand(env, "wr", place=True)
+    wait_until_seen(env, placed["id"])
+    twin = next(name for name in rds_claiming(env, "wr") if name != survivor)
+    snapshot = f"{PREFIX}{uuid.uuid4().hex}"
+    rd_url = f"{env.url}/v1/resource-definitions/{twin}"
+    claim = SNAPSHOT_CLAIM_PREFIX + snapshot
+    requests.put(rd_url, json={"override_props": {claim: "s1"}}, timeout=30).raise_for_status()
+    requests.post(f"{rd_url}/snapshots", json={"name": snapshot}, timeout=30).raise_for_status()
+    refused = env.debug.add_fault("delay", f"/v1/resource-definitions/{twin}", "DELETE", delay_seconds=LATE_DELAY)
+    wait_until_seen(env, refused["id"])  # refused (the snapshot is there); the refusal answered late
+    requests.delete(f"{rd_url}/snapshots/{snapshot}", timeout=30).raise_for_status()
+    requests.put(rd_url, json={"delete_props": [claim]}, timeout=30).raise_for_status()
+    result = finish(maker)
+    env.debug.clear_faults()
+    deletes = [entry["status"] for entry in env.debug.requests()
+               if entry["method"] == "DELETE" and entry["path"] == f"/v1/resource-definitions/{twin}"]
+    assert not result.get("failed") and result["concurrent_create"]["deleted"] == twin, result
+    assert deletes == [500, 200], deletes
+    assert rds_claiming(env, "wr") == [survivor]
 
 
 @pytest.mark.parametrize("read_back_delay", [LATE_DELAY, 12.0], ids=["read-back late", "read-back later than 10 s"])
