@@ -458,7 +458,7 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         move = _make_snapshot(client, request, rd, outcome, dangling, last=attempt == SNAPSHOT_MOVES)
         if move is None:
             return
-        if move.rd["name"].lower() != rd["name"].lower():
+        if not _same(move.rd["name"], rd["name"]):
             outcome.warnings.append(
                 f"resource definition {rd['name']}, found as volume {request.incus_name}, {move.reason}; this run took "
                 f"back what it wrote on it and went on with {move.rd['name']}, the volume's resource definition now")

@@ -416,6 +416,27 @@ def test_snapshot_on_a_volume_not_placed_yet_waits_for_its_placement(env: Env, t
     assert "went on with" not in json.dumps(result.get("warnings")), result
 
 
+def rd_deletes(env: Env, rd_name: str) -> list[int]:
+    """The HTTP statuses of every DELETE of the RD, in the emulator's request log."""
+    return [entry["status"] for entry in env.debug.requests()
+            if entry["method"] == "DELETE" and entry["path"] == f"/v1/resource-definitions/{rd_name}"]
+
+
+def maker_whose_rd_gives_way(env: Env, directory: Path, volume: str) -> tuple[subprocess.Popen, str, str]:
+    """A linstor_incus_volume run creating ``volume`` whose lookup (answered late) found nothing and whose RD is
+    placed after one spawned and placed over REST meanwhile: it will give way. Returns the run, still at its
+    autoplace (answered late), the survivor and the run's own RD (the twin)."""
+    lookup = env.debug.add_fault("delay", "/v1/resource-definitions", "GET", delay_seconds=LATE_DELAY)
+    # the second autoplace is the maker's (the first places the survivor, by hand): answered late
+    placed = env.debug.add_fault("delay", RD + "/autoplace", "POST", nth=2, delay_seconds=LATE_DELAY)
+    maker = start_racer(env, directory, "linstor_incus_volume", {"name": volume, "type": "container",
+                                                                 "size": "64MiB"})
+    wait_until_seen(env, lookup["id"])  # its lookup found nothing
+    survivor = twin_by_hand(env, volume, place=True)
+    wait_until_seen(env, placed["id"])  # its RD is placed after the survivor
+    return maker, survivor, next(name for name in rds_claiming(env, volume) if name != survivor)
+
+
 @pytest.mark.parametrize("claimed", [True, False], ids=["claimed: a run takes it back", "not claimed"])
 def test_a_run_whose_twin_gave_way_waits_only_for_a_snapshot_a_run_takes_back(env: Env, tmp_path: Path,
                                                                               claimed: bool) -> None:
@@ -423,15 +444,7 @@ def test_a_run_whose_twin_gave_way_waits_only_for_a_snapshot_a_run_takes_back(en
     that took the RD for the volume comes with that run's claim, and goes again once its read-back sees the
     survivor: the maker tries again meanwhile, and one RD is left. A snapshot with no claim (Incus's, or one mapped)
     stays: the maker tries once more, then fails, naming the RD it leaves behind, as before."""
-    lookup = env.debug.add_fault("delay", "/v1/resource-definitions", "GET", delay_seconds=LATE_DELAY)
-    # the second autoplace is the maker's (the first places the survivor, by hand): answered late
-    placed = env.debug.add_fault("delay", RD + "/autoplace", "POST", nth=2, delay_seconds=LATE_DELAY)
-    maker = start_racer(env, tmp_path / "m", "linstor_incus_volume", {"name": "wt", "type": "container",
-                                                                      "size": "64MiB"})
-    wait_until_seen(env, lookup["id"])  # its lookup found nothing
-    survivor = twin_by_hand(env, "wt", place=True)
-    wait_until_seen(env, placed["id"])  # its RD is placed after the survivor
-    twin = next(name for name in rds_claiming(env, "wt") if name != survivor)
+    maker, survivor, twin = maker_whose_rd_gives_way(env, tmp_path / "m", "wt")
     snapshot = f"{PREFIX}{uuid.uuid4().hex}"
     rd_url = f"{env.url}/v1/resource-definitions/{twin}"
     claim = {SNAPSHOT_CLAIM_PREFIX + snapshot: "s1"} if claimed else {}
@@ -449,8 +462,7 @@ def test_a_run_whose_twin_gave_way_waits_only_for_a_snapshot_a_run_takes_back(en
     if claimed:
         taken_back.join()
     env.debug.clear_faults()
-    deletes = [entry["status"] for entry in env.debug.requests()
-               if entry["method"] == "DELETE" and entry["path"] == f"/v1/resource-definitions/{twin}"]
+    deletes = rd_deletes(env, twin)
     if claimed:
         assert not result.get("failed") and not result["changed"], result
         assert result["concurrent_create"] == {"deleted": twin, "survivor": survivor}, result
@@ -469,14 +481,7 @@ def test_a_maker_tries_once_more_when_the_snapshot_went_between_its_refusal_and_
     """The snapshot run takes its snapshot and claim back while the maker's refused delete is being answered: the
     maker's read of the RD shows no claim, and it sends the delete once more (it goes through) instead of leaving
     the RD behind."""
-    lookup = env.debug.add_fault("delay", "/v1/resource-definitions", "GET", delay_seconds=LATE_DELAY)
-    placed = env.debug.add_fault("delay", RD + "/autoplace", "POST", nth=2, delay_seconds=LATE_DELAY)
-    maker = start_racer(env, tmp_path / "m", "linstor_incus_volume", {"name": "wr", "type": "container",
-                                                                      "size": "64MiB"})
-    wait_until_seen(env, lookup["id"])
-    survivor = twin_by_hand(env, "wr", place=True)
-    wait_until_seen(env, placed["id"])
-    twin = next(name for name in rds_claiming(env, "wr") if name != survivor)
+    maker, survivor, twin = maker_whose_rd_gives_way(env, tmp_path / "m", "wr")
     snapshot = f"{PREFIX}{uuid.uuid4().hex}"
     rd_url = f"{env.url}/v1/resource-definitions/{twin}"
     claim = SNAPSHOT_CLAIM_PREFIX + snapshot
@@ -488,8 +493,7 @@ def test_a_maker_tries_once_more_when_the_snapshot_went_between_its_refusal_and_
     requests.put(rd_url, json={"delete_props": [claim]}, timeout=30).raise_for_status()
     result = finish(maker)
     env.debug.clear_faults()
-    deletes = [entry["status"] for entry in env.debug.requests()
-               if entry["method"] == "DELETE" and entry["path"] == f"/v1/resource-definitions/{twin}"]
+    deletes = rd_deletes(env, twin)
     assert not result.get("failed") and result["concurrent_create"]["deleted"] == twin, result
     assert deletes == [500, 200], deletes
     assert rds_claiming(env, "wr") == [survivor]
@@ -521,8 +525,7 @@ def test_a_maker_and_a_run_snapshotting_its_rd_leave_one_rd(env: Env, tmp_path: 
     env.debug.clear_faults()
     state = scan(env)
     twin = made.get("concurrent_create", {}).get("deleted")
-    deletes = [entry["status"] for entry in env.debug.requests()
-               if entry["method"] == "DELETE" and entry["path"] == f"/v1/resource-definitions/{twin}"]
+    deletes = rd_deletes(env, twin)
     record("races", target=f"snapshot on a twin, its maker real too, {read_back_delay:g} s", round=0,
            logical_name="mx/s1", runs=2,
            failed=int(bool(made.get("failed"))) + int(bool(moved.get("failed"))),
