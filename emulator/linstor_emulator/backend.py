@@ -1196,23 +1196,44 @@ class Backend:
                           details=f"Resource definition '{display}' UUID is: {row['uuid']}",
                           refs={rc.KEY_UUID: row["uuid"]})]
 
+    def _deletable_rd(self, db: sqlite3.Connection, ctx: Context, name: str) -> sqlite3.Row:
+        """The RD a delete may go on with: LINSTOR's checks, in its order (not found, snapshots, in use)."""
+        row = self._rd_row(db, name)
+        if row is None:
+            raise LinstorError([ctx.entry(rc.WARN_NOT_FOUND, f"Resource definition: {name} not found.",
+                                          details=ctx.description)])
+        if db.execute("SELECT 1 FROM snapshots WHERE rd = ? LIMIT 1", (row["id"],)).fetchone():
+            raise ctx.error(rc.FAIL_EXISTS_SNAPSHOT_DFN,
+                            f"Cannot delete resource definition '{name}' because it has snapshots.")
+        in_use = db.execute("SELECT node, props FROM resources WHERE rd = ?", (row["id"],)).fetchall()
+        for rsc in in_use:
+            if json.loads(rsc["props"]).get("Emulator/InUse") == "true":
+                raise ctx.error(rc.FAIL_IN_USE, f"Resource '{name}' on node '{rsc['node']}' is still in use.",
+                                cause="Resource is mounted/in use.",
+                                correction=f"Un-mount resource '{name}' on the node '{rsc['node']}'.")
+        return row
+
+    def mark_resource_definition_deleting(self, name: str) -> None:
+        """The first half of LINSTOR's delete of an RD (the ``deleting`` fault): after the delete's checks, the RD
+        and its resources get flag DELETE, and are listed so until the delete is carried out
+        (:meth:`delete_resource_definition`), as a controller lists them while its satellites remove the resources.
+        Raises what the delete would."""
+        ctx = _rd_ctx(rc.MASK_DEL, name)
+        self._check_rd_name(ctx, name)
+        with self._tx() as db:
+            row = self._deletable_rd(db, ctx, name)
+            for table, key in (("rsc_dfns", "id"), ("resources", "rd")):
+                for flagged in db.execute(f"SELECT rowid AS row_id, flags FROM {table} WHERE {key} = ?", (row["id"],)):
+                    flags = json.loads(flagged["flags"])
+                    if "DELETE" not in flags:
+                        db.execute(f"UPDATE {table} SET flags = ? WHERE rowid = ?",
+                                   (_dumps([*flags, "DELETE"]), flagged["row_id"]))
+
     def delete_resource_definition(self, name: str) -> list[RcEntry]:
         ctx = _rd_ctx(rc.MASK_DEL, name)
         self._check_rd_name(ctx, name)
         with self._tx() as db:
-            row = self._rd_row(db, name)
-            if row is None:
-                raise LinstorError([ctx.entry(rc.WARN_NOT_FOUND, f"Resource definition: {name} not found.",
-                                              details=ctx.description)])
-            if db.execute("SELECT 1 FROM snapshots WHERE rd = ? LIMIT 1", (row["id"],)).fetchone():
-                raise ctx.error(rc.FAIL_EXISTS_SNAPSHOT_DFN,
-                                f"Cannot delete resource definition '{name}' because it has snapshots.")
-            in_use = db.execute("SELECT node, props FROM resources WHERE rd = ?", (row["id"],)).fetchall()
-            for rsc in in_use:
-                if json.loads(rsc["props"]).get("Emulator/InUse") == "true":
-                    raise ctx.error(rc.FAIL_IN_USE, f"Resource '{name}' on node '{rsc['node']}' is still in use.",
-                                    cause="Resource is mounted/in use.",
-                                    correction=f"Un-mount resource '{name}' on the node '{rsc['node']}'.")
+            row = self._deletable_rd(db, ctx, name)
             db.execute("DELETE FROM rsc_dfns WHERE id = ?", (row["id"],))
         display = row["name"]
         return [ctx.entry(rc.DELETED, f"Resource definition '{display}' deleted.",

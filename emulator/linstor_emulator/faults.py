@@ -8,6 +8,9 @@ Actions, and whether the write of the faulted request is applied:
 ``drop_before``  not applied; the connection is closed without a reply
 ``drop_after``   applied and committed; then the connection is closed without a reply
 ``delay``        applied and committed; the reply is sent ``delay_seconds`` later
+``deleting``     for a DELETE of a resource definition: the RD and its resources are flagged DELETE (and listed
+                 so) for ``delay_seconds``, then the delete is applied and answered, as a controller lists an RD
+                 while its satellites remove the resources; a delete LINSTOR refuses is answered at once
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from . import errors as rc
 from .errors import RcEntry
 
-ACTIONS = ("error", "drop_before", "drop_after", "delay")
+ACTIONS = ("error", "drop_before", "drop_after", "delay", "deleting")
 DEFAULT_MESSAGE = "An unknown error occurred while processing the request."
 _FIELDS = frozenset({"method", "path", "nth", "times", "action", "delay_seconds", "ret_code", "message", "cause"})
 _MAX_DELAY = 3600.0
@@ -64,7 +67,7 @@ class Fault:
         reply = {"id": self.id, "method": self.method or "*", "path": self.path, "action": self.action,
                  "nth": self.nth, "times": self.times, "seen": self.seen, "fired": self.fired,
                  "exhausted": self.times != 0 and self.seen >= self.nth + self.times - 1}
-        if self.action == "delay":
+        if self.action in ("delay", "deleting"):
             reply["delay_seconds"] = self.delay_seconds
         if self.action == "error":
             reply.update(ret_code=rc.to_signed64(self.ret_code), message=self.message)
@@ -101,8 +104,10 @@ def parse_fault(fault_id: int, spec: object) -> Fault:
     delay = spec.get("delay_seconds", 0)
     if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= _MAX_DELAY:
         raise FaultSpecError(f"'delay_seconds' must be a number of seconds from 0 to {_MAX_DELAY:g}")
-    if action == "delay" and delay <= 0:
-        raise FaultSpecError("action 'delay' needs 'delay_seconds' > 0")
+    if action in ("delay", "deleting") and delay <= 0:
+        raise FaultSpecError(f"action {action!r} needs 'delay_seconds' > 0")
+    if action == "deleting" and method.upper() != "DELETE":
+        raise FaultSpecError("action 'deleting' is for method DELETE")
     ret_code = spec.get("ret_code", rc.FAIL_UNKNOWN_ERROR)
     if isinstance(ret_code, bool) or not isinstance(ret_code, int):
         raise FaultSpecError(f"'ret_code' must be an integer, not {ret_code!r}")

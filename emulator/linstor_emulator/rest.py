@@ -425,6 +425,9 @@ def _view_snapshots(b: Backend, r: Request) -> Reply:
 
 # ---------------------------------------------------------------- dispatch
 
+_RD_ITEM = re.compile(r"/v1/resource-definitions/([^/]+)")
+
+
 class Api:
     """Routes a request to its handler and renders the reply; checks the token, injects faults, keeps the log."""
 
@@ -467,6 +470,9 @@ class Api:
                 reply = Reply(http_status(entries, 200), _entries(entries))
             elif fault.action == "drop_before":
                 reply = Reply(0, None, drop=True)
+            elif fault.action == "deleting":
+                self._delete_slowly(path, fault.delay_seconds)
+                reply = self._handle(method, path, query, body_text)
             else:
                 reply = self._handle(method, path, query, body_text)
                 reply.drop = fault.action == "drop_after"
@@ -475,6 +481,19 @@ class Api:
             self._record(method, path, query, body_text, reply, authorization,
                          {"id": fault.id, "action": fault.action} if fault else None)
         return reply
+
+    def _delete_slowly(self, path: str, seconds: float) -> None:
+        """The ``deleting`` fault on a DELETE of an RD: flag it and its resources DELETE, then wait ``seconds``
+        before the delete is carried out, as a controller waits for its satellites. A delete LINSTOR refuses is
+        not flagged, and is answered at once (with the same refusal). Any other path: as ``delay`` before the
+        request is handled."""
+        match = _RD_ITEM.fullmatch(path)
+        if match is not None:
+            try:
+                self.backend.mark_resource_definition_deleting(match.group(1))
+            except LinstorError:
+                return
+        time.sleep(seconds)
 
     def _authorized(self, authorization: str | None) -> bool:
         """LINSTOR's check: an ``Authorization`` header of scheme Bearer (any case) holding the token."""

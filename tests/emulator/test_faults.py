@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -115,6 +116,49 @@ def test_delay_applies_the_write_and_answers_late(served, debug) -> None:
     assert body[0]["message"]
 
 
+def flags_listed(proc: EmulatorProcess, name: str) -> tuple[list[str], list[list[str]]] | None:
+    """The RD's flags and its resources' flags, as the listings show them; None when the RD is not listed."""
+    listed = [rd for rd in send(proc, "GET", RD_LIST)[1] if rd["name"] == name]
+    if not listed:
+        return None
+    resources = send(proc, "GET", f"/v1/view/resources?resources={name}")[1]
+    return listed[0]["flags"], [resource["flags"] for resource in resources]
+
+
+def test_deleting_lists_the_rd_as_being_deleted_then_deletes_it(served, debug) -> None:
+    assert create_rd(served, "fault-deleting")[0] == 201
+    assert send(served, "POST", f"{RD_LIST}/fault-deleting/volume-definitions",
+                {"volume_definition": {"size_kib": 65536}})[0] == 201
+    assert send(served, "POST", f"{RD_LIST}/fault-deleting/autoplace", {"select_filter": {"place_count": 2}})[0] == 201
+    assert flags_listed(served, "fault-deleting") == ([], [[], []])
+    debug.add_fault("deleting", f"{RD_LIST}/[^/]+", "DELETE", delay_seconds=2.0)
+    replies: list[tuple[int, object]] = []
+    deleter = threading.Thread(target=lambda: replies.append(send(served, "DELETE", f"{RD_LIST}/fault-deleting")))
+    started = time.monotonic()
+    deleter.start()
+    time.sleep(0.5)
+    assert flags_listed(served, "fault-deleting") == (["DELETE"], [["DELETE"], ["DELETE"]]), \
+        "listed, flagged, while the satellites would remove the resources"
+    deleter.join(timeout=10)
+    status, body = replies[0]
+    assert status == 200 and body[0]["ret_code"] & rc.MASK_DEL and time.monotonic() - started >= 1.9
+    assert flags_listed(served, "fault-deleting") is None
+
+
+def test_deleting_answers_a_refused_delete_at_once_and_flags_nothing(served, debug) -> None:
+    assert create_rd(served, "fault-deleting-snap")[0] == 201
+    assert send(served, "POST", f"{RD_LIST}/fault-deleting-snap/volume-definitions",
+                {"volume_definition": {"size_kib": 65536}})[0] == 201
+    assert send(served, "POST", f"{RD_LIST}/fault-deleting-snap/autoplace", {})[0] == 201
+    assert send(served, "POST", f"{RD_LIST}/fault-deleting-snap/snapshots", {"name": "s1"})[0] == 201
+    debug.add_fault("deleting", f"{RD_LIST}/[^/]+", "DELETE", delay_seconds=5.0)
+    started = time.monotonic()
+    status, body = send(served, "DELETE", f"{RD_LIST}/fault-deleting-snap")
+    assert status == 500 and body[0]["ret_code"] & 0x7FFF == rc.FAIL_EXISTS_SNAPSHOT_DFN & 0x7FFF
+    assert time.monotonic() - started < 2
+    assert flags_listed(served, "fault-deleting-snap")[0] == []
+
+
 def test_nth_and_times_count_matching_requests_only(served, debug) -> None:
     fault = debug.add_fault("error", "/v1/controller/version", "GET", nth=3, times=2)
     statuses = []
@@ -167,6 +211,8 @@ def test_one_fault_can_be_removed(served, debug) -> None:
     {"action": "error", "nth": 0},
     {"action": "error", "times": -1},
     {"action": "delay"},
+    {"action": "deleting", "method": "DELETE"},
+    {"action": "deleting", "method": "GET", "delay_seconds": 1},
     {"action": "error", "ret_code": rc.to_signed64(rc.WARN_NOT_FOUND)},
     {"action": "error", "message": ""},
     ["not", "an", "object"],
