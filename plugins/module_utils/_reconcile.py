@@ -90,6 +90,8 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     delete_in_use_warning,
     delete_operation,
     delete_volume,
+    deleting_warnings,
+    duplicated,
     filesystem_grow_warnings,
     in_use_problem,
     in_use_warning,
@@ -311,6 +313,8 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
             except NamingError as error:
                 raise _indexed(error, item.index) from error
         item.action = "delete" if rd is not None else None
+        if rd is None:
+            warnings += deleting_warnings(claims.get((request.volume_type, request.incus_name), []), request.incus_name)
         return
     if rd is None:
         if request.size_bytes is None:
@@ -629,7 +633,7 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
         read_warnings.clear()
         return read_group(client, resource_group, params["prefix"], read_warnings)
 
-    claims = read_until_settled(read_declared, lambda claims: any(len(claims.get(key, [])) > 1 for key in declared))
+    claims = read_until_settled(read_declared, lambda claims: any(duplicated(claims.get(key, [])) for key in declared))
     warnings += read_warnings
     group: dict[str, Any] | None = None
     group_read = False

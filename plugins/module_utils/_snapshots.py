@@ -85,7 +85,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
 )
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     DUPLICATE_SETTLE_DELAY,
-    DUPLICATE_SETTLE_READS,
     Outcome,
     Reverter,
     VolumeRequest,
@@ -95,12 +94,14 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     busy_nodes,
     check_mode_warning,
     copy_request_for,
+    duplicated,
     filesystem_grow_warnings,
     find_source_rd,
     find_volumes,
     first_placed,
     foreseen_refusal,
     in_use_statement,
+    live,
     new_rd_with_undo,
     new_volume_view,
     plan_changes,
@@ -346,8 +347,8 @@ def _snapshot_list(outcome: Outcome, props: Mapping[str, str], rd_snapshots: Map
 def _find_volume_rd(client: LinstorClient, request: SnapshotRequest) -> dict[str, Any] | None:
     """The volume's RD (Incus's lookup), read again while several RDs claim it (:func:`._volumes.read_until_settled`:
     runs creating it at this moment settle within moments); None when there is none. An RD LINSTOR is deleting
-    (flag DELETE, :func:`_live`) is not the volume's."""
-    claimants = read_until_settled(lambda: _live(_find_claimants(client, request)), lambda found: len(found) > 1)
+    (flag DELETE, :func:`._volumes.being_deleted`) is not the volume's."""
+    claimants = read_until_settled(lambda: _find_claimants(client, request), duplicated)
     return single(claimants, request.incus_name, "volume", request.prefix)
 
 
@@ -437,7 +438,7 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     (:func:`._volumes.settle_concurrent_create`): the read-back is Incus's lookup, so it sees such twins. When the
     RD yields to one placed earlier, or is deleted or not placed yet, the run takes back what it wrote and makes
     the snapshot on the volume's RD as the lookup then finds it (:func:`_make_snapshot`), at most
-    :data:`._volumes.DUPLICATE_SETTLE_READS` times; the maker of a yielding RD waits for that
+    :data:`SNAPSHOT_MOVES` times; the maker of a yielding RD waits for that
     (:func:`._volumes.delete_own_rd`).
     """
     if _report_mapped(request, rd, outcome, dangling, rd_snapshots):
@@ -473,7 +474,7 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         outcome.changed = True
 
 
-SNAPSHOT_MOVES = DUPLICATE_SETTLE_READS
+SNAPSHOT_MOVES = 3
 """How often a snapshot create goes on with another RD (or the same, once placed) after the one it wrote on gave way
 to a twin, was deleted or was not placed yet; the attempt after the last move fails rather than map on such an RD."""
 
@@ -590,24 +591,19 @@ def _make_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str
     return None
 
 
-def _live(claimants: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The claimants LINSTOR is not deleting (an RD being deleted is listed with flag DELETE until its resources
-    are gone)."""
-    return [found for found in claimants if "DELETE" not in (found.get("flags") or [])]
-
-
 def _giving_way(client: LinstorClient, rd: dict[str, Any], claimants: list[dict[str, Any]]) -> _Move | None:
     """Whether ``rd``, read back among the volume's ``claimants``, is the volume's RD: None when it is (alone, or
     placed first among live twins: their makers delete theirs); else where to go on (the twin placed first), and why.
     Costs one request (:func:`._volumes.first_placed`) only when live twins claim the volume."""
-    live = _live(claimants)
-    if rd not in live:
-        if not live:
+    live_claimants = live(claimants)
+    if rd not in live_claimants:
+        if not live_claimants:
             raise ModuleFailure(f"resource definition {rd['name']}, the volume's only one, is being deleted", "volume")
-        return _Move(first_placed(client, live) if len(live) > 1 else live[0], "is being deleted")
-    if len(live) == 1:
+        return _Move(first_placed(client, live_claimants) if len(live_claimants) > 1 else live_claimants[0],
+                     "is being deleted")
+    if len(live_claimants) == 1:
         return None
-    survivor = first_placed(client, live)
+    survivor = first_placed(client, live_claimants)
     if _same(survivor["name"], rd["name"]):
         return None
     return _Move(survivor, f"was made by a run creating the volume at this moment and gave way to {survivor['name']}, "

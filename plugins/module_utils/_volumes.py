@@ -95,10 +95,12 @@ DEFAULT_DELETE_RETRY_DELAY = 2.0
 CLONE_POLL_FIRST = 0.1
 CLONE_POLL_MAX = 2.0
 
-DUPLICATE_SETTLE_READS = 3
 DUPLICATE_SETTLE_DELAY = 0.5
-"""When a lookup finds several RDs claiming one volume, how often (and how many seconds apart) it reads
-again before failing: concurrent creates settle on one RD within moments (settle_concurrent_create)."""
+DUPLICATE_SETTLE_WAIT = 10.0
+"""When a lookup finds several RDs claiming one volume, it reads again after a pause of DUPLICATE_SETTLE_DELAY
+seconds, doubling, for DUPLICATE_SETTLE_WAIT seconds in all (six reads) before failing: runs creating the volume at
+the same moment settle on one RD once the slower twin is placed (settle_concurrent_create), which a controller may
+take seconds to do."""
 SNAPSHOT_TAKE_BACK_REQUESTS = 4
 """Requests a run sends between its snapshot on an RD that gives way and taking that snapshot back (the snapshot's
 reply, the read-back, the twins' resources, the snapshot's delete): the maker of such an RD waits for them, each up to
@@ -343,15 +345,46 @@ Claims = dict[Any, list[dict[str, Any]]]
 """A lookup's answer: each volume (by name, or by type and Incus name) -> the RDs claiming it."""
 
 
+def being_deleted(rd: Mapping[str, Any]) -> bool:
+    """Whether LINSTOR is deleting the RD: a controller lists it with flag DELETE until its satellites have removed
+    the resources (moments; as long as a satellite is offline). Such an RD is no longer the volume's: a twin giving
+    way (:func:`settle_concurrent_create`), or a volume deleted, maybe created again meanwhile."""
+    return "DELETE" in (rd.get("flags") or [])
+
+
+def live(rds: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The RDs LINSTOR is not deleting (:func:`being_deleted`): the ones that may be the volume's."""
+    return [rd for rd in rds if not being_deleted(rd)]
+
+
+def duplicated(rds: Iterable[dict[str, Any]]) -> bool:
+    """Whether several live RDs claim one volume: twins about to settle (:func:`read_until_settled`), or a volume
+    Incus refuses (:func:`single`)."""
+    return len(live(rds)) > 1
+
+
+def deleting_warnings(rds: Iterable[dict[str, Any]], incus_name: str) -> list[str]:
+    """For a run that finds no volume: the RDs claiming it that LINSTOR has yet to delete, which Incus still sees."""
+    going = sorted(rd["name"] for rd in rds if being_deleted(rd))
+    if not going:
+        return []
+    return [f"LINSTOR is deleting resource definition {', '.join(going)} of volume {incus_name} (flag DELETE): the "
+            "volume is gone once the satellites have removed its resources, which they do when online; Incus "
+            "still lists the volume until then"]
+
+
 def read_until_settled(read: Callable[[], Claims], duplicated: Callable[[Claims], bool]) -> Claims:
-    """``read()``, read again (:data:`DUPLICATE_SETTLE_READS` times at most) while ``duplicated`` says that several
-    RDs claim a volume the run is about: twins may be runs creating it right now, about to settle on one
-    (:func:`settle_concurrent_create`). A duplicate still there after that is one to fail on."""
+    """``read()``, read again while ``duplicated`` says that several RDs claim a volume the run is about, with pauses
+    doubling from :data:`DUPLICATE_SETTLE_DELAY` for :data:`DUPLICATE_SETTLE_WAIT` seconds in all: twins may be runs
+    creating it right now, about to settle on one (:func:`settle_concurrent_create`). A duplicate still there after
+    that is one to fail on."""
     found = read()
-    for _retry in range(DUPLICATE_SETTLE_READS):
-        if not duplicated(found):
-            break
-        time.sleep(DUPLICATE_SETTLE_DELAY)
+    waited, pause = 0.0, DUPLICATE_SETTLE_DELAY
+    while duplicated(found) and waited < DUPLICATE_SETTLE_WAIT:
+        pause = min(pause, DUPLICATE_SETTLE_WAIT - waited)
+        time.sleep(pause)
+        waited += pause
+        pause *= 2
         found = read()
     return found
 
@@ -388,8 +421,10 @@ def find_source_rd(client: LinstorClient, request: VolumeRequest, outcome: Outco
     source = request.source
     if source is None:  # pragma: no cover - only copies call this
         raise ValueError("find_source_rd needs request.source")
-    found = find_volumes(client, request.prefix, source.volume_type, source.project, [source.volume],
-                         request.resource_group)
+    found = read_until_settled(
+        lambda: find_volumes(client, request.prefix, source.volume_type, source.project, [source.volume],
+                             request.resource_group),
+        lambda found: duplicated(found[source.volume]))
     source_rd = single(found[source.volume], source.incus_name, "source.volume", request.prefix)
     if source_rd is None:
         if not check_mode:  # check mode asked before any create (ensure_volume)
@@ -415,12 +450,15 @@ def predict_copy(request: VolumeRequest, outcome: Outcome, problem: str, source_
 
 
 def single(rds: list[dict[str, Any]], incus_name: str, parameter: str, prefix: str) -> dict[str, Any] | None:
-    """The one RD of a volume, None when there is none; more than one fails naming every RD."""
+    """The one RD of a volume, None when there is none; more than one fails naming every RD. RDs LINSTOR is deleting
+    are not counted (:func:`being_deleted`)."""
+    rds = live(rds)
     if len(rds) > 1:
         names = sorted(rd["name"] for rd in rds)
         raise ModuleFailure(
-            f"Multiple resource definitions found for volume {incus_name}: {', '.join(names)}. "
-            "Incus refuses such a volume too; remove or re-label all but one of them, then run again.",
+            f"Multiple resource definitions found for volume {incus_name}: {', '.join(names)}, still after "
+            f"{DUPLICATE_SETTLE_WAIT:g} seconds (runs creating the volume at the same moment would have settled on one "
+            "by then). Incus refuses such a volume too; remove or re-label all but one of them, then run again.",
             parameter,
             duplicates=names,
         )
@@ -959,7 +997,7 @@ def settle_concurrent_create(client: LinstorClient, request: VolumeRequest, rd_n
     """
     try:
         with client.unstoppable():  # placed: settle first (a twin may rely on this RD), then stop
-            claimants = _claimants(client, request)
+            claimants = live(_claimants(client, request))  # an RD being deleted is no twin
             own = next((rd for rd in claimants if rd["name"] == rd_name), None)
             if own is not None and len(claimants) == 1:
                 reverter.success()
@@ -1304,7 +1342,7 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     found = read_until_settled(
         lambda: find_volumes(client, request.prefix, request.volume_type, request.project, names,
                              request.resource_group),
-        lambda found: any(len(rds) > 1 for rds in found.values()))
+        lambda found: any(duplicated(rds) for rds in found.values()))
     rd = single(found[request.name], request.incus_name, "name", request.prefix)
     old_rd = None
     if request.rename_from is not None:
@@ -1337,7 +1375,8 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
         if existing is not None:
             refuse_other_content_type(request, existing)
             delete_volume(client, request, existing, outcome, check_mode)
-        else:  # gone, or never in a group that exists?
+        else:  # gone, going, or never in a group that exists?
+            outcome.warnings += deleting_warnings(found[request.name], request.incus_name)
             warn_if_group_missing(client, request.resource_group, outcome.warnings)
             outcome.extra["snapshots_removed"] = []
         return outcome.result(diff)

@@ -161,9 +161,9 @@ notes:
     flag C(DELETE)), or not placed yet (LINSTOR refuses the snapshot: no diskful resource): the volume is looked up
     again half a second later (the same resource definition, once placed, needs no warning). Three such moves at
     most: a fourth attempt that meets the same takes back what it wrote and fails. When a lookup finds two
-    resource definitions claiming the volume, it is sent up to three more times half a second apart (they may be
-    such twins, about to settle) before the run fails naming them; a resource definition being deleted is not
-    counted."
+    resource definitions claiming the volume, it is sent again after pauses doubling from half a second, for ten
+    seconds (they may be such twins, about to settle) before the run fails naming them; a resource definition being
+    deleted is not counted."
   - "A run killed between its claim and its mapping leaves the claim (and maybe its LINSTOR snapshot) behind;
     M(linstor.incus.linstor_incus_volume_info) lists such claims. The next create of the name drops it: a claimed
     snapshot LINSTOR made less than 15 minutes before the new run's own is taken as that snapshot (the killed run's

@@ -208,8 +208,10 @@ notes:
   - "Runs of the same list at the same moment (a play on several hosts without C(run_once)) settle as
     M(linstor.incus.linstor_incus_volume) does: each new volume is confirmed with Incus's lookup once placed, the RD
     LINSTOR placed first stays, and a run whose RD is not that one deletes its own and goes on with the survivor
-    (RV(concurrent_creates)). When the listing shows two RDs claiming a declared volume, it is read again up to three
-    times half a second apart (they may be such twins, about to settle) before the run fails naming them. A late
+    (RV(concurrent_creates)). When the listing shows two RDs claiming a declared volume, it is read again after
+    pauses doubling from half a second, for ten seconds (they may be such twins, about to settle) before the run
+    fails naming them; an RD LINSTOR is deleting (flag C(DELETE)) is not counted, nor taken for the volume, as
+    M(linstor.incus.linstor_incus_volume) says. A late
     run whose listing found the RD of a twin that then gives way, and which snapshots that volume, moves its
     snapshot to the survivor as M(linstor.incus.linstor_incus_snapshot) does (its item reports the survivor)."
   - "When the group has no volume (none of Incus's), one GET of the resource group tells a missing (misspelt) group

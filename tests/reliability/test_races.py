@@ -559,3 +559,96 @@ def test_a_snapshot_run_whose_lookup_finds_twins_waits_for_them_to_settle(env: E
     assert outcome.result["volume"]["resource_definition"] == survivor, outcome.result
     assert len(lookups) >= 3, lookups  # read again while both claimed it, then the read-back
     assert rds_claiming(env, "st") == [survivor]
+
+
+# --- Resource definitions LINSTOR is deleting (flag DELETE) ----------------------------------------------------
+# A controller lists an RD it is deleting, flagged DELETE, until its satellites have removed the resources (seconds;
+# for as long as a satellite is offline). The emulator's 'deleting' fault plays that.
+
+BEING_DELETED_FOR = 6.0
+
+
+def delete_slowly(env: Env, rd_name: str) -> threading.Thread:
+    """Start deleting ``rd_name`` over REST as a controller does (listed flagged DELETE for BEING_DELETED_FOR
+    seconds); returns the thread waiting for the reply, once the RD is flagged."""
+    env.debug.add_fault("deleting", RD, "DELETE", delay_seconds=BEING_DELETED_FOR)
+    deleter = threading.Thread(target=lambda: requests.delete(f"{env.url}/v1/resource-definitions/{rd_name}",
+                                                              timeout=60).raise_for_status())
+    deleter.start()
+    deadline = time.monotonic() + 30
+    while "DELETE" not in (next(rd for rd in scan(env).rds if rd["name"] == rd_name).get("flags") or []):
+        assert time.monotonic() < deadline, f"{rd_name} was never flagged DELETE"
+        time.sleep(0.05)
+    return deleter
+
+
+def test_a_volume_created_while_its_old_rd_is_being_deleted_gets_an_rd_of_its_own(env: Env) -> None:
+    """A volume deleted and created again at once (a playbook that replaces it): its old RD is still listed, flagged
+    DELETE. It is not the volume: the create makes a new RD, keeps it when it confirms (the old one, placed earlier,
+    is no twin to give way to), and the volume exists once the old RD is gone."""
+    env.must("linstor_incus_volume", name="again", type="container", size="64MiB")
+    [old] = rds_claiming(env, "again")
+    deleter = delete_slowly(env, old)
+    created = env.run("linstor_incus_volume", name="again", type="container", size="64MiB")
+    deleter.join()
+    assert not created.failed and created.changed, created.result
+    new = created.result["volume"]["resource_definition"]
+    assert new != old and rds_claiming(env, "again") == [new], (old, created.result)
+    assert "concurrent_create" not in created.result, created.result
+    again = env.run("linstor_incus_volume", name="again", type="container", size="64MiB")
+    assert not again.failed and not again.changed and again.result["volume"]["resource_definition"] == new
+
+
+def test_a_twin_being_deleted_is_no_duplicate(env: Env) -> None:
+    """A twin that gave way is listed, flagged DELETE, while LINSTOR deletes it: a lookup meanwhile takes the other
+    RD for the volume at once (no reading again, no failure naming both)."""
+    survivor = twin_by_hand(env, "gw", place=True)
+    twin = twin_by_hand(env, "gw", place=True)
+    deleter = delete_slowly(env, twin)
+    env.debug.clear_requests()
+    started = time.monotonic()
+    outcome = env.run("linstor_incus_volume", name="gw", type="container", size="64MiB")
+    took = time.monotonic() - started
+    listings = [entry for entry in env.debug.requests()
+                if entry["method"] == "GET" and entry["path"] == "/v1/resource-definitions"]
+    deleter.join()
+    assert not outcome.failed and not outcome.changed, outcome.result
+    assert outcome.result["volume"]["resource_definition"] == survivor, outcome.result
+    assert len(listings) == 1 and took < BEING_DELETED_FOR, (listings, took)
+    listed = env.run("linstor_incus_volumes", volumes=[{"name": "gw", "type": "container", "size": "64MiB"}])
+    assert not listed.failed and not listed.changed, listed.result
+
+
+def test_absent_while_linstor_deletes_the_volume_says_so(env: Env) -> None:
+    """state=absent while LINSTOR is deleting the volume's RD (a delete under way, or stuck while a satellite is
+    offline): nothing left to delete, and a warning names the RD LINSTOR has yet to remove."""
+    env.must("linstor_incus_volume", name="going", type="container", size="64MiB")
+    [rd] = rds_claiming(env, "going")
+    deleter = delete_slowly(env, rd)
+    absent = env.run("linstor_incus_volume", name="going", type="container", state="absent")
+    listed = env.run("linstor_incus_volumes", volumes=[{"name": "going", "type": "container", "state": "absent"}])
+    deleter.join()
+    for outcome in (absent, listed):
+        assert not outcome.failed and not outcome.changed, outcome.result
+        assert rd in json.dumps(outcome.result.get("warnings")) and "DELETE" in json.dumps(
+            outcome.result.get("warnings")), outcome.result
+    assert rds_claiming(env, "going") == []
+
+
+def test_a_lookup_waits_for_a_twin_whose_placement_takes_seconds(env: Env) -> None:
+    """Runs creating a volume at once each spawn an RD: until the slower one is placed and its maker has seen the
+    survivor, both are listed, live. A controller may take seconds to place it: a lookup meanwhile reads again (pauses
+    doubling from half a second, for ten seconds) and goes on with the survivor once the twin's maker deletes it."""
+    survivor = twin_by_hand(env, "slow", place=True)
+    twin = twin_by_hand(env, "slow", place=False)
+    maker_deletes = threading.Timer(4.0, lambda: requests.delete(f"{env.url}/v1/resource-definitions/{twin}",
+                                                                 timeout=30).raise_for_status())
+    env.debug.clear_requests()
+    maker_deletes.start()
+    outcome = env.run("linstor_incus_volume", name="slow", type="container", size="64MiB")
+    maker_deletes.join()
+    lookups = [entry for entry in env.debug.requests()
+               if entry["method"] == "GET" and entry["path"] == "/v1/resource-definitions"]
+    assert not outcome.failed and not outcome.changed, outcome.result
+    assert outcome.result["volume"]["resource_definition"] == survivor, outcome.result
+    assert 4 <= len(lookups) <= 5, lookups  # read at 0, 0.5, 1.5, 3.5 s (both listed), then at 7.5 s

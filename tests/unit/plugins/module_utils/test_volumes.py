@@ -10,6 +10,7 @@ import contextlib
 from typing import Any
 
 import pytest
+from ansible_collections.linstor.incus.plugins.module_utils import _volumes as volumes
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
     CHECK_THE_CONTROLLER,
     LinstorConnectionError,
@@ -31,6 +32,8 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     apply_plan_to_view,
     copy_volume,
     create_volume,
+    deleting_warnings,
+    duplicated,
     filesystem_grow_warnings,
     foreign_snapshots,
     has_filesystem_volume,
@@ -39,6 +42,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     parse_request,
     plan_changes,
     planned_sizes_kib,
+    read_until_settled,
     refuse_filesystem_keys,
     refuse_unmapped_snapshots,
     resize_target_kib,
@@ -246,6 +250,40 @@ def test_single_names_every_duplicate() -> None:
     broken = rd(content="floppy")
     with pytest.raises(ModuleFailure):
         single([broken], "incus-volume-c1", "name", PREFIX)
+
+
+def test_single_does_not_count_an_rd_linstor_is_deleting() -> None:
+    going = {**rd(name="incus-volume-" + "b" * 32), "flags": ["DELETE"]}
+    assert single([going, rd()], "incus-volume-c1", "name", PREFIX) == rd()
+    assert single([going], "incus-volume-c1", "name", PREFIX) is None
+    assert not duplicated([going, rd()]) and duplicated([rd(name="incus-volume-" + "b" * 32), rd()])
+    assert deleting_warnings([going, rd()], "incus-volume-c1") == [
+        f"LINSTOR is deleting resource definition {going['name']} of volume incus-volume-c1 (flag DELETE): the volume "
+        "is gone once the satellites have removed its resources, which they do when online; Incus still lists the "
+        "volume until then"]
+    assert deleting_warnings([rd()], "incus-volume-c1") == []
+
+
+@pytest.mark.parametrize("reads_until_settled, pauses", [
+    (1, []),
+    (3, [0.5, 1.0]),
+    (None, [0.5, 1.0, 2.0, 4.0, 2.5]),  # never: ten seconds in all, then the duplicate is failed on
+])
+def test_a_lookup_finding_twins_reads_again_with_doubling_pauses_for_ten_seconds(
+        monkeypatch: pytest.MonkeyPatch, reads_until_settled: int | None, pauses: list[float]) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(volumes.time, "sleep", slept.append)
+    reads: list[int] = []
+
+    def read() -> dict[str, list[dict[str, Any]]]:
+        reads.append(1)
+        settled = reads_until_settled is not None and len(reads) >= reads_until_settled
+        return {"c1": [rd()] if settled else [rd(), rd(name="incus-volume-" + "b" * 32)]}
+
+    found = read_until_settled(read, lambda found: duplicated(found["c1"]))
+    assert slept == pauses and len(reads) == len(pauses) + 1
+    assert sum(slept) <= volumes.DUPLICATE_SETTLE_WAIT
+    assert len(found["c1"]) == (2 if reads_until_settled is None else 1)
 
 
 def test_snapshots_to_remove() -> None:
