@@ -207,7 +207,7 @@ def build_inventory(
                 })
             continue
         if selection.matches(view):
-            volumes.append(view)
+            volumes.append({**view, "flags": list(rd.get("flags") or [])})  # DELETE: LINSTOR is deleting it
     volumes.sort(key=lambda v: (v["type"], v["project"], v["name"], v["resource_definition"]))
     orphans.sort(key=lambda orphan: orphan["resource_definition"])
 

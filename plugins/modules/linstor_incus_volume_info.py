@@ -154,7 +154,7 @@ RETURN = r"""
 volumes:
   description:
     - The Incus volumes of the group that match the filters, in the shape M(linstor.incus.linstor_incus_volume)
-      returns as RV(linstor.incus.linstor_incus_volume#module:volume).
+      returns as RV(linstor.incus.linstor_incus_volume#module:volume), with the RD's C(flags).
   returned: success
   type: list
   elements: dict
@@ -213,6 +213,14 @@ volumes:
     properties:
       description: Every property of the RD.
       type: dict
+    flags:
+      description:
+        - The RD's LINSTOR flags. C(DELETE) while LINSTOR deletes it, which a controller lists until the satellites
+          have removed its resources (for as long as one is offline); the other modules no longer take such an RD
+          for the volume.
+      type: list
+      elements: str
+      sample: []
     resources:
       description:
         - One entry per node holding a resource of the volume - C(node), C(diskless), C(tie_breaker), C(in_use),

@@ -625,6 +625,7 @@ def test_absent_while_linstor_deletes_the_volume_says_so(env: Env) -> None:
     env.must("linstor_incus_volume", name="going", type="container", size="64MiB")
     [rd] = rds_claiming(env, "going")
     deleter = delete_slowly(env, rd)
+    audit = env.run("linstor_incus_volume_info", name="going", type="container")
     absent = env.run("linstor_incus_volume", name="going", type="container", state="absent")
     listed = env.run("linstor_incus_volumes", volumes=[{"name": "going", "type": "container", "state": "absent"}])
     deleter.join()
@@ -632,6 +633,7 @@ def test_absent_while_linstor_deletes_the_volume_says_so(env: Env) -> None:
         assert not outcome.failed and not outcome.changed, outcome.result
         assert rd in json.dumps(outcome.result.get("warnings")) and "DELETE" in json.dumps(
             outcome.result.get("warnings")), outcome.result
+    assert [(v["resource_definition"], v["flags"]) for v in audit.result["volumes"]] == [(rd, ["DELETE"])], audit.result
     assert rds_claiming(env, "going") == []
 
 

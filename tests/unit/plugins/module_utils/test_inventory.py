@@ -55,6 +55,13 @@ def test_lists_the_groups_incus_volumes_sorted() -> None:
     assert "missing Aux/Incus/name" in result["anomalies"]["orphans"][0]["reason"]
 
 
+def test_each_volume_carries_its_rds_flags() -> None:
+    """An RD LINSTOR is deleting is listed with flag DELETE until its resources are gone: an audit sees it."""
+    going = {**WEB, "flags": ["DELETE"]}
+    result = build_inventory([C1, going], "linstor", PREFIX)
+    assert [(v["project"], v["flags"]) for v in result["volumes"]] == [("default", []), ("web", ["DELETE"])]
+
+
 @pytest.mark.parametrize(("selection", "expected"), [
     (Selection.from_options(volume_type="container"), [("containers", "default", "c1"), ("containers", "web", "c1")]),
     (Selection.from_options(project="web"), [("containers", "web", "c1")]),
