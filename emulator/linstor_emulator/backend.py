@@ -77,6 +77,20 @@ needs the snapshot on every diskful node (StorDriver/Zfs/RollbackStrategy=clone,
 not in the emulator's whitelist: not played)."""
 
 
+DELETE_FLAG_KEPT_IN_USE_RELEASES = ((1, 31, 0), (1, 33, 2))
+"""From LINSTOR 1.31.0 (the delete split into truncate + delete) to before 1.33.2 (fixed: "delete set DELETE flag if
+a resource was InUse"), the delete of an RD flags it DELETE and commits before it checks whether a resource is in
+use; refused, the RD keeps the flag, its resources none (CtrlRscDfnDeleteApiCallHandler)."""
+
+
+def _flag_deleted(db: sqlite3.Connection, table: str, key: str, value: int) -> None:
+    """Add flag DELETE to the rows of ``table`` (rsc_dfns or resources) whose ``key`` is ``value``."""
+    for flagged in db.execute(f"SELECT rowid AS row_id, flags FROM {table} WHERE {key} = ?", (value,)).fetchall():
+        flags = json.loads(flagged["flags"])
+        if "DELETE" not in flags:
+            db.execute(f"UPDATE {table} SET flags = ? WHERE rowid = ?", (_dumps([*flags, "DELETE"]), flagged["row_id"]))
+
+
 def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
@@ -1196,8 +1210,10 @@ class Backend:
                           details=f"Resource definition '{display}' UUID is: {row['uuid']}",
                           refs={rc.KEY_UUID: row["uuid"]})]
 
-    def _deletable_rd(self, db: sqlite3.Connection, ctx: Context, name: str) -> sqlite3.Row:
-        """The RD a delete may go on with: LINSTOR's checks, in its order (not found, snapshots, in use)."""
+    def _deletable_rd(self, db: sqlite3.Connection, ctx: Context, name: str) -> tuple[sqlite3.Row, LinstorError | None]:
+        """The RD a delete goes on with, after LINSTOR's checks in its order (not found, snapshots), and the delete's
+        refusal when a resource is in use (None when none is), which the caller raises
+        (:data:`DELETE_FLAG_KEPT_IN_USE_RELEASES`)."""
         row = self._rd_row(db, name)
         if row is None:
             raise LinstorError([ctx.entry(rc.WARN_NOT_FOUND, f"Resource definition: {name} not found.",
@@ -1205,13 +1221,19 @@ class Backend:
         if db.execute("SELECT 1 FROM snapshots WHERE rd = ? LIMIT 1", (row["id"],)).fetchone():
             raise ctx.error(rc.FAIL_EXISTS_SNAPSHOT_DFN,
                             f"Cannot delete resource definition '{name}' because it has snapshots.")
-        in_use = db.execute("SELECT node, props FROM resources WHERE rd = ?", (row["id"],)).fetchall()
-        for rsc in in_use:
+        for rsc in db.execute("SELECT node, props FROM resources WHERE rd = ?", (row["id"],)).fetchall():
             if json.loads(rsc["props"]).get("Emulator/InUse") == "true":
-                raise ctx.error(rc.FAIL_IN_USE, f"Resource '{name}' on node '{rsc['node']}' is still in use.",
-                                cause="Resource is mounted/in use.",
-                                correction=f"Un-mount resource '{name}' on the node '{rsc['node']}'.")
-        return row
+                return row, ctx.error(rc.FAIL_IN_USE, f"Resource '{name}' on node '{rsc['node']}' is still in use.",
+                                      cause="Resource is mounted/in use.",
+                                      correction=f"Un-mount resource '{name}' on the node '{rsc['node']}'.")
+        return row, None
+
+    def _refused_in_use(self, db: sqlite3.Connection, row: sqlite3.Row) -> None:
+        """A delete refused because a resource is in use: the releases of
+        :data:`DELETE_FLAG_KEPT_IN_USE_RELEASES` flag the RD DELETE first and keep the flag."""
+        first, last = DELETE_FLAG_KEPT_IN_USE_RELEASES
+        if first <= version_tuple(self.linstor_version) < last:
+            _flag_deleted(db, "rsc_dfns", "id", row["id"])
 
     def mark_resource_definition_deleting(self, name: str) -> None:
         """The first half of LINSTOR's delete of an RD (the ``deleting`` fault): after the delete's checks, the RD
@@ -1221,20 +1243,42 @@ class Backend:
         ctx = _rd_ctx(rc.MASK_DEL, name)
         self._check_rd_name(ctx, name)
         with self._tx() as db:
-            row = self._deletable_rd(db, ctx, name)
-            for table, key in (("rsc_dfns", "id"), ("resources", "rd")):
-                for flagged in db.execute(f"SELECT rowid AS row_id, flags FROM {table} WHERE {key} = ?", (row["id"],)):
-                    flags = json.loads(flagged["flags"])
-                    if "DELETE" not in flags:
-                        db.execute(f"UPDATE {table} SET flags = ? WHERE rowid = ?",
-                                   (_dumps([*flags, "DELETE"]), flagged["row_id"]))
+            row, in_use = self._deletable_rd(db, ctx, name)
+            if in_use is not None:
+                self._refused_in_use(db, row)
+            else:
+                _flag_deleted(db, "rsc_dfns", "id", row["id"])
+                _flag_deleted(db, "resources", "rd", row["id"])
+        if in_use is not None:
+            raise in_use
+
+    def resume_deletes(self) -> list[str]:
+        """What a controller does when its satellites connect: the delete of each RD flagged DELETE goes on (a
+        ``deleting`` fault cut short by a stop), and one refused as in use is refused again while it still is.
+        Returns the names of the RDs deleted."""
+        resumed = []
+        with self._read() as db:
+            flagged = [row["name"] for row in db.execute("SELECT name, flags FROM rsc_dfns")
+                       if "DELETE" in json.loads(row["flags"])]
+        for name in flagged:
+            try:
+                self.delete_resource_definition(name)
+                resumed.append(name)
+            except LinstorError:
+                pass  # refused (in use, snapshots): it keeps its flag, as on the controller
+        return resumed
 
     def delete_resource_definition(self, name: str) -> list[RcEntry]:
         ctx = _rd_ctx(rc.MASK_DEL, name)
         self._check_rd_name(ctx, name)
         with self._tx() as db:
-            row = self._deletable_rd(db, ctx, name)
-            db.execute("DELETE FROM rsc_dfns WHERE id = ?", (row["id"],))
+            row, in_use = self._deletable_rd(db, ctx, name)
+            if in_use is not None:
+                self._refused_in_use(db, row)
+            else:
+                db.execute("DELETE FROM rsc_dfns WHERE id = ?", (row["id"],))
+        if in_use is not None:
+            raise in_use
         display = row["name"]
         return [ctx.entry(rc.DELETED, f"Resource definition '{display}' deleted.",
                           details=f"Resource definition '{display}' UUID was: {row['uuid']}",

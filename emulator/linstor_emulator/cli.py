@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, sqlite3.Error) as exc:
         print(f"linstor-emulator: cannot use the state file {state}: {exc}", file=sys.stderr)
         return 2
+    for name in backend.resume_deletes():  # as a controller does once its satellites connect
+        print(f"linstor-emulator: resumed the delete of resource definition {name}", file=sys.stderr)
     token = args.auth_token.strip() if args.auth_token is not None else None
     context = None
     try:

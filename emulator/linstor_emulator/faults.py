@@ -10,7 +10,8 @@ Actions, and whether the write of the faulted request is applied:
 ``delay``        applied and committed; the reply is sent ``delay_seconds`` later
 ``deleting``     for a DELETE of a resource definition: the RD and its resources are flagged DELETE (and listed
                  so) for ``delay_seconds``, then the delete is applied and answered, as a controller lists an RD
-                 while its satellites remove the resources; a delete LINSTOR refuses is answered at once
+                 while its satellites remove the resources; a delete LINSTOR refuses is answered at once. Any other
+                 path: held ``delay_seconds``, then applied and answered
 """
 
 from __future__ import annotations

@@ -741,3 +741,41 @@ def test_a_snapshot_without_a_diskful_resource_is_refused_as_the_release_words_i
     error = refused(backend.create_snapshot, "rd1", {"name": "s1"})
     assert error.entries[0].message == message
     assert error.entries[0].details.startswith("Snapshots need at least one diskful online satellite.")
+
+
+@pytest.mark.parametrize(("version", "flag_kept"), [("1.30.4", False), ("1.31.0", True), ("1.33.0", True),
+                                                    ("1.34.0", False)])
+def test_a_delete_refused_in_use_keeps_the_delete_flag_from_1_31_to_1_33_1(tmp_path, version, flag_kept):
+    """LINSTOR 1.31.0 to 1.33.1 flag the RD DELETE and commit before the in-use check: refused, the RD keeps the
+    flag and its resources have none; a delete once the resource is no longer in use goes through."""
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version=version)
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    node = backend.list_resources(["rd1"])[0]["node_name"]
+    backend.modify_resource("rd1", node, {"override_props": {"Emulator/InUse": "true"}})
+    for attempt in (backend.delete_resource_definition, backend.mark_resource_definition_deleting):
+        error = refused(attempt, "rd1")
+        assert error.ret_code == rc.FAIL_IN_USE | rc.MASK_DEL | rc.MASK_RSC_DFN
+        assert backend.get_resource_definition("rd1")["flags"] == (["DELETE"] if flag_kept else [])
+        assert [resource["flags"] for resource in backend.list_resources(["rd1"])] == [[], []]
+    assert backend.resume_deletes() == [], "still in use: refused again, the flag kept"
+    backend.modify_resource("rd1", node, {"override_props": {"Emulator/InUse": "false"}})
+    backend.delete_resource_definition("rd1")
+    assert backend.list_resources(["rd1"]) == []
+    backend.close()
+
+
+def test_a_delete_cut_short_is_resumed_when_the_emulator_starts_again(tmp_path):
+    """A 'deleting' fault cut short by a stop leaves the RD flagged; the controller goes on with the delete once its
+    satellites connect, the emulator when it starts again."""
+    backend = Backend(tmp_path / "state.sqlite3")
+    make_rd(backend, "going")
+    make_rd(backend, "staying")
+    backend.autoplace("going", {"select_filter": {"place_count": 2}})
+    backend.mark_resource_definition_deleting("going")
+    backend.close()
+    again = Backend(tmp_path / "state.sqlite3")
+    assert again.get_resource_definition("going")["flags"] == ["DELETE"], "the state survives the restart"
+    assert again.resume_deletes() == ["going"]
+    assert [rd["name"] for rd in again.list_resource_definitions()] == ["staying"]
+    again.close()

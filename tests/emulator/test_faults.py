@@ -136,9 +136,12 @@ def test_deleting_lists_the_rd_as_being_deleted_then_deletes_it(served, debug) -
     deleter = threading.Thread(target=lambda: replies.append(send(served, "DELETE", f"{RD_LIST}/fault-deleting")))
     started = time.monotonic()
     deleter.start()
-    time.sleep(0.5)
+    deadline = time.monotonic() + 1.5
+    while flags_listed(served, "fault-deleting") == ([], [[], []]) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert flags_listed(served, "fault-deleting") == (["DELETE"], [["DELETE"], ["DELETE"]]), \
         "listed, flagged, while the satellites would remove the resources"
+    assert deleter.is_alive(), "not answered before the delete is carried out"
     deleter.join(timeout=10)
     status, body = replies[0]
     assert status == 200 and body[0]["ret_code"] & rc.MASK_DEL and time.monotonic() - started >= 1.9
