@@ -247,10 +247,10 @@ notes:
     on two RDs, the lookup is sent again, after pauses doubling from half a second, for ten seconds (six lookups in
     all), as they may be twins of runs creating the volume at that moment, about to settle on one once the slower
     is placed.
-  - An RD LINSTOR is deleting (listed with flag C(DELETE) until the satellites have removed its resources: moments,
+  - "An RD LINSTOR is deleting (listed with flag C(DELETE) until the satellites have removed its resources: moments,
     or as long as one is offline) is not the volume: it is not counted as a second RD claiming it, a create
     meanwhile makes a new RD (a volume deleted and created again at once), and O(state=absent) finds nothing left
-    to delete and warns naming it (Incus lists the volume until it is gone).
+    to delete and warns naming it (Incus lists the volume until it is gone)."
   - Runs that create (or copy) the same volume at the same moment each confirm with the lookup once their RD is
     placed; when twins claim the volume, the RD placed first (the earliest resource C(create_timestamp) on the
     controller) stays, read with one more request, and every other run deletes its own RD and returns
