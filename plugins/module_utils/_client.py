@@ -17,6 +17,7 @@ import os
 import re
 import socket
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -494,6 +495,10 @@ def _path(*segments: str) -> str:
     return "/v1/" + "/".join(quote(str(segment), safe="") for segment in segments)
 
 
+STOP_CHECK_INTERVAL = 0.1
+"""Seconds between two looks at a pending stop while :meth:`LinstorClient.pause` waits."""
+
+
 class LinstorClient:
     """A LINSTOR REST client: one requests session, failover across controllers, ApiCallRc decoding."""
 
@@ -535,6 +540,15 @@ class LinstorClient:
     def stop_pending(self) -> bool:
         """A stop was asked for and has not ended a request yet."""
         return self._stop is not None
+
+    def pause(self, seconds: float) -> None:
+        """Wait ``seconds``, cut short by a stop asked for meanwhile (which the next request then honours)."""
+        deadline = time.monotonic() + seconds
+        while not self.stop_pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, STOP_CHECK_INTERVAL))
 
     def _honour_stop(self, before: str) -> None:
         """Raise :class:`LinstorStopped` if a stop is pending (outside :meth:`unstoppable`): called before

@@ -13,8 +13,9 @@ The flow of :func:`reconcile`:
 1. every item is parsed and checked (:func:`parse_items`); an error names ``volumes[i].<option>``;
 2. ONE ``GET /v1/resource-definitions`` (filtered on the presence of ``Aux/Incus/name`` and
    ``Aux/Incus/type``, the two keys Incus's own lookup filters on) reads every volume of the group (read
-   again up to 3 times, 0.5 s apart, while a declared volume or its ``rename_from`` has two claimants, which
-   may be twins about to settle: :func:`._volumes.read_until_settled`);
+   again for 10 s, pauses doubling from 0.5 s, while a declared volume or its ``rename_from`` has two live
+   claimants, which may be twins about to settle: :func:`._volumes.read_until_settled`; +1 GET of the resources
+   of RDs flagged DELETE, only when there are some: :func:`._volumes.refused_deletes`);
 3. every item is planned against that listing (:func:`plan_items`, then :func:`plan_snapshot_reads`
    with one snapshot listing when volumes are deleted or declared snapshots are mapped), still
    without writing: a conflict, a missing ``size`` for a volume to create, a shrink, unmapped
@@ -95,6 +96,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     filesystem_grow_warnings,
     in_use_problem,
     in_use_warning,
+    live,
     new_volume_view,
     other_prefix_warnings,
     parse_request,
@@ -116,6 +118,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     update_volume,
     user_properties_written,
     warn_if_group_missing,
+    without_refused_delete_flags,
 )
 
 LIST_OPTIONS = ("resource_group", "prefix", "delete_retries", "delete_retry_delay", "remove_unmapped_snapshots")
@@ -251,7 +254,7 @@ def read_group(client: LinstorClient, resource_group: str, prefix: str | None = 
     listing = client.list_resource_definitions(props=[AUX_NAME, AUX_TYPE], with_volume_definitions=True)
     if prefix is not None and warnings is not None:
         warnings += other_prefix_warnings(listing, resource_group, prefix)
-    return claims_by_identity(listing, resource_group)
+    return without_refused_delete_flags(client, claims_by_identity(listing, resource_group))
 
 
 def _single(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]], incus_name: str,
@@ -306,6 +309,8 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
         return
     item.rd = rd
     item.before = volume_view(rd, request.prefix) if rd is not None else None
+    if not live(claims.get(item.key, [])):  # gone or going, to be created, or renamed to
+        warnings += deleting_warnings(claims.get(item.key, []), request.incus_name)
     if request.state == "absent":
         if rd is not None:
             try:
@@ -313,8 +318,6 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
             except NamingError as error:
                 raise _indexed(error, item.index) from error
         item.action = "delete" if rd is not None else None
-        if rd is None:
-            warnings += deleting_warnings(claims.get((request.volume_type, request.incus_name), []), request.incus_name)
         return
     if rd is None:
         if request.size_bytes is None:
@@ -633,7 +636,8 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
         read_warnings.clear()
         return read_group(client, resource_group, params["prefix"], read_warnings)
 
-    claims = read_until_settled(read_declared, lambda claims: any(duplicated(claims.get(key, [])) for key in declared))
+    claims = read_until_settled(client, read_declared,
+                                lambda claims: any(duplicated(claims.get(key, [])) for key in declared))
     warnings += read_warnings
     group: dict[str, Any] | None = None
     group_read = False

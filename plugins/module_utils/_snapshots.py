@@ -13,7 +13,8 @@ Requests of :func:`ensure_snapshot` (counted by the integration tests):
 - a run that changes nothing: 1 for a delete (the volume lookup, whose properties hold the mappings); 2 for
   a create or a rename (and the RD's snapshot list: a mapping to a snapshot the RD lacks, as an Incus copy
   inherits, is replaced by a create and refused by a rename);
-- every state: the lookup is read again, up to 3 times, while two RDs (not being deleted) claim the volume;
+- every state: the lookup is read again, for 10 s, while two RDs (not being deleted) claim the volume; +1 when an
+  RD claiming it is flagged DELETE (its resources tell a delete under way from one LINSTOR refused);
 - create: 5 (lookup, the claim, the snapshot, the read-back that settles twins (Incus's lookup again), the mapping;
   +1 when twins claim the name, +1 for a run that deletes its own snapshot after losing, +1 when a mapping
   to a missing snapshot is replaced; +1 (the twins' resources) when the read-back finds two or more RDs of the
@@ -348,7 +349,7 @@ def _find_volume_rd(client: LinstorClient, request: SnapshotRequest) -> dict[str
     """The volume's RD (Incus's lookup), read again while several RDs claim it (:func:`._volumes.read_until_settled`:
     runs creating it at this moment settle within moments); None when there is none. An RD LINSTOR is deleting
     (flag DELETE, :func:`._volumes.being_deleted`) is not the volume's."""
-    claimants = read_until_settled(lambda: _find_claimants(client, request), duplicated)
+    claimants = read_until_settled(client, lambda: _find_claimants(client, request), duplicated)
     return single(claimants, request.incus_name, "volume", request.prefix)
 
 

@@ -348,8 +348,39 @@ Claims = dict[Any, list[dict[str, Any]]]
 def being_deleted(rd: Mapping[str, Any]) -> bool:
     """Whether LINSTOR is deleting the RD: a controller lists it with flag DELETE until its satellites have removed
     the resources (moments; as long as a satellite is offline). Such an RD is no longer the volume's: a twin giving
-    way (:func:`settle_concurrent_create`), or a volume deleted, maybe created again meanwhile."""
+    way (:func:`settle_concurrent_create`), or a volume deleted, maybe created again meanwhile. A lookup drops the
+    flag of an RD whose delete LINSTOR refused (:func:`without_refused_delete_flags`)."""
     return "DELETE" in (rd.get("flags") or [])
+
+
+def refused_deletes(client: LinstorClient, rds: Iterable[dict[str, Any]]) -> set[str]:
+    """The lower-cased names of the RDs among ``rds`` flagged DELETE that LINSTOR is not deleting: LINSTOR 1.31.0 to
+    1.33.1 flag an RD before they check that none of its resources is in use, and keep the flag when they refuse the
+    delete, leaving its resources unflagged (a delete under way flags them: diskless ones first, then the rest). One
+    ``GET /v1/view/resources``, only when an RD is flagged DELETE."""
+    flagged = [rd["name"] for rd in rds if being_deleted(rd)]
+    if not flagged:
+        return set()
+    resource_flags: dict[str, list[list[str]]] = {}
+    for resource in client.view_resources(flagged):
+        resource_flags.setdefault(str(resource.get("name", "")).lower(), []).append(resource.get("flags") or [])
+    return {name for name in (flagged_name.lower() for flagged_name in flagged)
+            if resource_flags.get(name) and not any("DELETE" in flags for flags in resource_flags[name])}
+
+
+def without_refused_delete_flags(client: LinstorClient, claims: Claims) -> Claims:
+    """``claims`` with the flag DELETE dropped from the RDs whose delete LINSTOR refused (:func:`refused_deletes`):
+    such an RD is still the volume's, in use."""
+    refused = refused_deletes(client, (rd for rds in claims.values() for rd in rds))
+    if not refused:
+        return claims
+
+    def as_kept(rd: dict[str, Any]) -> dict[str, Any]:
+        if rd["name"].lower() not in refused:
+            return rd
+        return {**rd, "flags": [flag for flag in rd.get("flags") or [] if flag != "DELETE"]}
+
+    return {key: [as_kept(rd) for rd in rds] for key, rds in claims.items()}
 
 
 def live(rds: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -368,21 +399,22 @@ def deleting_warnings(rds: Iterable[dict[str, Any]], incus_name: str) -> list[st
     going = sorted(rd["name"] for rd in rds if being_deleted(rd))
     if not going:
         return []
-    return [f"LINSTOR is deleting resource definition {', '.join(going)} of volume {incus_name} (flag DELETE): the "
-            "volume is gone once the satellites have removed its resources, which they do when online; Incus "
-            "still lists the volume until then"]
+    return [f"LINSTOR is deleting resource definition {', '.join(going)} of volume {incus_name} (flag DELETE): it is "
+            "gone once the satellites have removed its resources, which they do when online; until then Incus's "
+            "lookup still finds it (next to a new resource definition of the volume: a duplicate Incus refuses)"]
 
 
-def read_until_settled(read: Callable[[], Claims], duplicated: Callable[[Claims], bool]) -> Claims:
+def read_until_settled(client: LinstorClient, read: Callable[[], Claims],
+                       duplicated: Callable[[Claims], bool]) -> Claims:
     """``read()``, read again while ``duplicated`` says that several RDs claim a volume the run is about, with pauses
     doubling from :data:`DUPLICATE_SETTLE_DELAY` for :data:`DUPLICATE_SETTLE_WAIT` seconds in all: twins may be runs
     creating it right now, about to settle on one (:func:`settle_concurrent_create`). A duplicate still there after
-    that is one to fail on."""
+    that is one to fail on. A stop cuts a pause short, and ends the run at the next read."""
     found = read()
     waited, pause = 0.0, DUPLICATE_SETTLE_DELAY
     while duplicated(found) and waited < DUPLICATE_SETTLE_WAIT:
         pause = min(pause, DUPLICATE_SETTLE_WAIT - waited)
-        time.sleep(pause)
+        client.pause(pause)
         waited += pause
         pause *= 2
         found = read()
@@ -410,7 +442,8 @@ def find_volumes(
     filters = lookup_filters(prefix, volume_type, project, names[0]) if len(names) == 1 else [type_filter(volume_type)]
     claims = claims_by_identity(client.list_resource_definitions(props=filters, with_volume_definitions=True),
                                 resource_group)
-    return {name: claims.get((volume_type, aux_name(prefix, volume_type, project, name)), []) for name in names}
+    return without_refused_delete_flags(
+        client, {name: claims.get((volume_type, aux_name(prefix, volume_type, project, name)), []) for name in names})
 
 
 def find_source_rd(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
@@ -422,6 +455,7 @@ def find_source_rd(client: LinstorClient, request: VolumeRequest, outcome: Outco
     if source is None:  # pragma: no cover - only copies call this
         raise ValueError("find_source_rd needs request.source")
     found = read_until_settled(
+        client,
         lambda: find_volumes(client, request.prefix, source.volume_type, source.project, [source.volume],
                              request.resource_group),
         lambda found: duplicated(found[source.volume]))
@@ -1340,6 +1374,7 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     request = parse_request(params)
     names = [request.name] if request.rename_from is None else [request.name, request.rename_from]
     found = read_until_settled(
+        client,
         lambda: find_volumes(client, request.prefix, request.volume_type, request.project, names,
                              request.resource_group),
         lambda found: any(duplicated(rds) for rds in found.values()))
@@ -1370,13 +1405,14 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     existing = rd if rd is not None else old_rd
     before = volume_view(existing, request.prefix) if existing is not None else None
     outcome = Outcome(before)
+    if rd is None:  # gone or going, to be created, or renamed to
+        outcome.warnings += deleting_warnings(found[request.name], request.incus_name)
 
     if request.state == "absent":
         if existing is not None:
             refuse_other_content_type(request, existing)
             delete_volume(client, request, existing, outcome, check_mode)
         else:  # gone, going, or never in a group that exists?
-            outcome.warnings += deleting_warnings(found[request.name], request.incus_name)
             warn_if_group_missing(client, request.resource_group, outcome.warnings)
             outcome.extra["snapshots_removed"] = []
         return outcome.result(diff)

@@ -250,3 +250,37 @@ def test_before_1_31_2_a_restore_warns_that_the_diskless_resources_are_not_made_
         assert (spare in {r["node_name"] for r in env.get("/v1/view/resources", resources=rd)}) is not dropped
     finally:
         env.process.stop()
+
+
+def test_an_rd_whose_delete_was_refused_in_use_is_still_the_volume(tmp_path: Path) -> None:
+    """LINSTOR 1.31.0 to 1.33.1 flag an RD DELETE before they check that no resource is in use, and keep the flag
+    when they refuse the delete (fixed in 1.33.2). Incus's delete of a volume in use does that: the RD is still the
+    volume, in use; it is neither taken for gone (a second RD made beside it, or a delete skipped) nor a duplicate."""
+    env = start_env(tmp_path, extra=("--linstor-version", "1.33.0"))
+    try:
+        env.must(VOLUME, name="busy", type="container", size="64MiB")
+        [rd] = rds_claiming(env, "busy")
+        node = env.get("/v1/view/resources", resources=rd)[0]["node_name"]
+        requests.put(f"{env.url}/v1/resource-definitions/{rd}/resources/{node}",
+                     json={"override_props": {"Emulator/InUse": "true"}}, timeout=30).raise_for_status()
+        refused = requests.delete(f"{env.url}/v1/resource-definitions/{rd}", timeout=30)
+        assert refused.status_code >= 400 and "in use" in refused.json()[0]["message"]
+        [listed] = env.get("/v1/resource-definitions", resource_definitions=rd)
+        assert listed["flags"] == ["DELETE"], "the refusal leaves the flag on 1.33.0"
+
+        present = env.run(VOLUME, name="busy", type="container", size="64MiB")
+        assert not present.failed and not present.changed, present.result
+        assert present.result["volume"]["resource_definition"] == rd and not present.warnings, present.result
+        listed_run = env.run("linstor_incus_volumes", volumes=[{"name": "busy", "type": "container", "size": "64MiB"}])
+        assert not listed_run.failed and not listed_run.changed, listed_run.result
+        absent = env.run(VOLUME, name="busy", type="container", state="absent", delete_retries=0)
+        assert absent.failed and "in use" in absent.msg, absent.result  # refused, not taken for gone
+        assert rds_claiming(env, "busy") == [rd]
+
+        requests.put(f"{env.url}/v1/resource-definitions/{rd}/resources/{node}",
+                     json={"override_props": {"Emulator/InUse": "false"}}, timeout=30).raise_for_status()
+        deleted = env.run(VOLUME, name="busy", type="container", state="absent")
+        assert not deleted.failed and deleted.changed, deleted.result
+        assert rds_claiming(env, "busy") == []
+    finally:
+        env.process.stop()

@@ -568,18 +568,28 @@ def test_a_snapshot_run_whose_lookup_finds_twins_waits_for_them_to_settle(env: E
 BEING_DELETED_FOR = 6.0
 
 
-def delete_slowly(env: Env, rd_name: str) -> threading.Thread:
-    """Start deleting ``rd_name`` over REST as a controller does (listed flagged DELETE for BEING_DELETED_FOR
-    seconds); returns the thread waiting for the reply, once the RD is flagged."""
-    env.debug.add_fault("deleting", RD, "DELETE", delay_seconds=BEING_DELETED_FOR)
-    deleter = threading.Thread(target=lambda: requests.delete(f"{env.url}/v1/resource-definitions/{rd_name}",
-                                                              timeout=60).raise_for_status())
-    deleter.start()
-    deadline = time.monotonic() + 30
-    while "DELETE" not in (next(rd for rd in scan(env).rds if rd["name"] == rd_name).get("flags") or []):
-        assert time.monotonic() < deadline, f"{rd_name} was never flagged DELETE"
-        time.sleep(0.05)
-    return deleter
+class SlowDelete:
+    """A DELETE of an RD over REST, as a controller carries it out (listed flagged DELETE for BEING_DELETED_FOR
+    seconds), in a thread; started once the RD is flagged."""
+
+    def __init__(self, env: Env, rd_name: str) -> None:
+        env.debug.add_fault("deleting", RD, "DELETE", delay_seconds=BEING_DELETED_FOR)
+        self.statuses: list[int] = []
+        self.thread = threading.Thread(target=lambda: self.statuses.append(
+            requests.delete(f"{env.url}/v1/resource-definitions/{rd_name}", timeout=60).status_code))
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while "DELETE" not in (next((rd for rd in scan(env).rds if rd["name"] == rd_name), {}).get("flags") or []):
+            assert time.monotonic() < deadline and self.thread.is_alive(), f"{rd_name} was never flagged DELETE"
+            time.sleep(0.05)
+
+    def under_way(self) -> bool:
+        return self.thread.is_alive()
+
+    def finish(self) -> None:
+        """Wait for the reply, which must be the delete's success."""
+        self.thread.join(timeout=60)
+        assert self.statuses == [200], self.statuses
 
 
 def test_a_volume_created_while_its_old_rd_is_being_deleted_gets_an_rd_of_its_own(env: Env) -> None:
@@ -588,10 +598,12 @@ def test_a_volume_created_while_its_old_rd_is_being_deleted_gets_an_rd_of_its_ow
     is no twin to give way to), and the volume exists once the old RD is gone."""
     env.must("linstor_incus_volume", name="again", type="container", size="64MiB")
     [old] = rds_claiming(env, "again")
-    deleter = delete_slowly(env, old)
+    deleter = SlowDelete(env, old)
     created = env.run("linstor_incus_volume", name="again", type="container", size="64MiB")
-    deleter.join()
+    assert deleter.under_way(), "the create ran while the old RD was being deleted"
+    deleter.finish()
     assert not created.failed and created.changed, created.result
+    assert old in json.dumps(created.result.get("warnings")), created.result  # Incus sees both until it is gone
     new = created.result["volume"]["resource_definition"]
     assert new != old and rds_claiming(env, "again") == [new], (old, created.result)
     assert "concurrent_create" not in created.result, created.result
@@ -604,14 +616,15 @@ def test_a_twin_being_deleted_is_no_duplicate(env: Env) -> None:
     RD for the volume at once (no reading again, no failure naming both)."""
     survivor = twin_by_hand(env, "gw", place=True)
     twin = twin_by_hand(env, "gw", place=True)
-    deleter = delete_slowly(env, twin)
+    deleter = SlowDelete(env, twin)
     env.debug.clear_requests()
     started = time.monotonic()
     outcome = env.run("linstor_incus_volume", name="gw", type="container", size="64MiB")
     took = time.monotonic() - started
     listings = [entry for entry in env.debug.requests()
                 if entry["method"] == "GET" and entry["path"] == "/v1/resource-definitions"]
-    deleter.join()
+    assert deleter.under_way()
+    deleter.finish()
     assert not outcome.failed and not outcome.changed, outcome.result
     assert outcome.result["volume"]["resource_definition"] == survivor, outcome.result
     assert len(listings) == 1 and took < BEING_DELETED_FOR, (listings, took)
@@ -624,11 +637,12 @@ def test_absent_while_linstor_deletes_the_volume_says_so(env: Env) -> None:
     offline): nothing left to delete, and a warning names the RD LINSTOR has yet to remove."""
     env.must("linstor_incus_volume", name="going", type="container", size="64MiB")
     [rd] = rds_claiming(env, "going")
-    deleter = delete_slowly(env, rd)
+    deleter = SlowDelete(env, rd)
     audit = env.run("linstor_incus_volume_info", name="going", type="container")
     absent = env.run("linstor_incus_volume", name="going", type="container", state="absent")
     listed = env.run("linstor_incus_volumes", volumes=[{"name": "going", "type": "container", "state": "absent"}])
-    deleter.join()
+    assert deleter.under_way()
+    deleter.finish()
     for outcome in (absent, listed):
         assert not outcome.failed and not outcome.changed, outcome.result
         assert rd in json.dumps(outcome.result.get("warnings")) and "DELETE" in json.dumps(

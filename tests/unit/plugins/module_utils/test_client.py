@@ -10,6 +10,7 @@ import functools
 import http.server
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -247,6 +248,18 @@ def test_a_stop_fails_the_next_request_unsent_and_only_once(client: LinstorClien
     assert client.get_resource_definition(rd_name) is None
 
 
+def test_a_pause_is_cut_short_by_a_stop(client: LinstorClient) -> None:
+    started = time.monotonic()
+    client.pause(0.3)
+    assert time.monotonic() - started >= 0.3
+    threading.Timer(0.2, client.request_stop, ("SIGTERM",)).start()
+    started = time.monotonic()
+    client.pause(30)
+    assert time.monotonic() - started < 5, "the stop ended the pause"
+    with pytest.raises(LinstorStopped, match="stopped by SIGTERM"):
+        client.list_resource_definitions()
+
+
 def test_a_stop_waits_for_the_end_of_an_unstoppable_block(client: LinstorClient, rd_name: str) -> None:
     assert client.request_stop("SIGHUP")
     with client.unstoppable():
@@ -415,7 +428,7 @@ def test_all_controllers_down_lists_what_was_tried() -> None:
     entries = ",".join(f"linstor://127.0.0.1:{port}" for port in ports)
     client = LinstorClient(ConnectionSettings.from_params({"controllers": entries, "timeout": 5}, {}, []))
     with pytest.raises(LinstorConnectionError) as caught:
-        client.controller_version()
+        client.list_resource_definitions()
     for port in ports:
         assert f"http://127.0.0.1:{port}" in str(caught.value)
     assert "the controllers option" in str(caught.value)

@@ -37,6 +37,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     filesystem_grow_warnings,
     foreign_snapshots,
     has_filesystem_volume,
+    live,
     new_volume_view,
     other_prefix_warnings,
     parse_request,
@@ -258,10 +259,43 @@ def test_single_does_not_count_an_rd_linstor_is_deleting() -> None:
     assert single([going], "incus-volume-c1", "name", PREFIX) is None
     assert not duplicated([going, rd()]) and duplicated([rd(name="incus-volume-" + "b" * 32), rd()])
     assert deleting_warnings([going, rd()], "incus-volume-c1") == [
-        f"LINSTOR is deleting resource definition {going['name']} of volume incus-volume-c1 (flag DELETE): the volume "
-        "is gone once the satellites have removed its resources, which they do when online; Incus still lists the "
-        "volume until then"]
+        f"LINSTOR is deleting resource definition {going['name']} of volume incus-volume-c1 (flag DELETE): it is gone "
+        "once the satellites have removed its resources, which they do when online; until then Incus's lookup still "
+        "finds it (next to a new resource definition of the volume: a duplicate Incus refuses)"]
     assert deleting_warnings([rd()], "incus-volume-c1") == []
+
+
+class ResourceView:
+    """Answers view_resources with the given resources (name, flags), and counts the requests."""
+
+    def __init__(self, *resources: tuple[str, list[str]]) -> None:
+        self.resources = [{"name": name, "node_name": f"node{index}", "flags": flags}
+                          for index, (name, flags) in enumerate(resources)]
+        self.requests: list[list[str]] = []
+
+    def view_resources(self, names: list[str]) -> list[dict[str, Any]]:
+        self.requests.append(list(names))
+        wanted = {name.lower() for name in names}
+        return [resource for resource in self.resources if resource["name"].lower() in wanted]
+
+
+def test_an_rd_whose_delete_linstor_refused_is_still_the_volume() -> None:
+    """LINSTOR 1.31.0 to 1.33.1 keep flag DELETE on an RD whose delete they refused (a resource in use): its
+    resources carry none, while a delete under way flags them (and an RD without resources goes at once)."""
+    refused = {**rd(), "flags": ["DELETE"]}
+    under_way = {**rd(name="incus-volume-" + "b" * 32), "flags": ["DELETE"]}
+    unplaced = {**rd(name="incus-volume-" + "c" * 32), "flags": ["DELETE"]}
+    view = ResourceView((refused["name"], []), (refused["name"], ["DRBD_DISKLESS", "DISKLESS"]),
+                        (under_way["name"], ["DISKLESS", "DELETE"]), (under_way["name"], []))
+    claims = {"c1": [refused], "c2": [under_way, unplaced], "c3": [rd(name="incus-volume-" + "d" * 32)]}
+    kept = volumes.without_refused_delete_flags(view, claims)
+    assert view.requests == [[refused["name"], under_way["name"], unplaced["name"]]]
+    assert kept["c1"] == [{**refused, "flags": []}] and single(kept["c1"], "incus-volume-c1", "name", PREFIX)
+    assert kept["c2"] == claims["c2"] and live(kept["c2"]) == []
+    assert kept["c3"] == claims["c3"]
+    nothing_flagged = ResourceView()
+    assert volumes.without_refused_delete_flags(nothing_flagged, {"c3": claims["c3"]}) == {"c3": claims["c3"]}
+    assert nothing_flagged.requests == [], "no request without an RD flagged DELETE"
 
 
 @pytest.mark.parametrize("reads_until_settled, pauses", [
@@ -270,9 +304,13 @@ def test_single_does_not_count_an_rd_linstor_is_deleting() -> None:
     (None, [0.5, 1.0, 2.0, 4.0, 2.5]),  # never: ten seconds in all, then the duplicate is failed on
 ])
 def test_a_lookup_finding_twins_reads_again_with_doubling_pauses_for_ten_seconds(
-        monkeypatch: pytest.MonkeyPatch, reads_until_settled: int | None, pauses: list[float]) -> None:
+        reads_until_settled: int | None, pauses: list[float]) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(volumes.time, "sleep", slept.append)
+
+    class Pausing:
+        def pause(self, seconds: float) -> None:
+            slept.append(seconds)
+
     reads: list[int] = []
 
     def read() -> dict[str, list[dict[str, Any]]]:
@@ -280,7 +318,7 @@ def test_a_lookup_finding_twins_reads_again_with_doubling_pauses_for_ten_seconds
         settled = reads_until_settled is not None and len(reads) >= reads_until_settled
         return {"c1": [rd()] if settled else [rd(), rd(name="incus-volume-" + "b" * 32)]}
 
-    found = read_until_settled(read, lambda found: duplicated(found["c1"]))
+    found = read_until_settled(Pausing(), read, lambda found: duplicated(found["c1"]))
     assert slept == pauses and len(reads) == len(pauses) + 1
     assert sum(slept) <= volumes.DUPLICATE_SETTLE_WAIT
     assert len(found["c1"]) == (2 if reads_until_settled is None else 1)
