@@ -395,7 +395,8 @@ def duplicated(rds: Iterable[dict[str, Any]]) -> bool:
 
 
 def deleting_warnings(rds: Iterable[dict[str, Any]], incus_name: str) -> list[str]:
-    """For a run that finds no volume: the RDs claiming it that LINSTOR has yet to delete, which Incus still sees."""
+    """For a run that finds no volume: the RDs claiming it that LINSTOR has yet to delete, which Incus's lookup
+    still finds."""
     going = sorted(rd["name"] for rd in rds if being_deleted(rd))
     if not going:
         return []
@@ -405,14 +406,14 @@ def deleting_warnings(rds: Iterable[dict[str, Any]], incus_name: str) -> list[st
 
 
 def read_until_settled(client: LinstorClient, read: Callable[[], Claims],
-                       duplicated: Callable[[Claims], bool]) -> Claims:
-    """``read()``, read again while ``duplicated`` says that several RDs claim a volume the run is about, with pauses
+                       unsettled: Callable[[Claims], bool]) -> Claims:
+    """``read()``, read again while ``unsettled`` says that several RDs claim a volume the run is about, with pauses
     doubling from :data:`DUPLICATE_SETTLE_DELAY` for :data:`DUPLICATE_SETTLE_WAIT` seconds in all: twins may be runs
     creating it right now, about to settle on one (:func:`settle_concurrent_create`). A duplicate still there after
     that is one to fail on. A stop cuts a pause short, and ends the run at the next read."""
     found = read()
     waited, pause = 0.0, DUPLICATE_SETTLE_DELAY
-    while duplicated(found) and waited < DUPLICATE_SETTLE_WAIT:
+    while unsettled(found) and waited < DUPLICATE_SETTLE_WAIT:
         pause = min(pause, DUPLICATE_SETTLE_WAIT - waited)
         client.pause(pause)
         waited += pause
