@@ -107,6 +107,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     refuse_filesystem_keys,
     refuse_other_content_type,
     refuse_unmapped_snapshots,
+    refused_delete_warnings,
     rename_source_missing_message,
     require_group,
     settle_concurrent_create,
@@ -254,7 +255,7 @@ def read_group(client: LinstorClient, resource_group: str, prefix: str | None = 
     listing = client.list_resource_definitions(props=[AUX_NAME, AUX_TYPE], with_volume_definitions=True)
     if prefix is not None and warnings is not None:
         warnings += other_prefix_warnings(listing, resource_group, prefix)
-    return without_refused_delete_flags(client, claims_by_identity(listing, resource_group))
+    return claims_by_identity(listing, resource_group)
 
 
 def _single(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]], incus_name: str,
@@ -311,6 +312,7 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
     item.before = volume_view(rd, request.prefix) if rd is not None else None
     if not live(claims.get(item.key, [])):  # gone or going, to be created, or renamed to
         warnings += deleting_warnings(claims.get(item.key, []), request.incus_name)
+    warnings += refused_delete_warnings(rd, request.incus_name)
     if request.state == "absent":
         if rd is not None:
             try:
@@ -634,7 +636,10 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
 
     def read_declared() -> dict[tuple[str, str], list[dict[str, Any]]]:
         read_warnings.clear()
-        return read_group(client, resource_group, params["prefix"], read_warnings)
+        claims = read_group(client, resource_group, params["prefix"], read_warnings)
+        # the declared volumes' RDs flagged DELETE: deletes under way, or refused (one more GET only then)
+        declared_claims = {key: claims[key] for key in declared if key in claims}
+        return {**claims, **without_refused_delete_flags(client, declared_claims)}
 
     claims = read_until_settled(client, read_declared,
                                 lambda claims: any(duplicated(claims.get(key, [])) for key in declared))

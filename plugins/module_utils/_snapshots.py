@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -109,6 +108,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     predict_copy,
     read_until_settled,
     refuse_in_use,
+    refused_delete_warnings,
     require_group,
     settle_concurrent_create,
     single,
@@ -377,6 +377,7 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
             return outcome.result(diff)
         raise ModuleFailure(missing, "volume")
     outcome = Outcome(volume_view(rd, request.prefix))
+    outcome.warnings += refused_delete_warnings(rd, request.incus_name)
     if request.state == "absent":
         delete_snapshot(client, request, rd, outcome, check_mode)
     elif request.state == "restored":
@@ -640,7 +641,7 @@ def _volume_found_again(client: LinstorClient, request: SnapshotRequest, cause: 
     """The volume's RD, looked up again half a second after ``cause`` befell the one the run wrote on (deleted, or not
     placed yet: runs creating the volume at this moment, which settle within moments;
     :func:`._volumes.read_until_settled` waits while twins claim it). Fails naming ``volume`` when it is gone."""
-    time.sleep(DUPLICATE_SETTLE_DELAY)
+    client.pause(DUPLICATE_SETTLE_DELAY)
     rd = _find_volume_rd(client, request)
     if rd is None:
         raise ModuleFailure(f"volume {request.volume!r} ({request.volume_type}, project {request.project}) was "

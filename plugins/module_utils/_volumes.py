@@ -353,24 +353,31 @@ def being_deleted(rd: Mapping[str, Any]) -> bool:
     return "DELETE" in (rd.get("flags") or [])
 
 
+def resource_in_use(resource: Mapping[str, Any]) -> bool:
+    """Whether LINSTOR reports the resource in use (mounted, or the disk of a running instance)."""
+    return bool((resource.get("state") or {}).get("in_use"))
+
+
+DELETE_REFUSED = "linstor_incus_delete_refused"
+"""Key a lookup adds to an RD whose flag DELETE it dropped (:func:`without_refused_delete_flags`)."""
+
+
 def refused_deletes(client: LinstorClient, rds: Iterable[dict[str, Any]]) -> set[str]:
-    """The lower-cased names of the RDs among ``rds`` flagged DELETE that LINSTOR is not deleting: LINSTOR 1.31.0 to
-    1.33.1 flag an RD before they check that none of its resources is in use, and keep the flag when they refuse the
-    delete, leaving its resources unflagged (a delete under way flags them: diskless ones first, then the rest). One
-    ``GET /v1/view/resources``, only when an RD is flagged DELETE."""
+    """The lower-cased names of the RDs among ``rds`` flagged DELETE whose delete LINSTOR refused: LINSTOR 1.31.0 to
+    1.33.1 flag an RD before they check that none of its resources is in use, and keep the flag when they refuse, so
+    such an RD has a resource in use and not flagged DELETE (a delete under way has passed that check: every release
+    makes it before it flags a resource). One ``GET /v1/view/resources``, only when an RD is flagged DELETE."""
     flagged = [rd["name"] for rd in rds if being_deleted(rd)]
     if not flagged:
         return set()
-    resource_flags: dict[str, list[list[str]]] = {}
-    for resource in client.view_resources(flagged):
-        resource_flags.setdefault(str(resource.get("name", "")).lower(), []).append(resource.get("flags") or [])
-    return {name for name in (flagged_name.lower() for flagged_name in flagged)
-            if resource_flags.get(name) and not any("DELETE" in flags for flags in resource_flags[name])}
+    return {str(resource.get("name", "")).lower() for resource in client.view_resources(flagged)
+            if resource_in_use(resource) and "DELETE" not in (resource.get("flags") or [])}
 
 
 def without_refused_delete_flags(client: LinstorClient, claims: Claims) -> Claims:
-    """``claims`` with the flag DELETE dropped from the RDs whose delete LINSTOR refused (:func:`refused_deletes`):
-    such an RD is still the volume's, in use."""
+    """``claims`` with the flag DELETE dropped from the RDs whose delete LINSTOR refused (:func:`refused_deletes`),
+    marked :data:`DELETE_REFUSED` instead: such an RD is still the volume's, in use
+    (:func:`refused_delete_warnings`)."""
     refused = refused_deletes(client, (rd for rds in claims.values() for rd in rds))
     if not refused:
         return claims
@@ -378,9 +385,20 @@ def without_refused_delete_flags(client: LinstorClient, claims: Claims) -> Claim
     def as_kept(rd: dict[str, Any]) -> dict[str, Any]:
         if rd["name"].lower() not in refused:
             return rd
-        return {**rd, "flags": [flag for flag in rd.get("flags") or [] if flag != "DELETE"]}
+        return {**rd, "flags": [flag for flag in rd.get("flags") or [] if flag != "DELETE"], DELETE_REFUSED: True}
 
     return {key: [as_kept(rd) for rd in rds] for key, rds in claims.items()}
+
+
+def refused_delete_warnings(rd: Mapping[str, Any] | None, incus_name: str) -> list[str]:
+    """For a run that takes ``rd`` for the volume: that LINSTOR will still delete it, when its delete was refused
+    (:func:`without_refused_delete_flags`)."""
+    if not rd or not rd.get(DELETE_REFUSED):
+        return []
+    return [f"resource definition {rd['name']} of volume {incus_name} keeps flag DELETE from a delete LINSTOR refused "
+            "while a resource was in use (LINSTOR 1.31.0 to 1.33.1 keep it): this run takes it for the volume, in use, "
+            "but the controller deletes it, data and all, once no resource is in use and its satellites reconnect "
+            "(a restart or an upgrade keeps the flag); copy the volume if it must outlive that"]
 
 
 def live(rds: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -401,8 +419,10 @@ def deleting_warnings(rds: Iterable[dict[str, Any]], incus_name: str) -> list[st
     if not going:
         return []
     return [f"LINSTOR is deleting resource definition {', '.join(going)} of volume {incus_name} (flag DELETE): it is "
-            "gone once the satellites have removed its resources, which they do when online; until then Incus's "
-            "lookup still finds it (next to a new resource definition of the volume: a duplicate Incus refuses)"]
+            "gone once the satellites have removed its resources, which they do when online (a delete that LINSTOR "
+            "1.31.0 to 1.33.1 refused while the volume was in use goes on only when its satellites reconnect, or "
+            f"when it is sent again: linstor resource-definition delete {going[0]}); until then Incus's lookup still "
+            "finds it (next to a new resource definition of the volume: a duplicate Incus refuses)"]
 
 
 def read_until_settled(client: LinstorClient, read: Callable[[], Claims],
@@ -1258,7 +1278,7 @@ def busy_nodes(client: LinstorClient, rd_names: list[str], retries: int, delay: 
             resources = client.view_resources(rd_names)
         busy: dict[str, list[str]] = {}
         for resource in resources:
-            if (resource.get("state") or {}).get("in_use"):
+            if resource_in_use(resource):
                 busy.setdefault((resource.get("name") or "").lower(), []).append(resource.get("node_name") or "?")
         if not busy or check_mode or attempt >= retries or client.stop_pending:
             return {name: sorted(nodes) for name, nodes in busy.items()}
@@ -1408,6 +1428,7 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     outcome = Outcome(before)
     if rd is None:  # gone or going, to be created, or renamed to
         outcome.warnings += deleting_warnings(found[request.name], request.incus_name)
+    outcome.warnings += refused_delete_warnings(existing, request.incus_name)
 
     if request.state == "absent":
         if existing is not None:

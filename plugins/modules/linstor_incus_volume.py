@@ -250,9 +250,11 @@ notes:
   - "An RD LINSTOR is deleting (listed with flag C(DELETE) until the satellites have removed its resources: moments,
     or as long as one is offline) is not the volume: it is not counted as a second RD claiming it, a create
     meanwhile makes a new RD (a volume deleted and created again at once), and O(state=absent) finds nothing left
-    to delete; both warn naming it (Incus's lookup finds it until it is gone). An RD flagged C(DELETE) none of whose
-    resources is (LINSTOR 1.31.0 to 1.33.1 keep the flag on an RD whose delete they refused, a resource in use) is
-    still the volume: a lookup that meets an RD flagged C(DELETE) sends one more request, a GET of its resources."
+    to delete; both warn naming it (Incus's lookup finds it until it is gone). An RD flagged C(DELETE) with a
+    resource in use and not flagged (LINSTOR 1.31.0 to 1.33.1 keep the flag on an RD whose delete they refused
+    while in use) is still the volume, with a warning that the controller deletes it once no resource is in use
+    and its satellites reconnect: a lookup that meets an RD flagged C(DELETE) sends one more request, a GET of its
+    resources."
   - Runs that create (or copy) the same volume at the same moment each confirm with the lookup once their RD is
     placed; when twins claim the volume, the RD placed first (the earliest resource C(create_timestamp) on the
     controller) stays, read with one more request, and every other run deletes its own RD and returns

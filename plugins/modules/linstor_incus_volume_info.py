@@ -217,8 +217,8 @@ volumes:
       description:
         - The RD's LINSTOR flags. C(DELETE) while LINSTOR deletes it, which a controller lists until the satellites
           have removed its resources (for as long as one is offline); the other modules no longer take such an RD
-          for the volume, unless none of its resources is flagged C(DELETE) too (LINSTOR 1.31.0 to 1.33.1 keep the
-          flag on an RD whose delete they refused because a resource is in use).
+          for the volume, unless one of its resources is in use and not flagged C(DELETE) (LINSTOR 1.31.0 to
+          1.33.1 keep the flag on an RD whose delete they refused because a resource is in use).
       type: list
       elements: str
       sample: []
@@ -252,8 +252,8 @@ anomalies:
           found"), with C(name), C(project), C(type), C(incus_name) and the C(resource_definitions).
         - As Incus's lookup, every RD of the group with the volume's C(Aux/Incus/name) and C(Aux/Incus/type)
           counts, whatever else it lacks or holds (an RD without C(Aux/Incus/content-type), of the other content
-          type, or not named with the prefix, or one LINSTOR is deleting, see RV(volumes[].flags)), so such an RD
-          is named here next to the volume it blocks.
+          type, or not named with the prefix, or one LINSTOR is deleting, flag C(DELETE)), so such an RD is named
+          here next to the volume it blocks.
       type: list
       elements: dict
     dangling_snapshot_mappings:

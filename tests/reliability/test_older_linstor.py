@@ -11,6 +11,7 @@ LS_CONTROLLERS set).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -255,7 +256,9 @@ def test_before_1_31_2_a_restore_warns_that_the_diskless_resources_are_not_made_
 def test_an_rd_whose_delete_was_refused_in_use_is_still_the_volume(tmp_path: Path) -> None:
     """LINSTOR 1.31.0 to 1.33.1 flag an RD DELETE before they check that no resource is in use, and keep the flag
     when they refuse the delete (fixed in 1.33.2). Incus's delete of a volume in use does that: the RD is still the
-    volume, in use; it is neither taken for gone (a second RD made beside it, or a delete skipped) nor a duplicate."""
+    volume, in use; it is neither taken for gone (a second RD made beside it, or a delete skipped) nor a duplicate,
+    and a warning says that the controller will delete it. Once no longer in use, it is going: a delete sent again
+    (as Incus's is) finishes it."""
     env = start_env(tmp_path, extra=("--linstor-version", "1.33.0"))
     try:
         env.must(VOLUME, name="busy", type="container", size="64MiB")
@@ -270,17 +273,23 @@ def test_an_rd_whose_delete_was_refused_in_use_is_still_the_volume(tmp_path: Pat
 
         present = env.run(VOLUME, name="busy", type="container", size="64MiB")
         assert not present.failed and not present.changed, present.result
-        assert present.result["volume"]["resource_definition"] == rd and not present.warnings, present.result
+        assert present.result["volume"]["resource_definition"] == rd, present.result
+        assert "data and all" in json.dumps(present.result.get("warnings")), present.result
         listed_run = env.run("linstor_incus_volumes", volumes=[{"name": "busy", "type": "container", "size": "64MiB"}])
         assert not listed_run.failed and not listed_run.changed, listed_run.result
+        assert "data and all" in json.dumps(listed_run.result.get("warnings")), listed_run.result
+        snapshots = env.run(SNAPSHOT, volume="busy", type="container", name="s1", state="absent")
+        assert not snapshots.failed and snapshots.result["volume"]["resource_definition"] == rd, snapshots.result
         absent = env.run(VOLUME, name="busy", type="container", state="absent", delete_retries=0)
         assert absent.failed and "in use" in absent.msg, absent.result  # refused, not taken for gone
         assert rds_claiming(env, "busy") == [rd]
 
         requests.put(f"{env.url}/v1/resource-definitions/{rd}/resources/{node}",
                      json={"override_props": {"Emulator/InUse": "false"}}, timeout=30).raise_for_status()
-        deleted = env.run(VOLUME, name="busy", type="container", state="absent")
-        assert not deleted.failed and deleted.changed, deleted.result
+        going = env.run(VOLUME, name="busy", type="container", state="absent")
+        assert not going.failed and not going.changed, going.result
+        assert f"linstor resource-definition delete {rd}" in json.dumps(going.result.get("warnings")), going.result
+        requests.delete(f"{env.url}/v1/resource-definitions/{rd}", timeout=30).raise_for_status()
         assert rds_claiming(env, "busy") == []
     finally:
         env.process.stop()

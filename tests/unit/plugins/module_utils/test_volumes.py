@@ -258,19 +258,19 @@ def test_single_does_not_count_an_rd_linstor_is_deleting() -> None:
     assert single([going, rd()], "incus-volume-c1", "name", PREFIX) == rd()
     assert single([going], "incus-volume-c1", "name", PREFIX) is None
     assert not duplicated([going, rd()]) and duplicated([rd(name="incus-volume-" + "b" * 32), rd()])
-    assert deleting_warnings([going, rd()], "incus-volume-c1") == [
-        f"LINSTOR is deleting resource definition {going['name']} of volume incus-volume-c1 (flag DELETE): it is gone "
-        "once the satellites have removed its resources, which they do when online; until then Incus's lookup still "
-        "finds it (next to a new resource definition of the volume: a duplicate Incus refuses)"]
+    [warning] = deleting_warnings([going, rd()], "incus-volume-c1")
+    assert warning.startswith(f"LINSTOR is deleting resource definition {going['name']} of volume incus-volume-c1 "
+                              "(flag DELETE): it is gone once the satellites have removed its resources")
+    assert f"linstor resource-definition delete {going['name']}" in warning and "duplicate Incus refuses" in warning
     assert deleting_warnings([rd()], "incus-volume-c1") == []
 
 
 class ResourceView:
-    """Answers view_resources with the given resources (name, flags), and counts the requests."""
+    """Answers view_resources with the given resources (name, flags, in use), and counts the requests."""
 
-    def __init__(self, *resources: tuple[str, list[str]]) -> None:
-        self.resources = [{"name": name, "node_name": f"node{index}", "flags": flags}
-                          for index, (name, flags) in enumerate(resources)]
+    def __init__(self, *resources: tuple[str, list[str], bool]) -> None:
+        self.resources = [{"name": name, "node_name": f"node{index}", "flags": flags, "state": {"in_use": in_use}}
+                          for index, (name, flags, in_use) in enumerate(resources)]
         self.requests: list[list[str]] = []
 
     def view_resources(self, names: list[str]) -> list[dict[str, Any]]:
@@ -280,19 +280,25 @@ class ResourceView:
 
 
 def test_an_rd_whose_delete_linstor_refused_is_still_the_volume() -> None:
-    """LINSTOR 1.31.0 to 1.33.1 keep flag DELETE on an RD whose delete they refused (a resource in use): its
-    resources carry none, while a delete under way flags them (and an RD without resources goes at once)."""
+    """LINSTOR 1.31.0 to 1.33.1 keep flag DELETE on an RD whose delete they refused because a resource was in use:
+    that resource is in use and not flagged. A delete under way has passed the in-use check before it flags any
+    resource: its RD is being deleted whether its resources are flagged yet or not (or gone)."""
     refused = {**rd(), "flags": ["DELETE"]}
     under_way = {**rd(name="incus-volume-" + "b" * 32), "flags": ["DELETE"]}
     unplaced = {**rd(name="incus-volume-" + "c" * 32), "flags": ["DELETE"]}
-    view = ResourceView((refused["name"], []), (refused["name"], ["DRBD_DISKLESS", "DISKLESS"]),
-                        (under_way["name"], ["DISKLESS", "DELETE"]), (under_way["name"], []))
-    claims = {"c1": [refused], "c2": [under_way, unplaced], "c3": [rd(name="incus-volume-" + "d" * 32)]}
+    not_flagged_yet = {**rd(name="incus-volume-" + "e" * 32), "flags": ["DELETE"]}
+    view = ResourceView((refused["name"], [], True), (refused["name"], ["DISKLESS", "DELETE"], False),
+                        (under_way["name"], ["DISKLESS", "DELETE"], False), (under_way["name"], [], False),
+                        (not_flagged_yet["name"], [], False))
+    claims = {"c1": [refused], "c2": [under_way, unplaced], "c3": [rd(name="incus-volume-" + "d" * 32)],
+              "c4": [not_flagged_yet]}
     kept = volumes.without_refused_delete_flags(view, claims)
-    assert view.requests == [[refused["name"], under_way["name"], unplaced["name"]]]
-    assert kept["c1"] == [{**refused, "flags": []}] and single(kept["c1"], "incus-volume-c1", "name", PREFIX)
-    assert kept["c2"] == claims["c2"] and live(kept["c2"]) == []
-    assert kept["c3"] == claims["c3"]
+    assert view.requests == [[refused["name"], under_way["name"], unplaced["name"], not_flagged_yet["name"]]]
+    assert kept["c1"] == [{**refused, "flags": [], volumes.DELETE_REFUSED: True}]
+    assert single(kept["c1"], "incus-volume-c1", "name", PREFIX) == kept["c1"][0]
+    assert "data and all" in volumes.refused_delete_warnings(kept["c1"][0], "incus-volume-c1")[0]
+    assert kept["c2"] == claims["c2"] and live(kept["c2"]) == [] and kept["c4"] == claims["c4"]
+    assert kept["c3"] == claims["c3"] and volumes.refused_delete_warnings(kept["c3"][0], "incus-volume-c3") == []
     nothing_flagged = ResourceView()
     assert volumes.without_refused_delete_flags(nothing_flagged, {"c3": claims["c3"]}) == {"c3": claims["c3"]}
     assert nothing_flagged.requests == [], "no request without an RD flagged DELETE"
