@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from functools import cache
 from json.encoder import encode_basestring_ascii as _quote  # json.dumps's own str encoder
@@ -1212,8 +1212,7 @@ class Backend:
 
     def _deletable_rd(self, db: sqlite3.Connection, ctx: Context, name: str) -> tuple[sqlite3.Row, LinstorError | None]:
         """The RD a delete goes on with, after LINSTOR's checks in its order (not found, snapshots), and the delete's
-        refusal when a resource is in use (None when none is), which the caller raises
-        (:data:`DELETE_FLAG_KEPT_IN_USE_RELEASES`)."""
+        refusal when a resource is in use (None when none is), which :meth:`_delete_rd_step` raises."""
         row = self._rd_row(db, name)
         if row is None:
             raise LinstorError([ctx.entry(rc.WARN_NOT_FOUND, f"Resource definition: {name} not found.",
@@ -1228,29 +1227,36 @@ class Backend:
                                       correction=f"Un-mount resource '{name}' on the node '{rsc['node']}'.")
         return row, None
 
-    def _refused_in_use(self, db: sqlite3.Connection, row: sqlite3.Row) -> None:
-        """A delete refused because a resource is in use: the releases of
-        :data:`DELETE_FLAG_KEPT_IN_USE_RELEASES` flag the RD DELETE first and keep the flag."""
-        first, last = DELETE_FLAG_KEPT_IN_USE_RELEASES
-        if first <= version_tuple(self.linstor_version) < last:
-            _flag_deleted(db, "rsc_dfns", "id", row["id"])
+    def _delete_rd_step(self, name: str,
+                        step: Callable[[sqlite3.Connection, sqlite3.Row], object]) -> tuple[Context, sqlite3.Row]:
+        """A step of LINSTOR's delete of an RD, in one transaction: the delete's checks (:meth:`_deletable_rd`), then
+        ``step`` on the RD's row. A refusal because a resource is in use is raised after the transaction: the
+        releases of :data:`DELETE_FLAG_KEPT_IN_USE_RELEASES` flag the RD DELETE first, and keep the flag."""
+        ctx = _rd_ctx(rc.MASK_DEL, name)
+        self._check_rd_name(ctx, name)
+        with self._tx() as db:
+            row, in_use = self._deletable_rd(db, ctx, name)
+            if in_use is None:
+                step(db, row)
+            else:
+                first, last = DELETE_FLAG_KEPT_IN_USE_RELEASES
+                if first <= version_tuple(self.linstor_version) < last:
+                    _flag_deleted(db, "rsc_dfns", "id", row["id"])
+        if in_use is not None:
+            raise in_use
+        return ctx, row
 
     def mark_resource_definition_deleting(self, name: str) -> None:
         """The first half of LINSTOR's delete of an RD (the ``deleting`` fault): after the delete's checks, the RD
         and its resources get flag DELETE, and are listed so until the delete is carried out
         (:meth:`delete_resource_definition`), as a controller lists them while its satellites remove the resources.
         Raises what the delete would."""
-        ctx = _rd_ctx(rc.MASK_DEL, name)
-        self._check_rd_name(ctx, name)
-        with self._tx() as db:
-            row, in_use = self._deletable_rd(db, ctx, name)
-            if in_use is not None:
-                self._refused_in_use(db, row)
-            else:
-                _flag_deleted(db, "rsc_dfns", "id", row["id"])
-                _flag_deleted(db, "resources", "rd", row["id"])
-        if in_use is not None:
-            raise in_use
+
+        def flag(db: sqlite3.Connection, row: sqlite3.Row) -> None:
+            _flag_deleted(db, "rsc_dfns", "id", row["id"])
+            _flag_deleted(db, "resources", "rd", row["id"])
+
+        self._delete_rd_step(name, flag)
 
     def resume_deletes(self) -> list[str]:
         """What a controller does when its satellites connect: the delete of each RD flagged DELETE goes on (a
@@ -1269,16 +1275,8 @@ class Backend:
         return resumed
 
     def delete_resource_definition(self, name: str) -> list[RcEntry]:
-        ctx = _rd_ctx(rc.MASK_DEL, name)
-        self._check_rd_name(ctx, name)
-        with self._tx() as db:
-            row, in_use = self._deletable_rd(db, ctx, name)
-            if in_use is not None:
-                self._refused_in_use(db, row)
-            else:
-                db.execute("DELETE FROM rsc_dfns WHERE id = ?", (row["id"],))
-        if in_use is not None:
-            raise in_use
+        ctx, row = self._delete_rd_step(
+            name, lambda db, row: db.execute("DELETE FROM rsc_dfns WHERE id = ?", (row["id"],)))
         display = row["name"]
         return [ctx.entry(rc.DELETED, f"Resource definition '{display}' deleted.",
                           details=f"Resource definition '{display}' UUID was: {row['uuid']}",

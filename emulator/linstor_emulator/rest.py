@@ -485,8 +485,8 @@ class Api:
     def _delete_slowly(self, path: str, seconds: float) -> None:
         """The ``deleting`` fault on a DELETE of an RD: flag it and its resources DELETE, then wait ``seconds``
         before the delete is carried out, as a controller waits for its satellites. A delete LINSTOR refuses is
-        not flagged, and is answered at once (with the same refusal). Any other path: as ``delay`` before the
-        request is handled."""
+        answered at once (with the same refusal), flagged only as that refusal flags it. Any other path: held
+        ``seconds``, then handled."""
         match = _RD_ITEM.fullmatch(path)
         if match is not None:
             try:
