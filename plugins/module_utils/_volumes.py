@@ -1253,7 +1253,8 @@ it, and udev may hold the device open a moment longer."""
 
 
 def delete_rd(client: LinstorClient, rd_name: str, retries: int, delay: float, outcome: Outcome) -> None:
-    """Delete an RD, retrying on :data:`RD_DELETE_RETRIED` (``retries`` more tries, ``delay`` apart)."""
+    """Delete an RD, retrying on :data:`RD_DELETE_RETRIED` (``retries`` more tries, ``delay`` apart). A stop ends
+    the retries (cutting a pause short) with the last refusal."""
     attempt = 0
     while True:
         try:
@@ -1262,8 +1263,10 @@ def delete_rd(client: LinstorClient, rd_name: str, retries: int, delay: float, o
         except LinstorError as error:
             if error.code not in RD_DELETE_RETRIED or attempt >= retries or client.stop_pending:
                 raise
+            client.pause(delay)
+            if client.stop_pending:
+                raise
         attempt += 1
-        time.sleep(delay)
 
 
 def busy_nodes(client: LinstorClient, rd_names: list[str], retries: int, delay: float, check_mode: bool,
@@ -1283,7 +1286,7 @@ def busy_nodes(client: LinstorClient, rd_names: list[str], retries: int, delay: 
         if not busy or check_mode or attempt >= retries or client.stop_pending:
             return {name: sorted(nodes) for name, nodes in busy.items()}
         attempt += 1
-        time.sleep(delay)
+        client.pause(delay)  # a stop cuts it short: the next read ends the run (or, unstoppable, is the last)
         resources = None
 
 

@@ -4,11 +4,19 @@ the reads."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 
 import pytest
-from ansible_collections.linstor.incus.plugins.module_utils._client import ConnectionSettings, LinstorClient
-from ansible_collections.linstor.incus.plugins.module_utils._volumes import busy_nodes
+from ansible_collections.linstor.incus.plugins.module_utils._client import (
+    FAIL_IN_USE,
+    ConnectionSettings,
+    LinstorClient,
+    LinstorError,
+    LinstorStopped,
+)
+from ansible_collections.linstor.incus.plugins.module_utils._volumes import Outcome, busy_nodes, delete_rd
 
 RESOURCE_VIEWS = "/v1/view/resources"
 
@@ -63,3 +71,33 @@ def test_busy_nodes_reads_all_in_one_request_and_again_while_any_is_in_use(contr
     assert resource_reads(controller) == 0
     for name in (busy, idle):
         client.delete_resource_definition(name)
+
+
+def stop_soon(client: LinstorClient) -> None:
+    threading.Timer(0.3, client.request_stop, ("SIGTERM",)).start()
+
+
+@pytest.mark.usefixtures("needs_placement")
+def test_a_stop_cuts_short_the_waits_for_a_resource_in_use(controller, client) -> None:
+    name, nodes = placed_rd(client)
+    mark_in_use(client, name, nodes[0], True)
+
+    stop_soon(client)
+    started = time.monotonic()
+    with pytest.raises(LinstorStopped):  # the read after the pause ends the run
+        busy_nodes(client, [name], 5, 60, False)
+    assert time.monotonic() - started < 10
+
+    stopped = LinstorClient(ConnectionSettings.from_params({"controllers": controller.controllers}, {}, []))
+    controller.clear_requests_log()
+    stop_soon(stopped)
+    started = time.monotonic()
+    with stopped.run_to_the_end("deleting it"), pytest.raises(LinstorError) as refusal:
+        delete_rd(stopped, name, 5, 60, Outcome(None))
+    assert time.monotonic() - started < 10
+    assert refusal.value.code == FAIL_IN_USE  # the delete's own refusal, after one try: the stop ended the retries
+    assert sum(entry["method"] == "DELETE" for entry in controller.requests_log()) == 1
+    assert client.get_resource_definition(name) is not None
+
+    mark_in_use(client, name, nodes[0], False)
+    client.delete_resource_definition(name)
