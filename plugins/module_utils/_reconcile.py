@@ -90,7 +90,8 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     creation_request,
     delete_in_use_warning,
     delete_operation,
-    delete_volume,
+    delete_volume_and_deletes_under_way,
+    deletes_under_way,
     deleting_warnings,
     duplicated,
     filesystem_grow_warnings,
@@ -157,6 +158,9 @@ class Item:
     snapshots_to_delete: list[SnapshotRequest] = field(default_factory=list)
     dangling: dict[str, str] = field(default_factory=dict)
     """Incus snapshot name -> the LINSTOR snapshot its mapping names and the RD lacks (created again)."""
+    going: list[dict[str, Any]] = field(default_factory=list)
+    """For a volume to delete, the RDs claiming it that LINSTOR is deleting already: their delete is sent again
+    (:func:`._volumes.delete_volume_and_deletes_under_way`)."""
     linstor_snapshots: list[str] | None = None
     """For a volume to delete, the names of its LINSTOR snapshots, read while planning (for the refusal and
     check mode); the delete reads them again, so that one made since stops it before it deletes anything."""
@@ -310,17 +314,20 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
         return
     item.rd = rd
     item.before = volume_view(rd, request.prefix) if rd is not None else None
+    if request.state == "absent":
+        try:
+            if rd is not None:
+                refuse_other_content_type(request, rd)
+            item.going = deletes_under_way(request, claims.get(item.key, []))
+        except NamingError as error:
+            raise _indexed(error, item.index) from error
+        if item.before is None and item.going:
+            item.before = volume_view(item.going[0], request.prefix)
+        item.action = "delete" if rd is not None or item.going else None
+        return
     if not live(claims.get(item.key, [])):  # gone or going, to be created, or renamed to
         warnings += deleting_warnings(claims.get(item.key, []), request.incus_name)
     warnings += refused_delete_warnings(rd, request.incus_name)
-    if request.state == "absent":
-        if rd is not None:
-            try:
-                refuse_other_content_type(request, rd)
-            except NamingError as error:
-                raise _indexed(error, item.index) from error
-        item.action = "delete" if rd is not None else None
-        return
     if rd is None:
         if request.size_bytes is None:
             parameter = _indexed_parameter(item.index, "size")
@@ -543,10 +550,11 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
     placed: str | None = None  # a new RD placed but not confirmed yet
     snapshot_outcome: Outcome | None = None
     try:
-        if item.action == "delete" and rd is not None:
-            delete_volume(client, request, rd, outcome, False)
+        if item.action == "delete":
+            delete_volume_and_deletes_under_way(client, request, rd, item.going, outcome, False)
             entry["actions"].append("deleted")
-            entry["snapshots_removed"] = outcome.extra.get("snapshots_removed", [])
+            entry["snapshots_removed"] = outcome.extra["snapshots_removed"]
+            entry["resource_definitions_deleted"] = outcome.extra["resource_definitions_deleted"]
             rd = None
         elif item.action == "create":
             props, sizes = creation_request(request)
@@ -589,6 +597,7 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
             # delete_volume removed snapshots before the RD's delete failed: the volume is partly gone
             entry["actions"].append("deleted_partly")
             entry["snapshots_removed"] = error.result.get("snapshots_removed", [])
+            entry["resource_definitions_deleted"] = error.result.get("resource_definitions_deleted", [])
         if isinstance(error, ModuleFailure) and error.result.get("written") and item.plan is not None:
             # update_volume failed after a write: the actions of what went through, and the writes themselves
             written = error.result["written"]
@@ -607,7 +616,8 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
 
 
 def _new_entry(item: Item) -> dict[str, Any]:
-    rd_name = item.rd["name"] if item.rd is not None else None
+    rd = item.rd if item.rd is not None else next(iter(item.going), None)
+    rd_name = rd["name"] if rd is not None else None
     return {**item.identity(), "resource_definition": rd_name, "actions": [], "snapshots_created": [],
             "snapshots_deleted": []}
 
@@ -678,9 +688,10 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
             if item.rd is not None:  # as create_snapshot warns when it replaces a dangling mapping
                 warnings.extend(dangling_warning(item.rd["name"], name, linstor_name)
                                 for name, linstor_name in item.dangling.items())
-            if item.action == "delete" and item.rd is not None:
+            if item.action == "delete":
                 entry["snapshots_removed"] = snapshots_to_remove(item.rd.get("props") or {},
-                                                                 item.linstor_snapshots or [])
+                                                                 item.linstor_snapshots or []) if item.rd else []
+                entry["resource_definitions_deleted"] = [rd["name"] for rd in [item.rd, *item.going] if rd]
             changes.append(entry)
             continue
         try:

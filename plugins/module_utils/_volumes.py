@@ -421,7 +421,8 @@ def deleting_warnings(rds: Iterable[dict[str, Any]], incus_name: str) -> list[st
     return [f"LINSTOR is deleting resource definition {', '.join(going)} of volume {incus_name} (flag DELETE): it is "
             "gone once the satellites have removed its resources, which they do when online (a delete that LINSTOR "
             "1.31.0 to 1.33.1 refused while the volume was in use goes on only when its satellites reconnect, or "
-            f"when it is sent again: linstor resource-definition delete {going[0]}); until then Incus's lookup still "
+            f"when it is sent again: state=absent, or linstor resource-definition delete {going[0]}); until then "
+            "Incus's lookup still "
             "finds it (next to a new resource definition of the volume: a duplicate Incus refuses)"]
 
 
@@ -1389,6 +1390,50 @@ def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, A
                             linstor_error=error.to_dict()) from error
 
 
+def deletes_under_way(request: VolumeRequest, rds: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For ``state=absent``: the RDs claiming the volume that LINSTOR is deleting already (:func:`being_deleted`),
+    whose delete the run sends again (:func:`delete_volume_and_deletes_under_way`); checked as the volume's RD is
+    (:func:`refuse_other_content_type`)."""
+    going = [rd for rd in rds if being_deleted(rd)]
+    for rd in going:
+        refuse_other_content_type(request, rd)
+    return going
+
+
+def delete_volume_and_deletes_under_way(client: LinstorClient, request: VolumeRequest, rd: dict[str, Any] | None,
+                                        going: list[dict[str, Any]], outcome: Outcome, check_mode: bool) -> None:
+    """``state=absent``: delete the volume's RD ``rd`` (:func:`delete_volume`), then send the delete of each RD in
+    ``going`` (:func:`deletes_under_way`) again, as Incus does, whose lookup finds those too. A delete that LINSTOR
+    1.31.0 to 1.33.1 refused while the volume was in use left its flag and goes on only when sent again (or when
+    the satellites reconnect); LINSTOR runs a delete sent again as the first, which it finishes (its checks again,
+    nothing removed twice). ``resource_definitions_deleted`` names them all, and ``snapshots_removed`` the
+    snapshots deleted first; a failure after a delete says what went."""
+    deleted: list[str] = []
+    outcome.extra.update(resource_definitions_deleted=deleted, snapshots_removed=[])
+    if rd is not None:
+        refuse_other_content_type(request, rd)
+        delete_volume(client, request, rd, outcome, check_mode)
+        deleted.append(rd["name"])
+    if not going:
+        return
+    outcome.changed = True
+    outcome.volume = {}
+    if check_mode:
+        deleted += [other["name"] for other in going]
+        return
+    try:
+        with client.run_to_the_end(f"deleting volume {request.incus_name}"):
+            for other in going:
+                delete_rd(client, other["name"], request.delete_retries, request.delete_retry_delay, outcome)
+                deleted.append(other["name"])
+    except LinstorError as error:
+        if not deleted:
+            raise
+        raise ModuleFailure(str(error), None, changed=True, resource_definitions_deleted=deleted,
+                            snapshots_removed=outcome.extra["snapshots_removed"], linstor_error=error.to_dict(),
+                            linstor_warnings=outcome.warnings) from error
+
+
 # --- One run --------------------------------------------------------------------------------------
 
 
@@ -1426,21 +1471,21 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
             outcome.changed = True
             outcome.warnings += group_warnings + [check_mode_warning(message, request.rename_from_incus_name or "")]
             return outcome.result(diff)
+    if request.state == "absent":
+        going = deletes_under_way(request, found[request.name])
+        doomed = rd if rd is not None else next(iter(going), None)
+        outcome = Outcome(volume_view(doomed, request.prefix) if doomed is not None else None)
+        if doomed is None:  # gone, or never in a group that exists?
+            warn_if_group_missing(client, request.resource_group, outcome.warnings)
+        delete_volume_and_deletes_under_way(client, request, rd, going, outcome, check_mode)
+        return outcome.result(diff)
+
     existing = rd if rd is not None else old_rd
     before = volume_view(existing, request.prefix) if existing is not None else None
     outcome = Outcome(before)
     if rd is None:  # gone or going, to be created, or renamed to
         outcome.warnings += deleting_warnings(found[request.name], request.incus_name)
     outcome.warnings += refused_delete_warnings(existing, request.incus_name)
-
-    if request.state == "absent":
-        if existing is not None:
-            refuse_other_content_type(request, existing)
-            delete_volume(client, request, existing, outcome, check_mode)
-        else:  # gone, going, or never in a group that exists?
-            warn_if_group_missing(client, request.resource_group, outcome.warnings)
-            outcome.extra["snapshots_removed"] = []
-        return outcome.result(diff)
 
     if existing is None:
         if check_mode:  # a real create learns both from LINSTOR's refusals, without these requests

@@ -248,9 +248,12 @@ notes:
     all), as they may be twins of runs creating the volume at that moment, about to settle on one once the slower
     is placed.
   - "An RD LINSTOR is deleting (listed with flag C(DELETE) until the satellites have removed its resources: moments,
-    or as long as one is offline) is not the volume: it is not counted as a second RD claiming it, a create
-    meanwhile makes a new RD (a volume deleted and created again at once), and O(state=absent) finds nothing left
-    to delete; both warn naming it (Incus's lookup finds it until it is gone). An RD flagged C(DELETE) with a
+    or as long as one is offline) is not the volume: it is not counted as a second RD claiming it, and a create
+    meanwhile makes a new RD (a volume deleted and created again at once), warning naming it (Incus's lookup finds
+    it until it is gone). O(state=absent) sends its delete again, as Incus's delete does
+    (RV(resource_definitions_deleted) names it): LINSTOR takes it as the first one, which it finishes, and a delete
+    LINSTOR 1.31.0 to 1.33.1 refused while the volume was in use goes on only so (or once its satellites
+    reconnect). An RD flagged C(DELETE) with a
     resource in use and not flagged (LINSTOR 1.31.0 to 1.33.1 keep the flag on an RD whose delete they refused
     while in use) is still the volume, with a warning that the controller deletes it once no resource is in use
     and its satellites reconnect: a lookup that meets an RD flagged C(DELETE) sends one more request, a GET of its
@@ -421,6 +424,16 @@ snapshots_removed:
   type: list
   elements: dict
   sample: [{"name": "snap0", "linstor_name": "incus-volume-19dd0b015d22445f8097ba5e740948de"}]
+resource_definitions_deleted:
+  description:
+    - "With O(state=absent), the resource definitions this run deleted (in check mode, would delete): the volume's,
+      and any claiming it that LINSTOR was deleting already (flag C(DELETE)), whose delete the run sent again, as
+      Incus does. Empty when there was nothing to delete."
+    - On a failure after one of them was deleted, the ones deleted.
+  returned: when O(state=absent)
+  type: list
+  elements: str
+  sample: [incus-volume-4df9f0598bd14d73953151614428d298]
 in_use_nodes:
   description:
     - When the delete of a volume with snapshots fails because a resource of it is in use, the nodes where it is

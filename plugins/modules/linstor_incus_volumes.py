@@ -210,8 +210,8 @@ notes:
     LINSTOR placed first stays, and a run whose RD is not that one deletes its own and goes on with the survivor
     (RV(concurrent_creates)). When the listing shows two RDs claiming a declared volume, it is read again after
     pauses doubling from half a second, for ten seconds (they may be such twins, about to settle) before the run
-    fails naming them; an RD LINSTOR is deleting (flag C(DELETE)) is not counted, nor taken for the volume, as
-    M(linstor.incus.linstor_incus_volume) says. A late
+    fails naming them; an RD LINSTOR is deleting (flag C(DELETE)) is not counted, nor taken for the volume, and
+    an item with O(volumes[].state=absent) sends its delete again, as M(linstor.incus.linstor_incus_volume) says. A late
     run whose listing found the RD of a twin that then gives way, and which snapshots that volume, moves its
     snapshot to the survivor as M(linstor.incus.linstor_incus_snapshot) does (its item reports the survivor)."
   - "When the group has no volume (none of Incus's), one GET of the resource group tells a missing (misspelt) group
@@ -284,12 +284,16 @@ changes:
       the items before the failing one did (and what the failing one did and kept).
     - C(actions) holds C(created), C(renamed), C(resized), C(updated) (properties or DRBD options), C(deleted),
       C(snapshot_created) and C(snapshot_deleted) (once per snapshot); on a failure, C(deleted_partly) for a
-      volume whose snapshots were deleted before its RD's delete failed (C(snapshots_removed) lists them).
+      volume whose snapshots, or RD, were deleted before a later delete failed (C(snapshots_removed) and
+      C(resource_definitions_deleted) list them).
     - On a failure part-way through an update, the entry also has C(written) - C(properties) and C(volume <number>)
       for each write that went through - and C(actions) names what those writes did.
     - A deleted volume's entry has C(snapshots_removed), the LINSTOR snapshots deleted with it (in check mode, that
       would be deleted). C(name) is null for a LINSTOR snapshot no mapping names, one a snapshot create claims or
       any with O(remove_unmapped_snapshots=true).
+    - "A deleted volume's entry has C(resource_definitions_deleted), the resource definitions deleted (in check mode,
+      that would be): the volume's, and any claiming it that LINSTOR was deleting already (flag C(DELETE)), whose
+      delete the run sent again. C(resource_definition) is the volume's, or the first of those when it had none else."
   returned: on success, and on a failure while writing (with RV(failed_index))
   type: list
   elements: dict
@@ -418,6 +422,15 @@ snapshots_removed:
   type: list
   elements: dict
   sample: [{"name": "snap0", "linstor_name": "incus-volume-19dd0b015d22445f8097ba5e740948de"}]
+resource_definitions_deleted:
+  description:
+    - When the failing item's delete failed after one of its resource definitions was deleted (the volume's, then
+      any LINSTOR was deleting already, whose delete it sends again), those deleted (its RV(changes) entry, with
+      the action C(deleted_partly), has them too).
+  returned: on that failure
+  type: list
+  elements: str
+  sample: [incus-volume-4df9f0598bd14d73953151614428d298]
 """
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402

@@ -257,8 +257,8 @@ def test_an_rd_whose_delete_was_refused_in_use_is_still_the_volume(tmp_path: Pat
     """LINSTOR 1.31.0 to 1.33.1 flag an RD DELETE before they check that no resource is in use, and keep the flag
     when they refuse the delete (fixed in 1.33.2). Incus's delete of a volume in use does that: the RD is still the
     volume, in use; it is neither taken for gone (a second RD made beside it, or a delete skipped) nor a duplicate,
-    and a warning says that the controller will delete it. Once no longer in use, it is going: a delete sent again
-    (as Incus's is) finishes it."""
+    and a warning says that the controller will delete it. Once no longer in use, it is going, and the delete is
+    stalled until it is sent again: state=absent sends it, as Incus's delete does."""
     env = start_env(tmp_path, extra=("--linstor-version", "1.33.0"))
     try:
         env.must(VOLUME, name="busy", type="container", size="64MiB")
@@ -286,10 +286,16 @@ def test_an_rd_whose_delete_was_refused_in_use_is_still_the_volume(tmp_path: Pat
 
         requests.put(f"{env.url}/v1/resource-definitions/{rd}/resources/{node}",
                      json={"override_props": {"Emulator/InUse": "false"}}, timeout=30).raise_for_status()
-        going = env.run(VOLUME, name="busy", type="container", state="absent")
-        assert not going.failed and not going.changed, going.result
-        assert f"linstor resource-definition delete {rd}" in json.dumps(going.result.get("warnings")), going.result
-        requests.delete(f"{env.url}/v1/resource-definitions/{rd}", timeout=30).raise_for_status()
+        present = env.run(VOLUME, name="busy", type="container", size="64MiB", check_mode=True)
+        assert present.changed and present.result["volume"]["resource_definition"] != rd, present.result
+        assert f"linstor resource-definition delete {rd}" in json.dumps(present.result.get("warnings")), present.result
+        checked = env.run(VOLUME, name="busy", type="container", state="absent", check_mode=True)
+        assert checked.changed and checked.result["resource_definitions_deleted"] == [rd], checked.result
+        assert rds_claiming(env, "busy") == [rd]
+        going = env.run(VOLUME, name="busy", type="container", state="absent")  # stalled: sent again, as Incus does
+        assert not going.failed and going.changed and going.result["resource_definitions_deleted"] == [rd], going.result
         assert rds_claiming(env, "busy") == []
+        gone = env.run(VOLUME, name="busy", type="container", state="absent")
+        assert not gone.failed and not gone.changed, gone.result
     finally:
         env.process.stop()

@@ -632,23 +632,39 @@ def test_a_twin_being_deleted_is_no_duplicate(env: Env) -> None:
     assert not listed.failed and not listed.changed, listed.result
 
 
-def test_absent_while_linstor_deletes_the_volume_says_so(env: Env) -> None:
+def writes(env: Env) -> list[dict]:
+    return [entry for entry in env.debug.requests() if entry["method"] != "GET"]
+
+
+@pytest.mark.parametrize("module", ["linstor_incus_volume", "linstor_incus_volumes"])
+def test_absent_while_linstor_deletes_the_volume_sends_the_delete_again(env: Env, module: str) -> None:
     """state=absent while LINSTOR is deleting the volume's RD (a delete under way, or stuck while a satellite is
-    offline): nothing left to delete, and a warning names the RD LINSTOR has yet to remove."""
-    env.must("linstor_incus_volume", name="going", type="container", size="64MiB")
+    offline): Incus's lookup still finds the RD, and Incus deletes what it finds; so does the run, which LINSTOR
+    takes as the first delete (it finishes it). Check mode says so and writes nothing; a second run has nothing
+    left to do."""
+    volume = {"name": "going", "type": "container"}
+    task = {**volume, "state": "absent"} if module == "linstor_incus_volume" else {
+        "volumes": [{**volume, "state": "absent"}]}
+    env.must("linstor_incus_volume", **volume, size="64MiB")
     [rd] = rds_claiming(env, "going")
     deleter = SlowDelete(env, rd)
-    audit = env.run("linstor_incus_volume_info", name="going", type="container")
-    absent = env.run("linstor_incus_volume", name="going", type="container", state="absent")
-    listed = env.run("linstor_incus_volumes", volumes=[{"name": "going", "type": "container", "state": "absent"}])
-    assert deleter.under_way()
+    audit = env.run("linstor_incus_volume_info", **volume)
+    env.debug.clear_requests()
+    checked = env.run(module, check_mode=True, **task)
+    assert writes(env) == [] and rds_claiming(env, "going") == [rd], env.debug.requests()
+    absent = env.run(module, **task)
+    sent = [entry["path"] for entry in writes(env)]
+    assert deleter.under_way(), "the run met the delete under way"
     deleter.finish()
-    for outcome in (absent, listed):
-        assert not outcome.failed and not outcome.changed, outcome.result
-        assert rd in json.dumps(outcome.result.get("warnings")) and "DELETE" in json.dumps(
-            outcome.result.get("warnings")), outcome.result
+    for outcome in (checked, absent):
+        assert not outcome.failed and outcome.changed, outcome.result
+        deleted = outcome.result if module == "linstor_incus_volume" else outcome.result["changes"][0]
+        assert deleted["resource_definitions_deleted"] == [rd] and deleted["snapshots_removed"] == [], outcome.result
+    assert sent == [f"/v1/resource-definitions/{rd}"], sent
     assert [(v["resource_definition"], v["flags"]) for v in audit.result["volumes"]] == [(rd, ["DELETE"])], audit.result
     assert rds_claiming(env, "going") == []
+    again = env.run(module, **task)
+    assert not again.failed and not again.changed, again.result
 
 
 def test_a_lookup_waits_for_a_twin_whose_placement_takes_seconds(env: Env) -> None:

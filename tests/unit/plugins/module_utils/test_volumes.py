@@ -265,6 +265,65 @@ def test_single_does_not_count_an_rd_linstor_is_deleting() -> None:
     assert deleting_warnings([rd()], "incus-volume-c1") == []
 
 
+class Deletes:
+    """Answers the requests of a volume delete (no snapshots); the deletes of ``refused`` RDs fail."""
+
+    stop_pending = False
+
+    def __init__(self, *refused: str) -> None:
+        self.refused = refused
+        self.deleted: list[str] = []
+
+    def list_snapshots(self, rd_name: str) -> list[dict[str, Any]]:
+        return []
+
+    @contextlib.contextmanager
+    def run_to_the_end(self, step: str):
+        yield
+
+    def delete_resource_definition(self, rd_name: str) -> list[dict[str, Any]]:
+        if rd_name in self.refused:
+            raise LinstorError(f"Resource definition '{rd_name}' cannot be deleted", ret_code=-4611686018427387904)
+        self.deleted.append(rd_name)
+        return []
+
+
+def test_absent_deletes_the_volume_then_sends_the_deletes_under_way_again() -> None:
+    volume = rd()
+    going = [{**rd(name="incus-volume-" + letter * 32), "flags": ["DELETE"]} for letter in "bc"]
+    request = parse_request(params(state="absent"))
+    assert volumes.deletes_under_way(request, [volume, *going]) == going
+
+    client, outcome = Deletes(), Outcome(None)
+    volumes.delete_volume_and_deletes_under_way(client, request, volume, going, outcome, False)
+    assert client.deleted == [volume["name"], going[0]["name"], going[1]["name"]] and outcome.changed
+    assert outcome.extra == {"resource_definitions_deleted": client.deleted, "snapshots_removed": []}
+
+    checked, check_outcome = Deletes(), Outcome(None)
+    volumes.delete_volume_and_deletes_under_way(checked, request, None, going, check_outcome, True)
+    assert checked.deleted == [] and check_outcome.changed
+    assert check_outcome.extra["resource_definitions_deleted"] == [going[0]["name"], going[1]["name"]]
+
+    nothing = Outcome(None)
+    volumes.delete_volume_and_deletes_under_way(Deletes(), request, None, [], nothing, False)
+    assert not nothing.changed and nothing.extra == {"resource_definitions_deleted": [], "snapshots_removed": []}
+
+    # the volume deleted, a delete under way refused: the failure says what went
+    with pytest.raises(ModuleFailure) as failure:
+        volumes.delete_volume_and_deletes_under_way(Deletes(going[1]["name"]), request, volume, going, Outcome(None),
+                                                    False)
+    assert failure.value.result["changed"] is True
+    assert failure.value.result["resource_definitions_deleted"] == [volume["name"], going[0]["name"]]
+    # nothing deleted: LINSTOR's own error
+    with pytest.raises(LinstorError):
+        volumes.delete_volume_and_deletes_under_way(Deletes(going[0]["name"]), request, None, going, Outcome(None),
+                                                    False)
+    # a content type the task did not describe: refused before any write, whichever RD has it
+    block = parse_request(params(type="custom", state="absent", content_type="block"))
+    with pytest.raises(NamingError, match="content_type"):
+        volumes.deletes_under_way(block, going)
+
+
 class ResourceView:
     """Answers view_resources with the given resources (name, flags, in use), and counts the requests."""
 
