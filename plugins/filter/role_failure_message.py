@@ -17,7 +17,8 @@ description:
     (C(volumes_list[1].size) followed by the module's reason) instead of the option. An option path with an index
     at the start of the message, or after a semicolon, is renamed the same way, and a message that starts with an
     option the mapping knows and its quoted value (C(resource_group 'x' does not exist), a check-mode warning the
-    role fails on) starts with the role variable. Any other failure keeps its message.
+    role fails on) starts with the role variable. An option of two words or more named on its own later in the
+    message, as its advice does (C(or set allow_insecure_auth)), is renamed too. Any other text stays.
 positional: _input
 options:
   _input:
@@ -58,6 +59,18 @@ def _renamed(path: str, variables: Mapping[str, str]) -> str | None:
     return variables[option] + path[len(option):] if option in variables else None
 
 
+def _advice_renamed(text: str, variables: Mapping[str, str]) -> str:
+    """``text`` with each option of two words or more (``allow_insecure_auth``) renamed where it stands alone, as in
+    a message's advice ("or set allow_insecure_auth"): not inside a name, a path or a key (``linstor.resource_group``),
+    nor as the subject the message starts with (after the role variable it is told under). One-word options
+    (``timeout``, ``volumes``) are words of the text too, and stay."""
+    options = sorted((option for option in variables if "_" in option), key=len, reverse=True)
+    if not options:
+        return text
+    pattern = r"(?<![\w.\[/])(" + "|".join(map(re.escape, options)) + r")(?![\w\[])"
+    return re.sub(pattern, lambda match: variables[match.group(1)] if match.start() else match.group(1), text)
+
+
 def role_failure_message(result: Mapping[str, Any], variables: Mapping[str, str]) -> str:
     """The failure's message with the module's option names replaced by ``variables``' role variables."""
     failure = _first_failure(result or {})
@@ -66,13 +79,14 @@ def role_failure_message(result: Mapping[str, Any], variables: Mapping[str, str]
     variable = _renamed(parameter, variables) if parameter else None
     if variable is not None:
         told = message[len(parameter) + 2:] if message.startswith(parameter + ": ") else message
-        return f"{variable}: {told}"
+        return f"{variable}: {_advice_renamed(told, variables)}"
     quoted = re.match(r"([A-Za-z_]+) '", message)  # a message naming an option and quoting its value
     if quoted and quoted.group(1) in variables:
-        return f"{variables[quoted.group(1)]}: {message}"
-    return re.sub(r"(^|; )([A-Za-z_]+)(\[\d+\])",
-                  lambda match: match.group(1) + variables.get(match.group(2), match.group(2)) + match.group(3),
-                  message)
+        return f"{variables[quoted.group(1)]}: {_advice_renamed(message, variables)}"
+    return _advice_renamed(re.sub(
+        r"(^|; )([A-Za-z_]+)(\[\d+\])",
+        lambda match: match.group(1) + variables.get(match.group(2), match.group(2)) + match.group(3), message),
+        variables)
 
 
 class FilterModule:

@@ -55,3 +55,18 @@ def test_role_failure_message_names_the_role_variables() -> None:
     assert role_failure_message({"msg": "timeout '0' is not allowed"}, variables) == \
         "volumes_timeout: timeout '0' is not allowed"
     assert role_failure_message({"msg": "size '0' is not allowed"}, variables) == "size '0' is not allowed"
+    # an option of two words or more named on its own elsewhere (the advice) is renamed; not inside names or keys
+    secure = {"auth_token": "volumes_auth_token", "allow_insecure_auth": "volumes_allow_insecure_auth",
+              "resource_group": "volumes_resource_group",
+              "remove_unmapped_snapshots": "volumes_remove_unmapped_snapshots"}
+    assert role_failure_message({"msg": "auth_token is sent over http://c1:3370; use https, or set allow_insecure_auth",
+                                 "parameter": "auth_token"}, secure) == \
+        ("volumes_auth_token: auth_token is sent over http://c1:3370; use https, or set "
+         "volumes_allow_insecure_auth")
+    assert role_failure_message({"msg": "resource_group 'x' does not exist (its linstor.resource_group.name); "
+                                        "set remove_unmapped_snapshots=true, not volumes[0].remove_unmapped_snapshots"},
+                                secure) == (
+        "volumes_resource_group: resource_group 'x' does not exist (its linstor.resource_group.name); "
+        "set volumes_remove_unmapped_snapshots=true, not volumes[0].remove_unmapped_snapshots")
+    assert role_failure_message({"msg": "no_such_option and my_resource_group and resource_groups stay"}, secure) == \
+        "no_such_option and my_resource_group and resource_groups stay"
