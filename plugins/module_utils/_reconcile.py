@@ -656,8 +656,8 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     warnings += read_warnings
     group: dict[str, Any] | None = None
     group_read = False
-    if items and not claims:  # no Incus volume in the group, or no such group (misspelt): one GET tells
-        if all(item.request.state == "absent" for item in items):
+    if not claims:  # no Incus volume in the group, or no such group (misspelt): one GET tells
+        if all(item.request.state == "absent" for item in items):  # a teardown, or an empty list
             warn_if_group_missing(client, resource_group, warnings)
         else:
             group, group_read = require_group(client, resource_group, check_mode, warnings), True

@@ -216,8 +216,8 @@ notes:
     snapshot to the survivor as M(linstor.incus.linstor_incus_snapshot) does (its item reports the survivor)."
   - "When the group has no volume (none of Incus's), one GET of the resource group tells a missing (misspelt) group
     apart before anything is written: the run fails naming O(resource_group); in check mode it warns, as an
-    earlier task of the same check run may be what creates the group. A list that only deletes warns instead
-    (nothing was deleted), so that a teardown that also deleted the group can run again."
+    earlier task of the same check run may be what creates the group. A list that only deletes, or an empty one,
+    warns instead (nothing was deleted), so that a teardown that also deleted the group can run again."
   - "In check mode, a list that creates volumes (not copies) reads the group (when not read already) and the
     cluster's storage pools, one GET each, and warns when LINSTOR cannot place the group's C(place_count) replicas,
     where the real run fails at that volume's placement."
