@@ -50,6 +50,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     GENERATED_SUFFIX_LENGTH,
     KIB,
     SNAPSHOT_KEY_NAMESPACES,
+    TYPE_IMAGES,
     NamingError,
     aux_name,
     creation_properties,
@@ -256,6 +257,10 @@ def parse_request(params: Mapping[str, Any]) -> VolumeRequest:
     if rename_from is not None:
         if state == "absent":
             raise NamingError("rename_from", "rename_from cannot be used with state=absent; delete the volume by name")
+        if volume_type == TYPE_IMAGES:
+            raise NamingError("rename_from", "rename_from cannot be used with type image: an image volume is named by "
+                                             "its image's fingerprint (the hash of its content), and Incus never "
+                                             "renames one; under another fingerprint it would hand out the wrong image")
         validate_volume_name(volume_type, rename_from, "rename_from")
         try:
             rename_from_incus_name = aux_name(prefix, volume_type, project, rename_from)
@@ -270,6 +275,11 @@ def parse_request(params: Mapping[str, Any]) -> VolumeRequest:
             raise NamingError("source", "source cannot be used with state=absent")
         if rename_from is not None:
             raise NamingError("source", "source and rename_from cannot be used together: copy, then rename")
+        if volume_type == TYPE_IMAGES:
+            raise NamingError("source", "source cannot be used with type image: an image volume holds the image its "
+                                        "fingerprint names, which Incus unpacks into it itself; a copy of another "
+                                        "volume under that name would hand out the wrong image (an instance or custom "
+                                        "volume can be copied from an image: source.type image)")
         if source.incus_name == incus_name and source.volume_type == volume_type and source.snapshot is None:
             raise NamingError("source", f"source is volume {name!r} itself; name a different volume to copy")
     return VolumeRequest(
@@ -608,14 +618,15 @@ def filesystem_grow_warnings(incus_name: str, rd: Mapping[str, Any], plan: Plan)
     warnings = []
     rd_name = rd.get("name")
     for number in plan.grown_filesystems:
-        device = drbd_device(rd, number)
+        device, minor_hint = drbd_device(rd, number), ""
         if device is None:
-            device = "/dev/drbd<minor>" + (f" (`linstor volume list -r {rd_name}` shows the minor)" if rd_name else "")
+            device = "/dev/drbd<minor>"
+            minor_hint = f"; `linstor volume list -r {rd_name}` shows the minor" if rd_name else ""
         warnings.append(
             f"volume {incus_name}: LINSTOR grows volume {number} to {describe_size(plan.resize_kib[number] * KIB)}, "
             "but a filesystem on it keeps its size, and Incus will not grow it later (it grows a filesystem only in a "
             "resize it makes itself, and LINSTOR has the size now). Grow it on a node where the volume is placed: "
-            f"`resize2fs {device}` (ext4) or `xfs_growfs <mount point>` (xfs, mounted)")
+            f"`resize2fs {device}` (ext4) or `xfs_growfs <mount point>` (xfs, mounted){minor_hint}")
     return warnings
 
 

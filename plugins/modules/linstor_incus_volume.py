@@ -102,7 +102,8 @@ options:
       - If O(name) already exists and O(rename_from) does not, nothing is renamed (the rename was done before).
         If neither exists the module fails naming both (in check mode it warns and predicts the rename, as an
         earlier task of the same check run may create O(rename_from)); if both exist it fails without writing anything.
-      - Cannot be used with O(state=absent) or O(source).
+      - Cannot be used with O(state=absent) or O(source), nor for an image (O(type=image)), which is named by its
+        fingerprint and which Incus never renames.
       - Finding both names takes one request filtered on the volume type alone (LINSTOR's property filters must all
         match, so two names cannot be asked for at once); it returns every volume of that type.
     type: str
@@ -149,6 +150,8 @@ options:
   source:
     description:
       - Another volume to copy when this volume does not exist yet, with LINSTOR's clone.
+      - Not for an image (O(type=image)), as Incus unpacks an image into the volume its fingerprint names, never copies
+        another volume into it. An instance or custom volume can be copied from an image (O(source.type=image)).
       - The copy is a new RD in O(resource_group) whose clone request already carries the copy's own aux keys and drops
         the snapshot mappings inherited from the source, so no moment exists in which two RDs claim one volume.
         LINSTOR records C(cloned-from) on it. Snapshots are not copied.

@@ -193,6 +193,7 @@ def test_plan_grow_of_a_filesystem_warns_that_the_filesystem_keeps_its_size() ->
     [warning] = filesystem_grow_warnings("incus-volume-v1", vm, plan)
     assert "LINSTOR grows volume 1 to 1GiB" in warning
     assert f"`linstor volume list -r {vm['name']}` shows the minor" in warning  # read without its layer data
+    assert "`resize2fs /dev/drbd<minor>` (ext4)" in warning and warning.count("`") % 2 == 0  # no quote in a quote
     [warning] = filesystem_grow_warnings("incus-volume-v1", {}, plan)  # a copy not made yet
     assert "`resize2fs /dev/drbd<minor>`" in warning
     assert plan_changes(parse_request(params(type="virtual-machine", size="2GiB")), vm).grown_filesystems == []
