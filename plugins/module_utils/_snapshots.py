@@ -368,12 +368,15 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
             outcome.extra.update(snapshot={}, snapshots=[])
             return outcome.result(diff)
         require_group(client, request.resource_group, check_mode, outcome.warnings)  # a misspelt group, named
-        if check_mode and request.state == "present":
-            # an earlier task of the same check run may create the volume: predict, and say so
-            refuse_new_snapshot_name(request.name, "name")
+        if check_mode and request.state in ("present", "restored"):
+            # an earlier task of the same check run may create the volume (and the snapshot): predict, and say so
             outcome.changed = True
             outcome.warnings.append(check_mode_warning(missing, "the volume"))
             outcome.extra.update(snapshot=snapshot_entry(request.name, None), snapshots=[], volume_missing=True)
+            if request.state == "restored":
+                outcome.extra.update(removed_snapshots=[], removed_dangling_mappings=[])
+            else:
+                refuse_new_snapshot_name(request.name, "name")
             return outcome.result(diff)
         raise ModuleFailure(missing, "volume")
     outcome = Outcome(volume_view(rd, request.prefix))
@@ -830,7 +833,16 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
     props = rd.get("props") or {}
     linstor_name = snapshot_mappings(props).get(request.name)
     if linstor_name is None:
-        raise ModuleFailure(f"snapshot {request.name!r} of volume {request.incus_name} does not exist", "name")
+        missing = f"snapshot {request.name!r} of volume {request.incus_name} does not exist"
+        if not check_mode:
+            raise ModuleFailure(missing, "name")
+        # an earlier task of the same check run may take it: then the most recent, restored with nothing removed
+        outcome.changed = True
+        outcome.warnings.append(check_mode_warning(missing, f"snapshot {request.name!r}"))
+        outcome.extra.update(snapshot=snapshot_entry(request.name, None), snapshot_missing=True, removed_snapshots=[],
+                             removed_dangling_mappings=[])
+        _snapshot_list(outcome, props, None)
+        return
     rd_snapshots = read_rd_snapshots(client, [rd["name"]])[rd["name"]]
     by_lower = {name.lower(): value for name, value in rd_snapshots.items()}
     target = by_lower.get(linstor_name.lower())

@@ -313,15 +313,17 @@ race:
            "deleted_own": "incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9", "wrote_mapping": false}
 volume_missing:
   description:
-    - In check mode, true when the volume does not exist (yet) and the snapshot would be created (or renamed) with
-      it; the run warns instead of failing, as an earlier task of the same check run may create the volume.
+    - In check mode, true when the volume does not exist (yet) and the snapshot would be created (or renamed, or
+      restored) with it; the run warns instead of failing, as an earlier task of the same check run may create the
+      volume.
   returned: in check mode, when that happened
   type: bool
   sample: true
 snapshot_missing:
   description:
-    - In check mode, true when a rename finds neither O(rename_from) nor O(name) on the volume; the run predicts the
-      rename and warns instead of failing, as an earlier task of the same check run may take that snapshot.
+    - In check mode, true when a rename finds neither O(rename_from) nor O(name) on the volume, or a restore does
+      not find O(name); the run predicts the rename (the restore, of the most recent snapshot, removing nothing) and
+      warns instead of failing, as an earlier task of the same check run may take that snapshot.
   returned: in check mode, when that happened
   type: bool
   sample: true
