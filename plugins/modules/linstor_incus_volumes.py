@@ -88,7 +88,8 @@ options:
       rename_from:
         description:
           - Current name of the volume (same type and project) to rename to O(volumes[].name). Once renamed, a
-            re-run finds O(volumes[].name) and does nothing.
+            re-run finds O(volumes[].name) and does nothing. Not for an image, which is named by its fingerprint and
+            which Incus never renames.
           - If neither exists the run fails before anything is written, naming the item's O(volumes[].rename_from).
             In check mode it warns instead and predicts the rename (and the item's snapshots), as an earlier task of
             the same check run may create the volume.
