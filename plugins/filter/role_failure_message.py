@@ -60,15 +60,16 @@ def _renamed(path: str, variables: Mapping[str, str]) -> str | None:
 
 
 def _advice_renamed(text: str, variables: Mapping[str, str]) -> str:
-    """``text`` with each option of two words or more (``allow_insecure_auth``) renamed where it stands alone, as in
-    a message's advice ("or set allow_insecure_auth"): not inside a name, a path or a key (``linstor.resource_group``),
-    nor as the subject the message starts with (after the role variable it is told under). One-word options
-    (``timeout``, ``volumes``) are words of the text too, and stay."""
+    """``text`` with each option of two words or more (``allow_insecure_auth``) renamed where it stands as a word of
+    the prose, as in a message's advice ("or set allow_insecure_auth"): after a space or an opening parenthesis, and
+    before a space, punctuation or the end. Not inside a name, a path, a quoted value or a key (``ca_cert.pem``,
+    ``'storage_pool'``, ``linstor.resource_group.name``), nor as the subject the message starts with (after the role
+    variable it is told under). One-word options (``timeout``, ``volumes``) are words of the text too, and stay."""
     options = sorted((option for option in variables if "_" in option), key=len, reverse=True)
     if not options:
         return text
-    pattern = r"(?<![\w.\[/])(" + "|".join(map(re.escape, options)) + r")(?![\w\[])"
-    return re.sub(pattern, lambda match: variables[match.group(1)] if match.start() else match.group(1), text)
+    pattern = r"(?<=[\s(])(" + "|".join(map(re.escape, options)) + r")(?=[\s=,;:)]|\.(?:\s|$)|$)"
+    return re.sub(pattern, lambda match: variables[match.group(1)], text)
 
 
 def role_failure_message(result: Mapping[str, Any], variables: Mapping[str, str]) -> str:

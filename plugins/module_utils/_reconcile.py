@@ -15,7 +15,7 @@ The flow of :func:`reconcile`:
    ``Aux/Incus/type``, the two keys Incus's own lookup filters on) reads every volume of the group (read
    again for 10 s, pauses doubling from 0.5 s, while a declared volume or its ``rename_from`` has two live
    claimants, which may be twins about to settle: :func:`._volumes.read_until_settled`; +1 GET of the resources
-   of RDs flagged DELETE, only when there are some: :func:`._volumes.refused_deletes`);
+   of RDs flagged DELETE, only when there are some: :func:`._volumes.flagged_delete_states`);
 3. every item is planned against that listing (:func:`plan_items`, then :func:`plan_snapshot_reads`
    with one snapshot listing when volumes are deleted or declared snapshots are mapped), still
    without writing: a conflict, a missing ``size`` for a volume to create, a shrink, unmapped
@@ -90,11 +90,11 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     creation_request,
     delete_in_use_warning,
     delete_operation,
-    delete_volume_and_deletes_under_way,
-    deletes_under_way,
+    delete_volume_rds,
     deleting_warnings,
     duplicated,
     filesystem_grow_warnings,
+    first_doomed,
     in_use_problem,
     in_use_warning,
     live,
@@ -116,11 +116,12 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     snapshots_phrase,
     snapshots_to_remove,
     spawn_and_place,
+    stalled_deletes,
     stored_view,
+    tell_flagged_deletes_apart,
     update_volume,
     user_properties_written,
     warn_if_group_missing,
-    without_refused_delete_flags,
 )
 
 LIST_OPTIONS = ("resource_group", "prefix", "delete_retries", "delete_retry_delay", "remove_unmapped_snapshots")
@@ -158,12 +159,14 @@ class Item:
     snapshots_to_delete: list[SnapshotRequest] = field(default_factory=list)
     dangling: dict[str, str] = field(default_factory=dict)
     """Incus snapshot name -> the LINSTOR snapshot its mapping names and the RD lacks (created again)."""
-    going: list[dict[str, Any]] = field(default_factory=list)
-    """For a volume to delete, the RDs claiming it that LINSTOR is deleting already: their delete is sent again
-    (:func:`._volumes.delete_volume_and_deletes_under_way`)."""
+    stalled: list[dict[str, Any]] = field(default_factory=list)
+    """For a volume to delete, the RDs claiming it whose delete is stalled: sent again first
+    (:func:`._volumes.delete_volume_rds`)."""
     linstor_snapshots: list[str] | None = None
     """For a volume to delete, the names of its LINSTOR snapshots, read while planning (for the refusal and
     check mode); the delete reads them again, so that one made since stops it before it deletes anything."""
+    stalled_snapshots: dict[str, list[str]] = field(default_factory=dict)
+    """The same for each RD of :attr:`stalled`, by name."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -315,15 +318,17 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
     item.rd = rd
     item.before = volume_view(rd, request.prefix) if rd is not None else None
     if request.state == "absent":
-        try:
-            if rd is not None:
+        if rd is not None:
+            try:
                 refuse_other_content_type(request, rd)
-            item.going = deletes_under_way(request, claims.get(item.key, []))
-        except NamingError as error:
-            raise _indexed(error, item.index) from error
-        if item.before is None and item.going:
-            item.before = volume_view(item.going[0], request.prefix)
-        item.action = "delete" if rd is not None or item.going else None
+            except NamingError as error:
+                raise _indexed(error, item.index) from error
+        item.stalled = stalled_deletes(request, claims.get(item.key, []))
+        warnings += deleting_warnings([other for other in claims.get(item.key, []) if other not in item.stalled],
+                                      request.incus_name)
+        doomed = first_doomed(rd, item.stalled)
+        item.before = volume_view(doomed, request.prefix) if doomed is not None else None
+        item.action = "delete" if doomed is not None else None
         return
     if not live(claims.get(item.key, [])):  # gone or going, to be created, or renamed to
         warnings += deleting_warnings(claims.get(item.key, []), request.incus_name)
@@ -371,26 +376,33 @@ def plan_snapshot_reads(client: LinstorClient, items: list[Item]) -> None:
     - a declared snapshot whose mapping names a LINSTOR snapshot the RD lacks (as an Incus copy inherits
       its source's mappings) is created again.
     """
-    deleting = [item for item in items if item.action == "delete" and item.rd is not None]
+    deleting = [item for item in items if item.action == "delete"]
     mapped = [(item, snapshot) for item in items if item.rd is not None and item.action != "delete"
               for snapshot in item.snapshots
               if snapshot.state == "present" and snapshot not in item.snapshots_to_create]
-    rds = {item.rd["name"]: item.rd for item in deleting} | {item.rd["name"]: item.rd for item, _snapshot in mapped}
+    rds = {rd["name"]: rd for item in deleting for rd in _doomed_rds(item)} | {
+        item.rd["name"]: item.rd for item, _snapshot in mapped}
     if not rds:
         return
     rd_snapshots = read_rd_snapshots(client, sorted(rds))
-    refused: list[tuple[Item, ModuleFailure]] = []
+    refused: list[tuple[Item, dict[str, Any], ModuleFailure]] = []
     for item in deleting:
-        item.linstor_snapshots = sorted(rd_snapshots[item.rd["name"]])
-        try:
-            refuse_unmapped_snapshots(item.request, item.rd, item.linstor_snapshots)
-        except ModuleFailure as failure:
-            refused.append((item, failure))
+        for rd in _doomed_rds(item):
+            names = sorted(rd_snapshots.get(rd["name"]) or {})  # a stalled RD may be gone by now
+            if rd is item.rd:
+                item.linstor_snapshots = names
+            else:
+                item.stalled_snapshots[rd["name"]] = names
+            try:
+                refuse_unmapped_snapshots(item.request, rd, names)
+            except ModuleFailure as failure:
+                refused.append((item, rd, failure))
     if refused:
         raise ModuleFailure(
-            "; ".join(f"{_indexed_parameter(item.index, None)}: {failure.message}" for item, failure in refused),
-            refused[0][1].parameter,
-            unmapped_snapshots=[entry for item, failure in refused for entry in _unmapped_entries(item, failure)])
+            "; ".join(f"{_indexed_parameter(item.index, None)}: {failure.message}" for item, _rd, failure in refused),
+            refused[0][2].parameter,
+            unmapped_snapshots=[entry for item, rd, failure in refused
+                                for entry in _unmapped_entries(item, failure, rd["name"])])
     for item, snapshot in mapped:
         linstor_name = dangling_targets(item.rd, rd_snapshots[item.rd["name"]]).get(snapshot.name)
         if linstor_name is not None:
@@ -448,9 +460,17 @@ def _in_use_entry(item: Item, nodes: list[str]) -> dict[str, Any]:
             "nodes": nodes}
 
 
-def _unmapped_entries(item: Item, failure: ModuleFailure) -> list[dict[str, Any]]:
-    """The ``unmapped_snapshots`` of a refused delete, each with its item's index and RD."""
-    rd_name = item.rd["name"] if item.rd is not None else None
+def _doomed_rds(item: Item) -> list[dict[str, Any]]:
+    """The RDs an item to delete deletes, in their order (:func:`._volumes.delete_volume_rds`): the stalled ones,
+    then the volume's."""
+    return item.stalled + ([item.rd] if item.rd is not None else [])
+
+
+def _unmapped_entries(item: Item, failure: ModuleFailure, rd_name: str | None = None) -> list[dict[str, Any]]:
+    """The ``unmapped_snapshots`` of a refused delete, each with its item's index and RD (the volume's unless
+    ``rd_name`` is given)."""
+    if rd_name is None:
+        rd_name = item.rd["name"] if item.rd is not None else None
     return [{"index": item.index, "resource_definition": rd_name, "linstor_name": name}
             for name in failure.result["unmapped_snapshots"]]
 
@@ -551,7 +571,7 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
     snapshot_outcome: Outcome | None = None
     try:
         if item.action == "delete":
-            delete_volume_and_deletes_under_way(client, request, rd, item.going, outcome, False)
+            delete_volume_rds(client, request, rd, item.stalled, outcome, False)
             entry["actions"].append("deleted")
             entry["snapshots_removed"] = outcome.extra["snapshots_removed"]
             entry["resource_definitions_deleted"] = outcome.extra["resource_definitions_deleted"]
@@ -616,7 +636,7 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
 
 
 def _new_entry(item: Item) -> dict[str, Any]:
-    rd = item.rd if item.rd is not None else next(iter(item.going), None)
+    rd = first_doomed(item.rd, item.stalled)
     rd_name = rd["name"] if rd is not None else None
     return {**item.identity(), "resource_definition": rd_name, "actions": [], "snapshots_created": [],
             "snapshots_deleted": []}
@@ -649,7 +669,7 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
         claims = read_group(client, resource_group, params["prefix"], read_warnings)
         # the declared volumes' RDs flagged DELETE: deletes under way, or refused (one more GET only then)
         declared_claims = {key: claims[key] for key in declared if key in claims}
-        return {**claims, **without_refused_delete_flags(client, declared_claims)}
+        return {**claims, **tell_flagged_deletes_apart(client, declared_claims)}
 
     claims = read_until_settled(client, read_declared,
                                 lambda claims: any(duplicated(claims.get(key, [])) for key in declared))
@@ -689,9 +709,11 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
                 warnings.extend(dangling_warning(item.rd["name"], name, linstor_name)
                                 for name, linstor_name in item.dangling.items())
             if item.action == "delete":
-                entry["snapshots_removed"] = snapshots_to_remove(item.rd.get("props") or {},
-                                                                 item.linstor_snapshots or []) if item.rd else []
-                entry["resource_definitions_deleted"] = [rd["name"] for rd in [item.rd, *item.going] if rd]
+                doomed = [(rd, item.linstor_snapshots if rd is item.rd else item.stalled_snapshots.get(rd["name"]))
+                          for rd in _doomed_rds(item)]
+                entry["snapshots_removed"] = [removed for rd, names in doomed
+                                              for removed in snapshots_to_remove(rd.get("props") or {}, names or [])]
+                entry["resource_definitions_deleted"] = [rd["name"] for rd, _names in doomed]
             changes.append(entry)
             continue
         try:

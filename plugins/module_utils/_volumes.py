@@ -359,7 +359,7 @@ def being_deleted(rd: Mapping[str, Any]) -> bool:
     """Whether LINSTOR is deleting the RD: a controller lists it with flag DELETE until its satellites have removed
     the resources (moments; as long as a satellite is offline). Such an RD is no longer the volume's: a twin giving
     way (:func:`settle_concurrent_create`), or a volume deleted, maybe created again meanwhile. A lookup drops the
-    flag of an RD whose delete LINSTOR refused (:func:`without_refused_delete_flags`)."""
+    flag of an RD whose delete LINSTOR refused (:func:`tell_flagged_deletes_apart`)."""
     return "DELETE" in (rd.get("flags") or [])
 
 
@@ -369,40 +369,62 @@ def resource_in_use(resource: Mapping[str, Any]) -> bool:
 
 
 DELETE_REFUSED = "linstor_incus_delete_refused"
-"""Key a lookup adds to an RD whose flag DELETE it dropped (:func:`without_refused_delete_flags`)."""
+"""Key a lookup adds to an RD flagged DELETE whose delete LINSTOR refused while a resource was in use: the lookup
+drops the flag, as the RD is still the volume's (:func:`tell_flagged_deletes_apart`)."""
+
+DELETE_STALLED = "linstor_incus_delete_stalled"
+"""Key a lookup adds to an RD flagged DELETE none of whose resources is flagged DELETE or in use: a delete LINSTOR
+refused earlier while in use, which goes on only when sent again (or when the satellites reconnect), or a delete in
+its first moments, before it flags a resource (:func:`tell_flagged_deletes_apart`)."""
 
 
-def refused_deletes(client: LinstorClient, rds: Iterable[dict[str, Any]]) -> set[str]:
-    """The lower-cased names of the RDs among ``rds`` flagged DELETE whose delete LINSTOR refused: LINSTOR 1.31.0 to
-    1.33.1 flag an RD before they check that none of its resources is in use, and keep the flag when they refuse, so
-    such an RD has a resource in use and not flagged DELETE (a delete under way has passed that check: every release
-    makes it before it flags a resource). One ``GET /v1/view/resources``, only when an RD is flagged DELETE."""
+def _resource_deleted(resource: Mapping[str, Any]) -> bool:
+    return "DELETE" in (resource.get("flags") or [])
+
+
+def flagged_delete_states(client: LinstorClient, rds: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Lower-cased name -> :data:`DELETE_REFUSED` or :data:`DELETE_STALLED`, for the RDs among ``rds`` flagged DELETE
+    that are not simply being deleted. LINSTOR 1.31.0 to 1.33.1 flag an RD before they check that none of its
+    resources is in use, and keep the flag when they refuse: such an RD has a resource in use and not flagged
+    (refused; every release checks use before it flags a resource), or, once no longer in use, no resource flagged
+    (stalled). A delete under way has its resources flagged, or gone. One ``GET /v1/view/resources``, only when an
+    RD is flagged DELETE."""
     flagged = [rd["name"] for rd in rds if being_deleted(rd)]
     if not flagged:
-        return set()
-    return {str(resource.get("name", "")).lower() for resource in client.view_resources(flagged)
-            if resource_in_use(resource) and "DELETE" not in (resource.get("flags") or [])}
+        return {}
+    placed: dict[str, list[dict[str, Any]]] = {name.lower(): [] for name in flagged}
+    for resource in client.view_resources(flagged):
+        placed.setdefault(str(resource.get("name", "")).lower(), []).append(resource)
+    states = {}
+    for name, resources in placed.items():
+        if any(resource_in_use(resource) and not _resource_deleted(resource) for resource in resources):
+            states[name] = DELETE_REFUSED
+        elif not any(_resource_deleted(resource) for resource in resources):
+            states[name] = DELETE_STALLED
+    return states
 
 
-def without_refused_delete_flags(client: LinstorClient, claims: Claims) -> Claims:
-    """``claims`` with the flag DELETE dropped from the RDs whose delete LINSTOR refused (:func:`refused_deletes`),
-    marked :data:`DELETE_REFUSED` instead: such an RD is still the volume's, in use
-    (:func:`refused_delete_warnings`)."""
-    refused = refused_deletes(client, (rd for rds in claims.values() for rd in rds))
-    if not refused:
+def tell_flagged_deletes_apart(client: LinstorClient, claims: Claims) -> Claims:
+    """``claims`` with the RDs flagged DELETE told apart (:func:`flagged_delete_states`): one whose delete LINSTOR
+    refused loses the flag and is marked :data:`DELETE_REFUSED` (still the volume's, in use:
+    :func:`refused_delete_warnings`); one whose delete is stalled keeps it and is marked :data:`DELETE_STALLED`
+    (``state=absent`` sends its delete again: :func:`stalled_deletes`)."""
+    states = flagged_delete_states(client, (rd for rds in claims.values() for rd in rds))
+    if not states:
         return claims
 
-    def as_kept(rd: dict[str, Any]) -> dict[str, Any]:
-        if rd["name"].lower() not in refused:
-            return rd
-        return {**rd, "flags": [flag for flag in rd.get("flags") or [] if flag != "DELETE"], DELETE_REFUSED: True}
+    def as_told(rd: dict[str, Any]) -> dict[str, Any]:
+        state = states.get(rd["name"].lower())
+        if state == DELETE_REFUSED:
+            return {**rd, "flags": [flag for flag in rd.get("flags") or [] if flag != "DELETE"], DELETE_REFUSED: True}
+        return {**rd, DELETE_STALLED: True} if state == DELETE_STALLED else rd
 
-    return {key: [as_kept(rd) for rd in rds] for key, rds in claims.items()}
+    return {key: [as_told(rd) for rd in rds] for key, rds in claims.items()}
 
 
 def refused_delete_warnings(rd: Mapping[str, Any] | None, incus_name: str) -> list[str]:
     """For a run that takes ``rd`` for the volume: that LINSTOR will still delete it, when its delete was refused
-    (:func:`without_refused_delete_flags`)."""
+    (:func:`tell_flagged_deletes_apart`)."""
     if not rd or not rd.get(DELETE_REFUSED):
         return []
     return [f"resource definition {rd['name']} of volume {incus_name} keeps flag DELETE from a delete LINSTOR refused "
@@ -474,7 +496,7 @@ def find_volumes(
     filters = lookup_filters(prefix, volume_type, project, names[0]) if len(names) == 1 else [type_filter(volume_type)]
     claims = claims_by_identity(client.list_resource_definitions(props=filters, with_volume_definitions=True),
                                 resource_group)
-    return without_refused_delete_flags(
+    return tell_flagged_deletes_apart(
         client, {name: claims.get((volume_type, aux_name(prefix, volume_type, project, name)), []) for name in names})
 
 
@@ -1377,7 +1399,7 @@ def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, A
     refuse_unmapped_snapshots(request, rd, linstor_snapshots)
     refuse_delete_in_use(client, request, rd["name"], linstor_snapshots, check_mode, outcome.warnings)
     removed = snapshots_to_remove(props, linstor_snapshots)
-    outcome.extra["snapshots_removed"] = removed
+    outcome.extra["snapshots_removed"] = outcome.extra.get("snapshots_removed", []) + removed
     outcome.changed = True
     outcome.volume = {}
     if check_mode:
@@ -1401,48 +1423,45 @@ def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, A
                             linstor_error=error.to_dict()) from error
 
 
-def deletes_under_way(request: VolumeRequest, rds: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """For ``state=absent``: the RDs claiming the volume that LINSTOR is deleting already (:func:`being_deleted`),
-    whose delete the run sends again (:func:`delete_volume_and_deletes_under_way`); checked as the volume's RD is
-    (:func:`refuse_other_content_type`)."""
-    going = [rd for rd in rds if being_deleted(rd)]
-    for rd in going:
-        refuse_other_content_type(request, rd)
-    return going
+def first_doomed(rd: dict[str, Any] | None, stalled: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The RD a ``state=absent`` run reports as the volume before (its diff): the volume's, else the first stalled."""
+    return rd if rd is not None else next(iter(stalled), None)
 
 
-def delete_volume_and_deletes_under_way(client: LinstorClient, request: VolumeRequest, rd: dict[str, Any] | None,
-                                        going: list[dict[str, Any]], outcome: Outcome, check_mode: bool) -> None:
-    """``state=absent``: delete the volume's RD ``rd`` (:func:`delete_volume`), then send the delete of each RD in
-    ``going`` (:func:`deletes_under_way`) again, as Incus does, whose lookup finds those too. A delete that LINSTOR
-    1.31.0 to 1.33.1 refused while the volume was in use left its flag and goes on only when sent again (or when
-    the satellites reconnect); LINSTOR runs a delete sent again as the first, which it finishes (its checks again,
-    nothing removed twice). ``resource_definitions_deleted`` names them all, and ``snapshots_removed`` the
-    snapshots deleted first; a failure after a delete says what went."""
+def stalled_deletes(request: VolumeRequest, rds: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For ``state=absent``: the RDs claiming the volume whose delete is stalled (:data:`DELETE_STALLED`), which the
+    run sends again, as Incus's delete of what its lookup finds does; not one of another content type than a given
+    ``content_type`` (the task does not describe it)."""
+    return [rd for rd in rds if being_deleted(rd) and rd.get(DELETE_STALLED) and (
+        not request.content_type_given or (rd.get("props") or {}).get(AUX_CONTENT_TYPE) == request.content_type)]
+
+
+def delete_volume_rds(client: LinstorClient, request: VolumeRequest, rd: dict[str, Any] | None,
+                      stalled: list[dict[str, Any]], outcome: Outcome, check_mode: bool) -> None:
+    """``state=absent``: send the delete of each RD in ``stalled`` (:func:`stalled_deletes`) again, then delete the
+    volume's RD ``rd``, each as :func:`delete_volume` does (its snapshots first). LINSTOR runs a delete sent again as
+    the first one (its checks again, nothing removed twice); one that is gone by then was finished meanwhile, and is
+    skipped. ``resource_definitions_deleted`` names the RDs deleted, ``snapshots_removed`` their snapshots; a
+    failure after one went says what went. The stalled ones go first: they were being deleted already."""
     deleted: list[str] = []
     outcome.extra.update(resource_definitions_deleted=deleted, snapshots_removed=[])
-    if rd is not None:
-        refuse_other_content_type(request, rd)
-        delete_volume(client, request, rd, outcome, check_mode)
-        deleted.append(rd["name"])
-    if not going:
-        return
-    outcome.changed = True
-    outcome.volume = {}
-    if check_mode:
-        deleted += [other["name"] for other in going]
-        return
-    try:
-        with client.run_to_the_end(f"deleting volume {request.incus_name}"):
-            for other in going:
-                delete_rd(client, other["name"], request.delete_retries, request.delete_retry_delay, outcome)
-                deleted.append(other["name"])
-    except LinstorError as error:
-        if not deleted:
+    for doomed in stalled + ([rd] if rd is not None else []):
+        try:
+            delete_volume(client, request, doomed, outcome, check_mode)
+        except LinstorError as error:
+            if doomed is not rd and error.not_found:  # LINSTOR finished that delete meanwhile
+                continue
+            if not deleted:
+                raise
+            raise ModuleFailure(str(error), None, changed=True, resource_definitions_deleted=deleted,
+                                snapshots_removed=outcome.extra["snapshots_removed"], linstor_error=error.to_dict(),
+                                linstor_warnings=outcome.warnings) from error
+        except ModuleFailure as failure:
+            if deleted:
+                failure.result.update(changed=True, resource_definitions_deleted=deleted, snapshots_removed=(
+                    outcome.extra["snapshots_removed"] + failure.result.get("snapshots_removed", [])))
             raise
-        raise ModuleFailure(str(error), None, changed=True, resource_definitions_deleted=deleted,
-                            snapshots_removed=outcome.extra["snapshots_removed"], linstor_error=error.to_dict(),
-                            linstor_warnings=outcome.warnings) from error
+        deleted.append(doomed["name"])
 
 
 # --- One run --------------------------------------------------------------------------------------
@@ -1483,12 +1502,16 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
             outcome.warnings += group_warnings + [check_mode_warning(message, request.rename_from_incus_name or "")]
             return outcome.result(diff)
     if request.state == "absent":
-        going = deletes_under_way(request, found[request.name])
-        doomed = rd if rd is not None else next(iter(going), None)
+        if rd is not None:
+            refuse_other_content_type(request, rd)
+        stalled = stalled_deletes(request, found[request.name])
+        doomed = first_doomed(rd, stalled)
         outcome = Outcome(volume_view(doomed, request.prefix) if doomed is not None else None)
-        if doomed is None:  # gone, or never in a group that exists?
+        outcome.warnings += deleting_warnings([other for other in found[request.name] if other not in stalled],
+                                              request.incus_name)
+        if doomed is None:  # gone, going, or never in a group that exists?
             warn_if_group_missing(client, request.resource_group, outcome.warnings)
-        delete_volume_and_deletes_under_way(client, request, rd, going, outcome, check_mode)
+        delete_volume_rds(client, request, rd, stalled, outcome, check_mode)
         return outcome.result(diff)
 
     existing = rd if rd is not None else old_rd

@@ -252,11 +252,12 @@ notes:
     is placed.
   - "An RD LINSTOR is deleting (listed with flag C(DELETE) until the satellites have removed its resources: moments,
     or as long as one is offline) is not the volume: it is not counted as a second RD claiming it, and a create
-    meanwhile makes a new RD (a volume deleted and created again at once), warning naming it (Incus's lookup finds
-    it until it is gone). O(state=absent) sends its delete again, as Incus's delete does
-    (RV(resource_definitions_deleted) names it): LINSTOR takes it as the first one, which it finishes, and a delete
-    LINSTOR 1.31.0 to 1.33.1 refused while the volume was in use goes on only so (or once its satellites
-    reconnect). An RD flagged C(DELETE) with a
+    meanwhile makes a new RD (a volume deleted and created again at once); both it and O(state=absent) warn naming
+    it (Incus's lookup finds it until it is gone). A delete LINSTOR 1.31.0 to 1.33.1 refused while the volume was in
+    use keeps the flag and goes on only when sent again (or once the satellites reconnect): an RD flagged C(DELETE)
+    none of whose resources is flagged or in use is such a stalled delete, and O(state=absent) sends it again, as
+    Incus's delete does, deleting it as it deletes a volume (its snapshots first; RV(resource_definitions_deleted)
+    names it). An RD flagged C(DELETE) with a
     resource in use and not flagged (LINSTOR 1.31.0 to 1.33.1 keep the flag on an RD whose delete they refused
     while in use) is still the volume, with a warning that the controller deletes it once no resource is in use
     and its satellites reconnect: a lookup that meets an RD flagged C(DELETE) sends one more request, a GET of its
@@ -430,8 +431,8 @@ snapshots_removed:
 resource_definitions_deleted:
   description:
     - "With O(state=absent), the resource definitions this run deleted (in check mode, would delete): the volume's,
-      and any claiming it that LINSTOR was deleting already (flag C(DELETE)), whose delete the run sent again, as
-      Incus does. Empty when there was nothing to delete."
+      and any claiming it whose delete was stalled (flag C(DELETE), no resource flagged or in use), which the run sent
+      again, as Incus does. Empty when there was nothing to delete."
     - On a failure after one of them was deleted, the ones deleted.
   returned: when O(state=absent)
   type: list

@@ -212,7 +212,8 @@ notes:
     (RV(concurrent_creates)). When the listing shows two RDs claiming a declared volume, it is read again after
     pauses doubling from half a second, for ten seconds (they may be such twins, about to settle) before the run
     fails naming them; an RD LINSTOR is deleting (flag C(DELETE)) is not counted, nor taken for the volume, and
-    an item with O(volumes[].state=absent) sends its delete again, as M(linstor.incus.linstor_incus_volume) says. A late
+    an item with O(volumes[].state=absent) sends a stalled delete again, as M(linstor.incus.linstor_incus_volume) says.
+    A late
     run whose listing found the RD of a twin that then gives way, and which snapshots that volume, moves its
     snapshot to the survivor as M(linstor.incus.linstor_incus_snapshot) does (its item reports the survivor)."
   - "When the group has no volume (none of Incus's), one GET of the resource group tells a missing (misspelt) group
@@ -293,8 +294,9 @@ changes:
       would be deleted). C(name) is null for a LINSTOR snapshot no mapping names, one a snapshot create claims or
       any with O(remove_unmapped_snapshots=true).
     - "A deleted volume's entry has C(resource_definitions_deleted), the resource definitions deleted (in check mode,
-      that would be): the volume's, and any claiming it that LINSTOR was deleting already (flag C(DELETE)), whose
-      delete the run sent again. C(resource_definition) is the volume's, or the first of those when it had none else."
+      that would be): any claiming it whose delete was stalled (flag C(DELETE), no resource flagged or in use), which
+      the run sent again, then the volume's. C(resource_definition) is the volume's, or the first of those when it
+      had none else."
   returned: on success, and on a failure while writing (with RV(failed_index))
   type: list
   elements: dict
@@ -425,9 +427,9 @@ snapshots_removed:
   sample: [{"name": "snap0", "linstor_name": "incus-volume-19dd0b015d22445f8097ba5e740948de"}]
 resource_definitions_deleted:
   description:
-    - When the failing item's delete failed after one of its resource definitions was deleted (the volume's, then
-      any LINSTOR was deleting already, whose delete it sends again), those deleted (its RV(changes) entry, with
-      the action C(deleted_partly), has them too).
+    - When the failing item's delete failed after one of its resource definitions was deleted (first any whose
+      stalled delete it sends again, then the volume's), those deleted (its RV(changes) entry, with the action
+      C(deleted_partly), has them too).
   returned: on that failure
   type: list
   elements: str

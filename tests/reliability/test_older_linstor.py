@@ -278,8 +278,8 @@ def test_an_rd_whose_delete_was_refused_in_use_is_still_the_volume(tmp_path: Pat
         listed_run = env.run("linstor_incus_volumes", volumes=[{"name": "busy", "type": "container", "size": "64MiB"}])
         assert not listed_run.failed and not listed_run.changed, listed_run.result
         assert "data and all" in json.dumps(listed_run.result.get("warnings")), listed_run.result
-        snapshots = env.run(SNAPSHOT, volume="busy", type="container", name="s1", state="absent")
-        assert not snapshots.failed and snapshots.result["volume"]["resource_definition"] == rd, snapshots.result
+        snapshot = env.run(SNAPSHOT, volume="busy", type="container", name="s1")  # as Incus may take one meanwhile
+        assert not snapshot.failed and snapshot.result["volume"]["resource_definition"] == rd, snapshot.result
         absent = env.run(VOLUME, name="busy", type="container", state="absent", delete_retries=0)
         assert absent.failed and "in use" in absent.msg, absent.result  # refused, not taken for gone
         assert rds_claiming(env, "busy") == [rd]
@@ -291,9 +291,15 @@ def test_an_rd_whose_delete_was_refused_in_use_is_still_the_volume(tmp_path: Pat
         assert f"linstor resource-definition delete {rd}" in json.dumps(present.result.get("warnings")), present.result
         checked = env.run(VOLUME, name="busy", type="container", state="absent", check_mode=True)
         assert checked.changed and checked.result["resource_definitions_deleted"] == [rd], checked.result
+        assert [entry["name"] for entry in checked.result["snapshots_removed"]] == ["s1"], checked.result
+        listed = env.run("linstor_incus_volumes", check_mode=True,
+                         volumes=[{"name": "busy", "type": "container", "state": "absent"}])
+        assert listed.changed and listed.result["changes"][0]["resource_definitions_deleted"] == [rd], listed.result
+        assert [entry["name"] for entry in listed.result["changes"][0]["snapshots_removed"]] == ["s1"], listed.result
         assert rds_claiming(env, "busy") == [rd]
         going = env.run(VOLUME, name="busy", type="container", state="absent")  # stalled: sent again, as Incus does
         assert not going.failed and going.changed and going.result["resource_definitions_deleted"] == [rd], going.result
+        assert [entry["name"] for entry in going.result["snapshots_removed"]] == ["s1"], going.result  # first
         assert rds_claiming(env, "busy") == []
         gone = env.run(VOLUME, name="busy", type="container", state="absent")
         assert not gone.failed and not gone.changed, gone.result

@@ -637,11 +637,11 @@ def writes(env: Env) -> list[dict]:
 
 
 @pytest.mark.parametrize("module", ["linstor_incus_volume", "linstor_incus_volumes"])
-def test_absent_while_linstor_deletes_the_volume_sends_the_delete_again(env: Env, module: str) -> None:
-    """state=absent while LINSTOR is deleting the volume's RD (a delete under way, or stuck while a satellite is
-    offline): Incus's lookup still finds the RD, and Incus deletes what it finds; so does the run, which LINSTOR
-    takes as the first delete (it finishes it). Check mode says so and writes nothing; a second run has nothing
-    left to do."""
+def test_absent_while_linstor_deletes_the_volume_leaves_it_to_linstor(env: Env, module: str) -> None:
+    """state=absent while LINSTOR is deleting the volume's RD (its resources flagged DELETE too: a delete under way,
+    or stuck while a satellite is offline, which a delete sent again would not move): nothing for the run to do,
+    in check mode too, and a warning names the RD LINSTOR has yet to remove. (A stalled delete, no resource flagged,
+    is sent again: test_older_linstor.py.)"""
     volume = {"name": "going", "type": "container"}
     task = {**volume, "state": "absent"} if module == "linstor_incus_volume" else {
         "volumes": [{**volume, "state": "absent"}]}
@@ -651,20 +651,17 @@ def test_absent_while_linstor_deletes_the_volume_sends_the_delete_again(env: Env
     audit = env.run("linstor_incus_volume_info", **volume)
     env.debug.clear_requests()
     checked = env.run(module, check_mode=True, **task)
-    assert writes(env) == [] and rds_claiming(env, "going") == [rd], env.debug.requests()
     absent = env.run(module, **task)
-    sent = [entry["path"] for entry in writes(env)]
-    assert deleter.under_way(), "the run met the delete under way"
+    sent = writes(env)
+    assert deleter.under_way(), "the runs met the delete under way"
     deleter.finish()
     for outcome in (checked, absent):
-        assert not outcome.failed and outcome.changed, outcome.result
-        deleted = outcome.result if module == "linstor_incus_volume" else outcome.result["changes"][0]
-        assert deleted["resource_definitions_deleted"] == [rd] and deleted["snapshots_removed"] == [], outcome.result
-    assert sent == [f"/v1/resource-definitions/{rd}"], sent
+        assert not outcome.failed and not outcome.changed, outcome.result
+        assert rd in json.dumps(outcome.result.get("warnings")) and "DELETE" in json.dumps(
+            outcome.result.get("warnings")), outcome.result
+    assert sent == [], sent
     assert [(v["resource_definition"], v["flags"]) for v in audit.result["volumes"]] == [(rd, ["DELETE"])], audit.result
     assert rds_claiming(env, "going") == []
-    again = env.run(module, **task)
-    assert not again.failed and not again.changed, again.result
 
 
 def test_a_lookup_waits_for_a_twin_whose_placement_takes_seconds(env: Env) -> None:

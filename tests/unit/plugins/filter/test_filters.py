@@ -70,3 +70,9 @@ def test_role_failure_message_names_the_role_variables() -> None:
         "set volumes_remove_unmapped_snapshots=true, not volumes[0].remove_unmapped_snapshots")
     assert role_failure_message({"msg": "no_such_option and my_resource_group and resource_groups stay"}, secure) == \
         "no_such_option and my_resource_group and resource_groups stay"
+    # names, paths, quoted values, file names and keys that contain an option stay as they are
+    kept = ("cannot read /etc/x/my-auth_token.txt, auth_token.txt or 'resource_group'; volume resource_group-2 in "
+            "{'resource_group': 'x'} (linstor.resource_group.name)")
+    assert role_failure_message({"msg": kept}, secure) == kept
+    assert role_failure_message({"msg": "x (auth_token) and auth_token. Then resource_group"}, secure) == \
+        "x (volumes_auth_token) and volumes_auth_token. Then volumes_resource_group"

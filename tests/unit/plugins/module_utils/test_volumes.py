@@ -193,7 +193,7 @@ def test_plan_grow_of_a_filesystem_warns_that_the_filesystem_keeps_its_size() ->
     [warning] = filesystem_grow_warnings("incus-volume-v1", vm, plan)
     assert "LINSTOR grows volume 1 to 1GiB" in warning
     assert f"`linstor volume list -r {vm['name']}` shows the minor" in warning  # read without its layer data
-    assert "`resize2fs /dev/drbd<minor>` (ext4)" in warning and warning.count("`") % 2 == 0  # no quote in a quote
+    assert "`resize2fs /dev/drbd<minor>` (ext4)" in warning  # not a command quoted inside another's quotes
     [warning] = filesystem_grow_warnings("incus-volume-v1", {}, plan)  # a copy not made yet
     assert "`resize2fs /dev/drbd<minor>`" in warning
     assert plan_changes(parse_request(params(type="virtual-machine", size="2GiB")), vm).grown_filesystems == []
@@ -267,16 +267,23 @@ def test_single_does_not_count_an_rd_linstor_is_deleting() -> None:
 
 
 class Deletes:
-    """Answers the requests of a volume delete (no snapshots); the deletes of ``refused`` RDs fail."""
+    """Answers the requests of a volume delete (no snapshots); the deletes of ``refused`` RDs fail, and ``gone`` RDs
+    are not found (LINSTOR finished their delete)."""
 
     stop_pending = False
 
-    def __init__(self, *refused: str) -> None:
-        self.refused = refused
+    def __init__(self, refused: tuple[str, ...] = (), gone: tuple[str, ...] = ()) -> None:
+        self.refused, self.gone = refused, gone
         self.deleted: list[str] = []
 
     def list_snapshots(self, rd_name: str) -> list[dict[str, Any]]:
+        if rd_name in self.gone:
+            raise LinstorError(f"Resource definition '{rd_name}' not found.", status=404,
+                               entries=[{"ret_code": -4611686018427387904 | 0x2000000 | 0x19, "message": "not found"}])
         return []
+
+    def view_resources(self, rd_names: list[str]) -> list[dict[str, Any]]:
+        return []  # none in use (what check mode reads)
 
     @contextlib.contextmanager
     def run_to_the_end(self, step: str):
@@ -289,40 +296,44 @@ class Deletes:
         return []
 
 
-def test_absent_deletes_the_volume_then_sends_the_deletes_under_way_again() -> None:
+def test_absent_sends_the_stalled_deletes_again_then_deletes_the_volume() -> None:
     volume = rd()
-    going = [{**rd(name="incus-volume-" + letter * 32), "flags": ["DELETE"]} for letter in "bc"]
+    stalled = [{**rd(name="incus-volume-" + letter * 32), "flags": ["DELETE"], volumes.DELETE_STALLED: True}
+               for letter in "bc"]
+    under_way = {**rd(name="incus-volume-" + "d" * 32), "flags": ["DELETE"]}
     request = parse_request(params(state="absent"))
-    assert volumes.deletes_under_way(request, [volume, *going]) == going
+    assert volumes.stalled_deletes(request, [volume, under_way, *stalled]) == stalled
+    # a content type the task did not describe: not that volume's, left alone
+    block = parse_request(params(type="custom", state="absent", content_type="block"))
+    assert volumes.stalled_deletes(block, stalled) == []
 
     client, outcome = Deletes(), Outcome(None)
-    volumes.delete_volume_and_deletes_under_way(client, request, volume, going, outcome, False)
-    assert client.deleted == [volume["name"], going[0]["name"], going[1]["name"]] and outcome.changed
+    volumes.delete_volume_rds(client, request, volume, stalled, outcome, False)
+    assert client.deleted == [stalled[0]["name"], stalled[1]["name"], volume["name"]] and outcome.changed
     assert outcome.extra == {"resource_definitions_deleted": client.deleted, "snapshots_removed": []}
 
     checked, check_outcome = Deletes(), Outcome(None)
-    volumes.delete_volume_and_deletes_under_way(checked, request, None, going, check_outcome, True)
+    volumes.delete_volume_rds(checked, request, None, stalled, check_outcome, True)
     assert checked.deleted == [] and check_outcome.changed
-    assert check_outcome.extra["resource_definitions_deleted"] == [going[0]["name"], going[1]["name"]]
+    assert check_outcome.extra["resource_definitions_deleted"] == [stalled[0]["name"], stalled[1]["name"]]
 
     nothing = Outcome(None)
-    volumes.delete_volume_and_deletes_under_way(Deletes(), request, None, [], nothing, False)
+    volumes.delete_volume_rds(Deletes(), request, None, [], nothing, False)
     assert not nothing.changed and nothing.extra == {"resource_definitions_deleted": [], "snapshots_removed": []}
 
-    # the volume deleted, a delete under way refused: the failure says what went
+    # a stalled RD gone meanwhile (LINSTOR finished it): skipped, no change for it
+    finished, finished_outcome = Deletes(gone=(stalled[0]["name"],)), Outcome(None)
+    volumes.delete_volume_rds(finished, request, None, stalled[:1], finished_outcome, False)
+    assert not finished_outcome.changed and finished_outcome.extra["resource_definitions_deleted"] == []
+
+    # a stalled RD deleted, the volume's delete refused: the failure says what went
     with pytest.raises(ModuleFailure) as failure:
-        volumes.delete_volume_and_deletes_under_way(Deletes(going[1]["name"]), request, volume, going, Outcome(None),
-                                                    False)
+        volumes.delete_volume_rds(Deletes(refused=(volume["name"],)), request, volume, stalled, Outcome(None), False)
     assert failure.value.result["changed"] is True
-    assert failure.value.result["resource_definitions_deleted"] == [volume["name"], going[0]["name"]]
+    assert failure.value.result["resource_definitions_deleted"] == [stalled[0]["name"], stalled[1]["name"]]
     # nothing deleted: LINSTOR's own error
     with pytest.raises(LinstorError):
-        volumes.delete_volume_and_deletes_under_way(Deletes(going[0]["name"]), request, None, going, Outcome(None),
-                                                    False)
-    # a content type the task did not describe: refused before any write, whichever RD has it
-    block = parse_request(params(type="custom", state="absent", content_type="block"))
-    with pytest.raises(NamingError, match="content_type"):
-        volumes.deletes_under_way(block, going)
+        volumes.delete_volume_rds(Deletes(refused=(stalled[0]["name"],)), request, None, stalled, Outcome(None), False)
 
 
 class ResourceView:
@@ -339,28 +350,30 @@ class ResourceView:
         return [resource for resource in self.resources if resource["name"].lower() in wanted]
 
 
-def test_an_rd_whose_delete_linstor_refused_is_still_the_volume() -> None:
+def test_rds_flagged_delete_are_told_apart_by_their_resources() -> None:
     """LINSTOR 1.31.0 to 1.33.1 keep flag DELETE on an RD whose delete they refused because a resource was in use:
-    that resource is in use and not flagged. A delete under way has passed the in-use check before it flags any
-    resource: its RD is being deleted whether its resources are flagged yet or not (or gone)."""
+    that resource is in use and not flagged (refused: still the volume). Once none is in use and none flagged, the
+    delete is stalled (or in its first moments): state=absent sends it again. A delete under way has flagged its
+    resources (or removed them all... then the RD goes at once)."""
     refused = {**rd(), "flags": ["DELETE"]}
     under_way = {**rd(name="incus-volume-" + "b" * 32), "flags": ["DELETE"]}
     unplaced = {**rd(name="incus-volume-" + "c" * 32), "flags": ["DELETE"]}
-    not_flagged_yet = {**rd(name="incus-volume-" + "e" * 32), "flags": ["DELETE"]}
+    stalled = {**rd(name="incus-volume-" + "e" * 32), "flags": ["DELETE"]}
     view = ResourceView((refused["name"], [], True), (refused["name"], ["DISKLESS", "DELETE"], False),
                         (under_way["name"], ["DISKLESS", "DELETE"], False), (under_way["name"], [], False),
-                        (not_flagged_yet["name"], [], False))
+                        (stalled["name"], [], False), (stalled["name"], ["DISKLESS"], False))
     claims = {"c1": [refused], "c2": [under_way, unplaced], "c3": [rd(name="incus-volume-" + "d" * 32)],
-              "c4": [not_flagged_yet]}
-    kept = volumes.without_refused_delete_flags(view, claims)
-    assert view.requests == [[refused["name"], under_way["name"], unplaced["name"], not_flagged_yet["name"]]]
-    assert kept["c1"] == [{**refused, "flags": [], volumes.DELETE_REFUSED: True}]
-    assert single(kept["c1"], "incus-volume-c1", "name", PREFIX) == kept["c1"][0]
-    assert "data and all" in volumes.refused_delete_warnings(kept["c1"][0], "incus-volume-c1")[0]
-    assert kept["c2"] == claims["c2"] and live(kept["c2"]) == [] and kept["c4"] == claims["c4"]
-    assert kept["c3"] == claims["c3"] and volumes.refused_delete_warnings(kept["c3"][0], "incus-volume-c3") == []
+              "c4": [stalled]}
+    told = volumes.tell_flagged_deletes_apart(view, claims)
+    assert view.requests == [[refused["name"], under_way["name"], unplaced["name"], stalled["name"]]]
+    assert told["c1"] == [{**refused, "flags": [], volumes.DELETE_REFUSED: True}]
+    assert single(told["c1"], "incus-volume-c1", "name", PREFIX) == told["c1"][0]
+    assert "data and all" in volumes.refused_delete_warnings(told["c1"][0], "incus-volume-c1")[0]
+    assert told["c2"] == [under_way, {**unplaced, volumes.DELETE_STALLED: True}] and live(told["c2"]) == []
+    assert told["c4"] == [{**stalled, volumes.DELETE_STALLED: True}] and live(told["c4"]) == []
+    assert told["c3"] == claims["c3"] and volumes.refused_delete_warnings(told["c3"][0], "incus-volume-c3") == []
     nothing_flagged = ResourceView()
-    assert volumes.without_refused_delete_flags(nothing_flagged, {"c3": claims["c3"]}) == {"c3": claims["c3"]}
+    assert volumes.tell_flagged_deletes_apart(nothing_flagged, {"c3": claims["c3"]}) == {"c3": claims["c3"]}
     assert nothing_flagged.requests == [], "no request without an RD flagged DELETE"
 
 
