@@ -68,7 +68,7 @@ def _advice_renamed(text: str, variables: Mapping[str, str]) -> str:
     options = sorted((option for option in variables if "_" in option), key=len, reverse=True)
     if not options:
         return text
-    pattern = r"(?<=[\s(])(" + "|".join(map(re.escape, options)) + r")(?=[\s=,;:)]|\.(?:\s|$)|$)"
+    pattern = r"(?<=[\s(\[])(" + "|".join(map(re.escape, options)) + r")(?=[\s=,;:?!)\]]|\.(?:[\s)]|$)|$)"
     return re.sub(pattern, lambda match: variables[match.group(1)], text)
 
 

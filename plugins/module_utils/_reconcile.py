@@ -325,7 +325,7 @@ def plan_item(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]]]
                 raise _indexed(error, item.index) from error
         item.stalled = stalled_deletes(request, claims.get(item.key, []))
         warnings += deleting_warnings([other for other in claims.get(item.key, []) if other not in item.stalled],
-                                      request.incus_name)
+                                      request.incus_name, absent=True)
         doomed = first_doomed(rd, item.stalled)
         item.before = volume_view(doomed, request.prefix) if doomed is not None else None
         item.action = "delete" if doomed is not None else None
@@ -572,7 +572,8 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
     try:
         if item.action == "delete":
             delete_volume_rds(client, request, rd, item.stalled, outcome, False)
-            entry["actions"].append("deleted")
+            if outcome.changed:  # not when the stalled RDs all went meanwhile (LINSTOR finished them)
+                entry["actions"].append("deleted")
             entry["snapshots_removed"] = outcome.extra["snapshots_removed"]
             entry["resource_definitions_deleted"] = outcome.extra["resource_definitions_deleted"]
             rd = None

@@ -444,12 +444,17 @@ def duplicated(rds: Iterable[dict[str, Any]]) -> bool:
     return len(live(rds)) > 1
 
 
-def deleting_warnings(rds: Iterable[dict[str, Any]], incus_name: str) -> list[str]:
-    """For a run that finds no volume: the RDs claiming it that LINSTOR has yet to delete, which Incus's lookup
-    still finds."""
+def deleting_warnings(rds: Iterable[dict[str, Any]], incus_name: str, absent: bool = False) -> list[str]:
+    """For a run that finds no volume (or, ``absent``, a ``state=absent`` run that leaves them to LINSTOR): the RDs
+    claiming it that LINSTOR has yet to delete, which Incus's lookup still finds."""
     going = sorted(rd["name"] for rd in rds if being_deleted(rd))
     if not going:
         return []
+    if absent:
+        return [f"LINSTOR is deleting resource definition {', '.join(going)} of volume {incus_name} (flag DELETE, "
+                "and it has begun on the resources, or the content type is not the task's): this run sends nothing; "
+                "it is gone once the satellites have removed its resources, which they do when online, and until "
+                "then Incus's lookup still finds it"]
     return [f"LINSTOR is deleting resource definition {', '.join(going)} of volume {incus_name} (flag DELETE): it is "
             "gone once the satellites have removed its resources, which they do when online (a delete that LINSTOR "
             "1.31.0 to 1.33.1 refused while the volume was in use goes on only when its satellites reconnect, or "
@@ -1446,6 +1451,7 @@ def delete_volume_rds(client: LinstorClient, request: VolumeRequest, rd: dict[st
     deleted: list[str] = []
     outcome.extra.update(resource_definitions_deleted=deleted, snapshots_removed=[])
     for doomed in stalled + ([rd] if rd is not None else []):
+        removed_before = list(outcome.extra["snapshots_removed"])  # delete_volume adds the ones it plans to delete
         try:
             delete_volume(client, request, doomed, outcome, check_mode)
         except LinstorError as error:
@@ -1454,12 +1460,13 @@ def delete_volume_rds(client: LinstorClient, request: VolumeRequest, rd: dict[st
             if not deleted:
                 raise
             raise ModuleFailure(str(error), None, changed=True, resource_definitions_deleted=deleted,
-                                snapshots_removed=outcome.extra["snapshots_removed"], linstor_error=error.to_dict(),
+                                snapshots_removed=removed_before, linstor_error=error.to_dict(),
                                 linstor_warnings=outcome.warnings) from error
         except ModuleFailure as failure:
+            failure.result["resource_definitions_deleted"] = deleted
             if deleted:
-                failure.result.update(changed=True, resource_definitions_deleted=deleted, snapshots_removed=(
-                    outcome.extra["snapshots_removed"] + failure.result.get("snapshots_removed", [])))
+                failure.result.update(changed=True, snapshots_removed=(
+                    removed_before + failure.result.get("snapshots_removed", [])))
             raise
         deleted.append(doomed["name"])
 
@@ -1508,7 +1515,7 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
         doomed = first_doomed(rd, stalled)
         outcome = Outcome(volume_view(doomed, request.prefix) if doomed is not None else None)
         outcome.warnings += deleting_warnings([other for other in found[request.name] if other not in stalled],
-                                              request.incus_name)
+                                              request.incus_name, absent=True)
         if doomed is None:  # gone, going, or never in a group that exists?
             warn_if_group_missing(client, request.resource_group, outcome.warnings)
         delete_volume_rds(client, request, rd, stalled, outcome, check_mode)

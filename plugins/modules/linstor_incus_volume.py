@@ -257,7 +257,9 @@ notes:
     use keeps the flag and goes on only when sent again (or once the satellites reconnect): an RD flagged C(DELETE)
     none of whose resources is flagged or in use is such a stalled delete, and O(state=absent) sends it again, as
     Incus's delete does, deleting it as it deletes a volume (its snapshots first; RV(resource_definitions_deleted)
-    names it). An RD flagged C(DELETE) with a
+    names it); the first moments of a delete, before it flags a resource, look the same, and LINSTOR takes a delete
+    sent again then as the first one. One whose resources are flagged (a delete under way, or stuck while a
+    satellite is offline) is left to LINSTOR, with a warning and no change. An RD flagged C(DELETE) with a
     resource in use and not flagged (LINSTOR 1.31.0 to 1.33.1 keep the flag on an RD whose delete they refused
     while in use) is still the volume, with a warning that the controller deletes it once no resource is in use
     and its satellites reconnect: a lookup that meets an RD flagged C(DELETE) sends one more request, a GET of its
@@ -421,7 +423,8 @@ volume:
         DrbdOptions/ExactSize: "true"
 snapshots_removed:
   description:
-    - With O(state=absent), the LINSTOR snapshots deleted with the volume (in check mode, that would be deleted).
+    - With O(state=absent), the LINSTOR snapshots deleted with the volume, and with any resource definition in
+      RV(resource_definitions_deleted) (in check mode, that would be deleted).
     - C(name) is the Incus snapshot name, null for a LINSTOR snapshot no mapping names (one a snapshot create
       claims, or any with O(remove_unmapped_snapshots=true)).
   returned: when O(state=absent)
@@ -430,9 +433,9 @@ snapshots_removed:
   sample: [{"name": "snap0", "linstor_name": "incus-volume-19dd0b015d22445f8097ba5e740948de"}]
 resource_definitions_deleted:
   description:
-    - "With O(state=absent), the resource definitions this run deleted (in check mode, would delete): the volume's,
-      and any claiming it whose delete was stalled (flag C(DELETE), no resource flagged or in use), which the run sent
-      again, as Incus does. Empty when there was nothing to delete."
+    - "With O(state=absent), the resource definitions this run deleted (in check mode, would delete): first any
+      claiming the volume whose delete was stalled (flag C(DELETE), no resource flagged or in use), which the run sent
+      again, as Incus does, then the volume's. Empty when there was nothing to delete."
     - On a failure after one of them was deleted, the ones deleted.
   returned: when O(state=absent)
   type: list

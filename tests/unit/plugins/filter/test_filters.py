@@ -76,3 +76,6 @@ def test_role_failure_message_names_the_role_variables() -> None:
     assert role_failure_message({"msg": kept}, secure) == kept
     assert role_failure_message({"msg": "x (auth_token) and auth_token. Then resource_group"}, secure) == \
         "x (volumes_auth_token) and volumes_auth_token. Then volumes_resource_group"
+    assert role_failure_message({"msg": "x (or set allow_insecure_auth.) Why auth_token? [resource_group]"},
+                                secure) == \
+        "x (or set volumes_allow_insecure_auth.) Why volumes_auth_token? [volumes_resource_group]"

@@ -272,14 +272,21 @@ class Deletes:
 
     stop_pending = False
 
-    def __init__(self, refused: tuple[str, ...] = (), gone: tuple[str, ...] = ()) -> None:
-        self.refused, self.gone = refused, gone
+    def __init__(self, refused: tuple[str, ...] = (), gone: tuple[str, ...] = (),
+                 snapshots: dict[str, list[str]] | None = None) -> None:
+        self.refused, self.gone, self.snapshots = refused, gone, snapshots or {}
         self.deleted: list[str] = []
 
     def list_snapshots(self, rd_name: str) -> list[dict[str, Any]]:
         if rd_name in self.gone:
             raise LinstorError(f"Resource definition '{rd_name}' not found.", status=404,
                                entries=[{"ret_code": -4611686018427387904 | 0x2000000 | 0x19, "message": "not found"}])
+        return [{"name": name} for name in self.snapshots.get(rd_name, [])]
+
+    def delete_snapshot(self, rd_name: str, snapshot: str) -> list[dict[str, Any]]:
+        if snapshot in self.refused:
+            raise LinstorError(f"Snapshot '{snapshot}' cannot be deleted", ret_code=-4611686018427387904)
+        self.deleted.append(snapshot)
         return []
 
     def view_resources(self, rd_names: list[str]) -> list[dict[str, Any]]:
@@ -334,6 +341,13 @@ def test_absent_sends_the_stalled_deletes_again_then_deletes_the_volume() -> Non
     # nothing deleted: LINSTOR's own error
     with pytest.raises(LinstorError):
         volumes.delete_volume_rds(Deletes(refused=(stalled[0]["name"],)), request, None, stalled, Outcome(None), False)
+    # a stalled RD deleted, then the volume's first snapshot delete refused: only what went is reported
+    unmapped = parse_request(params(state="absent", remove_unmapped_snapshots=True))
+    snapshotted = Deletes(refused=("incus-volume-s1",), snapshots={volume["name"]: ["incus-volume-s1"]})
+    with pytest.raises(ModuleFailure) as failure:
+        volumes.delete_volume_rds(snapshotted, unmapped, volume, stalled[:1], Outcome(None), False)
+    assert failure.value.result["changed"] is True and failure.value.result["snapshots_removed"] == []
+    assert failure.value.result["resource_definitions_deleted"] == [stalled[0]["name"]]
 
 
 class ResourceView:
