@@ -92,6 +92,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     delete_operation,
     delete_volume_rds,
     deleting_warnings,
+    doomed_rds,
     duplicated,
     filesystem_grow_warnings,
     first_doomed,
@@ -380,14 +381,14 @@ def plan_snapshot_reads(client: LinstorClient, items: list[Item]) -> None:
     mapped = [(item, snapshot) for item in items if item.rd is not None and item.action != "delete"
               for snapshot in item.snapshots
               if snapshot.state == "present" and snapshot not in item.snapshots_to_create]
-    rds = {rd["name"]: rd for item in deleting for rd in _doomed_rds(item)} | {
+    rds = {rd["name"]: rd for item in deleting for rd in doomed_rds(item.rd, item.stalled)} | {
         item.rd["name"]: item.rd for item, _snapshot in mapped}
     if not rds:
         return
     rd_snapshots = read_rd_snapshots(client, sorted(rds))
     refused: list[tuple[Item, dict[str, Any], ModuleFailure]] = []
     for item in deleting:
-        for rd in _doomed_rds(item):
+        for rd in doomed_rds(item.rd, item.stalled):
             names = sorted(rd_snapshots.get(rd["name"]) or {})  # a stalled RD may be gone by now
             if rd is item.rd:
                 item.linstor_snapshots = names
@@ -458,12 +459,6 @@ def _in_use_entry(item: Item, nodes: list[str]) -> dict[str, Any]:
     """An ``in_use_nodes`` entry of a refused delete: the item's index, its RD, the nodes."""
     return {"index": item.index, "resource_definition": item.rd["name"] if item.rd is not None else None,
             "nodes": nodes}
-
-
-def _doomed_rds(item: Item) -> list[dict[str, Any]]:
-    """The RDs an item to delete deletes, in their order (:func:`._volumes.delete_volume_rds`): the stalled ones,
-    then the volume's."""
-    return item.stalled + ([item.rd] if item.rd is not None else [])
 
 
 def _unmapped_entries(item: Item, failure: ModuleFailure, rd_name: str | None = None) -> list[dict[str, Any]]:
@@ -711,7 +706,7 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
                                 for name, linstor_name in item.dangling.items())
             if item.action == "delete":
                 doomed = [(rd, item.linstor_snapshots if rd is item.rd else item.stalled_snapshots.get(rd["name"]))
-                          for rd in _doomed_rds(item)]
+                          for rd in doomed_rds(item.rd, item.stalled)]
                 entry["snapshots_removed"] = [removed for rd, names in doomed
                                               for removed in snapshots_to_remove(rd.get("props") or {}, names or [])]
                 entry["resource_definitions_deleted"] = [rd["name"] for rd, _names in doomed]

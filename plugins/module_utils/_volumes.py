@@ -356,10 +356,11 @@ Claims = dict[Any, list[dict[str, Any]]]
 
 
 def being_deleted(rd: Mapping[str, Any]) -> bool:
-    """Whether LINSTOR is deleting the RD: a controller lists it with flag DELETE until its satellites have removed
-    the resources (moments; as long as a satellite is offline). Such an RD is no longer the volume's: a twin giving
-    way (:func:`settle_concurrent_create`), or a volume deleted, maybe created again meanwhile. A lookup drops the
-    flag of an RD whose delete LINSTOR refused (:func:`tell_flagged_deletes_apart`)."""
+    """Whether LINSTOR is deleting the RD (or, given a resource, the resource: the same flag): a controller lists it
+    with flag DELETE until its satellites have removed the resources (moments; as long as a satellite is offline).
+    Such an RD is no longer the volume's: a twin giving way (:func:`settle_concurrent_create`), or a volume deleted,
+    maybe created again meanwhile. A lookup drops the flag of an RD whose delete LINSTOR refused
+    (:func:`tell_flagged_deletes_apart`)."""
     return "DELETE" in (rd.get("flags") or [])
 
 
@@ -378,10 +379,6 @@ refused earlier while in use, which goes on only when sent again (or when the sa
 its first moments, before it flags a resource (:func:`tell_flagged_deletes_apart`)."""
 
 
-def _resource_deleted(resource: Mapping[str, Any]) -> bool:
-    return "DELETE" in (resource.get("flags") or [])
-
-
 def flagged_delete_states(client: LinstorClient, rds: Iterable[dict[str, Any]]) -> dict[str, str]:
     """Lower-cased name -> :data:`DELETE_REFUSED` or :data:`DELETE_STALLED`, for the RDs among ``rds`` flagged DELETE
     that are not simply being deleted. LINSTOR 1.31.0 to 1.33.1 flag an RD before they check that none of its
@@ -397,9 +394,9 @@ def flagged_delete_states(client: LinstorClient, rds: Iterable[dict[str, Any]]) 
         placed.setdefault(str(resource.get("name", "")).lower(), []).append(resource)
     states = {}
     for name, resources in placed.items():
-        if any(resource_in_use(resource) and not _resource_deleted(resource) for resource in resources):
+        if any(resource_in_use(resource) and not being_deleted(resource) for resource in resources):
             states[name] = DELETE_REFUSED
-        elif not any(_resource_deleted(resource) for resource in resources):
+        elif not any(being_deleted(resource) for resource in resources):
             states[name] = DELETE_STALLED
     return states
 
@@ -1433,6 +1430,12 @@ def first_doomed(rd: dict[str, Any] | None, stalled: list[dict[str, Any]]) -> di
     return rd if rd is not None else next(iter(stalled), None)
 
 
+def doomed_rds(rd: dict[str, Any] | None, stalled: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The RDs a ``state=absent`` run deletes, in their order (:func:`delete_volume_rds`): the stalled ones (being
+    deleted already), then the volume's."""
+    return stalled + ([rd] if rd is not None else [])
+
+
 def stalled_deletes(request: VolumeRequest, rds: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """For ``state=absent``: the RDs claiming the volume whose delete is stalled (:data:`DELETE_STALLED`), which the
     run sends again, as Incus's delete of what its lookup finds does; not one of another content type than a given
@@ -1450,7 +1453,7 @@ def delete_volume_rds(client: LinstorClient, request: VolumeRequest, rd: dict[st
     failure after one went says what went. The stalled ones go first: they were being deleted already."""
     deleted: list[str] = []
     outcome.extra.update(resource_definitions_deleted=deleted, snapshots_removed=[])
-    for doomed in stalled + ([rd] if rd is not None else []):
+    for doomed in doomed_rds(rd, stalled):
         removed_before = list(outcome.extra["snapshots_removed"])  # delete_volume adds the ones it plans to delete
         try:
             delete_volume(client, request, doomed, outcome, check_mode)
