@@ -18,7 +18,8 @@ description:
     at the start of the message, or after a semicolon, is renamed the same way, and a message that starts with an
     option the mapping knows and its quoted value (C(resource_group 'x' does not exist), a check-mode warning the
     role fails on) starts with the role variable. An option of two words or more named on its own later in the
-    message, as its advice does (C(or set allow_insecure_auth)), is renamed too. Any other text stays.
+    message, as its advice does (C(or set allow_insecure_auth)), is renamed too, and so is any option the message
+    calls C(the controllers option) (told as C(the volumes_controllers role variable)). Any other text stays.
 positional: _input
 options:
   _input:
@@ -64,7 +65,11 @@ def _advice_renamed(text: str, variables: Mapping[str, str]) -> str:
     the prose, as in a message's advice ("or set allow_insecure_auth"): after a space or an opening parenthesis, and
     before a space, punctuation or the end. Not inside a name, a path, a quoted value or a key (``ca_cert.pem``,
     ``'storage_pool'``, ``linstor.resource_group.name``), nor as the subject the message starts with (after the role
-    variable it is told under). One-word options (``timeout``, ``volumes``) are words of the text too, and stay."""
+    variable it is told under). One-word options (``timeout``, ``volumes``) are words of the text too, and stay,
+    except as "the controllers option", told as "the volumes_controllers role variable"."""
+    text = re.sub(r"\bthe ([a-z_]+) option\b",
+                  lambda match: (f"the {variables[match.group(1)]} role variable" if match.group(1) in variables
+                                 else match.group(0)), text)
     options = sorted((option for option in variables if "_" in option), key=len, reverse=True)
     if not options:
         return text

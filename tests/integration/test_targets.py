@@ -24,18 +24,18 @@ TARGETS = sorted(p.name for p in TARGETS_DIR.iterdir() if (p / "tasks" / "main.y
 VENV_BIN = Path(sys.executable).parent
 
 
-def run_target(target: str, controller, tmp_path: Path) -> subprocess.CompletedProcess:
+def run_playbook(playbook_text: str, controller, tmp_path: Path, extra_vars: dict | None = None,
+                 *options: str) -> subprocess.CompletedProcess:
+    """Run a playbook on localhost (the venv's Python as module interpreter) against ``controller``."""
     inventory = tmp_path / "inventory.ini"
     inventory.write_text(
         f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
-    playbook = tmp_path / "run-target.yml"
-    playbook.write_text(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
-        "    - ansible.builtin.include_role:\n        name: \"{{ integration_target }}\"\n")
+    playbook = tmp_path / "playbook.yml"
+    playbook.write_text(playbook_text)
     extra_vars = {
-        "integration_target": target,
         "linstor_api_url": controller.api_url,
         "emulator_debug_url": controller.debug_url or "",
+        **(extra_vars or {}),
     }
     env = dict(os.environ)
     env.update({
@@ -47,9 +47,17 @@ def run_target(target: str, controller, tmp_path: Path) -> subprocess.CompletedP
         "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
     })
     return subprocess.run(
-        [str(VENV_BIN / "ansible-playbook"), "-i", str(inventory), str(playbook), "-e", json.dumps(extra_vars)],
+        [str(VENV_BIN / "ansible-playbook"), "-i", str(inventory), str(playbook), "-e", json.dumps(extra_vars),
+         *options],
         env=env, capture_output=True, text=True, timeout=900, check=False,
     )
+
+
+def run_target(target: str, controller, tmp_path: Path) -> subprocess.CompletedProcess:
+    return run_playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+        "    - ansible.builtin.include_role:\n        name: \"{{ integration_target }}\"\n",
+        controller, tmp_path, {"integration_target": target})
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from ansible.utils.display import Display
+from ansible_collections.linstor.incus.plugins.filter.misspelt_role_variables import (
+    misspelt_role_variables,
+    role_variables,
+)
 from ansible_collections.linstor.incus.plugins.filter.pool_name_problem import FilterModule as PoolNameFilters
 from ansible_collections.linstor.incus.plugins.filter.prefix_problem import FilterModule as PrefixFilters
 from ansible_collections.linstor.incus.plugins.filter.role_failure_message import role_failure_message
@@ -79,3 +87,57 @@ def test_role_failure_message_names_the_role_variables() -> None:
     assert role_failure_message({"msg": "x (or set allow_insecure_auth.) Why auth_token? [resource_group]"},
                                 secure) == \
         "x (or set volumes_allow_insecure_auth.) Why volumes_auth_token? [volumes_resource_group]"
+    # "the <option> option", one word or more, is told as the role variable; an option the mapping lacks stays
+    unreachable = ("could not reach any LINSTOR controller (from the controllers option); tried: http://c1:3370; "
+                   "see the timeout option and the delete_retries option")
+    variables = {"controllers": "volumes_controllers", "timeout": "volumes_timeout"}
+    assert role_failure_message({"msg": unreachable}, variables) == (
+        "could not reach any LINSTOR controller (from the volumes_controllers role variable); tried: http://c1:3370; "
+        "see the volumes_timeout role variable and the delete_retries option")
+
+
+def _role(tmp_path: Path, tasks: str) -> Path:
+    """A role with two options, a default, a role var and the given tasks file."""
+    (tmp_path / "meta").mkdir()
+    (tmp_path / "meta" / "argument_specs.yml").write_text(
+        "argument_specs:\n  main:\n    options:\n      demo_timeout: {type: int}\n"
+        "      demo_controllers: {type: list}\n")
+    (tmp_path / "defaults").mkdir()
+    (tmp_path / "defaults" / "main.yml").write_text("demo_timeout: 60\ndemo_controllers: []\n")
+    (tmp_path / "vars").mkdir()
+    (tmp_path / "vars" / "main.yml").write_text("demo_timeout_effective: 1\n")
+    (tmp_path / "tasks").mkdir()
+    (tmp_path / "tasks" / "main.yml").write_text(tasks)
+    return tmp_path
+
+
+def test_misspelt_role_variables_warns_about_names_close_to_an_option(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    warned: list[str] = []
+    monkeypatch.setattr(Display, "warning", lambda self, message, *args, **kwargs: warned.append(message))
+    role = _role(tmp_path, "- block:\n    - ansible.builtin.command: x\n      register: demo_timeouts\n"
+                           "  rescue:\n    - ansible.builtin.set_fact:\n        demo_controllerss: 1\n"
+                           "        cacheable: true\n      vars:\n        demo_timeout_s: 2\n")
+    names = ["demo_timout", "demo_controller", "demo_timeout", "demo_controllers", "demo_timeout_effective",
+             "demo_timeouts", "demo_controllerss", "demo_timeout_s", "demo_backup_dir", "demos_unrelated_x"]
+    messages = misspelt_role_variables(names, str(role), "my.demo")
+    assert messages == [
+        "demo_controller is set, but the my.demo role has no such variable and ignores it: "
+        "did you mean demo_controllers?",
+        "demo_timout is set, but the my.demo role has no such variable and ignores it: did you mean demo_timeout?"]
+    assert warned == messages
+    assert misspelt_role_variables(["demo_timeout"], str(role), "my.demo") == []
+
+
+def test_misspelt_role_variables_knows_every_name_the_collection_roles_use() -> None:
+    """Every variable of its prefix that a role's files name is one the role knows, so none is taken for a
+    misspelling when a run sets it (a second run of the role, or the role's own task vars)."""
+    roles = Path(__file__).resolve().parents[4] / "roles"
+    for role in ("pool", "volumes"):
+        options, known = role_variables(str(roles / role))
+        assert f"{role}_timeout" in options and f"{role}_misspelt_variables" not in options
+        named = set()
+        for path in (roles / role).rglob("*.yml"):
+            named |= set(re.findall(rf"(?<![.\w]){role}_\w+", path.read_text()))
+        assert f"{role}_misspelt_variables" in named and f"{role}_timeout" in named
+        assert named <= known, named - known
