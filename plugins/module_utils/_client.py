@@ -558,6 +558,15 @@ class LinstorClient:
             raise LinstorStopped(f"stopped by {reason} before {before}; run the task again to finish (what this "
                                  "run made is undone, or whole where others may already use it)")
 
+    def stopped_retrying(self, retried: str, refusal: LinstorError) -> LinstorStopped:
+        """Act on the pending stop that ends the retries of ``retried`` after LINSTOR's ``refusal``: the failure to
+        raise, which keeps the refusal's texts and entries (what LINSTOR said last)."""
+        reason, self._stop, self._stopped = self._stop, None, True
+        return LinstorStopped(
+            f"stopped by {reason} while retrying {retried}, which LINSTOR refused again; run the task again to finish. "
+            f"LINSTOR's last answer: {refusal.message}", cause=refusal.cause, correction=refusal.correction,
+            details=refusal.details, ret_code=refusal.ret_code, status=refusal.status, entries=refusal.entries)
+
     @contextmanager
     def run_to_the_end(self, step: str) -> Iterator[None]:
         """A step that, once begun, runs to its end (a delete cannot be undone): a stop pending ends the

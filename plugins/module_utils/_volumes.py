@@ -1290,18 +1290,18 @@ it, and udev may hold the device open a moment longer."""
 
 def delete_rd(client: LinstorClient, rd_name: str, retries: int, delay: float, outcome: Outcome) -> None:
     """Delete an RD, retrying on :data:`RD_DELETE_RETRIED` (``retries`` more tries, ``delay`` apart). A stop ends
-    the retries (cutting a pause short) with the last refusal."""
+    the retries (cutting a pause short): the failure names it, and the last refusal."""
     attempt = 0
     while True:
         try:
             outcome.warn(client.delete_resource_definition(rd_name))
             return
         except LinstorError as error:
-            if error.code not in RD_DELETE_RETRIED or attempt >= retries or client.stop_pending:
+            if error.code not in RD_DELETE_RETRIED or attempt >= retries:
                 raise
             client.pause(delay)
             if client.stop_pending:
-                raise
+                raise client.stopped_retrying(f"the delete of resource definition {rd_name}", error) from error
         attempt += 1
 
 

@@ -13,7 +13,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
     FAIL_IN_USE,
     ConnectionSettings,
     LinstorClient,
-    LinstorError,
     LinstorStopped,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import Outcome, busy_nodes, delete_rd
@@ -92,10 +91,15 @@ def test_a_stop_cuts_short_the_waits_for_a_resource_in_use(controller, client) -
     controller.clear_requests_log()
     stop_soon(stopped)
     started = time.monotonic()
-    with stopped.run_to_the_end("deleting it"), pytest.raises(LinstorError) as refusal:
+    with stopped.run_to_the_end("deleting it"), pytest.raises(LinstorStopped) as refusal:
         delete_rd(stopped, name, 5, 60, Outcome(None))
     assert time.monotonic() - started < 10
-    assert refusal.value.code == FAIL_IN_USE  # the delete's own refusal, after one try: the stop ended the retries
+    # the failure names the stop, and keeps the delete's own refusal, after one try: the stop ended the retries
+    assert str(refusal.value).startswith(f"stopped by SIGTERM while retrying the delete of resource definition {name}, "
+                                         "which LINSTOR refused again; run the task again to finish. LINSTOR's last "
+                                         "answer: ")
+    assert refusal.value.code == FAIL_IN_USE and refusal.value.to_dict()["errors"]
+    assert not stopped.stop_pending  # acted on: no later request is refused for it
     assert sum(entry["method"] == "DELETE" for entry in controller.requests_log()) == 1
     assert client.get_resource_definition(name) is not None
 
