@@ -386,7 +386,7 @@ def plan_snapshot_reads(client: LinstorClient, items: list[Item]) -> None:
     if not rds:
         return
     rd_snapshots = read_rd_snapshots(client, sorted(rds))
-    refused: list[tuple[Item, dict[str, Any], ModuleFailure]] = []
+    refused: list[tuple[Item, ModuleFailure]] = []
     for item in deleting:
         for rd in doomed_rds(item.rd, item.stalled):
             names = sorted(rd_snapshots.get(rd["name"]) or {})  # a stalled RD may be gone by now
@@ -397,13 +397,12 @@ def plan_snapshot_reads(client: LinstorClient, items: list[Item]) -> None:
             try:
                 refuse_unmapped_snapshots(item.request, rd, names)
             except ModuleFailure as failure:
-                refused.append((item, rd, failure))
+                refused.append((item, failure))
     if refused:
         raise ModuleFailure(
-            "; ".join(f"{_indexed_parameter(item.index, None)}: {failure.message}" for item, _rd, failure in refused),
-            refused[0][2].parameter,
-            unmapped_snapshots=[entry for item, rd, failure in refused
-                                for entry in _unmapped_entries(item, failure, rd["name"])])
+            "; ".join(f"{_indexed_parameter(item.index, None)}: {failure.message}" for item, failure in refused),
+            refused[0][1].parameter,
+            unmapped_snapshots=[entry for item, failure in refused for entry in _unmapped_entries(item, failure)])
     for item, snapshot in mapped:
         linstor_name = dangling_targets(item.rd, rd_snapshots[item.rd["name"]]).get(snapshot.name)
         if linstor_name is not None:
@@ -452,21 +451,19 @@ def refuse_deletes_in_use(client: LinstorClient, items: list[Item], check_mode: 
     elif refused:
         raise ModuleFailure(
             "; ".join(f"{_indexed_parameter(item.index, None)}: {problem}" for item, _nodes, problem in refused),
-            None, in_use_nodes=[_in_use_entry(item, nodes) for item, nodes, _problem in refused])
+            None, in_use_nodes=[_in_use_entry(item, item.rd["name"], nodes) for item, nodes, _problem in refused])
 
 
-def _in_use_entry(item: Item, nodes: list[str]) -> dict[str, Any]:
-    """An ``in_use_nodes`` entry of a refused delete: the item's index, its RD, the nodes."""
-    return {"index": item.index, "resource_definition": item.rd["name"] if item.rd is not None else None,
-            "nodes": nodes}
+def _in_use_entry(item: Item, rd_name: str, nodes: list[str]) -> dict[str, Any]:
+    """An ``in_use_nodes`` entry of a refused delete: the item's index, the RD in use (the volume's, or a stalled
+    one), the nodes."""
+    return {"index": item.index, "resource_definition": rd_name, "nodes": nodes}
 
 
-def _unmapped_entries(item: Item, failure: ModuleFailure, rd_name: str | None = None) -> list[dict[str, Any]]:
-    """The ``unmapped_snapshots`` of a refused delete, each with its item's index and RD (the volume's unless
-    ``rd_name`` is given)."""
-    if rd_name is None:
-        rd_name = item.rd["name"] if item.rd is not None else None
-    return [{"index": item.index, "resource_definition": rd_name, "linstor_name": name}
+def _unmapped_entries(item: Item, failure: ModuleFailure) -> list[dict[str, Any]]:
+    """The ``unmapped_snapshots`` of a refused delete, each with its item's index and the RD that refused it (the
+    volume's, or a stalled one)."""
+    return [{"index": item.index, "resource_definition": failure.result["resource_definition"], "linstor_name": name}
             for name in failure.result["unmapped_snapshots"]]
 
 
@@ -796,10 +793,12 @@ def _run_failure(item: Item, failure: ItemFailure, changes: list[dict[str, Any]]
     elif isinstance(error, ModuleFailure):
         extra.update({key: value for key, value in error.result.items() if key not in ("changed",)})
         extra["changed"] = extra["changed"] or bool(error.result.get("changed"))
-        if "unmapped_snapshots" in error.result:  # a snapshot made after the plan: the delete refused it
+        # a refusal at the delete's turn names the RD that refused: the volume's, or a stalled one (state=absent)
+        if "unmapped_snapshots" in error.result:  # a snapshot made after the plan
             extra["unmapped_snapshots"] = _unmapped_entries(item, error)
-        if "in_use_nodes" in error.result:  # in use since the plan: the delete refused it at its turn
-            extra["in_use_nodes"] = [_in_use_entry(item, error.result["in_use_nodes"])]
+        if "in_use_nodes" in error.result:  # in use since the plan
+            extra["in_use_nodes"] = [_in_use_entry(item, error.result["resource_definition"],
+                                                   error.result["in_use_nodes"])]
         if error.parameter in LIST_OPTIONS:
             reported = error.parameter
     if concurrent_creates:

@@ -1280,6 +1280,7 @@ def refuse_unmapped_snapshots(request: VolumeRequest, rd: Mapping[str, Any], lin
             "the volume",
             "remove_unmapped_snapshots",
             unmapped_snapshots=unmapped,
+            resource_definition=rd["name"],
         )
 
 
@@ -1356,7 +1357,7 @@ def refuse_in_use(client: LinstorClient, rd_name: str, operation: str, doomed: s
         return
     problem = in_use_problem(operation, rd_name, nodes, doomed)
     if not check_mode:
-        raise ModuleFailure(problem, None, in_use_nodes=nodes)
+        raise ModuleFailure(problem, None, in_use_nodes=nodes, resource_definition=rd_name)
     warnings.append(in_use_warning(problem))
 
 

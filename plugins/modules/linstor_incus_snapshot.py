@@ -384,8 +384,10 @@ duplicates:
   elements: str
   sample: [incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9, incus-volume-9f8e7d6c5b4a39281706f5e4d3c2b1a0]
 resource_definition:
-  description: When the RD found for a volume lacks a valid C(Aux/Incus/content-type), that RD.
-  returned: on that failure
+  description:
+    - When the RD found for a volume lacks a valid C(Aux/Incus/content-type), that RD.
+    - When a restore is refused because a resource is in use (RV(in_use_nodes)), the volume's RD.
+  returned: on those failures
   type: str
   sample: incus-volume-4df9f0598bd14d73953151614428d298
 """

@@ -531,8 +531,12 @@ resource_definitions:
   elements: str
   sample: [incus-volume-4df9f0598bd14d73953151614428d298, incus-volume-61be43e12fed4845ab3f2443cccbe50c]
 resource_definition:
-  description: When the RD found for the volume lacks a valid C(Aux/Incus/content-type), that RD.
-  returned: on that failure
+  description:
+    - When the RD found for the volume lacks a valid C(Aux/Incus/content-type), that RD.
+    - When a delete is refused because of LINSTOR snapshots no mapping names (RV(unmapped_snapshots)) or a resource
+      in use (RV(in_use_nodes)), the RD that refused it (the volume's, or one whose delete LINSTOR left stalled, see
+      O(state)).
+  returned: on those failures
   type: str
   sample: incus-volume-4df9f0598bd14d73953151614428d298
 source_snapshot:

@@ -358,7 +358,8 @@ parameter:
 in_use_nodes:
   description:
     - When volumes to delete that have snapshots are in use, each of them with the C(index) of its item in
-      O(volumes), its C(resource_definition) and the C(nodes) where it is in use. The run fails while planning,
+      O(volumes), its C(resource_definition) (the RD in use, the volume's or one whose delete LINSTOR left stalled,
+      see O(volumes[].state)) and the C(nodes) where it is in use. The run fails while planning,
       before writing anything, naming every such volume; one in use since is refused when its turn comes, before
       anything of it is deleted (the items before it are done, see RV(changes) and RV(failed_index)).
   returned: failed
@@ -368,7 +369,8 @@ in_use_nodes:
 unmapped_snapshots:
   description:
     - When volumes to delete have LINSTOR snapshots that no mapping names and O(remove_unmapped_snapshots=false),
-      each of those snapshots, with the C(index) of its item in O(volumes) and its C(resource_definition). The run
+      each of those snapshots, with the C(index) of its item in O(volumes) and its C(resource_definition) (the
+      volume's RD, or one whose delete LINSTOR left stalled). The run
       fails before writing anything, naming every such volume; a snapshot made after the run read them fails that
       volume's delete when its turn comes, before anything of it is deleted (the items before it are done, see
       RV(changes)).
@@ -399,8 +401,11 @@ duplicates:
   elements: str
   sample: [incus-volume-0a1b2c3d4e5f60718293a4b5c6d7e8f9, incus-volume-9f8e7d6c5b4a39281706f5e4d3c2b1a0]
 resource_definition:
-  description: When the RD found for a volume lacks a valid C(Aux/Incus/content-type), that RD.
-  returned: on that failure
+  description:
+    - When the RD found for a volume lacks a valid C(Aux/Incus/content-type), that RD.
+    - When an item's delete is refused at its turn (LINSTOR snapshots no mapping names, or a resource in use), the
+      RD that refused it, as in RV(unmapped_snapshots) and RV(in_use_nodes).
+  returned: on those failures
   type: str
   sample: incus-volume-4df9f0598bd14d73953151614428d298
 resource_definitions:

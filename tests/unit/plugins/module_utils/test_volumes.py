@@ -10,6 +10,7 @@ import contextlib
 from typing import Any
 
 import pytest
+from ansible_collections.linstor.incus.plugins.module_utils import _reconcile as reconcile
 from ansible_collections.linstor.incus.plugins.module_utils import _volumes as volumes
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
     CHECK_THE_CONTROLLER,
@@ -273,8 +274,8 @@ class Deletes:
     stop_pending = False
 
     def __init__(self, refused: tuple[str, ...] = (), gone: tuple[str, ...] = (),
-                 snapshots: dict[str, list[str]] | None = None) -> None:
-        self.refused, self.gone, self.snapshots = refused, gone, snapshots or {}
+                 snapshots: dict[str, list[str]] | None = None, in_use: tuple[str, ...] = ()) -> None:
+        self.refused, self.gone, self.snapshots, self.in_use = refused, gone, snapshots or {}, in_use
         self.deleted: list[str] = []
 
     def list_snapshots(self, rd_name: str) -> list[dict[str, Any]]:
@@ -290,7 +291,8 @@ class Deletes:
         return []
 
     def view_resources(self, rd_names: list[str]) -> list[dict[str, Any]]:
-        return []  # none in use (what check mode reads)
+        return [{"name": name, "node_name": "node1", "state": {"in_use": True}} for name in rd_names
+                if name in self.in_use]
 
     @contextlib.contextmanager
     def run_to_the_end(self, step: str):
@@ -348,6 +350,34 @@ def test_absent_sends_the_stalled_deletes_again_then_deletes_the_volume() -> Non
         volumes.delete_volume_rds(snapshotted, unmapped, volume, stalled[:1], Outcome(None), False)
     assert failure.value.result["changed"] is True and failure.value.result["snapshots_removed"] == []
     assert failure.value.result["resource_definitions_deleted"] == [stalled[0]["name"]]
+
+
+def test_a_stalled_rd_refused_at_its_turn_is_reported_under_its_own_name() -> None:
+    """linstor_incus_volumes, state=absent: a stalled RD's delete refused at its turn (a snapshot made on it after
+    the plan, or in use since) is reported in unmapped_snapshots / in_use_nodes under that RD, not the volume's."""
+    volume = rd()
+    stalled = {**rd(name="incus-volume-" + "b" * 32), "flags": ["DELETE"], volumes.DELETE_STALLED: True}
+
+    def failure_of(client: Deletes, deleted: tuple[str, ...] = (), **options: Any) -> ModuleFailure:
+        item = reconcile.Item(index=2, request=parse_request(params(state="absent", delete_retries=0, **options)),
+                              rd=volume, action="delete", stalled=[stalled], linstor_snapshots=[],
+                              stalled_snapshots={stalled["name"]: []})
+        with pytest.raises(reconcile.ItemFailure) as caught:
+            reconcile.apply_item(client, item, reconcile._new_entry(item), [], [])
+        assert client.deleted == list(deleted)
+        return reconcile._run_failure(item, caught.value, [], [], [])
+
+    unmapped = failure_of(Deletes(snapshots={stalled["name"]: ["backup-1"]}))
+    assert unmapped.result["unmapped_snapshots"] == [
+        {"index": 2, "resource_definition": stalled["name"], "linstor_name": "backup-1"}]
+    in_use = failure_of(Deletes(snapshots={stalled["name"]: ["backup-1"]}, in_use=(stalled["name"],)),
+                        remove_unmapped_snapshots=True)
+    assert in_use.result["in_use_nodes"] == [{"index": 2, "resource_definition": stalled["name"], "nodes": ["node1"]}]
+    # the stalled RD went, then the volume's own RD refused: reported under it, as before
+    own = failure_of(Deletes(snapshots={volume["name"]: ["backup-1"]}), (stalled["name"],))
+    assert own.result["resource_definitions_deleted"] == [stalled["name"]]
+    assert own.result["unmapped_snapshots"] == [
+        {"index": 2, "resource_definition": volume["name"], "linstor_name": "backup-1"}]
 
 
 class ResourceView:
@@ -444,7 +474,7 @@ def test_unmapped_snapshots_refuse_a_delete_unless_asked_to_go() -> None:
     with pytest.raises(ModuleFailure) as caught:
         refuse_unmapped_snapshots(request, volume, ["incus-volume-s0", "backup-1"])
     assert caught.value.parameter == "remove_unmapped_snapshots"
-    assert caught.value.result == {"unmapped_snapshots": ["backup-1"]}
+    assert caught.value.result == {"unmapped_snapshots": ["backup-1"], "resource_definition": volume["name"]}
     assert "backup-1" in caught.value.message and "Nothing was deleted" in caught.value.message
     refuse_unmapped_snapshots(parse_request(params(state="absent", remove_unmapped_snapshots=True)), volume,
                               ["incus-volume-s0", "backup-1"])
