@@ -572,7 +572,8 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
         elif item.action == "create":
             props, sizes = creation_request(request)
             placed, reverter = spawn_and_place(client, request, props, sizes, outcome)
-            rd = rd_from_view(settle_concurrent_create(client, request, placed, reverter, outcome))
+            rd = rd_from_view(volume_view(settle_concurrent_create(client, request, placed, reverter, outcome),
+                                          request.prefix))
             placed = None
             entry["resource_definition"] = rd["name"]
             if "concurrent_create" in outcome.extra:  # a twin's RD stays: this item goes on with it

@@ -110,7 +110,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     refuse_in_use,
     refused_delete_warnings,
     require_group,
-    settle_concurrent_create,
+    settle_copy,
     single,
     warn_if_group_missing,
 )
@@ -1209,6 +1209,5 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
             apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
         _reraise_after_revert(error, reverter)
-    outcome.warnings += filesystem_grow_warnings(request.incus_name, {"name": rd_name}, plan)
     # Confirm with Incus's lookup, as a create does: of twins made at the same moment, one RD stays.
-    outcome.volume = settle_concurrent_create(client, request, rd_name, reverter, outcome)
+    settle_copy(client, request, rd_name, reverter, outcome, plan)

@@ -1065,7 +1065,7 @@ def create_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcom
         outcome.volume = new_volume_view(request, None, props, sizes)
         return
     rd_name, reverter = spawn_and_place(client, request, props, sizes, outcome)
-    outcome.volume = settle_concurrent_create(client, request, rd_name, reverter, outcome)
+    outcome.volume = volume_view(settle_concurrent_create(client, request, rd_name, reverter, outcome), request.prefix)
 
 
 def _claimants(client: LinstorClient, request: VolumeRequest) -> list[dict[str, Any]]:
@@ -1076,7 +1076,8 @@ def _claimants(client: LinstorClient, request: VolumeRequest) -> list[dict[str, 
 
 def settle_concurrent_create(client: LinstorClient, request: VolumeRequest, rd_name: str, reverter: Reverter,
                              outcome: Outcome) -> dict[str, Any]:
-    """Confirm the new volume with Incus's lookup; runs that created it at the same moment keep one RD.
+    """Confirm the new volume with Incus's lookup; runs that created it at the same moment keep one RD, which this
+    returns as the lookup read it.
 
     Every run that found no volume makes its own RD, so runs started together may each make one.
     Each confirms with the same lookup once its RD is placed. When twins claim the volume, the RD
@@ -1092,7 +1093,7 @@ def settle_concurrent_create(client: LinstorClient, request: VolumeRequest, rd_n
             own = next((rd for rd in claimants if rd["name"] == rd_name), None)
             if own is not None and len(claimants) == 1:
                 reverter.success()
-                return volume_view(own, request.prefix)
+                return own
             if not claimants:
                 raise ModuleFailure(
                     f"resource definition {rd_name}, just created for volume {request.incus_name}, is no longer "
@@ -1107,7 +1108,7 @@ def settle_concurrent_create(client: LinstorClient, request: VolumeRequest, rd_n
             linstor_error=error.to_dict()) from error
     if survivor["name"] == rd_name:
         reverter.success()
-        return volume_view(survivor, request.prefix)
+        return survivor
     left = reverter.fail()
     if left:
         raise ModuleFailure(
@@ -1119,7 +1120,7 @@ def settle_concurrent_create(client: LinstorClient, request: VolumeRequest, rd_n
     outcome.warnings.append(
         f"another run created volume {request.incus_name} at the same moment as resource definition "
         f"{survivor['name']}; this run's resource definition {rd_name} was deleted again")
-    return volume_view(survivor, request.prefix)
+    return survivor
 
 
 def first_placed(client: LinstorClient, rds: list[dict[str, Any]]) -> dict[str, Any]:
@@ -1240,8 +1241,16 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
             apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
         _reraise_after_revert(error, reverter)
-    outcome.warnings += filesystem_grow_warnings(request.incus_name, {"name": rd_name}, plan)
-    outcome.volume = settle_concurrent_create(client, request, rd_name, reverter, outcome)
+    settle_copy(client, request, rd_name, reverter, outcome, plan)
+
+
+def settle_copy(client: LinstorClient, request: VolumeRequest, rd_name: str, reverter: Reverter, outcome: Outcome,
+                plan: Plan) -> None:
+    """Confirm a copy made larger than its source, or not, as a create is (:func:`settle_concurrent_create`), and
+    warn of the filesystems its grow leaves undone, naming the DRBD devices of the RD that stays."""
+    settled = settle_concurrent_create(client, request, rd_name, reverter, outcome)
+    outcome.warnings += filesystem_grow_warnings(request.incus_name, settled, plan)
+    outcome.volume = volume_view(settled, request.prefix)
 
 
 def list_snapshot_names(client: LinstorClient, rd_name: str) -> list[str]:
