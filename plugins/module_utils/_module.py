@@ -99,6 +99,11 @@ def stop_signals_to(client: LinstorClient) -> Iterator[None]:
             signal.signal(number, signal.SIG_DFL if handler is None else handler)
 
 
+def _parameter(parameter: str | None) -> dict[str, str]:
+    """The ``parameter`` key of a failed result: the option to change, left out when no option is at fault."""
+    return {"parameter": parameter} if parameter else {}
+
+
 def run_module(module: AnsibleModule, operation: Operation) -> None:
     """Build the client from the module's options, run the operation, exit with its result."""
     if _client.requests is None:
@@ -121,7 +126,7 @@ def run_module(module: AnsibleModule, operation: Operation) -> None:
         with stop_signals_to(client):
             result = operation(module, client)
     except NamingError as exc:
-        module.fail_json(msg=str(exc), parameter=exc.parameter)
+        module.fail_json(msg=str(exc), **_parameter(exc.parameter))
     except ModuleFailure as exc:
         extra = dict(exc.result)
         for warning in extra.pop("linstor_warnings", []):
@@ -129,8 +134,8 @@ def run_module(module: AnsibleModule, operation: Operation) -> None:
         if exc.parameter:
             extra["parameter"] = exc.parameter
         module.fail_json(msg=exc.message, **extra)
-    except LinstorConfigError as exc:
-        module.fail_json(msg=str(exc), parameter=exc.parameter)
+    except LinstorConfigError as exc:  # a linstor-client.conf that cannot be read names no option
+        module.fail_json(msg=str(exc), **_parameter(exc.parameter))
     except LinstorError as exc:
         module.fail_json(msg=str(exc), linstor_error=exc.to_dict())
     except Exception as exc:  # an unexpected failure still gets a readable message and the traceback

@@ -14,7 +14,7 @@ import threading
 
 import pytest
 from ansible_collections.linstor.incus.plugins.module_utils import _client
-from ansible_collections.linstor.incus.plugins.module_utils._client import CONNECTION_ARGUMENT_SPEC
+from ansible_collections.linstor.incus.plugins.module_utils._client import CONNECTION_ARGUMENT_SPEC, ConnectionSettings
 from ansible_collections.linstor.incus.plugins.module_utils._module import (
     STOP_SIGNALS,
     ModuleFailure,
@@ -180,3 +180,22 @@ def test_a_pasted_private_key_is_refused_and_masked(tmp_path) -> None:
     assert finished.value.result["parameter"] == "client_key"
     assert pasted in module.no_log_values
     assert "MIGHAgEA" not in finished.value.result["msg"]
+
+
+def test_a_failure_no_option_is_at_fault_for_names_no_parameter(tmp_path, monkeypatch) -> None:
+    """A linstor-client.conf that cannot be parsed names the file, not an option: no ``parameter`` key (not null);
+    a refused option is named."""
+    broken = tmp_path / "linstor-client.conf"
+    broken.write_text("[global]\na line without its equals sign\n")
+    monkeypatch.setattr(ConnectionSettings.from_params.__func__, "__defaults__", (None, (str(broken),)))
+    module = FakeModule()
+    with pytest.raises(Finished) as finished:
+        run_module(module, lambda module, client: {"changed": False})
+    assert str(broken) in finished.value.result["msg"] and "parameter" not in finished.value.result
+
+    monkeypatch.undo()
+    module = FakeModule()
+    module.params.update(timeout=-1)
+    with pytest.raises(Finished) as finished:
+        run_module(module, lambda module, client: {"changed": False})
+    assert finished.value.result["parameter"] == "timeout"
