@@ -183,9 +183,9 @@ seealso:
 """
 
 EXAMPLES = r"""
-# Each task stands alone. Pasted into one playbook, some undo others on the next run (snap0 made again after its
-# rename, then a newer snapshot in the way of the restore): a rename or a restore is an event, not a state, so
-# guard such tasks with what linstor_incus_volume_info reads, as playbooks/demo.yml does.
+# Each task stands alone. Pasted into one playbook, some clash with others on the next run (snap0 is made again
+# after its rename, and the rename then fails, as both names exist): a rename or a restore is an event, not a
+# state, so guard such tasks with what linstor_incus_volume_info reads, as playbooks/demo.yml does.
 - name: Snapshot snap0 of the container c1 in the pool whose resource group is "remote"
   linstor.incus.linstor_incus_snapshot:
     volume: c1

@@ -226,7 +226,8 @@ notes:
     made on it. For a filesystem volume, O(properties) C(FileSystem/Type) has LINSTOR make it when the volume is
     first placed. See the collection's guide (docs/guide.md).
   - Requests sent, which the integration tests assert against the LINSTOR emulator's request log.
-    A run that changes nothing sends one request (the lookup, a GET). Creating a volume sends four (lookup, spawn with
+    A run that changes nothing on an existing volume sends one request (the lookup, a GET; a delete of a volume
+    that is gone reads the resource group too, below). Creating a volume sends four (lookup, spawn with
     every property, autoplace, and the lookup again, which confirms the new RD and tells apart twins made at the same
     moment). A rename sends two (lookup, one PUT). Check mode sends only GETs.
   - A copy of a volume sends six (lookup, the source's lookup, the controller's REST API version, the clone, its
@@ -279,8 +280,8 @@ seealso:
 EXAMPLES = r"""
 # Each task stands alone. Pasted into one playbook, some clash with others on the next run (the create at 20GiB
 # fails once the grow made the volume 40GiB, as nothing shrinks; the create of data after its rename makes a new
-# data): a rename or a grow is an event, not a state, so guard such tasks with what linstor_incus_volume_info
-# reads, as playbooks/demo.yml does.
+# data, and the rename then fails, as both exist): a rename or a grow is an event, not a state, so guard such tasks
+# with what linstor_incus_volume_info reads, as playbooks/demo.yml does.
 - name: Root volume of the container c1 in the pool whose resource group is "remote"
   linstor.incus.linstor_incus_volume:
     name: c1
