@@ -777,8 +777,10 @@ def _diffs(items: list[Item], views: Mapping[int, dict[str, Any] | None],
             continue
         tracker = Diff(item.before)
         tracker.after = views.get(item.index)
-        header = f"volumes[{item.index}] {item.request.incus_name} ({item.request.volume_type})"
-        diffs.append({**tracker.result(), "before_header": header, "after_header": header})
+        after_header = f"volumes[{item.index}] {item.request.incus_name} ({item.request.volume_type})"
+        before_header = (after_header if item.before is None else  # a rename's before is the volume's old name
+                         f"volumes[{item.index}] {item.before['incus_name']} ({item.request.volume_type})")
+        diffs.append({**tracker.result(), "before_header": before_header, "after_header": after_header})
     return diffs
 
 
