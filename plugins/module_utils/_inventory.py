@@ -41,6 +41,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     is_incus_key,
     listing_filters,
     lookup_filters,
+    mounted_snapshot,
     normalize_volume_type,
     open_claims,
     unmapped_snapshots,
@@ -185,6 +186,7 @@ def build_inventory(
     validate_prefix(prefix)
     selection = selection or Selection()
     volumes: list[dict[str, Any]] = []
+    mounts: list[dict[str, Any]] = []
     orphans: list[dict[str, Any]] = []
     orphan_claims: list[dict[str, Any]] = []
     rds = list(rds)
@@ -193,6 +195,11 @@ def build_inventory(
             continue
         props = rd.get("props") or {}
         view = volume_view(rd, prefix)
+        mount = mounted_snapshot(rd, prefix) if view is None else None
+        if mount is not None:  # Incus's, while it has the snapshot mounted: its claims, captured, hold nothing
+            if selection.matches(mount):
+                mounts.append(mount)
+            continue
         if view is None:
             if is_generated_name(prefix, rd.get("name", "")):
                 orphan_claims += [{**_orphan_identity(rd["name"]), "snapshot": incus_snapshot,
@@ -210,6 +217,8 @@ def build_inventory(
             volumes.append({**view, "flags": list(rd.get("flags") or [])})  # DELETE: LINSTOR is deleting it
     volumes.sort(key=lambda v: (v["type"], v["project"], v["name"], v["resource_definition"]))
     orphans.sort(key=lambda orphan: orphan["resource_definition"])
+    mounts.sort(key=lambda mount: (mount["type"], mount["project"], mount["name"], mount["snapshot"],
+                                   mount["resource_definition"]))
 
     # A volume listed is a duplicate when Incus's lookup finds more RDs than its own: any RD of the group with
     # its name and type keys, whatever else it lacks (its content type) or however it differs
@@ -247,14 +256,16 @@ def build_inventory(
         placed: dict[str, list[dict[str, Any]]] = {}
         for resource in resources:
             placed.setdefault(resource.get("name", "").lower(), []).append(resource_view(resource))
-        for volume in volumes:
+        for volume in volumes + mounts:
             volume["resources"] = sorted(placed.get(volume["resource_definition"].lower(), []),
                                          key=lambda item: item["node"] or "")
+        for volume in volumes:
             if not any(not resource["diskless"] for resource in volume["resources"]):
                 unplaced.append({**_identity(volume), "nodes": [resource["node"] for resource in volume["resources"]]})
 
     return {
         "volumes": volumes,
+        "snapshot_mounts": mounts,
         "anomalies": {
             "orphans": orphans,
             "duplicates": duplicates,
@@ -340,7 +351,7 @@ def compile_query(expression: str) -> Any:
 
 
 def apply_query(compiled: Any, data: dict[str, Any]) -> Any:
-    """Apply a compiled expression to the result (``volumes``, ``anomalies``)."""
+    """Apply a compiled expression to the result (``volumes``, ``snapshot_mounts``, ``anomalies``)."""
     from jmespath.exceptions import JMESPathError  # noqa: PLC0415
 
     try:

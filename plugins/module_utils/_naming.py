@@ -995,6 +995,25 @@ def _volume_identity(props: dict, prefix: str) -> tuple[str, str, str, str]:
     return volume_type, content_type, project, name
 
 
+def mounted_snapshot(rd: dict, prefix: str) -> dict | None:
+    """The snapshot an RD mounts when it is the temporary RD Incus makes to mount one (``MountVolumeSnapshot``: an RD
+    restored from the snapshot, its ``Aux/Incus/name`` ``<prefix><volume>/<snapshot>``, a VM's with content type
+    filesystem): the volume's identity, the snapshot's Incus name, the RD. None for any other RD."""
+    props = rd.get("props") or {}
+    incus_name, volume_type = props.get(AUX_NAME) or "", props.get(AUX_TYPE)
+    volume, separator, snapshot = incus_name[len(prefix):].partition("/")
+    if not (incus_name.startswith(prefix) and separator and snapshot and volume_type in VOLUME_TYPES.values()
+            and props.get(AUX_CONTENT_TYPE) in CONTENT_TYPES):
+        return None
+    try:
+        project, name = parse_incus_volume_name(volume_type, volume)
+    except NamingError:
+        return None
+    return {"name": name, "project": project, "type": volume_type, "content_type": props[AUX_CONTENT_TYPE],
+            "incus_name": prefix + volume, "snapshot": snapshot, "resource_definition": rd["name"],
+            "resource_group": rd.get("resource_group_name")}
+
+
 def volume_problem(rd: dict, prefix: str) -> str | None:
     """Why an RD is not an Incus volume under ``prefix``, in words a user can act on; None when it is one."""
     validate_prefix(prefix)

@@ -81,8 +81,8 @@ options:
     default: false
   query:
     description:
-      - A JMESPath expression applied to the result (a dict with RV(volumes) and RV(anomalies)); its value is
-        returned as RV(query_result).
+      - A JMESPath expression applied to the result (a dict with RV(volumes), RV(snapshot_mounts) and
+        RV(anomalies)); its value is returned as RV(query_result).
       - Needs the Python library C(jmespath) on the managed node, imported only when this option is set.
     type: str
 notes:
@@ -230,6 +230,25 @@ volumes:
       returned: when O(include_resources=true)
       type: list
       elements: dict
+snapshot_mounts:
+  description:
+    - The temporary RDs Incus makes to mount a snapshot (to read from it, or to back it up) and deletes when it
+      unmounts it - an RD restored from the snapshot, whose C(Aux/Incus/name) is C(<volume>/<snapshot>) (a VM's
+      holds its filesystem volume). Not volumes, and not anomalies while Incus has the snapshot mounted; one left
+      after an Incus server died with it mounted stays, and is deleted by hand (C(linstor resource-definition
+      delete <rd>)) once no Incus server has the snapshot mounted (none of its RV(snapshot_mounts[].resources) in
+      use).
+    - Each with the mounted volume's C(name), C(project), C(type) and C(incus_name), the C(snapshot) (its Incus
+      name), the RD's C(content_type), C(resource_definition) and C(resource_group), and with
+      O(include_resources=true) its C(resources) (as RV(volumes[].resources)). O(name), O(type), O(project) and
+      O(content_type) select them as they select volumes; with O(name), LINSTOR's filter leaves them out of the
+      listing, so only O(scan_all=true) lists them then.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"name": "c1", "project": "default", "type": "containers", "content_type": "filesystem",
+            "incus_name": "incus-volume-c1", "snapshot": "snap0",
+            "resource_definition": "incus-volume-0f3e1c2b4a5d46e7980a1b2c3d4e5f60", "resource_group": "linstor"}]
 anomalies:
   description: What needs an operator's attention. Every list is empty when all is well.
   returned: success
@@ -241,9 +260,7 @@ anomalies:
           missing or not what Incus writes - with C(resource_definition), C(resource_group), C(reason) and their
           C(aux_properties).
         - Orphans lacking C(Aux/Incus/name) or C(Aux/Incus/type) are only found with O(scan_all=true).
-        - An RD whose C(Aux/Incus/name) names a snapshot (C(<volume>/<snapshot>)) is listed too, with a C(reason)
-          saying so - Incus makes one to mount a snapshot and deletes it at unmount; it is not to be deleted while
-          the snapshot is mounted.
+        - The RD Incus mounts a snapshot through is not one (RV(snapshot_mounts)).
       type: list
       elements: dict
     duplicates:
@@ -283,9 +300,9 @@ anomalies:
         - LINSTOR keeps the RD's properties in every snapshot, the claim included (it is written before the
           snapshot is taken), and copies them onto an RD made from the snapshot. So a volume Incus makes from a
           snapshot this collection took (a copy from it, or the RD Incus mounts it through) carries that claim,
-          naming a LINSTOR snapshot of the source volume. It is as harmless, and goes the same ways. On an RD listed
-          among RV(anomalies.orphans) (the RD of a mounted snapshot is one), the identity fields are null and
-          C(resource_definition) names the RD.
+          naming a LINSTOR snapshot of the source volume. It is as harmless, and goes the same ways; on the RD of a
+          mounted snapshot (RV(snapshot_mounts)), which goes at unmount, it is not listed. On an RD listed among
+          RV(anomalies.orphans), the identity fields are null and C(resource_definition) names the RD.
       type: list
       elements: dict
     unplaced:
@@ -298,7 +315,7 @@ anomalies:
       type: list
       elements: dict
 query_result:
-  description: The value of O(query) applied to C({volumes, anomalies}).
+  description: The value of O(query) applied to C({volumes, snapshot_mounts, anomalies}).
   returned: when O(query) is set
   type: raw
 linstor_error:

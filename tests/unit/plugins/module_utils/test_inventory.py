@@ -113,16 +113,39 @@ def test_a_twin_incus_finds_is_a_duplicate_whatever_else_it_lacks_or_its_content
                            Selection.from_options(volume_type="custom"))["anomalies"]["duplicates"] == []
 
 
-def test_snapshot_claims_left_on_an_orphan_are_listed() -> None:
-    """The RD Incus mounts a snapshot through is an orphan here, and may carry a claim its snapshot captured."""
+def test_the_rds_incus_mounts_snapshots_through_are_listed_apart() -> None:
+    """Incus's MountVolumeSnapshot makes an RD restored from the snapshot (a VM's with its filesystem volume) and
+    deletes it at unmount: not a volume, not an orphan, and the claim its snapshot captured holds nothing."""
     mount = rd("incus-volume-66666666666666666666666666666666", {
         "Aux/Incus/name": "incus-volume-c1/snap0", "Aux/Incus/type": "containers",
         "Aux/Incus/content-type": "filesystem", "Aux/linstor-incus/snapshot-claim/incus-volume-aa": "snap0"})
-    result = build_inventory([C1, mount], "linstor", PREFIX)
-    assert [orphan["resource_definition"] for orphan in result["anomalies"]["orphans"]] == [mount["name"]]
-    assert result["anomalies"]["snapshot_claims"] == [{
-        "name": None, "project": None, "type": None, "incus_name": None, "resource_definition": mount["name"],
-        "snapshot": "snap0", "linstor_snapshot": "incus-volume-aa"}]
+    vm_mount = rd("incus-volume-77777777777777777777777777777777", {
+        "Aux/Incus/name": "incus-volume-web_v1/before", "Aux/Incus/type": "virtual-machines",
+        "Aux/Incus/content-type": "filesystem"})
+    custom_mount = rd("incus-volume-88888888888888888888888888888888", {
+        "Aux/Incus/name": "incus-volume-default_vol/s1", "Aux/Incus/type": "custom",
+        "Aux/Incus/content-type": "block"})
+    broken = rd("incus-volume-99999999999999999999999999999999", {  # no snapshot name: an orphan
+        "Aux/Incus/name": "incus-volume-c1/", "Aux/Incus/type": "containers", "Aux/Incus/content-type": "filesystem"})
+    resources = [{"name": mount["name"], "node_name": "n1", "flags": [], "state": {"in_use": True}, "volumes": []}]
+    result = build_inventory([C1, mount, vm_mount, custom_mount, broken], "linstor", PREFIX, resources=resources)
+    assert [orphan["resource_definition"] for orphan in result["anomalies"]["orphans"]] == [broken["name"]]
+    assert result["anomalies"]["snapshot_claims"] == []
+    assert names(result) == [("containers", "default", "c1")]
+    assert [(m["type"], m["project"], m["name"], m["snapshot"]) for m in result["snapshot_mounts"]] == [
+        ("containers", "default", "c1", "snap0"), ("custom", "default", "vol", "s1"),
+        ("virtual-machines", "web", "v1", "before")]
+    first = result["snapshot_mounts"][0]
+    assert {key: value for key, value in first.items() if key != "resources"} == {
+        "name": "c1", "project": "default", "type": "containers", "content_type": "filesystem",
+        "incus_name": "incus-volume-c1", "snapshot": "snap0", "resource_definition": mount["name"],
+        "resource_group": "linstor"}
+    assert [(r["node"], r["in_use"]) for r in first["resources"]] == [("n1", True)]
+    assert result["snapshot_mounts"][1]["resources"] == []
+    # selected as volumes are
+    web = build_inventory([C1, mount, vm_mount], "linstor", PREFIX, Selection.from_options(project="web"))
+    assert [m["resource_definition"] for m in web["snapshot_mounts"]] == [vm_mount["name"]]
+    assert "resources" not in web["snapshot_mounts"][0]  # not read
 
 
 def test_snapshot_claims_left_on_an_rd_are_listed_unless_the_name_is_mapped() -> None:
