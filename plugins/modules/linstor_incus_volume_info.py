@@ -236,7 +236,7 @@ snapshot_mounts:
       unmounts it - an RD restored from the snapshot, whose C(Aux/Incus/name) is C(<volume>/<snapshot>) (a VM's
       holds its filesystem volume). Not volumes, and not anomalies while Incus has the snapshot mounted; one left
       after an Incus server died with it mounted stays, and is deleted by hand (C(linstor resource-definition
-      delete <rd>)) once no Incus server has the snapshot mounted (none of its RV(snapshot_mounts[].resources) in
+      delete <rd>)) once no Incus server has the snapshot mounted (none of its C(resources) in
       use).
     - Each with the mounted volume's C(name), C(project), C(type) and C(incus_name), the C(snapshot) (its Incus
       name), the RD's C(content_type), C(resource_definition) and C(resource_group), and with
