@@ -20,7 +20,7 @@ description:
     role fails on) starts with the role variable. An option of two words or more named on its own later in the
     message, as its advice does (C(or set allow_insecure_auth)), is renamed too, and so is any option the message
     calls C(the controllers option) (told as C(the volumes_controllers role variable)). Any other text stays.
-positional: _input
+positional: _input, variables
 options:
   _input:
     description: The failed result, as C(ansible_failed_result).

@@ -25,6 +25,8 @@ PLAYBOOK = """\
     volumes_controller: ["http://127.0.0.1:9"]
     volumes_backup_dir: /srv/backup
     volume_list: []
+    volumes_list_host: []
+    pool_names: [p1, p2]
   tasks:
     - name: The pool role, twice (the second run sees the facts of the first)
       ansible.builtin.include_role:
@@ -58,5 +60,18 @@ def test_roles_warn_about_misspelt_variables(controller, tmp_path: Path) -> None
         ("volumes_controller", "linstor.incus.volumes", "volumes_controllers"),
         ("volumes_timout", "linstor.incus.volumes", "volumes_timeout"),
     ], output[-20000:]
-    # the roles' own variables (a second run sees the first's facts) and other roles' are not named
-    assert not re.search(r"(pool_members|volumes_backup_dir|pool_place_count|_effective|_result)\b is set", output)
+    # the roles' own variables (a second run sees the first's facts), other roles' and names built on an option are
+    # not named
+    assert not re.search(r"(pool_members|volumes_backup_dir|volumes_list_host|pool_names|pool_place_count|_effective"
+                         r"|_result)\b is set", output)
+
+
+def test_the_warning_can_be_turned_off(controller, tmp_path: Path) -> None:
+    group = f"itmisspelt{uuid.uuid4().hex[:8]}"
+    switched_off = "    pool_warn_misspelt_variables: false\n    volumes_warn_misspelt_variables: false\n"
+    playbook = PLAYBOOK.replace("    volume_list: []\n", "    volume_list: []\n" + switched_off)
+    assert playbook != PLAYBOOK
+    result = run_playbook(playbook, controller, tmp_path, {"group": group}, "--check")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-20000:]
+    assert "volumes_timout" not in output and "is set, but the" not in output, output[-20000:]

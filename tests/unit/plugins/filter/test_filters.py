@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 from ansible_collections.linstor.incus.plugins.filter.misspelt_role_variables import (
+    misspelling_of,
     misspelt_role_variables,
     role_variables,
 )
@@ -111,22 +113,51 @@ def _role(tmp_path: Path, tasks: str) -> Path:
     return tmp_path
 
 
-def test_misspelt_role_variables_warns_about_names_close_to_an_option(
+def test_misspelt_role_variables_warns_about_misspellings_of_an_option(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     warned: list[str] = []
     monkeypatch.setattr(Display, "warning", lambda self, message, *args, **kwargs: warned.append(message))
     role = _role(tmp_path, "- block:\n    - ansible.builtin.command: x\n      register: demo_timeouts\n"
                            "  rescue:\n    - ansible.builtin.set_fact:\n        demo_controllerss: 1\n"
-                           "        cacheable: true\n      vars:\n        demo_timeout_s: 2\n")
+                           "        cacheable: true\n      vars:\n        demo_timeout_s: 2\n"
+                           "    - ansible.builtin.debug: {var: demo_item}\n      loop: [1]\n"
+                           "      loop_control: {loop_var: demo_itme}\n")
     names = ["demo_timout", "demo_controller", "demo_timeout", "demo_controllers", "demo_timeout_effective",
-             "demo_timeouts", "demo_controllerss", "demo_timeout_s", "demo_backup_dir", "demos_unrelated_x"]
+             "demo_timeouts", "demo_controllerss", "demo_timeout_s", "demo_itme", "demo_backup_dir",
+             "demos_unrelated_x", "demo_controllers_host", "demo_timeoutx", "demo_tiemout", "demo_cntrollrs"]
     messages = misspelt_role_variables(names, str(role), "my.demo")
     assert messages == [
+        "demo_cntrollrs is set, but the my.demo role has no such variable and ignores it: "
+        "did you mean demo_controllers?",  # two edits from a long option
         "demo_controller is set, but the my.demo role has no such variable and ignores it: "
         "did you mean demo_controllers?",
+        "demo_tiemout is set, but the my.demo role has no such variable and ignores it: did you mean demo_timeout?",
+        "demo_timeoutx is set, but the my.demo role has no such variable and ignores it: did you mean demo_timeout?",
         "demo_timout is set, but the my.demo role has no such variable and ignores it: did you mean demo_timeout?"]
     assert warned == messages
     assert misspelt_role_variables(["demo_timeout"], str(role), "my.demo") == []
+
+
+@pytest.mark.parametrize(("name", "option"), [
+    ("volumes_timout", "volumes_timeout"), ("volume_list", "volumes_list"), ("volumes_lsit", "volumes_list"),
+    ("pool_nam", "pool_name"), ("volumes_remove_unmaped_snapshot", "volumes_remove_unmapped_snapshots"),
+    # a user's own variables: built on an option, or far from every one
+    ("volumes_list_host", None), ("volumes_list_all", None), ("pool_names", None), ("volumes_state", None),
+    ("pool_controller_ip", None), ("volumes_extra_list", None), ("pool_nme_x", None),
+])
+def test_a_misspelling_is_one_edit_from_an_option_or_two_from_a_long_one(name: str, option: str | None) -> None:
+    options = ["volumes_list", "volumes_timeout", "volumes_remove_unmapped_snapshots", "pool_name",
+               "pool_controllers"]
+    assert misspelling_of(name, options) == option
+
+
+def test_misspelt_role_variables_refuses_what_it_cannot_read(tmp_path: Path) -> None:
+    role = _role(tmp_path, "- ansible.builtin.debug: {msg: x}\n")
+    with pytest.raises(AnsibleFilterError, match="as a list"):
+        misspelt_role_variables("demo_timout", str(role), "my.demo")  # lookup() gives a string
+    (tmp_path / "vars" / "main.yml").write_text("demo_secret: !unsafe '{{ x }}'\n")
+    with pytest.raises(AnsibleFilterError, match="cannot read .*vars/main.yml"):
+        misspelt_role_variables(["demo_timout"], str(role), "my.demo")
 
 
 def test_misspelt_role_variables_knows_every_name_the_collection_roles_use() -> None:
