@@ -1247,9 +1247,11 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
 def settle_copy(client: LinstorClient, request: VolumeRequest, rd_name: str, reverter: Reverter, outcome: Outcome,
                 plan: Plan) -> None:
     """Confirm a copy made larger than its source, or not, as a create is (:func:`settle_concurrent_create`), and
-    warn of the filesystems its grow leaves undone, naming the DRBD devices of the RD that stays."""
+    warn of the filesystems its grow leaves undone, naming their DRBD devices. When another run's copy stays, that
+    run grew it and warns."""
     settled = settle_concurrent_create(client, request, rd_name, reverter, outcome)
-    outcome.warnings += filesystem_grow_warnings(request.incus_name, settled, plan)
+    if settled["name"] == rd_name:
+        outcome.warnings += filesystem_grow_warnings(request.incus_name, settled, plan)
     outcome.volume = volume_view(settled, request.prefix)
 
 

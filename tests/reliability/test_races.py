@@ -9,6 +9,7 @@ Rounds and waits are bounded. Each test has an emulator of its own.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -280,7 +281,7 @@ def test_copy_twin_with_a_late_lookup(request: pytest.FixtureRequest, env: Env, 
     env.must("linstor_incus_volume", name="src", type="container", size="64MiB")
     env.must("linstor_incus_snapshot", volume="src", type="container", name="s1")
     fault = env.debug.add_fault("delay", "/v1/resource-definitions", "GET", delay_seconds=LATE_DELAY)
-    args = {"name": "dup", "type": "container", "source": source}
+    args = {"name": "dup", "type": "container", "source": source, "size": "128MiB"}  # larger: grown after the copy
     late = start_racer(env, tmp_path / "a", "linstor_incus_volume", args)
     wait_until_seen(env, fault["id"])
     monkeypatch.setattr(uuid, "uuid4", lambda: LARGEST_UUID)  # B's RD name sorts after any A draws
@@ -298,6 +299,10 @@ def test_copy_twin_with_a_late_lookup(request: pytest.FixtureRequest, env: Env, 
     assert not early.failed and not late_result.get("failed"), (early.result, late_result)
     assert early.result["volume"]["resource_definition"] == rds[0], (early.result, rds)
     assert late_result["concurrent_create"]["survivor"] == rds[0] and not late_result["changed"], late_result
+    # the grow's filesystem warning is the survivor's maker's, naming its device; the run that gave way has none
+    assert [warning for warning in early.warnings if "keeps its size" in warning and "/dev/drbd<" not in warning
+            and re.search(r"resize2fs /dev/drbd\d+", warning)], early.warnings
+    assert "keeps its size" not in json.dumps(late_result), late_result
 
 
 # --- A snapshot made while runs create its volume --------------------------------------------------------
