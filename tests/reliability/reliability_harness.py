@@ -22,11 +22,13 @@ import importlib
 import io
 import json
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
+from ansible.module_utils import _internal as module_utils_internal
 from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
@@ -92,6 +94,17 @@ class ModuleRun:
                 for entry in self.result.get("warnings") or []]
 
 
+@contextlib.contextmanager
+def module_process() -> Iterator[None]:
+    """Run the block as a module process runs: not the controller (:data:`ansible.module_utils._internal.is_controller`
+    off), as it was before."""
+    was_controller, module_utils_internal.is_controller = module_utils_internal.is_controller, False
+    try:
+        yield
+    finally:
+        module_utils_internal.is_controller = was_controller
+
+
 def run_module(module: str, args: dict[str, Any], *, check_mode: bool = False, diff: bool = False) -> ModuleRun:
     """Run ``linstor.incus.<module>`` in-process the way Ansible's unit tests do; never raises.
 
@@ -109,7 +122,10 @@ def run_module(module: str, args: dict[str, Any], *, check_mode: bool = False, d
     out = io.StringIO()
     code: int | None = None
     escaped: str | None = None
-    with patch_module_args(payload), contextlib.redirect_stdout(out):
+    # as on a managed node: once a test of this process imported controller code (a filter plugin imports
+    # ansible.utils.display), ansible-core takes the process for the controller and shows module warnings at once
+    # instead of returning them in the result
+    with patch_module_args(payload), contextlib.redirect_stdout(out), module_process():
         try:
             main()
         except SystemExit as exit_:
