@@ -19,7 +19,7 @@ description:
     loop over), and so does a name that is not a misspelling of an option (the variable of another role or of the
     play). A misspelling is one edit away from an option (a character added, dropped, changed, or two swapped), or
     two for an option of 16 characters or more, and not the option with a suffix of a user's own
-    (C(volumes_list_host), C(volumes_list_common), C(pool_names)).
+    (C(volumes_list_host), C(volumes_list_common)) or its plural (C(pool_names)).
   - Each one found is returned with the option it looks like, and shown as a warning. Ansible shows a warning once
     per run, whichever hosts set the variable.
 positional: _input, role_path, role

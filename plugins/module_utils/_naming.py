@@ -1002,8 +1002,12 @@ def mounted_snapshot(rd: dict, prefix: str) -> dict | None:
     props = rd.get("props") or {}
     incus_name, volume_type = props.get(AUX_NAME) or "", props.get(AUX_TYPE)
     volume, separator, snapshot = incus_name[len(prefix):].partition("/")
-    if not (incus_name.startswith(prefix) and separator and snapshot and volume_type in VOLUME_TYPES.values()
-            and props.get(AUX_CONTENT_TYPE) in CONTENT_TYPES):
+    if not (is_generated_name(prefix, rd.get("name") or "") and incus_name.startswith(prefix) and separator
+            and _snapshot_name_problem(snapshot) is None and volume_type in VOLUME_TYPES.values()):
+        return None
+    content_types = ALLOWED_CONTENT_TYPES[volume_type] + ((CONTENT_FILESYSTEM,) if volume_type == TYPE_VIRTUAL_MACHINES
+                                                          else ())
+    if props.get(AUX_CONTENT_TYPE) not in content_types:
         return None
     try:
         project, name = parse_incus_volume_name(volume_type, volume)

@@ -233,16 +233,17 @@ volumes:
 snapshot_mounts:
   description:
     - The temporary RDs Incus makes to mount a snapshot (to read from it, or to back it up) and deletes when it
-      unmounts it - an RD restored from the snapshot, whose C(Aux/Incus/name) is C(<volume>/<snapshot>) (a VM's
-      holds its filesystem volume). Not volumes, and not anomalies while Incus has the snapshot mounted; one left
-      after an Incus server died with it mounted stays, and is deleted by hand (C(linstor resource-definition
-      delete <rd>)) once no Incus server has the snapshot mounted (none of its C(resources) in
-      use).
+      unmounts it - an RD restored from the snapshot, whose C(Aux/Incus/name) is the volume's followed by
+      C(/<snapshot>) (a VM's holds its filesystem volume). Not volumes, and not anomalies while Incus has the
+      snapshot mounted; one left after an Incus server died with it mounted stays, and is deleted by hand
+      (C(linstor resource-definition delete <rd>)) once no Incus server has the snapshot mounted (none of its
+      C(resources) in use).
     - Each with the mounted volume's C(name), C(project), C(type) and C(incus_name), the C(snapshot) (its Incus
       name), the RD's C(content_type), C(resource_definition) and C(resource_group), and with
       O(include_resources=true) its C(resources) (as RV(volumes[].resources)). O(name), O(type), O(project) and
-      O(content_type) select them as they select volumes; with O(name), LINSTOR's filter leaves them out of the
-      listing, so only O(scan_all=true) lists them then.
+      O(content_type) select them as they select volumes, except that Incus's exact lookup (O(name) with O(type),
+      and O(project) unless the type is images) asks LINSTOR for the volume's own C(Aux/Incus/name), which leaves
+      them out of the listing: O(scan_all=true) lists them then.
   returned: success
   type: list
   elements: dict

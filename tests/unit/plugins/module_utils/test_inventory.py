@@ -127,6 +127,14 @@ def test_the_rds_incus_mounts_snapshots_through_are_listed_apart() -> None:
         "Aux/Incus/content-type": "block"})
     broken = rd("incus-volume-99999999999999999999999999999999", {  # no snapshot name: an orphan
         "Aux/Incus/name": "incus-volume-c1/", "Aux/Incus/type": "containers", "Aux/Incus/content-type": "filesystem"})
+    # nothing Incus makes: a snapshot name Incus refuses, a content type not the volume's, an RD not named by Incus
+    for props, name in (({"Aux/Incus/name": "incus-volume-c1/a b", "Aux/Incus/type": "containers",
+                          "Aux/Incus/content-type": "filesystem"}, "incus-volume-" + "a1" * 16),
+                        ({"Aux/Incus/name": "incus-volume-c1/s1", "Aux/Incus/type": "containers",
+                          "Aux/Incus/content-type": "block"}, "incus-volume-" + "b1" * 16),
+                        ({"Aux/Incus/name": "incus-volume-c1/s1", "Aux/Incus/type": "containers",
+                          "Aux/Incus/content-type": "filesystem"}, "manual-rd")):
+        assert build_inventory([rd(name, props)], "linstor", PREFIX)["snapshot_mounts"] == [], props
     resources = [{"name": mount["name"], "node_name": "n1", "flags": [], "state": {"in_use": True}, "volumes": []}]
     result = build_inventory([C1, mount, vm_mount, custom_mount, broken], "linstor", PREFIX, resources=resources)
     assert [orphan["resource_definition"] for orphan in result["anomalies"]["orphans"]] == [broken["name"]]
