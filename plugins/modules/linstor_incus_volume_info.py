@@ -243,7 +243,7 @@ snapshot_mounts:
       O(include_resources=true) its C(resources) (as RV(volumes[].resources)). O(name), O(type), O(project) and
       O(content_type) select them as they select volumes, except that Incus's exact lookup (O(name) with O(type),
       and O(project) unless the type is images) asks LINSTOR for the volume's own C(Aux/Incus/name), which leaves
-      them out of the listing: O(scan_all=true) lists them then.
+      them out of the listing (O(scan_all=true) lists them then).
   returned: success
   type: list
   elements: dict
