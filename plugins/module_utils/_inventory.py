@@ -220,16 +220,17 @@ def build_inventory(
     mounts.sort(key=lambda mount: (mount["type"], mount["project"], mount["name"], mount["snapshot"],
                                    mount["resource_definition"]))
 
-    # A volume listed is a duplicate when Incus's lookup finds more RDs than its own: any RD of the group with
-    # its name and type keys, whatever else it lacks (its content type) or however it differs
-    listed = {volume["resource_definition"]: volume for volume in volumes}
+    # A volume or snapshot mount listed is a duplicate when Incus's lookup finds more RDs than its own: any RD of
+    # the group with its name and type keys, whatever else it lacks (its content type) or however it differs
+    listed = {item["resource_definition"]: item for item in volumes + mounts}
     duplicates = []
-    for (volume_type, incus_name), claimants in sorted(claims_by_identity(rds, resource_group).items()):
-        rd_names = [rd["name"] for rd in claimants]
+    claims = claims_by_identity(rds, resource_group)
+    for identity in sorted(claims):
+        rd_names = [rd["name"] for rd in claims[identity]]
         shown = [listed[name] for name in sorted(rd_names) if name in listed]
         if len(rd_names) > 1 and shown:
-            duplicates.append({"name": shown[0]["name"], "project": shown[0]["project"], "type": volume_type,
-                               "incus_name": incus_name, "resource_definitions": sorted(rd_names)})
+            duplicates.append({**{key: shown[0][key] for key in ("name", "project", "type", "incus_name")},
+                               "snapshot": shown[0].get("snapshot"), "resource_definitions": sorted(rd_names)})
     snapshot_claims = [{**_identity(volume), "snapshot": incus_snapshot, "linstor_snapshot": linstor_snapshot}
                        for volume in volumes
                        for linstor_snapshot, incus_snapshot in sorted(open_claims(volume["properties"]).items())]

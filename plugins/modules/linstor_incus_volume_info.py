@@ -267,7 +267,10 @@ anomalies:
     duplicates:
       description:
         - Incus volumes claimed by more than one RD (Incus refuses to use them, "Multiple resource definitions
-          found"), with C(name), C(project), C(type), C(incus_name) and the C(resource_definitions).
+          found"), with C(name), C(project), C(type), C(incus_name), C(snapshot) (null) and the
+          C(resource_definitions).
+        - Snapshots mounted through more than one RD (RV(snapshot_mounts); Incus fails to mount or unmount such a
+          snapshot), the same way, with the mounted volume's identity and C(snapshot) set to the snapshot's name.
         - As Incus's lookup, every RD of the group with the volume's C(Aux/Incus/name) and C(Aux/Incus/type)
           counts, whatever else it lacks or holds (an RD without C(Aux/Incus/content-type), of the other content
           type, or not named with the prefix, or one LINSTOR is deleting, flag C(DELETE)), so such an RD is named

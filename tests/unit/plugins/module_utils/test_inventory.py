@@ -85,7 +85,7 @@ def test_exact_lookup_uses_incus_filters_on_the_server() -> None:
 def test_duplicates_name_every_rd() -> None:
     result = build_inventory([C1, TWIN], "linstor", PREFIX)
     assert result["anomalies"]["duplicates"] == [{
-        "name": "c1", "project": "default", "type": "containers", "incus_name": "incus-volume-c1",
+        "name": "c1", "project": "default", "type": "containers", "incus_name": "incus-volume-c1", "snapshot": None,
         "resource_definitions": sorted([C1["name"], TWIN["name"]])}]
 
 
@@ -97,7 +97,7 @@ def test_a_twin_incus_finds_is_a_duplicate_whatever_else_it_lacks_or_its_content
     result = build_inventory([C1, restored, V1], "linstor", PREFIX)
     assert names(result) == [("containers", "default", "c1"), ("virtual-machines", "default", "v1")]
     assert result["anomalies"]["duplicates"] == [{
-        "name": "c1", "project": "default", "type": "containers", "incus_name": "incus-volume-c1",
+        "name": "c1", "project": "default", "type": "containers", "incus_name": "incus-volume-c1", "snapshot": None,
         "resource_definitions": sorted([C1["name"], "restored-c1"])}]
     filesystem_twin = rd("incus-volume-44444444444444444444444444444444", aux("default_vol", "custom", "filesystem"))
     only_block = Selection.from_options(content_type="block")
@@ -105,7 +105,7 @@ def test_a_twin_incus_finds_is_a_duplicate_whatever_else_it_lacks_or_its_content
     assert names(result) == [("custom", "default", "vol")]
     assert result["anomalies"]["duplicates"] == [{
         "name": "vol", "project": "default", "type": "custom", "incus_name": "incus-volume-default_vol",
-        "resource_definitions": sorted([VOL["name"], filesystem_twin["name"]])}]
+        "snapshot": None, "resource_definitions": sorted([VOL["name"], filesystem_twin["name"]])}]
     # a twin in another group is not Incus's concern, nor one of two volumes the selection does not list
     assert build_inventory([C1, rd("incus-volume-55555555555555555555555555555555", C1["props"], group="other")],
                            "linstor", PREFIX)["anomalies"]["duplicates"] == []
@@ -154,6 +154,23 @@ def test_the_rds_incus_mounts_snapshots_through_are_listed_apart() -> None:
     web = build_inventory([C1, mount, vm_mount], "linstor", PREFIX, Selection.from_options(project="web"))
     assert [m["resource_definition"] for m in web["snapshot_mounts"]] == [vm_mount["name"]]
     assert "resources" not in web["snapshot_mounts"][0]  # not read
+
+
+def test_two_rds_mounting_one_snapshot_are_a_duplicate() -> None:
+    """Incus's lookup of a mount (Aux/Incus/name and type) fails when it finds two: named among the duplicates, with
+    the snapshot; one mount per snapshot, or mounts of other snapshots, are not."""
+    props = {"Aux/Incus/name": "incus-volume-c1/snap0", "Aux/Incus/type": "containers",
+             "Aux/Incus/content-type": "filesystem"}
+    first, second = (rd("incus-volume-" + digit * 32, props) for digit in "67")
+    other = rd("incus-volume-" + "8" * 32, {**props, "Aux/Incus/name": "incus-volume-c1/snap1"})
+    result = build_inventory([C1, first, second, other], "linstor", PREFIX)
+    assert len(result["snapshot_mounts"]) == 3
+    assert result["anomalies"]["duplicates"] == [{
+        "name": "c1", "project": "default", "type": "containers", "incus_name": "incus-volume-c1",
+        "snapshot": "snap0", "resource_definitions": [first["name"], second["name"]]}]
+    assert build_inventory([C1, first, other], "linstor", PREFIX)["anomalies"]["duplicates"] == []
+    assert build_inventory([C1, first, second], "linstor", PREFIX,
+                           Selection.from_options(project="web"))["anomalies"]["duplicates"] == []
 
 
 def test_snapshot_claims_left_on_an_rd_are_listed_unless_the_name_is_mapped() -> None:
