@@ -19,6 +19,10 @@ options:
       - When not set, the E(LS_CONTROLLERS) environment variable is used, then the C(controllers) key in the
         C([global]) section of C(~/.config/linstor/linstor-client.conf) or C(/etc/linstor/linstor-client.conf),
         as the C(linstor) command reads them, then C(linstor://localhost).
+      - A wrong address fails before any request, its message naming where it came from when that is not this
+        option, as in C(controllers (from the LS_CONTROLLERS environment variable\)); so does a wrong O(ca_cert),
+        O(client_cert), O(client_key) or O(auth_token) taken from C(linstor-client.conf), as in
+        C(ca_cert (from cafile in linstor-client.conf\)).
     type: list
     elements: str
   ca_cert:

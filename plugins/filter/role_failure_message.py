@@ -83,9 +83,10 @@ def role_failure_message(result: Mapping[str, Any], variables: Mapping[str, str]
     message = str(failure.get("msg") or "")
     parameter = str(failure.get("parameter") or "")
     variable = _renamed(parameter, variables) if parameter else None
-    if variable is not None:
-        told = message[len(parameter) + 2:] if message.startswith(parameter + ": ") else message
-        return f"{variable}: {_advice_renamed(told, variables)}"
+    if variable is not None:  # the message starts with the option, and where its value came from if not the task
+        subject = re.match(re.escape(parameter) + r"( \(from [^)]*\))?: ", message)
+        source, told = (subject.group(1) or "", message[subject.end():]) if subject else ("", message)
+        return f"{variable}{source}: {_advice_renamed(told, variables)}"
     quoted = re.match(r"([A-Za-z_]+) '", message)  # a message naming an option and quoting its value
     if quoted and quoted.group(1) in variables:
         return f"{variables[quoted.group(1)]}: {_advice_renamed(message, variables)}"

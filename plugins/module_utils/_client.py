@@ -88,6 +88,8 @@ CLIENT_CONFIG_PATHS = (
     os.path.expanduser("~/.config/linstor/linstor-client.conf"),
     "/etc/linstor/linstor-client.conf",
 )
+CONFIG_KEYS = {"ca_cert": "cafile", "client_cert": "certfile", "client_key": "keyfile", "auth_token": "auth-token"}
+"""The connection options linstor-client.conf's ``[global]`` section may give instead, by its key there."""
 
 # Requests that leave the same state however often they are sent (HTTP's idempotent methods;
 # LINSTOR's PUT modifies props to given values and DELETE of a missing object is a warning).
@@ -301,43 +303,54 @@ def is_pem_contents(value: object) -> bool:
     return isinstance(value, str) and ("\n" in value or "-----BEGIN" in value)
 
 
-def controller_url(entry: str) -> str:
-    """One controller as a base URL: ``linstor://h`` is http on 3370, ``linstor+ssl://h`` https on 3371."""
+def controller_url(entry: str, named: str = "controllers") -> str:
+    """One controller as a base URL: ``linstor://h`` is http on 3370, ``linstor+ssl://h`` https on 3371. ``named``:
+    how messages name the entry's source (:func:`named_from`); they always blame ``controllers``."""
     entry = entry.strip()
     if "://" not in entry:
         entry = "linstor://" + entry
     shown = _without_credentials(entry)
     if any(char.isspace() for char in entry):
-        raise LinstorConfigError(f"controllers: '{shown}' holds white space; separate controllers with commas",
+        raise LinstorConfigError(f"{named}: '{shown}' holds white space; separate controllers with commas",
                                  "controllers")
     scheme, rest = entry.split("://", 1)
     defaults = {"linstor": ("http", HTTP_PORT), "linstor+ssl": ("https", HTTPS_PORT),
                 "http": ("http", HTTP_PORT), "https": ("https", HTTPS_PORT)}
     if scheme.lower() not in defaults:
         raise LinstorConfigError(
-            f"controllers: unsupported scheme '{scheme}://' in '{shown}'; use linstor://, linstor+ssl://, "
+            f"{named}: unsupported scheme '{scheme}://' in '{shown}'; use linstor://, linstor+ssl://, "
             "http:// or https://", "controllers")
     http_scheme, port = defaults[scheme.lower()]
-    parts = urlsplit(f"{http_scheme}://{rest}")
+    try:
+        parts = urlsplit(f"{http_scheme}://{rest}")
+        hostname = parts.hostname
+    except ValueError as exc:  # an unclosed or invalid [IPv6] literal
+        raise LinstorConfigError(f"{named}: '{shown}' is not a valid address: {exc}", "controllers") from exc
     if "@" in parts.netloc:
         raise LinstorConfigError(
-            f"controllers: '{shown}' holds credentials (user:password@), which LINSTOR does not take; remove them "
+            f"{named}: '{shown}' holds credentials (user:password@), which LINSTOR does not take; remove them "
             "and give auth_token (or a client certificate) instead", "controllers")
-    if not parts.hostname:
-        raise LinstorConfigError(f"controllers: no host in '{shown}'", "controllers")
+    if not hostname:
+        raise LinstorConfigError(f"{named}: no host in '{shown}'", "controllers")
     try:
         given_port = parts.port
     except ValueError as exc:
-        raise LinstorConfigError(f"controllers: bad port in '{shown}': {exc}", "controllers") from exc
+        raise LinstorConfigError(f"{named}: bad port in '{shown}': {exc}", "controllers") from exc
     if given_port == 0:
-        raise LinstorConfigError(f"controllers: bad port in '{shown}': 0 is no port", "controllers")
+        raise LinstorConfigError(f"{named}: bad port in '{shown}': 0 is no port", "controllers")
     if parts.path.strip("/") or parts.query or parts.fragment:
         raise LinstorConfigError(
-            f"controllers: '{shown}' has a path or query after the address, which LINSTOR's clients drop: the REST "
+            f"{named}: '{shown}' has a path or query after the address, which LINSTOR's clients drop: the REST "
             "API is at the root of the controller's address (give scheme, host and port only)", "controllers")
     port = given_port or port
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    host = f"[{hostname}]" if ":" in hostname else hostname
     return f"{http_scheme}://{host}:{port}"
+
+
+def named_from(option: str, source: str) -> str:
+    """How a message names an option whose value came from ``source`` (LS_CONTROLLERS, linstor-client.conf), not
+    from the task: the option still overrides it."""
+    return f"{option} (from {source})"
 
 
 def _without_credentials(entry: str) -> str:
@@ -406,6 +419,9 @@ class ConnectionSettings:
     timeout: float = DEFAULT_TIMEOUT
     warnings: list[str] = field(default_factory=list)
     """What the module should warn of (a linstor-client.conf it could not read)."""
+    named: dict[str, str] = field(default_factory=dict)
+    """How messages name a connection option: with its source when its value came from LS_CONTROLLERS or
+    linstor-client.conf (:func:`named_from`)."""
 
     @classmethod
     def from_params(
@@ -427,47 +443,54 @@ class ConnectionSettings:
             raw, source = config["controllers"], "linstor-client.conf"
         else:
             raw, source = DEFAULT_CONTROLLER, "the default"
-        controllers = [controller_url(item) for item in raw.split(",") if item.strip()]
+        named = "controllers" if params.get("controllers") else named_from("controllers", source)
+        controllers = [controller_url(item, named) for item in raw.split(",") if item.strip()]
         if not controllers:
-            raise LinstorConfigError(f"controllers: no controller given in {source}", "controllers")
+            raise LinstorConfigError(f"{named}: no controller given", "controllers")
         timeout = DEFAULT_TIMEOUT if params.get("timeout") is None else params["timeout"]
         if not math.isfinite(timeout) or not 0 < timeout <= MAX_WAIT_SECONDS:
             raise LinstorConfigError(f"timeout: must be a positive number of seconds, at most {MAX_WAIT_SECONDS}, got "
                                      f"{timeout!r}", "timeout")
+        from_config = {option: named_from(option, f"{key} in linstor-client.conf")
+                       for option, key in CONFIG_KEYS.items() if not params.get(option) and config.get(key)}
+        values = {option: params.get(option) or config.get(key) for option, key in CONFIG_KEYS.items()}
         settings = cls(
             controllers=controllers,
             controllers_source=source,
-            ca_cert=params.get("ca_cert") or config.get("cafile"),
-            client_cert=params.get("client_cert") or config.get("certfile"),
-            client_key=params.get("client_key") or config.get("keyfile"),
+            ca_cert=values["ca_cert"],
+            client_cert=values["client_cert"],
+            client_key=values["client_key"],
             validate_certs=params.get("validate_certs", True),
-            auth_token=_token(params.get("auth_token") or config.get("auth-token")),
+            auth_token=_token(values["auth_token"], from_config.get("auth_token", "auth_token")),
             allow_insecure_auth=bool(params.get("allow_insecure_auth")),
             timeout=float(timeout),
             warnings=warnings,
+            named={"controllers": named, **from_config},
         )
         settings.check()
         return settings
 
     def check(self) -> None:
         """Refuse settings that cannot work, before anything is sent."""
+        named = {option: self.named.get(option, option) for option in CONFIG_KEYS}
         if self.client_key and not self.client_cert:
-            raise LinstorConfigError("client_key: given without client_cert; give both or neither", "client_key")
+            raise LinstorConfigError(f"{named['client_key']}: given without client_cert; give both or neither",
+                                     "client_key")
         # requests opens the client certificate files for every request; ca_cert is read over HTTPS only
         https = any(url.startswith("https://") for url in self.controllers)
         files = {"ca_cert": self.ca_cert if self.validate_certs and https else None, "client_cert": self.client_cert,
                  "client_key": self.client_key}
         for option, path in files.items():
             if is_pem_contents(path):
-                raise LinstorConfigError(f"{option}: must be the path of a PEM file, not its contents (the value is "
-                                         "not shown)", option)
+                raise LinstorConfigError(f"{named[option]}: must be the path of a PEM file, not its contents (the "
+                                         "value is not shown)", option)
             if path and not os.path.exists(path):  # ca_cert may be a directory of CA certificates
-                raise LinstorConfigError(f"{option}: no such file: {path}", option)
+                raise LinstorConfigError(f"{named[option]}: no such file: {path}", option)
         if self.auth_token and not self.allow_insecure_auth:
             plain = [url for url in self.controllers if url.startswith("http://")]
             if plain:
                 raise LinstorConfigError(
-                    "auth_token: refusing to send the token over plain HTTP to " + ", ".join(plain)
+                    f"{named['auth_token']}: refusing to send the token over plain HTTP to " + ", ".join(plain)
                     + "; use linstor+ssl:// or https:// controllers, or set allow_insecure_auth", "auth_token")
 
 
@@ -475,18 +498,18 @@ TOKEN_CHARACTERS = re.compile(r"[\x21-\x7e]+")
 """What an HTTP header can carry of a bearer token: visible ASCII."""
 
 
-def _token(token: str | None) -> str | None:
+def _token(token: str | None, named: str) -> str | None:
     """The bearer token without surrounding whitespace (a vaulted file's trailing newline); one holding any other
     character a header cannot carry is refused, without showing it."""
     if token is None:
         return None
     if not token.strip():
-        raise LinstorConfigError("auth_token: is empty (only white space); give the token, or leave the option out",
+        raise LinstorConfigError(f"{named}: is empty (only white space); give the token, or leave the option out",
                                  "auth_token")
     token = token.strip()
     if not TOKEN_CHARACTERS.fullmatch(token):
-        raise LinstorConfigError("auth_token: holds a space, a line break or a character an HTTP header cannot carry "
-                                 "(only visible ASCII); the token is not shown", "auth_token")
+        raise LinstorConfigError(f"{named}: holds a space, a line break or a character an HTTP header cannot "
+                                 "carry (only visible ASCII); the token is not shown", "auth_token")
     return token
 
 
@@ -608,7 +631,8 @@ class LinstorClient:
             try:
                 response = self._send(method, base + path, params, body)
             except (requests.exceptions.InvalidURL, LocationValueError) as exc:
-                raise LinstorConfigError(f"controllers: {base} is not a URL requests can use", "controllers") from exc
+                named = self.settings.named.get("controllers", "controllers")
+                raise LinstorConfigError(f"{named}: {base} is not a URL requests can use", "controllers") from exc
             except requests.exceptions.SSLError as exc:
                 raise LinstorConnectionError(
                     f"TLS failure talking to {base}: {exc}. Check ca_cert (the CA that signed the controller's "

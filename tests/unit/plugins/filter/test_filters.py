@@ -58,6 +58,11 @@ def test_role_failure_message_names_the_role_variables() -> None:
         {"failed": True, "msg": "volumes[1].rename_from: gone; volumes[3].name: taken by myvolumes[1]"}]}
     assert role_failure_message(looped, variables) == \
         "volumes_list[1].rename_from: gone; volumes_list[3].name: taken by myvolumes[1]"
+    # a value from LS_CONTROLLERS or linstor-client.conf: the role variable that overrides it, and the source
+    from_environment = {"msg": "controllers (from the LS_CONTROLLERS environment variable): unsupported scheme "
+                        "'ftp://' in 'ftp://x'", "parameter": "controllers"}
+    assert role_failure_message(from_environment, {"controllers": "volumes_controllers"}) == \
+        "volumes_controllers (from the LS_CONTROLLERS environment variable): unsupported scheme 'ftp://' in 'ftp://x'"
     # an option the mapping does not know, or none: the message as it is
     assert role_failure_message({"msg": "size: nope", "parameter": "size"}, variables) == "size: nope"
     assert role_failure_message({"msg": "Not enough available nodes"}, variables) == "Not enough available nodes"

@@ -59,12 +59,48 @@ def test_controller_url(entry: str, url: str) -> None:
 
 
 @pytest.mark.parametrize("entry", ["ftp://ctrl", "linstor://", "linstor://ctrl:notaport", "ctrl:0",
-                                   "https://lb/linstor", "http://ctrl:3370/v1", "http://ctrl?x=1"])
+                                   "https://lb/linstor", "http://ctrl:3370/v1", "http://ctrl?x=1",
+                                   "http://[::1", "http://host]:1", "http://[zz]:3370"])
 def test_controller_url_refuses_bad_entries(entry: str) -> None:
     with pytest.raises(LinstorConfigError) as caught:
         controller_url(entry)
     assert caught.value.parameter == "controllers"
     assert str(caught.value).startswith("controllers:")
+
+
+def test_wrong_values_from_elsewhere_name_their_source(tmp_path) -> None:
+    """A wrong value from LS_CONTROLLERS or linstor-client.conf is blamed on the option that overrides it, and the
+    message says where the value came from; one from the task names the option alone."""
+    nowhere = [str(tmp_path / "none.conf")]
+    with pytest.raises(LinstorConfigError) as caught:
+        ConnectionSettings.from_params({}, {"LS_CONTROLLERS": "ftp://x"}, nowhere)
+    assert caught.value.parameter == "controllers"
+    assert str(caught.value).startswith("controllers (from the LS_CONTROLLERS environment variable): unsupported")
+    with pytest.raises(LinstorConfigError) as caught:
+        ConnectionSettings.from_params({}, {"LS_CONTROLLERS": " , "}, nowhere)
+    assert str(caught.value) == "controllers (from the LS_CONTROLLERS environment variable): no controller given."
+    conf = write_config(tmp_path, "[global]\ncontrollers = http://[::1\n")
+    with pytest.raises(LinstorConfigError) as caught:
+        ConnectionSettings.from_params({}, {}, [str(conf)])
+    assert str(caught.value).startswith("controllers (from linstor-client.conf): 'http://[::1' is not a valid address")
+    with pytest.raises(LinstorConfigError) as caught:
+        ConnectionSettings.from_params({"controllers": "ftp://x"}, {}, nowhere)
+    assert str(caught.value).startswith("controllers: unsupported")
+
+    missing = str(tmp_path / "missing.pem")
+    conf = write_config(tmp_path, f"[global]\ncontrollers = linstor+ssl://c\ncafile = {missing}\n")
+    with pytest.raises(LinstorConfigError) as caught:
+        ConnectionSettings.from_params({}, {}, [str(conf)])
+    assert caught.value.parameter == "ca_cert"
+    assert str(caught.value) == f"ca_cert (from cafile in linstor-client.conf): no such file: {missing}."
+    with pytest.raises(LinstorConfigError) as caught:
+        ConnectionSettings.from_params({"ca_cert": missing}, {}, [str(conf)])
+    assert str(caught.value) == f"ca_cert: no such file: {missing}."
+    conf = write_config(tmp_path, "[global]\ncontrollers = linstor://c\nauth-token = s3cr3t\n")
+    with pytest.raises(LinstorConfigError) as caught:
+        ConnectionSettings.from_params({}, {}, [str(conf)])
+    assert caught.value.parameter == "auth_token"
+    assert str(caught.value).startswith("auth_token (from auth-token in linstor-client.conf): refusing to send")
 
 
 def write_config(tmp_path, body: str):
