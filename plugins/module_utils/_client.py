@@ -789,17 +789,11 @@ class LinstorClient:
         """The controller's LINSTOR release, e.g. (1, 31, 3); (1, 34, 0) for 1.34.0-rc.1."""
         return self._version("version")
 
-    def list_nodes(self) -> list[dict[str, Any]]:
-        return self._list(_path("nodes"))
-
     def view_storage_pools(self) -> list[dict[str, Any]]:
         """Every storage pool of every node (``node_name``, ``storage_pool_name``, ``provider_kind``, ...)."""
         return self._list(_path("view", "storage-pools"))
 
     # -- resource groups -------------------------------------------------------------------------
-
-    def list_resource_groups(self) -> list[dict[str, Any]]:
-        return self._list(_path("resource-groups"))
 
     def get_resource_group(self, name: str) -> dict[str, Any] | None:
         """The resource group, or None when it does not exist."""
@@ -825,17 +819,17 @@ class LinstorClient:
         resource_definition: str,
         volume_sizes_kib: list[int],
         resource_definition_props: dict[str, str],
-        definitions_only: bool = True,
         partial: bool = False,
     ) -> list[dict[str, Any]]:
-        """Spawn an RD from a resource group, born with the given properties.
+        """Spawn an RD from a resource group, born with the given properties, without placing it (the caller
+        autoplaces it: :func:`._volumes.spawn_and_place`).
 
         ``partial`` lets the number of volume sizes differ from the group's volume groups.
         """
         body: dict[str, Any] = {
             "resource_definition_name": resource_definition,
             "volume_sizes": volume_sizes_kib,
-            "definitions_only": definitions_only,
+            "definitions_only": True,
             "resource_definition_props": resource_definition_props,
         }
         if partial:
@@ -914,7 +908,6 @@ class LinstorClient:
         target: str,
         resource_group: str | None = None,
         override_props: Mapping[str, str] | None = None,
-        delete_props: Iterable[str] = (),
         delete_namespaces: Iterable[str] = (),
     ) -> list[dict[str, Any]]:
         """Start a clone of ``source`` into the new RD ``target``; return the warnings of LINSTOR's reply
@@ -928,8 +921,6 @@ class LinstorClient:
             body["resource_group"] = resource_group
         if override_props:
             body["override_props"] = dict(override_props)
-        if delete_props:
-            body["delete_props"] = list(delete_props)
         if delete_namespaces:
             body["delete_namespaces"] = list(delete_namespaces)
         return self.request("POST", _path("resource-definitions", source, "clone"), body=body, expect=CLONE_STARTED)
@@ -938,9 +929,6 @@ class LinstorClient:
         return self.get(_path("resource-definitions", source, "clone", target))
 
     # -- volume definitions and resources ------------------------------------------------------
-
-    def list_volume_definitions(self, name: str) -> list[dict[str, Any]]:
-        return self._list(_path("resource-definitions", name, "volume-definitions"))
 
     def modify_volume_definition(self, name: str, volume_number: int, size_kib: int) -> list[dict[str, Any]]:
         return self.put(_path("resource-definitions", name, "volume-definitions", str(volume_number)),
@@ -968,11 +956,9 @@ class LinstorClient:
     def view_snapshots(self, resource_definitions: Iterable[str] = ()) -> list[dict[str, Any]]:
         return self._view("snapshots", resource_definitions)
 
-    def create_snapshot(self, name: str, snapshot: str, nodes: Iterable[str] = ()) -> list[dict[str, Any]]:
-        body: dict[str, Any] = {"name": snapshot}
-        if nodes:
-            body["nodes"] = list(nodes)
-        return self.post(_path("resource-definitions", name, "snapshots"), body)
+    def create_snapshot(self, name: str, snapshot: str) -> list[dict[str, Any]]:
+        """Snapshot the RD on every node with a disk (LINSTOR's choice when no nodes are named)."""
+        return self.post(_path("resource-definitions", name, "snapshots"), {"name": snapshot})
 
     def delete_snapshot(self, name: str, snapshot: str) -> list[dict[str, Any]]:
         return self.delete(_path("resource-definitions", name, "snapshots", snapshot))
@@ -984,12 +970,10 @@ class LinstorClient:
         return self.post(_path("resource-definitions", name, "snapshot-restore-volume-definition", snapshot),
                          {"to_resource": target})
 
-    def restore_resources(self, name: str, snapshot: str, target: str,
-                          nodes: Iterable[str] = ()) -> list[dict[str, Any]]:
-        body: dict[str, Any] = {"to_resource": target}
-        if nodes:
-            body["nodes"] = list(nodes)
-        return self.post(_path("resource-definitions", name, "snapshot-restore-resource", snapshot), body)
+    def restore_resources(self, name: str, snapshot: str, target: str) -> list[dict[str, Any]]:
+        """Restore the snapshot's resources into ``target`` on every node that has the snapshot."""
+        return self.post(_path("resource-definitions", name, "snapshot-restore-resource", snapshot),
+                         {"to_resource": target})
 
 
 class _BearerAuth:

@@ -28,11 +28,13 @@ replies, with the snapshot views of ``_snapshots`` (one shape for every module);
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.linstor.incus.plugins.module_utils._client import is_diskless
+from ansible.module_utils.basic import missing_required_lib
+from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient, is_diskless
+from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     DEFAULT_PREFIX,
     TYPE_IMAGES,
@@ -332,6 +334,30 @@ def list_volumes(
     if include_resources:
         resources = client.view_resources(names) if names else []
     return build_inventory(rds, resource_group, prefix, selection, snapshots, resources)
+
+
+def volume_info(client: LinstorClient, params: Mapping[str, Any], check_mode: bool = False,
+                diff: bool = False) -> dict[str, Any]:
+    """linstor_incus_volume_info: :func:`list_volumes` as the options ask, with ``query`` applied (never a change,
+    so no diff)."""
+    try:
+        compiled = None if params["query"] is None else compile_query(params["query"])
+    except ImportError as error:
+        raise ModuleFailure(missing_required_lib("jmespath"), None, exception=str(error)) from error
+    except QueryError as error:
+        raise ModuleFailure(error.message, parameter=error.parameter) from error
+    selection = Selection.from_options(params["name"], params["type"], params["project"], params["content_type"])
+    warnings: list[str] = []
+    try:
+        result = list_volumes(client, params["resource_group"], params["prefix"], selection,
+                              include_resources=params["include_resources"],
+                              include_snapshots=params["include_snapshots"], scan_all=params["scan_all"],
+                              check_mode=check_mode, warnings=warnings)
+        if compiled is not None:
+            result["query_result"] = apply_query(compiled, result)
+    except InventoryError as error:
+        raise ModuleFailure(error.message, parameter=error.parameter) from error
+    return {"changed": False, **result, **({"linstor_warnings": warnings} if warnings else {})}
 
 
 # --- JMESPath ----------------------------------------------------------------------------------

@@ -116,8 +116,8 @@ MIN_VOLUME_SIZE_BYTES = 4 * MIB
 """Smallest volume DRBD supports (room for its metadata); Incus raises smaller sizes to it."""
 BLOCK_BOUNDARY_BYTES = 8192
 """Incus rounds every volume size up to this boundary (``MinBlockBoundary``)."""
-DEFAULT_VM_FILESYSTEM_SIZE = "500MiB"
 DEFAULT_VM_FILESYSTEM_SIZE_BYTES = 500 * MIB
+"""Incus's ``size.state`` default: the size of a VM's filesystem volume unless filesystem_size is given."""
 RESIZE_TOLERANCE_BYTES = 512
 MAX_SIZE_BYTES = 2**40 * 1024
 """LINSTOR's largest volume definition: 2^40 KiB (1 PiB; "Valid sizes range from 4 to 1099511627776")."""

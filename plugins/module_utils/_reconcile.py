@@ -56,15 +56,16 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import Linst
 from ansible_collections.linstor.incus.plugins.module_utils._module import Diff, ModuleFailure, full_stop
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_NAME,
-    AUX_TYPE,
     EXACT_SIZE_KEY,
     NamingError,
+    listing_filters,
     refuse_invalid_properties,
     snapshot_key,
     snapshot_keys_and_claims,
     snapshot_mappings,
     validate_prefix,
     validate_resource_group,
+    validate_snapshot_name,
     volume_view,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
@@ -76,7 +77,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
     keys_dropped_by_create,
     parse_snapshot_request,
     read_rd_snapshots,
-    refuse_new_snapshot_name,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     Outcome,
@@ -163,11 +163,9 @@ class Item:
     stalled: list[dict[str, Any]] = field(default_factory=list)
     """For a volume to delete, the RDs claiming it whose delete is stalled: sent again first
     (:func:`._volumes.delete_volume_rds`)."""
-    linstor_snapshots: list[str] | None = None
-    """For a volume to delete, the names of its LINSTOR snapshots, read while planning (for the refusal and
-    check mode); the delete reads them again, so that one made since stops it before it deletes anything."""
-    stalled_snapshots: dict[str, list[str]] = field(default_factory=dict)
-    """The same for each RD of :attr:`stalled`, by name."""
+    doomed_snapshots: dict[str, list[str]] = field(default_factory=dict)
+    """For a volume to delete, RD name -> its LINSTOR snapshot names, for each RD of :func:`._volumes.doomed_rds`,
+    read while planning (for the refusal and check mode); the delete reads them again."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -260,7 +258,7 @@ def read_group(client: LinstorClient, resource_group: str, prefix: str | None = 
     as for one volume), so an RD with a broken content type is refused here as it is there. With ``prefix``,
     volumes named with another go to ``warnings`` (:func:`._volumes.other_prefix_warnings`).
     """
-    listing = client.list_resource_definitions(props=[AUX_NAME, AUX_TYPE], with_volume_definitions=True)
+    listing = client.list_resource_definitions(props=listing_filters(), with_volume_definitions=True)
     if prefix is not None and warnings is not None:
         warnings += other_prefix_warnings(listing, resource_group, prefix)
     return claims_by_identity(listing, resource_group)
@@ -390,10 +388,7 @@ def plan_snapshot_reads(client: LinstorClient, items: list[Item]) -> None:
     for item in deleting:
         for rd in doomed_rds(item.rd, item.stalled):
             names = sorted(rd_snapshots.get(rd["name"]) or {})  # a stalled RD may be gone by now
-            if rd is item.rd:
-                item.linstor_snapshots = names
-            else:
-                item.stalled_snapshots[rd["name"]] = names
+            item.doomed_snapshots[rd["name"]] = names
             try:
                 refuse_unmapped_snapshots(item.request, rd, names)
             except ModuleFailure as failure:
@@ -417,7 +412,7 @@ def refuse_new_snapshot_names(items: list[Item]) -> None:
         for snapshot in item.snapshots_to_create:
             inner = f".snapshots[{item.snapshots.index(snapshot)}]"
             try:
-                refuse_new_snapshot_name(snapshot.name, "name")
+                validate_snapshot_name(snapshot.name)
             except NamingError as error:
                 raise _indexed(error, item.index, inner) from error
 
@@ -428,7 +423,7 @@ def refuse_deletes_in_use(client: LinstorClient, items: list[Item], check_mode: 
     mode warn (:func:`._volumes.busy_nodes`). Each delete checks again at its turn (:func:`._volumes.delete_volume`).
     Check mode reads the volumes without snapshots in the same GET, to foresee LINSTOR's refusal of their delete."""
     deleting = [item for item in items if item.action == "delete" and item.rd is not None
-                and (item.linstor_snapshots or check_mode)]
+                and (item.doomed_snapshots.get(item.rd["name"]) or check_mode)]
     if not deleting:
         return
     options = deleting[0].request  # delete_retries and delete_retry_delay are options of the whole list
@@ -440,9 +435,10 @@ def refuse_deletes_in_use(client: LinstorClient, items: list[Item], check_mode: 
         nodes = busy.get(item.rd["name"].lower())
         if not nodes:
             continue
-        if item.linstor_snapshots:
+        linstor_snapshots = item.doomed_snapshots.get(item.rd["name"])
+        if linstor_snapshots:
             refused.append((item, nodes, in_use_problem(delete_operation(item.request), item.rd["name"], nodes,
-                                                        snapshots_phrase(item.linstor_snapshots))))
+                                                        snapshots_phrase(linstor_snapshots))))
         else:
             foreseen.append(delete_in_use_warning(item.request, item.rd["name"], nodes))
     if check_mode:
@@ -488,7 +484,7 @@ def planned_view(item: Item) -> dict[str, Any] | None:
         return None
     if item.action == "create":
         props, sizes = creation_request(request)
-        view = new_volume_view(request, None, props, sizes)
+        view = new_volume_view(request, props, sizes)
     elif item.action == "rename":
         view = predicted_rename_views(request)[1]
     elif item.action == "update" and item.before is not None and item.plan is not None:
@@ -572,8 +568,7 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
         elif item.action == "create":
             props, sizes = creation_request(request)
             placed, reverter = spawn_and_place(client, request, props, sizes, outcome)
-            rd = rd_from_view(volume_view(settle_concurrent_create(client, request, placed, reverter, outcome),
-                                          request.prefix))
+            rd = settle_concurrent_create(client, request, placed, reverter, outcome)
             placed = None
             entry["resource_definition"] = rd["name"]
             if "concurrent_create" in outcome.extra:  # a twin's RD stays: this item goes on with it
@@ -703,7 +698,7 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
                 warnings.extend(dangling_warning(item.rd["name"], name, linstor_name)
                                 for name, linstor_name in item.dangling.items())
             if item.action == "delete":
-                doomed = [(rd, item.linstor_snapshots if rd is item.rd else item.stalled_snapshots.get(rd["name"]))
+                doomed = [(rd, item.doomed_snapshots.get(rd["name"]))
                           for rd in doomed_rds(item.rd, item.stalled)]
                 entry["snapshots_removed"] = [removed for rd, names in doomed
                                               for removed in snapshots_to_remove(rd.get("props") or {}, names or [])]

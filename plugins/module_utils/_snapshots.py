@@ -376,7 +376,7 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
             if request.state == "restored":
                 outcome.extra.update(removed_snapshots=[], removed_dangling_mappings=[])
             else:
-                refuse_new_snapshot_name(request.name, "name")
+                validate_snapshot_name(request.name)
             return outcome.result(diff)
         raise ModuleFailure(missing, "volume")
     outcome = Outcome(volume_view(rd, request.prefix))
@@ -392,12 +392,6 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
         dangling = dangling_targets(rd, rd_snapshots).get(request.name) if rd_snapshots is not None else None
         create_snapshot(client, request, rd, outcome, check_mode, dangling, rd_snapshots)
     return outcome.result(diff)
-
-
-def refuse_new_snapshot_name(name: str, parameter: str) -> None:
-    """Fail naming ``parameter`` before a snapshot is made (or renamed) to ``name`` that Incus would not name so
-    (its API name rule); a snapshot that exists already keeps whatever name an older Incus gave it."""
-    validate_snapshot_name(name, parameter)
 
 
 def dangling_targets(rd: Mapping[str, Any], rd_snapshots: Mapping[str, Any]) -> dict[str, str]:
@@ -448,7 +442,7 @@ def create_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     """
     if _report_mapped(request, rd, outcome, dangling, rd_snapshots):
         return
-    refuse_new_snapshot_name(request.name, "name")  # only a snapshot about to be made: an older one keeps its name
+    validate_snapshot_name(request.name)  # only a snapshot about to be made: an older one keeps its name
     outcome.changed = True
     if check_mode:  # the LINSTOR name is drawn at random when the snapshot is made: unknown here
         # what the real run's last PUT drops (claims on the name, the dangling mapping's other key form), and the
@@ -796,7 +790,7 @@ def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         if not check_mode:
             raise ModuleFailure(missing, "rename_from")
         # an earlier task of the same check run may create rename_from: predict the rename (LINSTOR name unknown)
-        refuse_new_snapshot_name(request.name, "name")
+        validate_snapshot_name(request.name)
         outcome.changed = True
         outcome.warnings.append(check_mode_warning(missing, f"snapshot {request.rename_from!r}"))
         predicted = _rd_after(rd, {snapshot_key(request.name): None})
@@ -808,7 +802,7 @@ def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         outcome.extra["snapshot"] = snapshot_entry(request.name, new)
         _snapshot_list(outcome, props, None)
         return
-    refuse_new_snapshot_name(request.name, "name")
+    validate_snapshot_name(request.name)
     override = {snapshot_key(request.name): old}
     delete = snapshot_keys(props, request.rename_from) + [  # the dangling mapping's other form, not another's
         key for key in snapshot_keys(props, request.name) if key not in override and _same(props[key], dangling)]
@@ -1187,7 +1181,7 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     restored_props = props | captured_properties(raw)
     after_props = without_snapshot_keys(restored_props) | identity
     definitions = [{"volume_number": n, "size_kib": s} for n, s in sorted(sizes.items())]
-    template = new_volume_view(copy_request, None, after_props, [sizes[number] for number in sorted(sizes)])
+    template = new_volume_view(copy_request, after_props, [sizes[number] for number in sorted(sizes)])
     plan = plan_changes(copy_request, {"props": after_props, "volume_definitions": definitions},
                         subject=f"the snapshot {snapshot!r} of {source.incus_name}")
     plan.override_props.clear()

@@ -45,10 +45,13 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_NAME,
     AUX_TYPE,
     CONTENT_FILESYSTEM,
-    DEFAULT_VM_FILESYSTEM_SIZE,
+    CONTENT_TYPES,
+    DEFAULT_PROJECT,
+    DEFAULT_VM_FILESYSTEM_SIZE_BYTES,
     EXACT_SIZE_KEY,
     GENERATED_SUFFIX_LENGTH,
     KIB,
+    ON_NO_QUORUM_VALUES,
     SNAPSHOT_KEY_NAMESPACES,
     TYPE_IMAGES,
     NamingError,
@@ -126,8 +129,8 @@ def volume_option_spec() -> dict[str, dict[str, Any]]:
     return {
         "name": {"type": "str", "required": True},
         "type": {"type": "str", "required": True, "choices": VOLUME_TYPE_CHOICES},
-        "project": {"type": "str", "default": "default"},
-        "content_type": {"type": "str", "choices": ["filesystem", "block", "iso"]},
+        "project": {"type": "str", "default": DEFAULT_PROJECT},
+        "content_type": {"type": "str", "choices": list(CONTENT_TYPES)},
         "size": {"type": "str"},
         "filesystem_size": {"type": "str"},
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
@@ -136,7 +139,7 @@ def volume_option_spec() -> dict[str, dict[str, Any]]:
         "drbd_options": {
             "type": "dict",
             "options": {
-                "on_no_quorum": {"type": "str", "choices": ["io-error", "suspend-io"]},
+                "on_no_quorum": {"type": "str", "choices": list(ON_NO_QUORUM_VALUES)},
                 "auto_diskful": {"type": "str"},
                 "auto_add_quorum_tiebreaker": {"type": "bool"},
             },
@@ -746,16 +749,15 @@ def planned_sizes_kib(request: VolumeRequest, size_bytes: int) -> list[int]:
     """``volume_sizes`` of a new RD: the main volume, then the filesystem volume of a VM (block image)."""
     sizes = [volume_size_kib(size_bytes)]
     if has_filesystem_volume(request.volume_type, request.content_type):
-        fs_bytes = request.filesystem_size_bytes or parse_size(DEFAULT_VM_FILESYSTEM_SIZE, "filesystem_size")
+        fs_bytes = request.filesystem_size_bytes or DEFAULT_VM_FILESYSTEM_SIZE_BYTES
         sizes.append(volume_size_kib(fs_bytes))
     return sizes
 
 
-def new_volume_view(request: VolumeRequest, rd_name: str | None, props: dict[str, str],
-                    sizes_kib: list[int]) -> dict[str, Any]:
-    """The Incus view of a volume about to be created (its RD name is None in check mode)."""
+def new_volume_view(request: VolumeRequest, props: dict[str, str], sizes_kib: list[int]) -> dict[str, Any]:
+    """The Incus view of a volume about to be created: its RD name is None (drawn at random when it is made)."""
     rd = {
-        "name": rd_name,
+        "name": None,
         "resource_group_name": request.resource_group,
         "props": props,
         "volume_definitions": [{"volume_number": n, "size_kib": s} for n, s in enumerate(sizes_kib)],
@@ -1032,7 +1034,7 @@ def spawn_and_place(client: LinstorClient, request: VolumeRequest, props: dict[s
     """
     rd_name, reverter = new_rd_with_undo(client, request.prefix)
     try:
-        outcome.warn(client.spawn(request.resource_group, rd_name, sizes, props, definitions_only=True,
+        outcome.warn(client.spawn(request.resource_group, rd_name, sizes, props,
                                   partial=len(sizes) > 1))
     except LinstorConnectionError as error:
         # The spawn may have reached the controller: delete what it may have made (a warning if nothing).
@@ -1062,7 +1064,7 @@ def create_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcom
     props, sizes = creation_request(request)
     outcome.changed = True
     if check_mode:
-        outcome.volume = new_volume_view(request, None, props, sizes)
+        outcome.volume = new_volume_view(request, props, sizes)
         return
     rd_name, reverter = spawn_and_place(client, request, props, sizes, outcome)
     outcome.volume = volume_view(settle_concurrent_create(client, request, rd_name, reverter, outcome), request.prefix)
@@ -1212,7 +1214,7 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
     props.pop(EXACT_SIZE_KEY, None)
     after_props = without_snapshot_keys(source_props) | props
     after_props[CLONED_FROM_KEY] = source_rd["name"]
-    template = new_volume_view(copy_request, None, after_props, [sizes[n] for n in sorted(sizes)])
+    template = new_volume_view(copy_request, after_props, [sizes[n] for n in sorted(sizes)])
     source_definitions = [{"volume_number": n, "size_kib": s} for n, s in sizes.items()]
     plan = plan_changes(copy_request, {"props": after_props, "volume_definitions": source_definitions},
                         subject=f"the source volume {source.incus_name}")

@@ -394,15 +394,16 @@ resource_definition:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible_collections.linstor.incus.plugins.module_utils._module import argument_spec, run_ensure  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._naming import DEFAULT_PREFIX, DEFAULT_PROJECT  # noqa: E402
 from ansible_collections.linstor.incus.plugins.module_utils._snapshots import ensure_snapshot  # noqa: E402
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import VOLUME_TYPE_CHOICES  # noqa: E402
 
 MODULE_OPTIONS = {
     "volume": {"type": "str", "required": True},
     "type": {"type": "str", "required": True, "choices": VOLUME_TYPE_CHOICES},
-    "project": {"type": "str", "default": "default"},
+    "project": {"type": "str", "default": DEFAULT_PROJECT},
     "resource_group": {"type": "str", "required": True},
-    "prefix": {"type": "str", "default": "incus-volume-"},
+    "prefix": {"type": "str", "default": DEFAULT_PREFIX},
     "name": {"type": "str", "required": True},
     "state": {"type": "str", "choices": ["present", "absent", "restored"], "default": "present"},
     "rename_from": {"type": "str"},

@@ -549,6 +549,7 @@ source_snapshot:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible_collections.linstor.incus.plugins.module_utils._module import argument_spec, run_ensure  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._naming import DEFAULT_PREFIX  # noqa: E402
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import (  # noqa: E402
     DEFAULT_DELETE_RETRIES,
     DEFAULT_DELETE_RETRY_DELAY,
@@ -561,7 +562,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (  #
 MODULE_OPTIONS = {
     **volume_option_spec(),
     "resource_group": {"type": "str", "required": True},
-    "prefix": {"type": "str", "default": "incus-volume-"},
+    "prefix": {"type": "str", "default": DEFAULT_PREFIX},
     "source": {
         "type": "dict",
         "options": {

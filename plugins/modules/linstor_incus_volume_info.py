@@ -343,67 +343,22 @@ parameter:
 """
 
 # Imports follow the documentation, as ansible-test requires.
-from typing import Any  # noqa: E402
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib  # noqa: E402
-from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient  # noqa: E402
-from ansible_collections.linstor.incus.plugins.module_utils._inventory import (  # noqa: E402
-    InventoryError,
-    QueryError,
-    Selection,
-    apply_query,
-    compile_query,
-    list_volumes,
-)
-from ansible_collections.linstor.incus.plugins.module_utils._module import (  # noqa: E402
-    ModuleFailure,
-    argument_spec,
-    run_module,
-)
-
-VOLUME_TYPE_CHOICES = ["container", "containers", "virtual-machine", "virtual-machines", "image", "images", "custom"]
-
-
-def info(module: AnsibleModule, client: LinstorClient) -> dict[str, Any]:
-    params = module.params
-    compiled = None
-    if params["query"] is not None:
-        try:
-            compiled = compile_query(params["query"])
-        except ImportError as error:
-            module.fail_json(msg=missing_required_lib("jmespath"), exception=str(error))
-        except QueryError as error:
-            raise ModuleFailure(str(error), parameter=error.parameter) from error
-    selection = Selection.from_options(params["name"], params["type"], params["project"], params["content_type"])
-    warnings: list[str] = []
-    try:
-        result = list_volumes(
-            client,
-            params["resource_group"],
-            params["prefix"],
-            selection,
-            include_resources=params["include_resources"],
-            include_snapshots=params["include_snapshots"],
-            scan_all=params["scan_all"],
-            check_mode=module.check_mode,
-            warnings=warnings,
-        )
-        if compiled is not None:
-            result["query_result"] = apply_query(compiled, result)
-    except InventoryError as error:
-        raise ModuleFailure(error.message, parameter=error.parameter) from error
-    return {"changed": False, **result, **({"linstor_warnings": warnings} if warnings else {})}
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._inventory import volume_info  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._module import argument_spec, run_ensure  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._naming import CONTENT_TYPES, DEFAULT_PREFIX  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._volumes import VOLUME_TYPE_CHOICES  # noqa: E402
 
 
 def main() -> None:
     module = AnsibleModule(
         argument_spec=argument_spec({
             "resource_group": {"type": "str", "required": True},
-            "prefix": {"type": "str", "default": "incus-volume-"},
+            "prefix": {"type": "str", "default": DEFAULT_PREFIX},
             "name": {"type": "str"},
             "type": {"type": "str", "choices": VOLUME_TYPE_CHOICES},
             "project": {"type": "str"},
-            "content_type": {"type": "str", "choices": ["filesystem", "block", "iso"]},
+            "content_type": {"type": "str", "choices": list(CONTENT_TYPES)},
             "include_resources": {"type": "bool", "default": False},
             "include_snapshots": {"type": "bool", "default": False},
             "scan_all": {"type": "bool", "default": False},
@@ -411,7 +366,7 @@ def main() -> None:
         }),
         supports_check_mode=True,
     )
-    run_module(module, info)
+    run_ensure(module, volume_info)
 
 
 if __name__ == "__main__":

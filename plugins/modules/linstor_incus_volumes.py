@@ -443,6 +443,7 @@ resource_definitions_deleted:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible_collections.linstor.incus.plugins.module_utils._module import argument_spec, run_ensure  # noqa: E402
+from ansible_collections.linstor.incus.plugins.module_utils._naming import DEFAULT_PREFIX  # noqa: E402
 from ansible_collections.linstor.incus.plugins.module_utils._reconcile import reconcile  # noqa: E402
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import (  # noqa: E402
     DEFAULT_DELETE_RETRIES,
@@ -466,7 +467,7 @@ VOLUME_OPTIONS = {
 MODULE_OPTIONS = {
     "volumes": {"type": "list", "elements": "dict", "required": True, "options": VOLUME_OPTIONS},
     "resource_group": {"type": "str", "required": True},
-    "prefix": {"type": "str", "default": "incus-volume-"},
+    "prefix": {"type": "str", "default": DEFAULT_PREFIX},
     "delete_retries": {"type": "int", "default": DEFAULT_DELETE_RETRIES},
     "delete_retry_delay": {"type": "float", "default": DEFAULT_DELETE_RETRY_DELAY},
     "remove_unmapped_snapshots": {"type": "bool", "default": False},

@@ -262,8 +262,8 @@ def test_a_failed_clone_is_decoded_from_its_clone_started_reply(client: LinstorC
     before LINSTOR 1.32.2, HTTP 500 from it (the emulator answers as 1.34). Either way LINSTOR's error is raised."""
     target = rd_name + "-copy"
     try:
-        client.spawn("DfltRscGrp", rd_name, [4096], {}, definitions_only=True)
-        client.spawn("DfltRscGrp", target, [4096], {}, definitions_only=True)
+        client.spawn("DfltRscGrp", rd_name, [4096], {})
+        client.spawn("DfltRscGrp", target, [4096], {})
         with pytest.raises(LinstorError) as caught:
             client.clone(rd_name, target)
         assert severity(caught.value.ret_code) == MASK_ERROR
@@ -340,7 +340,8 @@ def test_props_filter_and_lifecycle(client: LinstorClient, rd_name: str) -> None
                                           delete_props=["Aux/Test/nothing"])
         assert client.get_resource_definition(rd_name)["props"]["Aux/Test/kind"] == "b"
         client.modify_volume_definition(rd_name, 0, 16384)
-        assert client.list_volume_definitions(rd_name)[0]["size_kib"] == 16384
+        definitions = client.get(f"/v1/resource-definitions/{rd_name}/volume-definitions", expect=_client.LISTING)
+        assert definitions[0]["size_kib"] == 16384
     finally:
         client.delete_resource_definition(rd_name)
     assert client.get_resource_definition(rd_name) is None
@@ -629,7 +630,7 @@ def test_an_address_with_white_space_or_one_requests_cannot_use_names_controller
     assert caught.value.parameter == "controllers"
     settings = ConnectionSettings.from_params({"controllers": "linstor://a..b"}, {}, [str(tmp_path / "none.conf")])
     with pytest.raises(LinstorConfigError, match="not a URL requests can use") as caught:
-        LinstorClient(settings).list_nodes()
+        LinstorClient(settings).get("/v1/nodes", expect=_client.LISTING)
     assert caught.value.parameter == "controllers"
 
 

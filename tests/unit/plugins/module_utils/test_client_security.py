@@ -132,7 +132,7 @@ def test_trusted_ca_works_by_address_and_by_name(https: EmulatorProcess, pki: Pk
 @pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
 def test_validate_certs_false_skips_verification(https: EmulatorProcess, pki: Pki) -> None:
     talk = client(https_entry(https), auth_token=TOKEN, validate_certs=False)
-    assert talk.list_nodes()
+    assert talk.get("/v1/nodes", expect=_client.LISTING)
 
 
 @pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
@@ -141,20 +141,21 @@ def test_ca_bundle_variables_do_not_override_the_options(https: EmulatorProcess,
                                                          variable: str) -> None:
     """requests lets these variables win over a session's verify; the client's options must win."""
     monkeypatch.setenv(variable, str(pki.other_ca))
-    assert client(https_entry(https), auth_token=TOKEN, ca_cert=str(pki.ca)).list_nodes()
-    assert client(https_entry(https), auth_token=TOKEN, validate_certs=False).list_nodes()
+    assert client(https_entry(https), auth_token=TOKEN, ca_cert=str(pki.ca)).get("/v1/nodes", expect=_client.LISTING)
+    assert client(https_entry(https), auth_token=TOKEN, validate_certs=False).get("/v1/nodes", expect=_client.LISTING)
     with pytest.raises(LinstorConnectionError, match="TLS failure"):
-        client(https_entry(https), auth_token=TOKEN).list_nodes()  # no ca_cert: the variable's bundle
+        # no ca_cert: the variable's bundle
+        client(https_entry(https), auth_token=TOKEN).get("/v1/nodes", expect=_client.LISTING)
 
 
 def test_client_certificate_and_key(mutual: EmulatorProcess, pki: Pki) -> None:
     talk = client(https_entry(mutual), ca_cert=str(pki.ca), client_cert=str(pki.client_cert),
                   client_key=str(pki.client_key))
-    assert [node["name"] for node in talk.list_nodes()] == ["node1", "node2", "node3"]
+    assert [node["name"] for node in talk.get("/v1/nodes", expect=_client.LISTING)] == ["node1", "node2", "node3"]
     for options in ({}, {"client_cert": str(pki.other_client_cert), "client_key": str(pki.other_client_key)}):
         refused = client(https_entry(mutual), ca_cert=str(pki.ca), **options)
         with pytest.raises(LinstorConnectionError) as caught:
-            refused.list_nodes()
+            refused.get("/v1/nodes", expect=_client.LISTING)
         assert str(caught.value).startswith(f"TLS failure talking to https://127.0.0.1:{mutual.port}")
 
 
@@ -212,7 +213,7 @@ def test_all_controllers_down_lists_what_was_tried(pki: Pki) -> None:
     talk = client(",".join(f"linstor+ssl://127.0.0.1:{port}" for port in ports), ca_cert=str(pki.ca),
                   auth_token=TOKEN, timeout=5)
     with pytest.raises(LinstorConnectionError) as caught:
-        talk.list_nodes()
+        talk.get("/v1/nodes", expect=_client.LISTING)
     text = str(caught.value)
     assert "could not reach any LINSTOR controller" in text and "the controllers option" in text
     for port in ports:
@@ -265,7 +266,7 @@ def test_get_dropped_before_the_reply_fails_over(plain: EmulatorProcess, debug: 
 def test_get_answered_too_late_fails_over(plain: EmulatorProcess, debug: DebugApi) -> None:
     debug.add_fault("delay", "/v1/nodes", "GET", delay_seconds=3)
     talk = client(two_entries(plain), timeout=1)
-    assert len(talk.list_nodes()) == 3
+    assert len(talk.get("/v1/nodes", expect=_client.LISTING)) == 3
     assert talk.request_count == 2
 
 
@@ -515,7 +516,7 @@ def test_http_errors_name_the_controller(not_linstor, monkeypatch) -> None:
     base = f"http://127.0.0.1:{not_linstor.server_port}"
     not_linstor.canned[("GET", "/v1/nodes")] = (503, '{"error": "maintenance"}')
     with pytest.raises(LinstorError) as caught:
-        plain_client(not_linstor).list_nodes()
+        plain_client(not_linstor).get("/v1/nodes", expect=_client.LISTING)
     assert str(caught.value).startswith(f"{base} answered GET /v1/nodes with HTTP 503")
     monkeypatch.setattr(_client, "MAX_REPLY_BYTES", 1024 * 1024)
     with pytest.raises(LinstorError, match=f"^{base} answered GET /v1/huge with a reply larger than 1 MiB"):
@@ -536,7 +537,8 @@ def test_a_put_or_delete_whose_reply_was_lost_says_it_was_sent(plain: EmulatorPr
                                         f"/v1/resource-definitions/{rd_name}/volume-definitions/0: sent to {base}; it "
                                         "may have been applied (remote end closed); http://127.0.0.1:")
     assert "could not reach" not in str(caught.value)
-    assert talk.list_volume_definitions(rd_name)[0]["size_kib"] == 16384, "it was applied"
+    definitions = talk.get(f"/v1/resource-definitions/{rd_name}/volume-definitions", expect=_client.LISTING)
+    assert definitions[0]["size_kib"] == 16384, "it was applied"
     debug.add_fault("drop_after", "/v1/resource-definitions/[^/]+", "DELETE")
     with pytest.raises(LinstorConnectionError, match=f"sent to {base}; it may have been applied"):
         talk.delete_resource_definition(rd_name)
@@ -551,7 +553,7 @@ def test_a_post_through_a_proxy_that_cannot_be_reached_fails_over(
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     talk = client(f"linstor://10.255.255.1:3370,linstor://127.0.0.1:{plain.port}", timeout=5)
-    talk.spawn("DfltRscGrp", rd_name, [8192], {}, definitions_only=True)
+    talk.spawn("DfltRscGrp", rd_name, [8192], {})
     assert talk.request_count == 2
     assert [e["method"] for e in debug.requests()] == ["POST"]
     assert talk.get_resource_definition(rd_name) is not None

@@ -78,7 +78,6 @@ def test_constants_match_the_incus_driver() -> None:
         "auto_add_quorum_tiebreaker": "DrbdOptions/auto-add-quorum-tiebreaker",
     }
     assert naming.EXACT_SIZE_KEY == "DrbdOptions/ExactSize"
-    assert naming.DEFAULT_VM_FILESYSTEM_SIZE == "500MiB"
     assert naming.DEFAULT_VM_FILESYSTEM_SIZE_BYTES == 524288000
     assert naming.MIN_VOLUME_SIZE_BYTES == 4194304
     assert naming.BLOCK_BOUNDARY_BYTES == 8192

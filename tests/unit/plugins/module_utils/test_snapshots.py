@@ -279,7 +279,7 @@ def test_a_name_is_checked_against_incus_s_rule_only_where_a_snapshot_is_made() 
                                                 "prefix": "incus-volume-", "resource_group": "rg"})
     assert request.name == "-pre"
     with pytest.raises(NamingError, match="is not a valid Incus snapshot name") as caught:
-        snapshots.refuse_new_snapshot_name(request.name, "name")
+        snapshots.validate_snapshot_name(request.name)
     assert caught.value.parameter == "name"
 
 

@@ -238,7 +238,7 @@ def test_apply_plan_to_view() -> None:
 def test_new_volume_view_in_check_mode() -> None:
     request = parse_request(params(type="virtual-machine", size="10GiB"))
     props = creation_properties(PREFIX, "virtual-machines", "default", "c1", "block")
-    view = new_volume_view(request, None, props, [10485760, 512000])
+    view = new_volume_view(request, props, [10485760, 512000])
     assert view["resource_definition"] is None
     assert view["content_type"] == "block"
     assert [vd["size_kib"] for vd in view["volume_definitions"]] == [10485760, 512000]
@@ -360,8 +360,8 @@ def test_a_stalled_rd_refused_at_its_turn_is_reported_under_its_own_name() -> No
 
     def failure_of(client: Deletes, deleted: tuple[str, ...] = (), **options: Any) -> ModuleFailure:
         item = reconcile.Item(index=2, request=parse_request(params(state="absent", delete_retries=0, **options)),
-                              rd=volume, action="delete", stalled=[stalled], linstor_snapshots=[],
-                              stalled_snapshots={stalled["name"]: []})
+                              rd=volume, action="delete", stalled=[stalled],
+                              doomed_snapshots={volume["name"]: [], stalled["name"]: []})
         with pytest.raises(reconcile.ItemFailure) as caught:
             reconcile.apply_item(client, item, reconcile._new_entry(item), [], [])
         assert client.deleted == list(deleted)
@@ -563,7 +563,7 @@ class CloneStandIn(UndoBlocks):
     def rest_api_version(self):
         return (1, 28, 0)
 
-    def clone(self, source, target, resource_group=None, override_props=None, delete_props=(), delete_namespaces=()):
+    def clone(self, source, target, resource_group=None, override_props=None, delete_namespaces=()):
         self.calls.append(("clone", source, target))
         return []
 
@@ -598,8 +598,7 @@ class SpawnStandIn(UndoBlocks):
         self.error = error
         self.calls: list[tuple[str, ...]] = []
 
-    def spawn(self, resource_group, resource_definition, volume_sizes_kib, props, definitions_only=True,
-              partial=False):
+    def spawn(self, resource_group, resource_definition, volume_sizes_kib, props, partial=False):
         self.calls.append(("spawn", resource_definition))
         if self.failing == "spawn":
             raise self.error
