@@ -760,6 +760,15 @@ class LinstorClient:
     def _list(self, path: str, params: Any = None) -> list[dict[str, Any]]:
         return self.get(path, params, LISTING)
 
+    def _get_or_none(self, path: str) -> Any:
+        """The object at ``path``, or None when LINSTOR answers that it does not exist."""
+        try:
+            return self.get(path)
+        except LinstorError as exc:
+            if exc.not_found:
+                return None
+            raise
+
     def post(self, path: str, body: Any = None) -> Any:
         return self.request("POST", path, body=body if body is not None else {})
 
@@ -797,12 +806,7 @@ class LinstorClient:
 
     def get_resource_group(self, name: str) -> dict[str, Any] | None:
         """The resource group, or None when it does not exist."""
-        try:
-            return self.get(_path("resource-groups", name))
-        except LinstorError as exc:
-            if exc.not_found:
-                return None
-            raise
+        return self._get_or_none(_path("resource-groups", name))
 
     def create_resource_group(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         return self.post(_path("resource-groups"), body)
@@ -854,22 +858,11 @@ class LinstorClient:
     def property_rules(self, objects: str) -> dict[str, dict[str, Any]] | None:
         """LINSTOR's whitelist for ``objects`` (``resource-definitions`` or ``resource-groups``): each allowed
         key and its rule (PropsInfo: ``prop_type``, ``value``...), or None if this controller does not list it."""
-        try:
-            info = self.get(_path(objects, "properties", "info"))
-        except LinstorError as exc:
-            if exc.not_found:
-                return None
-            raise
-        return info
+        return self._get_or_none(_path(objects, "properties", "info"))
 
     def get_resource_definition(self, name: str) -> dict[str, Any] | None:
         """The RD, or None when it does not exist."""
-        try:
-            return self.get(_path("resource-definitions", name))
-        except LinstorError as exc:
-            if exc.not_found:
-                return None
-            raise
+        return self._get_or_none(_path("resource-definitions", name))
 
     def create_resource_definition(
         self, name: str, resource_group: str | None = None, props: Mapping[str, str] | None = None,

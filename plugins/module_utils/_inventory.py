@@ -55,6 +55,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     volume_problem,
     volume_view,
 )
+from ansible_collections.linstor.incus.plugins.module_utils._resource_groups import in_group
 from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
     dangling_mappings,
     snapshot_details,
@@ -62,7 +63,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
 )
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     claims_by_identity,
-    in_group,
     missing_group_message,
     missing_group_warning,
     other_prefix_warnings,

@@ -255,6 +255,13 @@ def is_generated_name(prefix: str, value: str) -> bool:
     return len(suffix) == GENERATED_SUFFIX_LENGTH and all(char in "0123456789abcdef" for char in suffix)
 
 
+def generated_prefix(value: str) -> str | None:
+    """The prefix of a name :func:`generate_name` could have made (``incus-volume-`` of
+    ``incus-volume-<32 hex digits>``); None for any other name, or one without a prefix."""
+    prefix = value[:-GENERATED_SUFFIX_LENGTH]
+    return prefix if prefix and is_generated_name(prefix, value) else None
+
+
 # --- Types -----------------------------------------------------------------------------------
 
 
@@ -1038,6 +1045,18 @@ def drbd_port(rd: dict) -> int | None:
             port = (layer.get("data") or {}).get("port")
             return port if isinstance(port, int) and port >= 0 else None
     return None
+
+
+def rd_from_view(view: Mapping[str, Any]) -> dict[str, Any]:
+    """An RD as LINSTOR lists it, rebuilt from its Incus view (:func:`volume_view`): its name, group, properties
+    and volume definitions, what the steps after a lookup read."""
+    return {
+        "name": view["resource_definition"],
+        "resource_group_name": view["resource_group"],
+        "props": dict(view["properties"]),
+        "volume_definitions": [{"volume_number": vd["number"], "size_kib": vd["size_kib"]}
+                               for vd in view["volume_definitions"]],
+    }
 
 
 def volume_view(rd: dict, prefix: str) -> dict | None:

@@ -59,6 +59,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     EXACT_SIZE_KEY,
     NamingError,
     listing_filters,
+    rd_from_view,
     refuse_invalid_properties,
     snapshot_key,
     snapshot_keys_and_claims,
@@ -110,6 +111,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     refuse_other_content_type,
     refuse_unmapped_snapshots,
     refused_delete_warnings,
+    rename_onto_existing,
     rename_source_missing_message,
     require_group,
     settle_concurrent_create,
@@ -283,10 +285,7 @@ def existing_rd(item: Item, claims: Mapping[tuple[str, str], list[dict[str, Any]
     old_rd = _single(item, claims, request.rename_from_incus_name or "", "rename_from")
     parameter = _indexed_parameter(item.index, "rename_from")
     if rd is not None and old_rd is not None:
-        raise ModuleFailure(
-            f"{parameter}: cannot rename {request.rename_from_incus_name} to {request.incus_name}: both volumes exist "
-            f"(resource definitions {old_rd['name']} and {rd['name']}); delete one of them first",
-            parameter, resource_definitions=[old_rd["name"], rd["name"]])
+        raise rename_onto_existing(request, rd, old_rd, parameter)
     if rd is None and old_rd is None:
         raise RenameSourceMissing(f"{parameter}: {rename_source_missing_message(request)}", parameter)
     return (rd, False) if rd is not None else (old_rd, True)
@@ -464,17 +463,6 @@ def _unmapped_entries(item: Item, failure: ModuleFailure) -> list[dict[str, Any]
 
 
 # --- Views ----------------------------------------------------------------------------------------
-
-
-def rd_from_view(view: Mapping[str, Any]) -> dict[str, Any]:
-    """An RD as LINSTOR lists it, rebuilt from its Incus view (what the snapshot steps read)."""
-    return {
-        "name": view["resource_definition"],
-        "resource_group_name": view["resource_group"],
-        "props": dict(view["properties"]),
-        "volume_definitions": [{"volume_number": vd["number"], "size_kib": vd["size_kib"]}
-                               for vd in view["volume_definitions"]],
-    }
 
 
 def planned_view(item: Item) -> dict[str, Any] | None:

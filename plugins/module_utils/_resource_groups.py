@@ -364,11 +364,15 @@ def _create(client: LinstorClient, desired: DesiredGroup) -> list[str]:
                             linstor_error=error.to_dict()) from error
 
 
+def in_group(rd: Mapping[str, Any], resource_group: str) -> bool:
+    """Whether an RD belongs to the resource group (LINSTOR names are case-insensitive)."""
+    return (rd.get("resource_group_name") or "").lower() == resource_group.lower()
+
+
 def resource_definitions_of(client: LinstorClient, group_name: str) -> list[str]:
-    """Names of the RDs that belong to the group (LINSTOR names compare case-insensitively)."""
-    wanted = group_name.lower()
+    """Names of the RDs that belong to the group."""
     return sorted(rd["name"] for rd in client.list_resource_definitions(with_volume_definitions=False)
-                  if (rd.get("resource_group_name") or "").lower() == wanted)
+                  if in_group(rd, group_name))
 
 
 def ensure_absent(client: LinstorClient, name: str, check_mode: bool = False) -> Outcome:

@@ -64,7 +64,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     EXACT_SIZE_KEY,
     NamingError,
     aux_name,
-    creation_properties,
     generate_name,
     normalize_volume_type,
     per_snapshot_keys,
@@ -90,12 +89,11 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     VolumeRequest,
     _reraise_after_revert,
     apply_plan,
-    apply_plan_to_view,
     busy_nodes,
     check_mode_warning,
+    copy_properties,
     copy_request_for,
     duplicated,
-    filesystem_grow_warnings,
     find_source_rd,
     find_volumes,
     first_placed,
@@ -103,8 +101,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     in_use_statement,
     live,
     new_rd_with_undo,
-    new_volume_view,
-    plan_changes,
+    plan_copy,
     predict_copy,
     read_until_settled,
     refuse_in_use,
@@ -1174,23 +1171,14 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     sizes = {vd["number"]: vd["size_kib"] for vd in target["volume_definitions"]}
     copy_request = copy_request_for(request, source_props, sizes, "source.snapshot",
                                     f"snapshot {snapshot!r} of {source.incus_name}")
-    content_type = copy_request.content_type
-    props = creation_properties(request.prefix, request.volume_type, request.project, request.name, content_type,
-                                request.drbd_options, request.user_properties)
+    props = copy_properties(request, copy_request.content_type)
     identity = {key: value for key, value in props.items() if key != EXACT_SIZE_KEY}  # resources are placed then
     restored_props = props | captured_properties(raw)
     after_props = without_snapshot_keys(restored_props) | identity
-    definitions = [{"volume_number": n, "size_kib": s} for n, s in sorted(sizes.items())]
-    template = new_volume_view(copy_request, after_props, [sizes[number] for number in sorted(sizes)])
-    plan = plan_changes(copy_request, {"props": after_props, "volume_definitions": definitions},
-                        subject=f"the snapshot {snapshot!r} of {source.incus_name}")
-    plan.override_props.clear()
-    outcome.changed = True
-    outcome.extra["source_resource_definition"] = source_rd["name"]
     outcome.extra["source_snapshot"] = {"name": snapshot, "linstor_name": target["linstor_name"]}
-    if check_mode:
-        outcome.warnings += filesystem_grow_warnings(request.incus_name, {}, plan)
-        outcome.volume = apply_plan_to_view(template, plan, request.prefix)
+    plan = plan_copy(request, copy_request, source_rd["name"], after_props, sizes,
+                     f"the snapshot {snapshot!r} of {source.incus_name}", outcome, check_mode)
+    if plan is None:
         return
     rd_name, reverter = new_rd_with_undo(client, request.prefix)
     try:

@@ -49,7 +49,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     DEFAULT_PROJECT,
     DEFAULT_VM_FILESYSTEM_SIZE_BYTES,
     EXACT_SIZE_KEY,
-    GENERATED_SUFFIX_LENGTH,
     KIB,
     ON_NO_QUORUM_VALUES,
     SNAPSHOT_KEY_NAMESPACES,
@@ -60,14 +59,15 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     drbd_option_properties,
     filesystem_keys_problem,
     generate_name,
+    generated_prefix,
     has_filesystem_volume,
-    is_generated_name,
     lookup_filters,
     normalize_volume_type,
     open_claims,
     parse_size,
     per_snapshot_keys,
     property_values_match,
+    rd_from_view,
     refuse_invalid_properties,
     removed_user_properties,
     sizes_equal_within_tolerance,
@@ -89,6 +89,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
 )
 from ansible_collections.linstor.incus.plugins.module_utils._resource_groups import (
     group_placement_problem,
+    in_group,
     unread_pools_warning,
 )
 
@@ -315,11 +316,6 @@ def parse_request(params: Mapping[str, Any]) -> VolumeRequest:
 # --- Finding volumes ------------------------------------------------------------------------------
 
 
-def in_group(rd: Mapping[str, Any], resource_group: str) -> bool:
-    """Whether an RD belongs to the resource group (LINSTOR names are case-insensitive)."""
-    return (rd.get("resource_group_name") or "").lower() == resource_group.lower()
-
-
 def other_prefix_warnings(rds: Iterable[Mapping[str, Any]], resource_group: str, prefix: str) -> list[str]:
     """A listing of the group's Incus volumes holding some whose ``Aux/Incus/name`` lacks ``prefix``: another Incus
     pool's (another ``linstor.volume.prefix``), or a ``prefix`` option that is not the pool's, which makes every
@@ -329,9 +325,8 @@ def other_prefix_warnings(rds: Iterable[Mapping[str, Any]], resource_group: str,
         incus_name = (rd.get("props") or {}).get(AUX_NAME)
         if not in_group(rd, resource_group) or incus_name is None or incus_name.startswith(prefix):
             continue
-        rd_name = rd.get("name") or ""
-        rd_prefix = rd_name[:-GENERATED_SUFFIX_LENGTH]
-        shown = repr(rd_prefix) if rd_prefix and is_generated_name(rd_prefix, rd_name) else "another prefix"
+        rd_prefix = generated_prefix(rd.get("name") or "")
+        shown = repr(rd_prefix) if rd_prefix is not None else "another prefix"
         rd_prefixes[shown] = rd_prefixes.get(shown, 0) + 1
     if not rd_prefixes:
         return []
@@ -730,17 +725,11 @@ def user_properties_written(request: VolumeRequest, plan: Plan | None) -> dict[s
 
 def apply_plan_to_view(view: dict[str, Any], plan: Plan, prefix: str) -> dict[str, Any]:
     """The volume's Incus view once ``plan`` is applied (what check mode and the result report)."""
-    props = {key: value for key, value in view["properties"].items() if key not in plan.delete_props}
-    props.update(plan.override_props)
-    rd = {
-        "name": view["resource_definition"],
-        "resource_group_name": view["resource_group"],
-        "props": props,
-        "volume_definitions": [
-            {"volume_number": vd["number"], "size_kib": plan.resize_kib.get(vd["number"], vd["size_kib"])}
-            for vd in view["volume_definitions"]
-        ],
-    }
+    rd = rd_from_view(view)
+    rd["props"] = {key: value for key, value in rd["props"].items() if key not in plan.delete_props}
+    rd["props"].update(plan.override_props)
+    for definition in rd["volume_definitions"]:
+        definition["size_kib"] = plan.resize_kib.get(definition["volume_number"], definition["size_kib"])
     planned = volume_view(rd, prefix)
     return {**planned, "port": view.get("port")} if planned is not None else view
 
@@ -961,6 +950,17 @@ def check_mode_warning(problem: str, missing: str) -> str:
     """What check mode says instead of failing on ``problem``: an earlier task of the same check run (the
     pool role, linstor_incus_resource_group, a volume create) may be what creates ``missing``."""
     return _check_mode_sentence(problem, f"create {missing}", "unless it exists by then")
+
+
+def rename_onto_existing(request: VolumeRequest, rd: Mapping[str, Any], old_rd: Mapping[str, Any],
+                         parameter: str = "rename_from") -> ModuleFailure:
+    """The refusal of a rename whose ``name`` volume exists beside its ``rename_from`` volume (``parameter``: the
+    option as the module names it, indexed in linstor_incus_volumes)."""
+    subject = "" if parameter == "rename_from" else f"{parameter}: "
+    return ModuleFailure(
+        f"{subject}cannot rename {request.rename_from_incus_name} to {request.incus_name}: both volumes exist "
+        f"(resource definitions {old_rd['name']} and {rd['name']}); delete one of them first",
+        parameter, resource_definitions=[old_rd["name"], rd["name"]])
 
 
 def rename_source_missing_message(request: VolumeRequest) -> str:
@@ -1207,23 +1207,14 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
     source_props = source_rd.get("props") or {}
     sizes = definition_sizes(source_rd)
     copy_request = copy_request_for(request, source_props, sizes, "source.volume", f"source volume {source.incus_name}")
-    content_type = copy_request.content_type
-    props = creation_properties(request.prefix, request.volume_type, request.project, request.name, content_type,
-                                request.drbd_options, request.user_properties)
+    props = copy_properties(request, copy_request.content_type)
     # LINSTOR refuses ExactSize=true in a clone of deployed resources; the copy inherits the source's.
     props.pop(EXACT_SIZE_KEY, None)
     after_props = without_snapshot_keys(source_props) | props
     after_props[CLONED_FROM_KEY] = source_rd["name"]
-    template = new_volume_view(copy_request, after_props, [sizes[n] for n in sorted(sizes)])
-    source_definitions = [{"volume_number": n, "size_kib": s} for n, s in sizes.items()]
-    plan = plan_changes(copy_request, {"props": after_props, "volume_definitions": source_definitions},
-                        subject=f"the source volume {source.incus_name}")
-    plan.override_props.clear()
-    outcome.changed = True
-    outcome.extra["source_resource_definition"] = source_rd["name"]
-    if check_mode:
-        outcome.warnings += filesystem_grow_warnings(request.incus_name, {}, plan)
-        outcome.volume = apply_plan_to_view(template, plan, request.prefix)
+    plan = plan_copy(request, copy_request, source_rd["name"], after_props, sizes,
+                     f"the source volume {source.incus_name}", outcome, check_mode)
+    if plan is None:
         return
     born_whole = client.rest_api_version() >= CLONE_PROPERTIES_REST_API
     rd_name, reverter = new_rd_with_undo(client, request.prefix)
@@ -1244,6 +1235,31 @@ def copy_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcome,
     except (LinstorError, ModuleFailure) as error:
         _reraise_after_revert(error, reverter)
     settle_copy(client, request, rd_name, reverter, outcome, plan)
+
+
+def copy_properties(request: VolumeRequest, content_type: str) -> dict[str, str]:
+    """The properties a copy is made with: a new volume's (:func:`creation_properties`), of the content type it
+    takes from its source (:func:`copy_request_for`)."""
+    return creation_properties(request.prefix, request.volume_type, request.project, request.name, content_type,
+                               request.drbd_options, request.user_properties)
+
+
+def plan_copy(request: VolumeRequest, copy_request: VolumeRequest, source_rd_name: str, after_props: dict[str, str],
+              sizes: Mapping[int, int], subject: str, outcome: Outcome, check_mode: bool) -> Plan | None:
+    """What a copy changes beyond what it inherits (a grow): the plan of a copy holding ``after_props`` and
+    ``sizes`` (volume number -> KiB), ``subject`` its source in messages. Check mode reports the copy as planned
+    and gets None (nothing more to do)."""
+    definitions = [{"volume_number": number, "size_kib": size} for number, size in sorted(sizes.items())]
+    plan = plan_changes(copy_request, {"props": after_props, "volume_definitions": definitions}, subject=subject)
+    plan.override_props.clear()
+    outcome.changed = True
+    outcome.extra["source_resource_definition"] = source_rd_name
+    if not check_mode:
+        return plan
+    template = new_volume_view(copy_request, after_props, [sizes[number] for number in sorted(sizes)])
+    outcome.warnings += filesystem_grow_warnings(request.incus_name, {}, plan)
+    outcome.volume = apply_plan_to_view(template, plan, request.prefix)
+    return None
 
 
 def settle_copy(client: LinstorClient, request: VolumeRequest, rd_name: str, reverter: Reverter, outcome: Outcome,
@@ -1506,12 +1522,7 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     if request.rename_from is not None:
         old_rd = single(found[request.rename_from], request.rename_from_incus_name, "rename_from", request.prefix)
         if rd is not None and old_rd is not None:
-            raise ModuleFailure(
-                f"cannot rename {request.rename_from_incus_name} to {request.incus_name}: both volumes exist "
-                f"(resource definitions {old_rd['name']} and {rd['name']}); delete one of them first",
-                "rename_from",
-                resource_definitions=[old_rd["name"], rd["name"]],
-            )
+            raise rename_onto_existing(request, rd, old_rd)
         if rd is None and old_rd is None:
             group_warnings: list[str] = []
             require_group(client, request.resource_group, check_mode, group_warnings)
