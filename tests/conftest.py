@@ -90,7 +90,8 @@ def controller(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Controller]
 def controller_without_placement(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Controller]:
     """An emulator seeded with no satellite (``--nodes 0``): it keeps resource groups and definitions
     but cannot place a resource (autoplace fails with "Not enough available nodes"), as the real
-    controller of CI's real-linstor job. Only the emulator can be made so: skips with LS_CONTROLLERS."""
+    controller of CI's real-linstor job cannot (its satellites lack the DRBD layer, so it fails with
+    FAIL_STLT_DOES_NOT_SUPPORT_LAYER instead). Only the emulator can be made so: skips with LS_CONTROLLERS."""
     if os.environ.get("LS_CONTROLLERS"):
         pytest.skip("LS_CONTROLLERS is set: the emulator without nodes stands in for a real controller only here")
     state = tmp_path_factory.mktemp("emulator-no-nodes") / "state.sqlite3"
