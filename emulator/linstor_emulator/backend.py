@@ -805,8 +805,40 @@ class Backend:
             db.execute("INSERT INTO rsc_grps VALUES (?, ?, ?, ?, ?, ?)",
                        (name, body.get("description") or "", _dumps(select_filter), _dumps(props),
                         body.get("peer_slots"), new_uuid))
-        return [ctx.entry(rc.CREATED, f"New resource group '{name}' created.",
+            warnings = self._unknown_pool_warning(db, select_filter)
+        return warnings + [ctx.entry(rc.CREATED, f"New resource group '{name}' created.",
                           details=f"Resource group '{name}' UUID is: {new_uuid}", refs={rc.KEY_UUID: new_uuid})]
+
+    @staticmethod
+    def _unknown_pool_warning(db: sqlite3.Connection, select_filter: dict) -> list[RcEntry]:
+        """CtrlRscGrpApiCallHandler.addUnknownStoragePoolWarning (after a create, and after a modify that names
+        a select filter): the group's pools that no node has, or whose pools are all of the other kind (diskless
+        named where diskful is wanted, or the other way round), in one WARN_NOT_FOUND entry without the request's
+        masks or object references (ApiCallRcImpl.singleApiCallRc)."""
+        kinds: dict[str, set[bool]] = {}
+        for row in db.execute("SELECT name, provider_kind FROM stor_pools"):
+            kinds.setdefault(row["name"].lower(), set()).add(row["provider_kind"] != "DISKLESS")
+        diskful_wanted_diskless: list[str] = []
+        diskless_wanted_diskful: list[str] = []
+        unknown: list[str] = []
+        for diskful, key, wrong in ((True, "storage_pool_list", diskless_wanted_diskful),
+                                    (False, "storage_pool_diskless_list", diskful_wanted_diskless)):
+            for pool in select_filter.get(key) or []:
+                found = kinds.get(pool.lower())
+                if found is None:
+                    unknown.append(pool)
+                elif diskful not in found:
+                    wrong.append(pool)
+        text = ""
+        if diskful_wanted_diskless:
+            text += ("The following configured storage pools are diskful, but are wrongly configured to be used "
+                     "for diskless autoplacements:\n\t" + "\n\t".join(diskful_wanted_diskless) + "\n")
+        if diskless_wanted_diskful:
+            text += ("The following configured storage pools are diskless, but are wrongly configured to be used "
+                     "for diskful autoplacements:\n\t" + "\n\t".join(diskless_wanted_diskful) + "\n")
+        if unknown:
+            text += "The following configured storage pools do not exist on any node:\n\t" + "\n\t".join(unknown)
+        return [RcEntry(rc.WARN_NOT_FOUND, text.strip())] if text else []
 
     def _clean_filter(self, ctx: Context, select_filter: dict) -> dict:
         place_count = select_filter.get("place_count")
@@ -837,7 +869,8 @@ class Backend:
             db.execute("UPDATE rsc_grps SET props = ?, select_filter = ?, description = ?, peer_slots = ? "
                        "WHERE name = ?", (_dumps(props), _dumps(select_filter), description, peer_slots, name))
             display = row["name"]
-        entries = [ctx.entry(rc.MODIFIED, f"Resource group '{display}' modified.",
+            warnings = self._unknown_pool_warning(db, select_filter) if body.get("select_filter") is not None else []
+        entries = warnings + [ctx.entry(rc.MODIFIED, f"Resource group '{display}' modified.",
                              details=f"Resource group '{display}' UUID is: {row['uuid']}",
                              refs={rc.KEY_UUID: row["uuid"]})]
         if new_filter.get("place_count") is not None:

@@ -1,0 +1,62 @@
+"""Replies the emulator once gave otherwise than the controller: each test asserts what linstor-server answers,
+naming the class and method that answers it."""
+
+from __future__ import annotations
+
+import pytest
+from linstor_emulator import errors as rc
+from linstor_emulator.backend import Backend
+from linstor_emulator.errors import LinstorError
+
+GIB = 1024 * 1024
+
+
+def refused(call, *args) -> LinstorError:
+    with pytest.raises(LinstorError) as info:
+        call(*args)
+    return info.value
+
+
+def make_rd(backend: Backend, name: str, props: dict | None = None, size: int = GIB) -> None:
+    backend.create_resource_definition({"resource_definition": {"name": name, "props": props or {}}})
+    backend.create_volume_definition(name, {"volume_definition": {"size_kib": size}})
+
+
+# ---------------------------------------------------------------- 1. unknown storage pools of a group
+
+def test_a_group_naming_a_pool_no_node_has_is_created_with_a_warning(backend):
+    """CtrlRscGrpApiCallHandler.create -> addUnknownStoragePoolWarning (every release the emulator plays): one
+    WARN_NOT_FOUND entry without masks or object references (ApiCallRcImpl.singleApiCallRc), before the created
+    entry."""
+    entries = backend.create_resource_group({"name": "rg1", "select_filter": {"storage_pool_list": ["nope", "pool1"],
+                                                                              "storage_pool_diskless_list": ["gone"]}})
+    assert [e.ret_code for e in entries] == [rc.WARN_NOT_FOUND, rc.CREATED | rc.MASK_CRT | rc.MASK_RSC_GRP]
+    assert entries[0].message == "The following configured storage pools do not exist on any node:\n\tnope\n\tgone"
+    assert entries[0].obj_refs == {}
+    assert [e.ret_code for e in backend.create_resource_group({"name": "rg2", "select_filter": {
+        "storage_pool": "POOL1"}})] == [rc.CREATED | rc.MASK_CRT | rc.MASK_RSC_GRP], "names match without case"
+
+
+def test_a_pool_of_the_wrong_kind_is_named_in_the_warning(backend):
+    """addUnknownStoragePoolWarning: a diskless pool where diskful ones are wanted, and the other way round."""
+    entries = backend.create_resource_group({"name": "rg1", "select_filter": {
+        "storage_pool": "DfltDisklessStorPool", "storage_pool_diskless_list": ["pool1"]}})
+    assert entries[0].ret_code == rc.WARN_NOT_FOUND
+    assert entries[0].message == (
+        "The following configured storage pools are diskful, but are wrongly configured to be used for diskless "
+        "autoplacements:\n\tpool1\nThe following configured storage pools are diskless, but are wrongly configured "
+        "to be used for diskful autoplacements:\n\tDfltDisklessStorPool")
+
+
+def test_a_group_modify_warns_only_when_it_names_a_select_filter(backend):
+    """CtrlRscGrpApiCallHandler.modify calls addUnknownStoragePoolWarning when the request has a select filter
+    (ResourceGroups.selectFilterToApi gives null without one), on the group's whole filter after the change;
+    spawn does not warn."""
+    backend.create_resource_group({"name": "rg1", "select_filter": {"storage_pool": "nope"}})
+    entries = backend.modify_resource_group("rg1", {"description": "d"})
+    assert [e.ret_code for e in entries] == [rc.MODIFIED | rc.MASK_MOD | rc.MASK_RSC_GRP]
+    entries = backend.modify_resource_group("rg1", {"select_filter": {"replicas_on_same": ["a"]}})
+    assert [e.ret_code for e in entries] == [rc.WARN_NOT_FOUND, rc.MODIFIED | rc.MASK_MOD | rc.MASK_RSC_GRP]
+    assert entries[0].message == "The following configured storage pools do not exist on any node:\n\tnope"
+    entries = backend.modify_resource_group("rg1", {"select_filter": {"storage_pool": "pool1"}})
+    assert [e.ret_code for e in entries] == [rc.MODIFIED | rc.MASK_MOD | rc.MASK_RSC_GRP]
