@@ -71,6 +71,9 @@ properties, then the snapshot's own over them: Json.apiToSnapshot)."""
 SNAPSHOT_NO_RESOURCES_NAMED_RELEASE = (1, 31, 2)
 """From LINSTOR 1.31.2 the refusal of a snapshot of an RD without a diskful resource says "or no resources"
 (CtrlSnapshotCrtHelper.ensureSnapshotsViable)."""
+EXACT_SIZE_COUNT_RELEASE = (1, 29, 1)
+"""From LINSTOR 1.29.1 the refusal to set DrbdOptions/ExactSize=true on a deployed RD names the resource count
+(CtrlRscDfnApiCallHandler.checkProps); before, "must not be set to True when resources are deployed ..."."""
 ZFS_ROLLBACK_IN_PLACE_RELEASE = (1, 32, 0)
 """From LINSTOR 1.32 a volume on ZFS (all the emulator's disks are) is rolled back in place again (ZfsChecks), which
 needs the snapshot on every diskful node (StorDriver/Zfs/RollbackStrategy=clone, which would restore instead, is
@@ -1224,12 +1227,31 @@ class Backend:
         override = self._check_props(ctx, body.get("override_props") or {}, delete=body.get("delete_props") or ())
         with self._tx() as db:
             row = self._load_rd(db, ctx, name)
+            resources = db.execute("SELECT COUNT(*) FROM resources WHERE rd = ?", (row["id"],)).fetchone()[0]
+            exact_size = (body.get("override_props") or {}).get(KEY_EXACT_SIZE)
+            if isinstance(exact_size, str) and exact_size.lower() == "true" and resources:
+                # CtrlRscDfnApiCallHandler.checkProps (Boolean.parseBoolean, any resource, diskless too); setting it
+                # false or deleting it is not checked. The message was reworded in 1.29.1.
+                if version_tuple(self.linstor_version) >= EXACT_SIZE_COUNT_RELEASE:
+                    message = (f"The property '{KEY_EXACT_SIZE}' cannot be set to True while there are currently "
+                               f"deployed resources({resources}).")
+                else:
+                    message = (f"The property '{KEY_EXACT_SIZE}' must not be set to True when resources are deployed "
+                               "in the given resource-definition.")
+                raise ctx.error(rc.FAIL_INVLD_PROP, message)
             old = self._rd_props(db, row["id"])
             namespaces = body.get("delete_namespaces")
             if not (override or body.get("delete_props") or self.rest_api_at_least(CLONE_PROPS_REST_API)):
                 namespaces = None  # before 1.32 the property block runs only with overrides or deleted keys
             new = self._apply_prop_changes(old, override, body.get("delete_props"), namespaces)
             self._set_rd_props(db, row["id"], old, new)
+            if body.get("layer_stack"):
+                layers = parse_kinds(ctx, body["layer_stack"], LAYER_KINDS, "layer")
+                if layers != json.loads(row["layer_stack"]):
+                    if resources:  # CtrlRscDfnApiCallHandler.modify
+                        raise ctx.error(rc.FAIL_EXISTS_RSC,
+                                        "Changing the layer stack with already deployed resource is not supported")
+                    db.execute("UPDATE rsc_dfns SET layer_stack = ? WHERE id = ?", (_dumps(layers), row["id"]))
             if body.get("resource_group"):
                 rg = self._load_rg(db, ctx, body["resource_group"])
                 db.execute("UPDATE rsc_dfns SET rg = ? WHERE id = ?", (rg["name"], row["id"]))

@@ -60,3 +60,46 @@ def test_a_group_modify_warns_only_when_it_names_a_select_filter(backend):
     assert entries[0].message == "The following configured storage pools do not exist on any node:\n\tnope"
     entries = backend.modify_resource_group("rg1", {"select_filter": {"storage_pool": "pool1"}})
     assert [e.ret_code for e in entries] == [rc.MODIFIED | rc.MASK_MOD | rc.MASK_RSC_GRP]
+
+
+# ---------------------------------------------------------------- 2. ExactSize, layer stack on a deployed RD
+
+@pytest.mark.parametrize(("version", "message"), [
+    ("1.29.0", "The property 'DrbdOptions/ExactSize' must not be set to True when resources are deployed in the "
+               "given resource-definition."),
+    ("1.34.0", "The property 'DrbdOptions/ExactSize' cannot be set to True while there are currently deployed "
+               "resources(2)."),
+])
+def test_exact_size_true_is_refused_while_resources_are_deployed(tmp_path, version, message):
+    """CtrlRscDfnApiCallHandler.checkProps: Boolean.parseBoolean(value) and getResourceCount() > 0 (diskless ones
+    count) -> FAIL_INVLD_PROP (reworded in 1.29.1, commit 85fe6320f); setting it false or deleting it is not
+    checked; without resources it is set."""
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version=version)
+    make_rd(backend, "rd1")
+    backend.create_resource("rd1", "node1", {"resource": {}})
+    backend.create_resource("rd1", "node2", {"resource": {"flags": ["DISKLESS"]}})
+    error = refused(backend.modify_resource_definition, "rd1", {"override_props": {"DrbdOptions/ExactSize": "TRUE"}})
+    assert error.ret_code == rc.FAIL_INVLD_PROP | rc.MASK_MOD | rc.MASK_RSC_DFN
+    assert error.entries[0].message == message
+    assert "DrbdOptions/ExactSize" not in backend.get_resource_definition("rd1")["props"]
+    backend.modify_resource_definition("rd1", {"override_props": {"DrbdOptions/ExactSize": "false"}})
+    backend.modify_resource_definition("rd1", {"delete_props": ["DrbdOptions/ExactSize"]})
+    make_rd(backend, "rd2")
+    backend.modify_resource_definition("rd2", {"override_props": {"DrbdOptions/ExactSize": "true"}})
+    assert backend.get_resource_definition("rd2")["props"]["DrbdOptions/ExactSize"] == "true"
+    backend.close()
+
+
+def test_the_layer_stack_of_a_deployed_rd_does_not_change(backend):
+    """CtrlRscDfnApiCallHandler.modify: a different layer stack while getResourceCount() > 0 -> FAIL_EXISTS_RSC
+    "Changing the layer stack with already deployed resource is not supported"; the same one, or any on an RD
+    without resources, is accepted (and set)."""
+    make_rd(backend, "rd1")
+    backend.create_resource("rd1", "node1", {"resource": {}})
+    error = refused(backend.modify_resource_definition, "rd1", {"layer_stack": ["storage"]})
+    assert error.ret_code == rc.FAIL_EXISTS_RSC | rc.MASK_MOD | rc.MASK_RSC_DFN
+    assert error.entries[0].message == "Changing the layer stack with already deployed resource is not supported"
+    backend.modify_resource_definition("rd1", {"layer_stack": ["drbd", "storage"]})
+    make_rd(backend, "rd2")
+    backend.modify_resource_definition("rd2", {"layer_stack": ["STORAGE"]})
+    assert [layer["type"] for layer in backend.get_resource_definition("rd2")["layer_data"]] == ["STORAGE"]
