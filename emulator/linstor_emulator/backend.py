@@ -1546,15 +1546,28 @@ class Backend:
     def delete_resource(self, rd_name: str, node_name: str) -> list[RcEntry]:
         ctx = _rsc_ctx(rc.MASK_DEL, rd_name, node_name)
         with self._tx() as db:
-            rd = self._load_rd(db, ctx, rd_name)
-            row = db.execute("SELECT * FROM resources WHERE rd = ? AND node = ?", (rd["id"], node_name)).fetchone()
-            if row is None:
+            # CtrlApiDataLoader.loadRsc(node, rd, failIfNull=false): a missing RD or node is a missing resource
+            self._check_rd_name(ctx, rd_name)
+            rd = self._rd_row(db, rd_name)
+            row = None if rd is None else db.execute("SELECT * FROM resources WHERE rd = ? AND node = ?",
+                                                     (rd["id"], node_name)).fetchone()
+            if rd is None or row is None:
                 raise LinstorError([ctx.entry(rc.WARN_NOT_FOUND, f"Node: {node_name}, Resource: {rd_name} not found.",
                                               details=ctx.description)])
             if json.loads(row["props"]).get("Emulator/InUse") == "true":
                 raise ctx.error(rc.FAIL_IN_USE, f"Resource '{rd['name']}' on node '{row['node']}' is still in use.",
                                 cause="Resource is mounted/in use.",
                                 correction=f"Un-mount resource '{rd['name']}' on the node '{row['node']}'.")
+            others = [json.loads(r["flags"]) for r in db.execute(
+                "SELECT flags FROM resources WHERE rd = ? AND node != ?", (rd["id"], row["node"]))]
+            if ("DISKLESS" not in json.loads(row["flags"]) and any("DISKLESS" in flags for flags in others)
+                    and not any("DISKLESS" not in flags for flags in others)):
+                # CtrlRscDeleteApiHelper.ensureNotLastDisk
+                raise ctx.error(rc.FAIL_IN_USE,
+                                f"Last resource of '{rd['name']}' with disk still has diskless resources attached.",
+                                cause="Resource still has diskless users.",
+                                correction="Before deleting this resource, delete the diskless resources attached "
+                                           "to it.")
             db.execute("DELETE FROM resources WHERE rd = ? AND node = ?", (rd["id"], row["node"]))
         return [ctx.entry(rc.DELETED, f"Resource '{rd['name']}' on node '{row['node']}' deleted.",
                           details=f"Resource '{rd['name']}' on node '{row['node']}' UUID was: {row['uuid']}",
@@ -2027,8 +2040,11 @@ class Backend:
     def delete_snapshot(self, rd_name: str, snap_name: str, nodes: list[str] | None = None) -> list[RcEntry]:
         ctx = _snap_ctx(rc.MASK_DEL, rd_name, snap_name)
         with self._tx() as db:
-            rd = self._load_rd(db, ctx, rd_name)
-            snap = db.execute("SELECT * FROM snapshots WHERE rd = ? AND name = ?", (rd["id"], snap_name)).fetchone()
+            # CtrlApiDataLoader.loadSnapshotDfn(rd, snap, failIfNull=false): a missing RD is a missing snapshot
+            self._check_rd_name(ctx, rd_name)
+            rd = self._rd_row(db, rd_name)
+            snap = None if rd is None else db.execute("SELECT * FROM snapshots WHERE rd = ? AND name = ?",
+                                                      (rd["id"], snap_name)).fetchone()
             if snap is None:
                 raise LinstorError([ctx.entry(rc.WARN_NOT_FOUND,
                                               f"Snapshot definition {snap_name} of resource {rd_name} not found.",

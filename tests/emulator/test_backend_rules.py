@@ -701,8 +701,8 @@ def test_resource_create_delete_on_node(backend):
     assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_EXISTS_RSC & rc.MASK_BITS_CODE
     error = refused(backend.create_resource, "rd1", "node9", {})
     assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_NOT_FOUND_NODE & rc.MASK_BITS_CODE
-    backend.delete_resource("rd1", "node2")
-    assert [r["node_name"] for r in backend.list_resources(["rd1"])] == ["node3"]
+    backend.delete_resource("rd1", "node3")  # the diskless one first: LINSTOR keeps the last disk it uses
+    assert [r["node_name"] for r in backend.list_resources(["rd1"])] == ["node2"]
 
 
 # ---------------------------------------------------------------- durability

@@ -103,3 +103,57 @@ def test_the_layer_stack_of_a_deployed_rd_does_not_change(backend):
     make_rd(backend, "rd2")
     backend.modify_resource_definition("rd2", {"layer_stack": ["STORAGE"]})
     assert [layer["type"] for layer in backend.get_resource_definition("rd2")["layer_data"]] == ["STORAGE"]
+
+
+# ---------------------------------------------------------------- 3. deletes on a missing RD
+
+def test_a_snapshot_delete_on_a_missing_rd_is_a_warning(backend):
+    """CtrlSnapshotDeleteApiCallHandler.deleteSnapshotInTransaction loads the snapshot definition with
+    failIfNull=false (CtrlApiDataLoader.loadSnapshotDfn: a missing RD gives null too): WARN_NOT_FOUND
+    "Snapshot definition <snap> of resource <rd> not found.", masks added by reportingExceptions (HTTP 200)."""
+    warning = refused(backend.delete_snapshot, "ghost", "s1")
+    assert [e.ret_code for e in warning.entries] == [rc.WARN_NOT_FOUND | rc.MASK_DEL | rc.MASK_SNAPSHOT]
+    assert warning.entries[0].message == "Snapshot definition s1 of resource ghost not found."
+    assert rc.http_status(warning.entries, 200) == 200
+    assert refused(backend.delete_snapshot, "1bad", "s1").ret_code & rc.MASK_BITS_CODE == 202, "the name is parsed"
+
+
+def test_a_resource_delete_on_a_missing_rd_is_a_warning(backend):
+    """CtrlRscDeleteApiCallHandler.activateRscIfLastInTransaction: loadRsc(node, rd, failIfNull=false) gives null
+    for a missing RD or node -> WARN_NOT_FOUND "Node: <node>, Resource: <rd> not found." (HTTP 200)."""
+    warning = refused(backend.delete_resource, "ghost", "node1")
+    assert [e.ret_code for e in warning.entries] == [rc.WARN_NOT_FOUND | rc.MASK_DEL | rc.MASK_RSC]
+    assert warning.entries[0].message == "Node: node1, Resource: ghost not found."
+    assert rc.http_status(warning.entries, 200) == 200
+
+
+def test_deletes_on_a_missing_rd_over_http(client):
+    """The same over HTTP: 200 with the warning, where the emulator answered 404."""
+    reply = client.delete("/v1/resource-definitions/ghost/snapshots/s1")
+    assert reply.status == 200
+    assert [e["ret_code"] for e in reply.body] == [rc.to_signed64(rc.WARN_NOT_FOUND | rc.MASK_DEL | rc.MASK_SNAPSHOT)]
+    reply = client.delete("/v1/resource-definitions/ghost/resources/node1")
+    assert reply.status == 200
+    assert [e["ret_code"] for e in reply.body] == [rc.to_signed64(rc.WARN_NOT_FOUND | rc.MASK_DEL | rc.MASK_RSC)]
+
+
+# ---------------------------------------------------------------- 5. the last diskful resource
+
+def test_the_last_diskful_resource_is_not_deleted_while_diskless_ones_remain(backend):
+    """CtrlRscDeleteApiHelper.ensureNotLastDisk (after ensureNotInUse): FAIL_IN_USE with LINSTOR's cause and
+    correction; with another diskful resource, or once the diskless one is gone, the delete goes through."""
+    make_rd(backend, "rd1")
+    backend.create_resource("rd1", "node1", {"resource": {}})
+    backend.create_resource("rd1", "node2", {"resource": {}})
+    backend.create_resource("rd1", "node3", {"resource": {"flags": ["DISKLESS"]}})
+    backend.delete_resource("rd1", "node2")
+    error = refused(backend.delete_resource, "rd1", "node1")
+    entry = error.entries[0]
+    assert entry.ret_code == rc.FAIL_IN_USE | rc.MASK_DEL | rc.MASK_RSC
+    assert entry.message == "Last resource of 'rd1' with disk still has diskless resources attached."
+    assert entry.cause == "Resource still has diskless users."
+    assert entry.correction == "Before deleting this resource, delete the diskless resources attached to it."
+    assert rc.http_status(error.entries, 200) == 500
+    backend.delete_resource("rd1", "node3")
+    backend.delete_resource("rd1", "node1")
+    assert backend.list_resources(["rd1"]) == []
