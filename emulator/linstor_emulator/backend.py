@@ -31,9 +31,11 @@ from . import whitelist
 from .errors import Context, LinstorError, RcEntry
 from .names import (
     InvalidName,
+    check_node_name,
     check_resource_group_name,
     check_resource_name,
     check_snapshot_name,
+    check_storage_pool_name,
 )
 
 RELEASES = {"1.28.0": "1.23.0", "1.29.0": "1.23.0", "1.30.4": "1.24.0", "1.31.0": "1.25.0", "1.31.1": "1.25.1",
@@ -1688,7 +1690,7 @@ class Backend:
             clauses.append(f"r.node IN ({','.join('?' * len(nodes))})")
             args.extend(nodes)
         if pools:
-            clauses.append(f"r.stor_pool IN ({','.join('?' * len(pools))})")
+            clauses.append(f"r.stor_pool COLLATE NOCASE IN ({','.join('?' * len(pools))})")
             args.extend(pools)
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
         with self._read() as db:
@@ -1720,6 +1722,31 @@ class Backend:
                                          kinds.get((row["node"].lower(), row["stor_pool"].lower()), "DISKLESS"),
                                          with_volumes))
         return result
+
+    def view_resources(self, rd_names: list[str] | None = None, nodes: list[str] | None = None,
+                       pools: list[str] | None = None, props: list[str] | None = None) -> list[dict]:
+        """``GET /v1/view/resources`` (CtrlVlmListApiCallHandler.listVlms): the filter names are parsed first, the
+        node names, the pool names, then the resource names (FAIL_INVLD_*_NAME, HTTP 500); a resource without a
+        volume (in the filter's pools) is left out."""
+        for name in nodes or []:
+            try:
+                check_node_name(name)
+            except InvalidName:
+                raise LinstorError([RcEntry(rc.FAIL_INVLD_NODE_NAME,
+                                            f"The given node name '{name}' is invalid.")]) from None
+        for name in pools or []:
+            try:
+                check_storage_pool_name(name)
+            except InvalidName:
+                raise LinstorError([RcEntry(rc.FAIL_INVLD_STOR_POOL_NAME,
+                                            f"The given storage pool name '{name}' is invalid.")]) from None
+        for name in rd_names or []:
+            try:
+                check_resource_name(name)
+            except InvalidName:
+                raise LinstorError([RcEntry(rc.FAIL_INVLD_RSC_NAME,
+                                            f"The specified resource name '{name}' is invalid.")]) from None
+        return [item for item in self.list_resources(rd_names, nodes, pools, props) if item.get("volumes")]
 
     @staticmethod
     def _rsc_json(row: sqlite3.Row, vds: list[sqlite3.Row], peers: list[str], provider: str,
@@ -2016,6 +2043,15 @@ class Backend:
                                       "ORDER BY upper(s.name)", (rd["name"], rd["id"])).fetchall()
                 else:
                     clauses, args = [], []
+                    # View.listSnapshots lower-cases the names; CtrlSnapshotApiCallHandler.listSnapshotDefinitions
+                    # parses them (FAIL_INVLD_RSC_NAME, HTTP 500, naming the lower-cased name)
+                    rd_names = [name.lower() for name in rd_names or []]
+                    for name in rd_names:
+                        try:
+                            check_resource_name(name)
+                        except InvalidName:
+                            raise LinstorError([RcEntry(rc.FAIL_INVLD_RSC_NAME,
+                                                        f"The specified resource name '{name}' is invalid.")]) from None
                     if rd_names:
                         clauses.append(f"d.name IN ({','.join('?' * len(rd_names))})")
                         args.extend(rd_names)

@@ -57,3 +57,28 @@ def check_snapshot_name(name: str) -> None:
 
 def check_storage_pool_name(name: str) -> None:
     name_check(name, 3, 48)
+
+
+def check_node_name(name: str) -> None:
+    """Checks.hostNameCheck (NodeName): RFC 1123 host names, raising InvalidName with LINSTOR's cause text."""
+    if name.startswith("."):
+        raise InvalidName("Hostname cannot begin with '.'")
+    if name.startswith("-"):
+        raise InvalidName("Hostname cannot begin with '-'")
+    if name.endswith("-"):
+        raise InvalidName("Hostname cannot end with '-'")
+    data = name.encode("utf-8")
+    if len(data) < 2:
+        raise InvalidName(f"Hostname length of {len(data)} violates RFC1123 minimum length of 2")
+    if len(data) > 255:
+        raise InvalidName(f"Hostname length of {len(data)} violates RFC1123 maximum length of 255")
+    label = 0
+    for byte in data:
+        if byte == 0x2E:
+            label = 0
+            continue
+        label += 1
+        if label > 63:
+            raise InvalidName(f"Domain name component length of {label} violates RFC1123 maximum length of 63")
+        if not (_is_alpha(byte) or _is_digit(byte) or byte == 0x2D):
+            raise InvalidName(f"Domain name cannot contain character '{chr(byte)}'")

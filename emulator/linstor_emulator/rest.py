@@ -370,7 +370,7 @@ def _autoplace(b: Backend, r: Request) -> Reply:
 
 @route("GET", "/v1/view/resources")
 def _view_resources(b: Backend, r: Request) -> Reply:
-    found = b.list_resources(r.q_list("resources"), r.q_list("nodes"), r.q_list("storage_pools"),
+    found = b.view_resources(r.q_list("resources"), r.q_list("nodes"), r.q_list("storage_pools"),
                              r.q_list("props"))
     return Reply(200, _page(found, r))
 

@@ -157,3 +157,50 @@ def test_the_last_diskful_resource_is_not_deleted_while_diskless_ones_remain(bac
     backend.delete_resource("rd1", "node3")
     backend.delete_resource("rd1", "node1")
     assert backend.list_resources(["rd1"]) == []
+
+
+# ---------------------------------------------------------------- 4. /v1/view/resources and /v1/view/snapshots filters
+
+def test_view_resources_filters_as_the_volume_list_does(backend):
+    """CtrlVlmListApiCallHandler.listVlms: pool names compared as StorPoolName (without case); a resource without a
+    volume is left out (assembleList adds a resource only with volumes), but not from the RD's resource list
+    (CtrlRscApiCallHandler.listResources)."""
+    make_rd(backend, "rd1")
+    backend.create_resource("rd1", "node1", {"resource": {}})
+    backend.create_resource_definition({"resource_definition": {"name": "empty"}})
+    backend.create_resource("empty", "node1", {"resource": {}})
+    assert [r["name"] for r in backend.view_resources()] == ["rd1"]
+    assert [r["name"] for r in backend.view_resources(pools=["POOL1"])] == ["rd1"]
+    assert [r["name"] for r in backend.list_rd_resources("empty")] == ["empty"], "the RD's own list keeps it"
+
+
+@pytest.mark.parametrize(("query", "code", "message"), [
+    ({"nodes": ["bad_node"]}, rc.FAIL_INVLD_NODE_NAME, "The given node name 'bad_node' is invalid."),
+    ({"pools": ["p"]}, rc.FAIL_INVLD_STOR_POOL_NAME, "The given storage pool name 'p' is invalid."),
+    ({"rd_names": ["1bad"]}, rc.FAIL_INVLD_RSC_NAME, "The specified resource name '1bad' is invalid."),
+])
+def test_view_resources_parses_the_filter_names(backend, query, code, message):
+    """CtrlVlmListApiCallHandler.listVlms parses node, pool, then resource names (LinstorParsingUtils.asNodeName,
+    asStorPoolName, asRscName): an ApiRcException that RequestHelper.safeAsyncResponse answers with HTTP 500,
+    the bare code and message."""
+    error = refused(lambda: backend.view_resources(**query))
+    assert [(e.ret_code, e.message) for e in error.entries] == [(code, message)]
+    assert rc.http_status(error.entries, 200) == 500
+
+
+def test_view_snapshots_parses_the_lower_cased_resource_names(backend):
+    """View.listSnapshots lower-cases the resource names, CtrlSnapshotApiCallHandler.listSnapshotDefinitions parses
+    them (asRscName): FAIL_INVLD_RSC_NAME naming the lower-cased name, HTTP 500."""
+    error = refused(backend.list_snapshots, None, None, ["A.B"])
+    assert [(e.ret_code, e.message) for e in error.entries] == [
+        (rc.FAIL_INVLD_RSC_NAME, "The specified resource name 'a.b' is invalid.")]
+
+
+def test_view_filters_over_http(client):
+    reply = client.get("/v1/view/resources", nodes="-x")
+    assert reply.status == 500
+    assert reply.body[0]["ret_code"] == rc.to_signed64(rc.FAIL_INVLD_NODE_NAME)
+    reply = client.get("/v1/view/snapshots", resources="1x")
+    assert reply.status == 500
+    assert reply.body[0]["message"] == "The specified resource name '1x' is invalid."
+
