@@ -601,6 +601,14 @@ class Backend:
                 correction=f"Create a resource definition with the name '{name}' first.")
         return row
 
+    def _rd_for_rest_list(self, db: sqlite3.Connection, name: str) -> sqlite3.Row:
+        """The RD of a REST sub-list (VolumeDefinitions.listVolumeDefinition, Snapshots.listSnapshots): looked for
+        among all RDs by name without case, the name not parsed, so an invalid one is not found either (404)."""
+        row = self._rd_row(db, name)
+        if row is None:
+            raise LinstorError([RcEntry(rc.FAIL_NOT_FOUND_RSC_DFN, f"Resource definition '{name}' not found.")])
+        return row
+
     def _load_rg(self, db: sqlite3.Connection, ctx: Context, name: str) -> sqlite3.Row:
         try:  # LinstorParsingUtils.asRscGrpName: every look-up parses the name first
             check_resource_group_name(name)
@@ -1377,7 +1385,7 @@ class Backend:
 
     def list_volume_definitions(self, rd: str) -> list[dict]:
         with self._read() as db:
-            row = self._load_rd(db, Context.for_query(), rd)
+            row = self._rd_for_rest_list(db, rd)
             return [self._vd_json(v) for v in
                     db.execute("SELECT * FROM vlm_dfns WHERE rd = ? ORDER BY vlm_nr", (row["id"],))]
 
@@ -1810,8 +1818,8 @@ class Backend:
         with self._read() as db:
             self._load_rd(db, ctx, rd_name)
         found = self.list_resources([rd_name], [node_name], with_volumes=False)
-        if not found:
-            raise ctx.error(rc.FAIL_NOT_FOUND_RSC, f"Resource '{rd_name}' on node '{node_name}' not found.")
+        if not found:  # Resources.listResources: queryRequestResponse("Resource '<rd>' on", node)
+            raise ctx.error(rc.FAIL_NOT_FOUND_RSC, f"Resource '{rd_name}' on '{node_name}' not found.")
         return found[0]
 
     def list_volumes(self, rd_name: str, node_name: str) -> list[dict]:
@@ -2038,7 +2046,7 @@ class Backend:
             db.execute("BEGIN")
             try:
                 if rd_name is not None:
-                    rd = self._load_rd(db, Context.for_query(), rd_name)
+                    rd = self._rd_for_rest_list(db, rd_name)
                     rows = db.execute("SELECT s.*, ? AS rd_name FROM snapshots s WHERE s.rd = ? "
                                       "ORDER BY upper(s.name)", (rd["name"], rd["id"])).fetchall()
                 else:
@@ -2068,10 +2076,12 @@ class Backend:
         return result
 
     def get_snapshot(self, rd_name: str, snap_name: str) -> dict:
-        ctx = Context.for_query()
         with self._read() as db:
-            rd = self._load_rd(db, ctx, rd_name)
-            return self._snapshot_json(db, self._load_snapshot(db, ctx, rd, snap_name), rd["name"])
+            rd = self._rd_for_rest_list(db, rd_name)
+            snap = db.execute("SELECT * FROM snapshots WHERE rd = ? AND name = ?", (rd["id"], snap_name)).fetchone()
+            if snap is None:  # RequestHelper.queryRequestResponse
+                raise LinstorError([RcEntry(rc.FAIL_NOT_FOUND_SNAPSHOT, f"Snapshot '{snap_name}' not found.")])
+            return self._snapshot_json(db, snap, rd["name"])
 
     def delete_snapshot(self, rd_name: str, snap_name: str, nodes: list[str] | None = None) -> list[RcEntry]:
         ctx = _snap_ctx(rc.MASK_DEL, rd_name, snap_name)

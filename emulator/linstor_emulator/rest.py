@@ -56,8 +56,8 @@ class Request:
         return [v for v in self.query.get(name, []) if v != ""]
 
     def q_bool(self, name: str) -> bool:
-        values = self.query.get(name)
-        return bool(values) and values[-1].lower() in ("true", "1", "yes", "")
+        values = self.query.get(name)  # Jersey: Boolean.valueOf of the first value
+        return bool(values) and values[0].lower() == "true"  # the first value, as MultivaluedMap.getFirst
 
     def q_int(self, name: str, default: int = 0) -> int:
         values = self.query.get(name)

@@ -204,3 +204,41 @@ def test_view_filters_over_http(client):
     assert reply.status == 500
     assert reply.body[0]["message"] == "The specified resource name '1x' is invalid."
 
+
+
+# ---------------------------------------------------------------- 6. small look-up differences
+
+def test_rest_sub_lists_do_not_parse_the_rd_name(backend):
+    """VolumeDefinitions.listVolumeDefinition and Snapshots.listSnapshots look the RD up among all RDs by name, so an
+    invalid name is a missing RD: 404 FAIL_NOT_FOUND_RSC_DFN "Resource definition '<rd>' not found."; a missing
+    snapshot is FAIL_NOT_FOUND_SNAPSHOT (315) "Snapshot '<snap>' not found." (RequestHelper.queryRequestResponse)."""
+    for call in (lambda: backend.list_volume_definitions("1bad"), lambda: backend.list_snapshots("1bad"),
+                 lambda: backend.get_snapshot("1bad", "s1")):
+        error = refused(call)
+        assert [(e.ret_code, e.message) for e in error.entries] == [
+            (rc.FAIL_NOT_FOUND_RSC_DFN, "Resource definition '1bad' not found.")]
+        assert rc.http_status(error.entries, 200) == 404
+    make_rd(backend, "rd1")
+    error = refused(backend.get_snapshot, "rd1", "nope")
+    assert [(e.ret_code, e.message) for e in error.entries] == [
+        (rc.FAIL_NOT_FOUND_SNAPSHOT, "Snapshot 'nope' not found.")]
+    assert rc.http_status(error.entries, 200) == 404
+
+
+def test_a_missing_resource_is_named_as_resources_list_names_it(backend):
+    """Resources.listResources: queryRequestResponse(FAIL_NOT_FOUND_RSC, "Resource '<rd>' on", node)."""
+    make_rd(backend, "rd1")
+    error = refused(backend.get_resource, "rd1", "node2")
+    assert [(e.ret_code, e.message) for e in error.entries] == [
+        (rc.FAIL_NOT_FOUND_RSC, "Resource 'rd1' on 'node2' not found.")]
+
+
+@pytest.mark.parametrize(("value", "with_vds"), [("true", True), ("TRUE", True), ("1", False), ("yes", False),
+                                                 ("", False)])
+def test_with_volume_definitions_is_read_as_java_reads_a_boolean(client, value, with_vds):
+    """ResourceDefinitions.listResourceDefinitions: @QueryParam boolean, Boolean.valueOf: only "true", any case."""
+    client.post("/v1/resource-definitions", {"resource_definition": {"name": "wvd"}})
+    client.post("/v1/resource-definitions/wvd/volume-definitions", {"volume_definition": {"size_kib": GIB}})
+    reply = client.get("/v1/resource-definitions", resource_definitions="wvd", with_volume_definitions=value)
+    assert reply.status == 200
+    assert ("volume_definitions" in reply.body[0]) is with_vds
