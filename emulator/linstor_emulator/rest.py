@@ -375,6 +375,18 @@ def _view_resources(b: Backend, r: Request) -> Reply:
     return Reply(200, _page(found, r))
 
 
+def _path_not_found(path: str) -> Reply:
+    """GrizzlyHttpService.LinstorMapper on Jersey's NotFoundException (all releases the emulator plays)."""
+    return Reply(404, _entries([RcEntry(rc.FAIL_UNKNOWN_ERROR, f"Path '{path}' not found on server.",
+                                        details="HTTP 404 Not Found")]))
+
+
+def _method_not_allowed(method: str, path: str) -> Reply:
+    """GrizzlyHttpService.LinstorMapper on Jersey's NotAllowedException."""
+    return Reply(405, _entries([RcEntry(rc.FAIL_UNKNOWN_ERROR, f"Method '{method}' not allowed on path '{path}'.",
+                                        details="HTTP 405 Method Not Allowed")]))
+
+
 def _page(items: list, r: Request) -> list:
     limit, offset = r.q_int("limit"), r.q_int("offset")
     return items[offset:offset + limit] if limit > 0 else items
@@ -530,8 +542,8 @@ class Api:
                     break
         if handler is None:
             if path_known:
-                return Reply(405, _entries([RcEntry(rc.UNKNOWN_API_CALL, f"Method {method} not allowed on {path}")]))
-            return Reply(404, _entries([RcEntry(rc.UNKNOWN_API_CALL, f"No such REST resource: {path}")]))
+                return _method_not_allowed(method, path)
+            return _path_not_found(path)
         try:
             body = json.loads(body_text) if body_text.strip() else None
         except ValueError as exc:
@@ -557,7 +569,7 @@ class Api:
 
     def _debug(self, method: str, path: str, raw_body: bytes) -> Reply:
         if not self.debug_api:
-            return Reply(404, _entries([RcEntry(rc.UNKNOWN_API_CALL, f"No such REST resource: {path}")]))
+            return _path_not_found(path)
         if path == DEBUG_PREFIX + "/requests":
             if method == "GET":
                 return Reply(200, self.request_log())

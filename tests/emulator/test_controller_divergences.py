@@ -3,6 +3,10 @@ naming the class and method that answers it."""
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
+
 import pytest
 from linstor_emulator import errors as rc
 from linstor_emulator.backend import Backend
@@ -242,3 +246,29 @@ def test_with_volume_definitions_is_read_as_java_reads_a_boolean(client, value, 
     reply = client.get("/v1/resource-definitions", resource_definitions="wvd", with_volume_definitions=value)
     assert reply.status == 200
     assert ("volume_definitions" in reply.body[0]) is with_vds
+
+
+# ---------------------------------------------------------------- 7. unknown paths and methods
+
+def _error_reply(url: str, method: str) -> tuple[int, list[dict]]:
+    request = urllib.request.Request(url, method=method)
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request)
+    body = json.loads(info.value.read())
+    info.value.close()
+    return info.value.code, body
+
+
+def test_an_unknown_path_and_a_wrong_method_are_answered_as_grizzly_does(emulator):
+    """GrizzlyHttpService.LinstorMapper: NotFoundException -> 404 FAIL_UNKNOWN_ERROR "Path '/<path>' not found on
+    server.", NotAllowedException -> 405 "Method '<M>' not allowed on path '/<path>'.", the exception's message
+    as details (all releases the emulator plays)."""
+    status, body = _error_reply(emulator.url + "/v1/x", "GET")
+    assert status == 404
+    assert [(e["ret_code"], e["message"], e.get("details")) for e in body] == [
+        (rc.to_signed64(rc.FAIL_UNKNOWN_ERROR), "Path '/v1/x' not found on server.", "HTTP 404 Not Found")]
+    status, body = _error_reply(emulator.url + "/v1/resource-definitions", "PATCH")
+    assert status == 405
+    assert [(e["ret_code"], e["message"], e.get("details")) for e in body] == [
+        (rc.to_signed64(rc.FAIL_UNKNOWN_ERROR), "Method 'PATCH' not allowed on path '/v1/resource-definitions'.",
+         "HTTP 405 Method Not Allowed")]
