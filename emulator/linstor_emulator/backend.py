@@ -289,6 +289,44 @@ def parse_kinds(ctx: Context, names: list, kinds: dict[str, str], what: str) -> 
     return parsed
 
 
+def _java_string_hash(text: str) -> int:
+    """java.lang.String.hashCode (over UTF-16 code units, 32-bit signed arithmetic)."""
+    value = 0
+    data = text.encode("utf-16-be")
+    for index in range(0, len(data), 2):
+        value = (31 * value + int.from_bytes(data[index:index + 2], "big")) & 0xFFFFFFFF
+    return value
+
+
+def java_hash_set_order(items: Iterable[str]) -> list[str]:
+    """``items`` in the order a ``new HashSet<>(items)`` iterates them, as LINSTOR's REST layer copies
+    ``delete_props`` into one: by bucket (HashMap.hash, the table sized for the items), then as added."""
+    unique = list(dict.fromkeys(items))
+    capacity = 16
+    while capacity < max(int(len(unique) / 0.75) + 1, 16):
+        capacity *= 2
+
+    def bucket(key: str) -> int:
+        value = _java_string_hash(key)
+        return (value ^ (value >> 16)) & (capacity - 1)
+
+    return sorted(unique, key=bucket)  # sorted() is stable: a bucket keeps the order the keys were added in
+
+
+def prop_change_entries(obj_mask: int, override: dict | None, delete: Iterable[str] | None) -> list[RcEntry]:
+    """What CtrlPropsHelper.fillProperties and .remove add to a modify's reply: one entry naming the keys set, one
+    naming the keys deleted, with the object's LinStorObject mask and their own operation bits, no object
+    references (all releases the emulator plays)."""
+    entries = []
+    if override:
+        entries.append(RcEntry(obj_mask | rc.MASK_CRT | rc.CREATED,
+                               "Successfully set property key(s): " + ",".join(override)))
+    if delete:
+        entries.append(RcEntry(obj_mask | rc.MASK_DEL | rc.DELETED,
+                               "Successfully deleted property key(s): " + ",".join(java_hash_set_order(delete))))
+    return entries
+
+
 def _derived_uuid(parent: str, part: object) -> str:
     """A stable UUID of its own for an object the state keeps no row for (a node's interface, a snapshot volume)."""
     return str(uuid.uuid5(uuid.UUID(parent), str(part)))
@@ -883,7 +921,8 @@ class Backend:
                        "WHERE name = ?", (_dumps(props), _dumps(select_filter), description, peer_slots, name))
             display = row["name"]
             warnings = self._unknown_pool_warning(db, select_filter) if body.get("select_filter") is not None else []
-        entries = warnings + [ctx.entry(rc.MODIFIED, f"Resource group '{display}' modified.",
+        entries = prop_change_entries(rc.MASK_RSC_DFN, body.get("override_props"), body.get("delete_props"))
+        entries += warnings + [ctx.entry(rc.MODIFIED, f"Resource group '{display}' modified.",
                              details=f"Resource group '{display}' UUID is: {row['uuid']}",
                              refs={rc.KEY_UUID: row["uuid"]})]
         if new_filter.get("place_count") is not None:
@@ -984,7 +1023,9 @@ class Backend:
                     flags.append(flag)
             db.execute("UPDATE vlm_grps SET props = ?, flags = ? WHERE rg = ? AND vlm_nr = ?",
                        (_dumps(props), _dumps(flags), rg, number))
-        return [ctx.entry(rc.MODIFIED, f"Volume group with number '{number}' of resource group '{rg}' modified.",
+        entries = prop_change_entries(rc.MASK_VLM_DFN, body.get("override_props"), body.get("delete_props"))
+        return entries + [ctx.entry(rc.MODIFIED, f"Volume group with number '{number}' of resource group '{rg}' "
+                                    f"modified.",
                           details=f"Volume group UUID is: {row['uuid']}", refs={rc.KEY_UUID: row["uuid"]})]
 
     def delete_volume_group(self, rg: str, number: int) -> list[RcEntry]:
@@ -1271,7 +1312,8 @@ class Backend:
             if body.get("drbd_peer_slots") is not None:
                 db.execute("UPDATE rsc_dfns SET peer_slots = ? WHERE id = ?", (body["drbd_peer_slots"], row["id"]))
         display = row["name"]
-        return [ctx.entry(rc.MODIFIED, f"Resource definition '{display}' modified.",
+        entries = prop_change_entries(rc.MASK_RSC_DFN, body.get("override_props"), body.get("delete_props"))
+        return entries + [ctx.entry(rc.MODIFIED, f"Resource definition '{display}' modified.",
                           details=f"Resource definition '{display}' UUID is: {row['uuid']}",
                           refs={rc.KEY_UUID: row["uuid"]})]
 
@@ -1427,7 +1469,7 @@ class Backend:
                                 cause=f"The specified volume definition '{rd}' with volume number '{number}' could "
                                 "not be found in the database",
                                 correction=f"Create a volume definition with the name '{rd}' first.")
-            entries = []
+            entries = prop_change_entries(rc.MASK_VLM_DFN, body.get("override_props"), body.get("delete_props"))
             size = vd["size_kib"]
             if body.get("size_kib") is not None:
                 new_size = self._check_size(ctx, body["size_kib"], number)
@@ -1595,7 +1637,8 @@ class Backend:
                                              body.get("delete_props"), body.get("delete_namespaces"))
             db.execute("UPDATE resources SET props = ? WHERE rd = ? AND node = ?", (_dumps(props), rd["id"],
                                                                                      row["node"]))
-        return [ctx.entry(rc.MODIFIED, f"Resource '{rd['name']}' on node '{row['node']}' modified.",
+        entries = prop_change_entries(rc.MASK_RSC, body.get("override_props"), body.get("delete_props"))
+        return entries + [ctx.entry(rc.MODIFIED, f"Resource '{rd['name']}' on node '{row['node']}' modified.",
                           details=f"Resource '{rd['name']}' on node '{row['node']}' UUID is: {row['uuid']}",
                           refs={rc.KEY_UUID: row["uuid"]})]
 

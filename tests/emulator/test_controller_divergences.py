@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 from linstor_emulator import errors as rc
-from linstor_emulator.backend import Backend
+from linstor_emulator.backend import Backend, java_hash_set_order
 from linstor_emulator.errors import LinstorError
 
 GIB = 1024 * 1024
@@ -272,3 +272,39 @@ def test_an_unknown_path_and_a_wrong_method_are_answered_as_grizzly_does(emulato
     assert [(e["ret_code"], e["message"], e.get("details")) for e in body] == [
         (rc.to_signed64(rc.FAIL_UNKNOWN_ERROR), "Method 'PATCH' not allowed on path '/v1/resource-definitions'.",
          "HTTP 405 Method Not Allowed")]
+
+
+# ---------------------------------------------------------------- 8. property change entries
+
+def test_java_hash_set_order():
+    """The order of ``new HashSet<>(List.of(...))`` in Java (String.hashCode, HashMap buckets of a 16-slot table)."""
+    assert java_hash_set_order(["b", "a"]) == ["a", "b"]
+    assert java_hash_set_order(["Aux/b", "Aux/a", "Aux/b"]) == ["Aux/a", "Aux/b"]
+    # "Aa" and "BB" share String.hashCode 2112: one bucket, kept in the order added
+    assert java_hash_set_order(["BB", "Aa"]) == ["BB", "Aa"]
+
+
+def test_modifies_report_the_property_keys_set_and_deleted(backend):
+    """CtrlPropsHelper.fillProperties adds "Successfully set property key(s): k1,k2" (LinStorObject mask | MASK_CRT |
+    CREATED) and .remove "Successfully deleted property key(s): ..." (mask | MASK_DEL | DELETED) before the modified
+    entry; a group's props are checked as LinStorObject.RSC_DFN (CtrlRscGrpApiCallHandler.modify), a volume
+    group's as VLM_DFN."""
+    make_rd(backend, "rd1")
+    entries = backend.modify_resource_definition("rd1", {"override_props": {"Aux/b": "1", "Aux/a": "2"},
+                                                         "delete_props": ["Aux/z"]})
+    assert [(e.ret_code, e.message) for e in entries[:2]] == [
+        (rc.MASK_RSC_DFN | rc.MASK_CRT | rc.CREATED, "Successfully set property key(s): Aux/b,Aux/a"),
+        (rc.MASK_RSC_DFN | rc.MASK_DEL | rc.DELETED, "Successfully deleted property key(s): Aux/z")]
+    assert entries[0].obj_refs == {}
+    assert len(entries) == 3 and entries[2].message == "Resource definition 'rd1' modified."
+    assert len(backend.modify_resource_definition("rd1", {"drbd_peer_slots": 7})) == 1
+    backend.create_resource_group({"name": "rg1"})
+    entries = backend.modify_resource_group("rg1", {"delete_props": ["Aux/a"]})
+    assert [e.ret_code for e in entries[:1]] == [rc.MASK_RSC_DFN | rc.MASK_DEL | rc.DELETED]
+    entries = backend.modify_volume_definition("rd1", 0, {"override_props": {"Aux/x": "1"}})
+    assert [e.ret_code for e in entries[:1]] == [rc.MASK_VLM_DFN | rc.MASK_CRT | rc.CREATED]
+    backend.create_resource("rd1", "node1", {"resource": {}})
+    entries = backend.modify_resource("rd1", "node1", {"override_props": {"Aux/x": "1"}})
+    assert [(e.ret_code, e.message) for e in entries[:1]] == [
+        (rc.MASK_RSC | rc.MASK_CRT | rc.CREATED, "Successfully set property key(s): Aux/x")]
+
