@@ -898,7 +898,7 @@ class Backend:
         return parse_filter_kinds(ctx, {k: v for k, v in select_filter.items() if v is not None})
 
     def modify_resource_group(self, name: str, body: dict) -> list[RcEntry]:
-        ctx = _rg_ctx(rc.MASK_MOD, name)
+        ctx = _rg_ctx(rc.MASK_CRT, name)  # CtrlRscGrpApiCallHandler.modify: ApiOperation.makeRegisterOperation()
         if KEY_EXACT_SIZE in (body.get("override_props") or {}):
             # CtrlRscGrpApiCallHandler.checkProps (LINSTOR 1.27+): whitelisted for RDs and groups alike, refused here
             raise ctx.error(rc.FAIL_INVLD_PROP, "Invalid property key",
@@ -950,7 +950,7 @@ class Backend:
         return entries
 
     def delete_resource_group(self, name: str) -> list[RcEntry]:
-        ctx = _rg_ctx(rc.MASK_DEL, name)
+        ctx = _rg_ctx(rc.MASK_CRT, name)  # CtrlRscGrpApiCallHandler.delete: ApiOperation.makeCreateOperation()
         try:
             check_resource_group_name(name)
         except InvalidName as exc:

@@ -109,7 +109,7 @@ def test_resource_group_rules(backend):
     assert refused(backend.list_resource_groups, ["-x"]).ret_code == rc.FAIL_INVLD_RSC_GRP_NAME
     assert refused(backend.delete_resource_group, "x").ret_code & rc.MASK_BITS_CODE == 237
     warning = refused(backend.delete_resource_group, "ghost")
-    assert warning.ret_code == rc.WARN_NOT_FOUND | rc.MASK_DEL | rc.MASK_RSC_GRP
+    assert warning.ret_code == rc.WARN_NOT_FOUND | rc.MASK_CRT | rc.MASK_RSC_GRP  # makeCreateOperation()
 
 
 def test_layer_and_provider_names_are_parsed_as_linstor_parses_them(backend):
@@ -296,7 +296,7 @@ def test_setting_a_group_place_count_places_its_short_rds_as_linstor(backend):
     assert count == {"short": 2, "unplaced": 2, "full": 3, "elsewhere": 0}
     # more than the nodes: the modify stays, each RD's error is in the reply
     entries = backend.modify_resource_group("rg", {"select_filter": {"place_count": 4}})
-    assert entries[0].ret_code == rc.MODIFIED | rc.MASK_MOD | rc.MASK_RSC_GRP
+    assert entries[0].ret_code == rc.MODIFIED | rc.MASK_CRT | rc.MASK_RSC_GRP
     errors = [e.ret_code & rc.MASK_BITS_CODE for e in entries if e.is_error]
     assert errors == [rc.FAIL_NOT_ENOUGH_NODES & rc.MASK_BITS_CODE] * 3
     assert backend.get_resource_group("rg")["select_filter"]["place_count"] == 4

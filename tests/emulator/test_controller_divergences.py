@@ -58,12 +58,12 @@ def test_a_group_modify_warns_only_when_it_names_a_select_filter(backend):
     spawn does not warn."""
     backend.create_resource_group({"name": "rg1", "select_filter": {"storage_pool": "nope"}})
     entries = backend.modify_resource_group("rg1", {"description": "d"})
-    assert [e.ret_code for e in entries] == [rc.MODIFIED | rc.MASK_MOD | rc.MASK_RSC_GRP]
+    assert [e.ret_code for e in entries] == [rc.MODIFIED | rc.MASK_CRT | rc.MASK_RSC_GRP]
     entries = backend.modify_resource_group("rg1", {"select_filter": {"replicas_on_same": ["a"]}})
-    assert [e.ret_code for e in entries] == [rc.WARN_NOT_FOUND, rc.MODIFIED | rc.MASK_MOD | rc.MASK_RSC_GRP]
+    assert [e.ret_code for e in entries] == [rc.WARN_NOT_FOUND, rc.MODIFIED | rc.MASK_CRT | rc.MASK_RSC_GRP]
     assert entries[0].message == "The following configured storage pools do not exist on any node:\n\tnope"
     entries = backend.modify_resource_group("rg1", {"select_filter": {"storage_pool": "pool1"}})
-    assert [e.ret_code for e in entries] == [rc.MODIFIED | rc.MASK_MOD | rc.MASK_RSC_GRP]
+    assert [e.ret_code for e in entries] == [rc.MODIFIED | rc.MASK_CRT | rc.MASK_RSC_GRP]
 
 
 # ---------------------------------------------------------------- 2. ExactSize, layer stack on a deployed RD
@@ -308,3 +308,19 @@ def test_modifies_report_the_property_keys_set_and_deleted(backend):
     assert [(e.ret_code, e.message) for e in entries[:1]] == [
         (rc.MASK_RSC | rc.MASK_CRT | rc.CREATED, "Successfully set property key(s): Aux/x")]
 
+
+
+# ---------------------------------------------------------------- 9. resource group operation bits
+
+def test_group_modify_and_delete_carry_the_create_operation_bit(backend):
+    """CtrlRscGrpApiCallHandler.modify builds its context with ApiOperation.makeRegisterOperation() and .delete with
+    makeCreateOperation(): both MASK_CRT, which ResponseConverter.addContext ORs into every entry (all releases the
+    emulator plays)."""
+    backend.create_resource_group({"name": "rg1"})
+    entries = backend.modify_resource_group("rg1", {"description": "d"})
+    assert [e.ret_code for e in entries] == [rc.MODIFIED | rc.MASK_CRT | rc.MASK_RSC_GRP]
+    assert refused(backend.modify_resource_group, "ghost", {}).ret_code == (
+        rc.FAIL_NOT_FOUND_RSC_GRP | rc.MASK_CRT | rc.MASK_RSC_GRP)
+    entries = backend.delete_resource_group("rg1")
+    assert [e.ret_code for e in entries] == [rc.DELETED | rc.MASK_CRT | rc.MASK_RSC_GRP]
+    assert refused(backend.delete_resource_group, "rg1").ret_code == rc.WARN_NOT_FOUND | rc.MASK_CRT | rc.MASK_RSC_GRP
