@@ -2138,16 +2138,28 @@ class Backend:
                 raise LinstorError([ctx.entry(rc.WARN_NOT_FOUND,
                                               f"Snapshot definition {snap_name} of resource {rd_name} not found.",
                                               details=ctx.description)])
+            missing: list[str] = []
             if nodes:
+                # CtrlSnapshotDeleteApiCallHandler.deleteSnapshotInTransaction: the given nodes without the snapshot
+                # are named in a warning after the delete's entry
+                missing = list(nodes)
+                for (node,) in db.execute("SELECT node FROM snap_nodes WHERE snap = ?", (snap["id"],)).fetchall():
+                    found = next((name for name in missing if name.lower() == node.lower()), None)
+                    if found is not None:
+                        missing.remove(found)
                 for node in nodes:
                     db.execute("DELETE FROM snap_nodes WHERE snap = ? AND node = ?", (snap["id"], node))
                 if db.execute("SELECT 1 FROM snap_nodes WHERE snap = ?", (snap["id"],)).fetchone() is None:
                     db.execute("DELETE FROM snapshots WHERE id = ?", (snap["id"],))
             else:
                 db.execute("DELETE FROM snapshots WHERE id = ?", (snap["id"],))
-        return [ctx.entry(rc.DELETED, f"Snapshot '{snap['name']}' of resource '{rd['name']}' deleted.",
-                          details=f"Snapshot '{snap['name']}' of resource '{rd['name']}' UUID was: {snap['uuid']}",
-                          refs={rc.KEY_UUID: snap["uuid"]})]
+        entries = [ctx.entry(rc.DELETED, f"Snapshot '{snap['name']}' of resource '{rd['name']}' deleted.",
+                             details=f"Snapshot '{snap['name']}' of resource '{rd['name']}' UUID was: {snap['uuid']}",
+                             refs={rc.KEY_UUID: snap["uuid"]})]
+        if missing:
+            entries.append(ctx.entry(rc.WARN_NOT_FOUND, f"Snapshot definition {snap['name']} of resource {rd['name']} "
+                                     f"was not found on given nodes: {', '.join(missing)}"))
+        return entries
 
     def rollback(self, rd_name: str, snap_name: str) -> list[RcEntry]:
         """Roll the RD back to its most recent successful snapshot (LINSTOR 1.28's rule)."""

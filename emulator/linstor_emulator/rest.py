@@ -30,6 +30,7 @@ from .backend import (
     CLONE_PROPS_REST_API,
     CLONE_SOURCE_CHECKED_FIRST_RELEASE,
     Backend,
+    parse_prop_filters,
     version_tuple,
 )
 from .errors import LinstorError, RcEntry, http_status
@@ -121,7 +122,7 @@ def _version(b: Backend, r: Request) -> Reply:
 
 @route("GET", "/v1/nodes")
 def _nodes(b: Backend, r: Request) -> Reply:
-    return Reply(200, b.list_nodes(r.q_list("nodes")))
+    return Reply(200, _page(_with_props(b.list_nodes(r.q_list("nodes")), r), r))
 
 
 @route("GET", "/v1/nodes/{node}")
@@ -134,7 +135,7 @@ def _node(b: Backend, r: Request) -> Reply:
 
 @route("GET", "/v1/view/storage-pools")
 def _view_pools(b: Backend, r: Request) -> Reply:
-    return Reply(200, b.list_storage_pools(r.q_list("nodes"), r.q_list("storage_pools")))
+    return Reply(200, _page(_with_props(b.list_storage_pools(r.q_list("nodes"), r.q_list("storage_pools")), r), r))
 
 
 @route("GET", "/v1/nodes/{node}/storage-pools")
@@ -148,7 +149,7 @@ def _node_pools(b: Backend, r: Request) -> Reply:
 
 @route("GET", "/v1/resource-groups")
 def _rgs(b: Backend, r: Request) -> Reply:
-    return Reply(200, b.list_resource_groups(r.q_list("resource_groups"), r.q_list("props")))
+    return Reply(200, _page(b.list_resource_groups(r.q_list("resource_groups"), r.q_list("props")), r))
 
 
 @route("GET", "/v1/resource-groups/properties/info")
@@ -326,7 +327,7 @@ def _vd_delete(b: Backend, r: Request) -> Reply:
 
 @route("GET", "/v1/resource-definitions/{rd}/resources")
 def _rscs(b: Backend, r: Request) -> Reply:
-    return Reply(200, b.list_rd_resources(r.params["rd"]))
+    return Reply(200, _page(b.list_rd_resources(r.params["rd"]), r))
 
 
 @route("POST", "/v1/resource-definitions/{rd}/resources")
@@ -387,7 +388,16 @@ def _method_not_allowed(method: str, path: str) -> Reply:
                                         details="HTTP 405 Method Not Allowed")]))
 
 
+def _with_props(items: list[dict], r: Request) -> list[dict]:
+    """The items whose props match every ``props`` filter (``key=value`` or a bare ``key``), as
+    CtrlNodeApiCallHandler / CtrlStorPoolListApiCallHandler filter with Props.contains."""
+    filters = parse_prop_filters(r.q_list("props"))
+    return [item for item in items if all((key in item["props"]) if value is None else item["props"].get(key) == value
+                                          for key, value in filters)]
+
+
 def _page(items: list, r: Request) -> list:
+    """``limit`` items from ``offset`` when limit > 0 (the REST classes' stream.skip(offset).limit(limit))."""
     limit, offset = r.q_int("limit"), r.q_int("offset")
     return items[offset:offset + limit] if limit > 0 else items
 
@@ -396,7 +406,7 @@ def _page(items: list, r: Request) -> list:
 
 @route("GET", "/v1/resource-definitions/{rd}/snapshots")
 def _snaps(b: Backend, r: Request) -> Reply:
-    return Reply(200, b.list_snapshots(r.params["rd"], r.q_list("nodes")))
+    return Reply(200, _page(b.list_snapshots(r.params["rd"], r.q_list("nodes")), r))
 
 
 @route("POST", "/v1/resource-definitions/{rd}/snapshots")

@@ -324,3 +324,47 @@ def test_group_modify_and_delete_carry_the_create_operation_bit(backend):
     entries = backend.delete_resource_group("rg1")
     assert [e.ret_code for e in entries] == [rc.DELETED | rc.MASK_CRT | rc.MASK_RSC_GRP]
     assert refused(backend.delete_resource_group, "rg1").ret_code == rc.WARN_NOT_FOUND | rc.MASK_CRT | rc.MASK_RSC_GRP
+
+
+# ---------------------------------------------------------------- 10. snapshot delete on nodes, paging, props filters
+
+def test_a_snapshot_delete_names_the_given_nodes_without_it(backend):
+    """CtrlSnapshotDeleteApiCallHandler.deleteSnapshotInTransaction: WARN_NOT_FOUND "Snapshot definition <snap> of
+    resource <rd> was not found on given nodes: <nodes>" (the request's masks and object references, added by
+    ResponseConverter.reportingExceptions)."""
+    make_rd(backend, "rd1")
+    backend.create_resource("rd1", "node1", {"resource": {}})
+    backend.create_resource("rd1", "node2", {"resource": {}})
+    backend.create_snapshot("rd1", {"name": "s1"})
+    entries = backend.delete_snapshot("rd1", "s1", ["NODE1", "node3"])
+    assert [e.ret_code for e in entries] == [rc.DELETED | rc.MASK_DEL | rc.MASK_SNAPSHOT,
+                                             rc.WARN_NOT_FOUND | rc.MASK_DEL | rc.MASK_SNAPSHOT]
+    assert entries[1].message == "Snapshot definition s1 of resource rd1 was not found on given nodes: node3"
+    assert entries[1].obj_refs == {"RscDfn": "rd1", "Snapshot": "s1"}
+    assert backend.get_snapshot("rd1", "s1")["nodes"] == ["node2"]
+
+
+def test_lists_page_and_filter_by_props_as_the_rest_classes_do(client):
+    """ResourceGroups, Nodes, View (storage pools), Resources and Snapshots lists: stream.skip(offset).limit(limit)
+    when limit > 0; /v1/nodes and /v1/view/storage-pools filter by ``props`` (Props.contains)."""
+    assert [n["name"] for n in client.get("/v1/nodes", limit="1", offset="1").body] == ["node2"]
+    assert [n["name"] for n in client.get("/v1/nodes", props="CurStltConnName=default").body] == [
+        "node1", "node2", "node3"]
+    assert client.get("/v1/nodes", props="CurStltConnName=other").body == []
+    pools = client.get("/v1/view/storage-pools", limit="2", offset="1").body
+    assert [(p["node_name"], p["storage_pool_name"]) for p in pools] == [("node1", "pool1"),
+                                                                          ("node2", "DfltDisklessStorPool")]
+    pools = client.get("/v1/view/storage-pools", props="StorDriver/StorPoolName").body
+    assert {p["storage_pool_name"] for p in pools} == {"pool1"}
+    client.post("/v1/resource-groups", {"name": "pg1"})
+    assert len(client.get("/v1/resource-groups", limit="1").body) == 1
+    client.post("/v1/resource-definitions", {"resource_definition": {"name": "paged"}})
+    client.post("/v1/resource-definitions/paged/volume-definitions", {"volume_definition": {"size_kib": GIB}})
+    for node in ("node1", "node2"):
+        client.post(f"/v1/resource-definitions/paged/resources/{node}", {"resource": {}})
+    assert [r["node_name"] for r in client.get("/v1/resource-definitions/paged/resources", limit="1",
+                                               offset="1").body] == ["node2"]
+    for snap in ("sa", "sb"):
+        client.post("/v1/resource-definitions/paged/snapshots", {"name": snap})
+    assert [s["name"] for s in client.get("/v1/resource-definitions/paged/snapshots", limit="1",
+                                          offset="1").body] == ["sb"]
