@@ -138,7 +138,7 @@ CREATE TABLE IF NOT EXISTS vlm_grps(
 CREATE TABLE IF NOT EXISTS rsc_dfns(
     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE,
     rg TEXT NOT NULL COLLATE NOCASE REFERENCES rsc_grps(name),
-    port INTEGER NOT NULL UNIQUE, secret TEXT NOT NULL, peer_slots INTEGER NOT NULL,
+    port INTEGER UNIQUE, secret TEXT NOT NULL, peer_slots INTEGER NOT NULL,
     flags TEXT NOT NULL, layer_stack TEXT NOT NULL, uuid TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS rsc_dfns_rg ON rsc_dfns(rg);
 CREATE TABLE IF NOT EXISTS rd_props(
@@ -148,7 +148,7 @@ CREATE INDEX IF NOT EXISTS rsc_dfns_sort ON rsc_dfns(upper(name));
 CREATE INDEX IF NOT EXISTS rd_props_kv ON rd_props(key, value, rd);
 CREATE TABLE IF NOT EXISTS vlm_dfns(
     rd INTEGER NOT NULL REFERENCES rsc_dfns(id) ON DELETE CASCADE, vlm_nr INTEGER NOT NULL,
-    size_kib INTEGER NOT NULL, minor INTEGER NOT NULL UNIQUE, props TEXT NOT NULL, flags TEXT NOT NULL,
+    size_kib INTEGER NOT NULL, minor INTEGER UNIQUE, props TEXT NOT NULL, flags TEXT NOT NULL,
     uuid TEXT NOT NULL, PRIMARY KEY(rd, vlm_nr));
 CREATE TABLE IF NOT EXISTS resources(
     rd INTEGER NOT NULL REFERENCES rsc_dfns(id) ON DELETE CASCADE,
@@ -166,16 +166,18 @@ CREATE TABLE IF NOT EXISTS snap_nodes(
     PRIMARY KEY(snap, node));
 CREATE TABLE IF NOT EXISTS free_numbers(
     kind TEXT NOT NULL, number INTEGER NOT NULL, PRIMARY KEY(kind, number)) WITHOUT ROWID;
-CREATE TRIGGER IF NOT EXISTS rd_port_freed AFTER DELETE ON rsc_dfns BEGIN
+CREATE TRIGGER IF NOT EXISTS rd_port_freed AFTER DELETE ON rsc_dfns WHEN OLD.port IS NOT NULL BEGIN
     INSERT OR IGNORE INTO free_numbers VALUES ('port', OLD.port); END;
 CREATE TRIGGER IF NOT EXISTS rd_port_moved AFTER UPDATE OF port ON rsc_dfns BEGIN
-    INSERT OR IGNORE INTO free_numbers VALUES ('port', OLD.port);
+    INSERT OR IGNORE INTO free_numbers SELECT 'port', OLD.port WHERE OLD.port IS NOT NULL;
     DELETE FROM free_numbers WHERE kind = 'port' AND number = NEW.port; END;
 CREATE TRIGGER IF NOT EXISTS rd_port_taken AFTER INSERT ON rsc_dfns BEGIN
     DELETE FROM free_numbers WHERE kind = 'port' AND number = NEW.port; END;
-CREATE TRIGGER IF NOT EXISTS vd_minor_freed AFTER DELETE ON vlm_dfns BEGIN
+CREATE TRIGGER IF NOT EXISTS vd_minor_freed AFTER DELETE ON vlm_dfns WHEN OLD.minor IS NOT NULL BEGIN
     INSERT OR IGNORE INTO free_numbers VALUES ('minor', OLD.minor); END;
 CREATE TRIGGER IF NOT EXISTS vd_minor_taken AFTER INSERT ON vlm_dfns BEGIN
+    DELETE FROM free_numbers WHERE kind = 'minor' AND number = NEW.minor; END;
+CREATE TRIGGER IF NOT EXISTS vd_minor_set AFTER UPDATE OF minor ON vlm_dfns BEGIN
     DELETE FROM free_numbers WHERE kind = 'minor' AND number = NEW.minor; END;
 CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT OR IGNORE INTO counters VALUES ('rd_version', 0);
@@ -340,6 +342,18 @@ def refuse_external_name(ctx: Context, name: str, external_name: str | None) -> 
                         f"'{external_name}' as LINSTOR does; give the name.")
 
 
+LAYER_ORDER = ("DRBD", "LUKS", "NVME", "WRITECACHE", "CACHE", "BCACHE", "STORAGE")
+"""DeviceLayerKind's declaration order, which its enum compares by."""
+
+
+def listed_layers(stack: list[str], drbd_data: bool) -> list[str]:
+    """The layers an RD or volume definition lists in ``layer_data``: those of the RD's layer stack and those it
+    has layer data of (DRBD, when ``drbd_data``), once each, in DeviceLayerKind order, as
+    ResourceDefinition.getApiData / VolumeDefinition.getApiData collect them in a TreeSet."""
+    kinds = set(stack) | ({"DRBD"} if drbd_data else set())
+    return [kind for kind in LAYER_ORDER if kind in kinds]
+
+
 def parse_filter_kinds(ctx: Context, select_filter: dict) -> dict:
     """``select_filter`` with its layer stack and provider list parsed as LINSTOR parses them."""
     parsed = dict(select_filter)
@@ -391,9 +405,9 @@ def parse_prop_filters(filters: Iterable[str]) -> list[tuple[str, str | None]]:
 # The RD list as the REST route sends it (Backend.list_resource_definitions_json): each RD's JSON
 # text, as json.dumps writes Backend._rd_json / Backend._vd_json, built by SQLite. json_quote
 # quotes as json.dumps does every ASCII character but DEL; an item holding DEL or a non-ASCII
-# character, NULL (a layer stack other than DRBD, STORAGE), or char(127) (a stored JSON column with
-# a \u escape, which json_each would decode to NUL or a lone surrogate, or a value of an unexpected
-# JSON type) is built in Python from the dicts instead.
+# character, NULL or char(127) (layer data other than none at all or DRBD with its data, STORAGE; a
+# stored JSON column with a \u escape, which json_each would decode to NUL or a lone surrogate, or a
+# value of an unexpected JSON type) is built in Python from the dicts instead.
 _JSON_LIST_SQL = """CASE WHEN {col} = '[]' THEN '[]' WHEN instr({col}, '\\u') THEN char(127) ELSE (SELECT '['
     || group_concat(CASE j.type WHEN 'text' THEN json_quote(j.value) ELSE char(127) END, ', ') || ']'
     FROM json_each({col}) j) END"""
@@ -403,15 +417,18 @@ _JSON_PROPS_SQL = """CASE WHEN {col} = '{{}}' THEN '{{}}' WHEN instr({col}, '\\u
 _RD_ITEM_SQL = """'{"name": ' || json_quote(d.name) || ', "props": {' || coalesce((SELECT group_concat(
     json_quote(p.key) || ': ' || json_quote(p.value), ', ') FROM (SELECT key, value FROM rd_props WHERE rd = d.id
     ORDER BY key) p), '') || '}, "flags": ' || """ + _JSON_LIST_SQL.format(col="d.flags") + """ || ', "layer_data": '
-    || CASE d.layer_stack WHEN '["DRBD","STORAGE"]' THEN '[{"type": "DRBD", "data": {"resource_name_suffix": "", '
-    || '"peer_slots": ' || d.peer_slots || ', "al_stripes": 1, "al_stripe_size_kib": 32, "port": ' || d.port
-    || ', "transport_type": "IP", "secret": ' || json_quote(d.secret) || ', "down": false}}, {"type": "STORAGE"}]' END
+    || CASE WHEN d.layer_stack = '["DRBD","STORAGE"]' AND d.port IS NOT NULL THEN '[{"type": "DRBD", "data": {'
+    || '"resource_name_suffix": "", "peer_slots": ' || d.peer_slots || ', "al_stripes": 1, "al_stripe_size_kib": 32, '
+    || '"port": ' || d.port || ', "transport_type": "IP", "secret": ' || json_quote(d.secret) || ', "down": false}}, '
+    || '{"type": "STORAGE"}]' WHEN d.layer_stack = '[]' AND d.port IS NULL THEN '[]' END
     || ', "uuid": ' || json_quote(d.uuid) || ', "resource_group_name": ' || json_quote(d.rg)"""
 _RD_VDS_SQL = """ || ', "volume_definitions": [' || coalesce((SELECT group_concat('{"volume_number": ' || v.vlm_nr
     || ', "size_kib": ' || v.size_kib || ', "props": ' || """ + _JSON_PROPS_SQL.format(col="v.props") + """
     || ', "flags": ' || """ + _JSON_LIST_SQL.format(col="v.flags") + """ || ', "uuid": ' || json_quote(v.uuid)
-    || ', "layer_data": [{"type": "DRBD", "data": {"resource_name_suffix": "", "volume_number": ' || v.vlm_nr
-    || ', "minor_number": ' || v.minor || '}}, {"type": "STORAGE"}]}', ', ') FROM (SELECT * FROM vlm_dfns
+    || ', "layer_data": ' || CASE WHEN d.layer_stack = '["DRBD","STORAGE"]' AND v.minor IS NOT NULL
+    THEN '[{"type": "DRBD", "data": {"resource_name_suffix": "", "volume_number": ' || v.vlm_nr
+    || ', "minor_number": ' || v.minor || '}}, {"type": "STORAGE"}]' WHEN d.layer_stack = '[]' AND v.minor IS NULL
+    THEN '[]' ELSE char(127) END || '}', ', ') FROM (SELECT * FROM vlm_dfns
     WHERE rd = d.id ORDER BY vlm_nr) v), '') || ']'"""
 
 
@@ -1045,15 +1062,22 @@ class Backend:
 
     def _create_rd(self, db: sqlite3.Connection, ctx: Context, name: str, rg_name: str | None, props: dict,
                    *, port: int | None = None, peer_slots: int | None = None,
-                   layer_stack: list[str] | None = None) -> tuple[sqlite3.Row, list[RcEntry]]:
-        """Insert a resource definition (inside the caller's transaction) and its properties."""
+                   layer_stack: list[str] | None = None, drbd: bool = False) -> tuple[sqlite3.Row, list[RcEntry]]:
+        """Insert a resource definition (inside the caller's transaction) and its properties.
+
+        Without a layer stack the RD's stack stays empty until its first resource sets one
+        (ResourceControllerFactory.create). Its DRBD layer data, which holds the TCP port, is made at
+        once only when the stack holds DRBD or the request sets a DRBD value (port, peer slots, also
+        the group's peer slots, or ``drbd``: secret, transport type, a clone source's DRBD data), as
+        CtrlRscLayerDataFactory.ensureRequiredRscDfnLayerDataExits does.
+        """
         try:
             check_resource_name(name)
         except InvalidName as exc:
             raise ctx.error(rc.FAIL_INVLD_RSC_NAME, f"The specified resource name '{name}' is invalid.",
                             cause=str(exc)) from None
         props = self._check_props(ctx, props)
-        layer_stack = parse_kinds(ctx, layer_stack or ["DRBD", "STORAGE"], LAYER_KINDS, "layer")
+        layer_stack = parse_kinds(ctx, layer_stack, LAYER_KINDS, "layer") if layer_stack else []
         rg_name = rg_name or DEFAULT_RSC_GRP
         if rg_name.lower() == DEFAULT_RSC_GRP.lower() and db.execute(
                 "SELECT 1 FROM rsc_grps WHERE name = ?", (rg_name,)).fetchone() is None:
@@ -1063,7 +1087,8 @@ class Backend:
         rg = self._load_rg(db, ctx, rg_name)
         if self._rd_row(db, name) is not None:
             raise ctx.error(rc.FAIL_EXISTS_RSC_DFN, f"A resource definition with the name '{name}' already exists")
-        chosen_port = self._alloc_port(db, ctx, port)
+        drbd = drbd or "DRBD" in layer_stack or port is not None or (peer_slots or rg["peer_slots"]) is not None
+        chosen_port = self._alloc_port(db, ctx, port) if drbd else None
         slots = peer_slots or rg["peer_slots"] or PEER_SLOTS
         new_uuid = _uuid()
         cursor = db.execute(
@@ -1091,7 +1116,8 @@ class Backend:
         with self._tx() as db:
             _, entries = self._create_rd(db, ctx, name, rd.get("resource_group_name"), rd.get("props") or {},
                                          port=body.get("drbd_port"), peer_slots=body.get("drbd_peer_slots"),
-                                         layer_stack=layers or None)
+                                         layer_stack=layers or None,
+                                         drbd=bool(body.get("drbd_secret") or body.get("drbd_transport_type")))
         return entries
 
     def _rd_where(self, names: list[str] | None, props: list[str] | None,
@@ -1241,16 +1267,16 @@ class Backend:
     def _vds_for(self, db: sqlite3.Connection, ids: list[int]) -> dict[int, list[dict]]:
         result: dict[int, list[dict]] = {}
         for part, marks in _id_chunks(ids):
-            for row in db.execute(f"SELECT * FROM vlm_dfns WHERE rd IN ({marks}) ORDER BY rd, vlm_nr", part):
+            for row in db.execute(f"SELECT v.*, d.layer_stack AS rd_layer_stack FROM vlm_dfns v JOIN rsc_dfns d "
+                                  f"ON d.id = v.rd WHERE v.rd IN ({marks}) ORDER BY v.rd, v.vlm_nr", part):
                 result.setdefault(row["rd"], []).append(self._vd_json(row))
         return result
 
     @staticmethod
     def _rd_json(row: sqlite3.Row, props: dict) -> dict:
-        layers = json.loads(row["layer_stack"])
         layer_data = []
-        for layer in layers:
-            if layer == "DRBD":
+        for layer in listed_layers(json.loads(row["layer_stack"]), row["port"] is not None):
+            if layer == "DRBD" and row["port"] is not None:
                 layer_data.append({"type": "DRBD", "data": {
                     "resource_name_suffix": "", "peer_slots": row["peer_slots"], "al_stripes": 1,
                     "al_stripe_size_kib": 32, "port": row["port"], "transport_type": "IP",
@@ -1262,11 +1288,16 @@ class Backend:
 
     @staticmethod
     def _vd_json(row: sqlite3.Row) -> dict:
+        """A volume definition; ``row`` also holds its RD's ``rd_layer_stack``."""
+        layer_data: list[dict] = []
+        for layer in listed_layers(json.loads(row["rd_layer_stack"]), row["minor"] is not None):
+            if layer == "DRBD" and row["minor"] is not None:
+                layer_data.append({"type": "DRBD", "data": {"resource_name_suffix": "", "volume_number": row["vlm_nr"],
+                                                            "minor_number": row["minor"]}})
+            else:
+                layer_data.append({"type": layer})
         return {"volume_number": row["vlm_nr"], "size_kib": row["size_kib"], "props": json.loads(row["props"]),
-                "flags": json.loads(row["flags"]), "uuid": row["uuid"],
-                "layer_data": [{"type": "DRBD", "data": {"resource_name_suffix": "", "volume_number": row["vlm_nr"],
-                                                         "minor_number": row["minor"]}},
-                               {"type": "STORAGE"}]}
+                "flags": json.loads(row["flags"]), "uuid": row["uuid"], "layer_data": layer_data}
 
     def get_resource_definition(self, name: str) -> dict:
         with self._read() as db:
@@ -1311,6 +1342,10 @@ class Backend:
                 db.execute("UPDATE rsc_dfns SET port = ? WHERE id = ?", (port, row["id"]))
             if body.get("drbd_peer_slots") is not None:
                 db.execute("UPDATE rsc_dfns SET peer_slots = ? WHERE id = ?", (body["drbd_peer_slots"], row["id"]))
+                if row["port"] is None and body.get("drbd_port") is None:
+                    # ensureRequiredRscDfnLayerDataExits: a DRBD value makes the RD's DRBD layer data
+                    db.execute("UPDATE rsc_dfns SET port = ? WHERE id = ?",
+                               (self._alloc_port(db, ctx, None), row["id"]))
         display = row["name"]
         entries = prop_change_entries(rc.MASK_RSC_DFN, body.get("override_props"), body.get("delete_props"))
         return entries + [ctx.entry(rc.MODIFIED, f"Resource definition '{display}' modified.",
@@ -1419,17 +1454,35 @@ class Backend:
         if db.execute("SELECT 1 FROM vlm_dfns WHERE rd = ? AND vlm_nr = ?", (rd["id"], number)).fetchone():
             raise ctx.error(rc.FAIL_EXISTS_VLM_DFN, f"A volume definition with the number {number} already exists "
                             f"in resource definition '{rd['name']}'.")
-        minor = self._alloc_minor(db, ctx)
         new_uuid = _uuid()
-        db.execute("INSERT INTO vlm_dfns VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   (rd["id"], number, size, minor, _dumps(props), _dumps(flags or []), new_uuid))
+        db.execute("INSERT INTO vlm_dfns VALUES (?, ?, ?, NULL, ?, ?, ?)",
+                   (rd["id"], number, size, _dumps(props), _dumps(flags or []), new_uuid))
+        stack = db.execute("SELECT layer_stack FROM rsc_dfns WHERE id = ?", (rd["id"],)).fetchone()[0]
+        if "DRBD" in json.loads(stack):  # CtrlRscLayerDataFactory.ensureVlmDfnLayerDataExits
+            self._ensure_drbd_data(db, ctx, rd["id"], number)
         return number, new_uuid
+
+    def _ensure_drbd_data(self, db: sqlite3.Connection, ctx: Context, rd_id: int, number: int | None = None) -> None:
+        """The RD's DRBD layer data (its TCP port) and that of volume definition ``number`` (its minor), or of
+        every volume definition without one, as RscDrbdLayerHelper.createVlmDfnData / createRscData make them
+        (ensureResourceDefinitionExists first)."""
+        if db.execute("SELECT port FROM rsc_dfns WHERE id = ?", (rd_id,)).fetchone()[0] is None:
+            db.execute("UPDATE rsc_dfns SET port = ? WHERE id = ?", (self._alloc_port(db, ctx, None), rd_id))
+        query = "SELECT vlm_nr FROM vlm_dfns WHERE rd = ? AND minor IS NULL"
+        args: tuple = (rd_id,)
+        if number is not None:
+            query += " AND vlm_nr = ?"
+            args += (number,)
+        for (vlm_nr,) in db.execute(query + " ORDER BY vlm_nr", args).fetchall():
+            db.execute("UPDATE vlm_dfns SET minor = ? WHERE rd = ? AND vlm_nr = ?",
+                       (self._alloc_minor(db, ctx), rd_id, vlm_nr))
 
     def list_volume_definitions(self, rd: str) -> list[dict]:
         with self._read() as db:
             row = self._rd_for_rest_list(db, rd)
             return [self._vd_json(v) for v in
-                    db.execute("SELECT * FROM vlm_dfns WHERE rd = ? ORDER BY vlm_nr", (row["id"],))]
+                    db.execute("SELECT v.*, d.layer_stack AS rd_layer_stack FROM vlm_dfns v JOIN rsc_dfns d "
+                               "ON d.id = v.rd WHERE v.rd = ? ORDER BY v.vlm_nr", (row["id"],))]
 
     def create_volume_definition(self, rd: str, body: dict) -> list[RcEntry]:
         vd = body.get("volume_definition") or {}
@@ -1517,7 +1570,17 @@ class Backend:
     # ------------------------------------------------------------------ resources
 
     def _insert_resource(self, db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row, node: str, pool: str,
-                         diskless: bool, props: dict | None = None, node_id: int | None = None) -> list[RcEntry]:
+                         diskless: bool, props: dict | None = None, node_id: int | None = None,
+                         layer_list: list[str] | None = None) -> list[RcEntry]:
+        """Insert a resource. An RD without a layer stack takes ``layer_list``, else the default DRBD, STORAGE,
+        and an RD whose stack holds DRBD gets its DRBD layer data (port, minors) now if it has none
+        (ResourceControllerFactory.create, CtrlRscLayerDataFactory.ensureStackDataExists)."""
+        stack = json.loads(db.execute("SELECT layer_stack FROM rsc_dfns WHERE id = ?", (rd["id"],)).fetchone()[0])
+        if not stack:
+            stack = list(layer_list or ["DRBD", "STORAGE"])
+            db.execute("UPDATE rsc_dfns SET layer_stack = ? WHERE id = ?", (_dumps(stack), rd["id"]))
+        if "DRBD" in stack:
+            self._ensure_drbd_data(db, ctx, rd["id"])
         used_ids = {r[0] for r in db.execute("SELECT node_id FROM resources WHERE rd = ?", (rd["id"],))}
         if node_id is None:
             node_id = next((n for n in range(MAX_NODE_ID + 1) if n not in used_ids), None)
@@ -1585,8 +1648,9 @@ class Backend:
                                 "found in the database")
             if pool_row["provider_kind"] == "DISKLESS":
                 diskless = True
+            layer_list = parse_kinds(ctx, body["layer_list"], LAYER_KINDS, "layer") if body.get("layer_list") else None
             return self._insert_resource(db, ctx, rd, node["name"], pool_row["name"], diskless, props,
-                                         body.get("drbd_node_id"))
+                                         body.get("drbd_node_id"), layer_list)
 
     def create_resources(self, rd_name: str, bodies: list[dict]) -> list[RcEntry]:
         entries: list[RcEntry] = []
@@ -1709,13 +1773,15 @@ class Backend:
                 + (f"   Additional replica count: {additional}\n" if merged.get("additional_place_count") else "")
                 + (f"   Storage pool name:\n      {', '.join(pools)}\n" if pools else ""))
         entries = []
+        layer_list = merged.get("layer_stack") or None
         for node, pool in chosen[:additional]:
-            entries.extend(self._insert_resource(db, ctx, rd, node, pool, False))
+            entries.extend(self._insert_resource(db, ctx, rd, node, pool, False, layer_list=layer_list))
         if diskless_on_remaining or merged.get("diskless_on_remaining"):
             taken = occupied | {n.lower() for n, _ in chosen[:additional]}
             for node in db.execute("SELECT name FROM nodes ORDER BY upper(name)"):
                 if node["name"].lower() not in taken:
-                    entries.extend(self._insert_resource(db, ctx, rd, node["name"], DISKLESS_POOL, True))
+                    entries.extend(self._insert_resource(db, ctx, rd, node["name"], DISKLESS_POOL, True,
+                                                         layer_list=layer_list))
         return entries
 
     def autoplace(self, rd_name: str, body: dict) -> list[RcEntry]:
@@ -1748,7 +1814,8 @@ class Backend:
             db.execute("BEGIN")
             try:
                 rows = db.execute(
-                    "SELECT r.*, d.name AS rd_name, d.port AS port, d.peer_slots AS peer_slots, d.secret AS secret "
+                    "SELECT r.*, d.name AS rd_name, d.port AS port, d.peer_slots AS peer_slots, d.secret AS secret, "
+                    "d.layer_stack AS layer_stack "
                     f"FROM resources r JOIN rsc_dfns d ON d.id = r.rd{where} "
                     "ORDER BY upper(d.name), upper(r.node)", args).fetchall()
                 rd_ids = sorted({r["rd"] for r in rows})
@@ -1804,13 +1871,14 @@ class Backend:
                   with_volumes: bool) -> dict:
         flags = json.loads(row["flags"])
         diskless = "DISKLESS" in flags
+        drbd = "DRBD" in json.loads(row["layer_stack"])  # else the volumes are the storage layer's alone
         state = "Diskless" if diskless else "UpToDate"
         drbd_volumes, storage_volumes, volumes = [], [], []
         other_nodes = [peer for peer in sorted(peers, key=str.lower) if peer.lower() != row["node"].lower()]
         for vd in vds:
             size = 0 if diskless else vd["size_kib"]
-            device = f"/dev/drbd{vd['minor']}"
             backing = None if diskless else f"/dev/zvol/tank/linstor/{row['rd_name']}_{vd['vlm_nr']:05d}"
+            device = f"/dev/drbd{vd['minor']}" if drbd else backing or ""
             drbd_volume = {"drbd_volume_definition": {"resource_name_suffix": "", "volume_number": vd["vlm_nr"],
                                                       "minor_number": vd["minor"]},
                            "device_path": device, "allocated_size_kib": size,
@@ -1827,7 +1895,8 @@ class Backend:
                 "volume_number": vd["vlm_nr"], "storage_pool_name": row["stor_pool"], "provider_kind": provider,
                 "device_path": device, "allocated_size_kib": size, "usable_size_kib": vd["size_kib"],
                 "props": {}, "flags": [], "state": {"disk_state": state, "replication_states": replication},
-                "layer_data_list": [{"type": "DRBD", "data": drbd_volume}, {"type": "STORAGE", "data": storage_volume}],
+                "layer_data_list": ([{"type": "DRBD", "data": drbd_volume}] if drbd else [])
+                + [{"type": "STORAGE", "data": storage_volume}],
                 "uuid": vd["uuid"], "reports": []})
         connections = {peer: {"connected": True, "message": "Connected"} for peer in other_nodes}
         reply = {
@@ -1847,6 +1916,9 @@ class Backend:
             "state": {"in_use": json.loads(row["props"]).get("Emulator/InUse") == "true"},
             "uuid": row["uuid"], "create_timestamp": row["created_ms"],
         }
+        if not drbd:
+            reply["layer_object"] = {"type": "STORAGE", "resource_name_suffix": "",
+                                     "storage": {"storage_volumes": storage_volumes}}
         if with_volumes:
             reply["volumes"] = volumes
         return reply
@@ -1958,7 +2030,9 @@ class Backend:
             props = dict(src_props)
             props[KEY_CLONED_FROM] = src["name"]
             props = self._apply_prop_changes(props, override, body.get("delete_props"), body.get("delete_namespaces"))
-            clone, entries = self._create_rd(db, ctx, clone_name, rg_name, {}, peer_slots=src["peer_slots"],
+            # createRscDfnPayload: the source's DRBD layer data, if it has one, gives the clone its own
+            clone, entries = self._create_rd(db, ctx, clone_name, rg_name, {},
+                                             peer_slots=src["peer_slots"] if src["port"] is not None else None,
                                              layer_stack=layers)
             db.executemany("INSERT INTO rd_props VALUES (?, ?, ?)", [(clone["id"], k, v) for k, v in props.items()])
             for vd in db.execute("SELECT * FROM vlm_dfns WHERE rd = ? ORDER BY vlm_nr", (src["id"],)).fetchall():

@@ -21,9 +21,14 @@ def refused(call, *args) -> LinstorError:
     return info.value
 
 
-def make_rd(backend: Backend, name: str, props: dict | None = None, size: int = GIB, rg: str | None = None) -> None:
+DRBD_STACK = [{"type": "DRBD"}, {"type": "STORAGE"}]
+
+
+def make_rd(backend: Backend, name: str, props: dict | None = None, size: int = GIB, rg: str | None = None,
+            layers: list | None = None) -> None:
     backend.create_resource_definition({"resource_definition": {"name": name, "props": props or {},
-                                                                **({"resource_group_name": rg} if rg else {})}})
+                                                                **({"resource_group_name": rg} if rg else {}),
+                                                                **({"layer_data": layers} if layers else {})}})
     backend.create_volume_definition(name, {"volume_definition": {"size_kib": size}})
 
 
@@ -644,11 +649,11 @@ def test_a_restore_copies_what_the_snapshot_captured(tmp_path, version, sequence
 
 def test_port_allocation_unique_from_7000_and_reused(backend):
     for index in range(4):
-        make_rd(backend, f"rd{index}")
+        make_rd(backend, f"rd{index}", layers=DRBD_STACK)
     ports = [rd["layer_data"][0]["data"]["port"] for rd in backend.list_resource_definitions()]
     assert ports == [TCP_PORT_MIN, TCP_PORT_MIN + 1, TCP_PORT_MIN + 2, TCP_PORT_MIN + 3]
     backend.delete_resource_definition("rd1")
-    make_rd(backend, "rd9")
+    make_rd(backend, "rd9", layers=DRBD_STACK)
     assert backend.get_resource_definition("rd9")["layer_data"][0]["data"]["port"] == TCP_PORT_MIN + 1
 
 
@@ -725,11 +730,12 @@ def test_state_survives_reopen(tmp_path):
 
 
 def test_failed_write_leaves_no_trace(backend):
-    backend.create_resource_group({"name": "rg", "select_filter": {"place_count": 9}})
+    backend.create_resource_group({"name": "rg", "select_filter": {"place_count": 9,
+                                                                   "layer_stack": ["DRBD", "STORAGE"]}})
     refused(backend.spawn, "rg", {"resource_definition_name": "rd1", "volume_sizes": [GIB],
                                   "resource_definition_props": {"Aux/a": "b"}})
     assert backend.list_resource_definitions(props=["Aux/a"]) == []
-    make_rd(backend, "rd2")  # the port that the failed spawn took is free again
+    make_rd(backend, "rd2", layers=DRBD_STACK)  # the port that the failed spawn took is free again
     assert backend.get_resource_definition("rd2")["layer_data"][0]["data"]["port"] == TCP_PORT_MIN
 
 

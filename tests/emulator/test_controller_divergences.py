@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 from linstor_emulator import errors as rc
-from linstor_emulator.backend import Backend, java_hash_set_order
+from linstor_emulator.backend import MINOR_MIN, TCP_PORT_MIN, Backend, java_hash_set_order
 from linstor_emulator.errors import LinstorError
 
 GIB = 1024 * 1024
@@ -368,3 +368,52 @@ def test_lists_page_and_filter_by_props_as_the_rest_classes_do(client):
         client.post("/v1/resource-definitions/paged/snapshots", {"name": snap})
     assert [s["name"] for s in client.get("/v1/resource-definitions/paged/snapshots", limit="1",
                                           offset="1").body] == ["sb"]
+
+
+# ---------------------------------------------------------------- 11. DRBD layer data of definitions
+
+def _vd_layers(backend: Backend, name: str) -> list[dict]:
+    return backend.list_resource_definitions(names=[name], with_volume_definitions=True)[0]["volume_definitions"][0][
+        "layer_data"]
+
+
+def test_drbd_layer_data_comes_with_a_drbd_layer_stack(backend):
+    """CtrlRscLayerDataFactory.ensureRequiredRscDfnLayerDataExits / ensureVlmDfnLayerDataExits: an RD whose layer stack
+    is empty (none given, as a spawn from a group without one) has no DRBD layer data, so neither port nor minors,
+    until its first resource sets the default stack DRBD, STORAGE (ResourceControllerFactory.create) and
+    RscDrbdLayerHelper makes the data; an RD created with a DRBD stack has it at once. ResourceDefinition.getApiData /
+    VolumeDefinition.getApiData list the stack's layers and those with data, in DeviceLayerKind order."""
+    backend.create_resource_group({"name": "rg"})
+    backend.create_volume_group("rg", {})
+    backend.spawn("rg", {"resource_definition_name": "plain", "volume_sizes": [GIB], "definitions_only": True})
+    rd = backend.list_resource_definitions(names=["plain"], with_volume_definitions=True)[0]
+    assert rd["layer_data"] == [] and rd["volume_definitions"][0]["layer_data"] == []
+    listed = json.loads(backend.list_resource_definitions_json(names=["plain"], with_volume_definitions=True))
+    assert listed[0]["layer_data"] == [] and listed[0]["volume_definitions"][0]["layer_data"] == []
+    backend.autoplace("plain", {"select_filter": {"place_count": 2}})
+    rd = backend.get_resource_definition("plain")
+    assert [layer["type"] for layer in rd["layer_data"]] == ["DRBD", "STORAGE"]
+    assert rd["layer_data"][0]["data"]["port"] == TCP_PORT_MIN
+    assert _vd_layers(backend, "plain") == [{"type": "DRBD", "data": {"resource_name_suffix": "", "volume_number": 0,
+                                                                      "minor_number": MINOR_MIN}}, {"type": "STORAGE"}]
+
+    backend.create_resource_definition({"resource_definition": {"name": "drbd", "layer_data": [
+        {"type": "DRBD"}, {"type": "STORAGE"}]}})
+    backend.create_volume_definition("drbd", {"volume_definition": {"size_kib": GIB}})
+    assert backend.get_resource_definition("drbd")["layer_data"][0]["data"]["port"] == TCP_PORT_MIN + 1
+    assert _vd_layers(backend, "drbd")[0]["data"]["minor_number"] == MINOR_MIN + 1
+
+    backend.create_resource_definition({"resource_definition": {"name": "storage", "layer_data": [
+        {"type": "STORAGE"}]}})
+    backend.create_volume_definition("storage", {"volume_definition": {"size_kib": GIB}})
+    backend.create_resource("storage", "node1", {"resource": {}})
+    assert backend.get_resource_definition("storage")["layer_data"] == [{"type": "STORAGE"}]
+    assert _vd_layers(backend, "storage") == [{"type": "STORAGE"}]
+    resource = backend.list_resources(["storage"])[0]
+    assert resource["layer_object"]["type"] == "STORAGE"
+    assert [layer["type"] for layer in resource["volumes"][0]["layer_data_list"]] == ["STORAGE"]
+
+    # a DRBD value given makes the RD's DRBD data without the layer (listed although not in the stack)
+    backend.create_resource_definition({"resource_definition": {"name": "slots"}, "drbd_peer_slots": 5})
+    rd = backend.get_resource_definition("slots")
+    assert rd["layer_data"][0]["type"] == "DRBD" and rd["layer_data"][0]["data"]["peer_slots"] == 5

@@ -92,7 +92,8 @@ def test_sigkill_loses_nothing_acknowledged(tmp_path):
 def test_parallel_creates_all_land_with_unique_ports(emulator):
     def create(index: int) -> int:
         status, _ = call(emulator.url, "POST", "/v1/resource-definitions",
-                         {"resource_definition": {"name": f"par-{index}", "props": {"Aux/par": "yes"}}})
+                         {"resource_definition": {"name": f"par-{index}", "props": {"Aux/par": "yes"},
+                                                   "layer_data": [{"type": "DRBD"}, {"type": "STORAGE"}]}})
         if status == 201:
             call(emulator.url, "POST", f"/v1/resource-definitions/par-{index}/volume-definitions",
                  {"volume_definition": {"size_kib": GIB}})
