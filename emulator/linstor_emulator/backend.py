@@ -1846,24 +1846,17 @@ class Backend:
         """``GET /v1/view/resources`` (CtrlVlmListApiCallHandler.listVlms): the filter names are parsed first, the
         node names, the pool names, then the resource names (FAIL_INVLD_*_NAME, HTTP 500); a resource without a
         volume (in the filter's pools) is left out."""
-        for name in nodes or []:
-            try:
-                check_node_name(name)
-            except InvalidName:
-                raise LinstorError([RcEntry(rc.FAIL_INVLD_NODE_NAME,
-                                            f"The given node name '{name}' is invalid.")]) from None
-        for name in pools or []:
-            try:
-                check_storage_pool_name(name)
-            except InvalidName:
-                raise LinstorError([RcEntry(rc.FAIL_INVLD_STOR_POOL_NAME,
-                                            f"The given storage pool name '{name}' is invalid.")]) from None
-        for name in rd_names or []:
-            try:
-                check_resource_name(name)
-            except InvalidName:
-                raise LinstorError([RcEntry(rc.FAIL_INVLD_RSC_NAME,
-                                            f"The specified resource name '{name}' is invalid.")]) from None
+        filters = ((nodes, check_node_name, rc.FAIL_INVLD_NODE_NAME, "The given node name '{}' is invalid."),
+                   (pools, check_storage_pool_name, rc.FAIL_INVLD_STOR_POOL_NAME,
+                    "The given storage pool name '{}' is invalid."),
+                   (rd_names, check_resource_name, rc.FAIL_INVLD_RSC_NAME,
+                    "The specified resource name '{}' is invalid."))
+        for names, check, code, message in filters:
+            for name in names or []:
+                try:
+                    check(name)
+                except InvalidName:
+                    raise LinstorError([RcEntry(code, message.format(name))]) from None
         return [item for item in self.list_resources(rd_names, nodes, pools, props) if item.get("volumes")]
 
     @staticmethod
