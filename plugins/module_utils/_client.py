@@ -140,6 +140,12 @@ def is_diskless(resource: Mapping[str, Any]) -> bool:
     return not DISKLESS_FLAGS.isdisjoint(resource.get("flags") or [])
 
 
+def is_tie_breaker(resource: Mapping[str, Any]) -> bool:
+    """Whether a resource is the diskless tie-breaker LINSTOR's auto-tiebreaker adds to, and removes from, a
+    resource definition with an even number of disks (DrbdOptions/auto-add-quorum-tiebreaker)."""
+    return "TIE_BREAKER" in (resource.get("flags") or [])
+
+
 def code_of(ret_code: int) -> int:
     """The code proper of a LINSTOR ret_code (``ApiConsts.FAIL_...``, ``WARN_...``), without the mask bits."""
     return int(ret_code) & MASK_CODE

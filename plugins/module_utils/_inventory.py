@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible.module_utils.basic import missing_required_lib
-from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient, is_diskless
+from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorClient, is_diskless, is_tie_breaker
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     DEFAULT_PREFIX,
@@ -152,7 +152,7 @@ def resource_view(resource: dict[str, Any]) -> dict[str, Any]:
     return {
         "node": resource.get("node_name"),
         "diskless": diskless,
-        "tie_breaker": "TIE_BREAKER" in flags,
+        "tie_breaker": is_tie_breaker(resource),
         "in_use": (resource.get("state") or {}).get("in_use"),
         "flags": flags,
         "volumes": [{

@@ -56,6 +56,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
     LinstorClient,
     LinstorError,
     is_diskless,
+    is_tie_breaker,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure, full_stop
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
@@ -1056,7 +1057,9 @@ def dropped_diskless_warnings(rd_name: str, resources: list[dict[str, Any]], rel
     """The diskless resources of ``resources`` a rollback removes (:func:`rollback_drops_diskless`)."""
     if not rollback_drops_diskless(release):
         return []
-    nodes = sorted(resource.get("node_name") or "?" for resource in resources if is_diskless(resource))
+    # the tie-breaker is not among them: the restore's auto-tiebreaker makes one again
+    nodes = sorted(resource.get("node_name") or "?" for resource in resources
+                   if is_diskless(resource) and not is_tie_breaker(resource))
     if not nodes:
         return []
     return [f"LINSTOR {_release_text(release)} rolls a volume back by deleting its resources and restoring the "

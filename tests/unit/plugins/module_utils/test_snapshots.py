@@ -268,6 +268,19 @@ def test_a_disk_the_snapshot_lacks_refuses_a_rollback_that_needs_every_disk(rele
     assert failure.value.result["uncovered_nodes"] == ["server03"]  # not the diskless tie-breaker, any case
 
 
+@pytest.mark.parametrize(("release", "warned"), [((1, 30, 4), False), ((1, 31, 0), True), ((1, 31, 1), True),
+                                                 ((1, 31, 2), False)])
+def test_a_rollback_that_drops_diskless_resources_warns_of_all_but_the_tie_breaker(release, warned) -> None:
+    """LINSTOR's restore makes the tie-breaker again (its auto-tiebreaker), not a diskless resource Incus made."""
+    resources = [_resource("server01"), _resource("server02"), _resource("server03", flags=("DISKLESS",)),
+                 _resource("server04", flags=("DISKLESS", "DRBD_DISKLESS", "TIE_BREAKER"))]
+    warnings = snapshots.dropped_diskless_warnings(RD, resources, release)
+    assert len(warnings) == (1 if warned else 0)
+    if warned:
+        assert f"diskless resources of resource definition {RD} on server03 are not made again" in warnings[0]
+    assert snapshots.dropped_diskless_warnings(RD, [resources[0], resources[3]], release) == []
+
+
 def test_every_disk_on_a_snapshot_node_is_no_refusal() -> None:
     resources = [_resource("server01", "ZFS_THIN"), _resource("server02", "ZFS_THIN")]
     snapshots.refuse_uncovered_replicas("restore", RD_ENTRY, TARGET, resources, (1, 28, 0))
