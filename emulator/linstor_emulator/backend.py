@@ -96,6 +96,21 @@ def _flag_deleted(db: sqlite3.Connection, table: str, key: str, value: int) -> N
             db.execute(f"UPDATE {table} SET flags = ? WHERE rowid = ?", (_dumps([*flags, "DELETE"]), flagged["row_id"]))
 
 
+def _set_resource_disk(db: sqlite3.Connection, row: sqlite3.Row, flags: list[str], pool: str) -> None:
+    """Give the resource ``row`` new ``flags`` and storage pool (its StorPoolName property with it), as a toggle
+    of its disk does."""
+    props = json.loads(row["props"]) | {KEY_STOR_POOL_NAME: pool}
+    db.execute("UPDATE resources SET flags = ?, stor_pool = ?, props = ? WHERE rd = ? AND node = ?",
+               (_dumps(flags), pool, _dumps(props), row["rd"], row["node"]))
+
+
+def _reads_tie_breaker_keys(body: dict) -> bool:
+    """Whether a modify sets or deletes a property the tie-breaker depends on (CtrlRscDfnApiCallHandler and
+    CtrlRscGrpApiCallHandler run the auto-tiebreaker then)."""
+    keys = set(body.get("override_props") or {}) | set(body.get("delete_props") or [])
+    return bool(keys & {KEY_AUTO_TIE_BREAKER, KEY_QUORUM})
+
+
 def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
@@ -116,6 +131,14 @@ KEY_CLONED_FROM = "cloned-from"  # InternalApiConsts.KEY_CLONED_FROM
 KEY_SEQUENCE_NUMBER = "SequenceNumber"  # ApiConsts.KEY_SNAPSHOT_DFN_SEQUENCE_NUMBER
 KEY_STOR_POOL_NAME = "StorPoolName"
 KEY_EXACT_SIZE = "DrbdOptions/ExactSize"  # ApiConsts.NAMESPC_DRBD_OPTIONS + "/" + KEY_DRBD_EXACT_SIZE
+KEY_AUTO_TIE_BREAKER = "DrbdOptions/auto-add-quorum-tiebreaker"  # ApiConsts.KEY_DRBD_AUTO_ADD_QUORUM_TIEBREAKER
+AUTO_TIE_BREAKER_DEFAULT = "True"
+"""The controller's value of KEY_AUTO_TIE_BREAKER, as LINSTOR's first database migration stores it."""
+KEY_QUORUM = "DrbdOptions/Resource/quorum"  # InternalApiConsts.KEY_DRBD_QUORUM
+DISKLESS_FLAGS = ["DISKLESS", "DRBD_DISKLESS"]
+TIE_BREAKER_FLAGS = [*DISKLESS_FLAGS, "TIE_BREAKER"]
+"""Flags as LINSTOR lists them (FlagsHelper.toStringList, in Resource.Flags order): DRBD_DISKLESS and TIE_BREAKER
+include the bits of DISKLESS."""
 
 PROP_KEY_MAX_LENGTH = 255
 """PropsContainer.PATH_MAX_LENGTH is 256, but a key of 256 characters counts 257 there (splitPath adds one)."""
@@ -938,6 +961,9 @@ class Backend:
                        "WHERE name = ?", (_dumps(props), _dumps(select_filter), description, peer_slots, name))
             display = row["name"]
             warnings = self._unknown_pool_warning(db, select_filter) if body.get("select_filter") is not None else []
+            if _reads_tie_breaker_keys(body):
+                for rd in db.execute("SELECT * FROM rsc_dfns WHERE rg = ? ORDER BY upper(name)", (display,)).fetchall():
+                    warnings += self._manage_tie_breaker(db, _rd_ctx(rc.MASK_MOD, rd["name"]), rd)
         entries = prop_change_entries(rc.MASK_RSC_DFN, body.get("override_props"), body.get("delete_props"))
         entries += warnings + [ctx.entry(rc.MODIFIED, f"Resource group '{display}' modified.",
                              details=f"Resource group '{display}' UUID is: {row['uuid']}",
@@ -959,7 +985,8 @@ class Backend:
             try:
                 with self._tx() as db:
                     rd = self._load_rd(db, ctx, rd_name)
-                    count = db.execute("SELECT COUNT(*) FROM resources WHERE rd = ?", (rd["id"],)).fetchone()[0]
+                    count = sum("TIE_BREAKER" not in json.loads(r["flags"]) for r in db.execute(
+                        "SELECT flags FROM resources WHERE rd = ?", (rd["id"],)))  # the tie-breaker is not counted
                     if count < select_filter["place_count"]:
                         entries += self._autoplace(db, ctx, rd, select_filter)
             except LinstorError as exc:
@@ -1327,6 +1354,7 @@ class Backend:
                 namespaces = None  # before 1.32 the property block runs only with overrides or deleted keys
             new = self._apply_prop_changes(old, override, body.get("delete_props"), namespaces)
             self._set_rd_props(db, row["id"], old, new)
+            tie_breaker = self._manage_tie_breaker(db, ctx, row) if _reads_tie_breaker_keys(body) else []
             if body.get("layer_stack"):
                 layers = parse_kinds(ctx, body["layer_stack"], LAYER_KINDS, "layer")
                 if layers != json.loads(row["layer_stack"]):
@@ -1350,7 +1378,7 @@ class Backend:
         entries = prop_change_entries(rc.MASK_RSC_DFN, body.get("override_props"), body.get("delete_props"))
         return entries + [ctx.entry(rc.MODIFIED, f"Resource definition '{display}' modified.",
                           details=f"Resource definition '{display}' UUID is: {row['uuid']}",
-                          refs={rc.KEY_UUID: row["uuid"]})]
+                          refs={rc.KEY_UUID: row["uuid"]})] + tie_breaker
 
     def _deletable_rd(self, db: sqlite3.Connection, ctx: Context, name: str) -> tuple[sqlite3.Row, LinstorError | None]:
         """The RD a delete goes on with, after LINSTOR's checks in its order (not found, snapshots), and the delete's
@@ -1571,8 +1599,9 @@ class Backend:
 
     def _insert_resource(self, db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row, node: str, pool: str,
                          diskless: bool, props: dict | None = None, node_id: int | None = None,
-                         layer_list: list[str] | None = None) -> list[RcEntry]:
-        """Insert a resource. An RD without a layer stack takes ``layer_list``, else the default DRBD, STORAGE,
+                         layer_list: list[str] | None = None, tie_breaker: bool = False) -> list[RcEntry]:
+        """Insert a resource (diskless and flagged TIE_BREAKER with ``tie_breaker``). An RD without a layer stack
+        takes ``layer_list``, else the default DRBD, STORAGE,
         and an RD whose stack holds DRBD gets its DRBD layer data (port, minors) now if it has none
         (ResourceControllerFactory.create, CtrlRscLayerDataFactory.ensureStackDataExists)."""
         stack = json.loads(db.execute("SELECT layer_stack FROM rsc_dfns WHERE id = ?", (rd["id"],)).fetchone()[0])
@@ -1588,7 +1617,7 @@ class Backend:
             raise ctx.error(rc.FAIL_POOL_EXHAUSTED_NODE_ID, "Could not find free DRBD node ID")
         rsc_props = dict(props or {})
         rsc_props[KEY_STOR_POOL_NAME] = pool
-        flags = ["DRBD_DISKLESS", "DISKLESS"] if diskless else []
+        flags = TIE_BREAKER_FLAGS if tie_breaker else DISKLESS_FLAGS if diskless else []
         new_uuid = _uuid()
         db.execute("INSERT INTO resources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                    (rd["id"], node, node_id, pool, _dumps(flags), _dumps(rsc_props), new_uuid, _now_ms()))
@@ -1624,40 +1653,57 @@ class Backend:
         return row["name"] if row else DISKLESS_POOL
 
     def create_resource(self, rd_name: str, node_name: str, body: dict) -> list[RcEntry]:
+        return self.create_resources(rd_name, [body], node_name)
+
+    def create_resources(self, rd_name: str, bodies: list[dict], node_name: str | None = None) -> list[RcEntry]:
+        """Create resources in one transaction, then manage the RD's tie-breaker once (CtrlRscCrtApiCallHandler)."""
+        entries: list[RcEntry] = []
+        with self._tx() as db:
+            for body in bodies:
+                body = body or {}
+                node = node_name if node_name is not None else (body.get("resource") or {}).get("node_name") or ""
+                ctx = Context(rc.MASK_CRT, rc.MASK_RSC, {rc.KEY_RSC_DFN: rd_name, rc.KEY_NODE: node},
+                              f"Node: {node}, Resource: {rd_name}")
+                rd = self._load_rd(db, ctx, rd_name)
+                entries.extend(self._create_resource(db, ctx, rd, node, body))
+            if bodies:
+                entries.extend(self._manage_tie_breaker(db, ctx, rd))
+        return entries
+
+    def _create_resource(self, db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row, node_name: str,
+                         body: dict) -> list[RcEntry]:
+        """One resource of a create. On a node where the RD is diskless, a diskful create gives that resource a
+        disk and a diskless one only drops its TIE_BREAKER flag (CtrlRscCrtApiHelper.createResourceDb)."""
         rsc = body.get("resource") or {}
-        ctx = Context(rc.MASK_CRT, rc.MASK_RSC, {rc.KEY_RSC_DFN: rd_name, rc.KEY_NODE: node_name},
-                      f"Node: {node_name}, Resource: {rd_name}")
         props = dict(rsc.get("props") or {})
         flags = rsc.get("flags") or []
-        with self._tx() as db:
-            rd = self._load_rd(db, ctx, rd_name)
-            node = self._load_node(db, ctx, node_name)
-            if db.execute("SELECT 1 FROM resources WHERE rd = ? AND node = ?", (rd["id"], node["name"])).fetchone():
-                raise ctx.error(rc.FAIL_EXISTS_RSC, f"A resource '{rd['name']}' on node '{node['name']}' "
-                                "already exists.")
-            diskless = "DISKLESS" in flags or "DRBD_DISKLESS" in flags
+        node = self._load_node(db, ctx, node_name)
+        existing = db.execute("SELECT * FROM resources WHERE rd = ? AND node = ?", (rd["id"], node["name"])).fetchone()
+        if existing is not None and "DRBD_DISKLESS" not in json.loads(existing["flags"]):
+            raise ctx.error(rc.FAIL_EXISTS_RSC, f"A resource '{rd['name']}' on node '{node['name']}' already exists.")
+        diskless = "DISKLESS" in flags or "DRBD_DISKLESS" in flags
+        if diskless:
+            pool = props.pop(KEY_STOR_POOL_NAME, None) or DISKLESS_POOL
+        else:
+            pool = props.pop(KEY_STOR_POOL_NAME, None) or self._default_pool(db, node["name"], rd)
+        pool_row = self._pool_row(db, node["name"], pool)
+        if pool_row is None:
+            raise ctx.error(rc.FAIL_NOT_FOUND_STOR_POOL_DFN,
+                            f"Storage pool '{pool}' on node '{node['name']}' not found.",
+                            cause=f"The specified storage pool '{pool}' on node '{node['name']}' could not be "
+                            "found in the database")
+        if pool_row["provider_kind"] == "DISKLESS":
+            diskless = True
+        if existing is not None:
             if diskless:
-                pool = props.pop(KEY_STOR_POOL_NAME, None) or DISKLESS_POOL
-            else:
-                pool = props.pop(KEY_STOR_POOL_NAME, None) or self._default_pool(db, node["name"], rd)
-            pool_row = self._pool_row(db, node["name"], pool)
-            if pool_row is None:
-                raise ctx.error(rc.FAIL_NOT_FOUND_STOR_POOL_DFN,
-                                f"Storage pool '{pool}' on node '{node['name']}' not found.",
-                                cause=f"The specified storage pool '{pool}' on node '{node['name']}' could not be "
-                                "found in the database")
-            if pool_row["provider_kind"] == "DISKLESS":
-                diskless = True
-            layer_list = parse_kinds(ctx, body["layer_list"], LAYER_KINDS, "layer") if body.get("layer_list") else None
-            return self._insert_resource(db, ctx, rd, node["name"], pool_row["name"], diskless, props,
-                                         body.get("drbd_node_id"), layer_list)
-
-    def create_resources(self, rd_name: str, bodies: list[dict]) -> list[RcEntry]:
-        entries: list[RcEntry] = []
-        for body in bodies:
-            node = ((body or {}).get("resource") or {}).get("node_name") or ""
-            entries.extend(self.create_resource(rd_name, node, body or {}))
-        return entries
+                _set_resource_disk(db, existing, DISKLESS_FLAGS, existing["stor_pool"])
+                return []
+            _set_resource_disk(db, existing, [], pool_row["name"])
+            return [ctx.entry(rc.MODIFIED, f"Addition of disk to resource '{rd['name']}' on node "
+                              f"'{existing['node']}' registered")]
+        layer_list = parse_kinds(ctx, body["layer_list"], LAYER_KINDS, "layer") if body.get("layer_list") else None
+        return self._insert_resource(db, ctx, rd, node["name"], pool_row["name"], diskless, props,
+                                     body.get("drbd_node_id"), layer_list)
 
     def delete_resource(self, rd_name: str, node_name: str) -> list[RcEntry]:
         ctx = _rsc_ctx(rc.MASK_DEL, rd_name, node_name)
@@ -1674,20 +1720,39 @@ class Backend:
                 raise ctx.error(rc.FAIL_IN_USE, f"Resource '{rd['name']}' on node '{row['node']}' is still in use.",
                                 cause="Resource is mounted/in use.",
                                 correction=f"Un-mount resource '{rd['name']}' on the node '{row['node']}'.")
+            flags = json.loads(row["flags"])
             others = [json.loads(r["flags"]) for r in db.execute(
                 "SELECT flags FROM resources WHERE rd = ? AND node != ?", (rd["id"], row["node"]))]
-            if ("DISKLESS" not in json.loads(row["flags"]) and any("DISKLESS" in flags for flags in others)
-                    and not any("DISKLESS" not in flags for flags in others)):
+            if ("DISKLESS" not in flags and any("DISKLESS" in other for other in others)
+                    and not any("DISKLESS" not in other for other in others)):
                 # CtrlRscDeleteApiHelper.ensureNotLastDisk
                 raise ctx.error(rc.FAIL_IN_USE,
                                 f"Last resource of '{rd['name']}' with disk still has diskless resources attached.",
                                 cause="Resource still has diskless users.",
                                 correction="Before deleting this resource, delete the diskless resources attached "
                                            "to it.")
+            entries = []
+            wanted_without = self._tie_breaker_wanted(db, rd, others)
+            if wanted_without and "TIE_BREAKER" in flags:
+                # CtrlRscAutoTieBreakerHelper.manage: a tie-breaker deleted by hand turns the feature off for the RD
+                rd_props = self._rd_props(db, rd["id"])
+                self._set_rd_props(db, rd["id"], rd_props, rd_props | {KEY_AUTO_TIE_BREAKER: "false"})
+                entries.append(ctx.entry(rc.INFO_PROP_SET, f"Disabling auto-tiebreaker on resource-definition "
+                                         f"'{rd['name']}' as tiebreaker resource was manually deleted"))
+            elif wanted_without and not any("TIE_BREAKER" in other for other in others):
+                diskless_pool = self._diskless_pool(db, row["node"])
+                if "DISKLESS" in flags or diskless_pool is not None:
+                    # CtrlRscAutoTieBreakerHelper.takeover: the resource stays, as the RD's tie-breaker
+                    _set_resource_disk(db, row, TIE_BREAKER_FLAGS, row["stor_pool"] if "DISKLESS" in flags
+                                       else diskless_pool)
+                    return [ctx.entry(rc.INFO_TIE_BREAKER_TAKEOVER, "The given resource will not be deleted but "
+                                      "will be taken over as a linstor managed tiebreaker resource.")]
             db.execute("DELETE FROM resources WHERE rd = ? AND node = ?", (rd["id"], row["node"]))
-        return [ctx.entry(rc.DELETED, f"Resource '{rd['name']}' on node '{row['node']}' deleted.",
-                          details=f"Resource '{rd['name']}' on node '{row['node']}' UUID was: {row['uuid']}",
-                          refs={rc.KEY_UUID: row["uuid"]})]
+            entries.append(ctx.entry(rc.DELETED, f"Resource '{rd['name']}' on node '{row['node']}' deleted.",
+                                     details=f"Resource '{rd['name']}' on node '{row['node']}' UUID was: "
+                                     f"{row['uuid']}", refs={rc.KEY_UUID: row["uuid"]}))
+            entries.extend(self._manage_tie_breaker(db, ctx, rd))
+        return entries
 
     def modify_resource(self, rd_name: str, node_name: str, body: dict) -> list[RcEntry]:
         ctx = Context(rc.MASK_MOD, rc.MASK_RSC, {rc.KEY_RSC_DFN: rd_name, rc.KEY_NODE: node_name},
@@ -1738,7 +1803,7 @@ class Backend:
         node_filter = {n.lower() for n in merged.get("node_name_list") or []}
         size = db.execute("SELECT COALESCE(SUM(size_kib), 0) FROM vlm_dfns WHERE rd = ?", (rd["id"],)).fetchone()[0]
         used = self._used_kib(db)
-        occupied = {n.lower() for n in diskful + diskless}
+        occupied = {n.lower() for n in diskful}  # a diskless resource takes a disk (skipAlreadyPlacedOnNodeNamesCheck)
         candidates = []
         for pool in db.execute("SELECT * FROM stor_pools WHERE provider_kind != 'DISKLESS' "
                                "ORDER BY upper(node), upper(name)"):
@@ -1775,14 +1840,82 @@ class Backend:
         entries = []
         layer_list = merged.get("layer_stack") or None
         for node, pool in chosen[:additional]:
-            entries.extend(self._insert_resource(db, ctx, rd, node, pool, False, layer_list=layer_list))
+            row = db.execute("SELECT * FROM resources WHERE rd = ? AND node = ?", (rd["id"], node)).fetchone()
+            if row is None:
+                entries.extend(self._insert_resource(db, ctx, rd, node, pool, False, layer_list=layer_list))
+            else:
+                _set_resource_disk(db, row, [], pool)
+                entries.append(ctx.entry(rc.MODIFIED, f"Addition of disk to resource '{rd['name']}' on node "
+                                         f"'{row['node']}' registered", refs={rc.KEY_NODE: row["node"]}))
         if diskless_on_remaining or merged.get("diskless_on_remaining"):
-            taken = occupied | {n.lower() for n, _ in chosen[:additional]}
+            taken = {n.lower() for n in diskful + diskless} | {n.lower() for n, _ in chosen[:additional]}
             for node in db.execute("SELECT name FROM nodes ORDER BY upper(name)"):
                 if node["name"].lower() not in taken:
                     entries.extend(self._insert_resource(db, ctx, rd, node["name"], DISKLESS_POOL, True,
                                                          layer_list=layer_list))
-        return entries
+        return entries + self._manage_tie_breaker(db, ctx, rd)
+
+    def _tie_breaker_wanted(self, db: sqlite3.Connection, rd: sqlite3.Row, resources: list[list[str]]) -> bool:
+        """Whether an RD whose resources have the flags ``resources`` wants a tie-breaker
+        (CtrlRscAutoTieBreakerHelper.isAutoTieBreakerEnabled and shouldTieBreakerExist): DRBD in its layer stack,
+        KEY_AUTO_TIE_BREAKER true and DRBD quorum majority (RD, then group, then the controller's defaults), an even
+        number (2 or more) of diskful resources and no diskless one that is not the tie-breaker. The emulator takes
+        every diskless resource for one a tie-breaker could stand in for, and a quorum set to anything else for one
+        set by a user (Internal/Drbd/QuorumSetBy)."""
+        stack = json.loads(db.execute("SELECT layer_stack FROM rsc_dfns WHERE id = ?", (rd["id"],)).fetchone()[0])
+        if "DRBD" not in stack:
+            return False
+        if self._priority_prop(db, rd, KEY_AUTO_TIE_BREAKER, AUTO_TIE_BREAKER_DEFAULT).lower() != "true":
+            return False
+        if self._priority_prop(db, rd, KEY_QUORUM, "majority").lower() != "majority":
+            return False
+        live = [flags for flags in resources if not {"DELETE", "INACTIVE"} & set(flags)]
+        diskful = sum("DISKLESS" not in flags for flags in live)
+        diskless = sum("DISKLESS" in flags and "TIE_BREAKER" not in flags for flags in live)
+        return diskful >= 2 and diskful % 2 == 0 and diskless == 0
+
+    def _priority_prop(self, db: sqlite3.Connection, rd: sqlite3.Row, key: str, default: str) -> str:
+        """A property as PriorityProps reads it: the RD's, else its group's, else ``default`` (the controller's)."""
+        value = self._rd_props(db, rd["id"]).get(key)
+        if value is None:
+            rg = db.execute("SELECT props FROM rsc_grps WHERE name = ?", (rd["rg"],)).fetchone()
+            value = json.loads(rg["props"]).get(key) if rg else None
+        return default if value is None else value
+
+    @staticmethod
+    def _diskless_pool(db: sqlite3.Connection, node: str) -> str | None:
+        """The node's first diskless storage pool, if it has one."""
+        row = db.execute("SELECT name FROM stor_pools WHERE node = ? AND provider_kind = 'DISKLESS' "
+                         "ORDER BY upper(name) LIMIT 1", (node,)).fetchone()
+        return row["name"] if row else None
+
+    def _manage_tie_breaker(self, db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row) -> list[RcEntry]:
+        """CtrlRscAutoTieBreakerHelper.manage, after a change of an RD's resources or of a property it reads: while
+        the RD wants a tie-breaker (:meth:`_tie_breaker_wanted`) and has none, a diskless resource flagged
+        TIE_BREAKER on the first node (in the group's node list, if it has one) without a resource of the RD; once it
+        wants none, its tie-breaker is removed."""
+        rows = db.execute("SELECT node, flags FROM resources WHERE rd = ?", (rd["id"],)).fetchall()
+        flags = {row["node"]: json.loads(row["flags"]) for row in rows}
+        tie_breaker = next((node for node, node_flags in flags.items() if "TIE_BREAKER" in node_flags), None)
+        wanted = self._tie_breaker_wanted(db, rd, list(flags.values()))
+        if wanted and tie_breaker is None:
+            rg = db.execute("SELECT select_filter FROM rsc_grps WHERE name = ?", (rd["rg"],)).fetchone()
+            node_list = json.loads(rg["select_filter"]).get("node_name_list") if rg else None
+            allowed = {name.lower() for name in node_list or []}
+            taken = {node.lower() for node in flags}
+            for node in db.execute("SELECT name FROM nodes ORDER BY upper(name)"):
+                key = node["name"].lower()
+                pool = self._diskless_pool(db, node["name"])
+                if key not in taken and (not allowed or key in allowed) and pool is not None:
+                    self._insert_resource(db, ctx, rd, node["name"], pool, True, tie_breaker=True)
+                    return [ctx.entry(rc.INFO_TIE_BREAKER_CREATED, f"Tie breaker resource '{rd['name']}' created on "
+                                      f"{node['name']}")]
+            return [ctx.entry(rc.WARN_NOT_ENOUGH_NODES_FOR_TIE_BREAKER, "Could not find suitable node to "
+                              f"automatically create a tie breaking resource for '{rd['name']}'.")]
+        if not wanted and tie_breaker is not None:
+            db.execute("DELETE FROM resources WHERE rd = ? AND node = ?", (rd["id"], tie_breaker))
+            return [ctx.entry(rc.INFO_TIE_BREAKER_DELETING, "Tie breaker marked for deletion")]
+        return []
 
     def autoplace(self, rd_name: str, body: dict) -> list[RcEntry]:
         ctx = Context(rc.MASK_CRT, rc.MASK_RSC, {rc.KEY_RSC_DFN: rd_name}, f"Auto-placing resource: {rd_name}")
@@ -2035,8 +2168,10 @@ class Backend:
             for rsc in db.execute("SELECT * FROM resources WHERE rd = ? ORDER BY node", (src["id"],)).fetchall():
                 rsc_props = json.loads(rsc["props"])
                 rsc_props.pop("Emulator/InUse", None)
+                flags = json.loads(rsc["flags"])  # Resource.Flags.restoreFlags: the tie-breaker stays one
                 entries.extend(self._insert_resource(db, rsc_ctx, clone, rsc["node"], rsc["stor_pool"],
-                                                     "DISKLESS" in json.loads(rsc["flags"]), rsc_props))
+                                                     "DISKLESS" in flags, rsc_props,
+                                                     tie_breaker="TIE_BREAKER" in flags))
         return entries, clone["name"]
 
     def clone_status(self, src_name: str, clone_name: str) -> dict:
@@ -2259,6 +2394,7 @@ class Backend:
                                     f"Snapshot '{snap['name']}' of resource '{rd['name']}' on node '{rsc['node']}' "
                                     "not found.")
             mismatched: list[RcEntry] = []
+            tie_breaker: list[RcEntry] = []
             for vd in db.execute("SELECT * FROM vlm_dfns WHERE rd = ? ORDER BY vlm_nr", (rd["id"],)).fetchall():
                 if vd["vlm_nr"] not in snap_vds:
                     raise ctx.error(rc.FAIL_NOT_FOUND_SNAPSHOT,
@@ -2284,6 +2420,7 @@ class Backend:
                     for rsc in rscs:                        # diskless resources" in 1.31.0)
                         if "DISKLESS" in json.loads(rsc["flags"]):
                             db.execute("DELETE FROM resources WHERE rd = ? AND node = ?", (rd["id"], rsc["node"]))
+                    tie_breaker = self._manage_tie_breaker(db, _restore_ctx(rd["name"]), rd)  # the restore's
         nodes = [r["node"] for r in rscs]
         if mismatched:
             return [ctx.entry(rc.MODIFIED, f"Snapshot '{snap['name']}' of resource '{rd['name']}' marked down for "
@@ -2298,7 +2435,7 @@ class Backend:
                 ctx.entry(rc.MASK_INFO | rc.MODIFIED, f"Rolled resource '{rd['name']}' back on "
                           + ", ".join(f"'{n}'" for n in nodes)),
                 ctx.entry(rc.MASK_INFO | rc.MODIFIED, f"Re-activated resource '{rd['name']}' on "
-                          + ", ".join(f"'{n}'" for n in nodes) + " after rollback")]
+                          + ", ".join(f"'{n}'" for n in nodes) + " after rollback"), *tie_breaker]
 
     def restore_volume_definitions(self, rd_name: str, snap_name: str, body: dict) -> list[RcEntry]:
         to_name = body.get("to_resource") or ""
@@ -2368,7 +2505,8 @@ class Backend:
                 rsc_props.pop(KEY_STOR_POOL_NAME, None)
                 self._insert_resource(db, ctx, target, node["node"], pool, False, rsc_props)
                 nodes.append(node["node"])
+            tie_breaker = self._manage_tie_breaker(db, ctx, target) if nodes else []
         entries.append(ctx.entry(rc.CREATED, f"Resource '{target['name']}' on nodes '"
                                  + "', '".join(nodes) + f"' restored from resource '{rd['name']}', snapshot "
                                  f"'{snap['name']}'."))
-        return entries
+        return entries + tie_breaker

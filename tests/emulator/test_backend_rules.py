@@ -24,6 +24,16 @@ def refused(call, *args) -> LinstorError:
 DRBD_STACK = [{"type": "DRBD"}, {"type": "STORAGE"}]
 
 
+def disks(backend: Backend, name: str) -> list[str]:
+    """The nodes of the RD's diskful resources."""
+    return [r["node_name"] for r in backend.list_resources([name]) if "DISKLESS" not in r["flags"]]
+
+
+def tie_breakers(backend: Backend, name: str) -> list[str]:
+    """The nodes of the RD's tie-breaker resources (LINSTOR's auto-tiebreaker adds one to an even number of disks)."""
+    return [r["node_name"] for r in backend.list_resources([name]) if "TIE_BREAKER" in r["flags"]]
+
+
 def make_rd(backend: Backend, name: str, props: dict | None = None, size: int = GIB, rg: str | None = None,
             layers: list | None = None) -> None:
     backend.create_resource_definition({"resource_definition": {"name": name, "props": props or {},
@@ -284,8 +294,10 @@ def test_autoplace_place_count_request_then_group_then_two(backend):
     backend.autoplace("from-request", {"select_filter": {"place_count": 1}})
     backend.autoplace("from-group", {"select_filter": {}})
     backend.autoplace("default", {})
-    count = {name: len(backend.list_resources([name])) for name in ("from-request", "from-group", "default")}
+    count = {name: len(disks(backend, name)) for name in ("from-request", "from-group", "default")}
     assert count == {"from-request": 1, "from-group": 3, "default": 2}
+    assert {name: len(tie_breakers(backend, name)) for name in count} == {"from-request": 0, "from-group": 0,
+                                                                          "default": 1}
 
 
 def test_setting_a_group_place_count_places_its_short_rds_as_linstor(backend):
@@ -297,7 +309,7 @@ def test_setting_a_group_place_count_places_its_short_rds_as_linstor(backend):
     make_rd(backend, "elsewhere")
     entries = backend.modify_resource_group("rg", {"select_filter": {"place_count": 2}})
     assert not any(e.is_error for e in entries)
-    count = {name: len(backend.list_resources([name])) for name in ("short", "unplaced", "full", "elsewhere")}
+    count = {name: len(disks(backend, name)) for name in ("short", "unplaced", "full", "elsewhere")}
     assert count == {"short": 2, "unplaced": 2, "full": 3, "elsewhere": 0}
     # more than the nodes: the modify stays, each RD's error is in the reply
     entries = backend.modify_resource_group("rg", {"select_filter": {"place_count": 4}})
@@ -305,8 +317,8 @@ def test_setting_a_group_place_count_places_its_short_rds_as_linstor(backend):
     errors = [e.ret_code & rc.MASK_BITS_CODE for e in entries if e.is_error]
     assert errors == [rc.FAIL_NOT_ENOUGH_NODES & rc.MASK_BITS_CODE] * 3
     assert backend.get_resource_group("rg")["select_filter"]["place_count"] == 4
-    # a modify without place_count places nothing
-    backend.delete_resource("short", backend.list_resources(["short"])[0]["node_name"])
+    # a modify without place_count places nothing; one disk left wants no tie-breaker
+    backend.delete_resource("short", disks(backend, "short")[0])
     backend.modify_resource_group("rg", {"description": "d"})
     assert len(backend.list_resources(["short"])) == 1
 
@@ -395,6 +407,141 @@ def test_spawn_volume_size_count_must_match_groups_unless_partial(backend):
     assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_INVLD_VLM_SIZES & rc.MASK_BITS_CODE
     backend.spawn("vm", {"resource_definition_name": "v1", "volume_sizes": [GIB, 500 * 1024]})
     assert [v["size_kib"] for v in backend.list_volume_definitions("v1")] == [GIB, 500 * 1024]
+
+
+# ---------------------------------------------------------------- auto-tiebreaker
+
+TIE_BREAKER_FLAGS = ["DISKLESS", "DRBD_DISKLESS", "TIE_BREAKER"]
+
+
+def code_of(entries, code: int) -> list:
+    """The entries of ``entries`` with the ret_code's low bits of ``code``."""
+    return [e for e in entries if e.ret_code & rc.MASK_BITS_CODE == code & rc.MASK_BITS_CODE]
+
+
+def test_two_disks_get_a_diskless_tie_breaker_on_the_free_node(backend):
+    """CtrlRscAutoTieBreakerHelper: the controller's DrbdOptions/auto-add-quorum-tiebreaker is True, DRBD quorum
+    majority by default; an even number of disks and no other diskless resource get a tie-breaker."""
+    make_rd(backend, "rd1")
+    entries = backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    [spare] = {"node1", "node2", "node3"} - set(disks(backend, "rd1"))
+    [created] = code_of(entries, rc.INFO_TIE_BREAKER_CREATED)
+    assert created.ret_code == rc.INFO_TIE_BREAKER_CREATED | rc.MASK_CRT | rc.MASK_RSC
+    assert created.message == f"Tie breaker resource 'rd1' created on {spare}"
+    [tie_breaker] = [r for r in backend.list_resources(["rd1"]) if r["node_name"] == spare]
+    assert tie_breaker["flags"] == TIE_BREAKER_FLAGS
+    assert tie_breaker["props"]["StorPoolName"] == "DfltDisklessStorPool"
+    make_rd(backend, "one")
+    make_rd(backend, "three")
+    assert not code_of(backend.autoplace("one", {"select_filter": {"place_count": 1}}), rc.INFO_TIE_BREAKER_CREATED)
+    backend.autoplace("three", {"select_filter": {"place_count": 3}})
+    assert tie_breakers(backend, "one") == tie_breakers(backend, "three") == []
+
+
+def test_no_tie_breaker_without_a_free_node_warns(tmp_path):
+    backend = Backend(tmp_path / "state.sqlite3", nodes=2)
+    make_rd(backend, "rd1")
+    entries = backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    [warning] = code_of(entries, rc.WARN_NOT_ENOUGH_NODES_FOR_TIE_BREAKER)
+    assert warning.message == "Could not find suitable node to automatically create a tie breaking resource for 'rd1'."
+    assert len(backend.list_resources(["rd1"])) == 2
+    backend.close()
+
+
+@pytest.mark.parametrize(("props", "group_props", "layers"), [
+    ({"DrbdOptions/auto-add-quorum-tiebreaker": "false"}, {}, None),
+    ({}, {"DrbdOptions/auto-add-quorum-tiebreaker": "False"}, None),
+    ({"DrbdOptions/Resource/quorum": "off"}, {}, None),
+    ({}, {}, [{"type": "STORAGE"}]),
+])
+def test_no_tie_breaker_when_turned_off_without_quorum_or_without_drbd(backend, props, group_props, layers):
+    backend.create_resource_group({"name": "rg"})
+    backend.modify_resource_group("rg", {"override_props": group_props})
+    make_rd(backend, "rd1", props=props, rg="rg", layers=layers)
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    assert len(disks(backend, "rd1")) == 2 and tie_breakers(backend, "rd1") == []
+
+
+def test_the_property_set_on_the_rd_removes_the_tie_breaker_and_deleting_it_brings_one_back(backend):
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    entries = backend.modify_resource_definition("rd1", {"override_props": {
+        "DrbdOptions/auto-add-quorum-tiebreaker": "false"}})
+    [deleting] = code_of(entries, rc.INFO_TIE_BREAKER_DELETING)
+    assert deleting.message == "Tie breaker marked for deletion"
+    assert len(backend.list_resources(["rd1"])) == 2
+    backend.modify_resource_definition("rd1", {"delete_props": ["DrbdOptions/auto-add-quorum-tiebreaker"]})
+    assert len(tie_breakers(backend, "rd1")) == 1
+    backend.modify_resource_group("DfltRscGrp", {"override_props": {"DrbdOptions/Resource/quorum": "off"}})
+    assert tie_breakers(backend, "rd1") == [], "the group's quorum reaches its RDs"
+
+
+def test_a_tie_breaker_deleted_by_hand_turns_the_feature_off_for_the_rd(backend):
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    [spare] = tie_breakers(backend, "rd1")
+    entries = backend.delete_resource("rd1", spare)
+    [prop_set] = code_of(entries, rc.INFO_PROP_SET)
+    assert prop_set.message == ("Disabling auto-tiebreaker on resource-definition 'rd1' as tiebreaker resource was "
+                                "manually deleted")
+    assert code_of(entries, rc.DELETED)
+    assert backend.get_resource_definition("rd1")["props"]["DrbdOptions/auto-add-quorum-tiebreaker"] == "false"
+    assert len(backend.list_resources(["rd1"])) == 2
+
+
+def test_a_resource_deleted_where_a_tie_breaker_is_wanted_is_taken_over_as_one(backend):
+    """A disk of three, or the one diskless resource beside two disks: deleted, it would leave two disks without a
+    tie-breaker, so LINSTOR keeps it as the tie-breaker (CtrlRscAutoTieBreakerHelper.takeover)."""
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 3}})
+    entries = backend.delete_resource("rd1", "node3")
+    [takeover] = code_of(entries, rc.INFO_TIE_BREAKER_TAKEOVER)
+    assert takeover.message == ("The given resource will not be deleted but will be taken over as a linstor managed "
+                                "tiebreaker resource.")
+    assert not code_of(entries, rc.DELETED)
+    [tie_breaker] = [r for r in backend.list_resources(["rd1"]) if r["node_name"] == "node3"]
+    assert tie_breaker["flags"] == TIE_BREAKER_FLAGS
+    assert tie_breaker["volumes"][0]["storage_pool_name"] == "DfltDisklessStorPool"
+    make_rd(backend, "rd2")
+    backend.create_resources("rd2", [{"resource": {"node_name": "node1"}}, {"resource": {"node_name": "node2"}},
+                                     {"resource": {"node_name": "node3", "flags": ["DISKLESS"]}}])
+    assert tie_breakers(backend, "rd2") == [], "a diskless resource stands in for the tie-breaker"
+    assert code_of(backend.delete_resource("rd2", "node3"), rc.INFO_TIE_BREAKER_TAKEOVER)
+    assert tie_breakers(backend, "rd2") == ["node3"]
+
+
+def test_deleting_a_disk_of_two_removes_the_tie_breaker(backend):
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    entries = backend.delete_resource("rd1", disks(backend, "rd1")[0])
+    assert code_of(entries, rc.DELETED) and code_of(entries, rc.INFO_TIE_BREAKER_DELETING)
+    assert [r["flags"] for r in backend.list_resources(["rd1"])] == [[]]
+
+
+@pytest.mark.parametrize("how", ["autoplace", "create"])
+def test_a_disk_placed_on_the_tie_breakers_node_takes_it_over(backend, how):
+    """The autoplacer may pick a node with a diskless resource (skipAlreadyPlacedOnNodeNamesCheck) and a create
+    on it toggles the disk in (CtrlRscCrtApiHelper); three disks want no tie-breaker."""
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    [spare] = tie_breakers(backend, "rd1")
+    if how == "autoplace":
+        entries = backend.autoplace("rd1", {"select_filter": {"place_count": 3}})
+    else:
+        entries = backend.create_resource("rd1", spare, {})
+    [added] = code_of(entries, rc.MODIFIED)
+    assert added.message == f"Addition of disk to resource 'rd1' on node '{spare}' registered"
+    assert sorted(disks(backend, "rd1")) == ["node1", "node2", "node3"] and tie_breakers(backend, "rd1") == []
+    [resource] = [r for r in backend.list_resources(["rd1"]) if r["node_name"] == spare]
+    assert resource["props"]["StorPoolName"] == "pool1"
+
+
+def test_a_clone_keeps_the_tie_breaker_flag(backend):
+    make_rd(backend, "src")
+    backend.autoplace("src", {"select_filter": {"place_count": 2}})
+    backend.clone("src", {"name": "copy"})
+    assert tie_breakers(backend, "copy") == tie_breakers(backend, "src") != []
+    assert sorted(disks(backend, "copy")) == sorted(disks(backend, "src"))
 
 
 # ---------------------------------------------------------------- clone
@@ -523,7 +670,8 @@ def test_a_rollback_after_a_grow(tmp_path, version):
     placed = [r["node_name"] for r in backend.list_resources(["rd1"])]
     if version not in ("1.31.0", "1.31.1", "1.31.2"):
         assert not [entry for entry in entries if entry.is_error]
-        assert sizes == ([GIB] if version in ("1.31.3", "1.34.0") else [2 * GIB]) and len(placed) == 2
+        assert sizes == ([GIB] if version in ("1.31.3", "1.34.0") else [2 * GIB]) and len(placed) == 3
+        assert len(disks(backend, "rd1")) == 2
         return
     [error] = [entry for entry in entries if entry.is_error]
     assert error.ret_code == rc.FAIL_INVLD_VLM_SIZE | rc.MASK_CRT | rc.MASK_RSC
@@ -542,12 +690,15 @@ def test_a_rollback_by_restore_before_1_31_2_drops_the_diskless_resources(tmp_pa
     backend = Backend(tmp_path / "state.sqlite3", linstor_version=version)
     make_rd(backend, "rd1")
     backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
-    [spare] = {"node1", "node2", "node3"} - {r["node_name"] for r in backend.list_resources(["rd1"])}
-    backend.create_resource("rd1", spare, {"resource": {"flags": ["DISKLESS"]}})
+    [spare] = tie_breakers(backend, "rd1")
+    assert backend.create_resource("rd1", spare, {"resource": {"flags": ["DISKLESS"]}}) == []
+    assert tie_breakers(backend, "rd1") == [], "a diskless create on the tie-breaker's node makes it the user's"
     backend.create_snapshot("rd1", {"name": "s1"})
     backend.rollback("rd1", "s1")
-    placed = {r["node_name"] for r in backend.list_resources(["rd1"])}
-    assert (spare in placed) is kept and len(placed) == (3 if kept else 2)
+    flags = {r["node_name"]: r["flags"] for r in backend.list_resources(["rd1"])}
+    assert len(flags) == 3 and len(disks(backend, "rd1")) == 2
+    # dropped, the user's diskless resource gives way to a new tie-breaker, which the restore's auto-tiebreaker adds
+    assert ("TIE_BREAKER" not in flags[spare]) is kept
 
 
 def test_rollback_to_unknown_snapshot_is_not_found(backend):
@@ -681,7 +832,7 @@ def test_autoplace_without_any_place_count_places_nothing(backend):
     assert "already deployed on 0 nodes" in entry.message
     assert backend.list_resources(["rd1"]) == []
     backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
-    assert len(backend.list_resources(["rd1"])) == 2
+    assert len(disks(backend, "rd1")) == 2
 
 
 def test_a_volume_definition_does_not_grow_while_exact_size_is_set(backend):
@@ -723,7 +874,7 @@ def test_state_survives_reopen(tmp_path):
     first.close()
     second = Backend(path, nodes=5)  # --nodes only seeds a new file
     assert second.get_resource_definition("rd1")["props"] == {"Aux/k": "v"}
-    assert len(second.list_resources(["rd1"])) == 2
+    assert len(disks(second, "rd1")) == 2 and len(tie_breakers(second, "rd1")) == 1
     assert [s["name"] for s in second.list_snapshots("rd1")] == ["s1"]
     assert len(second.list_nodes()) == 3
     second.close()
@@ -765,7 +916,8 @@ def test_a_delete_refused_in_use_keeps_the_delete_flag_from_1_31_to_1_33_1(tmp_p
         error = refused(attempt, "rd1")
         assert error.ret_code == rc.FAIL_IN_USE | rc.MASK_DEL | rc.MASK_RSC_DFN
         assert backend.get_resource_definition("rd1")["flags"] == (["DELETE"] if flag_kept else [])
-        assert [resource["flags"] for resource in backend.list_resources(["rd1"])] == [[], []]
+        assert [resource["flags"] for resource in backend.list_resources(["rd1"])] == [
+            [], [], ["DISKLESS", "DRBD_DISKLESS", "TIE_BREAKER"]]
     assert backend.resume_deletes() == [], "still in use: refused again, the flag kept"
     backend.modify_resource("rd1", node, {"override_props": {"Emulator/InUse": "false"}})
     backend.delete_resource_definition("rd1")

@@ -58,7 +58,8 @@ def test_sigterm_exits_cleanly_and_state_survives_restart(tmp_path):
     try:
         status, rds = call(second.url, "GET", "/v1/resource-definitions?props=Aux/Incus/name=incus-volume-c1")
         assert status == 200 and [rd["name"] for rd in rds] == ["rd1"]
-        assert len(call(second.url, "GET", "/v1/resource-definitions/rd1/resources")[1]) == 2
+        flags = sorted(r["flags"] for r in call(second.url, "GET", "/v1/resource-definitions/rd1/resources")[1])
+        assert flags == [[], [], ["DISKLESS", "DRBD_DISKLESS", "TIE_BREAKER"]]  # two disks and a tie-breaker
         assert [s["name"] for s in call(second.url, "GET", "/v1/view/snapshots")[1]] == ["s1"]
     finally:
         assert second.stop(signal.SIGINT) == 0

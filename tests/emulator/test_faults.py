@@ -129,17 +129,18 @@ def test_deleting_lists_the_rd_as_being_deleted_then_deletes_it(served, debug) -
     assert create_rd(served, "fault-deleting")[0] == 201
     assert send(served, "POST", f"{RD_LIST}/fault-deleting/volume-definitions",
                 {"volume_definition": {"size_kib": 65536}})[0] == 201
-    assert send(served, "POST", f"{RD_LIST}/fault-deleting/autoplace", {"select_filter": {"place_count": 2}})[0] == 201
-    assert flags_listed(served, "fault-deleting") == ([], [[], []])
+    # three disks: no tie-breaker
+    assert send(served, "POST", f"{RD_LIST}/fault-deleting/autoplace", {"select_filter": {"place_count": 3}})[0] == 201
+    assert flags_listed(served, "fault-deleting") == ([], [[], [], []])
     debug.add_fault("deleting", f"{RD_LIST}/[^/]+", "DELETE", delay_seconds=2.0)
     replies: list[tuple[int, object]] = []
     deleter = threading.Thread(target=lambda: replies.append(send(served, "DELETE", f"{RD_LIST}/fault-deleting")))
     started = time.monotonic()
     deleter.start()
     deadline = time.monotonic() + 1.5
-    while flags_listed(served, "fault-deleting") == ([], [[], []]) and time.monotonic() < deadline:
+    while flags_listed(served, "fault-deleting") == ([], [[], [], []]) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert flags_listed(served, "fault-deleting") == (["DELETE"], [["DELETE"], ["DELETE"]]), \
+    assert flags_listed(served, "fault-deleting") == (["DELETE"], [["DELETE"], ["DELETE"], ["DELETE"]]), \
         "listed, flagged, while the satellites would remove the resources"
     assert deleter.is_alive(), "not answered before the delete is carried out"
     deleter.join(timeout=10)

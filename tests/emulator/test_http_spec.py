@@ -14,6 +14,7 @@ from openapi_check import SpecChecker, SpecViolation
 GIB = 1024 * 1024
 MASK_ERROR = 0xC000000000000000
 MASK_WARN = 0x8000000000000000
+TIE_BREAKER_FLAGS = ["DISKLESS", "DRBD_DISKLESS", "TIE_BREAKER"]
 
 
 def code(entry: dict) -> int:
@@ -95,10 +96,11 @@ def test_spawn_and_list_with_props_filters(client, group):
     both = client.get("/v1/resource-definitions", props="Aux/Incus/type", with_volume_definitions="true").body
     assert [rd["name"] for rd in both] == ["incus-volume-aaaa", "incus-volume-bbbb"]
     assert both[0]["volume_definitions"][0]["size_kib"] == GIB
-    assert len(client.get("/v1/resource-definitions/incus-volume-aaaa/resources").body) == 2
+    assert sorted(r["flags"] for r in client.get("/v1/resource-definitions/incus-volume-aaaa/resources").body) == [
+        [], [], TIE_BREAKER_FLAGS]
     assert client.get("/v1/resource-definitions/incus-volume-bbbb/resources").body == []
     view = client.get("/v1/view/resources", resources="incus-volume-aaaa").body
-    assert {r["volumes"][0]["state"]["disk_state"] for r in view} == {"UpToDate"}
+    assert sorted(r["volumes"][0]["state"]["disk_state"] for r in view) == ["Diskless", "UpToDate", "UpToDate"]
     assert client.get("/v1/resource-definitions/incus-volume-aaaa/sync-status").body == {"synced_on_all": True}
     single = client.get("/v1/resource-definitions/incus-volume-aaaa")
     assert single.status == 200 and single.body["props"]["Aux/Incus/type"] == "containers"
@@ -180,17 +182,17 @@ def test_resources_autoplace_and_not_enough_nodes(client):
     assert placed.status == 201
     again = client.post("/v1/resource-definitions/ap-rd/autoplace", {"select_filter": {"place_count": 2}})
     assert again.status == 201 and kinds(again.body) == ["warning"]
-    nodes = {r["node_name"] for r in client.get("/v1/resource-definitions/ap-rd/resources").body}
-    spare = ({"node1", "node2", "node3"} - nodes).pop()
-    assert client.post(f"/v1/resource-definitions/ap-rd/resources/{spare}",
-                       {"resource": {"flags": ["DISKLESS"]}}).status == 201
-    assert client.get(f"/v1/resource-definitions/ap-rd/resources/{spare}").body["flags"] == \
-        ["DRBD_DISKLESS", "DISKLESS"]
+    listed = client.get("/v1/resource-definitions/ap-rd/resources").body
+    [spare] = [r["node_name"] for r in listed if "TIE_BREAKER" in r["flags"]]  # two disks: a tie-breaker
+    assert client.get(f"/v1/resource-definitions/ap-rd/resources/{spare}").body["flags"] == TIE_BREAKER_FLAGS
     assert client.get(f"/v1/resource-definitions/ap-rd/resources/{spare}/volumes").status == 200
     modified = client.put(f"/v1/resource-definitions/ap-rd/resources/{spare}", {"override_props": {"Aux/r": "1"}})
     assert modified.status == 200
     assert client.get("/v1/view/resources", props="Aux/r=1").body[0]["node_name"] == spare
-    assert client.delete(f"/v1/resource-definitions/ap-rd/resources/{spare}").status == 200
+    deleted = client.delete(f"/v1/resource-definitions/ap-rd/resources/{spare}")
+    assert deleted.status == 200 and kinds(deleted.body) == ["info", "success"]
+    assert client.get("/v1/resource-definitions/ap-rd").body["props"]["DrbdOptions/auto-add-quorum-tiebreaker"] == \
+        "false"
     assert kinds(client.delete(f"/v1/resource-definitions/ap-rd/resources/{spare}").body) == ["warning"]
     assert client.post("/v1/resource-definitions/ghost/autoplace", {"select_filter": {}}).status == 404
     assert client.post("/v1/resource-definitions/ap-rd/resources",
@@ -220,7 +222,8 @@ def test_snapshots_rollback_restore_and_delete(client, group):
     assert vd.status == 200
     rsc = client.post("/v1/resource-definitions/snap-rd/snapshot-restore-resource/s1", {"to_resource": "restored-rd"})
     assert rsc.status == 200
-    assert len(client.get("/v1/resource-definitions/restored-rd/resources").body) == 2
+    assert sorted(r["flags"] for r in client.get("/v1/resource-definitions/restored-rd/resources").body) == [
+        [], [], TIE_BREAKER_FLAGS]
 
     refused = client.delete("/v1/resource-definitions/snap-rd")
     assert refused.status == 500

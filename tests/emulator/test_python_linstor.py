@@ -108,17 +108,19 @@ def test_python_linstor_end_to_end(lin):
     assert {rd.name for rd in typed.resource_definitions} >= {"e2e-vol1", "e2e-vol2"}
 
     resources = client.resource_list_raise(filter_by_resources=["e2e-vol1"]).resources
-    assert len(resources) == 2
-    # What `linstor volume list` reads: each volume's layer data and its replication to the other node.
+    # two disks, and the diskless tie-breaker that LINSTOR's auto-tiebreaker adds on the third node
+    assert sorted(resource.flags for resource in resources) == [[], [], ["DISKLESS", "DRBD_DISKLESS", "TIE_BREAKER"]]
+    # What `linstor volume list` reads: each volume's layer data and its replication to the other nodes.
     placed = client.volume_list_raise(filter_by_resources=["e2e-vol1"]).resources
     assert sorted(resource.node_name for resource in placed) == sorted(r.node_name for r in resources)
     for resource in placed:
         [volume] = resource.volumes
+        disk = "TIE_BREAKER" not in resource.flags
         assert volume.usable_size == 64 * 1024 and volume.drbd_data.device_path == volume.device_path
-        assert volume.storage_data.data_v0["usable_size_kib"] == 64 * 1024
-        [peer] = [other.node_name for other in placed if other.node_name != resource.node_name]
-        assert {node: state.replication_state for node, state in volume.state.replication_states.items()} == {
-            peer: "Established"}
+        assert volume.storage_data.data_v0["usable_size_kib"] == (64 * 1024 if disk else 0)
+        peers = {other.node_name for other in placed} - {resource.node_name}
+        states = {node: state.replication_state for node, state in volume.state.replication_states.items()}
+        assert states == dict.fromkeys(peers, "Established")
 
     ok(client.snapshot_create(None, "e2e-vol1", "snap1"))
     ok(client.snapshot_create(None, "e2e-vol1", "snap2"))
