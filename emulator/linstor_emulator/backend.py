@@ -1125,10 +1125,7 @@ class Backend:
              _dumps(layer_stack), new_uuid))
         db.executemany("INSERT INTO rd_props VALUES (?, ?, ?)", [(cursor.lastrowid, k, v) for k, v in props.items()])
         row = db.execute("SELECT * FROM rsc_dfns WHERE id = ?", (cursor.lastrowid,)).fetchone()
-        entries = []
-        if props:
-            entries.append(ctx.entry(rc.MASK_CRT | rc.CREATED,
-                                     "Successfully set property key(s): " + ",".join(sorted(props))))
+        entries = prop_change_entries(rc.MASK_RSC_DFN, props, None)  # CtrlRscDfnApiCallHandler.createResourceDefinition
         entries.append(ctx.entry(rc.CREATED, f"New resource definition '{name}' created.",
                                  details=f"Resource definition '{name}' UUID is: {new_uuid}",
                                  refs={rc.KEY_UUID: new_uuid}))
@@ -2157,9 +2154,11 @@ class Backend:
             props[KEY_CLONED_FROM] = src["name"]
             props = self._apply_prop_changes(props, override, body.get("delete_props"), body.get("delete_namespaces"))
             # createRscDfnPayload: the source's DRBD layer data, if it has one, gives the clone its own
-            clone, entries = self._create_rd(db, ctx, clone_name, rg_name, {},
+            clone, created = self._create_rd(db, ctx, clone_name, rg_name, {},
                                              peer_slots=src["peer_slots"] if src["port"] is not None else None,
                                              layer_stack=layers)
+            # cloneRscDfnInTransaction: fillProperties and remove report the request's keys first
+            entries = prop_change_entries(rc.MASK_RSC_DFN, override, body.get("delete_props")) + created
             db.executemany("INSERT INTO rd_props VALUES (?, ?, ?)", [(clone["id"], k, v) for k, v in props.items()])
             for vd in db.execute("SELECT * FROM vlm_dfns WHERE rd = ? ORDER BY vlm_nr", (src["id"],)).fetchall():
                 self._insert_vd(db, ctx, clone, vd["vlm_nr"], vd["size_kib"], json.loads(vd["props"]),

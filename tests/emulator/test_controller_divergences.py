@@ -310,6 +310,27 @@ def test_modifies_report_the_property_keys_set_and_deleted(backend):
 
 
 
+def test_creates_report_the_property_keys_set_in_the_request_s_order(backend):
+    """An RD created with properties (also by a spawn) reports them as a modify does, in the request's order and
+    without object references (CtrlRscDfnApiCallHandler.createResourceDefinition calls fillProperties); a clone
+    reports the keys its request sets and deletes (cloneRscDfnInTransaction)."""
+    set_b_a = (rc.MASK_RSC_DFN | rc.MASK_CRT | rc.CREATED, "Successfully set property key(s): Aux/b,Aux/a")
+    entries = backend.create_resource_definition({"resource_definition": {"name": "rd1",
+                                                                          "props": {"Aux/b": "1", "Aux/a": "2"}}})
+    assert [(e.ret_code, e.message) for e in entries[:1]] == [set_b_a] and entries[0].obj_refs == {}
+    assert entries[1].message == "New resource definition 'rd1' created."
+    assert len(backend.create_resource_definition({"resource_definition": {"name": "rd2"}})) == 1
+    backend.create_resource_group({"name": "rg1"})
+    entries = backend.spawn("rg1", {"resource_definition_name": "rd3", "resource_definition_props": {"Aux/b": "1",
+                                                                                                     "Aux/a": "2"}})
+    assert set_b_a in [(e.ret_code, e.message) for e in entries]
+    entries, _ = backend.clone("rd1", {"name": "copy", "override_props": {"Aux/b": "3", "Aux/a": "4"},
+                                       "delete_props": ["Aux/z"]})
+    assert [(e.ret_code, e.message) for e in entries[:2]] == [
+        set_b_a, (rc.MASK_RSC_DFN | rc.MASK_DEL | rc.DELETED, "Successfully deleted property key(s): Aux/z")]
+
+
+
 # ---------------------------------------------------------------- 9. resource group operation bits
 
 def test_group_modify_and_delete_carry_the_create_operation_bit(backend):
