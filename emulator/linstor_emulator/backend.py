@@ -76,6 +76,10 @@ SNAPSHOT_NO_RESOURCES_NAMED_RELEASE = (1, 31, 2)
 EXACT_SIZE_COUNT_RELEASE = (1, 29, 1)
 """From LINSTOR 1.29.1 the refusal to set DrbdOptions/ExactSize=true on a deployed RD names the resource count
 (CtrlRscDfnApiCallHandler.checkProps); before, "must not be set to True when resources are deployed ..."."""
+AUTO_QUORUM_RELEASE = (1, 31, 0)
+"""From LINSTOR 1.31 ("Rework auto-quorum behaviour") the auto-quorum helper writes DrbdOptions/Resource/quorum on an
+RD after each change of its resources, unless Internal/Drbd/QuorumSetBy says a user set the quorum
+(CtrlRscAutoQuorumHelper). Its earlier form (DrbdOptions/auto-quorum, which also wrote on-no-quorum) is not played."""
 ZFS_ROLLBACK_IN_PLACE_RELEASE = (1, 32, 0)
 """From LINSTOR 1.32 a volume on ZFS (all the emulator's disks are) is rolled back in place again (ZfsChecks), which
 needs the snapshot on every diskful node (StorDriver/Zfs/RollbackStrategy=clone, which would restore instead, is
@@ -135,6 +139,7 @@ KEY_AUTO_TIE_BREAKER = "DrbdOptions/auto-add-quorum-tiebreaker"  # ApiConsts.KEY
 AUTO_TIE_BREAKER_DEFAULT = "True"
 """The controller's value of KEY_AUTO_TIE_BREAKER, as LINSTOR's first database migration stores it."""
 KEY_QUORUM = "DrbdOptions/Resource/quorum"  # InternalApiConsts.KEY_DRBD_QUORUM
+KEY_QUORUM_SET_BY = "Internal/Drbd/QuorumSetBy"  # ApiConsts.NAMESPC_INTERNAL_DRBD + "/" + KEY_QUORUM_SET_BY
 DISKLESS_FLAGS = ["DISKLESS", "DRBD_DISKLESS"]
 TIE_BREAKER_FLAGS = [*DISKLESS_FLAGS, "TIE_BREAKER"]
 """Flags as LINSTOR lists them (FlagsHelper.toStringList, in Resource.Flags order): DRBD_DISKLESS and TIE_BREAKER
@@ -948,6 +953,7 @@ class Backend:
             row = self._load_rg(db, ctx, name)
             props = self._apply_prop_changes(json.loads(row["props"]), override, body.get("delete_props"),
                                              body.get("delete_namespaces"))
+            props = self._mark_quorum_setter(props, override, body.get("delete_props"))
             select_filter = json.loads(row["select_filter"])
             new_filter = self._clean_filter(ctx, body.get("select_filter") or {})
             if body.get("select_filter") is not None:
@@ -963,7 +969,13 @@ class Backend:
             warnings = self._unknown_pool_warning(db, select_filter) if body.get("select_filter") is not None else []
             if _reads_tie_breaker_keys(body):
                 for rd in db.execute("SELECT * FROM rsc_dfns WHERE rg = ? ORDER BY upper(name)", (display,)).fetchall():
-                    warnings += self._manage_tie_breaker(db, _rd_ctx(rc.MASK_MOD, rd["name"]), rd)
+                    rd_props = self._rd_props(db, rd["id"])
+                    if (version_tuple(self.linstor_version) >= AUTO_QUORUM_RELEASE
+                            and rd_props.get(KEY_QUORUM_SET_BY, "linstor").lower() == "linstor"):
+                        # CtrlRscAutoQuorumHelper.removeQuorumPropIfSetByLinstor: the group's quorum may now rule
+                        self._set_rd_props(db, rd["id"], rd_props, {k: v for k, v in rd_props.items()
+                                                                    if k != KEY_QUORUM})
+                    warnings += self._run_auto_helpers(db, _rd_ctx(rc.MASK_MOD, rd["name"]), rd)
         entries = prop_change_entries(rc.MASK_RSC_DFN, body.get("override_props"), body.get("delete_props"))
         entries += warnings + [ctx.entry(rc.MODIFIED, f"Resource group '{display}' modified.",
                              details=f"Resource group '{display}' UUID is: {row['uuid']}",
@@ -1103,7 +1115,7 @@ class Backend:
         except InvalidName as exc:
             raise ctx.error(rc.FAIL_INVLD_RSC_NAME, f"The specified resource name '{name}' is invalid.",
                             cause=str(exc)) from None
-        props = self._check_props(ctx, props)
+        props = self._mark_quorum_setter(self._check_props(ctx, props), props, None)
         layer_stack = parse_kinds(ctx, layer_stack, LAYER_KINDS, "layer") if layer_stack else []
         rg_name = rg_name or DEFAULT_RSC_GRP
         if rg_name.lower() == DEFAULT_RSC_GRP.lower() and db.execute(
@@ -1350,8 +1362,9 @@ class Backend:
             if not (override or body.get("delete_props") or self.rest_api_at_least(CLONE_PROPS_REST_API)):
                 namespaces = None  # before 1.32 the property block runs only with overrides or deleted keys
             new = self._apply_prop_changes(old, override, body.get("delete_props"), namespaces)
+            new = self._mark_quorum_setter(new, override, body.get("delete_props"))
             self._set_rd_props(db, row["id"], old, new)
-            tie_breaker = self._manage_tie_breaker(db, ctx, row) if _reads_tie_breaker_keys(body) else []
+            tie_breaker = self._run_auto_helpers(db, ctx, row) if _reads_tie_breaker_keys(body) else []
             if body.get("layer_stack"):
                 layers = parse_kinds(ctx, body["layer_stack"], LAYER_KINDS, "layer")
                 if layers != json.loads(row["layer_stack"]):
@@ -1664,7 +1677,7 @@ class Backend:
                 rd = self._load_rd(db, ctx, rd_name)
                 entries.extend(self._create_resource(db, ctx, rd, node, body))
             if bodies:
-                entries.extend(self._manage_tie_breaker(db, ctx, rd))
+                entries.extend(self._run_auto_helpers(db, ctx, rd))
         return entries
 
     def _create_resource(self, db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row, node_name: str,
@@ -1748,7 +1761,7 @@ class Backend:
             entries.append(ctx.entry(rc.DELETED, f"Resource '{rd['name']}' on node '{row['node']}' deleted.",
                                      details=f"Resource '{rd['name']}' on node '{row['node']}' UUID was: "
                                      f"{row['uuid']}", refs={rc.KEY_UUID: row["uuid"]}))
-            entries.extend(self._manage_tie_breaker(db, ctx, rd))
+            entries.extend(self._run_auto_helpers(db, ctx, rd))
         return entries
 
     def modify_resource(self, rd_name: str, node_name: str, body: dict) -> list[RcEntry]:
@@ -1850,21 +1863,23 @@ class Backend:
                 if node["name"].lower() not in taken:
                     entries.extend(self._insert_resource(db, ctx, rd, node["name"], DISKLESS_POOL, True,
                                                          layer_list=layer_list))
-        return entries + self._manage_tie_breaker(db, ctx, rd)
+        return entries + self._run_auto_helpers(db, ctx, rd)
 
     def _tie_breaker_wanted(self, db: sqlite3.Connection, rd: sqlite3.Row, resources: list[list[str]]) -> bool:
         """Whether an RD whose resources have the flags ``resources`` wants a tie-breaker
         (CtrlRscAutoTieBreakerHelper.isAutoTieBreakerEnabled and shouldTieBreakerExist): DRBD in its layer stack,
-        KEY_AUTO_TIE_BREAKER true and DRBD quorum majority (RD, then group, then the controller's defaults), an even
-        number (2 or more) of diskful resources and no diskless one that is not the tie-breaker. The emulator takes
-        every diskless resource for one a tie-breaker could stand in for, and a quorum set to anything else for one
-        set by a user (Internal/Drbd/QuorumSetBy)."""
+        KEY_AUTO_TIE_BREAKER true and DRBD quorum majority or (from 1.31) left to LINSTOR (RD, then group, then the
+        controller's defaults), an even number (2 or more) of diskful resources and no diskless one that is not the
+        tie-breaker. The emulator takes every diskless resource for one a tie-breaker could stand in for; before
+        1.31, a quorum other than majority for one set by a user."""
         stack = json.loads(db.execute("SELECT layer_stack FROM rsc_dfns WHERE id = ?", (rd["id"],)).fetchone()[0])
         if "DRBD" not in stack:
             return False
         if self._priority_prop(db, rd, KEY_AUTO_TIE_BREAKER, AUTO_TIE_BREAKER_DEFAULT).lower() != "true":
             return False
-        if self._priority_prop(db, rd, KEY_QUORUM, "majority").lower() != "majority":
+        quorum = self._priority_prop(db, rd, KEY_QUORUM, "majority").lower() == "majority"
+        if not quorum and not (version_tuple(self.linstor_version) >= AUTO_QUORUM_RELEASE
+                               and self._quorum_set_by_linstor(db, rd)):
             return False
         live = [flags for flags in resources if not {"DELETE", "INACTIVE"} & set(flags)]
         diskful = sum("DISKLESS" not in flags for flags in live)
@@ -1885,6 +1900,61 @@ class Backend:
         row = db.execute("SELECT name FROM stor_pools WHERE node = ? AND provider_kind = 'DISKLESS' "
                          "ORDER BY upper(name) LIMIT 1", (node,)).fetchone()
         return row["name"] if row else None
+
+    def _run_auto_helpers(self, db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row) -> list[RcEntry]:
+        """CtrlRscAutoHelper.manage: the tie-breaker, then the quorum ("run autotiebreaker + autoquorum as last")."""
+        return self._manage_tie_breaker(db, ctx, rd) + self._manage_quorum(db, ctx, rd)
+
+    def _quorum_set_by_linstor(self, db: sqlite3.Connection, rd: sqlite3.Row) -> bool:
+        """CtrlRscAutoQuorumHelper.isAutoQuorumEnabled (from 1.31): Internal/Drbd/QuorumSetBy, by priority, is not a
+        user's."""
+        return self._priority_prop(db, rd, KEY_QUORUM_SET_BY, "linstor").lower() == "linstor"
+
+    def _manage_quorum(self, db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row) -> list[RcEntry]:
+        """CtrlRscAutoQuorumHelper.manage (from :data:`AUTO_QUORUM_RELEASE`): unless a user set the quorum, the RD's
+        DrbdOptions/Resource/quorum becomes ``majority`` when quorum is feasible (two disks and a diskless resource,
+        or three disks, counting DRBD resources only), else ``off``; a quorum a user set on the group is copied onto
+        the RD (setQuorumFromUser)."""
+        if version_tuple(self.linstor_version) < AUTO_QUORUM_RELEASE:
+            return []
+        props = self._rd_props(db, rd["id"])
+        old = props.get(KEY_QUORUM)
+        shown = "undefined" if old is None else f"'{old}'"
+        message = "Resource-definition property '" + KEY_QUORUM + "' updated from {} to '{}' by {}"
+        if not self._quorum_set_by_linstor(db, rd):
+            if KEY_QUORUM_SET_BY in props:
+                wanted = props.get(KEY_QUORUM) or "majority"
+            else:
+                rg = db.execute("SELECT props FROM rsc_grps WHERE name = ?", (rd["rg"],)).fetchone()
+                wanted = (json.loads(rg["props"]) if rg else {}).get(KEY_QUORUM) or "majority"
+            if wanted.lower() == (old or "").lower():
+                return []
+            self._set_rd_props(db, rd["id"], props, props | {KEY_QUORUM: wanted})
+            return [ctx.entry(rc.INFO_PROP_SET, message.format(shown, wanted, "User"))]
+        stack = json.loads(db.execute("SELECT layer_stack FROM rsc_dfns WHERE id = ?", (rd["id"],)).fetchone()[0])
+        live = [json.loads(r["flags"]) for r in db.execute("SELECT flags FROM resources WHERE rd = ?", (rd["id"],))]
+        live = [flags for flags in live if "DRBD" in stack and not {"DELETE", "INACTIVE"} & set(flags)]
+        diskful = sum("DISKLESS" not in flags for flags in live)
+        feasible = (diskful == 2 and len(live) > diskful) or diskful >= 3
+        wanted = "majority" if feasible else "off"
+        if old != wanted:
+            self._set_rd_props(db, rd["id"], props, props | {KEY_QUORUM: wanted})
+        if feasible and old != wanted:
+            return [ctx.entry(rc.INFO_PROP_SET, message.format(shown, wanted, "AutoQuorum"))]
+        if not feasible and old is not None and old != wanted:
+            return [ctx.entry(rc.INFO_PROP_REMOVED, f"Resource-definition property '{KEY_QUORUM}' was removed as "
+                              "there are not enough resources for quorum")]
+        return []
+
+    def _mark_quorum_setter(self, props: dict, override: dict | None, delete: Iterable[str] | None) -> dict:
+        """CtrlPropsHelper.fillProperties and .remove (from :data:`AUTO_QUORUM_RELEASE`): a quorum a request sets is
+        a user's (Internal/Drbd/QuorumSetBy ``user`` beside it), and one it deletes takes that mark with it."""
+        if version_tuple(self.linstor_version) >= AUTO_QUORUM_RELEASE:
+            if any(key.lower() == KEY_QUORUM.lower() for key in override or {}):
+                props[KEY_QUORUM_SET_BY] = "user"
+            if any(key.lower() == KEY_QUORUM.lower() for key in delete or ()):
+                props.pop(KEY_QUORUM_SET_BY, None)
+        return props
 
     def _manage_tie_breaker(self, db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row) -> list[RcEntry]:
         """CtrlRscAutoTieBreakerHelper.manage, after a change of an RD's resources or of a property it reads: while
@@ -2153,6 +2223,7 @@ class Backend:
             props = dict(src_props)
             props[KEY_CLONED_FROM] = src["name"]
             props = self._apply_prop_changes(props, override, body.get("delete_props"), body.get("delete_namespaces"))
+            props = self._mark_quorum_setter(props, override, body.get("delete_props"))
             # createRscDfnPayload: the source's DRBD layer data, if it has one, gives the clone its own
             clone, created = self._create_rd(db, ctx, clone_name, rg_name, {},
                                              peer_slots=src["peer_slots"] if src["port"] is not None else None,
@@ -2419,7 +2490,7 @@ class Backend:
                     for rsc in rscs:                        # diskless resources" in 1.31.0)
                         if "DISKLESS" in json.loads(rsc["flags"]):
                             db.execute("DELETE FROM resources WHERE rd = ? AND node = ?", (rd["id"], rsc["node"]))
-                    tie_breaker = self._manage_tie_breaker(db, _restore_ctx(rd["name"]), rd)  # the restore's
+                    tie_breaker = self._run_auto_helpers(db, _restore_ctx(rd["name"]), rd)  # the restore's
         nodes = [r["node"] for r in rscs]
         if mismatched:
             return [ctx.entry(rc.MODIFIED, f"Snapshot '{snap['name']}' of resource '{rd['name']}' marked down for "
@@ -2504,7 +2575,7 @@ class Backend:
                 rsc_props.pop(KEY_STOR_POOL_NAME, None)
                 self._insert_resource(db, ctx, target, node["node"], pool, False, rsc_props)
                 nodes.append(node["node"])
-            tie_breaker = self._manage_tie_breaker(db, ctx, target) if nodes else []
+            tie_breaker = self._run_auto_helpers(db, ctx, target) if nodes else []
         entries.append(ctx.entry(rc.CREATED, f"Resource '{target['name']}' on nodes '"
                                  + "', '".join(nodes) + f"' restored from resource '{rd['name']}', snapshot "
                                  f"'{snap['name']}'."))

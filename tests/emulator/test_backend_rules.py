@@ -544,6 +544,47 @@ def test_a_clone_keeps_the_tie_breaker_flag(backend):
     assert sorted(disks(backend, "copy")) == sorted(disks(backend, "src"))
 
 
+def test_auto_quorum_sets_majority_when_feasible_and_off_otherwise(tmp_path):
+    """From 1.31 CtrlRscAutoQuorumHelper, run after the tie-breaker, writes the RD's DRBD quorum: majority with two
+    disks and a diskless resource (the tie-breaker) or three disks, else off (no entry when it was not set)."""
+    backend = Backend(tmp_path / "state.sqlite3")
+    make_rd(backend, "rd1")
+    entries = backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    [quorum] = code_of(entries, rc.INFO_PROP_SET)
+    assert quorum.message == ("Resource-definition property 'DrbdOptions/Resource/quorum' updated from undefined to "
+                              "'majority' by AutoQuorum")
+    assert code_of(entries, rc.INFO_TIE_BREAKER_CREATED), "the tie-breaker first: it makes quorum feasible"
+    assert backend.get_resource_definition("rd1")["props"]["DrbdOptions/Resource/quorum"] == "majority"
+    make_rd(backend, "one")
+    assert not code_of(backend.autoplace("one", {"select_filter": {"place_count": 1}}), rc.INFO_PROP_SET)
+    assert backend.get_resource_definition("one")["props"]["DrbdOptions/Resource/quorum"] == "off"
+    backend.close()
+    older = Backend(tmp_path / "older.sqlite3", linstor_version="1.30.4")
+    make_rd(older, "rd1")
+    older.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    assert "DrbdOptions/Resource/quorum" not in older.get_resource_definition("rd1")["props"], "not played before 1.31"
+    older.close()
+
+
+def test_a_quorum_a_user_sets_is_marked_and_left_alone(backend):
+    """A quorum set on the RD carries Internal/Drbd/QuorumSetBy=user (deleted with it); auto-quorum leaves it, and a
+    quorum that is not majority set by a user wants no tie-breaker. One set on the group reaches its RDs."""
+    make_rd(backend, "rd1", props={"DrbdOptions/Resource/quorum": "off"})
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    props = backend.get_resource_definition("rd1")["props"]
+    assert (props["DrbdOptions/Resource/quorum"], props["Internal/Drbd/QuorumSetBy"]) == ("off", "user")
+    assert tie_breakers(backend, "rd1") == []
+    entries = backend.modify_resource_definition("rd1", {"delete_props": ["DrbdOptions/Resource/quorum"]})
+    assert "Internal/Drbd/QuorumSetBy" not in backend.get_resource_definition("rd1")["props"]
+    assert code_of(entries, rc.INFO_TIE_BREAKER_CREATED), "left to LINSTOR again, the quorum wants a tie-breaker"
+    assert backend.get_resource_definition("rd1")["props"]["DrbdOptions/Resource/quorum"] == "majority"
+    entries = backend.modify_resource_group("DfltRscGrp", {"override_props": {"DrbdOptions/Resource/quorum": "2"}})
+    [from_user] = code_of(entries, rc.INFO_PROP_SET)
+    assert from_user.message == ("Resource-definition property 'DrbdOptions/Resource/quorum' updated from undefined "
+                                 "to '2' by User")
+    assert backend.get_resource_definition("rd1")["props"]["DrbdOptions/Resource/quorum"] == "2"
+
+
 # ---------------------------------------------------------------- clone
 
 def test_clone_copies_all_props_adds_cloned_from_then_applies_overrides(backend):
@@ -557,7 +598,8 @@ def test_clone_copies_all_props_adds_cloned_from_then_applies_overrides(backend)
     assert name == "copy"
     copy = backend.get_resource_definition("copy")
     assert copy["props"] == {"Aux/Incus/name": "incus-volume-b", KEY_CLONED_FROM: "src",
-                             "DrbdOptions/Net/allow-two-primaries": "yes"}
+                             "DrbdOptions/Net/allow-two-primaries": "yes",
+                             "DrbdOptions/Resource/quorum": "majority"}  # the source's, from its auto-quorum
     assert [v["size_kib"] for v in backend.list_volume_definitions("copy")] == [GIB]
     assert sorted(r["node_name"] for r in backend.list_resources(["copy"])) == \
         sorted(r["node_name"] for r in backend.list_resources(["src"]))
@@ -747,7 +789,7 @@ def test_snapshot_view_has_sizes_nodes_and_timestamps(backend):
     uuids = [snap["uuid"]] + [u for node in snap["snapshots"] for u in
                               [node["uuid"]] + [volume["uuid"] for volume in node["snapshot_volumes"]]]
     assert len(set(uuids)) == len(uuids) == 5, "every object has a UUID of its own"
-    assert snap["resource_definition_props"] == {"Aux/x": "1"}
+    assert snap["resource_definition_props"] == {"Aux/x": "1", "DrbdOptions/Resource/quorum": "majority"}
     assert snap["snapshot_definition_props"] == {"SequenceNumber": "1"}
 
 
@@ -760,7 +802,8 @@ def test_a_snapshots_props_hold_the_captured_rd_properties_too(tmp_path, version
     backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
     backend.create_snapshot("rd1", {"name": "s1"})
     [snap] = backend.list_snapshots("rd1")
-    assert snap["props"] == {"Aux/x": "1", "SequenceNumber": "1"}
+    quorum = {} if version < "1.31" else {"DrbdOptions/Resource/quorum": "majority"}  # the RD's, from auto-quorum
+    assert snap["props"] == {"Aux/x": "1", "SequenceNumber": "1"} | quorum
     assert ("resource_definition_props" in snap) is split and ("snapshot_definition_props" in snap) is split
 
 
@@ -873,7 +916,7 @@ def test_state_survives_reopen(tmp_path):
     first.create_snapshot("rd1", {"name": "s1"})
     first.close()
     second = Backend(path, nodes=5)  # --nodes only seeds a new file
-    assert second.get_resource_definition("rd1")["props"] == {"Aux/k": "v"}
+    assert second.get_resource_definition("rd1")["props"] == {"Aux/k": "v", "DrbdOptions/Resource/quorum": "majority"}
     assert len(disks(second, "rd1")) == 2 and len(tie_breakers(second, "rd1")) == 1
     assert [s["name"] for s in second.list_snapshots("rd1")] == ["s1"]
     assert len(second.list_nodes()) == 3

@@ -190,7 +190,10 @@ def test_resources_autoplace_and_not_enough_nodes(client):
     assert modified.status == 200
     assert client.get("/v1/view/resources", props="Aux/r=1").body[0]["node_name"] == spare
     deleted = client.delete(f"/v1/resource-definitions/ap-rd/resources/{spare}")
-    assert deleted.status == 200 and kinds(deleted.body) == ["info", "success"]
+    assert deleted.status == 200 and kinds(deleted.body) == ["info", "success", "info"]
+    # two disks alone: auto-quorum turns DRBD quorum off
+    assert deleted.body[2]["message"] == ("Resource-definition property 'DrbdOptions/Resource/quorum' was removed as "
+                                          "there are not enough resources for quorum")
     assert client.get("/v1/resource-definitions/ap-rd").body["props"]["DrbdOptions/auto-add-quorum-tiebreaker"] == \
         "false"
     assert kinds(client.delete(f"/v1/resource-definitions/ap-rd/resources/{spare}").body) == ["warning"]
@@ -249,7 +252,8 @@ def test_clone_and_status(client, group):
     status = client.get("/v1/resource-definitions/clone-src/clone/clone-dst")
     assert status.status == 200 and status.body == {"status": "COMPLETE"}
     props = client.get("/v1/resource-definitions/clone-dst").body["props"]
-    assert props == {"Aux/Incus/name": "incus-volume-b", "cloned-from": "clone-src"}
+    assert props == {"Aux/Incus/name": "incus-volume-b", "cloned-from": "clone-src",
+                     "DrbdOptions/Resource/quorum": "majority"}  # the source's, from its auto-quorum
     assert client.get("/v1/resource-definitions/clone-src/clone/nothing").status == 404
     # from LINSTOR 1.32.2 a clone failing in its transaction answers 500 with the clone-started object
     again = client.post("/v1/resource-definitions/clone-src/clone", {"name": "clone-dst"})

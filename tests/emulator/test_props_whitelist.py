@@ -141,8 +141,10 @@ def test_free_namespaces_and_every_key_the_collection_writes(backend):
     backend.create_resource_group({"name": "rg1"})
     backend.modify_resource_group("rg1", {"override_props": group_props})
     backend.create_resource_definition({"resource_definition": {"name": "rd1", "props": props}})
-    assert backend.get_resource_definition("rd1")["props"] == props
-    assert backend.get_resource_group("rg1")["props"] == group_props
+    # a quorum a user sets is marked so beside it (CtrlPropsHelper.fillProperties, from 1.31)
+    set_by_user = {"Internal/Drbd/QuorumSetBy": "user"}
+    assert backend.get_resource_definition("rd1")["props"] == props | set_by_user
+    assert backend.get_resource_group("rg1")["props"] == group_props | set_by_user
     backend.modify_resource_definition("rd1", {"delete_props": ["Aux/x/y/z", "DrbdOptions/ExactSize",
                                                                 "Aux/never-set", "PrefNic"]})
     assert "DrbdOptions/ExactSize" not in backend.get_resource_definition("rd1")["props"]
@@ -197,7 +199,7 @@ def test_values_are_stored_as_the_controller_normalises_them(backend):
         "DrbdOptions/Net/allow-two-primaries": "yes", "DrbdOptions/ExactSize": "true",
         "DrbdOptions/auto-add-quorum-tiebreaker": "false", "DrbdOptions/Resource/quorum": "2",
         "DrbdOptions/Net/protocol": "C", "FileSystem/MkfsParams": "anything at all",
-        "StorDriver/LvcreateOptions": "-i2 -I64"}
+        "StorDriver/LvcreateOptions": "-i2 -I64", "Internal/Drbd/QuorumSetBy": "user"}
 
 
 def test_every_rule_accepts_its_default_where_the_default_is_a_value(backend: Backend):

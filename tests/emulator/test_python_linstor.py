@@ -135,7 +135,8 @@ def test_python_linstor_end_to_end(lin):
     ok(started.messages)
     assert client.resource_dfn_clone_wait_complete("e2e-vol1", "e2e-copy", wait_interval=0.1, timeout=10)
     copy = client.resource_dfn_list_raise(filter_by_resource_definitions=["e2e-copy"]).resource_definitions[0]
-    assert copy.properties == {"Aux/Incus/name": "incus-volume-c3", "cloned-from": "e2e-vol1"}
+    assert copy.properties == {"Aux/Incus/name": "incus-volume-c3", "cloned-from": "e2e-vol1",
+                               "DrbdOptions/Resource/quorum": "majority"}  # the source's, from its auto-quorum
 
     refused = client.resource_dfn_delete("e2e-vol1")
     assert refused[0].is_error() and "because it has snapshots" in refused[0].message
