@@ -108,6 +108,11 @@ def _set_resource_disk(db: sqlite3.Connection, row: sqlite3.Row, flags: list[str
                (_dumps(flags), pool, _dumps(props), row["rd"], row["node"]))
 
 
+def _live(resources: Iterable[list[str]]) -> list[list[str]]:
+    """The flags of the resources the auto-helpers count: none being deleted or inactive."""
+    return [flags for flags in resources if not {"DELETE", "INACTIVE"} & set(flags)]
+
+
 def _reads_tie_breaker_keys(body: dict) -> bool:
     """Whether a modify sets or deletes a property the tie-breaker depends on (CtrlRscDfnApiCallHandler and
     CtrlRscGrpApiCallHandler run the auto-tiebreaker then)."""
@@ -723,6 +728,17 @@ class Backend:
             raise ctx.error(rc.FAIL_NOT_FOUND_SNAPSHOT_DFN,
                             f"Snapshot '{name}' of resource '{rd['name']}' not found.")
         return row
+
+    @staticmethod
+    def _layer_stack(db: sqlite3.Connection, rd_id: int) -> list[str]:
+        """The RD's layer stack as it stands in this transaction (empty until its first resource sets one)."""
+        return json.loads(db.execute("SELECT layer_stack FROM rsc_dfns WHERE id = ?", (rd_id,)).fetchone()[0])
+
+    @staticmethod
+    def _rg_props(db: sqlite3.Connection, rd: sqlite3.Row) -> dict:
+        """The properties of the RD's resource group ({} if it has none)."""
+        rg = db.execute("SELECT props FROM rsc_grps WHERE name = ?", (rd["rg"],)).fetchone()
+        return json.loads(rg["props"]) if rg else {}
 
     def _rd_props(self, db: sqlite3.Connection, rd_id: int) -> dict:
         return {r["key"]: r["value"] for r in db.execute("SELECT key, value FROM rd_props WHERE rd = ?", (rd_id,))}
@@ -1495,8 +1511,7 @@ class Backend:
         new_uuid = _uuid()
         db.execute("INSERT INTO vlm_dfns VALUES (?, ?, ?, NULL, ?, ?, ?)",
                    (rd["id"], number, size, _dumps(props), _dumps(flags or []), new_uuid))
-        stack = db.execute("SELECT layer_stack FROM rsc_dfns WHERE id = ?", (rd["id"],)).fetchone()[0]
-        if "DRBD" in json.loads(stack):  # CtrlRscLayerDataFactory.ensureVlmDfnLayerDataExits
+        if "DRBD" in self._layer_stack(db, rd["id"]):  # CtrlRscLayerDataFactory.ensureVlmDfnLayerDataExits
             self._ensure_drbd_data(db, ctx, rd["id"], number)
         return number, new_uuid
 
@@ -1614,7 +1629,7 @@ class Backend:
         takes ``layer_list``, else the default DRBD, STORAGE,
         and an RD whose stack holds DRBD gets its DRBD layer data (port, minors) now if it has none
         (ResourceControllerFactory.create, CtrlRscLayerDataFactory.ensureStackDataExists)."""
-        stack = json.loads(db.execute("SELECT layer_stack FROM rsc_dfns WHERE id = ?", (rd["id"],)).fetchone()[0])
+        stack = self._layer_stack(db, rd["id"])
         if not stack:
             stack = list(layer_list or ["DRBD", "STORAGE"])
             db.execute("UPDATE rsc_dfns SET layer_stack = ? WHERE id = ?", (_dumps(stack), rd["id"]))
@@ -1708,12 +1723,18 @@ class Backend:
             if diskless:
                 _set_resource_disk(db, existing, DISKLESS_FLAGS, existing["stor_pool"])
                 return []
-            _set_resource_disk(db, existing, [], pool_row["name"])
-            return [ctx.entry(rc.MODIFIED, f"Addition of disk to resource '{rd['name']}' on node "
-                              f"'{existing['node']}' registered")]
+            return [self._add_disk(db, ctx, rd, existing, pool_row["name"])]
         layer_list = parse_kinds(ctx, body["layer_list"], LAYER_KINDS, "layer") if body.get("layer_list") else None
         return self._insert_resource(db, ctx, rd, node["name"], pool_row["name"], diskless, props,
                                      body.get("drbd_node_id"), layer_list)
+
+    @staticmethod
+    def _add_disk(db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row, row: sqlite3.Row, pool: str) -> RcEntry:
+        """Give the RD's diskless resource ``row`` a disk in ``pool`` (ToggleOp.INTO_DRBD_DISKFUL; a tie-breaker
+        stops being one)."""
+        _set_resource_disk(db, row, [], pool)
+        return ctx.entry(rc.MODIFIED, f"Addition of disk to resource '{rd['name']}' on node '{row['node']}' registered",
+                         refs={rc.KEY_NODE: row["node"]})
 
     def delete_resource(self, rd_name: str, node_name: str) -> list[RcEntry]:
         ctx = _rsc_ctx(rc.MASK_DEL, rd_name, node_name)
@@ -1854,9 +1875,7 @@ class Backend:
             if row is None:
                 entries.extend(self._insert_resource(db, ctx, rd, node, pool, False, layer_list=layer_list))
             else:
-                _set_resource_disk(db, row, [], pool)
-                entries.append(ctx.entry(rc.MODIFIED, f"Addition of disk to resource '{rd['name']}' on node "
-                                         f"'{row['node']}' registered", refs={rc.KEY_NODE: row["node"]}))
+                entries.append(self._add_disk(db, ctx, rd, row, pool))
         if diskless_on_remaining or merged.get("diskless_on_remaining"):
             taken = {n.lower() for n in diskful + diskless} | {n.lower() for n, _ in chosen[:additional]}
             for node in db.execute("SELECT name FROM nodes ORDER BY upper(name)"):
@@ -1872,8 +1891,7 @@ class Backend:
         controller's defaults), an even number (2 or more) of diskful resources and no diskless one that is not the
         tie-breaker. The emulator takes every diskless resource for one a tie-breaker could stand in for; before
         1.31, a quorum other than majority for one set by a user."""
-        stack = json.loads(db.execute("SELECT layer_stack FROM rsc_dfns WHERE id = ?", (rd["id"],)).fetchone()[0])
-        if "DRBD" not in stack:
+        if "DRBD" not in self._layer_stack(db, rd["id"]):
             return False
         if self._priority_prop(db, rd, KEY_AUTO_TIE_BREAKER, AUTO_TIE_BREAKER_DEFAULT).lower() != "true":
             return False
@@ -1881,7 +1899,7 @@ class Backend:
         if not quorum and not (version_tuple(self.linstor_version) >= AUTO_QUORUM_RELEASE
                                and self._quorum_set_by_linstor(db, rd)):
             return False
-        live = [flags for flags in resources if not {"DELETE", "INACTIVE"} & set(flags)]
+        live = _live(resources)
         diskful = sum("DISKLESS" not in flags for flags in live)
         diskless = sum("DISKLESS" in flags and "TIE_BREAKER" not in flags for flags in live)
         return diskful >= 2 and diskful % 2 == 0 and diskless == 0
@@ -1890,8 +1908,7 @@ class Backend:
         """A property as PriorityProps reads it: the RD's, else its group's, else ``default`` (the controller's)."""
         value = self._rd_props(db, rd["id"]).get(key)
         if value is None:
-            rg = db.execute("SELECT props FROM rsc_grps WHERE name = ?", (rd["rg"],)).fetchone()
-            value = json.loads(rg["props"]).get(key) if rg else None
+            value = self._rg_props(db, rd).get(key)
         return default if value is None else value
 
     @staticmethod
@@ -1922,18 +1939,16 @@ class Backend:
         shown = "undefined" if old is None else f"'{old}'"
         message = "Resource-definition property '" + KEY_QUORUM + "' updated from {} to '{}' by {}"
         if not self._quorum_set_by_linstor(db, rd):
-            if KEY_QUORUM_SET_BY in props:
-                wanted = props.get(KEY_QUORUM) or "majority"
-            else:
-                rg = db.execute("SELECT props FROM rsc_grps WHERE name = ?", (rd["rg"],)).fetchone()
-                wanted = (json.loads(rg["props"]) if rg else {}).get(KEY_QUORUM) or "majority"
+            setter = props if KEY_QUORUM_SET_BY in props else self._rg_props(db, rd)  # where the mark was found
+            wanted = setter.get(KEY_QUORUM) or "majority"
             if wanted.lower() == (old or "").lower():
                 return []
             self._set_rd_props(db, rd["id"], props, props | {KEY_QUORUM: wanted})
             return [ctx.entry(rc.INFO_PROP_SET, message.format(shown, wanted, "User"))]
-        stack = json.loads(db.execute("SELECT layer_stack FROM rsc_dfns WHERE id = ?", (rd["id"],)).fetchone()[0])
-        live = [json.loads(r["flags"]) for r in db.execute("SELECT flags FROM resources WHERE rd = ?", (rd["id"],))]
-        live = [flags for flags in live if "DRBD" in stack and not {"DELETE", "INACTIVE"} & set(flags)]
+        live: list[list[str]] = []
+        if "DRBD" in self._layer_stack(db, rd["id"]):  # only DRBD resources count
+            rows = db.execute("SELECT flags FROM resources WHERE rd = ?", (rd["id"],))
+            live = _live(json.loads(row["flags"]) for row in rows)
         diskful = sum("DISKLESS" not in flags for flags in live)
         feasible = (diskful == 2 and len(live) > diskful) or diskful >= 3
         wanted = "majority" if feasible else "off"
@@ -1970,10 +1985,12 @@ class Backend:
             node_list = json.loads(rg["select_filter"]).get("node_name_list") if rg else None
             allowed = {name.lower() for name in node_list or []}
             taken = {node.lower() for node in flags}
-            for node in db.execute("SELECT name FROM nodes ORDER BY upper(name)"):
+            for node in db.execute("SELECT name FROM nodes ORDER BY upper(name)").fetchall():
                 key = node["name"].lower()
+                if key in taken or (allowed and key not in allowed):
+                    continue
                 pool = self._diskless_pool(db, node["name"])
-                if key not in taken and (not allowed or key in allowed) and pool is not None:
+                if pool is not None:
                     self._insert_resource(db, ctx, rd, node["name"], pool, True, tie_breaker=True)
                     return [ctx.entry(rc.INFO_TIE_BREAKER_CREATED, f"Tie breaker resource '{rd['name']}' created on "
                                       f"{node['name']}")]
