@@ -79,7 +79,8 @@ EXACT_SIZE_COUNT_RELEASE = (1, 29, 1)
 AUTO_QUORUM_RELEASE = (1, 31, 0)
 """From LINSTOR 1.31 ("Rework auto-quorum behaviour") the auto-quorum helper writes DrbdOptions/Resource/quorum on an
 RD after each change of its resources, unless Internal/Drbd/QuorumSetBy says a user set the quorum
-(CtrlRscAutoQuorumHelper). Its earlier form (DrbdOptions/auto-quorum, which also wrote on-no-quorum) is not played."""
+(CtrlRscAutoQuorumHelper). Before, DrbdOptions/auto-quorum (controller default io-error) ruled it: unless
+``disabled``, the helper wrote quorum and on-no-quorum (its value) on the RD, and the tie-breaker followed it."""
 ZFS_ROLLBACK_IN_PLACE_RELEASE = (1, 32, 0)
 """From LINSTOR 1.32 a volume on ZFS (all the emulator's disks are) is rolled back in place again (ZfsChecks), which
 needs the snapshot on every diskful node (StorDriver/Zfs/RollbackStrategy=clone, which would restore instead, is
@@ -113,11 +114,11 @@ def _live(resources: Iterable[list[str]]) -> list[list[str]]:
     return [flags for flags in resources if not {"DELETE", "INACTIVE"} & set(flags)]
 
 
-def _reads_tie_breaker_keys(body: dict) -> bool:
-    """Whether a modify sets or deletes a property the tie-breaker depends on (CtrlRscDfnApiCallHandler and
-    CtrlRscGrpApiCallHandler run the auto-tiebreaker then)."""
+def _reads_auto_helper_keys(body: dict, auto_quorum_reworked: bool) -> bool:
+    """Whether a modify sets or deletes a property the auto-helpers depend on (CtrlRscDfnApiCallHandler and
+    CtrlRscGrpApiCallHandler run them then): the tie-breaker's, and the quorum's (from 1.31) or the auto-quorum's."""
     keys = set(body.get("override_props") or {}) | set(body.get("delete_props") or [])
-    return bool(keys & {KEY_AUTO_TIE_BREAKER, KEY_QUORUM})
+    return bool(keys & {KEY_AUTO_TIE_BREAKER, KEY_QUORUM if auto_quorum_reworked else KEY_AUTO_QUORUM})
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -145,6 +146,10 @@ AUTO_TIE_BREAKER_DEFAULT = "True"
 """The controller's value of KEY_AUTO_TIE_BREAKER, as LINSTOR's first database migration stores it."""
 KEY_QUORUM = "DrbdOptions/Resource/quorum"  # InternalApiConsts.KEY_DRBD_QUORUM
 KEY_QUORUM_SET_BY = "Internal/Drbd/QuorumSetBy"  # ApiConsts.NAMESPC_INTERNAL_DRBD + "/" + KEY_QUORUM_SET_BY
+KEY_ON_NO_QUORUM = "DrbdOptions/Resource/on-no-quorum"
+KEY_AUTO_QUORUM = "DrbdOptions/auto-quorum"  # ApiConsts.KEY_DRBD_AUTO_QUORUM, read before 1.31
+AUTO_QUORUM_DEFAULT = "io-error"
+"""The controller's value of KEY_AUTO_QUORUM, as LINSTOR's first database migration stores it."""
 DISKLESS_FLAGS = ["DISKLESS", "DRBD_DISKLESS"]
 TIE_BREAKER_FLAGS = [*DISKLESS_FLAGS, "TIE_BREAKER"]
 """Flags as LINSTOR lists them (FlagsHelper.toStringList, in Resource.Flags order): DRBD_DISKLESS and TIE_BREAKER
@@ -802,6 +807,11 @@ class Backend:
     def rest_api_at_least(self, version: tuple[int, ...]) -> bool:
         return version_tuple(self.rest_api_version) >= version
 
+    @property
+    def _auto_quorum_reworked(self) -> bool:
+        """Whether the auto-quorum is LINSTOR's from 1.31 (:data:`AUTO_QUORUM_RELEASE`) or its earlier form."""
+        return version_tuple(self.linstor_version) >= AUTO_QUORUM_RELEASE
+
     def list_nodes(self, names: list[str] | None = None) -> list[dict]:
         with self._read() as db:
             rows = db.execute("SELECT * FROM nodes ORDER BY upper(name)").fetchall()
@@ -983,10 +993,10 @@ class Backend:
                        "WHERE name = ?", (_dumps(props), _dumps(select_filter), description, peer_slots, name))
             display = row["name"]
             warnings = self._unknown_pool_warning(db, select_filter) if body.get("select_filter") is not None else []
-            if _reads_tie_breaker_keys(body):
+            if _reads_auto_helper_keys(body, self._auto_quorum_reworked):
                 for rd in db.execute("SELECT * FROM rsc_dfns WHERE rg = ? ORDER BY upper(name)", (display,)).fetchall():
                     rd_props = self._rd_props(db, rd["id"])
-                    if (version_tuple(self.linstor_version) >= AUTO_QUORUM_RELEASE
+                    if (self._auto_quorum_reworked
                             and rd_props.get(KEY_QUORUM_SET_BY, "linstor").lower() == "linstor"):
                         # CtrlRscAutoQuorumHelper.removeQuorumPropIfSetByLinstor: the group's quorum may now rule
                         self._set_rd_props(db, rd["id"], rd_props, {k: v for k, v in rd_props.items()
@@ -1380,7 +1390,8 @@ class Backend:
             new = self._apply_prop_changes(old, override, body.get("delete_props"), namespaces)
             new = self._mark_quorum_setter(new, override, body.get("delete_props"))
             self._set_rd_props(db, row["id"], old, new)
-            tie_breaker = self._run_auto_helpers(db, ctx, row) if _reads_tie_breaker_keys(body) else []
+            tie_breaker = (self._run_auto_helpers(db, ctx, row)
+                           if _reads_auto_helper_keys(body, self._auto_quorum_reworked) else [])
             if body.get("layer_stack"):
                 layers = parse_kinds(ctx, body["layer_stack"], LAYER_KINDS, "layer")
                 if layers != json.loads(row["layer_stack"]):
@@ -1887,17 +1898,19 @@ class Backend:
     def _tie_breaker_wanted(self, db: sqlite3.Connection, rd: sqlite3.Row, resources: list[list[str]]) -> bool:
         """Whether an RD whose resources have the flags ``resources`` wants a tie-breaker
         (CtrlRscAutoTieBreakerHelper.isAutoTieBreakerEnabled and shouldTieBreakerExist): DRBD in its layer stack,
-        KEY_AUTO_TIE_BREAKER true and DRBD quorum majority or (from 1.31) left to LINSTOR (RD, then group, then the
-        controller's defaults), an even number (2 or more) of diskful resources and no diskless one that is not the
-        tie-breaker. The emulator takes every diskless resource for one a tie-breaker could stand in for; before
-        1.31, a quorum other than majority for one set by a user."""
+        KEY_AUTO_TIE_BREAKER true (RD, then group, then the controller's defaults); from 1.31 DRBD quorum majority or
+        left to LINSTOR, before the auto-quorum not ``disabled``; an even number (2 or more) of diskful resources and
+        no diskless one that is not the tie-breaker. The emulator takes every diskless resource for one a tie-breaker
+        could stand in for."""
         if "DRBD" not in self._layer_stack(db, rd["id"]):
             return False
         if self._priority_prop(db, rd, KEY_AUTO_TIE_BREAKER, AUTO_TIE_BREAKER_DEFAULT).lower() != "true":
             return False
-        quorum = self._priority_prop(db, rd, KEY_QUORUM, "majority").lower() == "majority"
-        if not quorum and not (version_tuple(self.linstor_version) >= AUTO_QUORUM_RELEASE
-                               and self._quorum_set_by_linstor(db, rd)):
+        if not self._auto_quorum_reworked:
+            if self._legacy_auto_quorum(db, rd) is None:
+                return False
+        elif (self._priority_prop(db, rd, KEY_QUORUM, "majority").lower() != "majority"
+                and not self._quorum_set_by_linstor(db, rd)):
             return False
         live = _live(resources)
         diskful = sum("DISKLESS" not in flags for flags in live)
@@ -1932,8 +1945,8 @@ class Backend:
         DrbdOptions/Resource/quorum becomes ``majority`` when quorum is feasible (two disks and a diskless resource,
         or three disks, counting DRBD resources only), else ``off``; a quorum a user set on the group is copied onto
         the RD (setQuorumFromUser)."""
-        if version_tuple(self.linstor_version) < AUTO_QUORUM_RELEASE:
-            return []
+        if not self._auto_quorum_reworked:
+            return self._manage_legacy_quorum(db, ctx, rd)
         props = self._rd_props(db, rd["id"])
         old = props.get(KEY_QUORUM)
         shown = "undefined" if old is None else f"'{old}'"
@@ -1945,12 +1958,7 @@ class Backend:
                 return []
             self._set_rd_props(db, rd["id"], props, props | {KEY_QUORUM: wanted})
             return [ctx.entry(rc.INFO_PROP_SET, message.format(shown, wanted, "User"))]
-        live: list[list[str]] = []
-        if "DRBD" in self._layer_stack(db, rd["id"]):  # only DRBD resources count
-            rows = db.execute("SELECT flags FROM resources WHERE rd = ?", (rd["id"],))
-            live = _live(json.loads(row["flags"]) for row in rows)
-        diskful = sum("DISKLESS" not in flags for flags in live)
-        feasible = (diskful == 2 and len(live) > diskful) or diskful >= 3
+        feasible = self._quorum_feasible(db, rd)
         wanted = "majority" if feasible else "off"
         if old != wanted:
             self._set_rd_props(db, rd["id"], props, props | {KEY_QUORUM: wanted})
@@ -1961,10 +1969,56 @@ class Backend:
                               "there are not enough resources for quorum")]
         return []
 
+    def _quorum_feasible(self, db: sqlite3.Connection, rd: sqlite3.Row) -> bool:
+        """CtrlRscAutoQuorumHelper.isQuorumFeasible: two disks and a diskless resource, or three disks, counting
+        DRBD resources neither being deleted nor inactive."""
+        live: list[list[str]] = []
+        if "DRBD" in self._layer_stack(db, rd["id"]):
+            rows = db.execute("SELECT flags FROM resources WHERE rd = ?", (rd["id"],))
+            live = _live(json.loads(row["flags"]) for row in rows)
+        diskful = sum("DISKLESS" not in flags for flags in live)
+        return (diskful == 2 and len(live) > diskful) or diskful >= 3
+
+    def _legacy_auto_quorum(self, db: sqlite3.Connection, rd: sqlite3.Row) -> str | None:
+        """Before 1.31: DrbdOptions/auto-quorum by priority (RD, group, the controller's ``io-error``), the
+        on-no-quorum policy the helper writes, or None when ``disabled`` (CtrlRscAutoQuorumHelper.getAutoQuorum)."""
+        value = self._priority_prop(db, rd, KEY_AUTO_QUORUM, AUTO_QUORUM_DEFAULT)
+        return None if value == "disabled" else value
+
+    def _manage_legacy_quorum(self, db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row) -> list[RcEntry]:
+        """CtrlRscAutoQuorumHelper.manage before 1.31: unless DrbdOptions/auto-quorum is ``disabled``, the RD gets
+        quorum ``majority`` and on-no-quorum the auto-quorum's value when quorum is feasible, else quorum ``off``
+        and no on-no-quorum, whoever set them before (a user's on-no-quorum is overwritten). The messages are
+        LINSTOR's, including its on-no-quorum one that shows the old quorum as the old value."""
+        auto_quorum = self._legacy_auto_quorum(db, rd)
+        if auto_quorum is None:
+            return []
+        props = self._rd_props(db, rd["id"])
+        old_quorum, old_on_no_quorum = props.get(KEY_QUORUM), props.get(KEY_ON_NO_QUORUM)
+        entries = []
+        if self._quorum_feasible(db, rd):
+            new = props | {KEY_QUORUM: "majority", KEY_ON_NO_QUORUM: auto_quorum}
+            shown = "undefined" if old_quorum is None else f"'{old_quorum}'"
+            updated = "Resource-definition property '{}' updated from " + shown + " to '{}' by auto-quorum"
+            if old_quorum != "majority":
+                entries.append(ctx.entry(rc.INFO_PROP_SET, updated.format(KEY_QUORUM, "majority")))
+            if old_on_no_quorum != auto_quorum:
+                entries.append(ctx.entry(rc.INFO_PROP_SET, updated.format(KEY_ON_NO_QUORUM, auto_quorum)))
+        else:
+            new = {key: value for key, value in props.items() if key != KEY_ON_NO_QUORUM} | {KEY_QUORUM: "off"}
+            removed = "Resource-definition property '{}' was removed as there are not enough resources for quorum"
+            if old_quorum not in (None, "off"):
+                entries.append(ctx.entry(rc.INFO_PROP_REMOVED, removed.format(KEY_QUORUM)))
+            if old_on_no_quorum is not None:
+                entries.append(ctx.entry(rc.INFO_PROP_REMOVED, removed.format(KEY_ON_NO_QUORUM)))
+        if new != props:
+            self._set_rd_props(db, rd["id"], props, new)
+        return entries
+
     def _mark_quorum_setter(self, props: dict, override: dict | None, delete: Iterable[str] | None) -> dict:
         """CtrlPropsHelper.fillProperties and .remove (from :data:`AUTO_QUORUM_RELEASE`): a quorum a request sets is
         a user's (Internal/Drbd/QuorumSetBy ``user`` beside it), and one it deletes takes that mark with it."""
-        if version_tuple(self.linstor_version) >= AUTO_QUORUM_RELEASE:
+        if self._auto_quorum_reworked:
             if any(key.lower() == KEY_QUORUM.lower() for key in override or {}):
                 props[KEY_QUORUM_SET_BY] = "user"
             if any(key.lower() == KEY_QUORUM.lower() for key in delete or ()):

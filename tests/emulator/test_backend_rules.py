@@ -559,11 +559,45 @@ def test_auto_quorum_sets_majority_when_feasible_and_off_otherwise(tmp_path):
     assert not code_of(backend.autoplace("one", {"select_filter": {"place_count": 1}}), rc.INFO_PROP_SET)
     assert backend.get_resource_definition("one")["props"]["DrbdOptions/Resource/quorum"] == "off"
     backend.close()
-    older = Backend(tmp_path / "older.sqlite3", linstor_version="1.30.4")
-    make_rd(older, "rd1")
-    older.autoplace("rd1", {"select_filter": {"place_count": 2}})
-    assert "DrbdOptions/Resource/quorum" not in older.get_resource_definition("rd1")["props"], "not played before 1.31"
-    older.close()
+
+
+def test_auto_quorum_before_1_31_writes_on_no_quorum_too(tmp_path):
+    """Before 1.31 DrbdOptions/auto-quorum (controller default io-error) rules: feasible, the RD gets quorum majority
+    and on-no-quorum the auto-quorum's value, over the one it had; not feasible, quorum off and no on-no-quorum;
+    disabled, no tie-breaker and nothing written. A modify runs the helpers for auto-quorum, not for quorum."""
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version="1.30.4")
+    make_rd(backend, "rd1", {"DrbdOptions/Resource/on-no-quorum": "suspend-io"})
+    entries = backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    assert code_of(entries, rc.INFO_TIE_BREAKER_CREATED)
+    assert [entry.message for entry in code_of(entries, rc.INFO_PROP_SET)] == [
+        "Resource-definition property 'DrbdOptions/Resource/quorum' updated from undefined to 'majority' by "
+        "auto-quorum",
+        # LINSTOR's message shows the old quorum, not the old on-no-quorum (suspend-io here)
+        "Resource-definition property 'DrbdOptions/Resource/on-no-quorum' updated from undefined to 'io-error' by "
+        "auto-quorum"]
+    props = backend.get_resource_definition("rd1")["props"]
+    assert (props["DrbdOptions/Resource/quorum"], props["DrbdOptions/Resource/on-no-quorum"]) == (
+        "majority", "io-error")
+    assert "Internal/Drbd/QuorumSetBy" not in props
+    backend.modify_resource_definition("rd1", {"override_props": {"DrbdOptions/Resource/quorum": "off"}})
+    assert tie_breakers(backend, "rd1") != [], "a quorum set by hand runs no helper before 1.31"
+    entries = backend.modify_resource_group("DfltRscGrp", {"override_props": {"DrbdOptions/auto-quorum": "suspend-io"}})
+    assert [entry.message for entry in code_of(entries, rc.INFO_PROP_SET)] == [
+        "Resource-definition property 'DrbdOptions/Resource/quorum' updated from 'off' to 'majority' by auto-quorum",
+        "Resource-definition property 'DrbdOptions/Resource/on-no-quorum' updated from 'off' to 'suspend-io' by "
+        "auto-quorum"]
+    entries = backend.modify_resource_definition("rd1", {"override_props": {"DrbdOptions/auto-quorum": "disabled"}})
+    assert code_of(entries, rc.INFO_TIE_BREAKER_DELETING) and not code_of(entries, rc.INFO_PROP_SET)
+    assert tie_breakers(backend, "rd1") == []
+    assert backend.get_resource_definition("rd1")["props"]["DrbdOptions/Resource/on-no-quorum"] == "suspend-io"
+    make_rd(backend, "one", {"DrbdOptions/Resource/on-no-quorum": "suspend-io"})
+    entries = backend.autoplace("one", {"select_filter": {"place_count": 1}})
+    assert [entry.message for entry in code_of(entries, rc.INFO_PROP_REMOVED)] == [
+        "Resource-definition property 'DrbdOptions/Resource/on-no-quorum' was removed as there are not enough "
+        "resources for quorum"]
+    props = backend.get_resource_definition("one")["props"]
+    assert props["DrbdOptions/Resource/quorum"] == "off" and "DrbdOptions/Resource/on-no-quorum" not in props
+    backend.close()
 
 
 def test_a_quorum_a_user_sets_is_marked_and_left_alone(backend):
@@ -802,7 +836,9 @@ def test_a_snapshots_props_hold_the_captured_rd_properties_too(tmp_path, version
     backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
     backend.create_snapshot("rd1", {"name": "s1"})
     [snap] = backend.list_snapshots("rd1")
-    quorum = {} if version < "1.31" else {"DrbdOptions/Resource/quorum": "majority"}  # the RD's, from auto-quorum
+    quorum = {"DrbdOptions/Resource/quorum": "majority"}  # the RD's, from auto-quorum
+    if version < "1.31":
+        quorum["DrbdOptions/Resource/on-no-quorum"] = "io-error"
     assert snap["props"] == {"Aux/x": "1", "SequenceNumber": "1"} | quorum
     assert ("resource_definition_props" in snap) is split and ("snapshot_definition_props" in snap) is split
 
