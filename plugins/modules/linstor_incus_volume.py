@@ -118,6 +118,11 @@ options:
       on_no_quorum:
         description:
           - C(DrbdOptions/Resource/on-no-quorum), the pool key C(drbd.on_no_quorum).
+          - LINSTOR before 1.31 writes this property itself (its auto-quorum, C(DrbdOptions/auto-quorum), C(io-error)
+            unless set otherwise) when it places the volume and at each later change of its resources. A create
+            writes the value given back with one more request and warns; a later run puts it back if LINSTOR changed
+            it again. Set C(DrbdOptions/auto-quorum) on the resource group to this value, or to C(disabled), to keep
+            LINSTOR from changing it.
         type: str
         choices: [io-error, suspend-io]
       auto_diskful:

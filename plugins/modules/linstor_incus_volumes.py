@@ -113,7 +113,10 @@ options:
         type: dict
         suboptions:
           on_no_quorum:
-            description: C(DrbdOptions/Resource/on-no-quorum).
+            description:
+              - C(DrbdOptions/Resource/on-no-quorum).
+              - LINSTOR before 1.31 writes it itself when it places a volume (its auto-quorum); a create writes the
+                value given back with one more request and warns, as M(linstor.incus.linstor_incus_volume) does.
             type: str
             choices: [io-error, suspend-io]
           auto_diskful:
