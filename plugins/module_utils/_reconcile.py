@@ -30,7 +30,7 @@ The flow of :func:`reconcile`:
 Request budget: nothing to do = 1 request, whatever the number of volumes; a run that writes to
 volumes that stay adds 1 read-back listing, whatever their number. Each created volume costs 3 (spawn
 with every property, autoplace, the confirming lookup that settles twins: :func:`._volumes.settle_concurrent_create`),
-+1 PUT when LINSTOR changed a requested property while placing it (:func:`._volumes.write_back_overwritten`); a
++1 PUT when LINSTOR changed a requested property while placing it (:func:`._volumes.put_back_overwritten`); a
 rename, resize or property change 1 PUT (+1 PUT per resized volume definition); a snapshot create
 4 (claim, snapshot, the read-back that settles twins, mapping); a snapshot delete 2; volumes to delete
 1 GET of their snapshots, all in one while planning (shared with the check of mapped declared snapshots), then
@@ -107,6 +107,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     placement_warnings,
     plan_changes,
     predicted_rename_views,
+    put_back_overwritten,
     read_until_settled,
     refuse_filesystem_keys,
     refuse_other_content_type,
@@ -126,7 +127,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     update_volume,
     user_properties_written,
     warn_if_group_missing,
-    write_back_overwritten,
 )
 
 LIST_OPTIONS = ("resource_group", "prefix", "delete_retries", "delete_retry_delay", "remove_unmapped_snapshots")
@@ -565,7 +565,7 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
                 concurrent_creates.append({"index": item.index, **outcome.extra["concurrent_create"]})
             else:
                 entry["actions"].append("created")
-            rd = write_back_overwritten(client, request, rd, outcome)
+            rd = put_back_overwritten(client, request, rd, outcome)
         elif item.action == "update" and rd is not None and item.plan is not None:
             update_volume(client, rd["name"], item.plan, outcome)
             warnings += filesystem_grow_warnings(request.incus_name, rd, item.plan)

@@ -14,7 +14,7 @@ one module run is :func:`ensure_volume`:
 
 Request budget: a run that changes nothing makes one request; a create makes four (lookup,
 spawn with every property, autoplace, read back), and one PUT more when LINSTOR changed a requested
-property while placing the RD (its auto-quorum before 1.31: :func:`write_back_overwritten`); a rename
+property while placing the RD (its auto-quorum before 1.31: :func:`put_back_overwritten`); a rename
 two (lookup, one PUT).
 """
 
@@ -1070,38 +1070,42 @@ def create_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcom
         return
     rd_name, reverter = spawn_and_place(client, request, props, sizes, outcome)
     rd = settle_concurrent_create(client, request, rd_name, reverter, outcome)
-    outcome.volume = volume_view(write_back_overwritten(client, request, rd, outcome), request.prefix)
+    outcome.volume = volume_view(put_back_overwritten(client, request, rd, outcome), request.prefix)
 
 
-def write_back_overwritten(client: LinstorClient, request: VolumeRequest, rd: dict[str, Any],
+def put_back_overwritten(client: LinstorClient, request: VolumeRequest, rd: dict[str, Any],
                            outcome: Outcome) -> dict[str, Any]:
-    """Write back, in one PUT, the requested properties LINSTOR changed while placing a new RD; returns the RD so.
+    """Put back, in one PUT, the requested properties LINSTOR changed while placing a new RD; returns the RD so.
 
     Before 1.31 LINSTOR's auto-quorum (``DrbdOptions/auto-quorum``, ``io-error`` on the controller unless set
     otherwise) writes ``DrbdOptions/Resource/quorum`` and ``on-no-quorum`` on an RD whose placement makes quorum
-    feasible, over the values it was spawned with (``drbd_options.on_no_quorum`` among them). A modify of those keys
-    runs no auto-quorum, so the volume ends as requested and a second run changes nothing; the warning says that
-    LINSTOR rewrites them at the next change of the volume's resources.
+    feasible, over the values it was spawned with (``drbd_options.on_no_quorum`` among them), and also where the
+    request gave that property as null (to inherit the group's). A modify of those keys runs no auto-quorum, so
+    the volume ends as requested and a second run changes nothing; the warning says that LINSTOR sets them again
+    at the next change of the volume's resources.
     """
-    overwritten = plan_changes(request, rd).override_props
-    if not overwritten:
+    plan = plan_changes(request, rd)
+    overwritten = plan.override_props
+    removed = [key for key in plan.delete_props if key in request.removed_properties]
+    if not (overwritten or removed):
         return rd
     props = rd.get("props") or {}
-    changes = ", ".join(f"{key} to {props.get(key)!r}" for key in sorted(overwritten))
+    changes = ", ".join(f"{key} to {props.get(key)!r}" for key in sorted([*overwritten, *removed]))
     try:
-        outcome.warn(client.modify_resource_definition(rd["name"], override_props=overwritten))
+        outcome.warn(client.modify_resource_definition(rd["name"], override_props=overwritten, delete_props=removed))
     except LinstorError as error:
         raise ModuleFailure(
             f"{error} Volume {request.incus_name} was created as resource definition {rd['name']}, but LINSTOR set "
-            f"{changes} while placing it and writing back the requested values failed; run the task again to "
+            f"{changes} while placing it and putting back the requested values failed; run the task again to "
             "finish.", None, changed=True, linstor_error=error.to_dict()) from error
     outcome.changed = True
     outcome.warnings.append(
         f"LINSTOR set {changes} on resource definition {rd['name']} while placing volume {request.incus_name}; "
-        "written back as requested. LINSTOR before 1.31 sets DrbdOptions/Resource/quorum and on-no-quorum again at "
+        "put back as requested. LINSTOR before 1.31 sets DrbdOptions/Resource/quorum and on-no-quorum again at "
         "each change of the volume's resources, unless DrbdOptions/auto-quorum (volume, resource group or "
         "controller) is disabled or, for on-no-quorum, holds the policy wanted")
-    return {**rd, "props": {**props, **overwritten}}
+    kept = {key: value for key, value in props.items() if key not in removed}
+    return {**rd, "props": {**kept, **overwritten}}
 
 
 def _claimants(client: LinstorClient, request: VolumeRequest) -> list[dict[str, Any]]:

@@ -97,28 +97,36 @@ def test_a_copy_from_a_snapshot_drops_the_captured_keys_by_name(old_env: Env) ->
     assert all(entry["status"] < 400 for entry in old_env.writes())
 
 
-@pytest.mark.parametrize("module", [VOLUME, "linstor_incus_volumes"])
-def test_a_new_volume_keeps_the_on_no_quorum_asked_for(old_env: Env, module: str) -> None:
+ON_NO_QUORUM = "DrbdOptions/Resource/on-no-quorum"
+
+
+@pytest.mark.parametrize(("module", "asked"), [
+    (VOLUME, {"drbd_options": {"on_no_quorum": "suspend-io"}}),
+    ("linstor_incus_volumes", {"drbd_options": {"on_no_quorum": "suspend-io"}}),
+    (VOLUME, {"properties": {ON_NO_QUORUM: None}}),  # none on the RD: the group's applies
+])
+def test_a_new_volume_keeps_the_on_no_quorum_asked_for(old_env: Env, module: str, asked: dict) -> None:
     """Before 1.31 LINSTOR's auto-quorum (DrbdOptions/auto-quorum, io-error on the controller) writes quorum and
     on-no-quorum on an RD once its placement makes quorum feasible, over what it was spawned with. The create
-    writes the requested on-no-quorum back (a PUT of it runs no auto-quorum), says so, and a second run finds
-    nothing to change."""
-    name = f"q-{module[-1]}"
-    volume = {"name": name, "type": "custom", "size": "8MiB", "drbd_options": {"on_no_quorum": "suspend-io"}}
+    puts the requested on-no-quorum back, or deletes it when it was asked for as null (a PUT of it runs no
+    auto-quorum), says so, and a second run finds nothing to change."""
+    name = f"q-{module[-1]}-{len(asked['properties']) if 'properties' in asked else 0}"
+    volume = {"name": name, "type": "custom", "size": "8MiB", **asked}
     args = volume if module == VOLUME else {"volumes": [volume]}
+    wanted = "suspend-io" if "drbd_options" in asked else None
     old_env.debug.clear_requests()
     created = old_env.run(module, **args)
     assert not created.failed and created.changed, created.msg
     [rd] = rds_claiming(old_env, f"default_{name}")
     props = rd_props(old_env, rd)
-    assert (props["DrbdOptions/Resource/quorum"], props["DrbdOptions/Resource/on-no-quorum"]) == (
-        "majority", "suspend-io")
+    assert (props["DrbdOptions/Resource/quorum"], props.get(ON_NO_QUORUM)) == ("majority", wanted)
     assert [warning for warning in created.warnings if warning.startswith(
-        f"LINSTOR set DrbdOptions/Resource/on-no-quorum to 'io-error' on resource definition {rd} while placing")]
-    assert [entry["body"]["override_props"] for entry in old_env.writes() if entry["method"] == "PUT"] == [
-        {"DrbdOptions/Resource/on-no-quorum": "suspend-io"}]
+        f"LINSTOR set {ON_NO_QUORUM} to 'io-error' on resource definition {rd} while placing")]
+    puts = [entry["body"] for entry in old_env.writes() if entry["method"] == "PUT"]
+    assert [(body["override_props"], body["delete_props"]) for body in puts] == [
+        ({ON_NO_QUORUM: wanted}, []) if wanted else ({}, [ON_NO_QUORUM])]
     if module == VOLUME:
-        assert created.result["volume"]["properties"]["DrbdOptions/Resource/on-no-quorum"] == "suspend-io"
+        assert created.result["volume"]["properties"].get(ON_NO_QUORUM) == wanted
     again = old_env.run(module, **args)
     assert not again.failed and not again.changed, again.msg
     assert not [warning for warning in again.warnings if warning.startswith("LINSTOR set")]
