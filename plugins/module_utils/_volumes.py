@@ -1074,7 +1074,7 @@ def create_volume(client: LinstorClient, request: VolumeRequest, outcome: Outcom
 
 
 def put_back_overwritten(client: LinstorClient, request: VolumeRequest, rd: dict[str, Any],
-                           outcome: Outcome) -> dict[str, Any]:
+                         outcome: Outcome) -> dict[str, Any]:
     """Put back, in one PUT, the requested properties LINSTOR changed while placing a new RD; returns the RD so.
 
     Before 1.31 LINSTOR's auto-quorum (``DrbdOptions/auto-quorum``, ``io-error`` on the controller unless set
