@@ -78,6 +78,10 @@ options:
         description:
           - What DRBD does when a resource loses quorum; the Incus pool key C(drbd.on_no_quorum), the property
             C(DrbdOptions/Resource/on-no-quorum).
+          - On LINSTOR before 1.31 it does not reach the volumes LINSTOR places, for Incus either; LINSTOR's
+            auto-quorum writes C(DrbdOptions/Resource/on-no-quorum) on each of them with its own value (the
+            controller's C(DrbdOptions/auto-quorum), C(io-error) unless set otherwise). Give the group
+            C(DrbdOptions/auto-quorum) with the same value in O(properties) to make it hold.
         type: str
         choices: [io-error, suspend-io]
         default: suspend-io

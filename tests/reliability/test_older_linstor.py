@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from reliability_harness import Env, rds_claiming, start_env
+from reliability_harness import Env, connection, rds_claiming, run_module, start_env
 
 VOLUME = "linstor_incus_volume"
 SNAPSHOT = "linstor_incus_snapshot"
@@ -130,6 +130,28 @@ def test_a_new_volume_keeps_the_on_no_quorum_asked_for(old_env: Env, module: str
     again = old_env.run(module, **args)
     assert not again.failed and not again.changed, again.msg
     assert not [warning for warning in again.warnings if warning.startswith("LINSTOR set")]
+
+
+def test_a_pool_s_on_no_quorum_holds_with_the_same_auto_quorum(old_env: Env) -> None:
+    """Before 1.31 a pool's on_no_quorum (suspend-io, as Incus sets it on the group) is overridden on each placed RD
+    by LINSTOR's auto-quorum (the controller's io-error); DrbdOptions/auto-quorum set to the same value in the
+    group's properties, as docs/guide.md says, makes it hold."""
+    group = {**connection(old_env.url), "name": "quorumgrp", "place_count": 2}
+    made = run_module("linstor_incus_resource_group", group)
+    assert not made.failed and made.result["resource_group"]["props"]["DrbdOptions/Resource/on-no-quorum"] == (
+        "suspend-io"), made.result
+    old_env.must(VOLUME, resource_group="quorumgrp", name="pq1", type="custom", size="8MiB")
+    [rd] = rds_claiming(old_env, "default_pq1")
+    assert rd_props(old_env, rd)["DrbdOptions/Resource/on-no-quorum"] == "io-error", "the group's suspend-io lost"
+    auto_quorum = {"DrbdOptions/auto-quorum": "suspend-io"}
+    changed = run_module("linstor_incus_resource_group", {**group, "properties": auto_quorum})
+    assert not changed.failed and changed.changed, changed.msg
+    [listed] = old_env.get("/v1/resource-groups", resource_groups="quorumgrp")
+    assert listed["props"]["DrbdOptions/Resource/on-no-quorum"] == "suspend-io"
+    assert rd_props(old_env, rd)["DrbdOptions/Resource/on-no-quorum"] == "suspend-io", "its RDs follow at once"
+    old_env.must(VOLUME, resource_group="quorumgrp", name="pq2", type="custom", size="8MiB")
+    [second] = rds_claiming(old_env, "default_pq2")
+    assert rd_props(old_env, second)["DrbdOptions/Resource/on-no-quorum"] == "suspend-io"
 
 
 def test_a_restore_reports_the_sizes_the_rollback_leaves(old_env: Env) -> None:
