@@ -121,6 +121,17 @@ def _reads_auto_helper_keys(body: dict, auto_quorum_reworked: bool) -> bool:
     return bool(keys & {KEY_AUTO_TIE_BREAKER, KEY_QUORUM if auto_quorum_reworked else KEY_AUTO_QUORUM})
 
 
+def _quorum_prop_updated(key: str, old: str | None, new: str, setter: str) -> str:
+    """CtrlRscAutoQuorumHelper's message for a property it sets on an RD (``old`` None: "undefined")."""
+    shown = "undefined" if old is None else f"'{old}'"
+    return f"Resource-definition property '{key}' updated from {shown} to '{new}' by {setter}"
+
+
+def _quorum_prop_removed(key: str) -> str:
+    """CtrlRscAutoQuorumHelper's message for a property it drops from an RD whose quorum is not feasible."""
+    return f"Resource-definition property '{key}' was removed as there are not enough resources for quorum"
+
+
 def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
@@ -1949,24 +1960,21 @@ class Backend:
             return self._manage_legacy_quorum(db, ctx, rd)
         props = self._rd_props(db, rd["id"])
         old = props.get(KEY_QUORUM)
-        shown = "undefined" if old is None else f"'{old}'"
-        message = "Resource-definition property '" + KEY_QUORUM + "' updated from {} to '{}' by {}"
         if not self._quorum_set_by_linstor(db, rd):
             setter = props if KEY_QUORUM_SET_BY in props else self._rg_props(db, rd)  # where the mark was found
             wanted = setter.get(KEY_QUORUM) or "majority"
             if wanted.lower() == (old or "").lower():
                 return []
             self._set_rd_props(db, rd["id"], props, props | {KEY_QUORUM: wanted})
-            return [ctx.entry(rc.INFO_PROP_SET, message.format(shown, wanted, "User"))]
+            return [ctx.entry(rc.INFO_PROP_SET, _quorum_prop_updated(KEY_QUORUM, old, wanted, "User"))]
         feasible = self._quorum_feasible(db, rd)
         wanted = "majority" if feasible else "off"
         if old != wanted:
             self._set_rd_props(db, rd["id"], props, props | {KEY_QUORUM: wanted})
         if feasible and old != wanted:
-            return [ctx.entry(rc.INFO_PROP_SET, message.format(shown, wanted, "AutoQuorum"))]
+            return [ctx.entry(rc.INFO_PROP_SET, _quorum_prop_updated(KEY_QUORUM, old, wanted, "AutoQuorum"))]
         if not feasible and old is not None and old != wanted:
-            return [ctx.entry(rc.INFO_PROP_REMOVED, f"Resource-definition property '{KEY_QUORUM}' was removed as "
-                              "there are not enough resources for quorum")]
+            return [ctx.entry(rc.INFO_PROP_REMOVED, _quorum_prop_removed(KEY_QUORUM))]
         return []
 
     def _quorum_feasible(self, db: sqlite3.Connection, rd: sqlite3.Row) -> bool:
@@ -1998,19 +2006,18 @@ class Backend:
         entries = []
         if self._quorum_feasible(db, rd):
             new = props | {KEY_QUORUM: "majority", KEY_ON_NO_QUORUM: auto_quorum}
-            shown = "undefined" if old_quorum is None else f"'{old_quorum}'"
-            updated = "Resource-definition property '{}' updated from " + shown + " to '{}' by auto-quorum"
             if old_quorum != "majority":
-                entries.append(ctx.entry(rc.INFO_PROP_SET, updated.format(KEY_QUORUM, "majority")))
-            if old_on_no_quorum != auto_quorum:
-                entries.append(ctx.entry(rc.INFO_PROP_SET, updated.format(KEY_ON_NO_QUORUM, auto_quorum)))
+                entries.append(ctx.entry(rc.INFO_PROP_SET,
+                                         _quorum_prop_updated(KEY_QUORUM, old_quorum, "majority", "auto-quorum")))
+            if old_on_no_quorum != auto_quorum:  # the old quorum shown, as LINSTOR shows it
+                entries.append(ctx.entry(rc.INFO_PROP_SET, _quorum_prop_updated(KEY_ON_NO_QUORUM, old_quorum,
+                                                                                auto_quorum, "auto-quorum")))
         else:
             new = {key: value for key, value in props.items() if key != KEY_ON_NO_QUORUM} | {KEY_QUORUM: "off"}
-            removed = "Resource-definition property '{}' was removed as there are not enough resources for quorum"
             if old_quorum not in (None, "off"):
-                entries.append(ctx.entry(rc.INFO_PROP_REMOVED, removed.format(KEY_QUORUM)))
+                entries.append(ctx.entry(rc.INFO_PROP_REMOVED, _quorum_prop_removed(KEY_QUORUM)))
             if old_on_no_quorum is not None:
-                entries.append(ctx.entry(rc.INFO_PROP_REMOVED, removed.format(KEY_ON_NO_QUORUM)))
+                entries.append(ctx.entry(rc.INFO_PROP_REMOVED, _quorum_prop_removed(KEY_ON_NO_QUORUM)))
         if new != props:
             self._set_rd_props(db, rd["id"], props, new)
         return entries

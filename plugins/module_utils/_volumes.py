@@ -1084,15 +1084,15 @@ def put_back_overwritten(client: LinstorClient, request: VolumeRequest, rd: dict
     the volume ends as requested and a second run changes nothing; the warning says that LINSTOR sets them again
     at the next change of the volume's resources.
     """
-    plan = plan_changes(request, rd)
-    overwritten = plan.override_props
-    removed = [key for key in plan.delete_props if key in request.removed_properties]
-    if not (overwritten or removed):
+    planned = plan_changes(request, rd)
+    plan = Plan(override_props=planned.override_props,
+                delete_props=[key for key in planned.delete_props if key in request.removed_properties])
+    if plan.empty:
         return rd
     props = rd.get("props") or {}
-    changes = ", ".join(f"{key} to {props.get(key)!r}" for key in sorted([*overwritten, *removed]))
+    changes = ", ".join(f"{key} to {props.get(key)!r}" for key in sorted([*plan.override_props, *plan.delete_props]))
     try:
-        outcome.warn(client.modify_resource_definition(rd["name"], override_props=overwritten, delete_props=removed))
+        apply_plan(client, rd["name"], plan, outcome)
     except LinstorError as error:
         raise ModuleFailure(
             f"{error} Volume {request.incus_name} was created as resource definition {rd['name']}, but LINSTOR set "
@@ -1104,8 +1104,8 @@ def put_back_overwritten(client: LinstorClient, request: VolumeRequest, rd: dict
         "put back as requested. LINSTOR before 1.31 sets DrbdOptions/Resource/quorum and on-no-quorum again at "
         "each change of the volume's resources, unless DrbdOptions/auto-quorum (volume, resource group or "
         "controller) is disabled or, for on-no-quorum, holds the policy wanted")
-    kept = {key: value for key, value in props.items() if key not in removed}
-    return {**rd, "props": {**kept, **overwritten}}
+    kept = {key: value for key, value in props.items() if key not in plan.delete_props}
+    return {**rd, "props": {**kept, **plan.override_props}}
 
 
 def _claimants(client: LinstorClient, request: VolumeRequest) -> list[dict[str, Any]]:
