@@ -154,13 +154,18 @@ KEY_STOR_POOL_NAME = "StorPoolName"
 KEY_EXACT_SIZE = "DrbdOptions/ExactSize"  # ApiConsts.NAMESPC_DRBD_OPTIONS + "/" + KEY_DRBD_EXACT_SIZE
 KEY_AUTO_TIE_BREAKER = "DrbdOptions/auto-add-quorum-tiebreaker"  # ApiConsts.KEY_DRBD_AUTO_ADD_QUORUM_TIEBREAKER
 AUTO_TIE_BREAKER_DEFAULT = "True"
-"""The controller's value of KEY_AUTO_TIE_BREAKER, as LINSTOR's first database migration stores it."""
+"""The controller's value of KEY_AUTO_TIE_BREAKER, as LINSTOR's first database migration stores it (without one
+anywhere, the tie-breaker is off: CtrlRscAutoTieBreakerHelper)."""
 KEY_QUORUM = "DrbdOptions/Resource/quorum"  # InternalApiConsts.KEY_DRBD_QUORUM
 KEY_QUORUM_SET_BY = "Internal/Drbd/QuorumSetBy"  # ApiConsts.NAMESPC_INTERNAL_DRBD + "/" + KEY_QUORUM_SET_BY
 KEY_ON_NO_QUORUM = "DrbdOptions/Resource/on-no-quorum"
 KEY_AUTO_QUORUM = "DrbdOptions/auto-quorum"  # ApiConsts.KEY_DRBD_AUTO_QUORUM, read before 1.31
 AUTO_QUORUM_DEFAULT = "io-error"
-"""The controller's value of KEY_AUTO_QUORUM, as LINSTOR's first database migration stores it."""
+"""The controller's value of KEY_AUTO_QUORUM, as LINSTOR's first database migration stores it; from 1.31 the
+migration Migration_2025_02_19_AutoQuorumInheritRework replaces it with KEY_ON_NO_QUORUM of that value. Without
+one anywhere, the auto-quorum before 1.31 is off (CtrlRscAutoQuorumHelper)."""
+CONTROLLER_FREE_PREFIXES = ("Aux/", "StorDriver/Exos/", "EBS/Tags/")
+"""Controller property keys that skip the whitelist (CtrlConfApiCallHandler.setProp's ignoredKeys)."""
 DISKLESS_FLAGS = ["DISKLESS", "DRBD_DISKLESS"]
 TIE_BREAKER_FLAGS = [*DISKLESS_FLAGS, "TIE_BREAKER"]
 """Flags as LINSTOR lists them (FlagsHelper.toStringList, in Resource.Flags order): DRBD_DISKLESS and TIE_BREAKER
@@ -171,6 +176,7 @@ PROP_KEY_MAX_LENGTH = 255
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS ctrl_props(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS nodes(
     name TEXT PRIMARY KEY COLLATE NOCASE, type TEXT NOT NULL, address TEXT NOT NULL, uuid TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS stor_pools(
@@ -349,12 +355,13 @@ def _java_string_hash(text: str) -> int:
     return value
 
 
-def java_hash_set_order(items: Iterable[str]) -> list[str]:
+def java_hash_set_order(items: Iterable[str], minimum_capacity: int = 16) -> list[str]:
     """``items`` in the order a ``new HashSet<>(items)`` iterates them, as LINSTOR's REST layer copies
-    ``delete_props`` into one: by bucket (HashMap.hash, the table sized for the items), then as added."""
+    ``delete_props`` into one: by bucket (HashMap.hash, the table sized for the items), then as added.
+    ``minimum_capacity`` 1: the order of a ``new HashMap<>(map)`` copy of a map with these keys."""
     unique = list(dict.fromkeys(items))
-    capacity = 16
-    while capacity < max(int(len(unique) / 0.75) + 1, 16):
+    capacity = 1
+    while capacity < max(int(len(unique) / 0.75) + 1, minimum_capacity):
         capacity *= 2
 
     def bucket(key: str) -> int:
@@ -593,6 +600,8 @@ class Backend:
         with self._tx():
             if self._db.execute("SELECT 1 FROM meta WHERE key='seeded'").fetchone() is None:
                 self._seed(nodes)
+            if self._db.execute("SELECT 1 FROM meta WHERE key='controller_props_seeded'").fetchone() is None:
+                self._seed_controller_props()
 
     def close(self) -> None:
         with self._lock:
@@ -632,6 +641,14 @@ class Backend:
         db.execute("INSERT INTO rsc_grps VALUES (?, '', ?, '{}', NULL, ?)", (DEFAULT_RSC_GRP, DFLT_RSC_GRP_FILTER,
                                                                            _uuid()))
         db.execute("INSERT INTO meta VALUES ('seeded', ?)", (str(count),))
+
+    def _seed_controller_props(self) -> None:
+        """The controller properties the emulator plays, as LINSTOR's migrations leave them for the release it answers
+        as when the state file is first served (a state file from before the emulator kept them gets them then)."""
+        props = {KEY_AUTO_TIE_BREAKER: AUTO_TIE_BREAKER_DEFAULT}
+        props |= {KEY_ON_NO_QUORUM if self._auto_quorum_reworked else KEY_AUTO_QUORUM: AUTO_QUORUM_DEFAULT}
+        self._db.executemany("INSERT OR IGNORE INTO ctrl_props VALUES (?, ?)", props.items())
+        self._db.execute("INSERT INTO meta VALUES ('controller_props_seeded', ?)", (self.linstor_version,))
 
     @staticmethod
     def _check_props(ctx: Context, props: dict, rules: dict[str, dict[str, str]] = whitelist.RESOURCE_DEFINITION,
@@ -814,6 +831,60 @@ class Backend:
     def controller_version(self) -> dict:
         return {"version": self.linstor_version, "git_hash": "linstor-emulator",
                 "build_time": "2024-06-01T00:00:00+00:00", "rest_api_version": self.rest_api_version}
+
+    # ------------------------------------------------------------------ controller properties
+
+    def controller_props(self) -> dict[str, str]:
+        """``GET /v1/controller/properties`` (CtrlConfApiCallHandler.listProps): the keys sorted, as its TreeMap."""
+        with self._read() as db:
+            return self._controller_props(db)
+
+    def modify_controller_props(self, body: dict) -> list[RcEntry]:
+        """``POST /v1/controller/properties`` (CtrlConfApiCallHandler.modifyCtrl): each key set, then each deleted,
+        then each namespace's keys deleted, one entry per key; the first refusal undoes the whole request. Keys are
+        checked against the resource-definition whitelist (LINSTOR's controller list holds those and more)."""
+        ctx = Context(rc.MASK_CRT, rc.MASK_CTRL_CONF, {}, "")
+        override = body.get("override_props") or {}
+        entries = []
+        with self._tx() as db:
+            for key in java_hash_set_order(override, minimum_capacity=1):
+                value = self._controller_value(ctx, key, override[key])
+                db.execute("INSERT OR REPLACE INTO ctrl_props VALUES (?, ?)", (key, value))
+                entries.append(ctx.entry(rc.CREATED, f"Successfully set property '{key}' to value '{value}'"))
+            ctx = Context(rc.MASK_DEL, rc.MASK_CTRL_CONF, {}, "")
+            for key in java_hash_set_order(body.get("delete_props") or []):
+                entries.append(self._delete_controller_prop(db, ctx, key))
+            for namespace in java_hash_set_order(body.get("delete_namespaces") or []):
+                prefix = namespace.rstrip("/") + "/"
+                for key in [key for key in self._controller_props(db) if key.startswith(prefix)]:
+                    entries.append(self._delete_controller_prop(db, ctx, key))
+        return entries
+
+    def delete_controller_prop(self, key: str) -> list[RcEntry]:
+        """``DELETE /v1/controller/properties/{key}`` (CtrlConfApiCallHandler.deletePropWithCommit)."""
+        with self._tx() as db:
+            return [self._delete_controller_prop(db, Context(rc.MASK_DEL, rc.MASK_CTRL_CONF, {}, ""), key)]
+
+    @staticmethod
+    def _controller_value(ctx: Context, key: str, value: str) -> str:
+        """CtrlConfApiCallHandler.setProp's check: ``value`` as the controller stores it, or its refusal."""
+        if key.startswith(CONTROLLER_FREE_PREFIXES):
+            return value
+        rule = whitelist.RESOURCE_DEFINITION.get(key)
+        if rule is None:
+            raise LinstorError([ctx.entry(rc.FAIL_INVLD_PROP, f"The key '{key}' is not whitelisted")])
+        problem = prop_value_problem(rule, value)
+        if problem is not None:
+            raise LinstorError([ctx.entry(rc.FAIL_INVLD_PROP, f"The value '{value}' is not valid.", details=problem)])
+        return normalize_prop_value(rule, value)
+
+    @staticmethod
+    def _delete_controller_prop(db: sqlite3.Connection, ctx: Context, key: str) -> RcEntry:
+        """CtrlConfApiCallHandler.deleteProp: a whitelisted key is deleted (whether it was set or not)."""
+        if not key.startswith(CONTROLLER_FREE_PREFIXES) and key not in whitelist.RESOURCE_DEFINITION:
+            raise LinstorError([ctx.entry(rc.FAIL_INVLD_PROP, f"The key '{key}' is not whitelisted")])
+        db.execute("DELETE FROM ctrl_props WHERE key = ?", (key,))
+        return ctx.entry(rc.DELETED, f"Successfully deleted property '{key}'")
 
     def rest_api_at_least(self, version: tuple[int, ...]) -> bool:
         return version_tuple(self.rest_api_version) >= version
@@ -1915,7 +1986,7 @@ class Backend:
         could stand in for."""
         if "DRBD" not in self._layer_stack(db, rd["id"]):
             return False
-        if self._priority_prop(db, rd, KEY_AUTO_TIE_BREAKER, AUTO_TIE_BREAKER_DEFAULT).lower() != "true":
+        if self._priority_prop(db, rd, KEY_AUTO_TIE_BREAKER, "false").lower() != "true":
             return False
         if not self._auto_quorum_reworked:
             if self._legacy_auto_quorum(db, rd) is None:
@@ -1929,11 +2000,18 @@ class Backend:
         return diskful >= 2 and diskful % 2 == 0 and diskless == 0
 
     def _priority_prop(self, db: sqlite3.Connection, rd: sqlite3.Row, key: str, default: str) -> str:
-        """A property as PriorityProps reads it: the RD's, else its group's, else ``default`` (the controller's)."""
+        """A property as PriorityProps reads it: the RD's, else its group's, else the controller's, else
+        ``default`` (the helper's own)."""
         value = self._rd_props(db, rd["id"]).get(key)
         if value is None:
             value = self._rg_props(db, rd).get(key)
+        if value is None:
+            value = self._controller_props(db).get(key)
         return default if value is None else value
+
+    @staticmethod
+    def _controller_props(db: sqlite3.Connection) -> dict[str, str]:
+        return {row["key"]: row["value"] for row in db.execute("SELECT key, value FROM ctrl_props ORDER BY key")}
 
     @staticmethod
     def _diskless_pool(db: sqlite3.Connection, node: str) -> str | None:
@@ -1988,9 +2066,9 @@ class Backend:
         return (diskful == 2 and len(live) > diskful) or diskful >= 3
 
     def _legacy_auto_quorum(self, db: sqlite3.Connection, rd: sqlite3.Row) -> str | None:
-        """Before 1.31: DrbdOptions/auto-quorum by priority (RD, group, the controller's ``io-error``), the
+        """Before 1.31: DrbdOptions/auto-quorum by priority (RD, group, controller; none: disabled), the
         on-no-quorum policy the helper writes, or None when ``disabled`` (CtrlRscAutoQuorumHelper.getAutoQuorum)."""
-        value = self._priority_prop(db, rd, KEY_AUTO_QUORUM, AUTO_QUORUM_DEFAULT)
+        value = self._priority_prop(db, rd, KEY_AUTO_QUORUM, "disabled")
         return None if value == "disabled" else value
 
     def _manage_legacy_quorum(self, db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row) -> list[RcEntry]:

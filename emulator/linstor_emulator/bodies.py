@@ -42,6 +42,7 @@ AUTO_SELECT_FILTER = {
 }
 RESOURCE_GROUP = {"name": str, "description": str, "props": PROPS, "select_filter": AUTO_SELECT_FILTER,
                   "uuid": str, "peer_slots": int}
+CONTROLLER_PROPS_MODIFY = {"override_props": PROPS, "delete_props": STRINGS, "delete_namespaces": STRINGS}
 RESOURCE_GROUP_MODIFY = {"description": str, "override_props": PROPS, "delete_props": STRINGS,
                          "delete_namespaces": STRINGS, "select_filter": AUTO_SELECT_FILTER, "peer_slots": int,
                          "snap_names": STRINGS, "copy_all_snaps": bool}

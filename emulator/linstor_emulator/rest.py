@@ -100,7 +100,9 @@ ROUTES: list[tuple[str, re.Pattern, Handler]] = []
 
 
 def route(method: str, pattern: str):
-    regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$")
+    """``{name}`` matches one path segment, ``{name:path}`` the rest of the path (a property key with slashes)."""
+    regex = re.sub(r"\{(\w+):path\}", r"(?P<\1>.+)", pattern)
+    regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", regex) + "$")
 
     def register(func: Handler) -> Handler:
         ROUTES.append((method, regex, func))
@@ -118,6 +120,21 @@ def write(entries: list[RcEntry], success: int) -> Reply:
 @route("GET", "/v1/controller/version")
 def _version(b: Backend, r: Request) -> Reply:
     return Reply(200, b.controller_version())
+
+
+@route("GET", "/v1/controller/properties")
+def _controller_props(b: Backend, r: Request) -> Reply:
+    return Reply(200, b.controller_props())
+
+
+@route("POST", "/v1/controller/properties")
+def _controller_props_modify(b: Backend, r: Request) -> Reply:
+    return write(b.modify_controller_props(r.obj(bodies.CONTROLLER_PROPS_MODIFY)), 201)
+
+
+@route("DELETE", "/v1/controller/properties/{key:path}")
+def _controller_prop_delete(b: Backend, r: Request) -> Reply:
+    return write(b.delete_controller_prop(r.params["key"]), 200)
 
 
 @route("GET", "/v1/nodes")

@@ -600,6 +600,73 @@ def test_auto_quorum_before_1_31_writes_on_no_quorum_too(tmp_path):
     backend.close()
 
 
+@pytest.mark.parametrize(("version", "quorum_default"), [
+    ("1.30.4", {"DrbdOptions/auto-quorum": "io-error"}),
+    ("1.34.0", {"DrbdOptions/Resource/on-no-quorum": "io-error"}),  # Migration_2025_02_19_AutoQuorumInheritRework
+])
+def test_controller_properties_start_as_linstor_s_migrations_leave_them(tmp_path, version, quorum_default):
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version=version)
+    assert backend.controller_props() == {"DrbdOptions/auto-add-quorum-tiebreaker": "True", **quorum_default}
+    backend.close()
+
+
+def test_controller_properties_set_and_delete_as_linstor_answers(backend):
+    """One entry per key (CtrlConfApiCallHandler): set, deleted (set or not), a namespace's keys deleted one by one;
+    a key off the whitelist or a value its rule refuses undoes the whole request."""
+    entries = backend.modify_controller_props({"override_props": {"DrbdOptions/Net/protocol": "A", "Aux/site": "x"},
+                                               "delete_props": ["DrbdOptions/Net/max-buffers"]})
+    set_code, deleted_code = rc.MASK_CTRL_CONF | rc.MASK_CRT | rc.CREATED, rc.MASK_CTRL_CONF | rc.MASK_DEL | rc.DELETED
+    assert sorted((entry.ret_code, entry.message) for entry in entries) == sorted([
+        (set_code, "Successfully set property 'DrbdOptions/Net/protocol' to value 'A'"),
+        (set_code, "Successfully set property 'Aux/site' to value 'x'"),
+        (deleted_code, "Successfully deleted property 'DrbdOptions/Net/max-buffers'")])
+    assert backend.controller_props()["DrbdOptions/Net/protocol"] == "A"
+    before = backend.controller_props()
+    error = refused(backend.modify_controller_props, {"override_props": {"Aux/other": "y", "No/such-key": "1"}})
+    assert (error.ret_code, error.entries[0].message) == (
+        rc.FAIL_INVLD_PROP | rc.MASK_CTRL_CONF | rc.MASK_CRT, "The key 'No/such-key' is not whitelisted")
+    error = refused(backend.modify_controller_props, {"override_props": {"DrbdOptions/auto-quorum": "sometimes"}})
+    assert error.entries[0].message == "The value 'sometimes' is not valid."
+    assert http_status(error.entries, 201) == 500
+    assert backend.controller_props() == before, "a refused request changes nothing"
+    entries = backend.modify_controller_props({"delete_namespaces": ["DrbdOptions/Net"]})
+    assert [entry.message for entry in entries] == ["Successfully deleted property 'DrbdOptions/Net/protocol'"]
+    [entry] = backend.delete_controller_prop("Aux/site")
+    assert entry.ret_code == rc.MASK_CTRL_CONF | rc.MASK_DEL | rc.DELETED
+    assert "Aux/site" not in backend.controller_props()
+    error = refused(backend.delete_controller_prop, "No/such-key")
+    assert error.ret_code == rc.FAIL_INVLD_PROP | rc.MASK_CTRL_CONF | rc.MASK_DEL
+
+
+def test_the_auto_helpers_read_the_controller_properties_last(tmp_path):
+    """PriorityProps(RD, group, controller): the controller's DrbdOptions/auto-quorum and tie-breaker rule an RD
+    that does not set them, and without them (deleted) both helpers are off."""
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version="1.30.4")
+    backend.modify_controller_props({"override_props": {"DrbdOptions/auto-quorum": "suspend-io"}})
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    assert backend.get_resource_definition("rd1")["props"]["DrbdOptions/Resource/on-no-quorum"] == "suspend-io"
+    backend.modify_controller_props({"delete_props": ["DrbdOptions/auto-quorum",
+                                                      "DrbdOptions/auto-add-quorum-tiebreaker"]})
+    make_rd(backend, "rd2")
+    entries = backend.autoplace("rd2", {"select_filter": {"place_count": 2}})
+    assert not code_of(entries, rc.INFO_PROP_SET) and not code_of(entries, rc.INFO_TIE_BREAKER_CREATED)
+    assert tie_breakers(backend, "rd2") == []
+    assert "DrbdOptions/Resource/quorum" not in backend.get_resource_definition("rd2")["props"]
+    backend.close()
+
+
+def test_a_state_file_from_before_the_controller_properties_gets_them(tmp_path):
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version="1.30.4")
+    with backend._tx() as db:
+        db.execute("DELETE FROM ctrl_props")
+        db.execute("DELETE FROM meta WHERE key = 'controller_props_seeded'")
+    backend.close()
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version="1.30.4")
+    assert backend.controller_props()["DrbdOptions/auto-quorum"] == "io-error"
+    backend.close()
+
+
 def test_a_quorum_a_user_sets_is_marked_and_left_alone(backend):
     """A quorum set on the RD carries Internal/Drbd/QuorumSetBy=user (deleted with it); auto-quorum leaves it, and a
     quorum that is not majority set by a user wants no tie-breaker. One set on the group reaches its RDs."""

@@ -170,3 +170,16 @@ def test_python_linstor_meets_the_property_whitelist(lin):
     ok(client.resource_dfn_delete("wl-rd"))
     ok(client.resource_group_delete("wl-rg"))
     assert proxy.violations == []
+
+
+def test_python_linstor_reads_and_writes_the_controller_properties(lin):
+    client, proxy = lin
+    [listing] = client.controller_props()
+    assert listing.data_v1["DrbdOptions/auto-add-quorum-tiebreaker"] == "True"
+    ok(client.controller_set_prop("Aux/e2e", "1"))
+    refused = client.controller_set_prop("NoSuchKey", "1")
+    assert refused[0].is_error() and refused[0].message == "The key 'NoSuchKey' is not whitelisted"
+    assert client.controller_props()[0].data_v1["Aux/e2e"] == "1"
+    ok(client.controller_del_prop("Aux/e2e"))
+    assert "Aux/e2e" not in client.controller_props()[0].data_v1
+    assert proxy.violations == []
