@@ -111,6 +111,10 @@ ROLLBACK_RECREATES_RELEASE = (1, 31, 2)
 """The first LINSTOR release whose snapshot rollback restores the snapshot on its nodes and recreates the RD's
 other resources ("Snapshot rollback now allows and restores snapshots on nodes that don't have a local
 snapshot"); before, every diskful node needs the snapshot."""
+AUTO_QUORUM_REWORK_RELEASE = (1, 31, 0)
+"""The first LINSTOR release whose auto-quorum writes only ``DrbdOptions/Resource/quorum`` on an RD; before, unless
+``DrbdOptions/auto-quorum`` (RD, group, controller) is ``disabled``, it also writes ``on-no-quorum`` with that
+property's value over the one the RD inherits or had (CtrlRscAutoQuorumHelper)."""
 ZFS_ROLLBACK_IN_PLACE_RELEASE = (1, 32, 0)
 """The first LINSTOR release that rolls a volume whose disks are all ZFS back in place (``zfs rollback``, ZfsChecks),
 unless ``StorDriver/Zfs/RollbackStrategy`` is ``clone``; that needs the snapshot on every diskful node again."""
@@ -803,6 +807,11 @@ class LinstorClient:
     def release(self) -> tuple[int, ...]:
         """The controller's LINSTOR release, e.g. (1, 31, 3); (1, 34, 0) for 1.34.0-rc.1."""
         return self._version("version")
+
+    def controller_properties(self) -> dict[str, str]:
+        """The controller's properties (``GET /v1/controller/properties``), the last level LINSTOR reads an RD's
+        properties from after its group's."""
+        return self.get(_path("controller", "properties")) or {}
 
     def view_storage_pools(self) -> list[dict[str, Any]]:
         """Every storage pool of every node (``node_name``, ``storage_pool_name``, ``provider_kind``, ...)."""

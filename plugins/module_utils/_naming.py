@@ -49,6 +49,8 @@ every volume of the RD that blkid finds none on, when the RD's first resource is
 ON_NO_QUORUM_KEY = "DrbdOptions/Resource/on-no-quorum"
 AUTO_DISKFUL_KEY = "DrbdOptions/auto-diskful"
 AUTO_ADD_QUORUM_TIEBREAKER_KEY = "DrbdOptions/auto-add-quorum-tiebreaker"
+AUTO_QUORUM_KEY = "DrbdOptions/auto-quorum"
+"""LINSTOR's auto-quorum policy before 1.31 (``io-error``, ``suspend-io`` or ``disabled``); not an Incus key."""
 
 CREATE_PROPERTIES = {ALLOW_TWO_PRIMARIES_KEY: "yes", EXACT_SIZE_KEY: "true"}
 """Properties Incus sets on every RD it creates (besides the aux keys and DRBD options)."""

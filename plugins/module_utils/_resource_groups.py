@@ -23,11 +23,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.linstor.incus.plugins.module_utils._client import MODIFIED, LinstorClient, LinstorError
+from ansible_collections.linstor.incus.plugins.module_utils._client import (
+    AUTO_QUORUM_REWORK_RELEASE,
+    MODIFIED,
+    LinstorClient,
+    LinstorError,
+)
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUTO_ADD_QUORUM_TIEBREAKER_KEY,
     AUTO_DISKFUL_KEY,
+    AUTO_QUORUM_KEY,
     DRBD_OPTION_KEYS,
     FILESYSTEM_NAMESPACE,
     ON_NO_QUORUM_KEY,
@@ -260,7 +266,8 @@ def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: boo
         "resource-groups")
     after = desired_view(desired, current)
     after["props"] = stored_properties(rules, after["props"])  # "Yes" shown as LINSTOR keeps it
-    warnings = placement_warnings(client, desired, current) if current is None or "select_filter" in body else []
+    warnings = auto_quorum_warnings(client, desired, current) + (
+        placement_warnings(client, desired, current) if current is None or "select_filter" in body else [])
     try:
         if current is None:
             warnings += [] if check_mode else _create(client, desired)
@@ -274,6 +281,37 @@ def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: boo
             raise
         raise ModuleFailure(str(error), None, linstor_error=error.to_dict(), linstor_warnings=warnings) from error
     return Outcome(True, group_view(current), after, warnings)
+
+
+def auto_quorum_warnings(client: LinstorClient, desired: DesiredGroup, current: dict[str, Any] | None) -> list[str]:
+    """Before LINSTOR 1.31, whether the group's on-no-quorum reaches the volumes LINSTOR places: its auto-quorum
+    writes ``on-no-quorum`` on each RD whose placement allows quorum, with the value of ``DrbdOptions/auto-quorum``
+    (RD, group, controller: ``io-error`` as LINSTOR installs it) over the one the RD inherits, unless that is
+    ``disabled``. Asked when the group is created or changed (a run that changes nothing reads the group only): one
+    read of the controller's version, and before 1.31 of its properties when the group does not set the key."""
+    wanted = desired.props.get(ON_NO_QUORUM_KEY)
+    if wanted is None or client.release() >= AUTO_QUORUM_REWORK_RELEASE:
+        return []
+    if AUTO_QUORUM_KEY in desired.props:
+        policy, where = desired.props[AUTO_QUORUM_KEY], "the group (properties)"
+    elif AUTO_QUORUM_KEY in desired.absent_props:
+        policy, where = None, ""
+    else:
+        policy, where = ((current or {}).get("props") or {}).get(AUTO_QUORUM_KEY), "the group"
+    if policy is None:
+        try:
+            policy, where = client.controller_properties().get(AUTO_QUORUM_KEY), "the controller"
+        except LinstorError as error:
+            return [f"could not read the controller's properties to check that drbd_options.on_no_quorum reaches the "
+                    f"volumes of resource group {desired.name} on LINSTOR before 1.31: {error}"]
+    if policy is None or policy.lower() in ("disabled", wanted):
+        return []
+    release = ".".join(str(number) for number in client.release())
+    return [f"drbd_options.on_no_quorum {wanted} does not reach the volumes LINSTOR places in resource group "
+            f"{desired.name}: before 1.31 (this controller runs {release}) LINSTOR's auto-quorum sets "
+            f"{ON_NO_QUORUM_KEY} on each volume whose placement allows quorum to the value of {AUTO_QUORUM_KEY}, "
+            f"{policy!r} on {where}. Give the group the property {AUTO_QUORUM_KEY}: {wanted} (properties) so that "
+            "both agree (LINSTOR then sets it on the group's volumes at once)"]
 
 
 def placement_warnings(client: LinstorClient, desired: DesiredGroup, current: dict[str, Any] | None) -> list[str]:

@@ -140,18 +140,54 @@ def test_a_pool_s_on_no_quorum_holds_with_the_same_auto_quorum(old_env: Env) -> 
     made = run_module("linstor_incus_resource_group", group)
     assert not made.failed and made.result["resource_group"]["props"]["DrbdOptions/Resource/on-no-quorum"] == (
         "suspend-io"), made.result
+    [warning] = [text for text in made.warnings if "drbd_options.on_no_quorum" in text]
+    assert "'io-error' on the controller" in warning and "DrbdOptions/auto-quorum: suspend-io" in warning, warning
+    again = run_module("linstor_incus_resource_group", {**group, "place_count": 3}, check_mode=True)
+    assert again.changed and warning in again.warnings, "a change in check mode says so too"
     old_env.must(VOLUME, resource_group="quorumgrp", name="pq1", type="custom", size="8MiB")
     [rd] = rds_claiming(old_env, "default_pq1")
     assert rd_props(old_env, rd)["DrbdOptions/Resource/on-no-quorum"] == "io-error", "the group's suspend-io lost"
     auto_quorum = {"DrbdOptions/auto-quorum": "suspend-io"}
     changed = run_module("linstor_incus_resource_group", {**group, "properties": auto_quorum})
     assert not changed.failed and changed.changed, changed.msg
+    assert not [text for text in changed.warnings if "on_no_quorum" in text], changed.warnings
     [listed] = old_env.get("/v1/resource-groups", resource_groups="quorumgrp")
     assert listed["props"]["DrbdOptions/Resource/on-no-quorum"] == "suspend-io"
     assert rd_props(old_env, rd)["DrbdOptions/Resource/on-no-quorum"] == "suspend-io", "its RDs follow at once"
     old_env.must(VOLUME, resource_group="quorumgrp", name="pq2", type="custom", size="8MiB")
     [second] = rds_claiming(old_env, "default_pq2")
     assert rd_props(old_env, second)["DrbdOptions/Resource/on-no-quorum"] == "suspend-io"
+
+
+@pytest.mark.parametrize(("controller_policy", "warned"), [("disabled", False), ("suspend-io", False),
+                                                           (None, False), ("io-error", True)])
+def test_the_pool_warning_reads_the_controller_s_auto_quorum(tmp_path: Path, controller_policy: str | None,
+                                                             warned: bool) -> None:
+    """The controller's DrbdOptions/auto-quorum (None: deleted, so off) decides whether the pool's on_no_quorum
+    holds; from 1.31 nothing is read beyond the group (no warning, no request for the controller's properties)."""
+    env = start_env(tmp_path, extra=("--linstor-version", "1.30.4"))
+    try:
+        policy = {"DrbdOptions/auto-quorum": controller_policy}
+        change = {"override_props": policy} if controller_policy else {"delete_props": list(policy)}
+        requests.post(env.url + "/v1/controller/properties", json=change, timeout=30).raise_for_status()
+        made = run_module("linstor_incus_resource_group", {**connection(env.url), "name": "qwarn"})
+        assert not made.failed, made.msg
+        assert any("drbd_options.on_no_quorum" in text for text in made.warnings) == warned, made.warnings
+    finally:
+        env.process.stop()
+    env = start_env(tmp_path / "new", extra=("--linstor-version", "1.31.0"))
+    try:
+        env.debug.clear_requests()
+        made = run_module("linstor_incus_resource_group", {**connection(env.url), "name": "qwarn"})
+        assert not made.failed and not made.warnings, made.warnings
+        assert [entry["path"] for entry in env.debug.requests() if entry["method"] == "GET"] == [
+            "/v1/resource-groups/qwarn", "/v1/controller/version", "/v1/view/storage-pools"]
+        env.debug.clear_requests()
+        again = run_module("linstor_incus_resource_group", {**connection(env.url), "name": "qwarn"})
+        assert not again.changed and [entry["path"] for entry in env.debug.requests()] == [
+            "/v1/resource-groups/qwarn"], "a run that changes nothing reads the group only"
+    finally:
+        env.process.stop()
 
 
 def test_a_restore_reports_the_sizes_the_rollback_leaves(old_env: Env) -> None:
