@@ -593,6 +593,10 @@ def apply_item(client: LinstorClient, item: Item, entry: dict[str, Any], warning
         if snapshot_outcome is not None and snapshot_outcome.volume:  # the create may have moved to a twin's RD
             warnings.extend(snapshot_outcome.warnings)
             entry["resource_definition"] = snapshot_outcome.volume["resource_definition"]
+        if isinstance(error, ModuleFailure) and error.result.get("removed_snapshots"):
+            # delete_snapshot deleted the LINSTOR snapshot, then could not drop its mapping (the next run does)
+            entry["actions"].append("snapshot_deleted")
+            entry["snapshots_deleted"] += [removed["name"] for removed in error.result.pop("removed_snapshots")]
         if item.action == "delete" and isinstance(error, ModuleFailure) and error.result.get("changed"):
             # delete_volume removed snapshots before the RD's delete failed: the volume is partly gone
             entry["actions"].append("deleted_partly")

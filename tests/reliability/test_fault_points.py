@@ -282,3 +282,22 @@ def test_list_a_snapshot_failing_on_a_new_volume_keeps_the_volume_and_earlier_sn
     assert "is kept" in outcome.msg, outcome.msg
     again = env.run("linstor_incus_volumes", volumes=volumes)
     assert not again.failed and again.result["changes"][0]["snapshots_created"] == ["s2"], again.result
+
+
+def test_list_a_snapshot_delete_whose_mapping_stays_is_reported_done(env: Env) -> None:
+    """The LINSTOR snapshot is deleted, then removing its mapping is refused: the item's changes entry records the
+    delete (the next run removes the dangling mapping), the message does not say nothing was changed, and no key
+    outside the documented ones is returned."""
+    volumes = [{"name": "snapdel", "type": "container", "size": "64MiB", "snapshots": [{"name": "a"}]}]
+    env.must("linstor_incus_volumes", volumes=volumes)
+    volumes[0]["snapshots"] = [{"name": "a", "state": "absent"}]
+    outcome = failed_with_one_error(env, RD, "PUT", 1, "linstor_incus_volumes", volumes=volumes)
+    [entry] = outcome.result["changes"]
+    assert entry["actions"] == ["snapshot_deleted"] and entry["snapshots_deleted"] == ["a"], outcome.result
+    assert "Nothing was changed" not in outcome.msg and "removed_snapshots" not in outcome.result, outcome.result
+    rd = scan(env).volumes["containers:incus-volume-snapdel"]
+    assert scan(env).snapshots[rd] == [], "the LINSTOR snapshot is gone"
+    again = env.run("linstor_incus_volumes", volumes=volumes)
+    assert not again.failed and again.changed, again.result
+    assert "Aux/Incus/snapshot-name/a" not in again.result["volumes"][0]["properties"]
+    assert not env.run("linstor_incus_volumes", volumes=volumes).changed
