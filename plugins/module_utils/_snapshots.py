@@ -409,12 +409,6 @@ def _snapshots_if_mapped(client: LinstorClient, rd: Mapping[str, Any],
     return read_rd_snapshots(client, [rd["name"]])[rd["name"]]
 
 
-def _dangling_targets_of(client: LinstorClient, rd: Mapping[str, Any], names: list[str]) -> dict[str, str]:
-    """:func:`dangling_targets` of the RD among ``names`` (:func:`_snapshots_if_mapped`); ``{}`` when not read."""
-    rd_snapshots = _snapshots_if_mapped(client, rd, names)
-    return {} if rd_snapshots is None else dangling_targets(rd, rd_snapshots)
-
-
 def dangling_warning(rd_name: str, name: str, dangling: str, replacement: str = "a new snapshot") -> str:
     """What a run says when it replaces the mapping of snapshot ``name`` to a LINSTOR snapshot the RD lacks."""
     return (f"the mapping of snapshot {name!r} on {rd_name} named LINSTOR snapshot {dangling}, which the RD does not "
@@ -495,10 +489,14 @@ def _report_mapped(request: SnapshotRequest, rd: Mapping[str, Any], outcome: Out
         return False
     if existing is None:
         return False
-    described = {name.lower(): value for name, value in (rd_snapshots or {}).items()}.get(existing.lower())
-    outcome.extra["snapshot"] = snapshot_entry(request.name, existing, described)
+    outcome.extra["snapshot"] = snapshot_entry(request.name, existing, _described(rd_snapshots, existing))
     _snapshot_list(outcome, props, rd_snapshots)
     return True
+
+
+def _described(rd_snapshots: Mapping[str, Mapping[str, Any]] | None, linstor_name: str) -> Mapping[str, Any] | None:
+    """The RD's snapshot ``linstor_name`` as read (LINSTOR names have no case), or None when not read or missing."""
+    return {name.lower(): value for name, value in (rd_snapshots or {}).items()}.get(linstor_name.lower())
 
 
 def _make_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[str, Any], outcome: Outcome,
@@ -761,7 +759,8 @@ def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
     props = rd.get("props") or {}
     mappings = snapshot_mappings(props)
     new, old = mappings.get(request.name), mappings.get(request.rename_from)
-    targets = _dangling_targets_of(client, rd, [request.name, request.rename_from])
+    rd_snapshots = _snapshots_if_mapped(client, rd, [request.name, request.rename_from])
+    targets = {} if rd_snapshots is None else dangling_targets(rd, rd_snapshots)
     if request.rename_from in targets:
         raise ModuleFailure(
             f"cannot rename snapshot {request.rename_from!r} (rename_from) of volume {request.incus_name}: it maps to "
@@ -796,9 +795,9 @@ def rename_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         outcome.extra.update(snapshot=snapshot_entry(request.name, None), snapshot_missing=True)
         _snapshot_list(outcome, predicted["props"], None)
         return
-    if new is not None:
-        outcome.extra["snapshot"] = snapshot_entry(request.name, new)
-        _snapshot_list(outcome, props, None)
+    if new is not None:  # done before: nothing is written, so what was read stands
+        outcome.extra["snapshot"] = snapshot_entry(request.name, new, _described(rd_snapshots, new))
+        _snapshot_list(outcome, props, rd_snapshots)
         return
     validate_snapshot_name(request.name)
     override = {snapshot_key(request.name): old}
