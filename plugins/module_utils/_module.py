@@ -51,6 +51,25 @@ class ModuleFailure(Exception):
 Operation = Callable[[AnsibleModule, LinstorClient], dict[str, Any]]
 
 
+@contextmanager
+def failing_with(warnings: list[str]) -> Iterator[None]:
+    """A failure inside carries ``warnings`` (those the run had gathered) before its own, as a ModuleFailure."""
+    try:
+        yield
+    except ModuleFailure as failure:
+        if warnings:
+            failure.result["linstor_warnings"] = warnings + failure.result.get("linstor_warnings", [])
+        raise
+    except NamingError as error:
+        if not warnings:
+            raise
+        raise ModuleFailure(str(error), error.parameter, linstor_warnings=warnings) from error
+    except LinstorError as error:
+        if not warnings:
+            raise
+        raise ModuleFailure(str(error), None, linstor_error=error.to_dict(), linstor_warnings=warnings) from error
+
+
 def full_stop(text: object) -> str:
     """``text`` as a sentence that ends with one full stop, for a message that goes on after it."""
     words = str(text).rstrip()

@@ -29,7 +29,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
     LinstorClient,
     LinstorError,
 )
-from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
+from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure, failing_with
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUTO_ADD_QUORUM_TIEBREAKER_KEY,
     AUTO_DISKFUL_KEY,
@@ -268,18 +268,11 @@ def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: boo
     after["props"] = stored_properties(rules, after["props"])  # "Yes" shown as LINSTOR keeps it
     warnings = auto_quorum_warnings(client, desired, current) + (
         placement_warnings(client, desired, current) if current is None or "select_filter" in body else [])
-    try:
+    with failing_with(warnings):  # what was found before the write still stands: the failure says it too
         if current is None:
             warnings += [] if check_mode else _create(client, desired)
             return Outcome(True, {}, after, warnings)
         warnings += [] if check_mode else _modify(client, current["name"], body)
-    except ModuleFailure as failure:  # what was found before the write still stands: the failure says it too
-        failure.result["linstor_warnings"] = warnings + failure.result.get("linstor_warnings", [])
-        raise
-    except LinstorError as error:
-        if not warnings:
-            raise
-        raise ModuleFailure(str(error), None, linstor_error=error.to_dict(), linstor_warnings=warnings) from error
     return Outcome(True, group_view(current), after, warnings)
 
 

@@ -41,7 +41,12 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
     LinstorError,
     code_of,
 )
-from ansible_collections.linstor.incus.plugins.module_utils._module import Diff, ModuleFailure, full_stop
+from ansible_collections.linstor.incus.plugins.module_utils._module import (
+    Diff,
+    ModuleFailure,
+    failing_with,
+    full_stop,
+)
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_CONTENT_TYPE,
     AUX_NAME,
@@ -1531,13 +1536,12 @@ def delete_volume_rds(client: LinstorClient, request: VolumeRequest, rd: dict[st
             if not deleted:
                 raise
             raise ModuleFailure(str(error), None, changed=True, resource_definitions_deleted=deleted,
-                                snapshots_removed=removed_before, linstor_error=error.to_dict(),
-                                linstor_warnings=outcome.warnings) from error
-        except ModuleFailure as failure:
-            failure.result["resource_definitions_deleted"] = deleted
+                                snapshots_removed=removed_before, linstor_error=error.to_dict()) from error
+        except ModuleFailure as failure:  # a refusal (unmapped snapshots, in use) or a failure part-way
+            failure.result.update(resource_definitions_deleted=deleted,
+                                  snapshots_removed=removed_before + failure.result.get("snapshots_removed", []))
             if deleted:
-                failure.result.update(changed=True, snapshots_removed=(
-                    removed_before + failure.result.get("snapshots_removed", [])))
+                failure.result["changed"] = True
             raise
         deleted.append(doomed["name"])
 
@@ -1584,7 +1588,8 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
                                               request.incus_name, absent=True)
         if doomed is None:  # gone, going, or never in a group that exists?
             warn_if_group_missing(client, request.resource_group, outcome.warnings)
-        delete_volume_rds(client, request, rd, stalled, outcome, check_mode)
+        with failing_with(outcome.warnings):
+            delete_volume_rds(client, request, rd, stalled, outcome, check_mode)
         return outcome.result(diff)
 
     existing = rd if rd is not None else old_rd
@@ -1593,38 +1598,38 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
     if rd is None:  # gone or going, to be created, or renamed to
         outcome.warnings += deleting_warnings(found[request.name], request.incus_name)
     outcome.warnings += refused_delete_warnings(existing, request.incus_name)
+    with failing_with(outcome.warnings):  # a failure says what the lookup found too
+        if existing is None:
+            if check_mode:  # a real create learns both from LINSTOR's refusals, without these requests
+                group = require_group(client, request.resource_group, check_mode, outcome.warnings)
+                if request.source is None:  # a copy is placed where its source is
+                    outcome.warnings += placement_warnings(client, group)
+            if request.source is None:  # a copy has its source's content type: copy_request_for checks it
+                refuse_filesystem_keys(request.user_properties, request.volume_type, request.content_type)
+            rules = refuse_invalid_properties(client.property_rules,
+                                              {"properties": user_properties_written(request, None)})
+            if request.source is not None and request.source.snapshot is not None:
+                # _snapshots builds on this module; imported here to keep the import graph one-way.
+                from ansible_collections.linstor.incus.plugins.module_utils._snapshots import copy_from_snapshot
 
-    if existing is None:
-        if check_mode:  # a real create learns both from LINSTOR's refusals, without these requests
-            group = require_group(client, request.resource_group, check_mode, outcome.warnings)
-            if request.source is None:  # a copy is placed where its source is
-                outcome.warnings += placement_warnings(client, group)
-        if request.source is None:  # a copy has its source's content type: copy_request_for checks it
-            refuse_filesystem_keys(request.user_properties, request.volume_type, request.content_type)
-        rules = refuse_invalid_properties(client.property_rules,
-                                          {"properties": user_properties_written(request, None)})
-        if request.source is not None and request.source.snapshot is not None:
-            # _snapshots builds on this module; imported here to keep the import graph one-way.
-            from ansible_collections.linstor.incus.plugins.module_utils._snapshots import copy_from_snapshot
+                copy_from_snapshot(client, request, outcome, check_mode)
+            elif request.source is not None:
+                copy_volume(client, request, outcome, check_mode)
+            else:
+                create_volume(client, request, outcome, check_mode)
+            outcome.volume = stored_view(outcome.volume, rules)
+            return outcome.result(diff)
 
-            copy_from_snapshot(client, request, outcome, check_mode)
-        elif request.source is not None:
-            copy_volume(client, request, outcome, check_mode)
-        else:
-            create_volume(client, request, outcome, check_mode)
-        outcome.volume = stored_view(outcome.volume, rules)
+        plan = plan_changes(request, existing, rename=existing is old_rd)
+        if plan.empty:
+            return outcome.result(diff)
+        rules = refuse_invalid_properties(client.property_rules, {"properties": user_properties_written(request, plan)})
+        outcome.warnings += filesystem_grow_warnings(request.incus_name, existing, plan)
+        outcome.changed = True
+        outcome.volume = stored_view(apply_plan_to_view(before, plan, request.prefix), rules)
+        if not check_mode:
+            update_volume(client, existing["name"], plan, outcome)
         return outcome.result(diff)
-
-    plan = plan_changes(request, existing, rename=existing is old_rd)
-    if plan.empty:
-        return outcome.result(diff)
-    rules = refuse_invalid_properties(client.property_rules, {"properties": user_properties_written(request, plan)})
-    outcome.warnings += filesystem_grow_warnings(request.incus_name, existing, plan)
-    outcome.changed = True
-    outcome.volume = stored_view(apply_plan_to_view(before, plan, request.prefix), rules)
-    if not check_mode:
-        update_volume(client, existing["name"], plan, outcome)
-    return outcome.result(diff)
 
 
 def stored_view(view: dict[str, Any] | None, rules: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Any] | None:

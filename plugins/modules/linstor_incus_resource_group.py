@@ -229,8 +229,8 @@ resource_definitions:
 linstor_error:
   description:
     - When LINSTOR answered with an error (or could not be reached), the error as it came - C(message), C(cause),
-      C(correction), C(details) and C(ret_code) of its first error entry, C(http_status) (null when no controller
-      answered), and every error and warning entry of the reply in C(errors) and C(warnings) (each with
+      C(correction), C(details) and C(ret_code) of its first error entry (C(ret_code) and C(http_status) null when
+      no controller answered), and every error and warning entry of the reply in C(errors) and C(warnings) (each with
       C(message), C(cause), C(correction), C(details) and C(ret_code); empty when no controller answered). The
       failure's C(msg) tells them all.
   returned: on such failures

@@ -262,7 +262,7 @@ snapshot:
       sample: [{"number": 0, "size_kib": 10485760}, {"number": 1, "size_kib": 512000}]
     created_on:
       description: When LINSTOR took the snapshot (ISO 8601, UTC); null unless the run read the snapshot list (a
-        restore, or a create that finds the snapshot made).
+        restore, a create that finds the snapshot made, a rename found done).
       type: str
       sample: "2026-11-25T15:04:05.123Z"
 snapshots:
@@ -271,7 +271,8 @@ snapshots:
       as RV(snapshot) and C(exists) (false for a mapping whose LINSTOR snapshot is missing). C(exists) and the
       details are null unless the run read the RD's snapshots and wrote nothing after - a restore (read before its
       rollback, which changes no snapshot), a create that finds the snapshot made (the read that tells a mapping
-      to a missing snapshot); a create or rename that writes reads them only before its writes.
+      to a missing snapshot), a rename found done; a create or rename that writes reads them only before its
+      writes.
   returned: success
   type: list
   elements: dict
@@ -282,6 +283,9 @@ removed_snapshots:
   description:
     - Snapshots deleted by the run (in check mode, that would be deleted) as C(name) and C(linstor_name) - the
       snapshot itself with O(state=absent), the newer snapshots with O(state=restored) and O(remove_newer_snapshots).
+    - With O(state=absent) the snapshot's mapping is listed even when its LINSTOR snapshot was gone already (a
+      dangling mapping, which the run removes without reading the RD's snapshots); a name held only by a claim
+      gives an empty list.
   returned: when O(state=absent) deletes a snapshot, with O(state=restored), and when a restore fails after
     deleting newer snapshots (the failure then reports C(changed=true) and which snapshots already went)
   type: list
@@ -357,8 +361,8 @@ parameter:
 linstor_error:
   description:
     - When LINSTOR answered with an error (or could not be reached), the error as it came - C(message), C(cause),
-      C(correction), C(details) and C(ret_code) of its first error entry, C(http_status) (null when no controller
-      answered), and every error and warning entry of the reply in C(errors) and C(warnings) (each with
+      C(correction), C(details) and C(ret_code) of its first error entry (C(ret_code) and C(http_status) null when
+      no controller answered), and every error and warning entry of the reply in C(errors) and C(warnings) (each with
       C(message), C(cause), C(correction), C(details) and C(ret_code); empty when no controller answered). The
       failure's C(msg) tells them all.
   returned: on such failures

@@ -419,7 +419,11 @@ volume:
       type: dict
       sample: {"snap0": "incus-volume-19dd0b015d22445f8097ba5e740948de"}
     properties:
-      description: Every property of the RD, including those LINSTOR adds itself.
+      description:
+        - Every property of the RD, including those LINSTOR adds itself.
+        - In check mode, those the run would write; what LINSTOR adds when it places a new volume (its
+          C(DrbdOptions/Resource/quorum), say) shows after the real run, and a snapshot mapping the run would write
+          holds null (the LINSTOR snapshot name is drawn when the snapshot is made).
       type: dict
       sample:
         Aux/Incus/name: incus-volume-c1
@@ -433,7 +437,7 @@ snapshots_removed:
       RV(resource_definitions_deleted) (in check mode, that would be deleted).
     - C(name) is the Incus snapshot name, null for a LINSTOR snapshot no mapping names (one a snapshot create
       claims, or any with O(remove_unmapped_snapshots=true)).
-  returned: when O(state=absent)
+  returned: when O(state=absent), and on its failures except an error of LINSTOR's before anything was deleted
   type: list
   elements: dict
   sample: [{"name": "snap0", "linstor_name": "incus-volume-19dd0b015d22445f8097ba5e740948de"}]
@@ -443,7 +447,7 @@ resource_definitions_deleted:
       claiming the volume whose delete was stalled (flag C(DELETE), no resource flagged or in use), which the run sent
       again, as Incus does, then the volume's. Empty when there was nothing to delete."
     - On a failure after one of them was deleted, the ones deleted.
-  returned: when O(state=absent)
+  returned: when O(state=absent), and on its failures except an error of LINSTOR's before anything was deleted
   type: list
   elements: str
   sample: [incus-volume-4df9f0598bd14d73953151614428d298]
@@ -466,7 +470,9 @@ unmapped_snapshots:
   elements: str
   sample: ["backup-2026-11-01"]
 source_resource_definition:
-  description: The RD that was (or in check mode would be) cloned, when O(source) made a copy.
+  description:
+    - The RD that was (or in check mode would be) cloned, when O(source) made a copy.
+    - Null in check mode when the source does not exist yet (an earlier task of the same check run may make it).
   returned: when a copy is made
   type: str
   sample: incus-volume-d0531e21ce6b4218b9b8996582b9bf31
@@ -510,8 +516,8 @@ parameter:
 linstor_error:
   description:
     - When LINSTOR answered with an error (or could not be reached), the error as it came - C(message), C(cause),
-      C(correction), C(details) and C(ret_code) of its first error entry, C(http_status) (null when no controller
-      answered), and every error and warning entry of the reply in C(errors) and C(warnings) (each with
+      C(correction), C(details) and C(ret_code) of its first error entry (C(ret_code) and C(http_status) null when
+      no controller answered), and every error and warning entry of the reply in C(errors) and C(warnings) (each with
       C(message), C(cause), C(correction), C(details) and C(ret_code); empty when no controller answered). The
       failure's C(msg) tells them all.
   returned: on such failures

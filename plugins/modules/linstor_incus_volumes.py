@@ -354,7 +354,9 @@ left_behind:
   type: list
   elements: str
 parameter:
-  description: On failure, the option to change, with the item's index, for example C(volumes[3].size).
+  description:
+    - On failure, the option to change, with the item's index, for example C(volumes[3].size); when LINSTOR
+      refused a write, the item, for example C(volumes[3]).
   returned: on failure
   type: str
   sample: volumes[3].size
@@ -387,8 +389,8 @@ unmapped_snapshots:
 linstor_error:
   description:
     - When LINSTOR answered with an error (or could not be reached), the error as it came - C(message), C(cause),
-      C(correction), C(details) and C(ret_code) of its first error entry, C(http_status) (null when no controller
-      answered), and every error and warning entry of the reply in C(errors) and C(warnings) (each with
+      C(correction), C(details) and C(ret_code) of its first error entry (C(ret_code) and C(http_status) null when
+      no controller answered), and every error and warning entry of the reply in C(errors) and C(warnings) (each with
       C(message), C(cause), C(correction), C(details) and C(ret_code); empty when no controller answered). The
       failure's C(msg) tells them all.
   returned: on such failures

@@ -616,6 +616,19 @@ def test_a_volume_created_while_its_old_rd_is_being_deleted_gets_an_rd_of_its_ow
     assert not again.failed and not again.changed and again.result["volume"]["resource_definition"] == new
 
 
+def test_a_failure_beside_an_rd_being_deleted_still_names_it(env: Env) -> None:
+    """A run that fails after its lookup (here: no size for a volume to create) keeps the lookup's warning about the
+    RD LINSTOR is still deleting: that RD is why the volume looks gone."""
+    env.must("linstor_incus_volume", name="going", type="container", size="64MiB")
+    [old] = rds_claiming(env, "going")
+    deleter = SlowDelete(env, old)
+    failed = env.run("linstor_incus_volume", name="going", type="container")
+    assert deleter.under_way(), "the run ended while the old RD was being deleted"
+    deleter.finish()
+    assert failed.failed and failed.result.get("parameter") == "size", failed.result
+    assert old in json.dumps(failed.result.get("warnings")), failed.result
+
+
 def test_a_twin_being_deleted_is_no_duplicate(env: Env) -> None:
     """A twin that gave way is listed, flagged DELETE, while LINSTOR deletes it: a lookup meanwhile takes the other
     RD for the volume at once (no reading again, no failure naming both)."""
