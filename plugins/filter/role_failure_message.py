@@ -15,11 +15,12 @@ description:
   - Takes the failed result (a looped task's result is told by its first failed item). When the result names a
     parameter (C(volumes[1].size)) whose option the mapping knows, the message starts with the role variable
     (C(volumes_list[1].size) followed by the module's reason) instead of the option. An option path with an index
-    at the start of the message, or after a semicolon, is renamed the same way, and a message that starts with an
-    option the mapping knows and its quoted value (C(resource_group 'x' does not exist), a check-mode warning the
-    role fails on) starts with the role variable. An option of two words or more named on its own later in the
-    message, as its advice does (C(or set allow_insecure_auth)), is renamed too, and so is any option the message
-    calls C(the controllers option) (told as C(the volumes_controllers role variable)). Any other text stays.
+    anywhere in the message (C(volumes[2].rename_from) after a semicolon, say) is renamed the same way, and a
+    message that starts with an option the mapping knows and its quoted value (C(resource_group 'x' does not
+    exist), a check-mode warning the role fails on) starts with the role variable. An option of two words or more
+    named on its own later in the message, as its advice does (C(or set allow_insecure_auth)), is renamed too, and
+    so is any option the message calls C(the controllers option) (told as C(the volumes_controllers role
+    variable)). Any other text stays.
 positional: _input, variables
 options:
   _input:
@@ -66,7 +67,10 @@ def _advice_renamed(text: str, variables: Mapping[str, str]) -> str:
     before a space, punctuation or the end. Not inside a name, a path, a quoted value or a key (``ca_cert.pem``,
     ``'storage_pool'``, ``linstor.resource_group.name``), nor as the subject the message starts with (after the role
     variable it is told under). One-word options (``timeout``, ``volumes``) are words of the text too, and stay,
-    except as "the controllers option", told as "the volumes_controllers role variable"."""
+    except as "the controllers option", told as "the volumes_controllers role variable". An option path with an
+    index (``volumes[2].rename_from``) is renamed wherever it starts a word."""
+    text = re.sub(r"(?<![\w./'-])([A-Za-z_]+)(?=\[\d+\])",
+                  lambda match: variables.get(match.group(1), match.group(1)), text)
     text = re.sub(r"\bthe ([a-z_]+) option\b",
                   lambda match: (f"the {variables[match.group(1)]} role variable" if match.group(1) in variables
                                  else match.group(0)), text)
@@ -90,10 +94,7 @@ def role_failure_message(result: Mapping[str, Any], variables: Mapping[str, str]
     quoted = re.match(r"([A-Za-z_]+) '", message)  # a message naming an option and quoting its value
     if quoted and quoted.group(1) in variables:
         return f"{variables[quoted.group(1)]}: {_advice_renamed(message, variables)}"
-    return _advice_renamed(re.sub(
-        r"(^|; )([A-Za-z_]+)(\[\d+\])",
-        lambda match: match.group(1) + variables.get(match.group(2), match.group(2)) + match.group(3), message),
-        variables)
+    return _advice_renamed(message, variables)
 
 
 class FilterModule:

@@ -58,6 +58,13 @@ def test_role_failure_message_names_the_role_variables() -> None:
         {"failed": True, "msg": "volumes[1].rename_from: gone; volumes[3].name: taken by myvolumes[1]"}]}
     assert role_failure_message(looped, variables) == \
         "volumes_list[1].rename_from: gone; volumes_list[3].name: taken by myvolumes[1]"
+    # the same after the role variable the message is told under, or after a quoted option's value
+    refusal = {"msg": "volumes[0]: volume v has LINSTOR snapshots that no Incus snapshot maps",
+               "parameter": "remove_unmapped_snapshots"}
+    assert role_failure_message(refusal, {**variables, "remove_unmapped_snapshots": "volumes_remove_unmapped"}) == \
+        "volumes_remove_unmapped: volumes_list[0]: volume v has LINSTOR snapshots that no Incus snapshot maps"
+    assert role_failure_message({"msg": "timeout '0' is wrong; volumes[2].rename_from: cannot rename"}, variables) \
+        == "volumes_timeout: timeout '0' is wrong; volumes_list[2].rename_from: cannot rename"
     # a value from LS_CONTROLLERS or linstor-client.conf: the role variable that overrides it, and the source
     from_environment = {"msg": "controllers (from the LS_CONTROLLERS environment variable): unsupported scheme "
                         "'ftp://' in 'ftp://x'", "parameter": "controllers"}
