@@ -63,6 +63,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUX_NAME,
     AUX_NAMESPACE,
     EXACT_SIZE_KEY,
+    ON_NO_QUORUM_KEY,
     NamingError,
     aux_name,
     generate_name,
@@ -1193,5 +1194,7 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
             apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
         _reraise_after_revert(error, reverter)
-    # Confirm with Incus's lookup, as a create does: of twins made at the same moment, one RD stays.
-    settle_copy(client, request, rd_name, reverter, outcome, plan)
+    # Confirm with Incus's lookup, as a create does: of twins made at the same moment, one RD stays. Restoring the
+    # resources runs LINSTOR's auto-quorum, which before 1.31 overwrites the on-no-quorum the snapshot kept.
+    kept = {key: after_props[key] for key in (ON_NO_QUORUM_KEY,) if key in after_props}
+    settle_copy(client, request, rd_name, reverter, outcome, plan, kept)
