@@ -129,7 +129,8 @@ notes:
     C(StorDriver/Zfs/RollbackStrategy) is not C(clone) (the group's or controller's value is not read) - it
     refuses the rollback otherwise, after the newer snapshots went; there such a
     restore fails before deleting anything, naming O(name) and the nodes (RV(uncovered_nodes)): remove those
-    resources first, or make a new volume from the snapshot. Elsewhere LINSTOR restores the snapshot's nodes and
+    resources first, or make a new volume from the snapshot. Unlike a volume in use, this fails in check mode too
+    (no earlier task of the collection removes a replica). Elsewhere LINSTOR restores the snapshot's nodes and
     recreates the others, and the restore goes ahead."
   - "A restore of the most recent snapshot deletes no snapshot before the rollback (only mappings to missing ones,
     with O(remove_newer_snapshots)), which LINSTOR refuses whole in either case: the real run sends no such read
