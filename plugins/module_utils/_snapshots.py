@@ -1178,6 +1178,11 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     identity = {key: value for key, value in props.items() if key != EXACT_SIZE_KEY}  # resources are placed then
     restored_props = props | captured_properties(raw)
     after_props = without_snapshot_keys(restored_props) | identity
+    # restoring the resources runs LINSTOR's auto-quorum, which before 1.31 overwrites the on-no-quorum the snapshot
+    # kept (the source's); the PUT after it writes that again, unless the request removes it (a modify of it runs no
+    # auto-quorum)
+    identity |= {key: after_props[key] for key in (ON_NO_QUORUM_KEY,)
+                 if key in after_props and key not in request.removed_properties}
     outcome.extra["source_snapshot"] = {"name": snapshot, "linstor_name": target["linstor_name"]}
     plan = plan_copy(request, copy_request, source_rd["name"], after_props, sizes,
                      f"the snapshot {snapshot!r} of {source.incus_name}", outcome, check_mode)
@@ -1194,7 +1199,5 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
             apply_plan(client, rd_name, plan, outcome)
     except (LinstorError, ModuleFailure) as error:
         _reraise_after_revert(error, reverter)
-    # Confirm with Incus's lookup, as a create does: of twins made at the same moment, one RD stays. Restoring the
-    # resources runs LINSTOR's auto-quorum, which before 1.31 overwrites the on-no-quorum the snapshot kept.
-    kept = {key: after_props[key] for key in (ON_NO_QUORUM_KEY,) if key in after_props}
-    settle_copy(client, request, rd_name, reverter, outcome, plan, kept)
+    # Confirm with Incus's lookup, as a create does: of twins made at the same moment, one RD stays.
+    settle_copy(client, request, rd_name, reverter, outcome, plan)

@@ -1090,30 +1090,24 @@ def put_back_overwritten(client: LinstorClient, request: VolumeRequest, rd: dict
     at the next change of the volume's resources.
     """
     planned = plan_changes(request, rd)
-    return put_back(client, request, rd, outcome, "as requested", Plan(
-        override_props=planned.override_props,
-        delete_props=[key for key in planned.delete_props if key in request.removed_properties]))
-
-
-def put_back(client: LinstorClient, request: VolumeRequest, rd: dict[str, Any], outcome: Outcome, wanted: str,
-             plan: Plan) -> dict[str, Any]:
-    """Write ``plan``, the properties LINSTOR changed on the new RD while placing it, back (``wanted``: whose values
-    they are), with a warning; returns the RD as it then is (:func:`put_back_overwritten`)."""
+    plan = Plan(override_props=planned.override_props,
+                delete_props=[key for key in planned.delete_props if key in request.removed_properties])
     if plan.empty:
         return rd
     props = rd.get("props") or {}
-    changes = ", ".join(f"{key} to {props.get(key)!r}" for key in sorted([*plan.override_props, *plan.delete_props]))
+    changes = ", ".join(f"set {key} to {props[key]!r}" if key in props else f"removed {key}"
+                        for key in sorted([*plan.override_props, *plan.delete_props]))
     try:
         apply_plan(client, rd["name"], plan, outcome)
     except LinstorError as error:
         raise ModuleFailure(
-            f"{error} Volume {request.incus_name} was created as resource definition {rd['name']}, but LINSTOR set "
-            f"{changes} while placing it and putting back the values wanted failed; run the task again to "
+            f"{error} Volume {request.incus_name} was created as resource definition {rd['name']}, but LINSTOR "
+            f"{changes} while placing it and putting back the requested values failed; run the task again to "
             "finish.", None, changed=True, linstor_error=error.to_dict()) from error
     outcome.changed = True
     outcome.warnings.append(
-        f"LINSTOR set {changes} on resource definition {rd['name']} while placing volume {request.incus_name}; "
-        f"put back {wanted}. LINSTOR before 1.31 sets DrbdOptions/Resource/quorum and on-no-quorum again at "
+        f"LINSTOR {changes} on resource definition {rd['name']} while placing volume {request.incus_name}; "
+        "put back as requested. LINSTOR before 1.31 sets DrbdOptions/Resource/quorum and on-no-quorum again at "
         "each change of the volume's resources, unless DrbdOptions/auto-quorum (volume, resource group or "
         "controller) is disabled or, for on-no-quorum, holds the policy wanted")
     kept = {key: value for key, value in props.items() if key not in plan.delete_props}
@@ -1313,17 +1307,13 @@ def plan_copy(request: VolumeRequest, copy_request: VolumeRequest, source_rd_nam
 
 
 def settle_copy(client: LinstorClient, request: VolumeRequest, rd_name: str, reverter: Reverter, outcome: Outcome,
-                plan: Plan, kept: Mapping[str, str] | None = None) -> None:
+                plan: Plan) -> None:
     """Confirm a copy made larger than its source, or not, as a create is (:func:`settle_concurrent_create`), and
-    warn of the filesystems its grow leaves undone, naming their DRBD devices. ``kept``: properties the copy keeps
-    from its source that LINSTOR may change while placing it, put back if it did (:func:`put_back`). When another
-    run's copy stays, that run grew it, warns and puts back."""
-    kept = kept or {}
+    warn of the filesystems its grow leaves undone, naming their DRBD devices. When another run's copy stays, that
+    run grew it and warns."""
     settled = settle_concurrent_create(client, request, rd_name, reverter, outcome)
     if settled["name"] == rd_name:
         outcome.warnings += filesystem_grow_warnings(request.incus_name, settled, plan)
-        settled = put_back(client, request, settled, outcome, "as the copy's source has it", Plan(override_props={
-            key: value for key, value in kept.items() if (settled.get("props") or {}).get(key) != value}))
     outcome.volume = volume_view(settled, request.prefix)
 
 

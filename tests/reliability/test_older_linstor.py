@@ -132,22 +132,26 @@ def test_a_new_volume_keeps_the_on_no_quorum_asked_for(old_env: Env, module: str
     assert not [warning for warning in again.warnings if warning.startswith("LINSTOR set")]
 
 
-def test_a_copy_from_a_snapshot_keeps_its_source_s_on_no_quorum(old_env: Env) -> None:
+@pytest.mark.parametrize(("asked", "wanted"), [({}, "suspend-io"), ({"properties": {ON_NO_QUORUM: None}}, None)])
+def test_a_copy_from_a_snapshot_keeps_its_source_s_on_no_quorum(old_env: Env, asked: dict,
+                                                                 wanted: str | None) -> None:
     """Restoring the copy's resources runs LINSTOR's auto-quorum, which before 1.31 overwrites the on-no-quorum the
-    snapshot kept (the source's): the copy puts it back in one PUT, says so, and a second run changes nothing."""
-    old_env.must(VOLUME, name="cs", type="custom", size="8MiB", drbd_options={"on_no_quorum": "suspend-io"})
-    old_env.must(SNAPSHOT, volume="cs", type="custom", name="s1")
-    copy = {"name": "cs-copy", "type": "custom", "source": {"volume": "cs", "snapshot": "s1"}}
+    snapshot kept (the source's): the one PUT after the restore writes it again (or, asked for as null, removes it),
+    and a second run changes nothing."""
+    source = f"cs{len(asked)}"
+    old_env.must(VOLUME, name=source, type="custom", size="8MiB", drbd_options={"on_no_quorum": "suspend-io"})
+    old_env.must(SNAPSHOT, volume=source, type="custom", name="s1")
+    copy = {"name": f"{source}-copy", "type": "custom", "source": {"volume": source, "snapshot": "s1"}, **asked}
     old_env.debug.clear_requests()
     made = old_env.run(VOLUME, **copy)
     assert not made.failed and made.changed, made.msg
-    [rd] = rds_claiming(old_env, "default_cs-copy")
-    assert rd_props(old_env, rd)[ON_NO_QUORUM] == "suspend-io"
-    assert made.result["volume"]["properties"][ON_NO_QUORUM] == "suspend-io"
-    assert [warning for warning in made.warnings if warning.startswith(
-        f"LINSTOR set {ON_NO_QUORUM} to 'io-error' on resource definition {rd} while placing")], made.warnings
-    puts = [entry["body"] for entry in old_env.writes() if entry["method"] == "PUT"]
-    assert (puts[-1]["override_props"], puts[-1]["delete_props"]) == ({ON_NO_QUORUM: "suspend-io"}, [])
+    [rd] = rds_claiming(old_env, f"default_{source}-copy")
+    assert rd_props(old_env, rd).get(ON_NO_QUORUM) == wanted
+    assert made.result["volume"]["properties"].get(ON_NO_QUORUM) == wanted
+    assert not [warning for warning in made.warnings if warning.startswith("LINSTOR ")], made.warnings
+    [identity, *rest] = [entry["body"] for entry in old_env.writes() if entry["method"] == "PUT"]
+    assert identity["override_props"].get(ON_NO_QUORUM) == wanted, identity
+    assert [body["delete_props"] for body in rest] == ([[ON_NO_QUORUM]] if asked else []), rest
     again = old_env.run(VOLUME, **copy)
     assert not again.failed and not again.changed, again.msg
 
