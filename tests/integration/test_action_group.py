@@ -9,13 +9,13 @@ The playbook runs with LS_CONTROLLERS naming a port nothing listens on, so a mod
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import secrets
 import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import Controller
 from test_targets import run_playbook
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,7 +52,7 @@ def test_every_module_takes_its_connection_from_the_group_defaults(controller, t
     play = {"hosts": "localhost", "gather_facts": False,
             "module_defaults": {"group/linstor.incus.linstor_incus": {"controllers": controller.controllers}},
             "tasks": tasks}
-    unreachable = Controller(NOBODY, controller.api_url, controller.debug_url)
+    unreachable = dataclasses.replace(controller, controllers=NOBODY)  # the same API URL for the checks
     try:
         result = run_playbook(yaml.safe_dump([play], sort_keys=False), unreachable, tmp_path)
     finally:  # a run that failed half-way leaves the group
