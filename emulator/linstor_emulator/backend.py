@@ -114,6 +114,16 @@ def _live(resources: Iterable[list[str]]) -> list[list[str]]:
     return [flags for flags in resources if not {"DELETE", "INACTIVE"} & set(flags)]
 
 
+def _namespace_walk(props: dict[str, str], namespace: str) -> list[str]:
+    """The keys under ``namespace`` in the order CtrlConfApiCallHandler.deleteNamespace deletes them: its own keys
+    (sorted, as a props container keeps them), then each sub-namespace's (sorted), recursively."""
+    prefix = namespace.strip("/") + "/"
+    below = sorted(key[len(prefix):] for key in props if key.startswith(prefix))
+    own = [prefix + rest for rest in below if "/" not in rest]
+    subspaces = sorted({rest.split("/", 1)[0] for rest in below if "/" in rest})
+    return own + [key for sub in subspaces for key in _namespace_walk(props, prefix + sub)]
+
+
 def _reads_auto_helper_keys(body: dict, auto_quorum_reworked: bool) -> bool:
     """Whether a modify sets or deletes a property the auto-helpers depend on (CtrlRscDfnApiCallHandler and
     CtrlRscGrpApiCallHandler run them then): the tie-breaker's, and the quorum's (from 1.31) or the auto-quorum's."""
@@ -164,8 +174,11 @@ AUTO_QUORUM_DEFAULT = "io-error"
 """The controller's value of KEY_AUTO_QUORUM, as LINSTOR's first database migration stores it; from 1.31 the
 migration Migration_2025_02_19_AutoQuorumInheritRework replaces it with KEY_ON_NO_QUORUM of that value. Without
 one anywhere, the auto-quorum before 1.31 is off (CtrlRscAutoQuorumHelper)."""
-CONTROLLER_FREE_PREFIXES = ("Aux/", "StorDriver/Exos/", "EBS/Tags/")
+EXOS_PREFIX = "StorDriver/Exos/"
+CONTROLLER_FREE_PREFIXES = ("Aux/", EXOS_PREFIX, "EBS/Tags/")
 """Controller property keys that skip the whitelist (CtrlConfApiCallHandler.setProp's ignoredKeys)."""
+EXOS_REMOVED_RELEASE = (1, 32, 0)
+"""The first LINSTOR release without the Exos driver, whose controller keys no longer skip the whitelist."""
 DISKLESS_FLAGS = ["DISKLESS", "DRBD_DISKLESS"]
 TIE_BREAKER_FLAGS = [*DISKLESS_FLAGS, "TIE_BREAKER"]
 """Flags as LINSTOR lists them (FlagsHelper.toStringList, in Resource.Flags order): DRBD_DISKLESS and TIE_BREAKER
@@ -842,33 +855,53 @@ class Backend:
     def modify_controller_props(self, body: dict) -> list[RcEntry]:
         """``POST /v1/controller/properties`` (CtrlConfApiCallHandler.modifyCtrl): each key set, then each deleted,
         then each namespace's keys deleted, one entry per key; the first refusal undoes the whole request. Keys are
-        checked against the resource-definition whitelist (LINSTOR's controller list holds those and more)."""
+        checked against the resource-definition whitelist (LINSTOR's controller list holds those and more).
+
+        From 1.31 (handleAutoQuorum): ``DrbdOptions/auto-quorum`` is not stored (WARN_DEPRECATED beside its
+        success entry); the quorum key is stored with ``Internal/Drbd/QuorumSetBy`` ``user`` (a delete takes the
+        mark with it); a change of it or of the tie-breaker key runs the auto-helpers on every RD, each RD's quorum
+        first dropped when LINSTOR set it. Before, they are plain properties that RDs read at their next change."""
         ctx = Context(rc.MASK_CRT, rc.MASK_CTRL_CONF, {}, "")
         override = body.get("override_props") or {}
+        deleted = body.get("delete_props") or []
+        reworked = self._auto_quorum_reworked
         entries = []
         with self._tx() as db:
             for key in java_hash_set_order(override, minimum_capacity=1):
                 value = self._controller_value(ctx, key, override[key])
-                db.execute("INSERT OR REPLACE INTO ctrl_props VALUES (?, ?)", (key, value))
+                if reworked and key == KEY_AUTO_QUORUM:
+                    entries.append(ctx.entry(rc.WARN_DEPRECATED, f"{key} is deprecated, please use {KEY_QUORUM}"))
+                else:
+                    db.execute("INSERT OR REPLACE INTO ctrl_props VALUES (?, ?)", (key, value))
+                if reworked and key == KEY_QUORUM:
+                    db.execute("INSERT OR REPLACE INTO ctrl_props VALUES (?, 'user')", (KEY_QUORUM_SET_BY,))
                 entries.append(ctx.entry(rc.CREATED, f"Successfully set property '{key}' to value '{value}'"))
             ctx = Context(rc.MASK_DEL, rc.MASK_CTRL_CONF, {}, "")
-            for key in java_hash_set_order(body.get("delete_props") or []):
+            for key in java_hash_set_order(deleted):
                 entries.append(self._delete_controller_prop(db, ctx, key))
             for namespace in java_hash_set_order(body.get("delete_namespaces") or []):
-                prefix = namespace.rstrip("/") + "/"
-                for key in [key for key in self._controller_props(db) if key.startswith(prefix)]:
+                for key in _namespace_walk(self._controller_props(db), namespace):
                     entries.append(self._delete_controller_prop(db, ctx, key))
+            if reworked and {KEY_QUORUM, KEY_AUTO_TIE_BREAKER} & (set(override) | set(deleted)):
+                rds = db.execute("SELECT * FROM rsc_dfns ORDER BY upper(name)").fetchall()
+                entries += self._rerun_auto_helpers(db, rds)
         return entries
 
     def delete_controller_prop(self, key: str) -> list[RcEntry]:
-        """``DELETE /v1/controller/properties/{key}`` (CtrlConfApiCallHandler.deletePropWithCommit)."""
+        """``DELETE /v1/controller/properties/{key}`` (CtrlConfApiCallHandler.deletePropWithCommit; no helper runs)."""
         with self._tx() as db:
             return [self._delete_controller_prop(db, Context(rc.MASK_DEL, rc.MASK_CTRL_CONF, {}, ""), key)]
 
-    @staticmethod
-    def _controller_value(ctx: Context, key: str, value: str) -> str:
+    @property
+    def _controller_free_prefixes(self) -> tuple[str, ...]:
+        """Controller property keys that skip the whitelist (CtrlConfApiCallHandler.setProp's ignoredKeys)."""
+        if version_tuple(self.linstor_version) >= EXOS_REMOVED_RELEASE:
+            return tuple(prefix for prefix in CONTROLLER_FREE_PREFIXES if prefix != EXOS_PREFIX)
+        return CONTROLLER_FREE_PREFIXES
+
+    def _controller_value(self, ctx: Context, key: str, value: str) -> str:
         """CtrlConfApiCallHandler.setProp's check: ``value`` as the controller stores it, or its refusal."""
-        if key.startswith(CONTROLLER_FREE_PREFIXES):
+        if key.startswith(self._controller_free_prefixes):
             return value
         rule = whitelist.RESOURCE_DEFINITION.get(key)
         if rule is None:
@@ -878,12 +911,14 @@ class Backend:
             raise LinstorError([ctx.entry(rc.FAIL_INVLD_PROP, f"The value '{value}' is not valid.", details=problem)])
         return normalize_prop_value(rule, value)
 
-    @staticmethod
-    def _delete_controller_prop(db: sqlite3.Connection, ctx: Context, key: str) -> RcEntry:
-        """CtrlConfApiCallHandler.deleteProp: a whitelisted key is deleted (whether it was set or not)."""
-        if not key.startswith(CONTROLLER_FREE_PREFIXES) and key not in whitelist.RESOURCE_DEFINITION:
+    def _delete_controller_prop(self, db: sqlite3.Connection, ctx: Context, key: str) -> RcEntry:
+        """CtrlConfApiCallHandler.deleteProp: a whitelisted key is deleted (whether it was set or not); from 1.31 the
+        quorum key takes Internal/Drbd/QuorumSetBy with it."""
+        if not key.startswith(self._controller_free_prefixes) and key not in whitelist.RESOURCE_DEFINITION:
             raise LinstorError([ctx.entry(rc.FAIL_INVLD_PROP, f"The key '{key}' is not whitelisted")])
         db.execute("DELETE FROM ctrl_props WHERE key = ?", (key,))
+        if key == KEY_QUORUM and self._auto_quorum_reworked:
+            db.execute("DELETE FROM ctrl_props WHERE key = ?", (KEY_QUORUM_SET_BY,))
         return ctx.entry(rc.DELETED, f"Successfully deleted property '{key}'")
 
     def rest_api_at_least(self, version: tuple[int, ...]) -> bool:
@@ -1076,14 +1111,8 @@ class Backend:
             display = row["name"]
             warnings = self._unknown_pool_warning(db, select_filter) if body.get("select_filter") is not None else []
             if _reads_auto_helper_keys(body, self._auto_quorum_reworked):
-                for rd in db.execute("SELECT * FROM rsc_dfns WHERE rg = ? ORDER BY upper(name)", (display,)).fetchall():
-                    rd_props = self._rd_props(db, rd["id"])
-                    if (self._auto_quorum_reworked
-                            and rd_props.get(KEY_QUORUM_SET_BY, "linstor").lower() == "linstor"):
-                        # CtrlRscAutoQuorumHelper.removeQuorumPropIfSetByLinstor: the group's quorum may now rule
-                        self._set_rd_props(db, rd["id"], rd_props, {k: v for k, v in rd_props.items()
-                                                                    if k != KEY_QUORUM})
-                    warnings += self._run_auto_helpers(db, _rd_ctx(rc.MASK_MOD, rd["name"]), rd)
+                rds = db.execute("SELECT * FROM rsc_dfns WHERE rg = ? ORDER BY upper(name)", (display,)).fetchall()
+                warnings += self._rerun_auto_helpers(db, rds)
         entries = prop_change_entries(rc.MASK_RSC_DFN, body.get("override_props"), body.get("delete_props"))
         entries += warnings + [ctx.entry(rc.MODIFIED, f"Resource group '{display}' modified.",
                              details=f"Resource group '{display}' UUID is: {row['uuid']}",
@@ -2020,6 +2049,18 @@ class Backend:
                          "ORDER BY upper(name) LIMIT 1", (node,)).fetchone()
         return row["name"] if row else None
 
+    def _rerun_auto_helpers(self, db: sqlite3.Connection, rds: Iterable[sqlite3.Row]) -> list[RcEntry]:
+        """The helpers again on each RD after a change of a property they read on its group or the controller; from
+        1.31 each RD's quorum is dropped first when LINSTOR set it (CtrlRscAutoQuorumHelper
+        .removeQuorumPropIfSetByLinstor, by the RD's own mark), so that the group's or controller's may rule."""
+        entries = []
+        for rd in rds:
+            rd_props = self._rd_props(db, rd["id"])
+            if self._auto_quorum_reworked and rd_props.get(KEY_QUORUM_SET_BY, "linstor").lower() == "linstor":
+                self._set_rd_props(db, rd["id"], rd_props, {k: v for k, v in rd_props.items() if k != KEY_QUORUM})
+            entries += self._run_auto_helpers(db, _rd_ctx(rc.MASK_MOD, rd["name"]), rd)
+        return entries
+
     def _run_auto_helpers(self, db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row) -> list[RcEntry]:
         """CtrlRscAutoHelper.manage: the tie-breaker, then the quorum ("run autotiebreaker + autoquorum as last")."""
         return self._manage_tie_breaker(db, ctx, rd) + self._manage_quorum(db, ctx, rd)
@@ -2039,7 +2080,9 @@ class Backend:
         props = self._rd_props(db, rd["id"])
         old = props.get(KEY_QUORUM)
         if not self._quorum_set_by_linstor(db, rd):
-            setter = props if KEY_QUORUM_SET_BY in props else self._rg_props(db, rd)  # where the mark was found
+            # the properties the mark was found in (getQuorumSetByProp: RD, group, controller)
+            setter = next(level for level in (props, self._rg_props(db, rd), self._controller_props(db))
+                          if KEY_QUORUM_SET_BY in level)
             wanted = setter.get(KEY_QUORUM) or "majority"
             if wanted.lower() == (old or "").lower():
                 return []

@@ -656,6 +656,59 @@ def test_the_auto_helpers_read_the_controller_properties_last(tmp_path):
     backend.close()
 
 
+def test_from_1_31_the_controller_s_quorum_reaches_every_rd_at_once(backend):
+    """CtrlConfApiCallHandler.handleAutoQuorum: a controller quorum is a user's (QuorumSetBy beside it) and runs the
+    helpers on every RD, each taking it unless its own or its group's rules; DrbdOptions/auto-quorum is deprecated and
+    not stored; deleting the quorum drops the mark and gives the RDs back to the auto-quorum."""
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    assert backend.get_resource_definition("rd1")["props"]["DrbdOptions/Resource/quorum"] == "majority"
+    entries = backend.modify_controller_props({"override_props": {"DrbdOptions/Resource/quorum": "off",
+                                                                  "DrbdOptions/auto-quorum": "disabled"}})
+    assert backend.controller_props()["Internal/Drbd/QuorumSetBy"] == "user"
+    assert "DrbdOptions/auto-quorum" not in backend.controller_props()
+    [deprecated] = code_of(entries, rc.WARN_DEPRECATED)
+    assert deprecated.message == ("DrbdOptions/auto-quorum is deprecated, please use DrbdOptions/Resource/quorum")
+    assert [entry.message for entry in code_of(entries, rc.INFO_PROP_SET)] == [
+        "Resource-definition property 'DrbdOptions/Resource/quorum' updated from undefined to 'off' by User"]
+    assert backend.get_resource_definition("rd1")["props"]["DrbdOptions/Resource/quorum"] == "off"
+    assert code_of(entries, rc.INFO_TIE_BREAKER_DELETING), "quorum off wants no tie-breaker"
+    entries = backend.modify_controller_props({"delete_props": ["DrbdOptions/Resource/quorum"]})
+    assert "Internal/Drbd/QuorumSetBy" not in backend.controller_props()
+    assert backend.get_resource_definition("rd1")["props"]["DrbdOptions/Resource/quorum"] == "majority"
+    assert code_of(entries, rc.INFO_TIE_BREAKER_CREATED)
+
+
+def test_before_1_31_a_controller_change_waits_for_the_rds_next_change(tmp_path):
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version="1.30.4")
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    entries = backend.modify_controller_props({"override_props": {"DrbdOptions/auto-quorum": "suspend-io"}})
+    assert [entry.message for entry in entries] == [
+        "Successfully set property 'DrbdOptions/auto-quorum' to value 'suspend-io'"]
+    assert backend.get_resource_definition("rd1")["props"]["DrbdOptions/Resource/on-no-quorum"] == "io-error"
+    backend.close()
+
+
+def test_a_namespace_is_deleted_key_by_key_as_linstor_walks_it(backend):
+    backend.modify_controller_props({"override_props": {"Aux/ns/z": "1", "Aux/ns/a/b": "2", "Aux/ns/b": "3"}})
+    entries = backend.modify_controller_props({"delete_namespaces": ["Aux/ns"]})
+    assert [entry.message for entry in entries] == [
+        "Successfully deleted property 'Aux/ns/b'", "Successfully deleted property 'Aux/ns/z'",
+        "Successfully deleted property 'Aux/ns/a/b'"]
+
+
+@pytest.mark.parametrize(("version", "free"), [("1.31.3", True), ("1.32.0", False)])
+def test_exos_keys_skip_the_controller_whitelist_until_1_32(tmp_path, version, free):
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version=version)
+    change = {"override_props": {"StorDriver/Exos/enc1/ctrl-a/IP": "10.0.0.9"}}
+    if free:
+        backend.modify_controller_props(change)
+    else:
+        assert refused(backend.modify_controller_props, change).ret_code & rc.MASK_BITS_CODE == 213
+    backend.close()
+
+
 def test_a_state_file_from_before_the_controller_properties_gets_them(tmp_path):
     backend = Backend(tmp_path / "state.sqlite3", linstor_version="1.30.4")
     with backend._tx() as db:
