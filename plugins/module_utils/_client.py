@@ -523,6 +523,11 @@ def _token(token: str | None, named: str) -> str | None:
     return token
 
 
+def release_text(release: tuple[int, ...]) -> str:
+    """A LINSTOR release as people write it: (1, 31, 0) -> "1.31.0"."""
+    return ".".join(str(part) for part in release)
+
+
 def _path(*segments: str) -> str:
     """A /v1 path with every name segment percent-quoted."""
     return "/v1/" + "/".join(quote(str(segment), safe="") for segment in segments)

@@ -28,6 +28,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
     MODIFIED,
     LinstorClient,
     LinstorError,
+    release_text,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure, failing_with
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
@@ -266,7 +267,9 @@ def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: boo
         "resource-groups")
     after = desired_view(desired, current)
     after["props"] = stored_properties(rules, after["props"])  # "Yes" shown as LINSTOR keeps it
-    warnings = auto_quorum_warnings(client, desired, current) + (
+    written_keys = set(body.get("override_props") or {}) | set(body.get("delete_props") or [])
+    quorum_written = current is None or bool({ON_NO_QUORUM_KEY, AUTO_QUORUM_KEY} & written_keys)
+    warnings = (auto_quorum_warnings(client, desired, current) if quorum_written else []) + (
         placement_warnings(client, desired, current) if current is None or "select_filter" in body else [])
     with failing_with(warnings):  # what was found before the write still stands: the failure says it too
         if current is None:
@@ -280,8 +283,9 @@ def auto_quorum_warnings(client: LinstorClient, desired: DesiredGroup, current: 
     """Before LINSTOR 1.31, whether the group's on-no-quorum reaches the volumes LINSTOR places: its auto-quorum
     writes ``on-no-quorum`` on each RD whose placement allows quorum, with the value of ``DrbdOptions/auto-quorum``
     (RD, group, controller: ``io-error`` as LINSTOR installs it) over the one the RD inherits, unless that is
-    ``disabled``. Asked when the group is created or changed (a run that changes nothing reads the group only): one
-    read of the controller's version, and before 1.31 of its properties when the group does not set the key."""
+    ``disabled``. Asked when the group is created or either property is written (any other run reads no more than
+    before): one read of the controller's version, and before 1.31 of its properties when the group does not set
+    ``DrbdOptions/auto-quorum``."""
     wanted = desired.props.get(ON_NO_QUORUM_KEY)
     if wanted is None or client.release() >= AUTO_QUORUM_REWORK_RELEASE:
         return []
@@ -299,9 +303,9 @@ def auto_quorum_warnings(client: LinstorClient, desired: DesiredGroup, current: 
                     f"volumes of resource group {desired.name} on LINSTOR before 1.31: {error}"]
     if policy is None or policy.lower() in ("disabled", wanted):
         return []
-    release = ".".join(str(number) for number in client.release())
     return [f"drbd_options.on_no_quorum {wanted} does not reach the volumes LINSTOR places in resource group "
-            f"{desired.name}: before 1.31 (this controller runs {release}) LINSTOR's auto-quorum sets "
+            f"{desired.name}: before {release_text(AUTO_QUORUM_REWORK_RELEASE)} (this controller runs "
+            f"{release_text(client.release())}) LINSTOR's auto-quorum sets "
             f"{ON_NO_QUORUM_KEY} on each volume whose placement allows quorum to the value of {AUTO_QUORUM_KEY}, "
             f"{policy!r} on {where}. Give the group the property {AUTO_QUORUM_KEY}: {wanted} (properties) so that "
             "both agree (LINSTOR then sets it on the group's volumes at once)"]

@@ -57,6 +57,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
     LinstorError,
     is_diskless,
     is_tie_breaker,
+    release_text,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure, full_stop
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
@@ -1019,10 +1020,6 @@ def rollback_refusal_warnings(client: LinstorClient, operation: str, rd: Mapping
     return warnings
 
 
-def _release_text(release: tuple[int, ...]) -> str:
-    return ".".join(str(part) for part in release)
-
-
 def rollback_drops_diskless(release: tuple[int, ...]) -> bool:
     """Whether LINSTOR's rollback deletes every resource and restores the snapshot on its (diskful) nodes only:
     from :data:`ROLLBACK_VIA_RESTORE_RELEASE` to before :data:`ROLLBACK_RECREATES_RELEASE`."""
@@ -1045,7 +1042,7 @@ def refuse_resized_since(operation: str, rd: Mapping[str, Any], target: Mapping[
     if resized:
         raise ModuleFailure(
             f"{operation}: in resource definition {rd['name']}, {'; '.join(resized)} when LINSTOR snapshot "
-            f"{target.get('linstor_name')} was taken. LINSTOR {_release_text(release)} rolls a volume back by deleting "
+            f"{target.get('linstor_name')} was taken. LINSTOR {release_text(release)} rolls a volume back by deleting "
             "its resources and restoring the snapshot into them, and that restore fails when a size has changed since, "
             "leaving the volume with no resource (fixed in LINSTOR 1.31.3). Nothing was changed; upgrade LINSTOR to "
             "1.31.3 or later, or make a new volume from the snapshot (linstor_incus_volume's source.snapshot)",
@@ -1062,7 +1059,7 @@ def dropped_diskless_warnings(rd_name: str, resources: list[dict[str, Any]], rel
                    if is_diskless(resource) and not is_tie_breaker(resource))
     if not nodes:
         return []
-    return [f"LINSTOR {_release_text(release)} rolls a volume back by deleting its resources and restoring the "
+    return [f"LINSTOR {release_text(release)} rolls a volume back by deleting its resources and restoring the "
             f"snapshot only on the nodes it was taken on: the diskless resources of resource definition {rd_name} on "
             f"{', '.join(nodes)} are not made again (LINSTOR 1.31.2 and later make them). Incus makes one again where "
             f"it next uses the volume; or run `linstor resource make-available NODE {rd_name}` for each"]

@@ -81,9 +81,10 @@ options:
           - On LINSTOR before 1.31 it does not reach the volumes LINSTOR places, for Incus either; LINSTOR's
             auto-quorum writes C(DrbdOptions/Resource/on-no-quorum) on each of them with its own value (the
             controller's C(DrbdOptions/auto-quorum), C(io-error) unless set otherwise). Give the group
-            C(DrbdOptions/auto-quorum) with the same value in O(properties) to make it hold. A run that creates or
-            changes the group warns when it would not hold (one more read, of the controller's version, and of its
-            properties unless the group sets C(DrbdOptions/auto-quorum)).
+            C(DrbdOptions/auto-quorum) with the same value in O(properties) to make it hold. A run that creates the
+            group, or writes its C(on-no-quorum) or C(DrbdOptions/auto-quorum), warns when it would not hold: it
+            reads the controller's version, and on LINSTOR before 1.31, unless the group sets
+            C(DrbdOptions/auto-quorum), the controller's properties (one or two more reads).
         type: str
         choices: [io-error, suspend-io]
         default: suspend-io

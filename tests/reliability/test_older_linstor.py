@@ -166,8 +166,13 @@ def test_a_pool_s_on_no_quorum_holds_with_the_same_auto_quorum(old_env: Env) -> 
         "suspend-io"), made.result
     [warning] = [text for text in made.warnings if "drbd_options.on_no_quorum" in text]
     assert "'io-error' on the controller" in warning and "DrbdOptions/auto-quorum: suspend-io" in warning, warning
-    again = run_module("linstor_incus_resource_group", {**group, "place_count": 3}, check_mode=True)
-    assert again.changed and warning in again.warnings, "a change in check mode says so too"
+    predicted = run_module("linstor_incus_resource_group", {**group, "name": "quorumgrp2"}, check_mode=True)
+    assert predicted.changed and warning.replace("quorumgrp", "quorumgrp2") in predicted.warnings, "check mode too"
+    old_env.debug.clear_requests()
+    recounted = run_module("linstor_incus_resource_group", {**group, "place_count": 3}, check_mode=True)
+    assert recounted.changed and not [text for text in recounted.warnings if "on_no_quorum" in text]
+    assert "/v1/controller/version" not in [entry["path"] for entry in old_env.debug.requests()], \
+        "a change that writes neither quorum property reads no more than before"
     old_env.must(VOLUME, resource_group="quorumgrp", name="pq1", type="custom", size="8MiB")
     [rd] = rds_claiming(old_env, "default_pq1")
     assert rd_props(old_env, rd)["DrbdOptions/Resource/on-no-quorum"] == "io-error", "the group's suspend-io lost"
