@@ -82,7 +82,7 @@ options:
             auto-quorum writes C(DrbdOptions/Resource/on-no-quorum) on each of them with its own value (the
             controller's C(DrbdOptions/auto-quorum), C(io-error) unless set otherwise). Give the group
             C(DrbdOptions/auto-quorum) with the same value in O(properties) to make it hold. A run that creates the
-            group, or writes its C(on-no-quorum) or C(DrbdOptions/auto-quorum), warns when it would not hold: it
+            group, or writes its C(on-no-quorum) or C(DrbdOptions/auto-quorum), warns when it would not hold; it
             reads the controller's version, and on LINSTOR before 1.31, unless the group sets
             C(DrbdOptions/auto-quorum), the controller's properties (one or two more reads).
         type: str
@@ -207,6 +207,16 @@ resource_group:
         - The DRBD options the group's properties set, as O(drbd_options) takes them (null for one the group does
           not carry); C(auto_diskful) in seconds, as written on the group.
       type: dict
+      contains:
+        on_no_quorum:
+          description: C(DrbdOptions/Resource/on-no-quorum).
+          type: str
+        auto_diskful:
+          description: C(DrbdOptions/auto-diskful), a string of seconds as the group holds it (C("60")).
+          type: str
+        auto_add_quorum_tiebreaker:
+          description: C(DrbdOptions/auto-add-quorum-tiebreaker); the text as it is when it is not a boolean.
+          type: bool
   sample:
     name: remote
     description: Resource group managed by Incus

@@ -133,8 +133,8 @@ def test_a_new_volume_keeps_the_on_no_quorum_asked_for(old_env: Env, module: str
 
 
 @pytest.mark.parametrize(("asked", "wanted"), [({}, "suspend-io"), ({"properties": {ON_NO_QUORUM: None}}, None)])
-def test_a_copy_from_a_snapshot_keeps_its_source_s_on_no_quorum(old_env: Env, asked: dict,
-                                                                 wanted: str | None) -> None:
+def test_a_copy_from_a_snapshot_keeps_its_source_s_on_no_quorum(
+        old_env: Env, asked: dict, wanted: str | None) -> None:
     """Restoring the copy's resources runs LINSTOR's auto-quorum, which before 1.31 overwrites the on-no-quorum the
     snapshot kept (the source's): the one PUT after the restore writes it again (or, asked for as null, removes it),
     and a second run changes nothing."""
