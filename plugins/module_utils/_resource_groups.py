@@ -300,7 +300,8 @@ def auto_quorum_warnings(client: LinstorClient, desired: DesiredGroup, current: 
             policy, where = client.controller_properties().get(AUTO_QUORUM_KEY), "the controller"
         except LinstorError as error:
             return [f"could not read the controller's properties to check that drbd_options.on_no_quorum reaches the "
-                    f"volumes of resource group {desired.name} on LINSTOR before 1.31: {error}"]
+                    f"volumes of resource group {desired.name} on LINSTOR before "
+                    f"{release_text(AUTO_QUORUM_REWORK_RELEASE)}: {error}"]
     if policy is None or policy.lower() in ("disabled", wanted):
         return []
     return [f"drbd_options.on_no_quorum {wanted} does not reach the volumes LINSTOR places in resource group "
