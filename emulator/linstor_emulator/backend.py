@@ -311,6 +311,10 @@ def _rg_ctx(op: int, name: str) -> Context:
     return Context(op, rc.MASK_RSC_GRP, {rc.KEY_RSC_GRP: name}, f"Resource group: {name}")
 
 
+def _ctrl_ctx(op: int) -> Context:
+    return Context(op, rc.MASK_CTRL_CONF, {}, "")
+
+
 def _rsc_ctx(op: int, rd: str, node: str) -> Context:
     return Context(op, rc.MASK_RSC, {rc.KEY_RSC_DFN: rd, rc.KEY_NODE: node}, f"Node: {node}, Resource: {rd}")
 
@@ -861,7 +865,7 @@ class Backend:
         success entry); the quorum key is stored with ``Internal/Drbd/QuorumSetBy`` ``user`` (a delete takes the
         mark with it); a change of it or of the tie-breaker key runs the auto-helpers on every RD, each RD's quorum
         first dropped when LINSTOR set it. Before, they are plain properties that RDs read at their next change."""
-        ctx = Context(rc.MASK_CRT, rc.MASK_CTRL_CONF, {}, "")
+        ctx = _ctrl_ctx(rc.MASK_CRT)
         override = body.get("override_props") or {}
         deleted = body.get("delete_props") or []
         reworked = self._auto_quorum_reworked
@@ -876,13 +880,13 @@ class Backend:
                 if reworked and key == KEY_QUORUM:
                     db.execute("INSERT OR REPLACE INTO ctrl_props VALUES (?, 'user')", (KEY_QUORUM_SET_BY,))
                 entries.append(ctx.entry(rc.CREATED, f"Successfully set property '{key}' to value '{value}'"))
-            ctx = Context(rc.MASK_DEL, rc.MASK_CTRL_CONF, {}, "")
+            ctx = _ctrl_ctx(rc.MASK_DEL)
             for key in java_hash_set_order(deleted):
                 entries.append(self._delete_controller_prop(db, ctx, key))
             for namespace in java_hash_set_order(body.get("delete_namespaces") or []):
                 for key in _namespace_walk(self._controller_props(db), namespace):
                     entries.append(self._delete_controller_prop(db, ctx, key))
-            if reworked and {KEY_QUORUM, KEY_AUTO_TIE_BREAKER} & (set(override) | set(deleted)):
+            if reworked and _reads_auto_helper_keys(body, reworked):
                 rds = db.execute("SELECT * FROM rsc_dfns ORDER BY upper(name)").fetchall()
                 entries += self._rerun_auto_helpers(db, rds)
         return entries
@@ -890,7 +894,7 @@ class Backend:
     def delete_controller_prop(self, key: str) -> list[RcEntry]:
         """``DELETE /v1/controller/properties/{key}`` (CtrlConfApiCallHandler.deletePropWithCommit; no helper runs)."""
         with self._tx() as db:
-            return [self._delete_controller_prop(db, Context(rc.MASK_DEL, rc.MASK_CTRL_CONF, {}, ""), key)]
+            return [self._delete_controller_prop(db, _ctrl_ctx(rc.MASK_DEL), key)]
 
     @property
     def _controller_free_prefixes(self) -> tuple[str, ...]:
@@ -899,13 +903,21 @@ class Backend:
             return tuple(prefix for prefix in CONTROLLER_FREE_PREFIXES if prefix != EXOS_PREFIX)
         return CONTROLLER_FREE_PREFIXES
 
-    def _controller_value(self, ctx: Context, key: str, value: str) -> str:
-        """CtrlConfApiCallHandler.setProp's check: ``value`` as the controller stores it, or its refusal."""
+    def _controller_rule(self, ctx: Context, key: str) -> dict[str, str] | None:
+        """The whitelist rule of a controller property key (None for a key that skips the whitelist), or the
+        controller's refusal of a key it does not know (setProp and deleteProp alike)."""
         if key.startswith(self._controller_free_prefixes):
-            return value
+            return None
         rule = whitelist.RESOURCE_DEFINITION.get(key)
         if rule is None:
             raise LinstorError([ctx.entry(rc.FAIL_INVLD_PROP, f"The key '{key}' is not whitelisted")])
+        return rule
+
+    def _controller_value(self, ctx: Context, key: str, value: str) -> str:
+        """CtrlConfApiCallHandler.setProp's check: ``value`` as the controller stores it, or its refusal."""
+        rule = self._controller_rule(ctx, key)
+        if rule is None:
+            return value
         problem = prop_value_problem(rule, value)
         if problem is not None:
             raise LinstorError([ctx.entry(rc.FAIL_INVLD_PROP, f"The value '{value}' is not valid.", details=problem)])
@@ -914,8 +926,7 @@ class Backend:
     def _delete_controller_prop(self, db: sqlite3.Connection, ctx: Context, key: str) -> RcEntry:
         """CtrlConfApiCallHandler.deleteProp: a whitelisted key is deleted (whether it was set or not); from 1.31 the
         quorum key takes Internal/Drbd/QuorumSetBy with it."""
-        if not key.startswith(self._controller_free_prefixes) and key not in whitelist.RESOURCE_DEFINITION:
-            raise LinstorError([ctx.entry(rc.FAIL_INVLD_PROP, f"The key '{key}' is not whitelisted")])
+        self._controller_rule(ctx, key)
         db.execute("DELETE FROM ctrl_props WHERE key = ?", (key,))
         if key == KEY_QUORUM and self._auto_quorum_reworked:
             db.execute("DELETE FROM ctrl_props WHERE key = ?", (KEY_QUORUM_SET_BY,))
