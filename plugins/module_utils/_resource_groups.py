@@ -267,8 +267,7 @@ def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: boo
         "resource-groups")
     after = desired_view(desired, current)
     after["props"] = stored_properties(rules, after["props"])  # "Yes" shown as LINSTOR keeps it
-    written_keys = set(body.get("override_props") or {}) | set(body.get("delete_props") or [])
-    quorum_written = current is None or bool({ON_NO_QUORUM_KEY, AUTO_QUORUM_KEY} & written_keys)
+    quorum_written = bool({ON_NO_QUORUM_KEY, AUTO_QUORUM_KEY} & written.keys())
     warnings = (auto_quorum_warnings(client, desired, current) if quorum_written else []) + (
         placement_warnings(client, desired, current) if current is None or "select_filter" in body else [])
     with failing_with(warnings):  # what was found before the write still stands: the failure says it too

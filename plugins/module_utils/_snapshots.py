@@ -1178,8 +1178,8 @@ def copy_from_snapshot(client: LinstorClient, request: VolumeRequest, outcome: O
     # restoring the resources runs LINSTOR's auto-quorum, which before 1.31 overwrites the on-no-quorum the snapshot
     # kept (the source's); the PUT after it writes that again, unless the request removes it (a modify of it runs no
     # auto-quorum)
-    identity |= {key: after_props[key] for key in (ON_NO_QUORUM_KEY,)
-                 if key in after_props and key not in request.removed_properties}
+    if ON_NO_QUORUM_KEY in after_props and ON_NO_QUORUM_KEY not in request.removed_properties:
+        identity[ON_NO_QUORUM_KEY] = after_props[ON_NO_QUORUM_KEY]
     outcome.extra["source_snapshot"] = {"name": snapshot, "linstor_name": target["linstor_name"]}
     plan = plan_copy(request, copy_request, source_rd["name"], after_props, sizes,
                      f"the snapshot {snapshot!r} of {source.incus_name}", outcome, check_mode)
