@@ -8,18 +8,15 @@ The playbook runs with LS_CONTROLLERS naming a port nothing listens on, so a mod
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import secrets
-import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
+from test_examples import MODULES, REPO, delete_made
 from test_targets import run_playbook
 
-REPO = Path(__file__).resolve().parents[2]
-MODULES = sorted(p.stem for p in (REPO / "plugins" / "modules").glob("*.py") if not p.name.startswith("_"))
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing answers there
 
 
@@ -56,8 +53,6 @@ def test_every_module_takes_its_connection_from_the_group_defaults(controller, t
     try:
         result = run_playbook(yaml.safe_dump([play], sort_keys=False), unreachable, tmp_path)
     finally:  # a run that failed half-way leaves the group
-        with contextlib.suppress(OSError):
-            urllib.request.urlopen(urllib.request.Request(f"{controller.api_url}/v1/resource-groups/{group}",
-                                                          method="DELETE"), timeout=60).close()
+        delete_made(controller, [group])
     assert result.returncode == 0, (result.stdout + result.stderr)[-20000:]
     assert "failed=0" in result.stdout
