@@ -337,9 +337,9 @@ def list_volumes(
 
 
 def volume_info(client: LinstorClient, params: Mapping[str, Any], check_mode: bool = False,
-                diff: bool = False) -> dict[str, Any]:
+                diff: bool = False, warnings: list[str] | None = None) -> dict[str, Any]:
     """linstor_incus_volume_info: :func:`list_volumes` as the options ask, with ``query`` applied (never a change,
-    so no diff)."""
+    so no diff). ``warnings``: the run's list (:data:`._module.Operation`)."""
     try:
         compiled = None if params["query"] is None else compile_query(params["query"])
     except ImportError as error:
@@ -347,7 +347,7 @@ def volume_info(client: LinstorClient, params: Mapping[str, Any], check_mode: bo
     except QueryError as error:
         raise ModuleFailure(error.message, parameter=error.parameter) from error
     selection = Selection.from_options(params["name"], params["type"], params["project"], params["content_type"])
-    warnings: list[str] = []
+    warnings = [] if warnings is None else warnings
     try:
         result = list_volumes(client, params["resource_group"], params["prefix"], selection,
                               include_resources=params["include_resources"],

@@ -3,9 +3,10 @@
 """What every linstor.incus module does the same way: argument spec, client, errors, diff.
 
 A module is an argument spec plus one call: ``run_module(spec, operation)``, where
-``operation(module, client)`` returns the result dict. Errors become ``fail_json`` here, once:
+``operation(module, client, warnings)`` returns the result dict. Errors become ``fail_json`` here, once:
 a naming or option error names the parameter to change, a LINSTOR error carries LINSTOR's
-message, cause and correction.
+message, cause and correction. ``warnings`` is the run's list of warnings, which the operation fills in
+as it finds them: they reach the user however the run ends.
 """
 
 from __future__ import annotations
@@ -48,26 +49,9 @@ class ModuleFailure(Exception):
         self.result = result
 
 
-Operation = Callable[[AnsibleModule, LinstorClient], dict[str, Any]]
-
-
-@contextmanager
-def failing_with(warnings: list[str]) -> Iterator[None]:
-    """A failure inside carries ``warnings`` (those the run had gathered) before its own, as a ModuleFailure."""
-    try:
-        yield
-    except ModuleFailure as failure:
-        if warnings:
-            failure.result["linstor_warnings"] = warnings + failure.result.get("linstor_warnings", [])
-        raise
-    except NamingError as error:
-        if not warnings:
-            raise
-        raise ModuleFailure(str(error), error.parameter, linstor_warnings=warnings) from error
-    except LinstorError as error:
-        if not warnings:
-            raise
-        raise ModuleFailure(str(error), None, linstor_error=error.to_dict(), linstor_warnings=warnings) from error
+Operation = Callable[[AnsibleModule, LinstorClient, list[str]], dict[str, Any]]
+"""``operation(module, client, warnings)``: the result dict; what it warns of goes into ``warnings`` as it is found
+(a failure after it still reports it), and may also be returned under ``linstor_warnings``."""
 
 
 def full_stop(text: object) -> str:
@@ -124,14 +108,21 @@ def _parameter(parameter: str | None) -> dict[str, str]:
 
 
 def run_module(module: AnsibleModule, operation: Operation) -> None:
-    """Build the client from the module's options, run the operation, exit with its result."""
+    """Build the client from the module's options, run the operation, exit with its result.
+
+    The warnings the operation gathered are shown however it ends, each text once (as Ansible shows them), then
+    those a failure or the result adds under ``linstor_warnings``.
+    """
     if _client.requests is None:
         module.fail_json(msg=missing_required_lib("requests"))
     if not _client.URLLIB3_READS_AS_DATA_COMES:
         module.fail_json(msg=missing_required_lib("urllib3 >= 2.1 (the transport of requests)"))
+    gathered: list[str] = []
 
-    def warn(warning: str) -> None:  # Ansible masks secrets in the result, not in warnings (a reply may echo them)
-        module.warn(remove_values(warning, module.no_log_values))
+    def warn_all(*lists: list[str]) -> None:
+        """Each text once, masked: Ansible masks secrets in the result, not in warnings (a reply may echo them)."""
+        for warning in dict.fromkeys(warning for warnings in lists for warning in warnings):
+            module.warn(remove_values(warning, module.no_log_values))
 
     for option in FILE_OPTIONS:  # a pasted private key, refused below, stays out of the result's invocation
         if is_pem_contents(module.params.get(option)):
@@ -140,34 +131,33 @@ def run_module(module: AnsibleModule, operation: Operation) -> None:
         client = client_from_params(module.params)
         if client.settings.auth_token:  # masked wherever it came from (linstor-client.conf, a stripped newline)
             module.no_log_values.add(client.settings.auth_token)
-        for warning in client.settings.warnings:
-            warn(warning)
+        warn_all(client.settings.warnings)
         with stop_signals_to(client):
-            result = operation(module, client)
-    except NamingError as exc:
-        module.fail_json(msg=str(exc), **_parameter(exc.parameter))
-    except ModuleFailure as exc:
-        extra = dict(exc.result)
-        for warning in extra.pop("linstor_warnings", []):
-            warn(warning)
-        if exc.parameter:
-            extra["parameter"] = exc.parameter
-        module.fail_json(msg=exc.message, **extra)
-    except LinstorConfigError as exc:  # a linstor-client.conf that cannot be read names no option
-        module.fail_json(msg=str(exc), **_parameter(exc.parameter))
-    except LinstorError as exc:
-        module.fail_json(msg=str(exc), linstor_error=exc.to_dict())
-    except Exception as exc:  # an unexpected failure still gets a readable message and the traceback
-        module.fail_json(msg=f"unexpected error: {exc!r}", exception=traceback.format_exc())
-    for warning in result.pop("linstor_warnings", []):
-        warn(warning)
+            result = operation(module, client, gathered)
+    except Exception as exc:  # every failure ends in fail_json (an unexpected one with its traceback)
+        failure = _failed_result(exc)
+        warn_all(gathered, failure.pop("linstor_warnings", []))
+        module.fail_json(**failure)
+    warn_all(gathered, result.pop("linstor_warnings", []))
     module.exit_json(**result)
 
 
+def _failed_result(exc: Exception) -> dict[str, Any]:
+    """The ``fail_json`` keys for what ended an operation: a naming or option error names the parameter, a LINSTOR
+    error carries LINSTOR's reply, a refusal its extra keys; anything else its message and traceback."""
+    if isinstance(exc, (NamingError, LinstorConfigError)):  # a linstor-client.conf that cannot be read names none
+        return {"msg": str(exc), **_parameter(exc.parameter)}
+    if isinstance(exc, ModuleFailure):
+        return {"msg": exc.message, **exc.result, **_parameter(exc.parameter)}
+    if isinstance(exc, LinstorError):
+        return {"msg": str(exc), "linstor_error": exc.to_dict()}
+    return {"msg": f"unexpected error: {exc!r}", "exception": traceback.format_exc()}
+
+
 def run_ensure(module: AnsibleModule, ensure: Callable[..., dict[str, Any]]) -> None:
-    """:func:`run_module` for an operation called as ``ensure(client, params, check_mode=, diff=)``."""
-    run_module(module, lambda module, client: ensure(client, module.params, check_mode=module.check_mode,
-                                                     diff=module._diff))
+    """:func:`run_module` for an operation called as ``ensure(client, params, check_mode=, diff=, warnings=)``."""
+    run_module(module, lambda module, client, warnings: ensure(
+        client, module.params, check_mode=module.check_mode, diff=module._diff, warnings=warnings))
 
 
 class Diff:

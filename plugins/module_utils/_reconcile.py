@@ -640,11 +640,12 @@ def summarise(changes: list[dict[str, Any]], items: list[Item]) -> dict[str, int
 
 
 def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool = False,
-              diff: bool = False) -> dict[str, Any]:
-    """Bring every declared volume to its declared state; return the module result."""
+              diff: bool = False, warnings: list[str] | None = None) -> dict[str, Any]:
+    """Bring every declared volume to its declared state; return the module result. ``warnings``: the run's list
+    (:data:`._module.Operation`), which every item's warnings go into as the run goes."""
     items = parse_items(params)
     resource_group = params["resource_group"]
-    warnings: list[str] = []
+    warnings = [] if warnings is None else warnings
     declared = {key for item in items for key in item.lookup_keys()}
     read_warnings: list[str] = []
 
@@ -705,7 +706,7 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
         except ItemFailure as failure:
             if failure.entry is not None:
                 changes.append(failure.entry)
-            raise _run_failure(item, failure, changes, warnings, concurrent_creates) from failure.error
+            raise _run_failure(item, failure, changes, concurrent_creates) from failure.error
         if entry["actions"]:
             changes.append(entry)
 
@@ -774,9 +775,10 @@ def _diffs(items: list[Item], views: Mapping[int, dict[str, Any] | None],
     return diffs
 
 
-def _run_failure(item: Item, failure: ItemFailure, changes: list[dict[str, Any]], warnings: list[str],
+def _run_failure(item: Item, failure: ItemFailure, changes: list[dict[str, Any]],
                  concurrent_creates: list[dict[str, Any]]) -> ModuleFailure:
-    """The module failure for an item that failed while writing: what failed, what stays done."""
+    """The module failure for an item that failed while writing: what failed, what stays done (the run's
+    warnings reach the user from its list, :func:`._module.run_module`)."""
     error = failure.error
     parameter = _indexed_parameter(item.index, None)
     reported = parameter
@@ -796,8 +798,6 @@ def _run_failure(item: Item, failure: ItemFailure, changes: list[dict[str, Any]]
             reported = error.parameter
     if concurrent_creates:
         extra["concurrent_creates"] = concurrent_creates
-    if warnings:
-        extra["linstor_warnings"] = warnings
     undo = ""
     yielded = next((entry for entry in concurrent_creates if entry["index"] == item.index), None)
     if item.action == "create" and failure.entry is not None and "created" in failure.entry["actions"]:

@@ -30,7 +30,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
     LinstorError,
     release_text,
 )
-from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure, failing_with
+from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
     AUTO_ADD_QUORUM_TIEBREAKER_KEY,
     AUTO_DISKFUL_KEY,
@@ -251,9 +251,12 @@ def _messages(entries: list[dict[str, Any]]) -> list[str]:
     return [entry.get("message") or str(entry) for entry in entries or []]
 
 
-def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: bool = False) -> Outcome:
+def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: bool = False,
+                   warnings: list[str] | None = None) -> Outcome:
     """Create the group, then set its properties (two writes, as Incus), or repair its drift with one write;
-    each after one read."""
+    each after one read. ``warnings``: the run's list, which what is found goes into as it is found (a failure
+    after it still reports it; :func:`._module.run_module`); the outcome's warnings are that list."""
+    warnings = [] if warnings is None else warnings
     current = client.get_resource_group(desired.name)
     body = changes(current, desired) if current is not None else {}
     if current is not None and not body:
@@ -268,13 +271,14 @@ def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: boo
     after = desired_view(desired, current)
     after["props"] = stored_properties(rules, after["props"])  # "Yes" shown as LINSTOR keeps it
     quorum_written = bool({ON_NO_QUORUM_KEY, AUTO_QUORUM_KEY} & written.keys())
-    warnings = (auto_quorum_warnings(client, desired, current) if quorum_written else []) + (
-        placement_warnings(client, desired, current) if current is None or "select_filter" in body else [])
-    with failing_with(warnings):  # what was found before the write still stands: the failure says it too
-        if current is None:
-            warnings += [] if check_mode else _create(client, desired)
-            return Outcome(True, {}, after, warnings)
-        warnings += [] if check_mode else _modify(client, current["name"], body)
+    if quorum_written:
+        warnings += auto_quorum_warnings(client, desired, current)
+    if current is None or "select_filter" in body:
+        warnings += placement_warnings(client, desired, current)
+    if current is None:
+        warnings += [] if check_mode else _create(client, desired)
+        return Outcome(True, {}, after, warnings)
+    warnings += [] if check_mode else _modify(client, current["name"], body)
     return Outcome(True, group_view(current), after, warnings)
 
 
@@ -410,8 +414,11 @@ def resource_definitions_of(client: LinstorClient, group_name: str) -> list[str]
                   if in_group(rd, group_name))
 
 
-def ensure_absent(client: LinstorClient, name: str, check_mode: bool = False) -> Outcome:
-    """Delete the group unless an RD still uses it (then raise ResourceGroupInUse, having written nothing)."""
+def ensure_absent(client: LinstorClient, name: str, check_mode: bool = False,
+                  warnings: list[str] | None = None) -> Outcome:
+    """Delete the group unless an RD still uses it (then raise ResourceGroupInUse, having written nothing).
+    ``warnings`` as :func:`ensure_present`'s."""
+    warnings = [] if warnings is None else warnings
     validate_linstor_name(name, "name")
     current = client.get_resource_group(name)
     if current is None:
@@ -419,5 +426,5 @@ def ensure_absent(client: LinstorClient, name: str, check_mode: bool = False) ->
     users = resource_definitions_of(client, current["name"])
     if users:
         raise ResourceGroupInUse(current["name"], users)
-    warnings = [] if check_mode else _messages(client.delete_resource_group(current["name"]))
+    warnings += [] if check_mode else _messages(client.delete_resource_group(current["name"]))
     return Outcome(True, group_view(current), {}, warnings)

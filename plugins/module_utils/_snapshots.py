@@ -354,15 +354,16 @@ def _find_volume_rd(client: LinstorClient, request: SnapshotRequest) -> dict[str
 
 
 def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode: bool = False,
-                    diff: bool = False) -> dict[str, Any]:
-    """Bring one snapshot of one Incus volume to the state the module's options describe."""
+                    diff: bool = False, warnings: list[str] | None = None) -> dict[str, Any]:
+    """Bring one snapshot of one Incus volume to the state the module's options describe.
+    ``warnings``: the run's list (:data:`._module.Operation`), the outcome's warnings."""
     request = parse_snapshot_request(params)
     rd = _find_volume_rd(client, request)
     if rd is None:
         missing = (f"volume {request.volume!r} ({request.volume_type}, project {request.project}) does not exist in "
                    f"resource group {request.resource_group} (no resource definition with {AUX_NAME}="
                    f"{request.incus_name})")
-        outcome = Outcome(None)
+        outcome = Outcome(None, warnings)
         if request.state == "absent":
             warn_if_group_missing(client, request.resource_group, outcome.warnings)
             outcome.extra.update(snapshot={}, snapshots=[])
@@ -379,7 +380,7 @@ def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode
                 validate_snapshot_name(request.name)
             return outcome.result(diff)
         raise ModuleFailure(missing, "volume")
-    outcome = Outcome(volume_view(rd, request.prefix))
+    outcome = Outcome(volume_view(rd, request.prefix), warnings)
     outcome.warnings += refused_delete_warnings(rd, request.incus_name)
     if request.state == "absent":
         delete_snapshot(client, request, rd, outcome, check_mode)

@@ -44,7 +44,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
 from ansible_collections.linstor.incus.plugins.module_utils._module import (
     Diff,
     ModuleFailure,
-    failing_with,
     full_stop,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._naming import (
@@ -825,11 +824,12 @@ def _reraise_after_revert(error: Exception, reverter: Reverter) -> None:
 class Outcome:
     """The result of one run, filled in as it goes."""
 
-    def __init__(self, before: dict[str, Any] | None) -> None:
+    def __init__(self, before: dict[str, Any] | None, warnings: list[str] | None = None) -> None:
+        """``warnings``: the list to gather warnings into (the run's, :data:`._module.Operation`), else a new one."""
         self.changed = False
         self.diff = Diff(before)
         self.volume: dict[str, Any] = before or {}
-        self.warnings: list[str] = []
+        self.warnings: list[str] = [] if warnings is None else warnings
         self.extra: dict[str, Any] = {}
 
     def warn(self, entries: list[dict[str, Any]]) -> None:
@@ -1551,8 +1551,10 @@ def delete_volume_rds(client: LinstorClient, request: VolumeRequest, rd: dict[st
 
 
 def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: bool = False,
-                  diff: bool = False) -> dict[str, Any]:
-    """Bring one Incus volume to the state the module's options describe; return the module result."""
+                  diff: bool = False, warnings: list[str] | None = None) -> dict[str, Any]:
+    """Bring one Incus volume to the state the module's options describe; return the module result.
+    ``warnings``: the run's list (:data:`._module.Operation`), the outcome's warnings."""
+    warnings = [] if warnings is None else warnings
     request = parse_request(params)
     names = [request.name] if request.rename_from is None else [request.name, request.rename_from]
     found = read_until_settled(
@@ -1567,70 +1569,67 @@ def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: 
         if rd is not None and old_rd is not None:
             raise rename_onto_existing(request, rd, old_rd)
         if rd is None and old_rd is None:
-            group_warnings: list[str] = []
-            require_group(client, request.resource_group, check_mode, group_warnings)
+            require_group(client, request.resource_group, check_mode, warnings)
             message = rename_source_missing_message(request)
             if not check_mode:
                 raise ModuleFailure(message, "rename_from")
             # an earlier task of the same check run may create rename_from: predict the rename, and say so
             before, after = predicted_rename_views(request)
-            outcome = Outcome(before)
+            outcome = Outcome(before, warnings)
             outcome.volume = after
             outcome.changed = True
-            outcome.warnings += group_warnings + [check_mode_warning(message, request.rename_from_incus_name or "")]
+            outcome.warnings.append(check_mode_warning(message, request.rename_from_incus_name or ""))
             return outcome.result(diff)
     if request.state == "absent":
         if rd is not None:
             refuse_other_content_type(request, rd)
         stalled = stalled_deletes(request, found[request.name])
         doomed = first_doomed(rd, stalled)
-        outcome = Outcome(volume_view(doomed, request.prefix) if doomed is not None else None)
+        outcome = Outcome(volume_view(doomed, request.prefix) if doomed is not None else None, warnings)
         outcome.warnings += deleting_warnings([other for other in found[request.name] if other not in stalled],
                                               request.incus_name, absent=True)
         if doomed is None:  # gone, going, or never in a group that exists?
             warn_if_group_missing(client, request.resource_group, outcome.warnings)
-        with failing_with(outcome.warnings):
-            delete_volume_rds(client, request, rd, stalled, outcome, check_mode)
+        delete_volume_rds(client, request, rd, stalled, outcome, check_mode)
         return outcome.result(diff)
 
     existing = rd if rd is not None else old_rd
     before = volume_view(existing, request.prefix) if existing is not None else None
-    outcome = Outcome(before)
+    outcome = Outcome(before, warnings)
     if rd is None:  # gone or going, to be created, or renamed to
         outcome.warnings += deleting_warnings(found[request.name], request.incus_name)
     outcome.warnings += refused_delete_warnings(existing, request.incus_name)
-    with failing_with(outcome.warnings):  # a failure says what the lookup found too
-        if existing is None:
-            if check_mode:  # a real create learns both from LINSTOR's refusals, without these requests
-                group = require_group(client, request.resource_group, check_mode, outcome.warnings)
-                if request.source is None:  # a copy is placed where its source is
-                    outcome.warnings += placement_warnings(client, group)
-            if request.source is None:  # a copy has its source's content type: copy_request_for checks it
-                refuse_filesystem_keys(request.user_properties, request.volume_type, request.content_type)
-            rules = refuse_invalid_properties(client.property_rules,
-                                              {"properties": user_properties_written(request, None)})
-            if request.source is not None and request.source.snapshot is not None:
-                # _snapshots builds on this module; imported here to keep the import graph one-way.
-                from ansible_collections.linstor.incus.plugins.module_utils._snapshots import copy_from_snapshot
+    if existing is None:
+        if check_mode:  # a real create learns both from LINSTOR's refusals, without these requests
+            group = require_group(client, request.resource_group, check_mode, outcome.warnings)
+            if request.source is None:  # a copy is placed where its source is
+                outcome.warnings += placement_warnings(client, group)
+        if request.source is None:  # a copy has its source's content type: copy_request_for checks it
+            refuse_filesystem_keys(request.user_properties, request.volume_type, request.content_type)
+        rules = refuse_invalid_properties(client.property_rules,
+                                          {"properties": user_properties_written(request, None)})
+        if request.source is not None and request.source.snapshot is not None:
+            # _snapshots builds on this module; imported here to keep the import graph one-way.
+            from ansible_collections.linstor.incus.plugins.module_utils._snapshots import copy_from_snapshot
 
-                copy_from_snapshot(client, request, outcome, check_mode)
-            elif request.source is not None:
-                copy_volume(client, request, outcome, check_mode)
-            else:
-                create_volume(client, request, outcome, check_mode)
-            outcome.volume = stored_view(outcome.volume, rules)
-            return outcome.result(diff)
-
-        plan = plan_changes(request, existing, rename=existing is old_rd)
-        if plan.empty:
-            return outcome.result(diff)
-        rules = refuse_invalid_properties(client.property_rules, {"properties": user_properties_written(request, plan)})
-        outcome.warnings += filesystem_grow_warnings(request.incus_name, existing, plan)
-        outcome.changed = True
-        outcome.volume = stored_view(apply_plan_to_view(before, plan, request.prefix), rules)
-        if not check_mode:
-            update_volume(client, existing["name"], plan, outcome)
+            copy_from_snapshot(client, request, outcome, check_mode)
+        elif request.source is not None:
+            copy_volume(client, request, outcome, check_mode)
+        else:
+            create_volume(client, request, outcome, check_mode)
+        outcome.volume = stored_view(outcome.volume, rules)
         return outcome.result(diff)
+
+    plan = plan_changes(request, existing, rename=existing is old_rd)
+    if plan.empty:
+        return outcome.result(diff)
+    rules = refuse_invalid_properties(client.property_rules, {"properties": user_properties_written(request, plan)})
+    outcome.warnings += filesystem_grow_warnings(request.incus_name, existing, plan)
+    outcome.changed = True
+    outcome.volume = stored_view(apply_plan_to_view(before, plan, request.prefix), rules)
+    if not check_mode:
+        update_volume(client, existing["name"], plan, outcome)
+    return outcome.result(diff)
 
 
 def stored_view(view: dict[str, Any] | None, rules: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Any] | None:

@@ -296,15 +296,15 @@ MODULE_OPTIONS = {
 }
 
 
-def operation(module: AnsibleModule, client) -> dict:
+def operation(module: AnsibleModule, client, warnings: list) -> dict:
     params = module.params
     desired = desired_group(params["name"], params["place_count"], params["storage_pool"],
                             params["drbd_options"], params["description"], params["properties"])
     if params["state"] == "absent":
-        outcome = ensure_absent(client, desired.name, module.check_mode)
+        outcome = ensure_absent(client, desired.name, module.check_mode, warnings)
     else:
-        outcome = ensure_present(client, desired, module.check_mode)
-    result = {"changed": outcome.changed, "resource_group": outcome.after, "linstor_warnings": outcome.warnings}
+        outcome = ensure_present(client, desired, module.check_mode, warnings)
+    result = {"changed": outcome.changed, "resource_group": outcome.after}
     if module._diff:
         diff = Diff(outcome.before)
         diff.after = outcome.after

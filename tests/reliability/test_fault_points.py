@@ -21,11 +21,13 @@ ansible-playbook; these cases add ``drop_before``, the other operations, and the
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import requests
 from ansible_collections.linstor.incus.plugins.module_utils._client import LinstorError, client_from_params
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
 from ansible_collections.linstor.incus.plugins.module_utils._naming import NamingError
@@ -301,3 +303,17 @@ def test_list_a_snapshot_delete_whose_mapping_stays_is_reported_done(env: Env) -
     assert not again.failed and again.changed, again.result
     assert "Aux/Incus/snapshot-name/a" not in again.result["volumes"][0]["properties"]
     assert not env.run("linstor_incus_volumes", volumes=volumes).changed
+
+
+def test_a_failed_snapshot_create_still_says_which_dangling_mapping_it_found(env: Env) -> None:
+    """The run found the snapshot's mapping naming a LINSTOR snapshot the RD lacks (warned), then LINSTOR refused the
+    snapshot: the failure keeps that warning, which tells why the snapshot looked missing."""
+    env.must("linstor_incus_volume", name="dangle", type="container", size="64MiB")
+    made = env.must(SNAPSHOT, volume="dangle", type="container", name="s1")
+    rd, linstor_name = made.result["volume"]["resource_definition"], made.result["snapshot"]["linstor_name"]
+    assert requests.delete(f"{env.url}/v1/resource-definitions/{rd}/snapshots/{linstor_name}", timeout=30).ok
+    env.debug.add_fault("error", RD + "/snapshots", "POST", times=1)
+    outcome = env.run(SNAPSHOT, volume="dangle", type="container", name="s1")
+    assert outcome.failed and outcome.traceback is None, outcome.result
+    assert f"named LINSTOR snapshot {linstor_name}" in json.dumps(outcome.result.get("warnings")), outcome.result
+    assert not scan(env).unmapped, "the refused create left nothing behind"

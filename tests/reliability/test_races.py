@@ -629,6 +629,20 @@ def test_a_failure_beside_an_rd_being_deleted_still_names_it(env: Env) -> None:
     assert old in json.dumps(failed.result.get("warnings")), failed.result
 
 
+def test_a_list_refused_before_its_writes_beside_an_rd_being_deleted_still_names_it(env: Env) -> None:
+    """linstor_incus_volumes refuses an unknown property key before any write, after its read found the volume's old
+    RD flagged DELETE: the failure names the option and keeps the warning that names that RD."""
+    env.must("linstor_incus_volume", name="going2", type="container", size="64MiB")
+    [old] = rds_claiming(env, "going2")
+    deleter = SlowDelete(env, old)
+    failed = env.run("linstor_incus_volumes", volumes=[
+        {"name": "going2", "type": "container", "size": "64MiB", "properties": {"NoSuch/Key": "x"}}])
+    assert deleter.under_way(), "the run ended while the old RD was being deleted"
+    deleter.finish()
+    assert failed.failed and failed.result.get("parameter") == "volumes[0].properties", failed.result
+    assert old in json.dumps(failed.result.get("warnings")), failed.result
+
+
 def test_a_twin_being_deleted_is_no_duplicate(env: Env) -> None:
     """A twin that gave way is listed, flagged DELETE, while LINSTOR deletes it: a lookup meanwhile takes the other
     RD for the volume at once (no reading again, no failure naming both)."""

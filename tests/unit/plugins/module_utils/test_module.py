@@ -21,6 +21,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._module import (
     run_module,
     stop_signals_to,
 )
+from ansible_collections.linstor.incus.plugins.module_utils._naming import NamingError
 
 
 class StopRecorder:
@@ -118,7 +119,7 @@ class FakeModule:
 
 @pytest.mark.parametrize("fails", [False, True])
 def test_linstor_warnings_become_ansible_warnings_on_success_and_on_failure(fails: bool) -> None:
-    def operation(module, client) -> dict:
+    def operation(module, client, warnings) -> dict:
         if fails:
             raise ModuleFailure("it failed", "name", changed=True, linstor_warnings=["a warning"])
         return {"changed": True, "linstor_warnings": ["a warning"]}
@@ -132,10 +133,36 @@ def test_linstor_warnings_become_ansible_warnings_on_success_and_on_failure(fail
     assert finished.value.result["changed"] is True
 
 
+@pytest.mark.parametrize("ending", ["success", "refusal", "naming error", "LINSTOR error", "unexpected error"])
+def test_the_warnings_an_operation_gathered_are_shown_however_it_ends(ending: str) -> None:
+    """What the operation put into the run's list before it ended (a lookup's warning, say) is shown whatever ends
+    it, before the failure's own, and a text given twice (the list returned as the result's) is shown once."""
+
+    def operation(module, client, warnings) -> dict:
+        warnings.append("resource definition incus-volume-1 is being deleted")
+        if ending == "refusal":
+            raise ModuleFailure("it failed", "name", linstor_warnings=["the failure's own", warnings[0]])
+        if ending == "naming error":
+            raise NamingError("name", "not a valid name")
+        if ending == "LINSTOR error":
+            raise _client.LinstorError("LINSTOR said no")
+        if ending == "unexpected error":
+            raise KeyError("props")
+        return {"changed": False, "linstor_warnings": warnings}
+
+    module = FakeModule()
+    with pytest.raises(Finished) as finished:
+        run_module(module, operation)
+    expected = ["resource definition incus-volume-1 is being deleted"]
+    assert module.warnings == expected + (["the failure's own"] if ending == "refusal" else [])
+    assert finished.value.result["failed"] is (ending != "success")
+    assert "linstor_warnings" not in finished.value.result
+
+
 def test_an_urllib3_without_read1_is_a_missing_requirement(monkeypatch) -> None:
     monkeypatch.setattr(_client, "URLLIB3_READS_AS_DATA_COMES", False)
     with pytest.raises(Finished) as finished:
-        run_module(FakeModule(), lambda module, client: {"changed": False})
+        run_module(FakeModule(), lambda module, client, warnings: {"changed": False})
     assert finished.value.result["failed"] and "urllib3 >= 2.1" in finished.value.result["msg"]
 
 
@@ -145,7 +172,7 @@ def test_the_token_sent_is_masked_whatever_its_source() -> None:
     module = FakeModule()
     module.params.update(auth_token="vaulted-token\n", allow_insecure_auth=True)
     with pytest.raises(Finished):
-        run_module(module, lambda module, client: {"changed": False})
+        run_module(module, lambda module, client, warnings: {"changed": False})
     assert module.no_log_values == {"vaulted-token"}
 
 
@@ -155,7 +182,7 @@ def test_warnings_are_masked_like_the_result(fails: bool) -> None:
     the request's headers (a proxy's error page)."""
     echoed = "could not read the storage pools. Details: <pre>Authorization: Bearer s3cret-token</pre>"
 
-    def operation(module, client) -> dict:
+    def operation(module, client, warnings) -> dict:
         if fails:
             raise ModuleFailure("it failed", None, linstor_warnings=[echoed])
         return {"changed": False, "linstor_warnings": [echoed]}
@@ -176,7 +203,7 @@ def test_a_pasted_private_key_is_refused_and_masked(tmp_path) -> None:
     certificate.write_text("not read before the key is refused")
     module.params.update(client_cert=str(certificate), client_key=pasted)
     with pytest.raises(Finished) as finished:
-        run_module(module, lambda module, client: {"changed": False})
+        run_module(module, lambda module, client, warnings: {"changed": False})
     assert finished.value.result["parameter"] == "client_key"
     assert pasted in module.no_log_values
     assert "MIGHAgEA" not in finished.value.result["msg"]
@@ -190,12 +217,12 @@ def test_a_failure_no_option_is_at_fault_for_names_no_parameter(tmp_path, monkey
     monkeypatch.setattr(ConnectionSettings.from_params.__func__, "__defaults__", (None, (str(broken),)))
     module = FakeModule()
     with pytest.raises(Finished) as finished:
-        run_module(module, lambda module, client: {"changed": False})
+        run_module(module, lambda module, client, warnings: {"changed": False})
     assert str(broken) in finished.value.result["msg"] and "parameter" not in finished.value.result
 
     monkeypatch.undo()
     module = FakeModule()
     module.params.update(timeout=-1)
     with pytest.raises(Finished) as finished:
-        run_module(module, lambda module, client: {"changed": False})
+        run_module(module, lambda module, client, warnings: {"changed": False})
     assert finished.value.result["parameter"] == "timeout"

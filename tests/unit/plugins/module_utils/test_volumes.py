@@ -365,7 +365,7 @@ def test_a_stalled_rd_refused_at_its_turn_is_reported_under_its_own_name() -> No
         with pytest.raises(reconcile.ItemFailure) as caught:
             reconcile.apply_item(client, item, reconcile._new_entry(item), [], [])
         assert client.deleted == list(deleted)
-        return reconcile._run_failure(item, caught.value, [], [], [])
+        return reconcile._run_failure(item, caught.value, [], [])
 
     unmapped = failure_of(Deletes(snapshots={stalled["name"]: ["backup-1"]}))
     assert unmapped.result["unmapped_snapshots"] == [
