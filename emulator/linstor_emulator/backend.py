@@ -612,6 +612,9 @@ class Backend:
         self._db.execute("PRAGMA foreign_keys=ON")
         self._listed_items: dict[bool, dict[int, tuple[int, str]]] = {False: {}, True: {}}
         """Per ``with_volume_definitions``: RD id -> (version, listing item) of the last listing."""
+        self._offline: set[str] = set()
+        """The nodes (lower-case) whose satellite is not connected (:meth:`set_connection`); a controller that starts
+        connects to every satellite, so this is not kept in the state file."""
         with self._lock:
             self._db.executescript(SCHEMA)  # idempotent: IF NOT EXISTS throughout
         with self._tx():
@@ -940,20 +943,35 @@ class Backend:
         """Whether the auto-quorum is LINSTOR's from 1.31 (:data:`AUTO_QUORUM_RELEASE`) or its earlier form."""
         return version_tuple(self.linstor_version) >= AUTO_QUORUM_RELEASE
 
+    def set_connection(self, node: str, online: bool) -> dict:
+        """Connect or disconnect the satellite of ``node`` (the debug API's switch): an offline node reports
+        ``connection_status`` OFFLINE, its storage pools no capacity and a WARN_NOT_CONNECTED report
+        (CtrlStorPoolListApiCallHandler), the autoplacer leaves it out (StorPoolFilter) and a snapshot is not taken
+        on it (CtrlSnapshotCrtHelper). Raises KeyError for a node the controller does not have."""
+        with self._read() as db:
+            row = db.execute("SELECT * FROM nodes WHERE name = ?", (node,)).fetchone()
+        if row is None:
+            raise KeyError(node)
+        with self._lock:
+            (self._offline.discard if online else self._offline.add)(row["name"].lower())
+        return self._node_json(row)
+
+    def _online(self, node: str) -> bool:
+        return node.lower() not in self._offline
+
     def list_nodes(self, names: list[str] | None = None) -> list[dict]:
         with self._read() as db:
             rows = db.execute("SELECT * FROM nodes ORDER BY upper(name)").fetchall()
         wanted = {n.lower() for n in names or []}
         return [self._node_json(r) for r in rows if not wanted or r["name"].lower() in wanted]
 
-    @staticmethod
-    def _node_json(row: sqlite3.Row) -> dict:
+    def _node_json(self, row: sqlite3.Row) -> dict:
         return {
             "name": row["name"], "type": "Satellite", "flags": [], "props": {"CurStltConnName": "default"},
             "net_interfaces": [{"name": "default", "address": row["address"], "satellite_port": 3366,
                                 "satellite_encryption_type": "PLAIN", "is_active": True,
                                 "uuid": _derived_uuid(row["uuid"], "default")}],
-            "connection_status": "ONLINE", "uuid": row["uuid"],
+            "connection_status": "ONLINE" if self._online(row["name"]) else "OFFLINE", "uuid": row["uuid"],
             "storage_providers": ["DISKLESS", "LVM", "LVM_THIN", "ZFS", "ZFS_THIN", "FILE", "FILE_THIN"],
             "resource_layers": ["DRBD", "LUKS", "STORAGE", "NVME", "WRITECACHE", "CACHE", "BCACHE"],
             "unsupported_providers": {}, "unsupported_layers": {},
@@ -983,8 +1001,9 @@ class Backend:
             result.append(self._pool_json(row, used.get((row["node"].lower(), row["name"].lower()), 0)))
         return result
 
-    @staticmethod
-    def _pool_json(row: sqlite3.Row, used: int) -> dict:
+    def _pool_json(self, row: sqlite3.Row, used: int) -> dict:
+        """A storage pool as LINSTOR lists it; one on an offline node has no capacity and says why
+        (CtrlStorPoolListApiCallHandler.assembleList, ResponseUtils.makeNotConnectedWarning)."""
         diskless = row["provider_kind"] == "DISKLESS"
         reply = {
             "storage_pool_name": row["name"], "node_name": row["node"], "provider_kind": row["provider_kind"],
@@ -993,12 +1012,18 @@ class Backend:
             "free_space_mgr_name": f"{row['node']};{row['name']}", "uuid": row["uuid"], "reports": [],
             "supports_snapshots": not diskless, "external_locking": False,
         }
-        if diskless:
-            reply["static_traits"] = {"SupportsSnapshots": "false"}
+        if not diskless:
+            reply["static_traits"]["Provisioning"] = "Thin"
+        if not self._online(row["node"]):  # capacities unknown (left out, as LINSTOR leaves out nulls)
+            reply["reports"] = [RcEntry(
+                rc.WARN_NOT_CONNECTED, f"No active connection to satellite '{row['node']}'",
+                details="The controller is trying to (re-) establish a connection to the satellite. The controller "
+                        "stored the changes and as soon the satellite is connected, it will receive this update."
+            ).to_json()]
+        elif diskless:
             reply["free_capacity"] = 9223372036854775807
             reply["total_capacity"] = 9223372036854775807
         else:
-            reply["static_traits"]["Provisioning"] = "Thin"
             reply["free_capacity"] = max(row["total_kib"] - used, 0)
             reply["total_capacity"] = row["total_kib"]
         return reply
@@ -1974,6 +1999,8 @@ class Backend:
             node = pool["node"]
             if node.lower() in occupied or (node_filter and node.lower() not in node_filter):
                 continue
+            if not self._online(node):  # StorPoolFilter.listAvailableStorPools: the peer is online
+                continue
             if pools and pool["name"].lower() not in {p.lower() for p in pools}:
                 continue
             free = pool["total_kib"] - used.get((node.lower(), pool["name"].lower()), 0)
@@ -2485,13 +2512,19 @@ class Backend:
             rscs = db.execute("SELECT * FROM resources WHERE rd = ? ORDER BY upper(node)",
                               (rd["id"],)).fetchall()
             diskful = [r for r in rscs if "DISKLESS" not in json.loads(r["flags"])]
-            if not diskful:  # every node is online here: ensureSnapshotsViable, before the nodes are looked at
+            connected = [r for r in diskful if self._online(r["node"])]
+            if not connected:  # ensureSnapshotsViable, before the nodes are looked at
                 named = version_tuple(self.linstor_version) >= SNAPSHOT_NO_RESOURCES_NAMED_RELEASE
                 raise ctx.error(rc.FAIL_NOT_CONNECTED, "No diskful connected satellite for snapshot"
                                 + (" or no resources." if named else "."),
                                 details="Snapshots need at least one diskful online satellite.")
             wanted = body.get("nodes") or []
-            chosen = diskful
+            chosen = connected
+            # a disk on an offline node is left out, with a warning (CtrlSnapshotCrtHelper.warnNodeOffline); named
+            # nodes are taken as named, as LINSTOR takes them (only an evacuating one is checked)
+            skipped = [] if wanted else [RcEntry(
+                rc.MASK_WARN, f"Snapshot for resource '{rd['name']}' will not be created on node '{r['node']}' "
+                "because that node is currently offline.") for r in diskful if not self._online(r["node"])]
             if wanted:
                 chosen = []
                 by_node = {r["node"].lower(): r for r in rscs}
@@ -2523,14 +2556,13 @@ class Backend:
         inline = f"snapshot '{snap_name}' of resource '{rd_name}'"
         if wanted:
             inline += " on nodes '" + ", ".join(wanted) + "'"
-        return [ctx.entry(rc.CREATED, f"New {inline} registered.", details=f"{_caps(inline)} UUID is: {new_uuid}",
-                          refs={rc.KEY_UUID: new_uuid}),
-                ctx.entry(rc.MASK_INFO | rc.CREATED, f"Suspended IO of '[{rd['name']}]' on "
-                          + ", ".join(f"'{r['node']}'" for r in chosen) + " for snapshot"),
-                ctx.entry(rc.MASK_INFO | rc.CREATED, f"Took snapshot of '[{rd['name']}]' on "
-                          + ", ".join(f"'{r['node']}'" for r in chosen)),
-                ctx.entry(rc.MASK_INFO | rc.CREATED, f"Resumed IO of '[{rd['name']}]' on "
-                          + ", ".join(f"'{r['node']}'" for r in chosen) + " after snapshot")]
+        on_nodes = ", ".join(f"'{r['node']}'" for r in chosen)
+        return skipped + [
+            ctx.entry(rc.CREATED, f"New {inline} registered.", details=f"{_caps(inline)} UUID is: {new_uuid}",
+                      refs={rc.KEY_UUID: new_uuid}),
+            ctx.entry(rc.MASK_INFO | rc.CREATED, f"Suspended IO of '[{rd['name']}]' on {on_nodes} for snapshot"),
+            ctx.entry(rc.MASK_INFO | rc.CREATED, f"Took snapshot of '[{rd['name']}]' on {on_nodes}"),
+            ctx.entry(rc.MASK_INFO | rc.CREATED, f"Resumed IO of '[{rd['name']}]' on {on_nodes} after snapshot")]
 
     def _captured_props(self, snap: sqlite3.Row) -> dict:
         """What a restore copies onto the RD: the RD properties the snapshot captured; before 1.30 the one set the

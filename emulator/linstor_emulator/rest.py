@@ -615,12 +615,31 @@ class Api:
                     return Reply(201, self.faults.add(spec).to_json())
                 except (ValueError, FaultSpecError) as exc:  # JSONDecodeError is a ValueError
                     return Reply(400, {"error": f"bad fault: {exc}"})
+        match = re.fullmatch(re.escape(DEBUG_PREFIX) + r"/nodes/([^/]+)", path)
+        if match and method == "PUT":
+            return self._set_connection(match.group(1), raw_body)
         match = re.fullmatch(re.escape(DEBUG_PREFIX) + r"/faults/(\d+)", path)
         if match and method == "DELETE":
             if self.faults.remove(int(match.group(1))):
                 return Reply(200, [])
             return Reply(404, {"error": f"no fault {match.group(1)}"})
         return Reply(404, {"error": f"unknown debug endpoint {method} {path}"})
+
+
+    def _set_connection(self, node: str, raw_body: bytes) -> Reply:
+        """``PUT /_emulator/nodes/{node}`` ``{"connection_status": "OFFLINE"}`` (or ``ONLINE``): the node's satellite
+        goes away or comes back; replies with the node as ``GET /v1/nodes`` lists it."""
+        try:
+            body = json.loads(raw_body or b"null")
+        except ValueError as exc:
+            return Reply(400, {"error": f"bad body: {exc}"})
+        status = body.get("connection_status") if isinstance(body, dict) else None
+        if status not in ("ONLINE", "OFFLINE") or set(body) != {"connection_status"}:
+            return Reply(400, {"error": 'bad body: give {"connection_status": "ONLINE"} or "OFFLINE"'})
+        try:
+            return Reply(200, self.backend.set_connection(node, status == "ONLINE"))
+        except KeyError:
+            return Reply(404, {"error": f"no node {node}"})
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

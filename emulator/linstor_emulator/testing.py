@@ -101,7 +101,7 @@ class EmulatorProcess:
 
 
 class DebugApi:
-    """The emulator's ``/_emulator`` API: request log and fault injection."""
+    """The emulator's ``/_emulator`` API: request log, fault injection, satellites going offline."""
 
     def __init__(self, base_url: str, context: ssl.SSLContext | None = None):
         self.base = base_url.rstrip("/") + "/_emulator"
@@ -132,6 +132,10 @@ class DebugApi:
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
+
+    def set_connection(self, node: str, online: bool) -> dict:
+        """Take the node's satellite away (``online=False``) or bring it back; returns the node as listed."""
+        return self._call("PUT", f"/nodes/{node}", {"connection_status": "ONLINE" if online else "OFFLINE"})
 
 
 @dataclass

@@ -60,6 +60,9 @@ FAIL_NOT_CONNECTED = 995
 no resource at all included ("No diskful connected satellite for snapshot"; "... or no resources." from 1.31.2)."""
 FAIL_EXISTS_SNAPSHOT_DFN = 514
 """ApiConsts.FAIL_EXISTS_SNAPSHOT_DFN: an RD's delete answers it while the RD has snapshots."""
+WARN_NOT_CONNECTED = 1002
+"""ApiConsts.WARN_NOT_CONNECTED: a storage pool's report while its node's satellite is not connected ("No active
+connection to satellite 'N'"; CtrlStorPoolListApiCallHandler), the nodes LINSTOR's autoplacer leaves out."""
 WARN_RSC_ALREADY_DEPLOYED = 1006
 """ApiConsts.WARN_RSC_ALREADY_DEPLOYED: an autoplace that placed nothing more ("already deployed on N nodes")."""
 _UNSIGNED_64 = 0xFFFFFFFFFFFFFFFF

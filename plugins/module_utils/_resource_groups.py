@@ -26,8 +26,10 @@ from typing import Any
 from ansible_collections.linstor.incus.plugins.module_utils._client import (
     AUTO_QUORUM_REWORK_RELEASE,
     MODIFIED,
+    WARN_NOT_CONNECTED,
     LinstorClient,
     LinstorError,
+    code_of,
     release_text,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure
@@ -347,22 +349,31 @@ def placement_problem(client: LinstorClient, group_name: str, place_count: int, 
                       pools_given: bool) -> str | None:
     """What keeps LINSTOR from placing ``place_count`` replicas of a group's volume, from one read of the cluster's
     storage pools (``GET /v1/view/storage-pools``): a storage pool no node has as a diskful pool, a place count above
-    the nodes that can hold a replica. ``pools_given``: the pools are an option's, not the group's. A failed read
-    raises LinstorError (:func:`unread_pools_warning`)."""
+    the nodes that can hold a replica. LINSTOR's autoplacer takes online nodes only: a pool that reports its node not
+    connected does not count, and the problem names such nodes. ``pools_given``: the pools are an option's, not the
+    group's. A failed read raises LinstorError (:func:`unread_pools_warning`)."""
     listing = client.view_storage_pools()
-    diskful = [pool for pool in listing if str(pool.get("provider_kind") or "").upper() != "DISKLESS"]
     wanted = {name.lower() for name in pools}
-    hosts = {pool.get("node_name") for pool in diskful
-             if not wanted or str(pool.get("storage_pool_name") or "").lower() in wanted}
+    candidates = [pool for pool in listing if str(pool.get("provider_kind") or "").upper() != "DISKLESS"
+                  and (not wanted or str(pool.get("storage_pool_name") or "").lower() in wanted)]
+    offline = sorted({pool.get("node_name") for pool in candidates if _not_connected(pool)})
+    hosts = {pool.get("node_name") for pool in candidates} - set(offline)
     named = f"storage_pool {', '.join(pools)}" if pools_given else f"the group's storage pool {', '.join(pools)}"
-    if pools and not hosts:
+    where = f"storage pool {', '.join(pools)}" if pools else "a diskful storage pool"
+    if pools and not candidates:
         return (f"{named}: no node has it as a diskful storage pool (GET /v1/view/storage-pools), so LINSTOR cannot "
                 f"place volumes of resource group {group_name} until one has")
     if len(hosts) < place_count:
-        where = f"storage pool {', '.join(pools)}" if pools else "a diskful storage pool"
-        return (f"place_count {place_count} is more than the {len(hosts)} node(s) with {where}, so LINSTOR "
-                f"cannot give volumes of resource group {group_name} {place_count} replicas until there are more")
+        nodes = (f"{len(hosts)} online node(s) with {where} (LINSTOR places on online nodes only; not connected: "
+                 f"{', '.join(offline)})") if offline else f"{len(hosts)} node(s) with {where}"
+        return (f"place_count {place_count} is more than the {nodes}, so LINSTOR cannot give volumes of resource "
+                f"group {group_name} {place_count} replicas until there are more")
     return None
+
+
+def _not_connected(pool: Mapping[str, Any]) -> bool:
+    """Whether a listed storage pool reports its node's satellite not connected (WARN_NOT_CONNECTED)."""
+    return any(code_of(report.get("ret_code") or 0) == WARN_NOT_CONNECTED for report in pool.get("reports") or [])
 
 
 def _modify(client: LinstorClient, name: str, body: dict[str, Any]) -> list[str]:

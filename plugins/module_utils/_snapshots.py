@@ -1010,9 +1010,10 @@ def rollback_refusal_warnings(client: LinstorClient, operation: str, rd: Mapping
     if uncovered:
         warnings.append(foreseen_refusal(
             f"{operation}: resource definition {rd['name']} has disks on {', '.join(uncovered)}, where LINSTOR "
-            f"snapshot {target.get('linstor_name')} was not taken (a replica added after it), and LINSTOR's rollback "
-            "of this volume needs the snapshot on every disk", f"at the rollback unless the resources on "
-            f"{', '.join(uncovered)} are removed first (no snapshot is deleted)"))
+            f"snapshot {target.get('linstor_name')} was not taken (a replica added after it, or a node offline when "
+            "it was taken), and LINSTOR's rollback of this volume needs the snapshot on every disk",
+            f"at the rollback unless the resources on {', '.join(uncovered)} are removed first (no snapshot is "
+            "deleted)"))
     nodes = busy_nodes(client, [rd["name"]], 0, 0, True, resources).get(rd["name"].lower())
     if nodes:
         warnings.append(foreseen_refusal(
@@ -1068,8 +1069,8 @@ def dropped_diskless_warnings(rd_name: str, resources: list[dict[str, Any]], rel
 
 def uncovered_replicas(rd: Mapping[str, Any], target: Mapping[str, Any], resources: list[dict[str, Any]],
                        release: tuple[int, ...]) -> list[str]:
-    """The nodes with a disk of the volume that the snapshot was not taken on (a replica added after it), when
-    LINSTOR's rollback needs the snapshot there (:func:`rollback_needs_every_disk`)."""
+    """The nodes with a disk of the volume that the snapshot was not taken on (a replica added after it, or a node
+    offline when it was taken), when LINSTOR's rollback needs the snapshot there (:func:`rollback_needs_every_disk`)."""
     diskful = [resource for resource in resources if not is_diskless(resource)]
     if not rollback_needs_every_disk(release, diskful, rd.get("props") or {}):
         return []
@@ -1087,11 +1088,11 @@ def refuse_uncovered_replicas(operation: str, rd: Mapping[str, Any], target: Map
     if uncovered:
         raise ModuleFailure(
             f"{operation}: resource definition {rd['name']} has disks on {', '.join(uncovered)}, where LINSTOR "
-            f"snapshot {target.get('linstor_name')} was not taken (a replica added after it). LINSTOR's rollback of "
-            "this volume (before 1.31.2, and in place with ZFS storage from 1.32) needs the snapshot on every disk, "
-            "and would refuse only after the newer snapshots were deleted. Nothing was deleted; remove "
-            f"the resources on {', '.join(uncovered)} first (they can be placed again after the restore), or make a "
-            "new volume from the snapshot (linstor_incus_volume's source.snapshot)",
+            f"snapshot {target.get('linstor_name')} was not taken (a replica added after it, or a node offline when "
+            "it was taken). LINSTOR's rollback of this volume (before 1.31.2, and in place with ZFS storage from "
+            "1.32) needs the snapshot on every disk, and would refuse only after the newer snapshots were deleted. "
+            f"Nothing was deleted; remove the resources on {', '.join(uncovered)} first (they can be placed again "
+            "after the restore), or make a new volume from the snapshot (linstor_incus_volume's source.snapshot)",
             "name",
             uncovered_nodes=uncovered,
         )

@@ -132,8 +132,9 @@ notes:
     removing a key of O(properties) outside C(Aux/) adds one GET of LINSTOR's property list before the writes.
     Deleting sends a GET, a listing of the resource definitions and a DELETE.
   - The storage pools are read to warn, before anything is written, when no node has O(storage_pool), or when
-    O(place_count) is more than the nodes with a diskful storage pool (with O(storage_pool), that pool); the group
-    is made all the same, as nodes and pools may come after it, but LINSTOR cannot place its volumes until then.
+    O(place_count) is more than the online nodes with a diskful storage pool (with O(storage_pool), that pool;
+    LINSTOR places on nodes whose satellite is connected only, and the warning names the others); the group is
+    made all the same, as nodes and pools may come after it, but LINSTOR cannot place its volumes until then.
   - LINSTOR clears a group's node list (C(linstor resource-group modify --nodes)) on every change of its select filter
     that does not name the list, and does not show the list in its replies. Repairing O(place_count) or
     O(storage_pool) therefore clears such a list, as a change of the pool's keys through Incus or the C(linstor)

@@ -124,10 +124,10 @@ notes:
     (RV(in_use_nodes)); Incus stops a running instance before it restores its volume. In check mode that is a
     warning (an earlier task may stop the instance). The read is not repeated: right after an instance stopped,
     DRBD may still hold the device for a moment; run again."
-  - "The same read finds disks on nodes the snapshot was not taken on (a replica added after it). Where LINSTOR's
-    rollback needs the snapshot on every disk - before 1.31.2, and from 1.32 when every disk is ZFS and the RD's
-    C(StorDriver/Zfs/RollbackStrategy) is not C(clone) (the group's or controller's value is not read) - it
-    refuses the rollback otherwise, after the newer snapshots went; there such a
+  - "The same read finds disks on nodes the snapshot was not taken on (a replica added after it, or a node offline
+    when it was taken). Where LINSTOR's rollback needs the snapshot on every disk - before 1.31.2, and from 1.32
+    when every disk is ZFS and the RD's C(StorDriver/Zfs/RollbackStrategy) is not C(clone) (the group's or
+    controller's value is not read) - it refuses the rollback otherwise, after the newer snapshots went; there such a
     restore fails before deleting anything, naming O(name) and the nodes (RV(uncovered_nodes)): remove those
     resources first, or make a new volume from the snapshot. Unlike a volume in use, this fails in check mode too
     (no earlier task of the collection removes a replica). Elsewhere LINSTOR restores the snapshot's nodes and

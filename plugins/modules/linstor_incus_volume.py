@@ -245,8 +245,8 @@ notes:
     again). In check mode a missing
     group is a warning, not a failure, as an earlier task of the same check run may be what creates it.
   - A check-mode create (not a copy) also reads the cluster's storage pools (one GET) and warns when LINSTOR cannot
-    place the group's C(place_count) replicas (fewer nodes with a diskful storage pool, or none with the group's
-    pool), where the real run fails with LINSTOR's refusal of the placement and deletes its new RD again.
+    place the group's C(place_count) replicas (fewer online nodes with a diskful storage pool, or none with the
+    group's pool), where the real run fails with LINSTOR's refusal of the placement and deletes its new RD again.
   - Deleting sends the lookup, a listing of the RD's snapshots (when there are any, a GET of its resources, see
     O(state=absent)), one DELETE per snapshot, one PUT dropping the snapshot mappings (when there are any) and the
     DELETE of the RD. In check mode the resources are read whether or not there are snapshots, to warn of a

@@ -1138,3 +1138,53 @@ def test_a_delete_cut_short_is_resumed_when_the_emulator_starts_again(tmp_path):
     assert again.resume_deletes() == ["going"]
     assert [rd["name"] for rd in again.list_resource_definitions()] == ["staying"]
     again.close()
+
+
+# --- Satellites going offline (the debug API's switch) -------------------------------------------------------------
+
+
+def test_an_offline_satellite_shows_in_nodes_and_storage_pools(backend):
+    """CtrlStorPoolListApiCallHandler: a pool on a node whose satellite is not connected has no capacity (left out)
+    and one WARN_NOT_CONNECTED report; the node lists OFFLINE. Back online, both are as before."""
+    backend.set_connection("NODE2", False)
+    assert [node["connection_status"] for node in backend.list_nodes()] == ["ONLINE", "OFFLINE", "ONLINE"]
+    for pool in backend.list_storage_pools(nodes=["node2"]):
+        assert "free_capacity" not in pool and "total_capacity" not in pool, pool
+        [report] = pool["reports"]
+        assert report["ret_code"] == to_signed64(rc.WARN_NOT_CONNECTED)
+        assert report["message"] == "No active connection to satellite 'node2'"
+    assert all(not pool["reports"] and "free_capacity" in pool for pool in backend.list_storage_pools(nodes=["node1"]))
+    backend.set_connection("node2", True)
+    assert {node["connection_status"] for node in backend.list_nodes()} == {"ONLINE"}
+    assert all("free_capacity" in pool for pool in backend.list_storage_pools())
+    with pytest.raises(KeyError):
+        backend.set_connection("node9", False)
+
+
+def test_the_autoplacer_leaves_offline_nodes_out(backend):
+    """StorPoolFilter.listAvailableStorPools takes storage pools of online nodes only."""
+    backend.set_connection("node1", False)
+    make_rd(backend, "rd1")
+    error = refused(backend.autoplace, "rd1", {"select_filter": {"place_count": 3}})
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_NOT_ENOUGH_NODES & rc.MASK_BITS_CODE
+    assert "the node is online" in error.entries[0].details
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    assert sorted(disks(backend, "rd1")) == ["node2", "node3"]
+
+
+def test_a_snapshot_leaves_out_a_disk_whose_node_is_offline(backend):
+    """CtrlSnapshotCrtHelper: a diskful resource on an offline node gets no snapshot, with a warning first in the
+    reply; with no diskful resource on a connected node the create fails (ensureSnapshotsViable)."""
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    placed = sorted(disks(backend, "rd1"))
+    backend.set_connection(placed[0], False)
+    entries = backend.create_snapshot("rd1", {"name": "s1"})
+    assert entries[0].ret_code == rc.MASK_WARN
+    assert entries[0].message == (f"Snapshot for resource 'rd1' will not be created on node '{placed[0]}' because "
+                                  "that node is currently offline.")
+    [snapshot] = [snap for snap in backend.list_snapshots("rd1") if snap["name"] == "s1"]
+    assert snapshot["nodes"] == [placed[1]]
+    backend.set_connection(placed[1], False)
+    error = refused(backend.create_snapshot, "rd1", {"name": "s2"})
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_NOT_CONNECTED & rc.MASK_BITS_CODE

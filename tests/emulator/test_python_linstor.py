@@ -183,3 +183,28 @@ def test_python_linstor_reads_and_writes_the_controller_properties(lin):
     ok(client.controller_del_prop("Aux/e2e"))
     assert "Aux/e2e" not in client.controller_props()[0].data_v1
     assert proxy.violations == []
+
+
+def test_python_linstor_reads_an_offline_satellite(lin, emulator):
+    """Through the spec-checking proxy: a node taken offline with the debug API lists OFFLINE, its storage pools
+    carry the not-connected report and no capacity, and a snapshot leaves its disk out with LINSTOR's warning."""
+    client, _proxy = lin
+    ok(client.resource_group_create("off-rg", place_count=2, storage_pool="pool1"))
+    ok(client.volume_group_create("off-rg"))
+    ok(client.resource_group_spawn("off-rg", "off-vol", ["64MiB"]))
+    [down, up] = sorted(r.node_name for r in client.resource_list_raise(filter_by_resources=["off-vol"]).resources
+                        if "DISKLESS" not in r.flags)
+    emulator.debug.set_connection(down, False)
+    try:
+        statuses = {node.name: node.connection_status for node in client.node_list_raise().nodes}
+        assert statuses[down] == "OFFLINE" and statuses[up] == "ONLINE"
+        [pool] = client.storage_pool_list_raise(filter_by_nodes=[down], filter_by_stor_pools=["pool1"]).storage_pools
+        assert pool.free_space is None and pool.reports[0].message == f"No active connection to satellite '{down}'"
+        assert pool.reports[0].is_warning()
+        replies = ok(client.snapshot_create(None, "off-vol", "snap1", async_msg=False))
+        assert any(r.is_warning() and f"on node '{down}' because that node is currently offline" in r.message
+                   for r in replies)
+        [snapshot] = client.snapshot_dfn_list_raise(filter_by_resources=["off-vol"]).snapshots
+        assert snapshot.nodes == [up]
+    finally:
+        emulator.debug.set_connection(down, True)
