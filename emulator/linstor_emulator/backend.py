@@ -81,6 +81,10 @@ AUTO_QUORUM_RELEASE = (1, 31, 0)
 RD after each change of its resources, unless Internal/Drbd/QuorumSetBy says a user set the quorum
 (CtrlRscAutoQuorumHelper). Before, DrbdOptions/auto-quorum (controller default io-error) ruled it: unless
 ``disabled``, the helper wrote quorum and on-no-quorum (its value) on the RD, and the tie-breaker followed it."""
+PORTS_PER_RESOURCE_RELEASE = (1, 32, 0)
+"""From LINSTOR 1.32 DRBD TCP ports belong to resources (``tcp_ports``), not to the RD: an RD's DRBD layer data reports
+port -1 (Json.COMPAT_RD_PORT, "old clients / apipy still require a TCP port here")."""
+COMPAT_RD_PORT = -1
 ZFS_ROLLBACK_IN_PLACE_RELEASE = (1, 32, 0)
 """From LINSTOR 1.32 a volume on ZFS (all the emulator's disks are) is rolled back in place again (ZfsChecks), which
 needs the snapshot on every diskful node (StorDriver/Zfs/RollbackStrategy=clone, which would restore instead, is
@@ -492,7 +496,7 @@ _RD_ITEM_SQL = """'{"name": ' || json_quote(d.name) || ', "props": {' || coalesc
     ORDER BY key) p), '') || '}, "flags": ' || """ + _JSON_LIST_SQL.format(col="d.flags") + """ || ', "layer_data": '
     || CASE WHEN d.layer_stack = '["DRBD","STORAGE"]' AND d.port IS NOT NULL THEN '[{"type": "DRBD", "data": {'
     || '"resource_name_suffix": "", "peer_slots": ' || d.peer_slots || ', "al_stripes": 1, "al_stripe_size_kib": 32, '
-    || '"port": ' || d.port || ', "transport_type": "IP", "secret": ' || json_quote(d.secret) || ', "down": false}}, '
+    || '"port": ' || {port} || ', "transport_type": "IP", "secret": ' || json_quote(d.secret) || ', "down": false}}, '
     || '{"type": "STORAGE"}]' WHEN d.layer_stack = '[]' AND d.port IS NULL THEN '[]' END
     || ', "uuid": ' || json_quote(d.uuid) || ', "resource_group_name": ' || json_quote(d.rg)"""
 _RD_VDS_SQL = """ || ', "volume_definitions": [' || coalesce((SELECT group_concat('{"volume_number": ' || v.vlm_nr
@@ -1438,7 +1442,8 @@ class Backend:
 
     def _rd_texts(self, db: sqlite3.Connection, ids: list[int], with_volume_definitions: bool) -> dict[int, str]:
         """The listing item (JSON text) of each RD in ``ids``, written by SQLite where it can."""
-        item = _RD_ITEM_SQL + (_RD_VDS_SQL if with_volume_definitions else "") + " || '}'"
+        item = (_RD_ITEM_SQL.replace("{port}", "d.port" if self._rd_port(0) == 0 else str(COMPAT_RD_PORT))
+                + (_RD_VDS_SQL if with_volume_definitions else "") + " || '}'")
         cursor = db.cursor()
         cursor.row_factory = None
         texts: dict[int, str] = {}
@@ -1481,14 +1486,18 @@ class Backend:
                 result.setdefault(row["rd"], []).append(self._vd_json(row))
         return result
 
-    @staticmethod
-    def _rd_json(row: sqlite3.Row, props: dict) -> dict:
+    def _rd_port(self, port: int) -> int:
+        """The port an RD's DRBD layer data reports for the one the emulator gave it: that one, or from LINSTOR 1.32
+        (:data:`PORTS_PER_RESOURCE_RELEASE`) -1, the port being its resources' (each reports it in ``tcp_ports``)."""
+        return COMPAT_RD_PORT if version_tuple(self.linstor_version) >= PORTS_PER_RESOURCE_RELEASE else port
+
+    def _rd_json(self, row: sqlite3.Row, props: dict) -> dict:
         layer_data = []
         for layer in listed_layers(json.loads(row["layer_stack"]), row["port"] is not None):
             if layer == "DRBD" and row["port"] is not None:
                 layer_data.append({"type": "DRBD", "data": {
                     "resource_name_suffix": "", "peer_slots": row["peer_slots"], "al_stripes": 1,
-                    "al_stripe_size_kib": 32, "port": row["port"], "transport_type": "IP",
+                    "al_stripe_size_kib": 32, "port": self._rd_port(row["port"]), "transport_type": "IP",
                     "secret": row["secret"], "down": False}})
             else:
                 layer_data.append({"type": layer})
@@ -2296,8 +2305,7 @@ class Backend:
                     raise LinstorError([RcEntry(code, message.format(name))]) from None
         return [item for item in self.list_resources(rd_names, nodes, pools, props) if item.get("volumes")]
 
-    @staticmethod
-    def _rsc_json(row: sqlite3.Row, vds: list[sqlite3.Row], peers: list[str], provider: str,
+    def _rsc_json(self, row: sqlite3.Row, vds: list[sqlite3.Row], peers: list[str], provider: str,
                   with_volumes: bool) -> dict:
         flags = json.loads(row["flags"])
         diskless = "DISKLESS" in flags
@@ -2336,7 +2344,8 @@ class Backend:
                 "children": [{"type": "STORAGE", "resource_name_suffix": "",
                               "storage": {"storage_volumes": storage_volumes}}],
                 "drbd": {"drbd_resource_definition": {"resource_name_suffix": "", "peer_slots": row["peer_slots"],
-                                                      "al_stripes": 1, "al_stripe_size_kib": 32, "port": row["port"],
+                                                      "al_stripes": 1, "al_stripe_size_kib": 32,
+                                                      "port": self._rd_port(row["port"]),
                                                       "transport_type": "IP", "secret": row["secret"],
                                                       "down": False},
                          "node_id": row["node_id"], "tcp_ports": [row["port"]], "peer_slots": row["peer_slots"],

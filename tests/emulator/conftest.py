@@ -24,6 +24,14 @@ def backend(tmp_path: Path) -> Iterator[Backend]:
     instance.close()
 
 
+@pytest.fixture
+def backend_with_rd_ports(tmp_path: Path) -> Iterator[Backend]:
+    """A controller of the last release whose RDs report their DRBD port (from 1.32 the resources do)."""
+    instance = Backend(tmp_path / "state.sqlite3", linstor_version="1.31.3")
+    yield instance
+    instance.close()
+
+
 @pytest.fixture(scope="session")
 def spec() -> SpecChecker:
     if not SPEC_PATH.is_file():

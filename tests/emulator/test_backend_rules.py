@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from linstor_emulator import errors as rc
 from linstor_emulator.backend import DEFAULT_RSC_GRP, KEY_CLONED_FROM, TCP_PORT_MIN, Backend
@@ -127,7 +129,8 @@ def test_resource_group_rules(backend):
     assert warning.ret_code == rc.WARN_NOT_FOUND | rc.MASK_CRT | rc.MASK_RSC_GRP  # makeCreateOperation()
 
 
-def test_layer_and_provider_names_are_parsed_as_linstor_parses_them(backend):
+def test_layer_and_provider_names_are_parsed_as_linstor_parses_them(backend_with_rd_ports):
+    backend = backend_with_rd_ports
     backend.create_resource_group({"name": "rg1", "select_filter": {"layer_stack": ["drbd", "zfs"],
                                                                    "provider_list": ["zfsthin", "Diskless"]}})
     shown = backend.get_resource_group("rg1")["select_filter"]
@@ -997,7 +1000,8 @@ def test_a_restore_copies_what_the_snapshot_captured(tmp_path, version, sequence
 
 # ---------------------------------------------------------------- ports, volumes
 
-def test_port_allocation_unique_from_7000_and_reused(backend):
+def test_port_allocation_unique_from_7000_and_reused(backend_with_rd_ports):
+    backend = backend_with_rd_ports
     for index in range(4):
         make_rd(backend, f"rd{index}", layers=DRBD_STACK)
     ports = [rd["layer_data"][0]["data"]["port"] for rd in backend.list_resource_definitions()]
@@ -1086,7 +1090,26 @@ def test_failed_write_leaves_no_trace(backend):
                                   "resource_definition_props": {"Aux/a": "b"}})
     assert backend.list_resource_definitions(props=["Aux/a"]) == []
     make_rd(backend, "rd2", layers=DRBD_STACK)  # the port that the failed spawn took is free again
-    assert backend.get_resource_definition("rd2")["layer_data"][0]["data"]["port"] == TCP_PORT_MIN
+    backend.autoplace("rd2", {"select_filter": {"place_count": 1}})
+    [resource] = backend.list_resources(["rd2"])
+    assert resource["layer_object"]["drbd"]["tcp_ports"] == [TCP_PORT_MIN]
+
+
+@pytest.mark.parametrize("version", ["1.31.3", "1.32.0", "1.34.0"])
+def test_drbd_ports_are_the_rds_before_1_32_and_the_resources_after(tmp_path, version):
+    """From 1.32 an RD's DRBD layer data reports port -1 (Json.COMPAT_RD_PORT) in every listing and the resources
+    report the ports in tcp_ports; before, both report the RD's."""
+    backend = Backend(tmp_path / "state.sqlite3", linstor_version=version)
+    make_rd(backend, "rd1", layers=DRBD_STACK)
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2}})
+    expected = TCP_PORT_MIN if version == "1.31.3" else -1
+    listed = json.loads(backend.list_resource_definitions_json(names=["rd1"], with_volume_definitions=True))
+    for rd in (backend.get_resource_definition("rd1"), backend.list_resource_definitions(["rd1"])[0], listed[0]):
+        assert rd["layer_data"][0]["data"]["port"] == expected, rd
+    for resource in backend.list_resources(["rd1"]):
+        drbd = resource["layer_object"]["drbd"]
+        assert drbd["tcp_ports"] == [TCP_PORT_MIN] and drbd["drbd_resource_definition"]["port"] == expected
+    backend.close()
 
 
 @pytest.mark.parametrize(("version", "message"), [

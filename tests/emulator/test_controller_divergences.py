@@ -398,12 +398,13 @@ def _vd_layers(backend: Backend, name: str) -> list[dict]:
         "layer_data"]
 
 
-def test_drbd_layer_data_comes_with_a_drbd_layer_stack(backend):
+def test_drbd_layer_data_comes_with_a_drbd_layer_stack(backend_with_rd_ports):
     """CtrlRscLayerDataFactory.ensureRequiredRscDfnLayerDataExits / ensureVlmDfnLayerDataExits: an RD whose layer stack
     is empty (none given, as a spawn from a group without one) has no DRBD layer data, so neither port nor minors,
     until its first resource sets the default stack DRBD, STORAGE (ResourceControllerFactory.create) and
     RscDrbdLayerHelper makes the data; an RD created with a DRBD stack has it at once. ResourceDefinition.getApiData /
     VolumeDefinition.getApiData list the stack's layers and those with data, in DeviceLayerKind order."""
+    backend = backend_with_rd_ports
     backend.create_resource_group({"name": "rg"})
     backend.create_volume_group("rg", {})
     backend.spawn("rg", {"resource_definition_name": "plain", "volume_sizes": [GIB], "definitions_only": True})

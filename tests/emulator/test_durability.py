@@ -90,7 +90,13 @@ def test_sigkill_loses_nothing_acknowledged(tmp_path):
         second.stop()
 
 
-def test_parallel_creates_all_land_with_unique_ports(emulator):
+def test_parallel_creates_all_land_with_unique_ports(tmp_path):
+    """Concurrent creates get distinct ports and minors (a release whose RDs report their port: before 1.32)."""
+    with EmulatorProcess(tmp_path / "state.sqlite3", extra=("--linstor-version", "1.31.3")) as emulator:
+        _parallel_creates_get_unique_numbers(emulator)
+
+
+def _parallel_creates_get_unique_numbers(emulator: EmulatorProcess) -> None:
     def create(index: int) -> int:
         status, _ = call(emulator.url, "POST", "/v1/resource-definitions",
                          {"resource_definition": {"name": f"par-{index}", "props": {"Aux/par": "yes"},
