@@ -1442,7 +1442,7 @@ class Backend:
 
     def _rd_texts(self, db: sqlite3.Connection, ids: list[int], with_volume_definitions: bool) -> dict[int, str]:
         """The listing item (JSON text) of each RD in ``ids``, written by SQLite where it can."""
-        item = (_RD_ITEM_SQL.replace("{port}", "d.port" if self._rd_port(0) == 0 else str(COMPAT_RD_PORT))
+        item = (_RD_ITEM_SQL.replace("{port}", str(COMPAT_RD_PORT) if self._ports_per_resource else "d.port")
                 + (_RD_VDS_SQL if with_volume_definitions else "") + " || '}'")
         cursor = db.cursor()
         cursor.row_factory = None
@@ -1486,10 +1486,15 @@ class Backend:
                 result.setdefault(row["rd"], []).append(self._vd_json(row))
         return result
 
+    @property
+    def _ports_per_resource(self) -> bool:
+        """Whether DRBD ports are the resources' (:data:`PORTS_PER_RESOURCE_RELEASE`), not the RD's."""
+        return version_tuple(self.linstor_version) >= PORTS_PER_RESOURCE_RELEASE
+
     def _rd_port(self, port: int) -> int:
         """The port an RD's DRBD layer data reports for the one the emulator gave it: that one, or from LINSTOR 1.32
-        (:data:`PORTS_PER_RESOURCE_RELEASE`) -1, the port being its resources' (each reports it in ``tcp_ports``)."""
-        return COMPAT_RD_PORT if version_tuple(self.linstor_version) >= PORTS_PER_RESOURCE_RELEASE else port
+        -1, the port being its resources' (each reports it in ``tcp_ports``)."""
+        return COMPAT_RD_PORT if self._ports_per_resource else port
 
     def _rd_json(self, row: sqlite3.Row, props: dict) -> dict:
         layer_data = []
@@ -2203,8 +2208,9 @@ class Backend:
     def _manage_tie_breaker(self, db: sqlite3.Connection, ctx: Context, rd: sqlite3.Row) -> list[RcEntry]:
         """CtrlRscAutoTieBreakerHelper.manage, after a change of an RD's resources or of a property it reads: while
         the RD wants a tie-breaker (:meth:`_tie_breaker_wanted`) and has none, a diskless resource flagged
-        TIE_BREAKER on the first node (in the group's node list, if it has one) without a resource of the RD; once it
-        wants none, its tie-breaker is removed."""
+        TIE_BREAKER on the first online node (in the group's node list, if it has one) without a resource of the RD
+        (getStorPoolForTieBreaker autoplaces it); once it wants none, its tie-breaker is removed if its node is
+        online."""
         rows = db.execute("SELECT node, flags FROM resources WHERE rd = ?", (rd["id"],)).fetchall()
         flags = {row["node"]: json.loads(row["flags"]) for row in rows}
         tie_breaker = next((node for node, node_flags in flags.items() if "TIE_BREAKER" in node_flags), None)
@@ -2216,7 +2222,7 @@ class Backend:
             taken = {node.lower() for node in flags}
             for node in db.execute("SELECT name FROM nodes ORDER BY upper(name)").fetchall():
                 key = node["name"].lower()
-                if key in taken or (allowed and key not in allowed):
+                if key in taken or (allowed and key not in allowed) or not self._online(node["name"]):
                     continue
                 pool = self._diskless_pool(db, node["name"])
                 if pool is not None:
@@ -2225,7 +2231,7 @@ class Backend:
                                       f"{node['name']}")]
             return [ctx.entry(rc.WARN_NOT_ENOUGH_NODES_FOR_TIE_BREAKER, "Could not find suitable node to "
                               f"automatically create a tie breaking resource for '{rd['name']}'.")]
-        if not wanted and tie_breaker is not None:
+        if not wanted and tie_breaker is not None and self._online(tie_breaker):
             db.execute("DELETE FROM resources WHERE rd = ? AND node = ?", (rd["id"], tie_breaker))
             return [ctx.entry(rc.INFO_TIE_BREAKER_DELETING, "Tie breaker marked for deletion")]
         return []

@@ -258,11 +258,14 @@ class LinstorStopped(LinstorError):
 
 
 class LinstorConfigError(LinstorError):
-    """The connection options (or linstor-client.conf, ``parameter`` None) are wrong; raised before any request."""
+    """The connection options (or linstor-client.conf, ``parameter`` None) are wrong; raised before any request.
+    ``config_warnings``: what reading the options had found to warn of by then (a linstor-client.conf it could not
+    read)."""
 
     def __init__(self, message: str, parameter: str | None) -> None:
         super().__init__(message)
         self.parameter = parameter
+        self.config_warnings: list[str] = []
 
 
 def severity(ret_code: int) -> int:
@@ -446,7 +449,17 @@ class ConnectionSettings:
         """Resolve the module's connection options: option, else LS_CONTROLLERS, else linstor-client.conf."""
         environ = os.environ if environ is None else environ
         warnings: list[str] = []
-        config = read_client_config(config_paths, warnings)
+        try:
+            config = read_client_config(config_paths, warnings)
+            return cls._resolved(params, environ, config, warnings)
+        except LinstorConfigError as error:  # what was found before the refusal is said too
+            error.config_warnings = warnings
+            raise
+
+    @classmethod
+    def _resolved(cls, params: Mapping[str, Any], environ: Mapping[str, str], config: Mapping[str, str],
+                  warnings: list[str]) -> ConnectionSettings:
+        """:meth:`from_params` once linstor-client.conf is read (``config``, its ``warnings``)."""
         if params.get("controllers"):
             option = params["controllers"]  # a list (the module option), or a string as LS_CONTROLLERS holds them
             raw, source = option if isinstance(option, str) else ",".join(option), "the controllers option"

@@ -145,7 +145,9 @@ def run_module(module: AnsibleModule, operation: Operation) -> None:
 def _failed_result(exc: Exception) -> dict[str, Any]:
     """The ``fail_json`` keys for what ended an operation: a naming or option error names the parameter, a LINSTOR
     error carries LINSTOR's reply, a refusal its extra keys; anything else its message and traceback."""
-    if isinstance(exc, (NamingError, LinstorConfigError)):  # a linstor-client.conf that cannot be read names none
+    if isinstance(exc, LinstorConfigError):  # a linstor-client.conf that cannot be read names no option
+        return {"msg": str(exc), **_parameter(exc.parameter), "linstor_warnings": exc.config_warnings}
+    if isinstance(exc, NamingError):
         return {"msg": str(exc), **_parameter(exc.parameter)}
     if isinstance(exc, ModuleFailure):
         return {"msg": exc.message, **exc.result, **_parameter(exc.parameter)}

@@ -225,7 +225,8 @@ notes:
     warns instead (nothing was deleted), so that a teardown that also deleted the group can run again."
   - "In check mode, a list that creates volumes (not copies) reads the group (when not read already) and the
     cluster's storage pools, one GET each, and warns when LINSTOR cannot place the group's C(place_count) replicas
-    (too few online nodes with its storage pool), where the real run fails at that volume's placement."
+    (too few online nodes with its storage pool, or with any diskful one), where the real run fails at that volume's
+    placement."
 seealso:
   - module: linstor.incus.linstor_incus_volume
   - module: linstor.incus.linstor_incus_snapshot

@@ -1211,3 +1211,26 @@ def test_a_snapshot_leaves_out_a_disk_whose_node_is_offline(backend):
     backend.set_connection(placed[1], False)
     error = refused(backend.create_snapshot, "rd1", {"name": "s2"})
     assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_NOT_CONNECTED & rc.MASK_BITS_CODE
+
+
+def test_no_tie_breaker_goes_to_or_leaves_an_offline_node(backend):
+    """CtrlRscAutoTieBreakerHelper: the tie-breaker is autoplaced (online nodes only), so with the one free node
+    offline the RD gets none and LINSTOR's warning; a tie-breaker no longer wanted is removed only while its node is
+    online."""
+    backend.set_connection("node3", False)
+    make_rd(backend, "rd1")
+    entries = backend.autoplace("rd1", {"select_filter": {"place_count": 2, "node_name_list": ["node1", "node2"]}})
+    assert rc.WARN_NOT_ENOUGH_NODES_FOR_TIE_BREAKER & rc.MASK_BITS_CODE in [
+        entry.ret_code & rc.MASK_BITS_CODE for entry in entries if entry.ret_code & rc.MASK_WARN]
+    assert tie_breakers(backend, "rd1") == []
+
+    backend.set_connection("node3", True)
+    make_rd(backend, "rd2")
+    backend.autoplace("rd2", {"select_filter": {"place_count": 2, "node_name_list": ["node1", "node2"]}})
+    assert tie_breakers(backend, "rd2") == ["node3"]
+    backend.set_connection("node3", False)
+    backend.modify_resource_definition("rd2", {"override_props": {"DrbdOptions/auto-add-quorum-tiebreaker": "false"}})
+    assert tie_breakers(backend, "rd2") == ["node3"], "kept while its node is offline"
+    backend.set_connection("node3", True)
+    backend.modify_resource_definition("rd2", {"override_props": {"DrbdOptions/auto-add-quorum-tiebreaker": "false"}})
+    assert tie_breakers(backend, "rd2") == []

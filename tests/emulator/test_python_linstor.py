@@ -188,7 +188,7 @@ def test_python_linstor_reads_and_writes_the_controller_properties(lin):
 def test_python_linstor_reads_an_offline_satellite(lin, emulator):
     """Through the spec-checking proxy: a node taken offline with the debug API lists OFFLINE, its storage pools
     carry the not-connected report and no capacity, and a snapshot leaves its disk out with LINSTOR's warning."""
-    client, _proxy = lin
+    client, proxy = lin
     ok(client.resource_group_create("off-rg", place_count=2, storage_pool="pool1"))
     ok(client.volume_group_create("off-rg"))
     ok(client.resource_group_spawn("off-rg", "off-vol", ["64MiB"]))
@@ -206,5 +206,6 @@ def test_python_linstor_reads_an_offline_satellite(lin, emulator):
                    for r in replies)
         [snapshot] = client.snapshot_dfn_list_raise(filter_by_resources=["off-vol"]).snapshots
         assert snapshot.nodes == [up]
+        assert proxy.violations == []
     finally:
         emulator.debug.set_connection(down, True)

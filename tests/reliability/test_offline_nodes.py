@@ -51,8 +51,9 @@ def test_the_placement_check_counts_online_nodes_only(env: Env) -> None:
 
 def test_a_snapshot_taken_while_a_disk_is_offline_lacks_it_and_cannot_roll_it_back(env: Env) -> None:
     """The snapshot is made without the offline node's disk, LINSTOR's warning reaching the user; once the node is
-    back, restoring that snapshot is refused (a rollback needs the snapshot on every disk), naming the node, and the
-    volume and its snapshot stay as they were."""
+    back, restoring that snapshot is foreseen as refused in check mode, naming the node and why the snapshot may lack
+    it, and refused by LINSTOR (its rollback needs the snapshot on every disk); the volume and its snapshot stay as
+    they were."""
     env.must("linstor_incus_volume", name="half", type="container", size="64MiB")
     [rd] = rds_claiming(env, "half")
     disks = _node_holding(env, rd)
@@ -63,8 +64,11 @@ def test_a_snapshot_taken_while_a_disk_is_offline_lacks_it_and_cannot_roll_it_ba
     assert snapshot["nodes"] == disks[1:], snapshot
     env.debug.set_connection(disks[0], True)
 
-    refused = env.run("linstor_incus_snapshot", volume="half", type="container", name="s1", state="restored")
-    print(refused.result)
-    assert refused.failed and disks[0] in refused.msg, refused.result
+    restore = {"volume": "half", "type": "container", "name": "s1", "state": "restored"}
+    foreseen = env.run("linstor_incus_snapshot", check_mode=True, **restore)
+    assert (f"has disks on {disks[0]}, where LINSTOR snapshot {snapshot['name']} was not taken (a replica added after "
+            "it, or a node offline when it was taken)") in json.dumps(foreseen.result.get("warnings")), foreseen.result
+    refused = env.run("linstor_incus_snapshot", **restore)
+    assert refused.failed and f"on node '{disks[0]}' not found" in refused.msg, refused.result
     assert scan(env).snapshots[rd] == [snapshot["name"]]
     assert _node_holding(env, rd) == disks

@@ -613,6 +613,28 @@ def test_a_config_file_not_utf8_is_named_and_an_unreadable_one_skipped_with_a_wa
                                  "are not used"]
 
 
+def test_a_refusal_after_an_unreadable_config_file_keeps_its_warning(tmp_path, monkeypatch) -> None:
+    """The warning that a linstor-client.conf could not be read comes with a refusal that follows it (here the
+    system file's controllers, which are not a controller address)."""
+    conf = tmp_path / "linstor-client.conf"
+    conf.write_text("[global]\ncontrollers = linstor://from-the-user-file\n")
+    system = tmp_path / "system.conf"
+    system.write_text("[global]\ncontrollers = ftp://from-the-system-file\n")
+    real_open = open
+
+    def unreadable(path, *args, **kwargs):  # chmod 000 does not stop root
+        if str(path) == str(conf):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(_client, "open", unreadable, raising=False)
+    with pytest.raises(LinstorConfigError) as caught:
+        ConnectionSettings.from_params({}, {}, [str(conf), str(system)])
+    assert "ftp://from-the-system-file" in str(caught.value)
+    assert caught.value.config_warnings == [
+        f"{conf}: cannot read this linstor-client.conf (Permission denied); its settings are not used"]
+
+
 def test_a_key_given_as_its_contents_is_refused_unshown(tmp_path) -> None:
     pem = f"-----BEGIN PRIVATE KEY-----\n{SECRET}\n-----END PRIVATE KEY-----\n"
     cert = tmp_path / "cert.pem"

@@ -226,3 +226,28 @@ def test_a_failure_no_option_is_at_fault_for_names_no_parameter(tmp_path, monkey
     with pytest.raises(Finished) as finished:
         run_module(module, lambda module, client, warnings: {"changed": False})
     assert finished.value.result["parameter"] == "timeout"
+
+
+def test_a_refused_connection_option_still_shows_the_config_files_warning(tmp_path, monkeypatch) -> None:
+    """A linstor-client.conf that cannot be read is skipped with a warning; a refusal of the options that follows
+    (no usable controller in the next file) is shown with that warning."""
+    unreadable, system = tmp_path / "linstor-client.conf", tmp_path / "system.conf"
+    unreadable.write_text("[global]\ncontrollers = linstor://a\n")
+    system.write_text("[global]\ncontrollers = ftp://b\n")
+    real_open = open
+
+    def refusing(path, *args, **kwargs):  # chmod 000 does not stop root
+        if str(path) == str(unreadable):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(_client, "open", refusing, raising=False)
+    monkeypatch.setattr(ConnectionSettings.from_params.__func__, "__defaults__", (None, (str(unreadable), str(system))))
+    monkeypatch.delenv("LS_CONTROLLERS", raising=False)  # the files are read only without it
+    module = FakeModule()
+    module.params["controllers"] = None
+    with pytest.raises(Finished) as finished:
+        run_module(module, lambda module, client, warnings: {"changed": False})
+    assert finished.value.result["failed"] and "ftp://b" in finished.value.result["msg"]
+    assert module.warnings == [f"{unreadable}: cannot read this linstor-client.conf (Permission denied); its "
+                               "settings are not used"]
