@@ -211,7 +211,7 @@ CREATE TABLE IF NOT EXISTS rsc_dfns(
     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE,
     rg TEXT NOT NULL COLLATE NOCASE REFERENCES rsc_grps(name),
     port INTEGER UNIQUE, secret TEXT NOT NULL, peer_slots INTEGER NOT NULL,
-    flags TEXT NOT NULL, layer_stack TEXT NOT NULL, uuid TEXT NOT NULL);
+    flags TEXT NOT NULL, layer_stack TEXT NOT NULL, uuid TEXT NOT NULL, port_given INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS rsc_dfns_rg ON rsc_dfns(rg);
 CREATE TABLE IF NOT EXISTS rd_props(
     rd INTEGER NOT NULL REFERENCES rsc_dfns(id) ON DELETE CASCADE, key TEXT NOT NULL, value TEXT NOT NULL,
@@ -621,6 +621,9 @@ class Backend:
         connects to every satellite, so this is not kept in the state file."""
         with self._lock:
             self._db.executescript(SCHEMA)  # idempotent: IF NOT EXISTS throughout
+            columns = {row["name"] for row in self._db.execute("PRAGMA table_info(rsc_dfns)")}
+            if "port_given" not in columns:  # a state file from before the column: no port was given then
+                self._db.execute("ALTER TABLE rsc_dfns ADD COLUMN port_given INTEGER NOT NULL DEFAULT 0")
         with self._tx():
             if self._db.execute("SELECT 1 FROM meta WHERE key='seeded'").fetchone() is None:
                 self._seed(nodes)
@@ -1308,10 +1311,10 @@ class Backend:
         slots = peer_slots or rg["peer_slots"] or PEER_SLOTS
         new_uuid = _uuid()
         cursor = db.execute(
-            "INSERT INTO rsc_dfns(name, rg, port, secret, peer_slots, flags, layer_stack, uuid) "
-            "VALUES (?, ?, ?, ?, ?, '[]', ?, ?)",
+            "INSERT INTO rsc_dfns(name, rg, port, secret, peer_slots, flags, layer_stack, uuid, port_given) "
+            "VALUES (?, ?, ?, ?, ?, '[]', ?, ?, ?)",
             (name, rg["name"], chosen_port, secrets.token_urlsafe(15)[:20], slots,
-             _dumps(layer_stack), new_uuid))
+             _dumps(layer_stack), new_uuid, int(port is not None)))
         db.executemany("INSERT INTO rd_props VALUES (?, ?, ?)", [(cursor.lastrowid, k, v) for k, v in props.items()])
         row = db.execute("SELECT * FROM rsc_dfns WHERE id = ?", (cursor.lastrowid,)).fetchone()
         entries = prop_change_entries(rc.MASK_RSC_DFN, props, None)  # CtrlRscDfnApiCallHandler.createResourceDefinition
@@ -1442,7 +1445,8 @@ class Backend:
 
     def _rd_texts(self, db: sqlite3.Connection, ids: list[int], with_volume_definitions: bool) -> dict[int, str]:
         """The listing item (JSON text) of each RD in ``ids``, written by SQLite where it can."""
-        item = (_RD_ITEM_SQL.replace("{port}", str(COMPAT_RD_PORT) if self._ports_per_resource else "d.port")
+        port = f"CASE WHEN d.port_given THEN d.port ELSE {COMPAT_RD_PORT} END" if self._ports_per_resource else "d.port"
+        item = (_RD_ITEM_SQL.replace("{port}", port)
                 + (_RD_VDS_SQL if with_volume_definitions else "") + " || '}'")
         cursor = db.cursor()
         cursor.row_factory = None
@@ -1491,10 +1495,10 @@ class Backend:
         """Whether DRBD ports are the resources' (:data:`PORTS_PER_RESOURCE_RELEASE`), not the RD's."""
         return version_tuple(self.linstor_version) >= PORTS_PER_RESOURCE_RELEASE
 
-    def _rd_port(self, port: int) -> int:
-        """The port an RD's DRBD layer data reports for the one the emulator gave it: that one, or from LINSTOR 1.32
-        -1, the port being its resources' (each reports it in ``tcp_ports``)."""
-        return COMPAT_RD_PORT if self._ports_per_resource else port
+    def _rd_port(self, row: sqlite3.Row) -> int:
+        """The port an RD's DRBD layer data reports: the RD's, or from LINSTOR 1.32 -1 unless the port was given
+        (``drbd_port``, which RscDrbdLayerHelper keeps on the RD), the port being its resources' (``tcp_ports``)."""
+        return COMPAT_RD_PORT if self._ports_per_resource and not row["port_given"] else row["port"]
 
     def _rd_json(self, row: sqlite3.Row, props: dict) -> dict:
         layer_data = []
@@ -1502,7 +1506,7 @@ class Backend:
             if layer == "DRBD" and row["port"] is not None:
                 layer_data.append({"type": "DRBD", "data": {
                     "resource_name_suffix": "", "peer_slots": row["peer_slots"], "al_stripes": 1,
-                    "al_stripe_size_kib": 32, "port": self._rd_port(row["port"]), "transport_type": "IP",
+                    "al_stripe_size_kib": 32, "port": self._rd_port(row), "transport_type": "IP",
                     "secret": row["secret"], "down": False}})
             else:
                 layer_data.append({"type": layer})
@@ -1565,7 +1569,7 @@ class Backend:
                 db.execute("UPDATE rsc_dfns SET rg = ? WHERE id = ?", (rg["name"], row["id"]))
             if body.get("drbd_port") is not None and body["drbd_port"] != row["port"]:
                 port = self._alloc_port(db, ctx, body["drbd_port"])
-                db.execute("UPDATE rsc_dfns SET port = ? WHERE id = ?", (port, row["id"]))
+                db.execute("UPDATE rsc_dfns SET port = ?, port_given = 1 WHERE id = ?", (port, row["id"]))
             if body.get("drbd_peer_slots") is not None:
                 db.execute("UPDATE rsc_dfns SET peer_slots = ? WHERE id = ?", (body["drbd_peer_slots"], row["id"]))
                 if row["port"] is None and body.get("drbd_port") is None:
@@ -2266,7 +2270,8 @@ class Backend:
             db.execute("BEGIN")
             try:
                 rows = db.execute(
-                    "SELECT r.*, d.name AS rd_name, d.port AS port, d.peer_slots AS peer_slots, d.secret AS secret, "
+                    "SELECT r.*, d.name AS rd_name, d.port AS port, d.port_given AS port_given, "
+                    "d.peer_slots AS peer_slots, d.secret AS secret, "
                     "d.layer_stack AS layer_stack "
                     f"FROM resources r JOIN rsc_dfns d ON d.id = r.rd{where} "
                     "ORDER BY upper(d.name), upper(r.node)", args).fetchall()
@@ -2351,7 +2356,7 @@ class Backend:
                               "storage": {"storage_volumes": storage_volumes}}],
                 "drbd": {"drbd_resource_definition": {"resource_name_suffix": "", "peer_slots": row["peer_slots"],
                                                       "al_stripes": 1, "al_stripe_size_kib": 32,
-                                                      "port": self._rd_port(row["port"]),
+                                                      "port": self._rd_port(row),
                                                       "transport_type": "IP", "secret": row["secret"],
                                                       "down": False},
                          "node_id": row["node_id"], "tcp_ports": [row["port"]], "peer_slots": row["peer_slots"],

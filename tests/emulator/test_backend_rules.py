@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 from linstor_emulator import errors as rc
@@ -1109,7 +1110,30 @@ def test_drbd_ports_are_the_rds_before_1_32_and_the_resources_after(tmp_path, ve
     for resource in backend.list_resources(["rd1"]):
         drbd = resource["layer_object"]["drbd"]
         assert drbd["tcp_ports"] == [TCP_PORT_MIN] and drbd["drbd_resource_definition"]["port"] == expected
+    # a port given is kept on the RD (RscDrbdLayerHelper) and reported at every release
+    backend.create_resource_definition({"resource_definition": {"name": "given"}, "drbd_port": 7100})
+    make_rd(backend, "moved", layers=DRBD_STACK)
+    backend.modify_resource_definition("moved", {"drbd_port": 7200})
+    listed = json.loads(backend.list_resource_definitions_json(names=["given", "moved"]))
+    assert [rd["layer_data"][0]["data"]["port"] for rd in listed] == [7100, 7200]
+    assert backend.get_resource_definition("given")["layer_data"][0]["data"]["port"] == 7100
     backend.close()
+
+
+def test_a_state_file_from_before_the_given_port_column_loads(tmp_path):
+    """A state file whose rsc_dfns lacks port_given (written before it existed) gets the column, every port
+    counting as not given."""
+    path = tmp_path / "state.sqlite3"
+    backend = Backend(path)
+    make_rd(backend, "rd1", layers=DRBD_STACK)
+    backend.close()
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE rsc_dfns DROP COLUMN port_given")
+    again = Backend(path)
+    assert again.get_resource_definition("rd1")["layer_data"][0]["data"]["port"] == -1
+    again.create_resource_definition({"resource_definition": {"name": "given"}, "drbd_port": 7100})
+    assert again.get_resource_definition("given")["layer_data"][0]["data"]["port"] == 7100
+    again.close()
 
 
 @pytest.mark.parametrize(("version", "message"), [
