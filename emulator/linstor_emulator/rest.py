@@ -625,7 +625,6 @@ class Api:
             return Reply(404, {"error": f"no fault {match.group(1)}"})
         return Reply(404, {"error": f"unknown debug endpoint {method} {path}"})
 
-
     def _set_connection(self, node: str, raw_body: bytes) -> Reply:
         """``PUT /_emulator/nodes/{node}`` ``{"connection_status": "OFFLINE"}`` (or ``ONLINE``): the node's satellite
         goes away or comes back; replies with the node as ``GET /v1/nodes`` lists it."""

@@ -337,7 +337,7 @@ def list_volumes(
 
 
 def volume_info(client: LinstorClient, params: Mapping[str, Any], check_mode: bool = False,
-                diff: bool = False, warnings: list[str] | None = None) -> dict[str, Any]:
+                diff: bool = False, *, warnings: list[str]) -> dict[str, Any]:
     """linstor_incus_volume_info: :func:`list_volumes` as the options ask, with ``query`` applied (never a change,
     so no diff). ``warnings``: the run's list (:data:`._module.Operation`)."""
     try:
@@ -347,7 +347,6 @@ def volume_info(client: LinstorClient, params: Mapping[str, Any], check_mode: bo
     except QueryError as error:
         raise ModuleFailure(error.message, parameter=error.parameter) from error
     selection = Selection.from_options(params["name"], params["type"], params["project"], params["content_type"])
-    warnings = [] if warnings is None else warnings
     try:
         result = list_volumes(client, params["resource_group"], params["prefix"], selection,
                               include_resources=params["include_resources"],
@@ -357,7 +356,7 @@ def volume_info(client: LinstorClient, params: Mapping[str, Any], check_mode: bo
             result["query_result"] = apply_query(compiled, result)
     except InventoryError as error:
         raise ModuleFailure(error.message, parameter=error.parameter) from error
-    return {"changed": False, **result, **({"linstor_warnings": warnings} if warnings else {})}
+    return {"changed": False, **result}
 
 
 # --- JMESPath ----------------------------------------------------------------------------------

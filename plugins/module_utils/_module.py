@@ -51,7 +51,7 @@ class ModuleFailure(Exception):
 
 Operation = Callable[[AnsibleModule, LinstorClient, list[str]], dict[str, Any]]
 """``operation(module, client, warnings)``: the result dict; what it warns of goes into ``warnings`` as it is found
-(a failure after it still reports it), and may also be returned under ``linstor_warnings``."""
+(a failure after it still reports it)."""
 
 
 def full_stop(text: object) -> str:
@@ -110,8 +110,8 @@ def _parameter(parameter: str | None) -> dict[str, str]:
 def run_module(module: AnsibleModule, operation: Operation) -> None:
     """Build the client from the module's options, run the operation, exit with its result.
 
-    The warnings the operation gathered are shown however it ends, each text once (as Ansible shows them), then
-    those a failure or the result adds under ``linstor_warnings``.
+    The run's warnings (reading the options', then the operation's) are shown however it ends, each text once (as
+    Ansible shows them).
     """
     if _client.requests is None:
         module.fail_json(msg=missing_required_lib("requests"))
@@ -119,9 +119,9 @@ def run_module(module: AnsibleModule, operation: Operation) -> None:
         module.fail_json(msg=missing_required_lib("urllib3 >= 2.1 (the transport of requests)"))
     gathered: list[str] = []
 
-    def warn_all(*lists: list[str]) -> None:
+    def warn_all() -> None:
         """Each text once, masked: Ansible masks secrets in the result, not in warnings (a reply may echo them)."""
-        for warning in dict.fromkeys(warning for warnings in lists for warning in warnings):
+        for warning in dict.fromkeys(gathered):
             module.warn(remove_values(warning, module.no_log_values))
 
     for option in FILE_OPTIONS:  # a pasted private key, refused below, stays out of the result's invocation
@@ -131,23 +131,22 @@ def run_module(module: AnsibleModule, operation: Operation) -> None:
         client = client_from_params(module.params)
         if client.settings.auth_token:  # masked wherever it came from (linstor-client.conf, a stripped newline)
             module.no_log_values.add(client.settings.auth_token)
-        warn_all(client.settings.warnings)
+        gathered += client.settings.warnings
         with stop_signals_to(client):
             result = operation(module, client, gathered)
     except Exception as exc:  # every failure ends in fail_json (an unexpected one with its traceback)
-        failure = _failed_result(exc)
-        warn_all(gathered, failure.pop("linstor_warnings", []))
-        module.fail_json(**failure)
-    warn_all(gathered, result.pop("linstor_warnings", []))
+        if isinstance(exc, LinstorConfigError):  # the options refused: what reading them had found
+            gathered += exc.config_warnings
+        warn_all()
+        module.fail_json(**_failed_result(exc))
+    warn_all()
     module.exit_json(**result)
 
 
 def _failed_result(exc: Exception) -> dict[str, Any]:
     """The ``fail_json`` keys for what ended an operation: a naming or option error names the parameter, a LINSTOR
     error carries LINSTOR's reply, a refusal its extra keys; anything else its message and traceback."""
-    if isinstance(exc, LinstorConfigError):  # a linstor-client.conf that cannot be read names no option
-        return {"msg": str(exc), **_parameter(exc.parameter), "linstor_warnings": exc.config_warnings}
-    if isinstance(exc, NamingError):
+    if isinstance(exc, (NamingError, LinstorConfigError)):  # a linstor-client.conf that cannot be read names none
         return {"msg": str(exc), **_parameter(exc.parameter)}
     if isinstance(exc, ModuleFailure):
         return {"msg": exc.message, **exc.result, **_parameter(exc.parameter)}

@@ -640,12 +640,11 @@ def summarise(changes: list[dict[str, Any]], items: list[Item]) -> dict[str, int
 
 
 def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool = False,
-              diff: bool = False, warnings: list[str] | None = None) -> dict[str, Any]:
+              diff: bool = False, *, warnings: list[str]) -> dict[str, Any]:
     """Bring every declared volume to its declared state; return the module result. ``warnings``: the run's list
     (:data:`._module.Operation`), which every item's warnings go into as the run goes."""
     items = parse_items(params)
     resource_group = params["resource_group"]
-    warnings = [] if warnings is None else warnings
     declared = {key for item in items for key in item.lookup_keys()}
     read_warnings: list[str] = []
 
@@ -722,8 +721,6 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
         result["concurrent_creates"] = concurrent_creates
     if diff:
         result["diff"] = _diffs(items, views, changes)
-    if warnings:
-        result["linstor_warnings"] = warnings
     return result
 
 

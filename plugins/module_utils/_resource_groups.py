@@ -241,24 +241,21 @@ def changes(current: dict[str, Any], desired: DesiredGroup) -> dict[str, Any]:
 
 @dataclass
 class Outcome:
-    """What an operation did: whether it changed anything, the views for diff, LINSTOR's warnings."""
+    """What an operation did: whether it changed anything, the views for diff (its warnings go to the run's list)."""
 
     changed: bool
     before: dict[str, Any]
     after: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
 
 
 def _messages(entries: list[dict[str, Any]]) -> list[str]:
     return [entry.get("message") or str(entry) for entry in entries or []]
 
 
-def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: bool = False,
-                   warnings: list[str] | None = None) -> Outcome:
+def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: bool, warnings: list[str]) -> Outcome:
     """Create the group, then set its properties (two writes, as Incus), or repair its drift with one write;
     each after one read. ``warnings``: the run's list, which what is found goes into as it is found (a failure
-    after it still reports it; :func:`._module.run_module`); the outcome's warnings are that list."""
-    warnings = [] if warnings is None else warnings
+    after it still reports it; :func:`._module.run_module`)."""
     current = client.get_resource_group(desired.name)
     body = changes(current, desired) if current is not None else {}
     if current is not None and not body:
@@ -279,9 +276,9 @@ def ensure_present(client: LinstorClient, desired: DesiredGroup, check_mode: boo
         warnings += placement_warnings(client, desired, current)
     if current is None:
         warnings += [] if check_mode else _create(client, desired)
-        return Outcome(True, {}, after, warnings)
+        return Outcome(True, {}, after)
     warnings += [] if check_mode else _modify(client, current["name"], body)
-    return Outcome(True, group_view(current), after, warnings)
+    return Outcome(True, group_view(current), after)
 
 
 def auto_quorum_warnings(client: LinstorClient, desired: DesiredGroup, current: dict[str, Any] | None) -> list[str]:
@@ -425,11 +422,9 @@ def resource_definitions_of(client: LinstorClient, group_name: str) -> list[str]
                   if in_group(rd, group_name))
 
 
-def ensure_absent(client: LinstorClient, name: str, check_mode: bool = False,
-                  warnings: list[str] | None = None) -> Outcome:
+def ensure_absent(client: LinstorClient, name: str, check_mode: bool, warnings: list[str]) -> Outcome:
     """Delete the group unless an RD still uses it (then raise ResourceGroupInUse, having written nothing).
     ``warnings`` as :func:`ensure_present`'s."""
-    warnings = [] if warnings is None else warnings
     validate_linstor_name(name, "name")
     current = client.get_resource_group(name)
     if current is None:
@@ -438,4 +433,4 @@ def ensure_absent(client: LinstorClient, name: str, check_mode: bool = False,
     if users:
         raise ResourceGroupInUse(current["name"], users)
     warnings += [] if check_mode else _messages(client.delete_resource_group(current["name"]))
-    return Outcome(True, group_view(current), {}, warnings)
+    return Outcome(True, group_view(current), {})

@@ -354,7 +354,7 @@ def _find_volume_rd(client: LinstorClient, request: SnapshotRequest) -> dict[str
 
 
 def ensure_snapshot(client: LinstorClient, params: Mapping[str, Any], check_mode: bool = False,
-                    diff: bool = False, warnings: list[str] | None = None) -> dict[str, Any]:
+                    diff: bool = False, *, warnings: list[str]) -> dict[str, Any]:
     """Bring one snapshot of one Incus volume to the state the module's options describe.
     ``warnings``: the run's list (:data:`._module.Operation`), the outcome's warnings."""
     request = parse_snapshot_request(params)

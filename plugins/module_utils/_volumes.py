@@ -840,8 +840,6 @@ class Outcome:
         result: dict[str, Any] = {"changed": self.changed, "volume": self.volume, **self.extra}
         if diff:
             result["diff"] = self.diff.result()
-        if self.warnings:
-            result["linstor_warnings"] = self.warnings
         return result
 
 
@@ -1551,10 +1549,9 @@ def delete_volume_rds(client: LinstorClient, request: VolumeRequest, rd: dict[st
 
 
 def ensure_volume(client: LinstorClient, params: Mapping[str, Any], check_mode: bool = False,
-                  diff: bool = False, warnings: list[str] | None = None) -> dict[str, Any]:
+                  diff: bool = False, *, warnings: list[str]) -> dict[str, Any]:
     """Bring one Incus volume to the state the module's options describe; return the module result.
     ``warnings``: the run's list (:data:`._module.Operation`), the outcome's warnings."""
-    warnings = [] if warnings is None else warnings
     request = parse_request(params)
     names = [request.name] if request.rename_from is None else [request.name, request.rename_from]
     found = read_until_settled(

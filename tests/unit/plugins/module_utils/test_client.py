@@ -590,7 +590,7 @@ def test_a_broken_config_file_is_named_and_never_quoted(tmp_path, content: str, 
     assert SECRET not in str(caught.value)
 
 
-def test_a_config_file_not_utf8_is_named_and_an_unreadable_one_skipped_with_a_warning(tmp_path, monkeypatch) -> None:
+def test_a_config_file_not_utf8_is_named_and_an_unreadable_one_skipped_with_a_warning(tmp_path, unreadable) -> None:
     conf = tmp_path / "linstor-client.conf"
     conf.write_bytes(b"[global]\n# r\xe9seau\nauth-token = " + SECRET.encode() + b"\n")
     with pytest.raises(LinstorConfigError, match="not UTF-8 text") as caught:
@@ -599,35 +599,21 @@ def test_a_config_file_not_utf8_is_named_and_an_unreadable_one_skipped_with_a_wa
     conf.write_text(f"[global]\nauth-token = {SECRET}\n")
     system = tmp_path / "system.conf"
     system.write_text("[global]\ncontrollers = linstor://from-the-system-file\n")
-    real_open = open
-
-    def unreadable(path, *args, **kwargs):  # chmod 000 does not stop root
-        if str(path) == str(conf):
-            raise PermissionError(13, "Permission denied")
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(_client, "open", unreadable, raising=False)
+    unreadable(conf)
     settings = ConnectionSettings.from_params({}, {}, [str(conf), str(system)])
     assert settings.controllers == ["http://from-the-system-file:3370"] and settings.auth_token is None
     assert settings.warnings == [f"{conf}: cannot read this linstor-client.conf (Permission denied); its settings "
                                  "are not used"]
 
 
-def test_a_refusal_after_an_unreadable_config_file_keeps_its_warning(tmp_path, monkeypatch) -> None:
+def test_a_refusal_after_an_unreadable_config_file_keeps_its_warning(tmp_path, unreadable) -> None:
     """The warning that a linstor-client.conf could not be read comes with a refusal that follows it (here the
     system file's controllers, which are not a controller address)."""
     conf = tmp_path / "linstor-client.conf"
     conf.write_text("[global]\ncontrollers = linstor://from-the-user-file\n")
     system = tmp_path / "system.conf"
     system.write_text("[global]\ncontrollers = ftp://from-the-system-file\n")
-    real_open = open
-
-    def unreadable(path, *args, **kwargs):  # chmod 000 does not stop root
-        if str(path) == str(conf):
-            raise PermissionError(13, "Permission denied")
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(_client, "open", unreadable, raising=False)
+    unreadable(conf)
     with pytest.raises(LinstorConfigError) as caught:
         ConnectionSettings.from_params({}, {}, [str(conf), str(system)])
     assert "ftp://from-the-system-file" in str(caught.value)

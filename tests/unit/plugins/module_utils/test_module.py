@@ -118,11 +118,12 @@ class FakeModule:
 
 
 @pytest.mark.parametrize("fails", [False, True])
-def test_linstor_warnings_become_ansible_warnings_on_success_and_on_failure(fails: bool) -> None:
+def test_the_runs_warnings_become_ansible_warnings_on_success_and_on_failure(fails: bool) -> None:
     def operation(module, client, warnings) -> dict:
+        warnings.append("a warning")
         if fails:
-            raise ModuleFailure("it failed", "name", changed=True, linstor_warnings=["a warning"])
-        return {"changed": True, "linstor_warnings": ["a warning"]}
+            raise ModuleFailure("it failed", "name", changed=True)
+        return {"changed": True}
 
     module = FakeModule()
     with pytest.raises(Finished) as finished:
@@ -136,19 +137,20 @@ def test_linstor_warnings_become_ansible_warnings_on_success_and_on_failure(fail
 @pytest.mark.parametrize("ending", ["success", "refusal", "naming error", "LINSTOR error", "unexpected error"])
 def test_the_warnings_an_operation_gathered_are_shown_however_it_ends(ending: str) -> None:
     """What the operation put into the run's list before it ended (a lookup's warning, say) is shown whatever ends
-    it, before the failure's own, and a text given twice (the list returned as the result's) is shown once."""
+    it, in order, and a text given twice is shown once."""
 
     def operation(module, client, warnings) -> dict:
         warnings.append("resource definition incus-volume-1 is being deleted")
         if ending == "refusal":
-            raise ModuleFailure("it failed", "name", linstor_warnings=["the failure's own", warnings[0]])
+            warnings += ["the failure's own", warnings[0]]
+            raise ModuleFailure("it failed", "name")
         if ending == "naming error":
             raise NamingError("name", "not a valid name")
         if ending == "LINSTOR error":
             raise _client.LinstorError("LINSTOR said no")
         if ending == "unexpected error":
             raise KeyError("props")
-        return {"changed": False, "linstor_warnings": warnings}
+        return {"changed": False}
 
     module = FakeModule()
     with pytest.raises(Finished) as finished:
@@ -183,9 +185,10 @@ def test_warnings_are_masked_like_the_result(fails: bool) -> None:
     echoed = "could not read the storage pools. Details: <pre>Authorization: Bearer s3cret-token</pre>"
 
     def operation(module, client, warnings) -> dict:
+        warnings.append(echoed)
         if fails:
-            raise ModuleFailure("it failed", None, linstor_warnings=[echoed])
-        return {"changed": False, "linstor_warnings": [echoed]}
+            raise ModuleFailure("it failed", None)
+        return {"changed": False}
 
     module = FakeModule()
     module.params.update(auth_token="s3cret-token", allow_insecure_auth=True)
@@ -228,26 +231,19 @@ def test_a_failure_no_option_is_at_fault_for_names_no_parameter(tmp_path, monkey
     assert finished.value.result["parameter"] == "timeout"
 
 
-def test_a_refused_connection_option_still_shows_the_config_files_warning(tmp_path, monkeypatch) -> None:
+def test_a_refused_connection_option_still_shows_the_config_files_warning(tmp_path, monkeypatch, unreadable) -> None:
     """A linstor-client.conf that cannot be read is skipped with a warning; a refusal of the options that follows
     (no usable controller in the next file) is shown with that warning."""
-    unreadable, system = tmp_path / "linstor-client.conf", tmp_path / "system.conf"
-    unreadable.write_text("[global]\ncontrollers = linstor://a\n")
+    user, system = tmp_path / "linstor-client.conf", tmp_path / "system.conf"
+    user.write_text("[global]\ncontrollers = linstor://a\n")
     system.write_text("[global]\ncontrollers = ftp://b\n")
-    real_open = open
-
-    def refusing(path, *args, **kwargs):  # chmod 000 does not stop root
-        if str(path) == str(unreadable):
-            raise PermissionError(13, "Permission denied")
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(_client, "open", refusing, raising=False)
-    monkeypatch.setattr(ConnectionSettings.from_params.__func__, "__defaults__", (None, (str(unreadable), str(system))))
+    unreadable(user)
+    monkeypatch.setattr(ConnectionSettings.from_params.__func__, "__defaults__", (None, (str(user), str(system))))
     monkeypatch.delenv("LS_CONTROLLERS", raising=False)  # the files are read only without it
     module = FakeModule()
     module.params["controllers"] = None
     with pytest.raises(Finished) as finished:
         run_module(module, lambda module, client, warnings: {"changed": False})
     assert finished.value.result["failed"] and "ftp://b" in finished.value.result["msg"]
-    assert module.warnings == [f"{unreadable}: cannot read this linstor-client.conf (Permission denied); its "
+    assert module.warnings == [f"{user}: cannot read this linstor-client.conf (Permission denied); its "
                                "settings are not used"]

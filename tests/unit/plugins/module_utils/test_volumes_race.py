@@ -23,7 +23,7 @@ def create_together(settings: ConnectionSettings, params: dict) -> tuple[list[di
         client = LinstorClient(settings)
         barrier.wait()
         try:
-            results.append(ensure_volume(client, params))
+            results.append(ensure_volume(client, params, warnings=[]))
         except BaseException as error:  # noqa: BLE001 - collected and asserted by the caller
             errors.append(error)
 
