@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from functools import cache
 from json.encoder import encode_basestring_ascii as _quote  # json.dumps's own str encoder
 from pathlib import Path
@@ -103,6 +103,17 @@ def _flag_deleted(db: sqlite3.Connection, table: str, key: str, value: int) -> N
         flags = json.loads(flagged["flags"])
         if "DELETE" not in flags:
             db.execute(f"UPDATE {table} SET flags = ? WHERE rowid = ?", (_dumps([*flags, "DELETE"]), flagged["row_id"]))
+
+
+def _not_connected(node: str, ctx: Context | None = None) -> RcEntry:
+    """LINSTOR's warning for an update its satellite on ``node`` cannot get (ResponseUtils.makeNotConnectedWarning),
+    bare (a storage pool's report) or with a request's context."""
+    message = f"No active connection to satellite '{node}'"
+    details = ("The controller is trying to (re-) establish a connection to the satellite. The controller stored the "
+               "changes and as soon the satellite is connected, it will receive this update.")
+    if ctx is None:
+        return RcEntry(rc.WARN_NOT_CONNECTED, message, details=details)
+    return ctx.entry(rc.WARN_NOT_CONNECTED, message, details=details)
 
 
 def _set_resource_disk(db: sqlite3.Connection, row: sqlite3.Row, flags: list[str], pool: str) -> None:
@@ -954,13 +965,17 @@ class Backend:
         """Connect or disconnect the satellite of ``node`` (the debug API's switch): an offline node reports
         ``connection_status`` OFFLINE, its storage pools no capacity and a WARN_NOT_CONNECTED report
         (CtrlStorPoolListApiCallHandler), the autoplacer leaves it out (StorPoolFilter) and a snapshot is not taken
-        on it (CtrlSnapshotCrtHelper). Raises KeyError for a node the controller does not have."""
+        on it (CtrlSnapshotCrtHelper), a resource there reports no state, and a delete waits for it (flag DELETE);
+        once it is connected again, those deletes go on (:meth:`resume_deletes`). Raises KeyError for a node the
+        controller does not have."""
         with self._read() as db:
             row = db.execute("SELECT * FROM nodes WHERE name = ?", (node,)).fetchone()
         if row is None:
             raise KeyError(node)
         with self._lock:
             (self._offline.discard if online else self._offline.add)(row["name"].lower())
+        if online:
+            self.resume_deletes(row["name"])
         return self._node_json(row)
 
     def _online(self, node: str) -> bool:
@@ -1022,11 +1037,7 @@ class Backend:
         if not diskless:
             reply["static_traits"]["Provisioning"] = "Thin"
         if not self._online(row["node"]):  # capacities unknown (left out, as LINSTOR leaves out nulls)
-            reply["reports"] = [RcEntry(
-                rc.WARN_NOT_CONNECTED, f"No active connection to satellite '{row['node']}'",
-                details="The controller is trying to (re-) establish a connection to the satellite. The controller "
-                        "stored the changes and as soon the satellite is connected, it will receive this update."
-            ).to_json()]
+            reply["reports"] = [_not_connected(row["node"]).to_json()]
         elif diskless:
             reply["free_capacity"] = 9223372036854775807
             reply["total_capacity"] = 9223372036854775807
@@ -1593,7 +1604,8 @@ class Backend:
             raise ctx.error(rc.FAIL_EXISTS_SNAPSHOT_DFN,
                             f"Cannot delete resource definition '{name}' because it has snapshots.")
         for rsc in db.execute("SELECT node, props FROM resources WHERE rd = ?", (row["id"],)).fetchall():
-            if json.loads(rsc["props"]).get("Emulator/InUse") == "true":
+            # the controller knows a resource in use from its satellite's report: none from an offline one
+            if json.loads(rsc["props"]).get("Emulator/InUse") == "true" and self._online(rsc["node"]):
                 return row, ctx.error(rc.FAIL_IN_USE, f"Resource '{name}' on node '{rsc['node']}' is still in use.",
                                       cause="Resource is mounted/in use.",
                                       correction=f"Un-mount resource '{name}' on the node '{rsc['node']}'.")
@@ -1630,29 +1642,67 @@ class Backend:
 
         self._delete_rd_step(name, flag)
 
-    def resume_deletes(self) -> list[str]:
-        """What a controller does when its satellites connect: the delete of each RD flagged DELETE goes on (a
-        ``deleting`` fault cut short by a stop), and one refused as in use is refused again while it still is.
-        Returns the names of the RDs deleted."""
-        resumed = []
+    def resume_deletes(self, node: str | None = None) -> list[str]:
+        """What a controller does when its satellites connect (``node``'s, or all of them): the delete of each
+        snapshot flagged DELETE (CtrlSnapshotDeleteApiCallHandler.snapshotDefinitionConnected), then of each RD
+        flagged DELETE (resourceDefinitionConnected), goes on: one held up by a satellite that went offline, or a
+        ``deleting`` fault cut short by a stop; one refused as in use is refused again while it still is. With
+        ``node``, only those with a resource or snapshot there. Returns the names of the RDs deleted."""
         with self._read() as db:
-            flagged = [row["name"] for row in db.execute("SELECT name, flags FROM rsc_dfns")
-                       if "DELETE" in json.loads(row["flags"])]
+            snapshots = [(row["rd_name"], row["name"]) for row in db.execute(
+                "SELECT s.name, s.flags, s.id, d.name AS rd_name FROM snapshots s JOIN rsc_dfns d ON d.id = s.rd")
+                if "DELETE" in json.loads(row["flags"]) and (node is None or db.execute(
+                    "SELECT 1 FROM snap_nodes WHERE snap = ? AND node = ?", (row["id"], node)).fetchone())]
+            flagged = [row["name"] for row in db.execute("SELECT id, name, flags FROM rsc_dfns")
+                       if "DELETE" in json.loads(row["flags"]) and (node is None or db.execute(
+                           "SELECT 1 FROM resources WHERE rd = ? AND node = ?", (row["id"], node)).fetchone())]
+        for rd_name, snap_name in snapshots:
+            with suppress(LinstorError):  # gone meanwhile
+                self.delete_snapshot(rd_name, snap_name)
+        resumed = []
         for name in flagged:
             try:
-                self.delete_resource_definition(name)
-                resumed.append(name)
+                if self._delete_rd(name)[1]:
+                    resumed.append(name)
             except LinstorError:
                 pass  # refused (in use, snapshots): it keeps its flag, as on the controller
         return resumed
 
     def delete_resource_definition(self, name: str) -> list[RcEntry]:
-        ctx, row = self._delete_rd_step(
-            name, lambda db, row: db.execute("DELETE FROM rsc_dfns WHERE id = ?", (row["id"],)))
+        return self._delete_rd(name)[0]
+
+    def _delete_rd(self, name: str) -> tuple[list[RcEntry], bool]:
+        """LINSTOR's delete of an RD (CtrlRscDfnDeleteApiCallHandler): its reply, and whether the RD is gone. With
+        a resource on a node whose satellite is offline, the RD is flagged DELETE, and so are its diskless resources
+        (deleted first) or, without any, all of them (CtrlRscDfnTruncateApiCallHandler); the update of the
+        satellites then ends with LINSTOR's not-connected warning, and the delete goes on when they are all
+        connected again (:meth:`resume_deletes`)."""
+        offline: list[str] = []
+        flagged: list[str] = []
+
+        def step(db: sqlite3.Connection, row: sqlite3.Row) -> None:
+            resources = db.execute("SELECT rowid AS row_id, node, flags FROM resources WHERE rd = ? "
+                                   "ORDER BY upper(node)", (row["id"],)).fetchall()
+            offline.extend(rsc["node"] for rsc in resources if not self._online(rsc["node"]))
+            if not offline:
+                db.execute("DELETE FROM rsc_dfns WHERE id = ?", (row["id"],))
+                return
+            _flag_deleted(db, "rsc_dfns", "id", row["id"])
+            diskless = [rsc for rsc in resources if "DISKLESS" in json.loads(rsc["flags"])]
+            for rsc in diskless or resources:
+                _flag_deleted(db, "resources", "rowid", rsc["row_id"])
+            flagged.extend(rsc["node"] for rsc in resources if self._online(rsc["node"]))
+
+        ctx, row = self._delete_rd_step(name, step)
         display = row["name"]
+        if offline:
+            return [ctx.entry(rc.DELETED, f"Resource definition '{display}' marked for deletion."),
+                    *(ctx.entry(rc.MODIFIED, f"Resource '{display}' on '{node}' marked for deletion")
+                      for node in flagged),
+                    *(_not_connected(node, ctx) for node in offline)], False
         return [ctx.entry(rc.DELETED, f"Resource definition '{display}' deleted.",
                           details=f"Resource definition '{display}' UUID was: {row['uuid']}",
-                          refs={rc.KEY_UUID: row["uuid"]})]
+                          refs={rc.KEY_UUID: row["uuid"]})], True
 
     # ------------------------------------------------------------------ volume definitions
 
@@ -2347,7 +2397,8 @@ class Backend:
                 "layer_data_list": ([{"type": "DRBD", "data": drbd_volume}] if drbd else [])
                 + [{"type": "STORAGE", "data": storage_volume}],
                 "uuid": vd["uuid"], "reports": []})
-        connections = {peer: {"connected": True, "message": "Connected"} for peer in other_nodes}
+        connections = {peer: {"connected": True, "message": "Connected"} if self._online(peer)
+                       else {"connected": False, "message": "Connecting"} for peer in other_nodes}
         reply = {
             "name": row["rd_name"], "node_name": row["node"], "props": json.loads(row["props"]), "flags": flags,
             "layer_object": {
@@ -2369,6 +2420,11 @@ class Backend:
         if not drbd:
             reply["layer_object"] = {"type": "STORAGE", "resource_name_suffix": "",
                                      "storage": {"storage_volumes": storage_volumes}}
+        if not self._online(row["node"]):  # the states come from the satellite: none while it is offline (Json)
+            del reply["state"]
+            reply["layer_object"].get("drbd", {}).pop("connections", None)
+            for volume in volumes:
+                del volume["state"]
         if with_volumes:
             reply["volumes"] = volumes
         return reply
@@ -2597,18 +2653,20 @@ class Backend:
                            (snap["id"],)).fetchall()
         vds = db.execute("SELECT * FROM snap_vlm_dfns WHERE snap = ? ORDER BY vlm_nr", (snap["id"],)).fetchall()
         own_props, rd_props = json.loads(snap["props"]), json.loads(snap["rd_props"])
+        flags = json.loads(snap["flags"])
         split = version_tuple(self.linstor_version) >= SNAPSHOT_PROPS_SPLIT_RELEASE
         return {
             "name": snap["name"], "resource_name": rd_name, "nodes": [n["node"] for n in nodes],
             "props": rd_props | own_props,
             **({"snapshot_definition_props": own_props, "resource_definition_props": rd_props} if split else {}),
-            "flags": json.loads(snap["flags"]),
+            "flags": flags,
             "volume_definitions": [{"volume_number": v["vlm_nr"], "size_kib": v["size_kib"],
                                     "snapshot_volume_definition_props": {},
                                     "volume_definition_props": json.loads(v["vd_props"])} for v in vds],
             "uuid": snap["uuid"],
             "snapshots": [{"snapshot_name": snap["name"], "node_name": n["node"], "create_timestamp": n["created_ms"],
-                           "flags": [], "uuid": n["uuid"], "snapshot_props": {},
+                           # a delete flags the definition and every node's snapshot
+                           "flags": ["DELETE"] if "DELETE" in flags else [], "uuid": n["uuid"], "snapshot_props": {},
                            "resource_props": json.loads(n["rsc_props"]),
                            "snapshot_volumes": [{"uuid": _derived_uuid(n["uuid"], v["vlm_nr"]), "vlm_nr": v["vlm_nr"],
                                                  "props": {},
@@ -2661,6 +2719,9 @@ class Backend:
             return self._snapshot_json(db, snap, rd["name"])
 
     def delete_snapshot(self, rd_name: str, snap_name: str, nodes: list[str] | None = None) -> list[RcEntry]:
+        """Delete a snapshot, or (``nodes``) its copies on those nodes. A snapshot with a copy on an offline node is
+        flagged DELETE and deleted once its satellites are all connected (:meth:`resume_deletes`); a delete of
+        some nodes' copies does not wait for offline ones (not played)."""
         ctx = _snap_ctx(rc.MASK_DEL, rd_name, snap_name)
         with self._tx() as db:
             # CtrlApiDataLoader.loadSnapshotDfn(rd, snap, failIfNull=false): a missing RD is a missing snapshot
@@ -2673,6 +2734,8 @@ class Backend:
                                               f"Snapshot definition {snap_name} of resource {rd_name} not found.",
                                               details=ctx.description)])
             missing: list[str] = []
+            holders: list[str] = []
+            offline: list[str] = []
             if nodes:
                 # CtrlSnapshotDeleteApiCallHandler.deleteSnapshotInTransaction: the given nodes without the snapshot
                 # are named in a warning after the delete's entry
@@ -2686,7 +2749,23 @@ class Backend:
                 if db.execute("SELECT 1 FROM snap_nodes WHERE snap = ?", (snap["id"],)).fetchone() is None:
                     db.execute("DELETE FROM snapshots WHERE id = ?", (snap["id"],))
             else:
-                db.execute("DELETE FROM snapshots WHERE id = ?", (snap["id"],))
+                holders = [row["node"] for row in db.execute(
+                    "SELECT node FROM snap_nodes WHERE snap = ? ORDER BY upper(node)", (snap["id"],))]
+                offline = [node for node in holders if not self._online(node)]
+                if offline:  # flagged, and deleted once its satellites are all connected (resume_deletes)
+                    flags = json.loads(snap["flags"])
+                    if "DELETE" not in flags:
+                        db.execute("UPDATE snapshots SET flags = ? WHERE id = ?",
+                                   (_dumps([*flags, "DELETE"]), snap["id"]))
+                else:
+                    db.execute("DELETE FROM snapshots WHERE id = ?", (snap["id"],))
+        if offline:  # CtrlSnapshotDeleteApiCallHandler: the satellites' update ends with the warning
+            inline = f"snapshot '{snap['name']}' of resource '{rd['name']}'"
+            return [*(ctx.entry(rc.DELETED, f"Marked snapshot for deletion {inline} on nodes '{node}'")
+                      for node in holders),
+                    *(ctx.entry(rc.MODIFIED, f"Deleted snapshot '{snap['name']}' of '{rd['name']}' on '{node}'")
+                      for node in holders if self._online(node)),
+                    *(_not_connected(node, ctx) for node in offline)]
         entries = [ctx.entry(rc.DELETED, f"Snapshot '{snap['name']}' of resource '{rd['name']}' deleted.",
                              details=f"Snapshot '{snap['name']}' of resource '{rd['name']}' UUID was: {snap['uuid']}",
                              refs={rc.KEY_UUID: snap["uuid"]})]

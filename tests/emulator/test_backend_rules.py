@@ -1258,3 +1258,98 @@ def test_no_tie_breaker_goes_to_or_leaves_an_offline_node(backend):
     backend.set_connection("node3", True)
     backend.modify_resource_definition("rd2", {"override_props": {"DrbdOptions/auto-add-quorum-tiebreaker": "false"}})
     assert tie_breakers(backend, "rd2") == []
+
+
+def test_a_resource_on_an_offline_node_reports_no_state(backend):
+    """Json.apiToResourceWithVolumes: the resource's and its volumes' states come from the satellite, so one on an
+    offline node has none (in use or not: the controller cannot tell); its peers see the connection down."""
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 3}})
+    backend.modify_resource("rd1", "node2", {"override_props": {"Emulator/InUse": "true"}})
+    backend.set_connection("node2", False)
+    by_node = {rsc["node_name"]: rsc for rsc in backend.view_resources(["rd1"])}
+    assert "state" not in by_node["node2"] and all("state" not in vlm for vlm in by_node["node2"]["volumes"])
+    assert by_node["node1"]["state"] == {"in_use": False}
+    assert by_node["node1"]["layer_object"]["drbd"]["connections"]["node2"] == {"connected": False,
+                                                                                "message": "Connecting"}
+    backend.set_connection("node2", True)
+    by_node = {rsc["node_name"]: rsc for rsc in backend.view_resources(["rd1"])}
+    assert by_node["node2"]["state"] == {"in_use": True}
+
+
+def test_an_rd_delete_waits_for_an_offline_satellite(backend):
+    """CtrlRscDfnTruncateApiCallHandler: with a resource on an offline node the RD and its resources are flagged
+    DELETE, the reply ends with LINSTOR's not-connected warning (HTTP 200), and the RD stays until the satellite is
+    connected again; then the delete goes on. The in-use check cannot see the offline node's resource."""
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 3}})
+    backend.modify_resource("rd1", "node3", {"override_props": {"Emulator/InUse": "true"}})
+    backend.set_connection("node3", False)
+    entries = backend.delete_resource_definition("rd1")
+    assert [(entry.ret_code, entry.message) for entry in entries] == [
+        (rc.DELETED | rc.MASK_DEL | rc.MASK_RSC_DFN, "Resource definition 'rd1' marked for deletion."),
+        (rc.MODIFIED | rc.MASK_DEL | rc.MASK_RSC_DFN, "Resource 'rd1' on 'node1' marked for deletion"),
+        (rc.MODIFIED | rc.MASK_DEL | rc.MASK_RSC_DFN, "Resource 'rd1' on 'node2' marked for deletion"),
+        (rc.WARN_NOT_CONNECTED | rc.MASK_DEL | rc.MASK_RSC_DFN, "No active connection to satellite 'node3'")]
+    assert http_status(entries, 200) == 200
+    [rd] = backend.list_resource_definitions(["rd1"])
+    assert rd["flags"] == ["DELETE"]
+    assert all("DELETE" in rsc["flags"] for rsc in backend.list_resources(["rd1"]))
+    assert backend.delete_resource_definition("rd1")[-1].ret_code & rc.MASK_BITS_CODE == rc.WARN_NOT_CONNECTED & \
+        rc.MASK_BITS_CODE, "sent again, it waits again"
+    backend.set_connection("node3", True)
+    [rd] = backend.list_resource_definitions(["rd1"])
+    assert rd["flags"] == ["DELETE"], "connected again, the resource there reports in use: refused, flag kept"
+    backend.modify_resource("rd1", "node3", {"override_props": {"Emulator/InUse": "false"}})
+    backend.delete_resource_definition("rd1")
+    assert backend.list_resource_definitions(["rd1"]) == []
+
+
+def test_an_rd_delete_resumes_when_the_satellite_connects(backend):
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 3}})
+    backend.set_connection("node2", False)
+    backend.set_connection("node3", False)
+    backend.delete_resource_definition("rd1")
+    backend.set_connection("node2", True)
+    assert [rd["flags"] for rd in backend.list_resource_definitions(["rd1"])] == [["DELETE"]], "node3 still offline"
+    backend.set_connection("node3", True)
+    assert backend.list_resource_definitions(["rd1"]) == []
+
+
+def test_an_rd_delete_with_an_offline_node_flags_the_diskless_resources_first(backend):
+    """CtrlRscDfnTruncateApiCallHandler deletes diskless resources first: when the satellites' update of that step
+    ends with the not-connected warning, the diskful ones are not flagged yet."""
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2, "node_name_list": ["node1", "node2"]}})
+    assert tie_breakers(backend, "rd1") == ["node3"]
+    backend.set_connection("node1", False)
+    backend.delete_resource_definition("rd1")
+    assert {rsc["node_name"]: rsc["flags"] for rsc in backend.list_resources(["rd1"])} == {
+        "node1": [], "node2": [], "node3": ["DISKLESS", "DRBD_DISKLESS", "TIE_BREAKER", "DELETE"]}
+    backend.set_connection("node1", True)
+    assert backend.list_resource_definitions(["rd1"]) == []
+
+
+def test_a_snapshot_delete_waits_for_an_offline_satellite(backend):
+    """CtrlSnapshotDeleteApiCallHandler: a snapshot with a copy on an offline node is marked for deletion on every
+    node and flagged DELETE (its definition and each node's copy), deleted on the connected nodes, and kept until
+    the satellite is connected again; meanwhile the RD's delete is refused, as it has a snapshot."""
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2, "node_name_list": ["node1", "node2"]}})
+    backend.create_snapshot("rd1", {"name": "s1"})
+    backend.set_connection("node2", False)
+    entries = backend.delete_snapshot("rd1", "s1")
+    ctx_mask = rc.MASK_DEL | rc.MASK_SNAPSHOT
+    assert [(entry.ret_code, entry.message) for entry in entries] == [
+        (rc.DELETED | ctx_mask, "Marked snapshot for deletion snapshot 's1' of resource 'rd1' on nodes 'node1'"),
+        (rc.DELETED | ctx_mask, "Marked snapshot for deletion snapshot 's1' of resource 'rd1' on nodes 'node2'"),
+        (rc.MODIFIED | ctx_mask, "Deleted snapshot 's1' of 'rd1' on 'node1'"),
+        (rc.WARN_NOT_CONNECTED | ctx_mask, "No active connection to satellite 'node2'")]
+    [snapshot] = backend.list_snapshots("rd1")
+    assert "DELETE" in snapshot["flags"] and all(node["flags"] == ["DELETE"] for node in snapshot["snapshots"])
+    error = refused(backend.delete_resource_definition, "rd1")
+    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_EXISTS_SNAPSHOT_DFN & rc.MASK_BITS_CODE
+    backend.set_connection("node2", True)
+    assert backend.list_snapshots("rd1") == []
+    assert backend.delete_resource_definition("rd1")[0].message == "Resource definition 'rd1' deleted."
