@@ -61,8 +61,9 @@ no resource at all included ("No diskful connected satellite for snapshot"; "...
 FAIL_EXISTS_SNAPSHOT_DFN = 514
 """ApiConsts.FAIL_EXISTS_SNAPSHOT_DFN: an RD's delete answers it while the RD has snapshots."""
 WARN_NOT_CONNECTED = 1002
-"""ApiConsts.WARN_NOT_CONNECTED: a storage pool's report while its node's satellite is not connected ("No active
-connection to satellite 'N'"; CtrlStorPoolListApiCallHandler), the nodes LINSTOR's autoplacer leaves out."""
+"""ApiConsts.WARN_NOT_CONNECTED ("No active connection to satellite 'N'"): a storage pool's report while its node's
+satellite is not connected (CtrlStorPoolListApiCallHandler), the nodes LINSTOR's autoplacer leaves out; in a write's
+reply, that LINSTOR stored the change and hands it to that satellite once it connects (a delete waits for it)."""
 WARN_RSC_ALREADY_DEPLOYED = 1006
 """ApiConsts.WARN_RSC_ALREADY_DEPLOYED: an autoplace that placed nothing more ("already deployed on N nodes")."""
 _UNSIGNED_64 = 0xFFFFFFFFFFFFFFFF
@@ -289,6 +290,39 @@ def raise_for_apicallrc(entries: list[dict[str, Any]], status: int | None) -> li
             raise LinstorError(message, cause=cause, correction=correction, details=details, ret_code=ret_code,
                                status=status, entries=entries)
     return [entry for entry in entries if severity(entry["ret_code"]) == MASK_WARN]
+
+
+_SATELLITE_NAMED = re.compile(r"satellite '([^']+)'")
+
+
+def not_connected_phrase(nodes: list[str]) -> str:
+    """"the satellite of node N is not connected", for one node or several."""
+    if len(nodes) == 1:
+        return f"the satellite of node {nodes[0]} is not connected"
+    return f"the satellites of nodes {', '.join(nodes)} are not connected"
+
+
+def reply_warnings(entries: Iterable[Mapping[str, Any]], deleting: str | None = None) -> list[str]:
+    """The texts of a write's warning entries (:func:`raise_for_apicallrc`), LINSTOR's not-connected ones
+    (:data:`WARN_NOT_CONNECTED`) as one naming the nodes; for a delete of ``deleting`` (what it deletes), that LINSTOR
+    keeps it, flagged DELETE, until they connect."""
+    texts: list[str] = []
+    nodes: list[str] = []
+    for entry in entries:
+        message = entry.get("message") or ""
+        if code_of(entry.get("ret_code") or 0) == WARN_NOT_CONNECTED:
+            named = _SATELLITE_NAMED.search(message)
+            nodes.append(named.group(1) if named else "?")
+        elif message:
+            texts.append(message)
+    if nodes:
+        where = not_connected_phrase(nodes)
+        if deleting:
+            texts.append(f"LINSTOR marked {deleting} for deletion, but {where}: LINSTOR finishes the delete once "
+                         "connected, and lists it with flag DELETE until then")
+        else:
+            texts.append(f"{where}: LINSTOR stored the change, and hands it on once connected")
+    return texts
 
 
 def _apicallrc_entries(body: Any, expect: str) -> Any:
@@ -833,6 +867,10 @@ class LinstorClient:
         """The controller's properties (``GET /v1/controller/properties``), the last level LINSTOR reads an RD's
         properties from after its group's."""
         return self.get(_path("controller", "properties")) or {}
+
+    def list_nodes(self, names: Iterable[str] = ()) -> list[dict[str, Any]]:
+        """The nodes named (all when none are), each with its satellite's ``connection_status``."""
+        return self._list(_path("nodes"), [("nodes", name) for name in names])
 
     def view_storage_pools(self) -> list[dict[str, Any]]:
         """Every storage pool of every node (``node_name``, ``storage_pool_name``, ``provider_kind``, ...)."""

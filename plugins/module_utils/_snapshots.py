@@ -108,6 +108,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     predict_copy,
     read_until_settled,
     refuse_in_use,
+    refuse_offline_holders,
     refused_delete_warnings,
     require_group,
     settle_copy,
@@ -119,6 +120,9 @@ SEQUENCE_NUMBER_KEY = "SequenceNumber"
 """Snapshot definition property in which LINSTOR numbers the snapshots of an RD in creation order."""
 
 STATES = ("present", "absent", "restored")
+
+ROLLBACK_REFUSAL = "rolls back only to the most recent snapshot"
+"""What LINSTOR does while a newer snapshot is still there, as :func:`._volumes.offline_problem` says."""
 
 
 # --- What the user asked for ---------------------------------------------------------------------
@@ -217,6 +221,7 @@ def describe_snapshot(snapshot: Mapping[str, Any]) -> dict[str, Any]:
         "created_timestamp": created,
         "sequence": sequence,
         "successful": "SUCCESSFUL" in (snapshot.get("flags") or []) or not snapshot.get("flags"),
+        "deleting": "DELETE" in (snapshot.get("flags") or []),  # until every node holding it is connected
     }
 
 
@@ -336,9 +341,10 @@ def _current_sizes(rd: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [{"number": vd["volume_number"], "size_kib": vd.get("size_kib")} for vd in definitions]
 
 
-def _warn(outcome: Outcome, entries: list[dict[str, Any]]) -> None:
+def _warn(outcome: Outcome, entries: list[dict[str, Any]], deleting: str | None = None) -> None:
     """Pass LINSTOR's warnings on, except "not found" on a delete (the goal is reached)."""
-    outcome.warn([entry for entry in entries or [] if "not found" not in (entry.get("message") or "").lower()])
+    outcome.warn([entry for entry in entries or [] if "not found" not in (entry.get("message") or "").lower()],
+                 deleting)
 
 
 def _snapshot_list(outcome: Outcome, props: Mapping[str, str], rd_snapshots: Mapping[str, Any] | None) -> None:
@@ -741,7 +747,7 @@ def delete_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         return
     with client.run_to_the_end(f"deleting snapshot {request.name!r}"):
         if linstor_name is not None:
-            _warn(outcome, client.delete_snapshot(rd["name"], linstor_name))
+            _warn(outcome, client.delete_snapshot(rd["name"], linstor_name), f"LINSTOR snapshot {linstor_name}")
         try:
             _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=keys))
         except LinstorError as error:
@@ -872,6 +878,8 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
         refuse_uncovered_replicas(operation, rd, target, resources, release)
         refuse_in_use(client, rd["name"], operation, f"the newer snapshots {', '.join(newer_names)}", 0, 0,
                       check_mode, outcome.warnings, resources)
+        refuse_offline_holders(client, operation, rd["name"], {snap: rd_snapshots[snap]["nodes"] for snap in newer},
+                               ROLLBACK_REFUSAL, check_mode, outcome.warnings)
     elif check_mode:  # the rollback is the only write, and LINSTOR refuses it whole: check mode warns
         outcome.warnings.extend(rollback_refusal_warnings(client, operation, rd, target, resources, release))
     outcome.warnings.extend(dropped_diskless_warnings(rd["name"], resources, release))

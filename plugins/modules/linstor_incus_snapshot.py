@@ -124,6 +124,10 @@ notes:
     (RV(in_use_nodes)); Incus stops a running instance before it restores its volume. In check mode that is a
     warning (an earlier task may stop the instance). The read is not repeated: right after an instance stopped,
     DRBD may still hold the device for a moment; run again."
+  - "Such a restore also reads the nodes holding the newer snapshots (one GET): LINSTOR deletes a snapshot only once
+    every node holding it has a connected satellite (it marks it for deletion and keeps it until then), and rolls
+    back only to the most recent one. While one of those nodes is offline the restore fails before deleting
+    anything, naming the nodes (RV(offline_nodes)); in check mode it warns."
   - "The same read finds disks on nodes the snapshot was not taken on (a replica added after it, or a node offline
     when it was taken). Where LINSTOR's rollback needs the snapshot on every disk - before 1.31.2, and from 1.32
     when every disk is ZFS and the RD's C(StorDriver/Zfs/RollbackStrategy) is not C(clone) (the group's or
@@ -340,6 +344,14 @@ in_use_nodes:
   type: list
   elements: str
   sample: [server01]
+offline_nodes:
+  description:
+    - When a restore that would remove newer snapshots fails because a node holding one of them has no connected
+      satellite, those nodes (nothing was deleted).
+  returned: on that failure
+  type: list
+  elements: str
+  sample: [server02]
 uncovered_nodes:
   description:
     - When a restore that would remove newer snapshots fails because the volume has disks on nodes the snapshot was
@@ -391,7 +403,8 @@ duplicates:
 resource_definition:
   description:
     - When the RD found for a volume lacks a valid C(Aux/Incus/content-type), that RD.
-    - When a restore is refused because a resource is in use (RV(in_use_nodes)), the volume's RD.
+    - When a restore is refused because a resource is in use (RV(in_use_nodes)) or a node offline
+      (RV(offline_nodes)), the volume's RD.
   returned: on those failures
   type: str
   sample: incus-volume-4df9f0598bd14d73953151614428d298
