@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing, contextmanager, suppress
+from contextlib import closing, contextmanager
 from functools import cache
 from json.encoder import encode_basestring_ascii as _quote  # json.dumps's own str encoder
 from pathlib import Path
@@ -965,9 +965,9 @@ class Backend:
         """Connect or disconnect the satellite of ``node`` (the debug API's switch): an offline node reports
         ``connection_status`` OFFLINE, its storage pools no capacity and a WARN_NOT_CONNECTED report
         (CtrlStorPoolListApiCallHandler), the autoplacer leaves it out (StorPoolFilter) and a snapshot is not taken
-        on it (CtrlSnapshotCrtHelper), a resource there reports no state, and a delete waits for it (flag DELETE);
-        once it is connected again, those deletes go on (:meth:`resume_deletes`). Raises KeyError for a node the
-        controller does not have."""
+        on it (CtrlSnapshotCrtHelper), a resource there reports no state, an RD's delete waits for it (flag DELETE)
+        until it is connected again (:meth:`resume_deletes`), and a rollback is refused. Raises KeyError for a node
+        the controller does not have."""
         with self._read() as db:
             row = db.execute("SELECT * FROM nodes WHERE name = ?", (node,)).fetchone()
         if row is None:
@@ -1566,6 +1566,9 @@ class Backend:
             new = self._apply_prop_changes(old, override, body.get("delete_props"), namespaces)
             new = self._mark_quorum_setter(new, override, body.get("delete_props"))
             self._set_rd_props(db, row["id"], old, new)
+            # a change the satellites get (notifyStlts): the offline ones are named in a warning (notConnectedWarn)
+            not_connected = self._offline_warnings(db, ctx, row["id"]) if new != old or body.get(
+                "resource_group") else []
             tie_breaker = (self._run_auto_helpers(db, ctx, row)
                            if _reads_auto_helper_keys(body, self._auto_quorum_reworked) else [])
             if body.get("layer_stack"):
@@ -1591,7 +1594,13 @@ class Backend:
         entries = prop_change_entries(rc.MASK_RSC_DFN, body.get("override_props"), body.get("delete_props"))
         return entries + [ctx.entry(rc.MODIFIED, f"Resource definition '{display}' modified.",
                           details=f"Resource definition '{display}' UUID is: {row['uuid']}",
-                          refs={rc.KEY_UUID: row["uuid"]})] + tie_breaker
+                          refs={rc.KEY_UUID: row["uuid"]})] + not_connected + tie_breaker
+
+    def _offline_warnings(self, db: sqlite3.Connection, ctx: Context, rd_id: int) -> list[RcEntry]:
+        """The warnings of a change the satellites of an RD's resources get (CtrlSatelliteUpdateCaller's default
+        notConnectedWarn): one per node whose satellite is offline."""
+        nodes = db.execute("SELECT node FROM resources WHERE rd = ? ORDER BY upper(node)", (rd_id,)).fetchall()
+        return [_not_connected(node, ctx) for (node,) in nodes if not self._online(node)]
 
     def _deletable_rd(self, db: sqlite3.Connection, ctx: Context, name: str) -> tuple[sqlite3.Row, LinstorError | None]:
         """The RD a delete goes on with, after LINSTOR's checks in its order (not found, snapshots), and the delete's
@@ -1643,22 +1652,15 @@ class Backend:
         self._delete_rd_step(name, flag)
 
     def resume_deletes(self, node: str | None = None) -> list[str]:
-        """What a controller does when its satellites connect (``node``'s, or all of them): the delete of each
-        snapshot flagged DELETE (CtrlSnapshotDeleteApiCallHandler.snapshotDefinitionConnected), then of each RD
-        flagged DELETE (resourceDefinitionConnected), goes on: one held up by a satellite that went offline, or a
-        ``deleting`` fault cut short by a stop; one refused as in use is refused again while it still is. With
-        ``node``, only those with a resource or snapshot there. Returns the names of the RDs deleted."""
+        """What a controller does when its satellites connect (``node``'s, or all of them): the delete of each RD
+        flagged DELETE goes on (CtrlRscDfnDeleteApiCallHandler.resourceDefinitionConnected): one held up by a
+        satellite that was offline (it waits again while another one is), or a ``deleting`` fault cut short by a
+        stop; one refused as in use is refused again while it still is. With ``node``, only the RDs with a resource
+        there. Returns the names of the RDs deleted."""
         with self._read() as db:
-            snapshots = [(row["rd_name"], row["name"]) for row in db.execute(
-                "SELECT s.name, s.flags, s.id, d.name AS rd_name FROM snapshots s JOIN rsc_dfns d ON d.id = s.rd")
-                if "DELETE" in json.loads(row["flags"]) and (node is None or db.execute(
-                    "SELECT 1 FROM snap_nodes WHERE snap = ? AND node = ?", (row["id"], node)).fetchone())]
             flagged = [row["name"] for row in db.execute("SELECT id, name, flags FROM rsc_dfns")
                        if "DELETE" in json.loads(row["flags"]) and (node is None or db.execute(
                            "SELECT 1 FROM resources WHERE rd = ? AND node = ?", (row["id"], node)).fetchone())]
-        for rd_name, snap_name in snapshots:
-            with suppress(LinstorError):  # gone meanwhile
-                self.delete_snapshot(rd_name, snap_name)
         resumed = []
         for name in flagged:
             try:
@@ -1696,10 +1698,11 @@ class Backend:
         ctx, row = self._delete_rd_step(name, step)
         display = row["name"]
         if offline:
+            # the offline nodes answer at once, the others once their satellites did (mergeExtractingApiRcExceptions)
             return [ctx.entry(rc.DELETED, f"Resource definition '{display}' marked for deletion."),
+                    *(_not_connected(node, ctx) for node in offline),
                     *(ctx.entry(rc.MODIFIED, f"Resource '{display}' on '{node}' marked for deletion")
-                      for node in flagged),
-                    *(_not_connected(node, ctx) for node in offline)], False
+                      for node in flagged)], False
         return [ctx.entry(rc.DELETED, f"Resource definition '{display}' deleted.",
                           details=f"Resource definition '{display}' UUID was: {row['uuid']}",
                           refs={rc.KEY_UUID: row["uuid"]})], True
@@ -1828,10 +1831,12 @@ class Backend:
                     flags.append(flag)
             db.execute("UPDATE vlm_dfns SET size_kib = ?, props = ?, flags = ? WHERE rd = ? AND vlm_nr = ?",
                        (size, _dumps(props), _dumps(flags), row["id"], number))
+            changed = size != vd["size_kib"] or props != json.loads(vd["props"])
+            not_connected = self._offline_warnings(db, ctx, row["id"]) if changed else []
         entries.append(ctx.entry(rc.MODIFIED, f"Volume definition with number '{number}' of resource definition "
                                  f"'{row['name']}' modified.", details=f"Volume definition UUID is: {vd['uuid']}",
                                  refs={rc.KEY_UUID: vd["uuid"]}))
-        return entries
+        return entries + not_connected
 
     def delete_volume_definition(self, rd: str, number: int) -> list[RcEntry]:
         ctx = self._vd_ctx(rc.MASK_DEL, rd, number)
@@ -2598,7 +2603,7 @@ class Backend:
             chosen = connected
             # a disk on an offline node is left out, with a warning (CtrlSnapshotCrtHelper.warnNodeOffline); named
             # nodes are taken as named, as LINSTOR takes them (only an evacuating one is checked)
-            skipped = [] if wanted else [RcEntry(
+            skipped = [] if wanted else [ctx.entry(
                 rc.MASK_WARN, f"Snapshot for resource '{rd['name']}' will not be created on node '{r['node']}' "
                 "because that node is currently offline.") for r in diskful if not self._online(r["node"])]
             if wanted:
@@ -2653,20 +2658,18 @@ class Backend:
                            (snap["id"],)).fetchall()
         vds = db.execute("SELECT * FROM snap_vlm_dfns WHERE snap = ? ORDER BY vlm_nr", (snap["id"],)).fetchall()
         own_props, rd_props = json.loads(snap["props"]), json.loads(snap["rd_props"])
-        flags = json.loads(snap["flags"])
         split = version_tuple(self.linstor_version) >= SNAPSHOT_PROPS_SPLIT_RELEASE
         return {
             "name": snap["name"], "resource_name": rd_name, "nodes": [n["node"] for n in nodes],
             "props": rd_props | own_props,
             **({"snapshot_definition_props": own_props, "resource_definition_props": rd_props} if split else {}),
-            "flags": flags,
+            "flags": json.loads(snap["flags"]),
             "volume_definitions": [{"volume_number": v["vlm_nr"], "size_kib": v["size_kib"],
                                     "snapshot_volume_definition_props": {},
                                     "volume_definition_props": json.loads(v["vd_props"])} for v in vds],
             "uuid": snap["uuid"],
             "snapshots": [{"snapshot_name": snap["name"], "node_name": n["node"], "create_timestamp": n["created_ms"],
-                           # a delete flags the definition and every node's snapshot
-                           "flags": ["DELETE"] if "DELETE" in flags else [], "uuid": n["uuid"], "snapshot_props": {},
+                           "flags": [], "uuid": n["uuid"], "snapshot_props": {},
                            "resource_props": json.loads(n["rsc_props"]),
                            "snapshot_volumes": [{"uuid": _derived_uuid(n["uuid"], v["vlm_nr"]), "vlm_nr": v["vlm_nr"],
                                                  "props": {},
@@ -2719,9 +2722,9 @@ class Backend:
             return self._snapshot_json(db, snap, rd["name"])
 
     def delete_snapshot(self, rd_name: str, snap_name: str, nodes: list[str] | None = None) -> list[RcEntry]:
-        """Delete a snapshot, or (``nodes``) its copies on those nodes. A snapshot with a copy on an offline node is
-        flagged DELETE and deleted once its satellites are all connected (:meth:`resume_deletes`); a delete of
-        some nodes' copies does not wait for offline ones (not played)."""
+        """Delete a snapshot, or (``nodes``) its copies on those nodes. LINSTOR deletes it at once even when a node
+        holding it is offline (its satellite's update only warns: notConnectedWarn), so the copy there is not
+        removed."""
         ctx = _snap_ctx(rc.MASK_DEL, rd_name, snap_name)
         with self._tx() as db:
             # CtrlApiDataLoader.loadSnapshotDfn(rd, snap, failIfNull=false): a missing RD is a missing snapshot
@@ -2735,7 +2738,6 @@ class Backend:
                                               details=ctx.description)])
             missing: list[str] = []
             holders: list[str] = []
-            offline: list[str] = []
             if nodes:
                 # CtrlSnapshotDeleteApiCallHandler.deleteSnapshotInTransaction: the given nodes without the snapshot
                 # are named in a warning after the delete's entry
@@ -2751,22 +2753,20 @@ class Backend:
             else:
                 holders = [row["node"] for row in db.execute(
                     "SELECT node FROM snap_nodes WHERE snap = ? ORDER BY upper(node)", (snap["id"],))]
-                offline = [node for node in holders if not self._online(node)]
-                if offline:  # flagged, and deleted once its satellites are all connected (resume_deletes)
-                    flags = json.loads(snap["flags"])
-                    if "DELETE" not in flags:
-                        db.execute("UPDATE snapshots SET flags = ? WHERE id = ?",
-                                   (_dumps([*flags, "DELETE"]), snap["id"]))
-                else:
-                    db.execute("DELETE FROM snapshots WHERE id = ?", (snap["id"],))
-        if offline:  # CtrlSnapshotDeleteApiCallHandler: the satellites' update ends with the warning
+                db.execute("DELETE FROM snapshots WHERE id = ?", (snap["id"],))
+        entries = []
+        if holders:  # CtrlSnapshotDeleteApiCallHandler: marked on each node, each satellite told (notConnectedWarn)
             inline = f"snapshot '{snap['name']}' of resource '{rd['name']}'"
-            return [*(ctx.entry(rc.DELETED, f"Marked snapshot for deletion {inline} on nodes '{node}'")
-                      for node in holders),
-                    *(ctx.entry(rc.MODIFIED, f"Deleted snapshot '{snap['name']}' of '{rd['name']}' on '{node}'")
-                      for node in holders if self._online(node)),
-                    *(_not_connected(node, ctx) for node in offline)]
-        entries = [ctx.entry(rc.DELETED, f"Snapshot '{snap['name']}' of resource '{rd['name']}' deleted.",
+            offline = [node for node in holders if not self._online(node)]
+            entries += [ctx.entry(rc.DELETED, f"Marked snapshot for deletion {inline} on nodes '{node}'")
+                        for node in holders]
+            for node in offline + [node for node in holders if node not in offline]:  # the offline ones answer first
+                if node in offline:
+                    entries.append(_not_connected(node, ctx))
+                entries.append(ctx.entry(rc.MODIFIED, f"Deleted snapshot '{snap['name']}' of '{rd['name']}' on "
+                                                      f"'{node}'"))
+            entries.append(ctx.entry(rc.DELETED, f"{_caps(inline)} on nodes '{', '.join(holders)}' deleted."))
+        entries += [ctx.entry(rc.DELETED, f"Snapshot '{snap['name']}' of resource '{rd['name']}' deleted.",
                              details=f"Snapshot '{snap['name']}' of resource '{rd['name']}' UUID was: {snap['uuid']}",
                              refs={rc.KEY_UUID: snap["uuid"]})]
         if missing:
@@ -2790,6 +2790,11 @@ class Backend:
             snap_vds = {r["vlm_nr"]: r for r in db.execute("SELECT * FROM snap_vlm_dfns WHERE snap = ?",
                                                             (snap["id"],))}
             rscs = db.execute("SELECT * FROM resources WHERE rd = ? ORDER BY node", (rd["id"],)).fetchall()
+            for rsc in rscs:  # CtrlSnapshotRollbackApiCallHandler.ensureAllSatellitesConnected, before the in-use check
+                if not self._online(rsc["node"]):
+                    raise ctx.error(rc.FAIL_NOT_CONNECTED, f"No active connection to satellite '{rsc['node']}'.",
+                                    details="Snapshot rollback cannot be performed when the corresponding satellites "
+                                            "are not connected.")
             release = version_tuple(self.linstor_version)
             needs_every_disk = release < ROLLBACK_RECREATES_RELEASE or release >= ZFS_ROLLBACK_IN_PLACE_RELEASE
             via_restore = ROLLBACK_VIA_RESTORE_RELEASE <= release < ZFS_ROLLBACK_IN_PLACE_RELEASE

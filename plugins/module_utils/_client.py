@@ -302,10 +302,16 @@ def not_connected_phrase(nodes: list[str]) -> str:
     return f"the satellites of nodes {', '.join(nodes)} are not connected"
 
 
-def reply_warnings(entries: Iterable[Mapping[str, Any]], deleting: str | None = None) -> list[str]:
+STORED_FOR_LATER = "LINSTOR stored the change, and hands it on once connected"
+"""What a write's not-connected warning means, unless the write says otherwise (:func:`reply_warnings`)."""
+
+
+def reply_warnings(entries: Iterable[Mapping[str, Any]], not_connected: str | None = None,
+                   told: set[str] | None = None) -> list[str]:
     """The texts of a write's warning entries (:func:`raise_for_apicallrc`), LINSTOR's not-connected ones
-    (:data:`WARN_NOT_CONNECTED`) as one naming the nodes; for a delete of ``deleting`` (what it deletes), that LINSTOR
-    keeps it, flagged DELETE, until they connect."""
+    (:data:`WARN_NOT_CONNECTED`, one per node) as one: which satellites, then what that means for this write,
+    ``not_connected``, or by default :data:`STORED_FOR_LATER`. The default is said only of nodes not in ``told``
+    (lower-cased: those a run has named already), which gets this reply's nodes."""
     texts: list[str] = []
     nodes: list[str] = []
     for entry in entries:
@@ -315,13 +321,12 @@ def reply_warnings(entries: Iterable[Mapping[str, Any]], deleting: str | None = 
             nodes.append(named.group(1) if named else "?")
         elif message:
             texts.append(message)
+    if told is not None:
+        fresh = nodes if not_connected else [node for node in nodes if node.lower() not in told]
+        told.update(node.lower() for node in nodes)
+        nodes = fresh
     if nodes:
-        where = not_connected_phrase(nodes)
-        if deleting:
-            texts.append(f"LINSTOR marked {deleting} for deletion, but {where}: LINSTOR finishes the delete once "
-                         "connected, and lists it with flag DELETE until then")
-        else:
-            texts.append(f"{where}: LINSTOR stored the change, and hands it on once connected")
+        texts.append(f"{not_connected_phrase(nodes)}: {not_connected or STORED_FOR_LATER}")
     return texts
 
 

@@ -287,10 +287,9 @@ def _orphan_identity(rd_name: str) -> dict[str, Any]:
 
 def _unmapped(identity: dict[str, Any], props: dict[str, str], rd_snapshots: dict[str, dict[str, Any]],
               prefix: str) -> list[dict[str, Any]]:
-    """The RD's LINSTOR snapshots named with the prefix that no mapping names, but those LINSTOR is deleting."""
+    """The RD's LINSTOR snapshots named with the prefix that no mapping names."""
     return [{**identity, "linstor_snapshot": name, "created_on": rd_snapshots[name]["created_on"]}
-            for name in unmapped_snapshots(props, rd_snapshots)
-            if is_generated_name(prefix, name) and not rd_snapshots[name]["deleting"]]
+            for name in unmapped_snapshots(props, rd_snapshots) if is_generated_name(prefix, name)]
 
 
 def _identity(volume: dict[str, Any]) -> dict[str, Any]:

@@ -81,7 +81,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._snapshots import (
     read_rd_snapshots,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
-    RD_DELETE_REFUSAL,
     Outcome,
     Plan,
     VolumeRequest,
@@ -103,10 +102,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     in_use_warning,
     live,
     new_volume_view,
-    not_connected_nodes,
-    offline_holders,
-    offline_problem,
-    offline_warning,
     other_prefix_warnings,
     parse_request,
     placement_warnings,
@@ -175,8 +170,6 @@ class Item:
     doomed_snapshots: dict[str, list[str]] = field(default_factory=dict)
     """For a volume to delete, RD name -> its LINSTOR snapshot names, for each RD of :func:`._volumes.doomed_rds`,
     read while planning (for the refusal and check mode); the delete reads them again."""
-    snapshot_nodes: dict[str, list[str]] = field(default_factory=dict)
-    """For a volume to delete, each LINSTOR snapshot of :attr:`doomed_snapshots` -> the nodes holding it."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -395,12 +388,10 @@ def plan_snapshot_reads(client: LinstorClient, items: list[Item]) -> None:
     refused: list[tuple[Item, ModuleFailure]] = []
     for item in deleting:
         for rd in doomed_rds(item.rd, item.stalled):
-            described = rd_snapshots.get(rd["name"]) or {}  # a stalled RD may be gone by now
-            names = sorted(described)
+            names = sorted(rd_snapshots.get(rd["name"]) or {})  # a stalled RD may be gone by now
             item.doomed_snapshots[rd["name"]] = names
-            item.snapshot_nodes.update({name: described[name]["nodes"] for name in names})
             try:
-                refuse_unmapped_snapshots(item.request, rd, [name for name in names if not described[name]["deleting"]])
+                refuse_unmapped_snapshots(item.request, rd, names)
             except ModuleFailure as failure:
                 refused.append((item, failure))
     if refused:
@@ -458,24 +449,6 @@ def refuse_deletes_in_use(client: LinstorClient, items: list[Item], check_mode: 
         raise ModuleFailure(
             "; ".join(f"{_indexed_parameter(item.index, None)}: {problem}" for item, _nodes, problem in refused),
             None, in_use_nodes=[_in_use_entry(item, item.rd["name"], nodes) for item, nodes, _problem in refused])
-
-
-def refuse_deletes_offline(client: LinstorClient, items: list[Item], check_mode: bool, warnings: list[str]) -> None:
-    """Before any write, the volumes to delete that have snapshots: ONE ``GET /v1/nodes`` for the nodes holding
-    them; fail naming every volume with a snapshot on a node whose satellite is not connected, or in check mode warn
-    (:func:`._volumes.offline_problem`)."""
-    deleting = [item for item in items if item.action == "delete" and item.snapshot_nodes]
-    down = not_connected_nodes(client, (node for item in deleting for nodes in item.snapshot_nodes.values()
-                                        for node in nodes))
-    refused = [(item, offline) for item in deleting if (offline := offline_holders(item.snapshot_nodes, down))]
-    problems = [f"{_indexed_parameter(item.index, None)}: "
-                f"{offline_problem(delete_operation(item.request), offline, RD_DELETE_REFUSAL)}"
-                for item, offline in refused]
-    if check_mode:
-        warnings.extend(offline_warning(problem) for problem in problems)
-    elif refused:
-        raise ModuleFailure("; ".join(problems), None, offline_nodes=[
-            {"index": item.index, "nodes": list(offline)} for item, offline in refused])
 
 
 def _in_use_entry(item: Item, rd_name: str, nodes: list[str]) -> dict[str, Any]:
@@ -701,7 +674,6 @@ def reconcile(client: LinstorClient, params: Mapping[str, Any], check_mode: bool
     rules = refuse_invalid_properties(client.property_rules, {
         _indexed_parameter(item.index, "properties"): user_properties_written(item.request, item.plan)
         for item in items if item.action in ("create", "update")})
-    refuse_deletes_offline(client, items, check_mode, warnings)
     refuse_deletes_in_use(client, items, check_mode, warnings)  # last: it may wait while volumes are in use
 
     changes: list[dict[str, Any]] = []
@@ -819,8 +791,6 @@ def _run_failure(item: Item, failure: ItemFailure, changes: list[dict[str, Any]]
         if "in_use_nodes" in error.result:  # in use since the plan
             extra["in_use_nodes"] = [_in_use_entry(item, error.result["resource_definition"],
                                                    error.result["in_use_nodes"])]
-        if "offline_nodes" in error.result:  # offline since the plan
-            extra["offline_nodes"] = [{"index": item.index, "nodes": error.result["offline_nodes"]}]
         if error.parameter in LIST_OPTIONS:
             reported = error.parameter
     if concurrent_creates:

@@ -57,6 +57,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
     LinstorError,
     is_diskless,
     is_tie_breaker,
+    not_connected_phrase,
     release_text,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._module import ModuleFailure, full_stop
@@ -104,15 +105,16 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     in_use_statement,
     live,
     new_rd_with_undo,
+    not_connected_nodes,
     plan_copy,
     predict_copy,
     read_until_settled,
     refuse_in_use,
-    refuse_offline_holders,
     refused_delete_warnings,
     require_group,
     settle_copy,
     single,
+    snapshot_copy_left,
     warn_if_group_missing,
 )
 
@@ -120,9 +122,6 @@ SEQUENCE_NUMBER_KEY = "SequenceNumber"
 """Snapshot definition property in which LINSTOR numbers the snapshots of an RD in creation order."""
 
 STATES = ("present", "absent", "restored")
-
-ROLLBACK_REFUSAL = "rolls back only to the most recent snapshot"
-"""What LINSTOR does while a newer snapshot is still there, as :func:`._volumes.offline_problem` says."""
 
 
 # --- What the user asked for ---------------------------------------------------------------------
@@ -221,7 +220,6 @@ def describe_snapshot(snapshot: Mapping[str, Any]) -> dict[str, Any]:
         "created_timestamp": created,
         "sequence": sequence,
         "successful": "SUCCESSFUL" in (snapshot.get("flags") or []) or not snapshot.get("flags"),
-        "deleting": "DELETE" in (snapshot.get("flags") or []),  # until every node holding it is connected
     }
 
 
@@ -341,10 +339,11 @@ def _current_sizes(rd: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [{"number": vd["volume_number"], "size_kib": vd.get("size_kib")} for vd in definitions]
 
 
-def _warn(outcome: Outcome, entries: list[dict[str, Any]], deleting: str | None = None) -> None:
-    """Pass LINSTOR's warnings on, except "not found" on a delete (the goal is reached)."""
+def _warn(outcome: Outcome, entries: list[dict[str, Any]], not_connected: str | None = None) -> None:
+    """Pass LINSTOR's warnings on, except "not found" on a delete (the goal is reached); ``not_connected``: see
+    :meth:`._volumes.Outcome.warn`."""
     outcome.warn([entry for entry in entries or [] if "not found" not in (entry.get("message") or "").lower()],
-                 deleting)
+                 not_connected)
 
 
 def _snapshot_list(outcome: Outcome, props: Mapping[str, str], rd_snapshots: Mapping[str, Any] | None) -> None:
@@ -747,7 +746,7 @@ def delete_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[st
         return
     with client.run_to_the_end(f"deleting snapshot {request.name!r}"):
         if linstor_name is not None:
-            _warn(outcome, client.delete_snapshot(rd["name"], linstor_name), f"LINSTOR snapshot {linstor_name}")
+            _warn(outcome, client.delete_snapshot(rd["name"], linstor_name), snapshot_copy_left(linstor_name))
         try:
             _warn(outcome, client.modify_resource_definition(rd["name"], delete_props=keys))
         except LinstorError as error:
@@ -878,8 +877,8 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
         refuse_uncovered_replicas(operation, rd, target, resources, release)
         refuse_in_use(client, rd["name"], operation, f"the newer snapshots {', '.join(newer_names)}", 0, 0,
                       check_mode, outcome.warnings, resources)
-        refuse_offline_holders(client, operation, rd["name"], {snap: rd_snapshots[snap]["nodes"] for snap in newer},
-                               ROLLBACK_REFUSAL, check_mode, outcome.warnings)
+        refuse_offline_for_rollback(client, operation, rd["name"], newer_names, resources, check_mode,
+                                    outcome.warnings)
     elif check_mode:  # the rollback is the only write, and LINSTOR refuses it whole: check mode warns
         outcome.warnings.extend(rollback_refusal_warnings(client, operation, rd, target, resources, release))
     outcome.warnings.extend(dropped_diskless_warnings(rd["name"], resources, release))
@@ -1027,7 +1026,39 @@ def rollback_refusal_warnings(client: LinstorClient, operation: str, rd: Mapping
         warnings.append(foreseen_refusal(
             f"{in_use_statement(operation, rd['name'], nodes)}, and LINSTOR refuses a rollback while it is",
             "at the rollback if it is still in use then (no snapshot is deleted)"))
+    offline = not_connected_nodes(client, _resource_nodes(resources))
+    if offline:
+        warnings.append(foreseen_refusal(offline_rollback_statement(operation, rd["name"], offline),
+                                         "at the rollback if it is not connected then (no snapshot is deleted)"))
     return warnings
+
+
+def _resource_nodes(resources: list[dict[str, Any]]) -> list[str]:
+    return [str(resource["node_name"]) for resource in resources if resource.get("node_name")]
+
+
+def offline_rollback_statement(operation: str, rd_name: str, nodes: list[str]) -> str:
+    """How a refusal of a restore begins whose rollback LINSTOR refuses while a satellite of the volume is offline
+    (CtrlSnapshotRollbackApiCallHandler.ensureAllSatellitesConnected)."""
+    return (f"{operation}: {not_connected_phrase(nodes)}, and LINSTOR rolls back a volume only while the satellite "
+            f"of every node with a resource of it (resource definition {rd_name}) is connected")
+
+
+def refuse_offline_for_rollback(client: LinstorClient, operation: str, rd_name: str, newer_names: list[str],
+                                resources: list[dict[str, Any]], check_mode: bool, warnings: list[str]) -> None:
+    """Before a restore deletes the newer snapshots ``newer_names`` on its way to a rollback LINSTOR refuses while
+    a satellite of the volume's ``resources`` is offline: fail, nothing written, naming the nodes (one
+    ``GET /v1/nodes``); in check mode, warn."""
+    offline = not_connected_nodes(client, _resource_nodes(resources))
+    if not offline:
+        return
+    problem = (f"{offline_rollback_statement(operation, rd_name, offline)}. LINSTOR refuses that only after this run "
+               f"would have deleted the newer snapshots {', '.join(newer_names)}. Nothing was deleted; run again once "
+               "connected (linstor node list)")
+    if not check_mode:
+        raise ModuleFailure(problem, None, offline_nodes=offline, resource_definition=rd_name)
+    warnings.append(f"{problem}. In check mode this is a warning, as the satellite may connect before the real run; "
+                    "the real run fails if it is not connected then")
 
 
 def rollback_drops_diskless(release: tuple[int, ...]) -> bool:

@@ -40,7 +40,6 @@ from ansible_collections.linstor.incus.plugins.module_utils._client import (
     LinstorConnectionError,
     LinstorError,
     code_of,
-    not_connected_phrase,
     reply_warnings,
 )
 from ansible_collections.linstor.incus.plugins.module_utils._module import (
@@ -833,11 +832,14 @@ class Outcome:
         self.volume: dict[str, Any] = before or {}
         self.warnings: list[str] = [] if warnings is None else warnings
         self.extra: dict[str, Any] = {}
+        self.offline_told: set[str] = set()
+        """The nodes the warnings named as not connected (:meth:`warn`)."""
 
-    def warn(self, entries: list[dict[str, Any]], deleting: str | None = None) -> None:
-        """Pass on the warnings of a write's reply (:func:`._client.reply_warnings`; ``deleting``: what a delete
-        was of)."""
-        self.warnings.extend(reply_warnings(entries or [], deleting))
+    def warn(self, entries: list[dict[str, Any]], not_connected: str | None = None) -> None:
+        """Pass on the warnings of a write's reply (:func:`._client.reply_warnings`; ``not_connected``: what an
+        offline satellite means for this write, when not that it gets the change later, which is said once per
+        node)."""
+        self.warnings.extend(reply_warnings(entries or [], not_connected, self.offline_told))
 
     def result(self, diff: bool) -> dict[str, Any]:
         self.diff.after = self.volume or None
@@ -1319,6 +1321,11 @@ def settle_copy(client: LinstorClient, request: VolumeRequest, rd_name: str, rev
     outcome.volume = volume_view(settled, request.prefix)
 
 
+def list_snapshot_names(client: LinstorClient, rd_name: str) -> list[str]:
+    """Names of the LINSTOR snapshots of an RD."""
+    return sorted(snapshot["name"] for snapshot in client.list_snapshots(rd_name))
+
+
 def snapshots_to_remove(props: Mapping[str, str], linstor_snapshots: list[str]) -> list[dict[str, Any]]:
     """Each snapshot a delete removes: ``{name, linstor_name}``, ``name`` None for unmapped ones."""
     by_linstor = {linstor.lower(): incus for incus, linstor in snapshot_mappings(props).items()}
@@ -1354,6 +1361,30 @@ def refuse_unmapped_snapshots(request: VolumeRequest, rd: Mapping[str, Any], lin
         )
 
 
+def rd_delete_waits(rd_name: str) -> str:
+    """What an offline satellite means for an RD's delete (CtrlRscDfnTruncateApiCallHandler waits for it)."""
+    return (f"LINSTOR marked resource definition {rd_name} for deletion, and deletes it once connected (it is listed "
+            "with flag DELETE until then, and Incus's lookup still finds it)")
+
+
+def snapshot_copy_left(linstor_name: str) -> str:
+    """What an offline satellite means for a snapshot's delete: LINSTOR deletes the snapshot at once all the same
+    (CtrlSnapshotDeleteApiCallHandler only warns) and does not send that delete again."""
+    return (f"LINSTOR deleted LINSTOR snapshot {linstor_name} all the same, and does not send that delete again when "
+            "the satellite reconnects: the snapshot's data may stay on that node's storage")
+
+
+def not_connected_nodes(client: LinstorClient, nodes: Iterable[str]) -> list[str]:
+    """The nodes among ``nodes`` whose satellite the controller has no working connection to (``connection_status``
+    other than ONLINE), sorted, with ONE ``GET /v1/nodes``; none is read when ``nodes`` is empty. A node LINSTOR does
+    not list is not counted."""
+    wanted = sorted({node.lower(): node for node in nodes}.values(), key=str.lower)
+    if not wanted:
+        return []
+    return sorted((str(node.get("name", "")) for node in client.list_nodes(wanted)
+                   if node.get("connection_status") != "ONLINE"), key=str.lower)
+
+
 RD_DELETE_RETRIED = (FAIL_IN_USE, FAIL_UNKNOWN_ERROR)
 """The failures Incus retries an RD delete on: DRBD demotes a resource some time after its last user closed
 it, and udev may hold the device open a moment longer."""
@@ -1365,7 +1396,7 @@ def delete_rd(client: LinstorClient, rd_name: str, retries: int, delay: float, o
     attempt = 0
     while True:
         try:
-            outcome.warn(client.delete_resource_definition(rd_name), deleting=f"resource definition {rd_name}")
+            outcome.warn(client.delete_resource_definition(rd_name), rd_delete_waits(rd_name))
             return
         except LinstorError as error:
             if error.code not in RD_DELETE_RETRIED or attempt >= retries:
@@ -1453,71 +1484,6 @@ def delete_in_use_warning(request: VolumeRequest, rd_name: str, nodes: list[str]
                             f"{request.delete_retry_delay:g} s apart")
 
 
-def not_connected_nodes(client: LinstorClient, nodes: Iterable[str]) -> set[str]:
-    """The nodes among ``nodes`` (lower-cased) whose satellite the controller has no working connection to
-    (``connection_status`` other than ONLINE), with ONE ``GET /v1/nodes``; none is read when ``nodes`` is empty. A
-    node LINSTOR does not list is not counted."""
-    wanted = sorted(set(nodes), key=str.lower)
-    if not wanted:
-        return set()
-    return {str(node.get("name", "")).lower() for node in client.list_nodes(wanted)
-            if node.get("connection_status") != "ONLINE"}
-
-
-def offline_holders(snapshot_nodes: Mapping[str, Iterable[str]], down: set[str]) -> dict[str, list[str]]:
-    """Node -> the snapshots it holds, for the nodes in ``down`` (:func:`not_connected_nodes`); ``snapshot_nodes``:
-    LINSTOR snapshot name -> the nodes holding it."""
-    held: dict[str, list[str]] = {}
-    for snapshot, nodes in sorted(snapshot_nodes.items()):
-        for node in nodes:
-            if node.lower() in down:
-                held.setdefault(node, []).append(snapshot)
-    return dict(sorted(held.items()))
-
-
-def offline_problem(operation: str, offline: Mapping[str, list[str]], refusal: str) -> str:
-    """Why an ``operation`` that deletes snapshots first is refused while nodes holding them are offline
-    (:func:`offline_holders`): LINSTOR flags such a snapshot DELETE and keeps it until they connect, so the step
-    after, which LINSTOR does ``refusal`` (while the snapshot is there), would fail after the deletes."""
-    held = "; ".join(f"{node} holds {', '.join(snapshots)}" for node, snapshots in offline.items())
-    return (f"{operation} now: {not_connected_phrase(list(offline))} ({held}). LINSTOR deletes a snapshot only once "
-            f"every node holding it is connected, and {refusal}. Nothing was deleted; run again once connected "
-            "(linstor node list)")
-
-
-def offline_warning(problem: str) -> str:
-    """What check mode says instead of failing on :func:`offline_problem`."""
-    return (f"{problem}. In check mode this is a warning, as the satellite may connect before the real run; the real "
-            "run fails if it is not connected then")
-
-
-def refuse_offline_holders(client: LinstorClient, operation: str, rd_name: str,
-                           snapshot_nodes: Mapping[str, Iterable[str]], refusal: str, check_mode: bool,
-                           warnings: list[str]) -> None:
-    """Before an ``operation`` deletes the snapshots in ``snapshot_nodes`` (LINSTOR name -> nodes) of RD ``rd_name``
-    on its way to a step LINSTOR does ``refusal`` while they exist: fail, nothing written, when a node holding one
-    is offline (:func:`offline_problem`); in check mode, warn."""
-    down = not_connected_nodes(client, (node for nodes in snapshot_nodes.values() for node in nodes))
-    offline = offline_holders(snapshot_nodes, down)
-    if not offline:
-        return
-    problem = offline_problem(operation, offline, refusal)
-    if not check_mode:
-        raise ModuleFailure(problem, None, offline_nodes=list(offline), resource_definition=rd_name)
-    warnings.append(offline_warning(problem))
-
-
-RD_DELETE_REFUSAL = "refuses to delete a resource definition while it has snapshots"
-"""What LINSTOR does while an RD still has a snapshot (FAIL_EXISTS_SNAPSHOT_DFN), as :func:`offline_problem` says."""
-
-
-def pending_deletes(snapshots: Iterable[Mapping[str, Any]]) -> set[str]:
-    """The LINSTOR snapshots (as listed) LINSTOR is deleting (flag DELETE: a node holding one was offline at its
-    delete), lower-cased: not the volume's any more, though still listed."""
-    return {str(snapshot.get("name", "")).lower() for snapshot in snapshots
-            if "DELETE" in (snapshot.get("flags") or [])}
-
-
 def delete_operation(request: VolumeRequest) -> str:
     """How a volume delete names itself in a refusal."""
     return f"cannot delete volume {request.incus_name}"
@@ -1531,18 +1497,11 @@ def snapshots_phrase(linstor_snapshots: list[str]) -> str:
 def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, Any], outcome: Outcome,
                   check_mode: bool) -> None:
     """Delete the volume's snapshots (each LINSTOR snapshot, then the mappings), then its RD. Snapshots
-    that no mapping or claim names fail the delete first (:func:`refuse_unmapped_snapshots`; one LINSTOR is deleting
-    already is not counted), and so does a snapshot on a node whose satellite is offline
-    (:func:`refuse_offline_holders`)."""
+    that no mapping or claim names fail the delete first (:func:`refuse_unmapped_snapshots`)."""
     props = rd.get("props") or {}
-    snapshots = client.list_snapshots(rd["name"])
-    linstor_snapshots = sorted(snapshot["name"] for snapshot in snapshots)
-    pending = pending_deletes(snapshots)
-    refuse_unmapped_snapshots(request, rd, [name for name in linstor_snapshots if name.lower() not in pending])
+    linstor_snapshots = list_snapshot_names(client, rd["name"])
+    refuse_unmapped_snapshots(request, rd, linstor_snapshots)
     refuse_delete_in_use(client, request, rd["name"], linstor_snapshots, check_mode, outcome.warnings)
-    refuse_offline_holders(client, delete_operation(request), rd["name"],
-                           {snapshot["name"]: snapshot.get("nodes") or [] for snapshot in snapshots},
-                           RD_DELETE_REFUSAL, check_mode, outcome.warnings)
     removed = snapshots_to_remove(props, linstor_snapshots)
     outcome.extra["snapshots_removed"] = outcome.extra.get("snapshots_removed", []) + removed
     outcome.changed = True
@@ -1553,7 +1512,7 @@ def delete_volume(client: LinstorClient, request: VolumeRequest, rd: dict[str, A
     try:
         with client.run_to_the_end(f"deleting volume {request.incus_name}"):
             for snapshot in linstor_snapshots:
-                outcome.warn(client.delete_snapshot(rd["name"], snapshot), deleting=f"LINSTOR snapshot {snapshot}")
+                outcome.warn(client.delete_snapshot(rd["name"], snapshot), snapshot_copy_left(snapshot))
                 deleted.append(snapshot)
             keys = per_snapshot_keys(props)
             if keys:

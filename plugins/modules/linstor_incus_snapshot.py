@@ -113,9 +113,9 @@ notes:
     four (lookup, the RD's snapshot list, the controller's version, rollback), five from LINSTOR 1.31 (a read of the RD
     after the rollback, and a PUT when its Aux/ properties must be put back) plus, when newer snapshots are removed,
     one GET of the resources (below; against LINSTOR 1.31.0 and 1.31.1 always, for the diskless resources their
-    rollback drops), one delete per newer snapshot and one PUT for their mappings. When the volume
-    is not found, the resource group is read too, so that a misspelt O(resource_group) fails naming it (a delete
-    only warns, as a teardown that also deleted the group may run again). Check mode sends only the GETs (and,
+    rollback drops), one GET of their nodes, one delete per newer snapshot and one PUT for their mappings. When the
+    volume is not found, the resource group is read too, so that a misspelt O(resource_group) fails naming it (a
+    delete only warns, as a teardown that also deleted the group may run again). Check mode sends only the GETs (and,
     for a restore of the most recent snapshot, one the real run does not send except against LINSTOR 1.31.0 and
     1.31.1: see below)."
   - "LINSTOR refuses to roll back a volume in use (mounted, or the disk of a running instance), but only at the
@@ -124,10 +124,6 @@ notes:
     (RV(in_use_nodes)); Incus stops a running instance before it restores its volume. In check mode that is a
     warning (an earlier task may stop the instance). The read is not repeated: right after an instance stopped,
     DRBD may still hold the device for a moment; run again."
-  - "Such a restore also reads the nodes holding the newer snapshots (one GET): LINSTOR deletes a snapshot only once
-    every node holding it has a connected satellite (it marks it for deletion and keeps it until then), and rolls
-    back only to the most recent one. While one of those nodes is offline the restore fails before deleting
-    anything, naming the nodes (RV(offline_nodes)); in check mode it warns."
   - "The same read finds disks on nodes the snapshot was not taken on (a replica added after it, or a node offline
     when it was taken). Where LINSTOR's rollback needs the snapshot on every disk - before 1.31.2, and from 1.32
     when every disk is ZFS and the RD's C(StorDriver/Zfs/RollbackStrategy) is not C(clone) (the group's or
@@ -136,10 +132,17 @@ notes:
     resources first, or make a new volume from the snapshot. Unlike a volume in use, this fails in check mode too
     (no earlier task of the collection removes a replica). Elsewhere LINSTOR restores the snapshot's nodes and
     recreates the others, and the restore goes ahead."
+  - "LINSTOR refuses a rollback while the satellite of a node with a resource of the volume is not connected, also
+    only at the rollback. So such a restore also reads those nodes (one GET), and fails before deleting anything
+    while one is offline, naming the nodes (RV(offline_nodes)); in check mode that is a warning (so is it when the
+    rollback is the only write, which LINSTOR refuses whole)."
+  - "Deleting a snapshot (O(state=absent)) while a node holding it is offline goes ahead: LINSTOR deletes the
+    snapshot at once all the same and does not send that delete to the node again, so the snapshot's data may stay
+    on that node's storage; the run warns, naming the nodes."
   - "A restore of the most recent snapshot deletes no snapshot before the rollback (only mappings to missing ones,
     with O(remove_newer_snapshots)), which LINSTOR refuses whole in either case: the real run sends no such read
     (except against LINSTOR 1.31.0 and 1.31.1, for the diskless resources) and fails with LINSTOR's error, while
-    check mode reads the resources (one more GET) to warn of it."
+    check mode reads the resources and their nodes (two more GETs) to warn of it."
   - "A restore reports the volume's sizes after the rollback: the snapshot's from LINSTOR 1.31.3 on, whose
     rollback sets them back; before, LINSTOR leaves them as they are (hence the version request)."
   - "LINSTOR 1.31.0 to 1.31.2 roll a volume back by deleting its resources and restoring the snapshot into them,
@@ -346,8 +349,8 @@ in_use_nodes:
   sample: [server01]
 offline_nodes:
   description:
-    - When a restore that would remove newer snapshots fails because a node holding one of them has no connected
-      satellite, those nodes (nothing was deleted).
+    - When a restore that would remove newer snapshots fails because a node with a resource of the volume has no
+      connected satellite, those nodes (nothing was deleted).
   returned: on that failure
   type: list
   elements: str

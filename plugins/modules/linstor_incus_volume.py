@@ -92,11 +92,9 @@ options:
         fails naming the nodes (RV(in_use_nodes)), nothing deleted. LINSTOR would refuse to delete the RD only
         after its snapshots went; Incus refuses to delete a running instance's volume before anything too. In
         check mode that is a warning (an earlier task may stop the instance).
-      - Nor is it deleted while a node holding one of its snapshots has no connected satellite (LINSTOR would mark
-        the snapshot for deletion, keep it until the node is back, and refuse the RD's delete meanwhile); the run
-        fails naming the nodes (RV(offline_nodes)), nothing deleted, and in check mode warns. Without snapshots, an
-        offline node does not stop the delete. LINSTOR marks the RD for deletion (flag C(DELETE)) and finishes once
-        the node is back, and the run warns so; until then Incus's lookup still finds the RD.
+      - A node whose satellite is not connected does not stop the delete. LINSTOR deletes the snapshots at once (the
+        data of one on that node may stay on its storage), marks the RD for deletion (flag C(DELETE)) and finishes
+        once the node is back; the run warns, naming the nodes. Until then Incus's lookup still finds the RD.
     type: str
     choices: [present, absent]
     default: present
@@ -252,10 +250,10 @@ notes:
   - A check-mode create (not a copy) also reads the cluster's storage pools (one GET) and warns when LINSTOR cannot
     place the group's C(place_count) replicas (fewer online nodes with a diskful storage pool, or none with the
     group's pool), where the real run fails with LINSTOR's refusal of the placement and deletes its new RD again.
-  - Deleting sends the lookup, a listing of the RD's snapshots (when there are any, a GET of its resources and one
-    of the nodes holding them, see O(state=absent)), one DELETE per snapshot, one PUT dropping the snapshot
-    mappings (when there are any) and the DELETE of the RD. In check mode the resources are read whether or not
-    there are snapshots, to warn of a resource in use, which LINSTOR's delete refuses.
+  - Deleting sends the lookup, a listing of the RD's snapshots (when there are any, a GET of its resources, see
+    O(state=absent)), one DELETE per snapshot, one PUT dropping the snapshot mappings (when there are any) and the
+    DELETE of the RD. In check mode the resources are read whether or not there are snapshots, to warn of a
+    resource in use, which LINSTOR's delete refuses.
   - An RD that matches the lookup but lacks a valid C(Aux/Incus/content-type), or two RDs claiming the same volume,
     make the module fail without writing anything, naming the RDs; Incus refuses such volumes too. Before failing
     on two RDs, the lookup is sent again, after pauses doubling from half a second, for ten seconds (six lookups in
@@ -464,21 +462,12 @@ in_use_nodes:
   type: list
   elements: str
   sample: [server01]
-offline_nodes:
-  description:
-    - When the delete of a volume with snapshots fails because a node holding one of them has no connected
-      satellite, those nodes (nothing was deleted; see O(state=absent)).
-  returned: failed
-  type: list
-  elements: str
-  sample: [server02]
 unmapped_snapshots:
   description:
     - When a delete fails because the RD has LINSTOR snapshots that no mapping names, their names (see
       O(remove_unmapped_snapshots)).
     - Unlike RV(linstor.incus.linstor_incus_volume_info#module:anomalies.unmapped_snapshots), every LINSTOR snapshot
-      counts, not only those named with the prefix, and those a snapshot create claims, or LINSTOR is deleting
-      (flag C(DELETE)), do not.
+      counts, not only those named with the prefix, and those a snapshot create claims do not.
   returned: failed
   type: list
   elements: str
@@ -559,9 +548,9 @@ resource_definitions:
 resource_definition:
   description:
     - When the RD found for the volume lacks a valid C(Aux/Incus/content-type), that RD.
-    - When a delete is refused because of LINSTOR snapshots no mapping names (RV(unmapped_snapshots)), a resource
-      in use (RV(in_use_nodes)) or an offline node (RV(offline_nodes)), the RD that refused it (the volume's, or
-      one whose delete LINSTOR left stalled, see O(state)).
+    - When a delete is refused because of LINSTOR snapshots no mapping names (RV(unmapped_snapshots)) or a resource
+      in use (RV(in_use_nodes)), the RD that refused it (the volume's, or one whose delete LINSTOR left stalled, see
+      O(state)).
   returned: on those failures
   type: str
   sample: incus-volume-4df9f0598bd14d73953151614428d298

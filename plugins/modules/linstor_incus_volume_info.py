@@ -286,8 +286,7 @@ anomalies:
     unmapped_snapshots:
       description:
         - LINSTOR snapshots named with the prefix on a listed RD that no mapping names, with the volume's identity,
-          C(linstor_snapshot) and C(created_on). Only checked with O(include_snapshots=true). One LINSTOR is
-          deleting (flag C(DELETE), kept until every node holding it has a connected satellite) is not listed.
+          C(linstor_snapshot) and C(created_on). Only checked with O(include_snapshots=true).
       type: list
       elements: dict
     snapshot_claims:

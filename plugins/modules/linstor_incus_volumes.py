@@ -207,9 +207,8 @@ notes:
     stops its delete before anything of it is deleted), when it has any reads its resources (it is not deleted while
     one is in use, as M(linstor.incus.linstor_incus_volume) says; those with snapshots are read so while planning
     too, all in one GET, and the run fails before any write while one is in use; in check mode all of them are, to
-    warn of one in use), reads the nodes holding them (one GET, also sent once for all while planning: none may be
-    offline, RV(offline_nodes)) and sends one DELETE per snapshot, one PUT for their mappings (when there are any)
-    and the RD's DELETE."
+    warn of one in use) and sends one DELETE per snapshot, one PUT for their mappings (when there are any) and the
+    RD's DELETE."
   - "Runs of the same list at the same moment (a play on several hosts without C(run_once)) settle as
     M(linstor.incus.linstor_incus_volume) does: each new volume is confirmed with Incus's lookup once placed, the RD
     LINSTOR placed first stays, and a run whose RD is not that one deletes its own and goes on with the survivor
@@ -373,18 +372,6 @@ in_use_nodes:
   type: list
   elements: dict
   sample: [{"index": 3, "resource_definition": "incus-volume-61be43e12fed4845ab3f2443cccbe50c", "nodes": ["server01"]}]
-offline_nodes:
-  description:
-    - When volumes to delete have snapshots on a node whose satellite is not connected, each of them with the
-      C(index) of its item in O(volumes) and the C(nodes) holding its snapshots that are offline. LINSTOR would mark
-      such a snapshot for deletion and keep it until the node is back, refusing the RD's delete meanwhile. The run
-      fails while planning, before writing anything, naming every such volume; a node gone offline since fails that
-      volume's delete when its turn comes, before anything of it is deleted (the items before it are done, see
-      RV(changes)). In check mode it is a warning.
-  returned: failed
-  type: list
-  elements: dict
-  sample: [{"index": 3, "nodes": ["server02"]}]
 unmapped_snapshots:
   description:
     - When volumes to delete have LINSTOR snapshots that no mapping names and O(remove_unmapped_snapshots=false),
@@ -394,8 +381,7 @@ unmapped_snapshots:
       volume's delete when its turn comes, before anything of it is deleted (the items before it are done, see
       RV(changes)).
     - Unlike RV(linstor.incus.linstor_incus_volume_info#module:anomalies.unmapped_snapshots), every LINSTOR snapshot
-      counts, not only those named with the prefix, and those a snapshot create claims, or LINSTOR is deleting
-      (flag C(DELETE)), do not.
+      counts, not only those named with the prefix, and those a snapshot create claims do not.
   returned: on such failures
   type: list
   elements: dict
@@ -423,8 +409,8 @@ duplicates:
 resource_definition:
   description:
     - When the RD found for a volume lacks a valid C(Aux/Incus/content-type), that RD.
-    - When an item's delete is refused at its turn (LINSTOR snapshots no mapping names, a resource in use, or an
-      offline node), the RD that refused it, as in RV(unmapped_snapshots) and RV(in_use_nodes).
+    - When an item's delete is refused at its turn (LINSTOR snapshots no mapping names, or a resource in use), the
+      RD that refused it, as in RV(unmapped_snapshots) and RV(in_use_nodes).
   returned: on those failures
   type: str
   sample: incus-volume-4df9f0598bd14d73953151614428d298

@@ -1227,7 +1227,7 @@ def test_a_snapshot_leaves_out_a_disk_whose_node_is_offline(backend):
     placed = sorted(disks(backend, "rd1"))
     backend.set_connection(placed[0], False)
     entries = backend.create_snapshot("rd1", {"name": "s1"})
-    assert entries[0].ret_code == rc.MASK_WARN
+    assert entries[0].ret_code == rc.MASK_WARN | rc.MASK_CRT | rc.MASK_SNAPSHOT  # the request's context added
     assert entries[0].message == (f"Snapshot for resource 'rd1' will not be created on node '{placed[0]}' because "
                                   "that node is currently offline.")
     [snapshot] = [snap for snap in backend.list_snapshots("rd1") if snap["name"] == "s1"]
@@ -1277,6 +1277,26 @@ def test_a_resource_on_an_offline_node_reports_no_state(backend):
     assert by_node["node2"]["state"] == {"in_use": True}
 
 
+def test_a_change_the_satellites_get_names_the_offline_ones(backend):
+    """CtrlSatelliteUpdateCaller's default notConnectedWarn: an RD modify that changes something, and a volume
+    definition's resize, end with WARN_NOT_CONNECTED for each offline node with a resource (HTTP 200); a modify
+    that changes nothing updates no satellite."""
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2, "node_name_list": ["node1", "node2"]}})
+    backend.set_connection("node2", False)
+    entries = backend.modify_resource_definition("rd1", {"override_props": {"Aux/x": "1"}})
+    assert [entry.message for entry in entries if entry.ret_code & rc.MASK_BITS_CODE
+            == rc.WARN_NOT_CONNECTED & rc.MASK_BITS_CODE] == ["No active connection to satellite 'node2'"]
+    assert entries[-1].ret_code == rc.WARN_NOT_CONNECTED | rc.MASK_MOD | rc.MASK_RSC_DFN
+    same = backend.modify_resource_definition("rd1", {"override_props": {"Aux/x": "1"}})
+    assert not any(entry.ret_code & rc.MASK_WARN for entry in same), same
+    resized = backend.modify_volume_definition("rd1", 0, {"size_kib": 2 * GIB})
+    assert resized[-1].message == "No active connection to satellite 'node2'"
+    assert http_status(resized, 200) == 200
+    backend.set_connection("node2", True)
+    assert not any(entry.ret_code & rc.MASK_WARN
+                   for entry in backend.modify_resource_definition("rd1", {"override_props": {"Aux/x": "2"}}))
+
 def test_an_rd_delete_waits_for_an_offline_satellite(backend):
     """CtrlRscDfnTruncateApiCallHandler: with a resource on an offline node the RD and its resources are flagged
     DELETE, the reply ends with LINSTOR's not-connected warning (HTTP 200), and the RD stays until the satellite is
@@ -1288,14 +1308,14 @@ def test_an_rd_delete_waits_for_an_offline_satellite(backend):
     entries = backend.delete_resource_definition("rd1")
     assert [(entry.ret_code, entry.message) for entry in entries] == [
         (rc.DELETED | rc.MASK_DEL | rc.MASK_RSC_DFN, "Resource definition 'rd1' marked for deletion."),
+        (rc.WARN_NOT_CONNECTED | rc.MASK_DEL | rc.MASK_RSC_DFN, "No active connection to satellite 'node3'"),
         (rc.MODIFIED | rc.MASK_DEL | rc.MASK_RSC_DFN, "Resource 'rd1' on 'node1' marked for deletion"),
-        (rc.MODIFIED | rc.MASK_DEL | rc.MASK_RSC_DFN, "Resource 'rd1' on 'node2' marked for deletion"),
-        (rc.WARN_NOT_CONNECTED | rc.MASK_DEL | rc.MASK_RSC_DFN, "No active connection to satellite 'node3'")]
+        (rc.MODIFIED | rc.MASK_DEL | rc.MASK_RSC_DFN, "Resource 'rd1' on 'node2' marked for deletion")]
     assert http_status(entries, 200) == 200
     [rd] = backend.list_resource_definitions(["rd1"])
     assert rd["flags"] == ["DELETE"]
     assert all("DELETE" in rsc["flags"] for rsc in backend.list_resources(["rd1"]))
-    assert backend.delete_resource_definition("rd1")[-1].ret_code & rc.MASK_BITS_CODE == rc.WARN_NOT_CONNECTED & \
+    assert backend.delete_resource_definition("rd1")[1].ret_code & rc.MASK_BITS_CODE == rc.WARN_NOT_CONNECTED & \
         rc.MASK_BITS_CODE, "sent again, it waits again"
     backend.set_connection("node3", True)
     [rd] = backend.list_resource_definitions(["rd1"])
@@ -1331,25 +1351,40 @@ def test_an_rd_delete_with_an_offline_node_flags_the_diskless_resources_first(ba
     assert backend.list_resource_definitions(["rd1"]) == []
 
 
-def test_a_snapshot_delete_waits_for_an_offline_satellite(backend):
-    """CtrlSnapshotDeleteApiCallHandler: a snapshot with a copy on an offline node is marked for deletion on every
-    node and flagged DELETE (its definition and each node's copy), deleted on the connected nodes, and kept until
-    the satellite is connected again; meanwhile the RD's delete is refused, as it has a snapshot."""
+def test_a_snapshot_delete_does_not_wait_for_an_offline_satellite(backend):
+    """CtrlSnapshotDeleteApiCallHandler tells the satellites with notConnectedWarn, which only warns: the snapshot
+    is marked on every node, the offline one's warning comes first, each node is reported deleted, and the snapshot
+    is gone from the controller at once (its copy on the offline node is not removed); the RD can be deleted."""
     make_rd(backend, "rd1")
     backend.autoplace("rd1", {"select_filter": {"place_count": 2, "node_name_list": ["node1", "node2"]}})
     backend.create_snapshot("rd1", {"name": "s1"})
     backend.set_connection("node2", False)
     entries = backend.delete_snapshot("rd1", "s1")
     ctx_mask = rc.MASK_DEL | rc.MASK_SNAPSHOT
-    assert [(entry.ret_code, entry.message) for entry in entries] == [
+    assert [(entry.ret_code, entry.message) for entry in entries][:-1] == [
         (rc.DELETED | ctx_mask, "Marked snapshot for deletion snapshot 's1' of resource 'rd1' on nodes 'node1'"),
         (rc.DELETED | ctx_mask, "Marked snapshot for deletion snapshot 's1' of resource 'rd1' on nodes 'node2'"),
+        (rc.WARN_NOT_CONNECTED | ctx_mask, "No active connection to satellite 'node2'"),
+        (rc.MODIFIED | ctx_mask, "Deleted snapshot 's1' of 'rd1' on 'node2'"),
         (rc.MODIFIED | ctx_mask, "Deleted snapshot 's1' of 'rd1' on 'node1'"),
-        (rc.WARN_NOT_CONNECTED | ctx_mask, "No active connection to satellite 'node2'")]
-    [snapshot] = backend.list_snapshots("rd1")
-    assert "DELETE" in snapshot["flags"] and all(node["flags"] == ["DELETE"] for node in snapshot["snapshots"])
-    error = refused(backend.delete_resource_definition, "rd1")
-    assert error.ret_code & rc.MASK_BITS_CODE == rc.FAIL_EXISTS_SNAPSHOT_DFN & rc.MASK_BITS_CODE
-    backend.set_connection("node2", True)
+        (rc.DELETED | ctx_mask, "Snapshot 's1' of resource 'rd1' on nodes 'node1, node2' deleted.")]
+    assert entries[-1].message == "Snapshot 's1' of resource 'rd1' deleted."
+    assert http_status(entries, 200) == 200
     assert backend.list_snapshots("rd1") == []
-    assert backend.delete_resource_definition("rd1")[0].message == "Resource definition 'rd1' deleted."
+    assert backend.delete_resource_definition("rd1")[0].message == "Resource definition 'rd1' marked for deletion."
+
+
+def test_a_rollback_needs_every_satellite_connected(backend):
+    """CtrlSnapshotRollbackApiCallHandler.ensureAllSatellitesConnected: any resource's node offline, diskless too,
+    refuses the rollback (FAIL_NOT_CONNECTED, HTTP 500) before anything changes."""
+    make_rd(backend, "rd1")
+    backend.autoplace("rd1", {"select_filter": {"place_count": 2, "node_name_list": ["node1", "node2"]}})
+    backend.create_snapshot("rd1", {"name": "s1"})
+    backend.set_connection("node3", False)  # the tie-breaker's node
+    error = refused(backend.rollback, "rd1", "s1")
+    assert error.ret_code == rc.FAIL_NOT_CONNECTED | rc.MASK_MOD | rc.MASK_SNAPSHOT
+    assert error.entries[0].message == "No active connection to satellite 'node3'."
+    assert "satellites are not connected" in error.entries[0].details
+    assert http_status(error.entries, 200) == 500
+    backend.set_connection("node3", True)
+    backend.rollback("rd1", "s1")

@@ -79,59 +79,36 @@ def _snapshot_holders(env: Env, rd_name: str) -> dict[str, list[str]]:
 
 
 def test_a_volume_deleted_while_a_node_is_offline_goes_once_it_is_back(env: Env) -> None:
-    """Without snapshots the delete goes ahead: LINSTOR marks the RD for deletion and keeps it (flag DELETE) until
-    the node is back; the run says so, and a second run changes nothing, telling LINSTOR is deleting it."""
+    """The delete goes ahead: LINSTOR deletes the snapshot at once (its data on the offline node may stay there) and
+    marks the RD for deletion, keeping it (flag DELETE) until the node is back; the run says both, naming the node,
+    and a second run changes nothing, telling that LINSTOR is deleting it. Back online, the RD is gone."""
     env.must("linstor_incus_volume", name="late", type="container", size="64MiB")
+    env.must("linstor_incus_snapshot", volume="late", type="container", name="s1")
     [rd] = rds_claiming(env, "late")
-    down = _node_holding(env, rd)[0]
+    [(linstor_snapshot, holders)] = _snapshot_holders(env, rd).items()
+    down = holders[0]
     env.debug.set_connection(down, False)
     deleted = env.must("linstor_incus_volume", name="late", type="container", state="absent")
     assert deleted.changed and deleted.result["resource_definitions_deleted"] == [rd], deleted.result
-    assert (f"LINSTOR marked resource definition {rd} for deletion, but the satellite of node {down} is not "
-            "connected") in json.dumps(deleted.result.get("warnings")), deleted.result
+    assert [entry["linstor_name"] for entry in deleted.result["snapshots_removed"]] == [linstor_snapshot]
+    assert deleted.warnings == [
+        f"the satellite of node {down} is not connected: LINSTOR deleted LINSTOR snapshot {linstor_snapshot} all the "
+        "same, and does not send that delete again when the satellite reconnects: the snapshot's data may stay on "
+        "that node's storage",
+        f"the satellite of node {down} is not connected: LINSTOR marked resource definition {rd} for deletion, and "
+        "deletes it once connected (it is listed with flag DELETE until then, and Incus's lookup still finds it)",
+    ], deleted.result
     assert [found["flags"] for found in env.get("/v1/resource-definitions") if found["name"] == rd] == [["DELETE"]]
     again = env.must("linstor_incus_volume", name="late", type="container", state="absent")
     assert not again.changed, again.result
-    assert f"LINSTOR is deleting resource definition {rd}" in json.dumps(again.result.get("warnings")), again.result
+    assert f"LINSTOR is deleting resource definition {rd}" in json.dumps(again.warnings), again.result
     env.debug.set_connection(down, True)
     assert rds_claiming(env, "late") == []
 
 
-def test_a_volume_with_a_snapshot_on_an_offline_node_is_not_deleted(env: Env) -> None:
-    """LINSTOR would mark the snapshot for deletion, keep it until the node is back, and refuse the RD's delete
-    meanwhile: both modules refuse before any write, naming the node (a warning in check mode); once the node is
-    back, the delete goes through."""
-    env.must("linstor_incus_volume", name="held", type="container", size="64MiB")
-    env.must("linstor_incus_snapshot", volume="held", type="container", name="s1")
-    [rd] = rds_claiming(env, "held")
-    [(linstor_snapshot, holders)] = _snapshot_holders(env, rd).items()
-    env.debug.set_connection(holders[0], False)
-    before = scan(env)
-    absent = {"name": "held", "type": "container", "state": "absent"}
-    listed = {"volumes": [absent]}
-    for module, args in (("linstor_incus_volume", absent), ("linstor_incus_volumes", listed)):
-        foreseen = env.run(module, check_mode=True, **args)
-        assert not foreseen.failed and "In check mode this is a warning" in json.dumps(
-            foreseen.result.get("warnings")), foreseen.result
-        env.debug.clear_requests()
-        refused = env.run(module, **args)
-        assert refused.failed and not refused.changed, refused.result
-        assert (f"the satellite of node {holders[0]} is not connected ({holders[0]} holds {linstor_snapshot})"
-                in refused.msg), refused.msg
-        assert refused.result["offline_nodes"] == (
-            [holders[0]] if module == "linstor_incus_volume" else [{"index": 0, "nodes": [holders[0]]}])
-        assert env.writes() == [], env.writes()
-        assert scan(env).snapshots == before.snapshots and scan(env).volumes == before.volumes
-    env.debug.set_connection(holders[0], True)
-    gone = env.must("linstor_incus_volume", **absent)
-    assert gone.changed and rds_claiming(env, "held") == []
-
-
 def test_a_snapshot_deleted_while_its_node_is_offline(env: Env) -> None:
-    """The snapshot's delete goes ahead: its mapping goes, LINSTOR keeps the snapshot flagged DELETE until the node
-    is back, and the run says so. Meanwhile it is no unmapped snapshot (volume_info's anomalies, the volume's
-    delete), and the volume's delete is refused naming the node; once the node is back, the snapshot is gone and the
-    volume is deleted."""
+    """LINSTOR deletes the snapshot at once; the mapping goes with it, and the run says what the offline node
+    keeps; nothing is left for the next run or for volume_info's anomalies."""
     env.must("linstor_incus_volume", name="snapped", type="container", size="64MiB")
     env.must("linstor_incus_snapshot", volume="snapped", type="container", name="s1")
     [rd] = rds_claiming(env, "snapped")
@@ -139,38 +116,61 @@ def test_a_snapshot_deleted_while_its_node_is_offline(env: Env) -> None:
     env.debug.set_connection(holders[0], False)
     snapshot = {"volume": "snapped", "type": "container", "name": "s1", "state": "absent"}
     deleted = env.must("linstor_incus_snapshot", **snapshot)
-    assert deleted.changed, deleted.result
-    assert (f"LINSTOR marked LINSTOR snapshot {linstor_snapshot} for deletion, but the satellite of node {holders[0]} "
-            "is not connected") in json.dumps(deleted.result.get("warnings")), deleted.result
+    assert deleted.changed and deleted.warnings == [
+        f"the satellite of node {holders[0]} is not connected: LINSTOR deleted LINSTOR snapshot {linstor_snapshot} "
+        "all the same, and does not send that delete again when the satellite reconnects: the snapshot's data may "
+        "stay on that node's storage"], deleted.result
+    assert _snapshot_holders(env, rd) == {} and scan(env).problems == 0
     assert not env.must("linstor_incus_snapshot", **snapshot).changed
-    [pending] = env.get(f"/v1/resource-definitions/{rd}/snapshots")
-    assert "DELETE" in pending["flags"], pending
-    info = env.must("linstor_incus_volume_info", include_snapshots=True)
-    assert info.result["anomalies"]["unmapped_snapshots"] == [], info.result["anomalies"]
-    refused = env.run("linstor_incus_volume", name="snapped", type="container", state="absent")
-    assert refused.failed and refused.result["offline_nodes"] == [holders[0]], refused.result
-    assert "no Incus snapshot maps" not in refused.msg, refused.msg
-    env.debug.set_connection(holders[0], True)
-    assert env.get(f"/v1/resource-definitions/{rd}/snapshots") == []
-    assert env.must("linstor_incus_volume", name="snapped", type="container", state="absent").changed
+    anomalies = env.must("linstor_incus_volume_info", include_snapshots=True).result["anomalies"]
+    assert not any(anomalies.values()), anomalies
 
 
-def test_a_restore_removing_a_snapshot_on_an_offline_node_is_refused(env: Env) -> None:
-    """LINSTOR rolls back only to the most recent snapshot, and would keep a newer one (flag DELETE) while a node
-    holding it is offline: the restore refuses before deleting anything, naming the node."""
+def test_a_restore_with_a_satellite_of_the_volume_offline_is_refused(env: Env) -> None:
+    """LINSTOR refuses a rollback while the satellite of any node with a resource of the volume is offline, but
+    only at the rollback: a restore that would first delete newer snapshots refuses before that, naming the node (a
+    warning in check mode); one whose rollback is the only write is foreseen in check mode and refused by LINSTOR.
+    Nothing changes either way; back online, the restore goes through."""
     env.must("linstor_incus_volume", name="back", type="container", size="64MiB")
     env.must("linstor_incus_snapshot", volume="back", type="container", name="s1")
     env.must("linstor_incus_snapshot", volume="back", type="container", name="s2")
     [rd] = rds_claiming(env, "back")
-    before = scan(env)
-    newer = env.get(f"/v1/resource-definitions/{rd}")["props"]["Aux/Incus/snapshot-name/s2"]
-    down = _snapshot_holders(env, rd)[newer][0]
+    down = sorted(resource["node_name"] for resource in env.get("/v1/view/resources", resources=rd))[-1]
     env.debug.set_connection(down, False)
-    restore = {"volume": "back", "type": "container", "name": "s1", "state": "restored",
-               "remove_newer_snapshots": True}
-    foreseen = env.run("linstor_incus_snapshot", check_mode=True, **restore)
-    assert not foreseen.failed and f"the satellite of node {down} is not connected" in json.dumps(
-        foreseen.result.get("warnings")), foreseen.result
-    refused = env.run("linstor_incus_snapshot", **restore)
-    assert refused.failed and refused.result["offline_nodes"] == [down], refused.result
-    assert scan(env).snapshots == before.snapshots
+    before = scan(env)
+    for name, remove in (("s1", True), ("s2", False)):
+        restore = {"volume": "back", "type": "container", "name": name, "state": "restored",
+                   "remove_newer_snapshots": remove}
+        foreseen = env.run("linstor_incus_snapshot", check_mode=True, **restore)
+        marker = "In check mode this is a warning" if remove else "Check mode foresees LINSTOR's refusal"
+        assert not foreseen.failed and any(f"the satellite of node {down} is not connected" in warning and marker
+                                           in warning for warning in foreseen.warnings), foreseen.result
+        env.debug.clear_requests()
+        refused = env.run("linstor_incus_snapshot", **restore)
+        assert refused.failed and not refused.changed, refused.result
+        if remove:
+            assert refused.result["offline_nodes"] == [down] and "Nothing was deleted" in refused.msg, refused.result
+            assert env.writes() == [], env.writes()
+        else:
+            assert f"No active connection to satellite '{down}'" in refused.msg, refused.msg
+        assert scan(env).snapshots == before.snapshots and scan(env).volumes == before.volumes
+    env.debug.set_connection(down, True)
+    restored = env.must("linstor_incus_snapshot", volume="back", type="container", name="s1", state="restored",
+                        remove_newer_snapshots=True)
+    assert restored.changed and [entry["name"] for entry in restored.result["removed_snapshots"]] == ["s2"]
+
+
+def test_a_rename_while_a_node_is_offline_says_when_that_node_gets_it(env: Env) -> None:
+    """LINSTOR stores a property change and hands it to an offline satellite once it connects, naming that node in
+    a warning: the run passes it on in words (once, for the one node); the second run changes nothing."""
+    env.must("linstor_incus_volume", name="old", type="container", size="64MiB")
+    [rd] = rds_claiming(env, "old")
+    down = _node_holding(env, rd)[0]
+    env.debug.set_connection(down, False)
+    renamed = env.must("linstor_incus_volume", name="new", rename_from="old", type="container")
+    assert renamed.changed and rds_claiming(env, "new") == [rd], renamed.result
+    assert renamed.warnings == [
+        f"the satellite of node {down} is not connected: LINSTOR stored the change, and hands it on once connected"
+    ], renamed.result
+    again = env.must("linstor_incus_volume", name="new", rename_from="old", type="container")
+    assert not again.changed and not again.warnings, again.result

@@ -232,18 +232,25 @@ def test_severity_classification() -> None:
 
 
 def test_reply_warnings_tell_what_waits_for_a_satellite() -> None:
-    """LINSTOR's not-connected warnings (one per node) become one text naming the nodes; a delete's says that the
-    object stays, flagged DELETE, until they connect; other warnings pass as they are."""
+    """LINSTOR's not-connected warnings (one per node) become one text naming the nodes and what that means for the
+    write (by default, that LINSTOR hands the change on later); other warnings pass as they are."""
     not_connected = [{"ret_code": (MASK_WARN | 0x0300000000000000 | 1002) - (1 << 64),
                       "message": f"No active connection to satellite '{node}'"} for node in ("node2", "node3")]
     other = {"ret_code": MASK_WARN | 7, "message": "careful"}
     assert _client.reply_warnings([other, *not_connected]) == [
         "careful", "the satellites of nodes node2, node3 are not connected: LINSTOR stored the change, and hands it on "
         "once connected"]
-    assert _client.reply_warnings(not_connected[:1], deleting="resource definition rd1") == [
-        "LINSTOR marked resource definition rd1 for deletion, but the satellite of node node2 is not connected: "
-        "LINSTOR finishes the delete once connected, and lists it with flag DELETE until then"]
-    assert _client.reply_warnings([other], deleting="resource definition rd1") == ["careful"]
+    assert _client.reply_warnings(not_connected[:1], "it waits") == [
+        "the satellite of node node2 is not connected: it waits"]
+    assert _client.reply_warnings([other], "it waits") == ["careful"]
+    told: set[str] = set()
+    assert _client.reply_warnings(not_connected[:1], "it waits", told) == [
+        "the satellite of node node2 is not connected: it waits"]
+    assert _client.reply_warnings(not_connected, told=told) == [
+        "the satellite of node node3 is not connected: LINSTOR stored the change, and hands it on once connected"]
+    assert _client.reply_warnings(not_connected, told=told) == []
+    assert _client.reply_warnings(not_connected[1:], "gone", told) == [
+        "the satellite of node node3 is not connected: gone"], "a write's own meaning is always said"
 
 
 # -- against the controller --------------------------------------------------------------------

@@ -58,7 +58,6 @@ def test_describe_snapshot_reads_nodes_sizes_and_the_earliest_node_time():
         "created_timestamp": 1_764_083_045_123,
         "sequence": 3,
         "successful": True,
-        "deleting": False,
     }
 
 
