@@ -91,6 +91,11 @@ needs the snapshot on every diskful node (StorDriver/Zfs/RollbackStrategy=clone,
 not in the emulator's whitelist: not played)."""
 
 
+RESIZE_NEEDS_UP_TO_DATE_RELEASE = (1, 30, 4)
+"""From LINSTOR 1.30.4 a volume definition's resize needs every diskful DRBD resource UpToDate, which one on an offline
+node is not known to be (CtrlVlmDfnModifyApiCallHandler: allVolumesUpToDate(..., false)); before, it only warns."""
+
+
 DELETE_FLAG_KEPT_IN_USE_RELEASES = ((1, 31, 0), (1, 33, 2))
 """From LINSTOR 1.31.0 (the delete split into truncate + delete) to before 1.33.2 (fixed: "delete set DELETE flag if
 a resource was InUse"), the delete of an RD flags it DELETE and commits before it checks whether a resource is in
@@ -1567,8 +1572,8 @@ class Backend:
             new = self._mark_quorum_setter(new, override, body.get("delete_props"))
             self._set_rd_props(db, row["id"], old, new)
             # a change the satellites get (notifyStlts): the offline ones are named in a warning (notConnectedWarn)
-            not_connected = self._offline_warnings(db, ctx, row["id"]) if new != old or body.get(
-                "resource_group") else []
+            regrouped = bool(body.get("resource_group")) and body["resource_group"].lower() != row["rg"].lower()
+            not_connected = self._offline_warnings(db, ctx, row["id"]) if new != old or regrouped else []
             tie_breaker = (self._run_auto_helpers(db, ctx, row)
                            if _reads_auto_helper_keys(body, self._auto_quorum_reworked) else [])
             if body.get("layer_stack"):
@@ -1595,6 +1600,15 @@ class Backend:
         return entries + [ctx.entry(rc.MODIFIED, f"Resource definition '{display}' modified.",
                           details=f"Resource definition '{display}' UUID is: {row['uuid']}",
                           refs={rc.KEY_UUID: row["uuid"]})] + not_connected + tie_breaker
+
+    def _resize_blocked(self, db: sqlite3.Connection, rd_id: int) -> bool:
+        """Whether a resize is refused for a diskful DRBD resource whose state is not known to be UpToDate: one on
+        an offline node (:data:`RESIZE_NEEDS_UP_TO_DATE_RELEASE`)."""
+        if version_tuple(self.linstor_version) < RESIZE_NEEDS_UP_TO_DATE_RELEASE or "DRBD" not in self._layer_stack(
+                db, rd_id):
+            return False
+        return any(not self._online(rsc["node"]) and "DISKLESS" not in json.loads(rsc["flags"])
+                   for rsc in db.execute("SELECT node, flags FROM resources WHERE rd = ?", (rd_id,)))
 
     def _offline_warnings(self, db: sqlite3.Connection, ctx: Context, rd_id: int) -> list[RcEntry]:
         """The warnings of a change the satellites of an RD's resources get (CtrlSatelliteUpdateCaller's default
@@ -1820,6 +1834,9 @@ class Backend:
                     # CtrlVlmDfnModifyApiCallHandler.ensureExactSizeIsUnset, its message as LINSTOR prints it
                     raise ctx.error(rc.FAIL_INVLD_PROP, "Volume definition must not be resized while the "
                                     "resource-definition has the property '' set!")
+                if new_size != size and self._resize_blocked(db, row["id"]):
+                    raise ctx.error(rc.FAIL_NOT_ALL_UPTODATE,
+                                    "Cannot resize volume, because we have a non-UpToDate DRBD device.")
                 size = new_size
             props = self._apply_prop_changes(json.loads(vd["props"]), override, body.get("delete_props"),
                                              body.get("delete_namespaces"))

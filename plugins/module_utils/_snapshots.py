@@ -900,7 +900,7 @@ def restore_snapshot(client: LinstorClient, request: SnapshotRequest, rd: dict[s
     _snapshot_list(outcome, after["props"], remaining)
     if check_mode:
         return
-    deleted, failure = _delete_newer(client, rd["name"], removed)
+    deleted, failure = _delete_newer(client, rd["name"], removed, outcome)
     # the mappings of the snapshots that went; dangling ones only when all went (else the next run drops them)
     drop = [key for entry in deleted for key in snapshot_keys(props, entry["name"])] + \
         (dangling_keys if failure is None else [])
@@ -1137,9 +1137,10 @@ def refuse_uncovered_replicas(operation: str, rd: Mapping[str, Any], target: Map
         )
 
 
-def _delete_newer(client: LinstorClient, rd_name: str,
-                  removed: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], LinstorError | None]:
-    """Delete each snapshot in ``removed``; return those gone and the first error.
+def _delete_newer(client: LinstorClient, rd_name: str, removed: list[dict[str, Any]],
+                  outcome: Outcome) -> tuple[list[dict[str, Any]], LinstorError | None]:
+    """Delete each snapshot in ``removed`` (LINSTOR's warnings into ``outcome``); return those gone and the first
+    error.
 
     After an error (whose DELETE may have been applied although its reply was lost), the RD's
     snapshot list tells which went, so that exactly their mappings are dropped.
@@ -1147,7 +1148,8 @@ def _delete_newer(client: LinstorClient, rd_name: str,
     deleted: list[dict[str, Any]] = []
     for entry in removed:
         try:
-            client.delete_snapshot(rd_name, entry["linstor_name"])
+            _warn(outcome, client.delete_snapshot(rd_name, entry["linstor_name"]),
+                  snapshot_copy_left(entry["linstor_name"]))
         except LinstorError as error:
             try:
                 present = {snapshot["name"].lower() for snapshot in client.list_snapshots(rd_name)}

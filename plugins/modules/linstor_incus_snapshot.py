@@ -116,8 +116,8 @@ notes:
     rollback drops), one GET of their nodes, one delete per newer snapshot and one PUT for their mappings. When the
     volume is not found, the resource group is read too, so that a misspelt O(resource_group) fails naming it (a
     delete only warns, as a teardown that also deleted the group may run again). Check mode sends only the GETs (and,
-    for a restore of the most recent snapshot, one the real run does not send except against LINSTOR 1.31.0 and
-    1.31.1: see below)."
+    for a restore of the most recent snapshot, those of the resources and their nodes, which the real run does not
+    send: see below)."
   - "LINSTOR refuses to roll back a volume in use (mounted, or the disk of a running instance), but only at the
     rollback, after the newer snapshots would be gone. So a restore that removes newer snapshots first reads the
     volume's resources, and fails before deleting anything while one is in use, naming the nodes
@@ -141,8 +141,9 @@ notes:
     on that node's storage; the run warns, naming the nodes."
   - "A restore of the most recent snapshot deletes no snapshot before the rollback (only mappings to missing ones,
     with O(remove_newer_snapshots)), which LINSTOR refuses whole in either case: the real run sends no such read
-    (except against LINSTOR 1.31.0 and 1.31.1, for the diskless resources) and fails with LINSTOR's error, while
-    check mode reads the resources and their nodes (two more GETs) to warn of it."
+    (except the resources against LINSTOR 1.31.0 and 1.31.1, for the diskless resources) and fails with LINSTOR's
+    error, while check mode reads the resources and, when there are any, their nodes (up to two more GETs) to warn
+    of it."
   - "A restore reports the volume's sizes after the rollback: the snapshot's from LINSTOR 1.31.3 on, whose
     rollback sets them back; before, LINSTOR leaves them as they are (hence the version request)."
   - "LINSTOR 1.31.0 to 1.31.2 roll a volume back by deleting its resources and restoring the snapshot into them,

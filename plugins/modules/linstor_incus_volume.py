@@ -93,8 +93,9 @@ options:
         after its snapshots went; Incus refuses to delete a running instance's volume before anything too. In
         check mode that is a warning (an earlier task may stop the instance).
       - A node whose satellite is not connected does not stop the delete. LINSTOR deletes the snapshots at once (the
-        data of one on that node may stay on its storage), marks the RD for deletion (flag C(DELETE)) and finishes
-        once the node is back; the run warns, naming the nodes. Until then Incus's lookup still finds the RD.
+        data of one on that node may stay on its storage; on ZFS before LINSTOR 1.31 that may then stop the RD's
+        delete there), marks the RD for deletion (flag C(DELETE)) and finishes once the node is back; the run warns,
+        naming the nodes. Until then Incus's lookup still finds the RD.
     type: str
     choices: [present, absent]
     default: present

@@ -1278,9 +1278,9 @@ def test_a_resource_on_an_offline_node_reports_no_state(backend):
 
 
 def test_a_change_the_satellites_get_names_the_offline_ones(backend):
-    """CtrlSatelliteUpdateCaller's default notConnectedWarn: an RD modify that changes something, and a volume
-    definition's resize, end with WARN_NOT_CONNECTED for each offline node with a resource (HTTP 200); a modify
-    that changes nothing updates no satellite."""
+    """CtrlSatelliteUpdateCaller's default notConnectedWarn: an RD modify that changes something ends with
+    WARN_NOT_CONNECTED for each offline node with a resource (HTTP 200); a modify that changes nothing updates no
+    satellite."""
     make_rd(backend, "rd1")
     backend.autoplace("rd1", {"select_filter": {"place_count": 2, "node_name_list": ["node1", "node2"]}})
     backend.set_connection("node2", False)
@@ -1288,14 +1288,41 @@ def test_a_change_the_satellites_get_names_the_offline_ones(backend):
     assert [entry.message for entry in entries if entry.ret_code & rc.MASK_BITS_CODE
             == rc.WARN_NOT_CONNECTED & rc.MASK_BITS_CODE] == ["No active connection to satellite 'node2'"]
     assert entries[-1].ret_code == rc.WARN_NOT_CONNECTED | rc.MASK_MOD | rc.MASK_RSC_DFN
-    same = backend.modify_resource_definition("rd1", {"override_props": {"Aux/x": "1"}})
-    assert not any(entry.ret_code & rc.MASK_WARN for entry in same), same
-    resized = backend.modify_volume_definition("rd1", 0, {"size_kib": 2 * GIB})
-    assert resized[-1].message == "No active connection to satellite 'node2'"
-    assert http_status(resized, 200) == 200
+    assert http_status(entries, 200) == 200
+    for same in ({"override_props": {"Aux/x": "1"}}, {"resource_group": DEFAULT_RSC_GRP.lower()}):
+        assert not any(entry.ret_code & rc.MASK_WARN for entry in backend.modify_resource_definition("rd1", same))
     backend.set_connection("node2", True)
     assert not any(entry.ret_code & rc.MASK_WARN
                    for entry in backend.modify_resource_definition("rd1", {"override_props": {"Aux/x": "2"}}))
+
+
+@pytest.mark.parametrize(("release", "refused_at_once"), [("1.29.0", False), ("1.30.4", True), (None, True)])
+def test_a_resize_with_a_disk_offline(tmp_path, release, refused_at_once):
+    """CtrlVlmDfnModifyApiCallHandler: from 1.30.4 a resize needs every diskful DRBD resource UpToDate, which one
+    on an offline node is not known to be (FAIL_NOT_ALL_UPTODATE, HTTP 500, nothing changed); before, the resize
+    is stored and the offline node named in a warning. An offline node with a diskless resource only is named."""
+    backend = Backend(tmp_path / "state.sqlite3", **({"linstor_version": release} if release else {}))
+    try:
+        make_rd(backend, "rd1")
+        backend.autoplace("rd1", {"select_filter": {"place_count": 2, "node_name_list": ["node1", "node2"]}})
+        assert tie_breakers(backend, "rd1") == ["node3"]
+        backend.set_connection("node3", False)
+        resized = backend.modify_volume_definition("rd1", 0, {"size_kib": 2 * GIB})
+        assert resized[-1].message == "No active connection to satellite 'node3'", "a diskless one: only named"
+        backend.set_connection("node2", False)
+        if refused_at_once:
+            error = refused(backend.modify_volume_definition, "rd1", 0, {"size_kib": 3 * GIB})
+            assert error.ret_code == rc.FAIL_NOT_ALL_UPTODATE | rc.MASK_MOD | rc.MASK_VLM_DFN
+            assert error.entries[0].message == "Cannot resize volume, because we have a non-UpToDate DRBD device."
+            assert backend.list_volume_definitions("rd1")[0]["size_kib"] == 2 * GIB
+        else:
+            entries = backend.modify_volume_definition("rd1", 0, {"size_kib": 3 * GIB})
+            assert [entry.message for entry in entries if entry.ret_code & rc.MASK_WARN] == [
+                "No active connection to satellite 'node2'", "No active connection to satellite 'node3'"]
+            assert backend.list_volume_definitions("rd1")[0]["size_kib"] == 3 * GIB
+    finally:
+        backend.close()
+
 
 def test_an_rd_delete_waits_for_an_offline_satellite(backend):
     """CtrlRscDfnTruncateApiCallHandler: with a resource on an offline node the RD and its resources are flagged

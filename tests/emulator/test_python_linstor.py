@@ -188,8 +188,8 @@ def test_python_linstor_reads_and_writes_the_controller_properties(lin):
 def test_python_linstor_reads_an_offline_satellite(lin, emulator):
     """Through the spec-checking proxy: a node taken offline with the debug API lists OFFLINE, its storage pools
     carry the not-connected report and no capacity, a snapshot leaves its disk out with LINSTOR's warning, the
-    resource there reports no state, a snapshot delete warns and goes at once, and an RD's delete waits for the
-    satellite (flag DELETE) until it is connected again."""
+    resource there reports no state, a rollback is refused, a snapshot delete warns and goes at once, and an RD's
+    delete waits for the satellite (flag DELETE) until it is connected again."""
     client, proxy = lin
     ok(client.resource_group_create("off-rg", place_count=2, storage_pool="pool1"))
     ok(client.volume_group_create("off-rg"))
@@ -212,6 +212,8 @@ def test_python_linstor_reads_an_offline_satellite(lin, emulator):
         [on_down] = [r for r in client.volume_list_raise(filter_by_resources=["off-vol"]).resources
                      if r.node_name == down]
         assert on_down.volumes[0].state.disk_state is None  # what `linstor volume list` shows as Unknown
+        [refusal] = client.snapshot_rollback("off-vol", "snap2")
+        assert refusal.is_error() and refusal.message == f"No active connection to satellite '{down}'."
         emulator.debug.set_connection(up, False)  # snap1 is on this node only
         replies = ok(client.snapshot_delete("off-vol", "snap1"))
         assert any(r.is_warning() and r.message == f"No active connection to satellite '{up}'" for r in replies)

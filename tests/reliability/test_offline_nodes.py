@@ -174,3 +174,21 @@ def test_a_rename_while_a_node_is_offline_says_when_that_node_gets_it(env: Env) 
     ], renamed.result
     again = env.must("linstor_incus_volume", name="new", rename_from="old", type="container")
     assert not again.changed and not again.warnings, again.result
+
+
+def test_a_grow_while_a_disk_is_offline_is_refused_by_linstor(env: Env) -> None:
+    """From LINSTOR 1.30.4 a resize needs every disk UpToDate, which one on an offline node is not known to be: the
+    run fails with LINSTOR's refusal and the size stays; once the node is back, the same task grows the volume."""
+    env.must("linstor_incus_volume", name="grow", type="container", size="64MiB")
+    [rd] = rds_claiming(env, "grow")
+    env.debug.set_connection(_node_holding(env, rd)[0], False)
+    grow = {"name": "grow", "type": "container", "size": "128MiB"}
+    refused = env.run("linstor_incus_volume", **grow)
+    assert refused.failed and "Cannot resize volume, because we have a non-UpToDate DRBD device" in refused.msg, (
+        refused.result)
+    [definition] = env.get(f"/v1/resource-definitions/{rd}/volume-definitions")
+    assert definition["size_kib"] == 64 * 1024
+    env.debug.set_connection(_node_holding(env, rd)[0], True)
+    assert env.must("linstor_incus_volume", **grow).changed
+    [definition] = env.get(f"/v1/resource-definitions/{rd}/volume-definitions")
+    assert definition["size_kib"] == 128 * 1024
