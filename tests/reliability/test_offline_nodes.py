@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+import requests
 from reliability_harness import Env, connection, rds_claiming, run_module, scan
 
 GROUP_OF_THREE = "offline-rg"
@@ -192,3 +193,23 @@ def test_a_grow_while_a_disk_is_offline_is_refused_by_linstor(env: Env) -> None:
     assert env.must("linstor_incus_volume", **grow).changed
     [definition] = env.get(f"/v1/resource-definitions/{rd}/volume-definitions")
     assert definition["size_kib"] == 128 * 1024
+
+
+def test_a_restore_deleting_a_newer_snapshot_held_on_an_offline_node(env: Env) -> None:
+    """The newer snapshot's only other copy is on a node that no longer holds a resource of the volume and is
+    offline: the rollback does not need that node, so the restore goes through, and the run says that the
+    snapshot's data there may stay."""
+    env.must("linstor_incus_volume", name="moved", type="container", size="64MiB")
+    env.must("linstor_incus_snapshot", volume="moved", type="container", name="s1")
+    env.must("linstor_incus_snapshot", volume="moved", type="container", name="s2")
+    [rd] = rds_claiming(env, "moved")
+    kept, dropped = _node_holding(env, rd)
+    requests.delete(f"{env.url}/v1/resource-definitions/{rd}/resources/{dropped}", timeout=30).raise_for_status()
+    assert sorted(resource["node_name"] for resource in env.get("/v1/view/resources", resources=rd)) == [kept]
+    newer = env.get(f"/v1/resource-definitions/{rd}")["props"]["Aux/Incus/snapshot-name/s2"]
+    env.debug.set_connection(dropped, False)
+    restored = env.must("linstor_incus_snapshot", volume="moved", type="container", name="s1", state="restored",
+                        remove_newer_snapshots=True)
+    assert restored.changed and [entry["name"] for entry in restored.result["removed_snapshots"]] == ["s2"]
+    assert (f"the satellite of node {dropped} is not connected: LINSTOR deleted LINSTOR snapshot {newer} all the "
+            "same") in json.dumps(restored.warnings), restored.result
