@@ -63,7 +63,8 @@ FAIL_EXISTS_SNAPSHOT_DFN = 514
 WARN_NOT_CONNECTED = 1002
 """ApiConsts.WARN_NOT_CONNECTED ("No active connection to satellite 'N'"): a storage pool's report while its node's
 satellite is not connected (CtrlStorPoolListApiCallHandler), the nodes LINSTOR's autoplacer leaves out; in a write's
-reply, that LINSTOR stored the change and hands it to that satellite once it connects (a delete waits for it)."""
+reply, that LINSTOR did not reach that satellite: it hands it the change once it connects (an RD's delete waits for
+that; a snapshot's does not)."""
 WARN_RSC_ALREADY_DEPLOYED = 1006
 """ApiConsts.WARN_RSC_ALREADY_DEPLOYED: an autoplace that placed nothing more ("already deployed on N nodes")."""
 _UNSIGNED_64 = 0xFFFFFFFFFFFFFFFF
