@@ -1610,11 +1610,15 @@ class Backend:
         return any(not self._online(rsc["node"]) and "DISKLESS" not in json.loads(rsc["flags"])
                    for rsc in db.execute("SELECT node, flags FROM resources WHERE rd = ?", (rd_id,)))
 
+    def _offline_nodes(self, db: sqlite3.Connection, rd_id: int) -> list[str]:
+        """The nodes with a resource of the RD whose satellite is offline, in the controller's order."""
+        nodes = db.execute("SELECT node FROM resources WHERE rd = ? ORDER BY upper(node)", (rd_id,)).fetchall()
+        return [node for (node,) in nodes if not self._online(node)]
+
     def _offline_warnings(self, db: sqlite3.Connection, ctx: Context, rd_id: int) -> list[RcEntry]:
         """The warnings of a change the satellites of an RD's resources get (CtrlSatelliteUpdateCaller's default
         notConnectedWarn): one per node whose satellite is offline."""
-        nodes = db.execute("SELECT node FROM resources WHERE rd = ? ORDER BY upper(node)", (rd_id,)).fetchall()
-        return [_not_connected(node, ctx) for (node,) in nodes if not self._online(node)]
+        return [_not_connected(node, ctx) for node in self._offline_nodes(db, rd_id)]
 
     def _deletable_rd(self, db: sqlite3.Connection, ctx: Context, name: str) -> tuple[sqlite3.Row, LinstorError | None]:
         """The RD a delete goes on with, after LINSTOR's checks in its order (not found, snapshots), and the delete's
@@ -1672,9 +1676,9 @@ class Backend:
         stop; one refused as in use is refused again while it still is. With ``node``, only the RDs with a resource
         there. Returns the names of the RDs deleted."""
         with self._read() as db:
-            flagged = [row["name"] for row in db.execute("SELECT id, name, flags FROM rsc_dfns")
-                       if "DELETE" in json.loads(row["flags"]) and (node is None or db.execute(
-                           "SELECT 1 FROM resources WHERE rd = ? AND node = ?", (row["id"], node)).fetchone())]
+            rows = db.execute("SELECT name, flags FROM rsc_dfns d WHERE ? IS NULL OR EXISTS "
+                              "(SELECT 1 FROM resources r WHERE r.rd = d.id AND r.node = ?)", (node, node)).fetchall()
+        flagged = [row["name"] for row in rows if "DELETE" in json.loads(row["flags"])]
         resumed = []
         for name in flagged:
             try:
@@ -1697,13 +1701,13 @@ class Backend:
         flagged: list[str] = []
 
         def step(db: sqlite3.Connection, row: sqlite3.Row) -> None:
-            resources = db.execute("SELECT rowid AS row_id, node, flags FROM resources WHERE rd = ? "
-                                   "ORDER BY upper(node)", (row["id"],)).fetchall()
-            offline.extend(rsc["node"] for rsc in resources if not self._online(rsc["node"]))
+            offline.extend(self._offline_nodes(db, row["id"]))
             if not offline:
                 db.execute("DELETE FROM rsc_dfns WHERE id = ?", (row["id"],))
                 return
             _flag_deleted(db, "rsc_dfns", "id", row["id"])
+            resources = db.execute("SELECT rowid AS row_id, node, flags FROM resources WHERE rd = ? "
+                                   "ORDER BY upper(node)", (row["id"],)).fetchall()
             diskless = [rsc for rsc in resources if "DISKLESS" in json.loads(rsc["flags"])]
             for rsc in diskless or resources:
                 _flag_deleted(db, "resources", "rowid", rsc["row_id"])
@@ -2807,11 +2811,11 @@ class Backend:
             snap_vds = {r["vlm_nr"]: r for r in db.execute("SELECT * FROM snap_vlm_dfns WHERE snap = ?",
                                                             (snap["id"],))}
             rscs = db.execute("SELECT * FROM resources WHERE rd = ? ORDER BY node", (rd["id"],)).fetchall()
-            for rsc in rscs:  # CtrlSnapshotRollbackApiCallHandler.ensureAllSatellitesConnected, before the in-use check
-                if not self._online(rsc["node"]):
-                    raise ctx.error(rc.FAIL_NOT_CONNECTED, f"No active connection to satellite '{rsc['node']}'.",
-                                    details="Snapshot rollback cannot be performed when the corresponding satellites "
-                                            "are not connected.")
+            offline = self._offline_nodes(db, rd["id"])
+            if offline:  # CtrlSnapshotRollbackApiCallHandler.ensureAllSatellitesConnected, before the in-use check
+                raise ctx.error(rc.FAIL_NOT_CONNECTED, f"No active connection to satellite '{offline[0]}'.",
+                                details="Snapshot rollback cannot be performed when the corresponding satellites are "
+                                        "not connected.")
             release = version_tuple(self.linstor_version)
             needs_every_disk = release < ROLLBACK_RECREATES_RELEASE or release >= ZFS_ROLLBACK_IN_PLACE_RELEASE
             via_restore = ROLLBACK_VIA_RESTORE_RELEASE <= release < ZFS_ROLLBACK_IN_PLACE_RELEASE
