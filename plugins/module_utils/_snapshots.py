@@ -94,6 +94,7 @@ from ansible_collections.linstor.incus.plugins.module_utils._volumes import (
     _reraise_after_revert,
     apply_plan,
     busy_nodes,
+    check_mode_sentence,
     check_mode_warning,
     copy_properties,
     copy_request_for,
@@ -1057,8 +1058,8 @@ def refuse_offline_for_rollback(client: LinstorClient, operation: str, rd_name: 
                "connected (linstor node list)")
     if not check_mode:
         raise ModuleFailure(problem, None, offline_nodes=offline, resource_definition=rd_name)
-    warnings.append(f"{problem}. In check mode this is a warning, as the satellite may connect before the real run; "
-                    "the real run fails if it is not connected then")
+    warnings.append(check_mode_sentence(problem, "the satellite may connect before the real run",
+                                        "if it is not connected then"))
 
 
 def rollback_drops_diskless(release: tuple[int, ...]) -> bool:

@@ -942,25 +942,23 @@ def missing_group_message(resource_group: str) -> str:
             "storage pool (its linstor.resource_group.name, by default the pool's name)")
 
 
-def _check_mode_sentence(problem: str, earlier_task_may: str, real_run_fails: str) -> str:
-    """What check mode says instead of failing on ``problem``, which an earlier task of the same check run may
-    mend. Its words "In check mode this is a warning" tell a failure the real run meets before any write (the volumes
-    role's loop method stops on them); a refusal LINSTOR gives a real run at a later step is
-    :func:`foreseen_refusal`."""
-    return (f"{problem}. In check mode this is a warning, as an earlier task may {earlier_task_may}; the real run "
-            f"fails {real_run_fails}")
+def check_mode_sentence(problem: str, why: str, real_run_fails: str) -> str:
+    """What check mode says instead of failing on ``problem``, which may be mended by then (``why``: how). Its words
+    "In check mode this is a warning" tell a failure the real run meets before any write (the volumes role's loop
+    method stops on them); a refusal LINSTOR gives a real run at a later step is :func:`foreseen_refusal`."""
+    return f"{problem}. In check mode this is a warning, as {why}; the real run fails {real_run_fails}"
 
 
 def foreseen_refusal(problem: str, real_run_fails: str) -> str:
     """What check mode says of a step LINSTOR will refuse in the real run, which then fails there (not before its
-    first write, unlike :func:`_check_mode_sentence`)."""
+    first write, unlike :func:`check_mode_sentence`)."""
     return f"{problem}. Check mode foresees LINSTOR's refusal: the real run fails {real_run_fails}"
 
 
 def check_mode_warning(problem: str, missing: str) -> str:
     """What check mode says instead of failing on ``problem``: an earlier task of the same check run (the
     pool role, linstor_incus_resource_group, a volume create) may be what creates ``missing``."""
-    return _check_mode_sentence(problem, f"create {missing}", "unless it exists by then")
+    return check_mode_sentence(problem, f"an earlier task may create {missing}", "unless it exists by then")
 
 
 def rename_onto_existing(request: VolumeRequest, rd: Mapping[str, Any], old_rd: Mapping[str, Any],
@@ -1444,7 +1442,7 @@ def in_use_problem(operation: str, rd_name: str, nodes: list[str], doomed: str) 
 
 def in_use_warning(problem: str) -> str:
     """What check mode says instead of failing on :func:`in_use_problem`."""
-    return _check_mode_sentence(problem, "stop what uses it", "if it is still in use then")
+    return check_mode_sentence(problem, "an earlier task may stop what uses it", "if it is still in use then")
 
 
 def refuse_in_use(client: LinstorClient, rd_name: str, operation: str, doomed: str, retries: int, delay: float,
